@@ -1,0 +1,72 @@
+# probdesk: `make run` and `make test` do everything on a fresh machine (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Debian packages Qt needs offscreen and in a real window, and the PDF tools the tests use.
+QT_DEBS := libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 \
+           libxkbcommon0 fonts-dejavu-core
+WINDOW_DEBS := xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
+               libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
+TEST_DEBS := poppler-utils
+
+.PHONY: run test lint typecheck bench bundle setup sysdeps clean
+
+setup: sysdeps $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
+	@touch $(STAMP)
+
+# Installs only what is missing; as a non-root user prints the exact command instead.
+sysdeps:
+	@if [ -f /etc/debian_version ] && command -v dpkg >/dev/null; then \
+	  missing=""; \
+	  for p in $(QT_DEBS) $(WINDOW_DEBS) $(TEST_DEBS); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      echo "Installing Debian packages:$$missing"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	    else \
+	      echo "probdesk needs these Debian packages. Run:"; \
+	      echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing"; \
+	    fi; \
+	  fi; \
+	fi
+
+run: setup
+	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
+	  $(VENV)/bin/probdesk; \
+	else \
+	  echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset): printing the bundled question set outline instead."; \
+	  $(VENV)/bin/probdesk questionset show question_sets/dipp-public-protection.yaml; \
+	fi
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc = 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+lint: setup
+	$(VENV)/bin/ruff check probdesk tests benchmarks
+	$(VENV)/bin/ruff format --check probdesk tests benchmarks
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+bench: setup
+	@for b in benchmarks/*.py; do \
+	  case "$$b" in */_*) continue;; esac; \
+	  echo "== $$b"; QT_QPA_PLATFORM=offscreen $(PY) $$b || exit 1; \
+	done
+
+bundle: setup
+	$(VENV)/bin/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller build.spec
+
+clean:
+	rm -rf build dist out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,157 @@
+"""Command line: `probdesk` opens the GUI; subcommands give the same services headlessly."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+
+from probdesk import __version__
+from probdesk.errors import ProbdeskError
+from probdesk.paths import Paths
+
+log = logging.getLogger("probdesk.cli")
+
+EXIT_OK, EXIT_INVALID, EXIT_BUG = 0, 2, 70
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="probdesk",
+        description=(
+            "probdesk: record, merge and report inspections of probation services' "
+            "public-protection work. With no command, opens the desktop window."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"probdesk {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep all data, settings, logs and the outbox under DIR "
+        "(default: the platform's user data folders)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("gui", help="open the desktop window (the default)")
+
+    qs = sub.add_parser("questionset", help="check and describe question-set files")
+    qs_sub = qs.add_subparsers(dest="qs_command", metavar="ACTION", required=True)
+    v = qs_sub.add_parser(
+        "validate",
+        help="check question-set files",
+        description="Check question-set files. Exit 0 when all are valid, 2 otherwise; each "
+        "problem is printed on stderr as FILE:LINE:COLUMN: message.",
+    )
+    v.add_argument("paths", nargs="+", metavar="PATH")
+    s = qs_sub.add_parser(
+        "show",
+        help="print a question set's outline",
+        description="Print the outline of a question set: case facts, variants, sections, "
+        "questions and their conditions in words, and how findings are worked out.",
+    )
+    s.add_argument("path", metavar="PATH")
+
+    sub.add_parser(
+        "selfcheck",
+        help="check this installation headlessly",
+        description="Load every bundled question set and build the main window offscreen; "
+        "exit 0 when everything works.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    paths = Paths.resolve(args.data_dir)
+    try:
+        return _dispatch(args, paths)
+    except ProbdeskError as exc:
+        print(f"probdesk: {exc.message}", file=sys.stderr)
+        for d in exc.details:
+            print(d, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("probdesk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: log the traceback, tell the user one line
+        where = _log_crash(paths, exc)
+        print(
+            f"probdesk: unexpected error ({type(exc).__name__}); details are in {where}",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def _log_crash(paths: Paths, exc: BaseException) -> str:
+    from probdesk import logsetup
+
+    try:
+        logsetup.configure(paths)
+        log.error("unexpected error\n%s", "".join(traceback.format_exception(exc)))
+        return str(paths.log_file)
+    except OSError:
+        traceback.print_exception(exc)
+        return "the output above"
+
+
+def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
+    if args.command in (None, "gui"):
+        from probdesk import logsetup
+
+        logsetup.configure(paths.ensure())
+        from probdesk.ui.app import run_gui
+
+        return run_gui(paths)
+    if args.command == "questionset":
+        return _questionset(args)
+    if args.command == "selfcheck":
+        return _selfcheck(paths)
+    raise AssertionError(args.command)
+
+
+def _questionset(args: argparse.Namespace) -> int:
+    from probdesk.domain import loader
+    from probdesk.services import questionsets
+
+    if args.qs_command == "validate":
+        results = questionsets.validate(args.paths)
+        for r in results:
+            if r.ok:
+                assert r.question_set is not None
+                print(f"{r.path}: valid ({r.question_set.id} {r.question_set.version})")
+            else:
+                for p in r.problems:
+                    print(p, file=sys.stderr)
+        bad = sum(not r.ok for r in results)
+        if bad:
+            print(f"{bad} of {len(results)} file(s) invalid", file=sys.stderr)
+        return EXIT_OK if not bad else EXIT_INVALID
+    if args.qs_command == "show":
+        sys.stdout.write(questionsets.outline(loader.load(args.path)))
+        return EXIT_OK
+    raise AssertionError(args.qs_command)
+
+
+def _selfcheck(paths: Paths) -> int:
+    import os
+
+    from probdesk.services import questionsets
+
+    sets = questionsets.load_bundled()
+    if not sets:
+        raise ProbdeskError("no bundled question sets were found")
+    for qs in sets:
+        print(f"question set {qs.id} {qs.version}: {len(qs.questions)} questions, valid")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from probdesk.ui.app import selfcheck_window
+
+    print(selfcheck_window(paths))
+    print("selfcheck: ok")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure domain: question sets, conditions, answer values and summary math. No I/O frameworks."""

@@ -1,0 +1,565 @@
+"""Load a question-set YAML file: read safely, validate (schema + meaning), build the typed set.
+
+Every problem is collected and reported as `FILE:LINE:COLUMN: message`; a file with any problem
+gives no question set at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from probdesk import bundled
+from probdesk.domain import conditions as cond
+from probdesk.domain.questionset import (
+    AnswerType,
+    Fact,
+    FactType,
+    NonCaseQuestion,
+    Option,
+    ParticipantGroup,
+    Question,
+    QuestionSet,
+    RatingLevel,
+    Ratings,
+    ScoreBand,
+    Section,
+    Standard,
+    Variant,
+)
+from probdesk.errors import QuestionSetError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass
+class _Problems:
+    file: str
+    positions: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    items: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def at(self, path: JsonPath, message: str) -> None:
+        p = path
+        while p not in self.positions and p:
+            p = p[:-1]
+        line, col = self.positions.get(p, (0, 0))
+        self.items.append((line, col, message))
+
+    def raw(self, line: int, col: int, message: str) -> None:
+        self.items.append((line, col, message))
+
+    def formatted(self) -> list[str]:
+        out = []
+        for line, col, msg in sorted(self.items, key=lambda t: (t[0], t[1])):
+            out.append(f"{self.file}:{line}:{col}: {msg}" if line else f"{self.file}: {msg}")
+        return out
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def _read_text(path: Path, problems: _Problems) -> str | None:
+    if not path.exists():
+        problems.raw(0, 0, "no such file")
+        return None
+    if path.is_dir():
+        problems.raw(0, 0, "is a directory, not a question-set file")
+        return None
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        problems.raw(0, 0, f"file is {size:,} bytes; a question set may be at most {MAX_BYTES:,}")
+        return None
+    with path.open("rb") as fh:
+        data = fh.read(MAX_BYTES + 1)
+    return _decode(data, problems)
+
+
+def _decode(data: bytes, problems: _Problems) -> str | None:
+    if len(data) > MAX_BYTES:
+        problems.raw(0, 0, f"file is larger than {MAX_BYTES:,} bytes")
+        return None
+    if not data.strip():
+        problems.raw(0, 0, "file is empty")
+        return None
+    if b"\x00" in data[:8192]:
+        problems.raw(0, 0, "looks like a binary file, not YAML text")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        problems.raw(line, col, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save as UTF-8")
+        return None
+    return text.removeprefix("\ufeff")
+
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(text: str, problems: _Problems) -> Any:
+    """YAML text to plain data, recording each node's position; aliases are refused."""
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        msg = f"invalid YAML: {exc.problem or exc.context}"
+        if mark is not None:
+            problems.raw(mark.line + 1, mark.column + 1, msg)
+        else:
+            problems.raw(0, 0, msg)
+        return None
+    except yaml.YAMLError as exc:
+        problems.raw(0, 0, f"invalid YAML: {exc}")
+        return None
+    if root is None:
+        problems.raw(0, 0, "file holds no YAML document")
+        return None
+    constructor = yaml.SafeLoader("")  # only its scalar constructors are used
+    seen: set[int] = set()
+
+    def build(node: yaml.Node, path: JsonPath, depth: int) -> Any:
+        mark = node.start_mark
+        problems.positions[path] = (mark.line + 1, mark.column + 1)
+        if id(node) in seen:
+            raise _Refused(mark, "YAML anchors and aliases (&name, *name) are not allowed")
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise _Refused(mark, f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for knode, vnode in node.value:
+                if not isinstance(knode, yaml.ScalarNode):
+                    raise _Refused(knode.start_mark, "mapping keys must be plain text")
+                key = str(constructor.construct_scalar(knode))
+                if key == "<<":
+                    raise _Refused(knode.start_mark, "YAML merge keys (<<) are not allowed")
+                if key in out:
+                    raise _Refused(knode.start_mark, f"duplicate key '{key}'")
+                out[key] = build(vnode, (*path, key), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [build(v, (*path, i), depth + 1) for i, v in enumerate(node.value)]
+        return constructor.construct_object(node)
+
+    try:
+        return build(root, (), 0)
+    except _Refused as exc:
+        problems.raw(exc.mark.line + 1, exc.mark.column + 1, exc.message)
+        return None
+    except yaml.YAMLError as exc:
+        problems.raw(0, 0, f"invalid YAML value: {exc}")
+        return None
+
+
+class _Refused(Exception):
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+# -- schema ------------------------------------------------------------------------------------
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The published JSON Schema, read once from question_sets/schema/."""
+    loaded: dict[str, Any] = json.loads(bundled.schema_path().read_text(encoding="utf-8"))
+    return loaded
+
+
+def _where(path: Iterable[str | int]) -> str:
+    parts: list[str] = []
+    for p in path:
+        parts.append(f"[{p}]" if isinstance(p, int) else (f".{p}" if parts else str(p)))
+    return "".join(parts) or "(top level)"
+
+
+def _schema_problems(data: Any, problems: _Problems) -> None:
+    validator = jsonschema.Draft202012Validator(schema())
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        best = jsonschema.exceptions.best_match([error, *error.context]) if error.context else error
+        path = tuple(best.absolute_path)
+        msg = best.message
+        if best.validator == "additionalProperties":
+            msg = f"unknown field: {msg.split('(')[-1].rstrip(')')}"
+        elif best.validator in ("oneOf", "anyOf") and "condition" in str(best.schema_path):
+            msg = (
+                "not a valid condition: use all/any/not, or {fact|answer: ID, <op>: value} "
+                "with exactly one of equals, in, at_least, at_most, answered"
+            )
+        problems.at(path, f"{_where(path)}: {msg}")
+
+
+# -- meaning -----------------------------------------------------------------------------------
+
+
+def _semantic_problems(d: Mapping[str, Any], problems: _Problems) -> None:
+    def dupes(items: Iterable[tuple[JsonPath, str]], what: str) -> None:
+        seen: dict[str, JsonPath] = {}
+        for path, ident in items:
+            if ident in seen:
+                first = problems.positions.get((*seen[ident], "id"), (0, 0))[0]
+                problems.at((*path, "id"), f"duplicate {what} id '{ident}' (first on line {first})")
+            else:
+                seen[ident] = path
+
+    facts = {f["id"]: f for f in d.get("facts", [])}
+    dupes(((("facts", i), f["id"]) for i, f in enumerate(d.get("facts", []))), "fact")
+    dupes(((("variants", i), v["id"]) for i, v in enumerate(d.get("variants", []))), "variant")
+    dupes(((("sections", i), s["id"]) for i, s in enumerate(d.get("sections", []))), "section")
+    groups = d.get("participant_groups", [])
+    dupes(((("participant_groups", i), g["id"]) for i, g in enumerate(groups)), "group")
+    ncq = d.get("non_case_questions", [])
+    dupes(((("non_case_questions", i), q["id"]) for i, q in enumerate(ncq)), "non-case question")
+
+    questions: dict[str, tuple[JsonPath, Mapping[str, Any]]] = {}
+    all_q: list[tuple[JsonPath, Mapping[str, Any]]] = []
+    for si, s in enumerate(d.get("sections", [])):
+        all_q.append((("sections", si, "key_question"), s["key_question"]))
+        for pi, p in enumerate(s.get("prompts", [])):
+            all_q.append((("sections", si, "prompts", pi), p))
+    dupes(((p, q["id"]) for p, q in all_q), "question")
+    for p, q in all_q:
+        questions.setdefault(q["id"], (p, q))
+
+    for i, f in enumerate(d.get("facts", [])):
+        if f["type"] == "choice" and not f.get("options"):
+            problems.at(("facts", i, "type"), f"fact '{f['id']}' is a choice with no options")
+        if f.get("options"):
+            _option_dupes(f["options"], ("facts", i, "options"), problems)
+
+    variant_ids = {v["id"] for v in d.get("variants", [])}
+    for i, v in enumerate(d.get("variants", [])):
+        if "when" not in v and i != len(d["variants"]) - 1:
+            problems.at(
+                ("variants", i), f"variant '{v['id']}' has no condition but is not the last one"
+            )
+        if "when" in v:
+            _check_condition(v["when"], ("variants", i, "when"), facts, None, problems)
+    for si, s in enumerate(d.get("sections", [])):
+        for vi, vid in enumerate(s.get("variants", [])):
+            if vid not in variant_ids:
+                problems.at(("sections", si, "variants", vi), f"unknown variant '{vid}'")
+
+    for path, q in all_q:
+        atype = q["answer"]
+        if atype in ("choice", "multi_choice") and not q.get("options"):
+            problems.at((*path, "answer"), f"question '{q['id']}' is a {atype} with no options")
+        if q.get("options"):
+            _option_dupes(q["options"], (*path, "options"), problems)
+        if q.get("counts") and atype not in ("yes_no", "yes_no_na"):
+            problems.at(
+                (*path, "counts"),
+                f"question '{q['id']}' counts toward findings but its answer is {atype}; "
+                "only yes_no and yes_no_na answers can be counted",
+            )
+        if "applies_when" in q:
+            _check_condition(q["applies_when"], (*path, "applies_when"), facts, questions, problems)
+    _check_cycles(all_q, questions, problems)
+
+    group_ids = {g["id"] for g in groups}
+    for i, q in enumerate(ncq):
+        for gi, g in enumerate(q["groups"]):
+            if g not in group_ids:
+                problems.at(
+                    ("non_case_questions", i, "groups", gi), f"unknown participant group '{g}'"
+                )
+
+    ratings = d.get("aggregation", {}).get("ratings")
+    if ratings:
+        _check_ratings(ratings, d, problems)
+
+
+def _option_dupes(options: list[Mapping[str, Any]], path: JsonPath, problems: _Problems) -> None:
+    seen: set[str] = set()
+    for i, o in enumerate(options):
+        if o["value"] in seen:
+            problems.at((*path, i, "value"), f"duplicate option value '{o['value']}'")
+        seen.add(o["value"])
+
+
+def _allowed(kind: str, item: Mapping[str, Any]) -> set[str] | None:
+    t = item.get("type") if kind == "fact" else item.get("answer")
+    if t == "yes_no":
+        return {"yes", "no"}
+    if t == "yes_no_unknown":
+        return {"yes", "no", "unknown"}
+    if t == "yes_no_na":
+        return {"yes", "no", "na"}
+    if t in ("choice", "multi_choice"):
+        return {o["value"] for o in item.get("options", [])}
+    return None
+
+
+def _check_condition(
+    data: Any,
+    path: JsonPath,
+    facts: Mapping[str, Mapping[str, Any]],
+    questions: Mapping[str, tuple[JsonPath, Mapping[str, Any]]] | None,
+    problems: _Problems,
+) -> None:
+    try:
+        parsed = cond.parse(data)
+    except (cond.ConditionSyntaxError, TypeError, KeyError):
+        return  # the schema check has reported it
+    for c in cond.walk(parsed):
+        if not isinstance(c, cond.Compare):
+            continue
+        item: Mapping[str, Any] | None
+        if c.kind == "fact":
+            item = facts.get(c.subject)
+            if item is None:
+                problems.at(path, f"condition names unknown case fact '{c.subject}'")
+                continue
+        else:
+            if questions is None:
+                problems.at(path, "a variant's condition can read case facts only, not answers")
+                continue
+            found = questions.get(c.subject)
+            if found is None:
+                problems.at(path, f"condition names unknown question '{c.subject}'")
+                continue
+            item = found[1]
+        allowed = _allowed(c.kind, item)
+        values = c.operand if c.op == "in" else (c.operand,) if c.op == "equals" else ()
+        assert isinstance(values, tuple)
+        for v in values:
+            nv = cond.normalise(v)
+            if allowed is not None and str(nv) not in allowed:
+                problems.at(
+                    path,
+                    f"'{nv}' is not a value of {c.kind} '{c.subject}' "
+                    f"(one of: {', '.join(sorted(allowed))})",
+                )
+
+
+def _check_cycles(
+    all_q: list[tuple[JsonPath, Mapping[str, Any]]],
+    questions: Mapping[str, tuple[JsonPath, Mapping[str, Any]]],
+    problems: _Problems,
+) -> None:
+    deps: dict[str, list[str]] = {}
+    for _, q in all_q:
+        refs: set[str] = set()
+        if "applies_when" in q:
+            with contextlib.suppress(cond.ConditionSyntaxError, TypeError, KeyError):
+                refs = set(cond.referenced_answers(cond.parse(q["applies_when"])))
+        deps[q["id"]] = sorted(r for r in refs if r in questions)
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+    reported: set[frozenset[str]] = set()
+    for root in deps:
+        if state.get(root):
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        path: list[str] = []
+        while stack:
+            qid, idx = stack.pop()
+            if idx == 0:
+                state[qid] = 1
+                path.append(qid)
+            if idx < len(deps[qid]):
+                stack.append((qid, idx + 1))
+                nxt = deps[qid][idx]
+                if state.get(nxt) == 1:
+                    cycle = [*path[path.index(nxt) :], nxt]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        where = (*questions[nxt][0], "applies_when")
+                        problems.at(where, "conditions form a cycle: " + " -> ".join(cycle))
+                elif not state.get(nxt):
+                    stack.append((nxt, 0))
+            else:
+                state[qid] = 2
+                path.pop()
+
+
+def _check_ratings(r: Mapping[str, Any], d: Mapping[str, Any], problems: _Problems) -> None:
+    base: JsonPath = ("aggregation", "ratings")
+    scale = r["scale"]
+    for i in range(1, len(scale)):
+        if Decimal(str(scale[i]["min_percent"])) >= Decimal(str(scale[i - 1]["min_percent"])):
+            problems.at(
+                (*base, "scale", i, "min_percent"),
+                "rating thresholds out of order: each min_percent must be lower than the one "
+                f"before ({scale[i]['min_percent']} follows {scale[i - 1]['min_percent']})",
+            )
+        if scale[i]["points"] > scale[i - 1]["points"]:
+            problems.at((*base, "scale", i, "points"), "points must not rise as ratings fall")
+    if scale and Decimal(str(scale[-1]["min_percent"])) != 0:
+        problems.at(
+            (*base, "scale", len(scale) - 1, "min_percent"),
+            "the lowest rating must start at 0 so that every percentage has a rating",
+        )
+    bands = r.get("bands", [])
+    for i in range(1, len(bands)):
+        if bands[i]["min_score"] >= bands[i - 1]["min_score"]:
+            problems.at(
+                (*base, "bands", i, "min_score"),
+                "score bands out of order: each min_score must be lower than the one before",
+            )
+    if bands and bands[-1]["min_score"] != 0:
+        problems.at(
+            (*base, "bands", len(bands) - 1, "min_score"), "the lowest band must start at 0"
+        )
+    keys = {s["key_question"]["id"] for s in d.get("sections", [])}
+    for si, st in enumerate(r["standards"]):
+        for ki, k in enumerate(st["key_questions"]):
+            if k not in keys:
+                problems.at(
+                    (*base, "standards", si, "key_questions", ki),
+                    f"standard '{st['id']}' names '{k}', which is not a key question",
+                )
+
+
+# -- building ----------------------------------------------------------------------------------
+
+
+def content_hash(data: Any) -> str:
+    """SHA-256 of a canonical JSON form: key order, whitespace and comments do not matter."""
+    canonical = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _options(items: Iterable[Mapping[str, Any]]) -> tuple[Option, ...]:
+    return tuple(Option(str(o["value"]), str(o["label"])) for o in items)
+
+
+def _question(q: Mapping[str, Any], section_id: str, is_key: bool) -> Question:
+    atype = AnswerType(q["answer"])
+    return Question(
+        id=q["id"],
+        text=q["text"].strip(),
+        answer=atype,
+        section_id=section_id,
+        is_key=is_key,
+        options=_options(q.get("options", [])),
+        guidance=q.get("guidance", "").strip(),
+        evidence=tuple(q.get("evidence", [])),
+        counts=bool(q.get("counts", atype.is_yes_no)),
+        applies_when=cond.parse(q["applies_when"]) if "applies_when" in q else None,
+    )
+
+
+def _build(d: Mapping[str, Any], source: str) -> QuestionSet:
+    variant_ids = tuple(v["id"] for v in d["variants"])
+    sections = tuple(
+        Section(
+            id=s["id"],
+            title=s["title"],
+            stage=s.get("stage", s["title"]),
+            variants=tuple(s.get("variants", variant_ids)),
+            key_question=_question(s["key_question"], s["id"], True),
+            prompts=tuple(_question(p, s["id"], False) for p in s.get("prompts", [])),
+        )
+        for s in d["sections"]
+    )
+    ratings = None
+    r = d.get("aggregation", {}).get("ratings")
+    if r:
+        ratings = Ratings(
+            scale=tuple(
+                RatingLevel(x["id"], x["label"], Decimal(str(x["min_percent"])), int(x["points"]))
+                for x in r["scale"]
+            ),
+            standards=tuple(
+                Standard(str(s["id"]), s["title"], tuple(s["key_questions"]))
+                for s in r["standards"]
+            ),
+            bands=tuple(ScoreBand(int(b["min_score"]), b["label"]) for b in r.get("bands", [])),
+        )
+    return QuestionSet(
+        id=d["id"],
+        version=str(d["version"]),
+        title=d["title"],
+        framework_notes=d.get("framework_notes", "").strip(),
+        facts=tuple(
+            Fact(
+                id=f["id"],
+                label=f["label"],
+                type=FactType(f["type"]),
+                options=_options(f.get("options", [])),
+                required=bool(f.get("required", True)),
+                help=f.get("help", "").strip(),
+            )
+            for f in d["facts"]
+        ),
+        variants=tuple(
+            Variant(
+                v["id"],
+                v["label"],
+                v.get("description", "").strip(),
+                cond.parse(v["when"]) if "when" in v else None,
+            )
+            for v in d["variants"]
+        ),
+        sections=sections,
+        participant_groups=tuple(
+            ParticipantGroup(g["id"], g["label"]) for g in d.get("participant_groups", [])
+        ),
+        non_case_questions=tuple(
+            NonCaseQuestion(
+                q["id"], q["theme"], q["text"].strip(), tuple(q["groups"]), q.get("guidance", "")
+            )
+            for q in d.get("non_case_questions", [])
+        ),
+        ratings=ratings,
+        content_hash=content_hash(d),
+        source=source,
+    )
+
+
+# -- entry points ------------------------------------------------------------------------------
+
+
+def parse_text(text: str | bytes, name: str = "<text>") -> QuestionSet:
+    problems = _Problems(name)
+    decoded = _decode(text, problems) if isinstance(text, bytes) else text
+    return _finish(decoded, problems, name)
+
+
+def load(path: str | os.PathLike[str]) -> QuestionSet:
+    """Load and validate one file; raises QuestionSetError listing every problem."""
+    p = Path(path)
+    problems = _Problems(str(path))
+    text = _read_text(p, problems)
+    return _finish(text, problems, str(p))
+
+
+def _finish(text: str | None, problems: _Problems, name: str) -> QuestionSet:
+    data = _compose(text, problems) if text is not None and not problems.items else None
+    if data is not None and not isinstance(data, dict):
+        problems.raw(1, 1, "the top level must be a mapping of fields (id, version, title, ...)")
+    if problems.items or data is None:
+        if not problems.items:
+            problems.raw(0, 0, "file holds no question set")
+        raise QuestionSetError(name, problems.formatted())
+    _schema_problems(data, problems)
+    if not problems.items:
+        _semantic_problems(data, problems)
+    if problems.items:
+        raise QuestionSetError(name, problems.formatted())
+    return _build(data, name)

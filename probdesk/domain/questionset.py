@@ -1,0 +1,323 @@
+"""The loaded question set: immutable, typed, and the rules for what applies to a case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from probdesk.domain.conditions import Condition, Env, describe, evaluate
+
+
+class AnswerType(StrEnum):
+    YES_NO = "yes_no"
+    YES_NO_NA = "yes_no_na"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    NUMBER = "number"
+    DATE = "date"
+    TEXT = "text"
+
+    @property
+    def is_yes_no(self) -> bool:
+        return self in (AnswerType.YES_NO, AnswerType.YES_NO_NA)
+
+    @property
+    def has_options(self) -> bool:
+        return self in (AnswerType.CHOICE, AnswerType.MULTI_CHOICE)
+
+
+class FactType(StrEnum):
+    YES_NO = "yes_no"
+    YES_NO_UNKNOWN = "yes_no_unknown"
+    CHOICE = "choice"
+    NUMBER = "number"
+    DATE = "date"
+    TEXT = "text"
+
+
+YES, NO, NA, UNKNOWN = "yes", "no", "na", "unknown"
+_BUILTIN_LABELS = {YES: "Yes", NO: "No", NA: "Not applicable", UNKNOWN: "Not known"}
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    label: str
+    type: FactType
+    options: tuple[Option, ...] = ()
+    required: bool = True
+    help: str = ""
+
+    def allowed_values(self) -> tuple[str, ...] | None:
+        """The closed list of values, or None for open types (number, date, text)."""
+        if self.type is FactType.YES_NO:
+            return (YES, NO)
+        if self.type is FactType.YES_NO_UNKNOWN:
+            return (YES, NO, UNKNOWN)
+        if self.type is FactType.CHOICE:
+            return tuple(o.value for o in self.options)
+        return None
+
+    def label_of(self, value: object) -> str:
+        for o in self.options:
+            if o.value == value:
+                return o.label
+        return _BUILTIN_LABELS.get(str(value), str(value))
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    answer: AnswerType
+    section_id: str
+    is_key: bool
+    options: tuple[Option, ...] = ()
+    guidance: str = ""
+    evidence: tuple[str, ...] = ()
+    counts: bool = False
+    applies_when: Condition | None = None
+
+    def allowed_values(self) -> tuple[str, ...] | None:
+        if self.answer is AnswerType.YES_NO:
+            return (YES, NO)
+        if self.answer is AnswerType.YES_NO_NA:
+            return (YES, NO, NA)
+        if self.answer.has_options:
+            return tuple(o.value for o in self.options)
+        return None
+
+    def label_of(self, value: object) -> str:
+        for o in self.options:
+            if o.value == value:
+                return o.label
+        return _BUILTIN_LABELS.get(str(value), str(value))
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    stage: str
+    variants: tuple[str, ...]
+    key_question: Question
+    prompts: tuple[Question, ...]
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return (self.key_question, *self.prompts)
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    label: str
+    description: str = ""
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
+class ParticipantGroup:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class NonCaseQuestion:
+    id: str
+    theme: str
+    text: str
+    groups: tuple[str, ...]
+    guidance: str = ""
+
+
+@dataclass(frozen=True)
+class RatingLevel:
+    id: str
+    label: str
+    min_percent: Decimal
+    points: int
+
+
+@dataclass(frozen=True)
+class Standard:
+    id: str
+    title: str
+    key_questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScoreBand:
+    min_score: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Ratings:
+    scale: tuple[RatingLevel, ...]  # best first, min_percent strictly descending, last at 0
+    standards: tuple[Standard, ...]
+    bands: tuple[ScoreBand, ...] = ()  # best first
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    id: str
+    version: str
+    title: str
+    framework_notes: str
+    facts: tuple[Fact, ...]
+    variants: tuple[Variant, ...]
+    sections: tuple[Section, ...]
+    participant_groups: tuple[ParticipantGroup, ...]
+    non_case_questions: tuple[NonCaseQuestion, ...]
+    ratings: Ratings | None
+    content_hash: str
+    source: str = ""
+    _questions: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
+    _facts: Mapping[str, Fact] = field(default_factory=dict, repr=False, compare=False)
+    _order: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        qs = {q.id: q for s in self.sections for q in s.questions}
+        object.__setattr__(self, "_questions", qs)
+        object.__setattr__(self, "_facts", {f.id: f for f in self.facts})
+        object.__setattr__(self, "_order", _evaluation_order(self.sections))
+
+    # -- look-ups -------------------------------------------------------------------------
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(self._questions.values())
+
+    def question(self, question_id: str) -> Question:
+        return self._questions[question_id]
+
+    def has_question(self, question_id: str) -> bool:
+        return question_id in self._questions
+
+    def fact(self, fact_id: str) -> Fact:
+        return self._facts[fact_id]
+
+    def variant(self, variant_id: str) -> Variant:
+        for v in self.variants:
+            if v.id == variant_id:
+                return v
+        raise KeyError(variant_id)
+
+    def group(self, group_id: str) -> ParticipantGroup:
+        for g in self.participant_groups:
+            if g.id == group_id:
+                return g
+        raise KeyError(group_id)
+
+    def sections_for(self, variant_id: str | None) -> tuple[Section, ...]:
+        if variant_id is None:
+            return ()
+        return tuple(s for s in self.sections if variant_id in s.variants)
+
+    def section_of(self, question_id: str) -> Section:
+        sid = self._questions[question_id].section_id
+        return next(s for s in self.sections if s.id == sid)
+
+    @property
+    def key_questions(self) -> tuple[Question, ...]:
+        return tuple(s.key_question for s in self.sections)
+
+    # -- rules ----------------------------------------------------------------------------
+    def variant_for(self, facts: Mapping[str, object]) -> Variant | None:
+        """The first variant whose condition holds; a variant without one is the fallback."""
+        env = Env(facts=facts, answers={})
+        for v in self.variants:
+            if v.when is None or evaluate(v.when, env):
+                return v
+        return None
+
+    def applicable(
+        self,
+        variant_id: str | None,
+        facts: Mapping[str, object],
+        answers: Mapping[str, object],
+    ) -> frozenset[str]:
+        """Ids of the questions that apply to a case in `variant_id`, given facts and answers.
+
+        A question that does not apply hides its answer from the conditions of others, so
+        "requested = no" switches off "received" and, through it, "used".
+        """
+        in_variant = {q.id for s in self.sections_for(variant_id) for q in s.questions}
+        visible: dict[str, object] = {}
+        result: set[str] = set()
+        for qid in self._order:
+            if qid not in in_variant:
+                continue
+            q = self._questions[qid]
+            if q.applies_when is None or evaluate(
+                q.applies_when, Env(facts=facts, answers=visible)
+            ):
+                result.add(qid)
+                if qid in answers and answers[qid] is not None:
+                    visible[qid] = answers[qid]
+        return frozenset(result)
+
+    def describe(self, condition: Condition) -> str:
+        return describe(condition, self._fact_label, self._question_label, self._value_label)
+
+    def _fact_label(self, fact_id: str) -> str:
+        f = self._facts.get(fact_id)
+        return f.label if f else fact_id
+
+    def _question_label(self, qid: str) -> str:
+        return f"the answer to {qid}"
+
+    def _value_label(self, kind: str, subject: str, value: object) -> str:
+        if kind == "fact" and subject in self._facts:
+            return self._facts[subject].label_of(value)
+        if kind == "answer" and subject in self._questions:
+            return self._questions[subject].label_of(value)
+        return str(value)
+
+
+def _evaluation_order(sections: tuple[Section, ...]) -> tuple[str, ...]:
+    """Questions ordered so that each comes after the questions its condition reads.
+
+    The loader has already refused cycles; document order breaks ties.
+    """
+    from probdesk.domain.conditions import referenced_answers
+
+    questions = [q for s in sections for q in s.questions]
+    deps = {
+        q.id: referenced_answers(q.applies_when) if q.applies_when else frozenset()
+        for q in questions
+    }
+    done: set[str] = set()
+    order: list[str] = []
+    for root in questions:
+        # Iterative depth-first walk: generated sets can chain thousands of conditions.
+        stack: list[tuple[str, list[str]]] = [(root.id, sorted(deps[root.id]))]
+        on_path = {root.id}
+        while stack:
+            qid, pending = stack[-1]
+            if qid in done:
+                stack.pop()
+                on_path.discard(qid)
+                continue
+            while pending and (
+                pending[-1] in done or pending[-1] in on_path or pending[-1] not in deps
+            ):
+                pending.pop()
+            if pending:
+                nxt = pending.pop()
+                stack.append((nxt, sorted(deps[nxt])))
+                on_path.add(nxt)
+            else:
+                done.add(qid)
+                order.append(qid)
+                stack.pop()
+                on_path.discard(qid)
+    return tuple(order)

@@ -1,0 +1,186 @@
+"""Summary math: counts, percentage Yes over relevant cases, ratings, points and bands.
+
+Percentages are exact fractions; a rating compares the exact value with the threshold, and the
+displayed figure is rounded down so that a page never shows 80.0% beside "Good".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+
+from probdesk.domain.questionset import NA, NO, YES, QuestionSet, RatingLevel, Ratings, Standard
+
+
+class Outcome(StrEnum):
+    """What one case contributes to one question's figures."""
+
+    YES = "yes"
+    NO = "no"
+    NOT_APPLICABLE = "na"  # answered N/A, or the question's condition does not hold
+    UNANSWERED = "unanswered"  # applies, but no answer yet
+    NOT_ASKED = "not_asked"  # the question belongs to another variant: not counted at all
+
+
+@dataclass(frozen=True)
+class Tally:
+    yes: int = 0
+    no: int = 0
+    not_applicable: int = 0
+    unanswered: int = 0
+
+    @property
+    def relevant(self) -> int:
+        return self.yes + self.no
+
+    @property
+    def percent(self) -> Fraction | None:
+        """Yes as a percentage of relevant cases; None when no case is relevant."""
+        if self.relevant == 0:
+            return None
+        return Fraction(100 * self.yes, self.relevant)
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.yes + other.yes,
+            self.no + other.no,
+            self.not_applicable + other.not_applicable,
+            self.unanswered + other.unanswered,
+        )
+
+    def add(self, outcome: Outcome) -> Tally:
+        if outcome is Outcome.YES:
+            return Tally(self.yes + 1, self.no, self.not_applicable, self.unanswered)
+        if outcome is Outcome.NO:
+            return Tally(self.yes, self.no + 1, self.not_applicable, self.unanswered)
+        if outcome is Outcome.NOT_APPLICABLE:
+            return Tally(self.yes, self.no, self.not_applicable + 1, self.unanswered)
+        if outcome is Outcome.UNANSWERED:
+            return Tally(self.yes, self.no, self.not_applicable, self.unanswered + 1)
+        return self
+
+
+NO_RELEVANT_CASES = "no relevant cases"
+
+
+def tally(outcomes: Iterable[Outcome]) -> Tally:
+    counts = dict.fromkeys(Outcome, 0)
+    for o in outcomes:
+        counts[o] += 1
+    return Tally(
+        counts[Outcome.YES],
+        counts[Outcome.NO],
+        counts[Outcome.NOT_APPLICABLE],
+        counts[Outcome.UNANSWERED],
+    )
+
+
+def pool(tallies: Iterable[Tally]) -> Tally:
+    """A region's figure pools its PDUs' cases: counts add, percentages are not averaged."""
+    total = Tally()
+    for t in tallies:
+        total = total + t
+    return total
+
+
+def format_percent(p: Fraction | None, places: int = 1) -> str:
+    if p is None:
+        return NO_RELEVANT_CASES
+    scale = 10**places
+    shown = Fraction(math.floor(p * scale), scale)
+    return f"{float(shown):.{places}f}%"
+
+
+def percent_value(p: Fraction | None, places: int = 1) -> float | None:
+    """The rounded-down number for machine-readable outputs (JSON, CSV)."""
+    if p is None:
+        return None
+    scale = 10**places
+    return math.floor(p * scale) / scale
+
+
+def case_outcomes(
+    qs: QuestionSet,
+    variant_id: str | None,
+    facts: Mapping[str, object],
+    answers: Mapping[str, object],
+) -> dict[str, Outcome]:
+    """Each counting question's outcome for one case."""
+    in_variant = {q.id for s in qs.sections_for(variant_id) for q in s.questions}
+    applicable = qs.applicable(variant_id, facts, answers)
+    out: dict[str, Outcome] = {}
+    for q in qs.questions:
+        if not q.counts:
+            continue
+        if q.id not in in_variant:
+            out[q.id] = Outcome.NOT_ASKED
+        elif q.id not in applicable:
+            out[q.id] = Outcome.NOT_APPLICABLE
+        else:
+            value = answers.get(q.id)
+            if value == YES:
+                out[q.id] = Outcome.YES
+            elif value == NO:
+                out[q.id] = Outcome.NO
+            elif value == NA:
+                out[q.id] = Outcome.NOT_APPLICABLE
+            else:
+                out[q.id] = Outcome.UNANSWERED
+    return out
+
+
+# -- ratings -----------------------------------------------------------------------------------
+
+
+def rate(percent: Fraction | None, scale: Iterable[RatingLevel]) -> RatingLevel | None:
+    """The best level whose threshold the exact percentage reaches; None with no relevant case."""
+    if percent is None:
+        return None
+    for level in scale:
+        if percent >= Fraction(level.min_percent):
+            return level
+    return None
+
+
+@dataclass(frozen=True)
+class StandardResult:
+    standard: Standard
+    rating: RatingLevel | None
+    lowest_question: str | None
+    percent: Fraction | None
+
+
+@dataclass(frozen=True)
+class OverallResult:
+    standards: tuple[StandardResult, ...]
+    score: int | None  # None until every standard has a rating
+    band: str | None
+
+
+def rate_standards(ratings: Ratings, tallies: Mapping[str, Tally]) -> tuple[StandardResult, ...]:
+    """Each standard takes the rating of its lowest-scoring key question with relevant cases."""
+    results = []
+    for st in ratings.standards:
+        scored = [
+            (p, qid)
+            for qid in st.key_questions
+            if (p := tallies.get(qid, Tally()).percent) is not None
+        ]
+        if not scored:
+            results.append(StandardResult(st, None, None, None))
+            continue
+        lowest, qid = min(scored, key=lambda t: (t[0], st.key_questions.index(t[1])))
+        results.append(StandardResult(st, rate(lowest, ratings.scale), qid, lowest))
+    return tuple(results)
+
+
+def overall(ratings: Ratings, tallies: Mapping[str, Tally]) -> OverallResult:
+    standards = rate_standards(ratings, tallies)
+    if any(r.rating is None for r in standards):
+        return OverallResult(standards, None, None)
+    score = sum(r.rating.points for r in standards if r.rating is not None)
+    band = next((b.label for b in ratings.bands if score >= b.min_score), None)
+    return OverallResult(standards, score, band)

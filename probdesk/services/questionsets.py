@@ -1,0 +1,118 @@
+"""Question-set use cases: validate files, load the bundled sets, describe a set in words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from probdesk import bundled
+from probdesk.domain import loader
+from probdesk.domain.questionset import Question, QuestionSet
+from probdesk.errors import QuestionSetError
+
+ANSWER_WORDS = {
+    "yes_no": "Yes / No",
+    "yes_no_na": "Yes / No / Not applicable",
+    "choice": "one choice",
+    "multi_choice": "several choices",
+    "number": "number",
+    "date": "date",
+    "text": "free text",
+}
+FACT_WORDS = {
+    "yes_no": "Yes / No",
+    "yes_no_unknown": "Yes / No / Not known",
+    "choice": "choice",
+    "number": "number",
+    "date": "date",
+    "text": "text",
+}
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    path: str
+    question_set: QuestionSet | None
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate(paths: Iterable[str | Path]) -> list[ValidationResult]:
+    out = []
+    for p in paths:
+        try:
+            out.append(ValidationResult(str(p), loader.load(p), ()))
+        except QuestionSetError as exc:
+            out.append(ValidationResult(str(p), None, tuple(exc.problems)))
+    return out
+
+
+def load_bundled() -> list[QuestionSet]:
+    return [loader.load(p) for p in bundled.bundled_question_sets()]
+
+
+def answer_words(q: Question) -> str:
+    words = ANSWER_WORDS[q.answer.value]
+    if q.options:
+        words += ": " + ", ".join(o.label for o in q.options)
+    return words
+
+
+def outline(qs: QuestionSet) -> str:
+    """A readable outline: facts, variants, sections, questions and their conditions in words."""
+    lines = [
+        f"{qs.title}",
+        f"  id {qs.id}, version {qs.version}, content hash {qs.content_hash[:16]}",
+    ]
+    if qs.framework_notes:
+        lines.append(f"  {qs.framework_notes}")
+    lines.append("")
+    lines.append("Case facts")
+    for f in qs.facts:
+        kind = FACT_WORDS[f.type.value]
+        if f.options:
+            kind += ": " + ", ".join(o.label for o in f.options)
+        optional = "" if f.required else " (optional)"
+        lines.append(f"  - {f.label} [{f.id}] ({kind}){optional}")
+    lines.append("")
+    lines.append("Variants")
+    for v in qs.variants:
+        when = f"when {qs.describe(v.when)}" if v.when else "otherwise"
+        lines.append(f"  - {v.label} [{v.id}]: {when}")
+    for v in qs.variants:
+        lines.append("")
+        lines.append(f"Questions for the {v.label} variant")
+        for s in qs.sections_for(v.id):
+            lines.append(f"  {s.title}")
+            for q in s.questions:
+                marker = "Key question" if q.is_key else "Prompt"
+                lines.append(f"    {q.id}  {marker}: {q.text}  ({answer_words(q)})")
+                if q.applies_when is not None:
+                    lines.append(f"          applies when {qs.describe(q.applies_when)}")
+    if qs.non_case_questions:
+        lines.append("")
+        lines.append("Non-case questions (meetings and focus groups)")
+        for n in qs.non_case_questions:
+            groups = ", ".join(qs.group(g).label for g in n.groups)
+            lines.append(f"  {n.id}  [{n.theme}] {n.text}")
+            lines.append(f"          with: {groups}")
+    lines.append("")
+    lines.append("Findings")
+    lines.append("  Percentage of relevant cases answered Yes; Not applicable is excluded.")
+    if qs.ratings is None:
+        lines.append("  No ratings: this set reports percentages only.")
+    else:
+        r = qs.ratings
+        scale = "; ".join(f"{lv.label} from {lv.min_percent}% ({lv.points} pts)" for lv in r.scale)
+        lines.append(f"  Ratings: {scale}")
+        for st in r.standards:
+            keys = ", ".join(st.key_questions)
+            lines.append(f"  Standard {st.id} {st.title}: rated by the lowest of {keys}")
+        if r.bands:
+            bands = "; ".join(f"{b.label} from {b.min_score}" for b in r.bands)
+            lines.append(f"  Overall score bands: {bands}")
+    return "\n".join(lines) + "\n"

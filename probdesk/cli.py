@@ -26,15 +26,18 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"probdesk {__version__}")
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="keep all data, settings, logs and the outbox under DIR "
-        "(default: the platform's user data folders)",
+    data_dir_help = (
+        "keep all data, settings, logs and the outbox under DIR "
+        "(default: the platform's user data folders)"
     )
+    parser.add_argument("--data-dir", metavar="DIR", help=data_dir_help)
+    # `probdesk selfcheck --data-dir DIR` works too: SUPPRESS keeps a value given before the
+    # command when none is given after it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=data_dir_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("gui", help="open the desktop window (the default)")
+    sub.add_parser("gui", parents=[common], help="open the desktop window (the default)")
 
     qs = sub.add_parser("questionset", help="check and describe question-set files")
     qs_sub = qs.add_subparsers(dest="qs_command", metavar="ACTION", required=True)
@@ -55,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser(
         "selfcheck",
+        parents=[common],
         help="check this installation headlessly",
         description="Load every bundled question set and build the main window offscreen; "
         "exit 0 when everything works.",

@@ -101,7 +101,9 @@ def referenced_facts(cond: Condition) -> frozenset[str]:
 
 
 def _is_set(value: object) -> bool:
-    return value is not None and value != "" and value != ()
+    if isinstance(value, tuple | list | set | frozenset):  # a multiple choice with none picked
+        return len(value) > 0
+    return value is not None and value != ""
 
 
 def _number(value: object) -> Decimal | None:

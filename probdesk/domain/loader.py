@@ -50,6 +50,7 @@ JsonPath = tuple[str | int, ...]
 class _Problems:
     file: str
     positions: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     items: list[tuple[int, int, str]] = field(default_factory=list)
 
     def at(self, path: JsonPath, message: str) -> None:
@@ -58,6 +59,13 @@ class _Problems:
             p = p[:-1]
         line, col = self.positions.get(p, (0, 0))
         self.items.append((line, col, message))
+
+    def at_key(self, path: JsonPath, message: str) -> None:
+        """At the mapping key that ends `path` (an unknown field), else at its value."""
+        if path in self.key_positions:
+            self.raw(*self.key_positions[path], message)
+        else:
+            self.at(path, message)
 
     def raw(self, line: int, col: int, message: str) -> None:
         self.items.append((line, col, message))
@@ -83,8 +91,12 @@ def _read_text(path: Path, problems: _Problems) -> str | None:
     if size > MAX_BYTES:
         problems.raw(0, 0, f"file is {size:,} bytes; a question set may be at most {MAX_BYTES:,}")
         return None
-    with path.open("rb") as fh:
-        data = fh.read(MAX_BYTES + 1)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        problems.raw(0, 0, f"cannot be read: {exc.strerror or exc}")
+        return None
     return _decode(data, problems)
 
 
@@ -121,12 +133,7 @@ def _compose(text: str, problems: _Problems) -> Any:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        msg = f"invalid YAML: {exc.problem or exc.context}"
-        if mark is not None:
-            problems.raw(mark.line + 1, mark.column + 1, msg)
-        else:
-            problems.raw(0, 0, msg)
+        _marked(exc, "invalid YAML", problems)
         return None
     except yaml.YAMLError as exc:
         problems.raw(0, 0, f"invalid YAML: {exc}")
@@ -155,6 +162,8 @@ def _compose(text: str, problems: _Problems) -> Any:
                     raise _Refused(knode.start_mark, "YAML merge keys (<<) are not allowed")
                 if key in out:
                     raise _Refused(knode.start_mark, f"duplicate key '{key}'")
+                kmark = knode.start_mark
+                problems.key_positions[(*path, key)] = (kmark.line + 1, kmark.column + 1)
                 out[key] = build(vnode, (*path, key), depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
@@ -166,9 +175,21 @@ def _compose(text: str, problems: _Problems) -> Any:
     except _Refused as exc:
         problems.raw(exc.mark.line + 1, exc.mark.column + 1, exc.message)
         return None
+    except yaml.MarkedYAMLError as exc:
+        _marked(exc, "invalid YAML value", problems)
+        return None
     except yaml.YAMLError as exc:
         problems.raw(0, 0, f"invalid YAML value: {exc}")
         return None
+
+
+def _marked(exc: yaml.MarkedYAMLError, prefix: str, problems: _Problems) -> None:
+    mark = exc.problem_mark or exc.context_mark
+    msg = f"{prefix}: {exc.problem or exc.context}"
+    if mark is not None:
+        problems.raw(mark.line + 1, mark.column + 1, msg)
+    else:
+        problems.raw(0, 0, msg)
 
 
 class _Refused(Exception):
@@ -197,18 +218,25 @@ def _where(path: Iterable[str | int]) -> str:
 
 def _schema_problems(data: Any, problems: _Problems) -> None:
     validator = jsonschema.Draft202012Validator(schema())
+    condition_schema = schema()["$defs"]["condition"]
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        if error.validator == "oneOf" and error.schema == condition_schema:
+            path = tuple(error.absolute_path)
+            problems.at(
+                path,
+                f"{_where(path)}: not a valid condition: use all/any/not, or "
+                "{fact|answer: ID, <op>: value} with exactly one of equals, in, at_least, "
+                "at_most, answered",
+            )
+            continue
         best = jsonschema.exceptions.best_match([error, *error.context]) if error.context else error
         path = tuple(best.absolute_path)
-        msg = best.message
-        if best.validator == "additionalProperties":
-            msg = f"unknown field: {msg.split('(')[-1].rstrip(')')}"
-        elif best.validator in ("oneOf", "anyOf") and "condition" in str(best.schema_path):
-            msg = (
-                "not a valid condition: use all/any/not, or {fact|answer: ID, <op>: value} "
-                "with exactly one of equals, in, at_least, at_most, answered"
-            )
-        problems.at(path, f"{_where(path)}: {msg}")
+        if best.validator == "additionalProperties" and isinstance(best.instance, dict):
+            known = best.schema.get("properties", {})
+            for key in (k for k in best.instance if k not in known):
+                problems.at_key((*path, key), f"{_where(path)}: unknown field '{key}'")
+            continue
+        problems.at(path, f"{_where(path)}: {best.message}")
 
 
 # -- meaning -----------------------------------------------------------------------------------
@@ -224,7 +252,9 @@ def _semantic_problems(d: Mapping[str, Any], problems: _Problems) -> None:
             else:
                 seen[ident] = path
 
-    facts = {f["id"]: f for f in d.get("facts", [])}
+    facts: dict[str, Mapping[str, Any]] = {}
+    for f in d.get("facts", []):
+        facts.setdefault(f["id"], f)
     dupes(((("facts", i), f["id"]) for i, f in enumerate(d.get("facts", []))), "fact")
     dupes(((("variants", i), v["id"]) for i, v in enumerate(d.get("variants", []))), "variant")
     dupes(((("sections", i), s["id"]) for i, s in enumerate(d.get("sections", []))), "section")
@@ -361,6 +391,8 @@ def _check_cycles(
 ) -> None:
     deps: dict[str, list[str]] = {}
     for _, q in all_q:
+        if q["id"] in deps:  # a duplicate id, reported already: do not invent a cycle
+            continue
         refs: set[str] = set()
         if "applies_when" in q:
             with contextlib.suppress(cond.ConditionSyntaxError, TypeError, KeyError):

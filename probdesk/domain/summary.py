@@ -99,7 +99,7 @@ def percent_value(p: Fraction | None, places: int = 1) -> float | None:
     if p is None:
         return None
     scale = 10**places
-    return math.floor(p * scale) / scale
+    return float(math.floor(p * scale) / scale)
 
 
 def case_outcomes(

@@ -1,0 +1,142 @@
+"""Plain frozen records that the store hands out: never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    LOCKED = "locked"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def editable(self) -> bool:
+        return self in (CaseStatus.NOT_STARTED, CaseStatus.IN_PROGRESS, CaseStatus.RETURNED)
+
+
+class MeetingKind(StrEnum):
+    MEETING = "meeting"
+    FOCUS_GROUP = "focus_group"
+
+    @property
+    def label(self) -> str:
+        return "Focus group" if self is MeetingKind.FOCUS_GROUP else "Meeting"
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    assessor: str  # initials or name of the inspector using this laptop, never a case subject
+    role: str  # inspector | local_assessor | team_lead
+    last_seq: int
+    last_hlc: str
+    exported_seq: int
+
+
+@dataclass(frozen=True)
+class StoredQuestionSet:
+    content_hash: str
+    set_id: str
+    version: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Inspection:
+    id: str
+    region: str
+    pdu: str
+    fieldwork_start: date
+    fieldwork_end: date
+    qs_id: str
+    qs_version: str
+    qs_hash: str
+    created_at: datetime
+
+    @property
+    def title(self) -> str:
+        return f"{self.pdu}, {self.region} ({self.fieldwork_start:%d %b %Y})"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    inspection_id: str
+    reference: str
+    facts: dict[str, object] = field(hash=False)
+    variant: str | None
+    assessor: str
+    status: CaseStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    id: str
+    case_id: str
+    question_id: str
+    value: object  # "yes" / "no" / "na", a choice value, a list, a number, text; None clears
+    note: str
+    device_id: str
+    seq: int
+    hlc: str
+    replaces: str | None
+    qs_id: str
+    qs_version: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupAttendance:
+    group_id: str
+    head_count: int
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: str
+    inspection_id: str
+    kind: MeetingKind
+    held_on: date
+    title: str
+    groups: tuple[GroupAttendance, ...]
+    questions: tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class MeetingNoteEvent:
+    id: str
+    meeting_id: str
+    question_id: str
+    note: str
+    device_id: str
+    seq: int
+    hlc: str
+    replaces: str | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: datetime
+    device_id: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    detail: str
+    prev_hash: str
+    hash: str

@@ -1,0 +1,512 @@
+"""The inspector's workspace: inspections, cases, answers, meetings, in the local store.
+
+Every method is one unit of work: it returns only after its transaction has committed, so a
+caller that shows "Saved" after a return is telling the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from probdesk.domain import loader
+from probdesk.domain.answers import (
+    HistoryEntry,
+    check_facts,
+    coerce_answer,
+    heads,
+    reference_problem,
+)
+from probdesk.domain.hlc import HLC, Clock
+from probdesk.domain.questionset import QuestionSet
+from probdesk.domain.records import (
+    AnswerEvent,
+    Case,
+    CaseStatus,
+    Device,
+    GroupAttendance,
+    Inspection,
+    Meeting,
+    MeetingKind,
+    MeetingNoteEvent,
+)
+from probdesk.errors import InputError, ProbdeskError
+from probdesk.paths import Paths
+from probdesk.store.database import Store, open_store
+from probdesk.store.repositories import UnitOfWork
+
+log = logging.getLogger("probdesk.workspace")
+
+ROLES = {"inspector": "Inspector", "local_assessor": "Local assessor", "team_lead": "Team lead"}
+
+
+class CaseIncomplete(ProbdeskError):
+    """Submission refused: the listed applicable key questions have no answer."""
+
+    def __init__(self, reference: str, missing: Sequence[str]) -> None:
+        super().__init__(
+            f"Case {reference} cannot be submitted: {len(missing)} applicable key "
+            f"question{'s are' if len(missing) != 1 else ' is'} not answered.",
+            details=tuple(missing),
+        )
+        self.missing = list(missing)
+
+
+class CaseNotEditable(ProbdeskError):
+    pass
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """Everything the question form needs for one case."""
+
+    case: Case
+    question_set: QuestionSet
+    answers: dict[str, object]
+    notes: dict[str, str]
+    applicable: frozenset[str]
+    other_variant_answers: tuple[tuple[str, object], ...]  # (question id, value), kept
+    saved_at: dict[str, str] = field(default_factory=dict)  # question id -> HLC of last change
+
+    @property
+    def answered_applicable(self) -> int:
+        return sum(1 for q in self.applicable if self.answers.get(q) is not None)
+
+    def unanswered_key_questions(self) -> list[str]:
+        return [
+            s.key_question.id
+            for s in self.question_set.sections_for(self.case.variant)
+            if s.key_question.id in self.applicable and self.answers.get(s.key_question.id) is None
+        ]
+
+
+@dataclass(frozen=True)
+class CaseProgress:
+    """A row of the case list."""
+
+    id: str
+    reference: str
+    variant: str
+    status: CaseStatus
+    answered: int
+    applicable: int
+    assessor: str
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+class Workspace:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._qs_cache: dict[str, QuestionSet] = {}
+        with store.unit_of_work() as uow:
+            device = uow.devices.get() or uow.devices.create(str(uuid.uuid4()), _now())
+        self.device_id = device.id
+        self.clock = Clock(device.id, HLC.parse(device.last_hlc) if device.last_hlc else None)
+
+    @classmethod
+    def open(cls, paths: Paths, *, allow_unsafe_location: bool = False) -> Workspace:
+        return cls(open_store(paths.data, allow_unsafe_location=allow_unsafe_location))
+
+    @property
+    def notices(self) -> list[str]:
+        return self.store.notices
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    # -- device ---------------------------------------------------------------------------
+    def device(self) -> Device:
+        with self.store.unit_of_work() as uow:
+            device = uow.devices.get()
+        assert device is not None
+        return device
+
+    def set_identity(self, assessor: str, role: str) -> Device:
+        assessor = assessor.strip()
+        if not assessor:
+            raise InputError("Enter your name or initials as the assessor.")
+        if role not in ROLES:
+            raise InputError(f"Unknown role '{role}': one of {', '.join(ROLES)}.")
+        with self.store.unit_of_work() as uow:
+            uow.devices.set_identity(self.device_id, assessor, role)
+            self._audit(uow, "set_identity", "device", self.device_id, role)
+        return self.device()
+
+    def unexported_count(self) -> int:
+        d = self.device()
+        return d.last_seq - d.exported_seq
+
+    def _next(self, uow: UnitOfWork) -> tuple[int, str]:
+        device = uow.devices.get()
+        assert device is not None
+        seq = device.last_seq + 1
+        hlc = str(self.clock.tick())
+        uow.devices.advance(self.device_id, seq, hlc)
+        return seq, hlc
+
+    def _audit(
+        self, uow: UnitOfWork, action: str, entity: str, entity_id: str, detail: str = ""
+    ) -> None:
+        device = uow.devices.get()
+        actor = device.assessor if device and device.assessor else "unnamed"
+        uow.audit.record(_now(), self.device_id, actor, action, entity, entity_id, detail)
+
+    # -- question sets and inspections ----------------------------------------------------
+    def question_set(self, inspection: Inspection) -> QuestionSet:
+        qs = self._qs_cache.get(inspection.qs_hash)
+        if qs is not None:
+            return qs
+        with self.store.unit_of_work() as uow:
+            return self._question_set_in(uow, inspection)
+
+    def _question_set_in(self, uow: UnitOfWork, inspection: Inspection) -> QuestionSet:
+        """The inspection's set, read inside an open unit of work (no second transaction)."""
+        qs = self._qs_cache.get(inspection.qs_hash)
+        if qs is None:
+            stored = uow.question_sets.get(inspection.qs_hash)
+            if stored is None:
+                raise ProbdeskError(
+                    f"The question set of inspection {inspection.title} is missing from the store."
+                )
+            qs = loader.parse_text(stored.text, f"{stored.set_id} {stored.version}")
+            self._qs_cache[inspection.qs_hash] = qs
+        return qs
+
+    def create_inspection(
+        self,
+        region: str,
+        pdu: str,
+        fieldwork_start: date,
+        fieldwork_end: date,
+        question_set_path: str | Path,
+    ) -> Inspection:
+        region, pdu = region.strip(), pdu.strip()
+        problems = []
+        if not region:
+            problems.append("Enter the region.")
+        if not pdu:
+            problems.append("Enter the PDU.")
+        if fieldwork_end < fieldwork_start:
+            problems.append("The fieldwork end date is before its start date.")
+        if problems:
+            raise InputError(" ".join(problems))
+        qs = loader.load(question_set_path)
+        text = Path(question_set_path).read_text(encoding="utf-8")
+        inspection = Inspection(
+            str(uuid.uuid4()), region, pdu, fieldwork_start, fieldwork_end,
+            qs.id, qs.version, qs.content_hash, _now(),
+        )  # fmt: skip
+        with self.store.unit_of_work() as uow:
+            uow.question_sets.put(qs.content_hash, qs.id, qs.version, qs.title, text)
+            uow.inspections.add(inspection)
+            self._audit(uow, "create", "inspection", inspection.id, f"{qs.id} {qs.version}")
+        self._qs_cache[qs.content_hash] = qs
+        log.info("inspection %s created with question set %s", inspection.id, qs.id)
+        return inspection
+
+    def inspections(self) -> list[Inspection]:
+        with self.store.unit_of_work() as uow:
+            return uow.inspections.list()
+
+    def inspection(self, inspection_id: str) -> Inspection:
+        with self.store.unit_of_work() as uow:
+            found = uow.inspections.get(inspection_id)
+        if found is None:
+            raise InputError(f"No inspection with id {inspection_id}.")
+        return found
+
+    # -- cases ----------------------------------------------------------------------------
+    def add_case(
+        self,
+        inspection_id: str,
+        reference: str,
+        facts: Mapping[str, object],
+        assessor: str | None = None,
+    ) -> Case:
+        inspection = self.inspection(inspection_id)
+        qs = self.question_set(inspection)
+        reference = reference.strip()
+        problem = reference_problem(reference)
+        if problem:
+            raise InputError(problem)
+        clean, problems = check_facts(qs, facts)
+        if problems:
+            raise InputError(f"Case {reference}: " + "; ".join(problems) + ".")
+        variant = qs.variant_for(clean)
+        with self.store.unit_of_work() as uow:
+            if uow.cases.by_reference(inspection_id, reference) is not None:
+                raise InputError(
+                    f"Case reference {reference} is already used in this inspection; "
+                    "each case needs its own reference."
+                )
+            device = uow.devices.get()
+            who = assessor if assessor is not None else (device.assessor if device else "")
+            _, hlc = self._next(uow)
+            case = Case(
+                str(uuid.uuid4()), inspection_id, reference, clean,
+                variant.id if variant else None, who, CaseStatus.NOT_STARTED, _now(),
+            )  # fmt: skip
+            uow.cases.add(case, hlc)
+            self._audit(uow, "create", "case", case.id)
+        return case
+
+    def case(self, case_id: str) -> Case:
+        with self.store.unit_of_work() as uow:
+            found = uow.cases.get(case_id)
+        if found is None:
+            raise InputError(f"No case with id {case_id}.")
+        return found
+
+    def cases(self, inspection_id: str) -> list[Case]:
+        with self.store.unit_of_work() as uow:
+            return uow.cases.list(inspection_id)
+
+    def update_facts(self, case_id: str, facts: Mapping[str, object]) -> Case:
+        """Change a case's facts; a variant switch keeps every answer already given."""
+        case = self.case(case_id)
+        self._require_editable(case)
+        qs = self.question_set(self.inspection(case.inspection_id))
+        clean, problems = check_facts(qs, facts)
+        if problems:
+            raise InputError(f"Case {case.reference}: " + "; ".join(problems) + ".")
+        variant = qs.variant_for(clean)
+        new_variant = variant.id if variant else None
+        with self.store.unit_of_work() as uow:
+            _, hlc = self._next(uow)
+            updated = uow.cases.update(case_id, hlc, facts=clean, variant=new_variant)
+            detail = f"variant {case.variant}->{new_variant}" if new_variant != case.variant else ""
+            self._audit(uow, "change_facts", "case", case_id, detail)
+        return updated
+
+    def case_rows(self, inspection_id: str) -> list[CaseProgress]:
+        inspection = self.inspection(inspection_id)
+        qs = self.question_set(inspection)
+        with self.store.unit_of_work() as uow:
+            cases = uow.cases.list(inspection_id)
+            events = uow.answers.for_inspection(inspection_id)
+        current = heads(events, key=lambda e: (e.case_id, e.question_id))
+        by_case: dict[str, dict[str, object]] = {}
+        for (case_id, qid), e in current.items():
+            by_case.setdefault(case_id, {})[qid] = e.value
+        rows = []
+        for c in cases:
+            answers = by_case.get(c.id, {})
+            applicable = qs.applicable(c.variant, c.facts, answers)
+            answered = sum(1 for q in applicable if answers.get(q) is not None)
+            label = qs.variant(c.variant).label if c.variant else "not determined"
+            rows.append(
+                CaseProgress(
+                    c.id, c.reference, label, c.status, answered, len(applicable), c.assessor
+                )
+            )
+        return rows
+
+    def case_state(self, case_id: str) -> CaseState:
+        with self.store.unit_of_work() as uow:
+            case = uow.cases.get(case_id)
+            if case is None:
+                raise InputError(f"No case with id {case_id}.")
+            inspection = uow.inspections.get(case.inspection_id)
+            assert inspection is not None
+            qs = self._question_set_in(uow, inspection)
+            events = uow.answers.for_case(case_id)
+        current = heads(events, key=lambda e: e.question_id)
+        answers = {q: e.value for q, e in current.items() if e.value is not None}
+        notes = {q: e.note for q, e in current.items() if e.note}
+        in_variant = {q.id for s in qs.sections_for(case.variant) for q in s.questions}
+        others = tuple((q, v) for q, v in sorted(answers.items()) if q not in in_variant)
+        return CaseState(
+            case,
+            qs,
+            answers,
+            notes,
+            qs.applicable(case.variant, case.facts, answers),
+            others,
+            {q: e.hlc for q, e in current.items()},
+        )
+
+    # -- answers --------------------------------------------------------------------------
+    def record_answer(
+        self,
+        case_id: str,
+        question_id: str,
+        value: object,
+        note: str | None = None,
+    ) -> AnswerEvent | None:
+        """Append an answer event (note unchanged when None); committed when this returns.
+
+        None when there was nothing to record (clearing a question never answered).
+        """
+        with self.store.unit_of_work() as uow:
+            case = uow.cases.get(case_id)
+            if case is None:
+                raise InputError(f"No case with id {case_id}.")
+            self._require_editable(case)
+            inspection = uow.inspections.get(case.inspection_id)
+            assert inspection is not None
+            qs = self._question_set_in(uow, inspection)
+            if not qs.has_question(question_id):
+                raise InputError(f"{question_id} is not a question of {qs.title}.")
+            try:
+                stored = coerce_answer(qs.question(question_id), value)
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+            previous = heads(uow.answers.for_question(case_id, question_id), key=lambda e: 0)
+            head = previous.get(0)
+            new_note = note if note is not None else (head.note if head else "")
+            if head is not None and head.value == stored and head.note == new_note:
+                return head
+            if head is None and stored is None and not new_note:
+                return None
+            seq, hlc = self._next(uow)
+            event = AnswerEvent(
+                str(uuid.uuid4()), case_id, question_id, stored, new_note, self.device_id,
+                seq, hlc, head.id if head else None, qs.id, qs.version, _now(),
+            )  # fmt: skip
+            uow.answers.add(event)
+            if case.status is CaseStatus.NOT_STARTED:
+                uow.cases.update(case_id, hlc, status=CaseStatus.IN_PROGRESS)
+        return event
+
+    def record_note(self, case_id: str, question_id: str, note: str) -> AnswerEvent | None:
+        return self.record_answer(
+            case_id, question_id, self._current_value(case_id, question_id), note
+        )
+
+    def _current_value(self, case_id: str, question_id: str) -> object:
+        with self.store.unit_of_work() as uow:
+            current = heads(uow.answers.for_question(case_id, question_id), key=lambda e: 0)
+        head = current.get(0)
+        return head.value if head else None
+
+    def history(self, case_id: str, question_id: str) -> list[HistoryEntry]:
+        with self.store.unit_of_work() as uow:
+            events = uow.answers.for_question(case_id, question_id)
+            device = uow.devices.get()
+        by_id = {e.id: e for e in events}
+        names = {self.device_id: device.assessor if device and device.assessor else "this laptop"}
+        out = []
+        for e in events:
+            before = by_id.get(e.replaces) if e.replaces else None
+            out.append(
+                HistoryEntry(
+                    e.hlc,
+                    names.get(e.device_id, f"device {e.device_id[:8]}"),
+                    before.value if before else None,
+                    e.value,
+                    (before.note if before else "") != e.note,
+                )
+            )
+        return out
+
+    def submit(self, case_id: str) -> Case:
+        state = self.case_state(case_id)
+        self._require_editable(state.case)
+        if state.case.variant is None:
+            raise CaseIncomplete(state.case.reference, ["the case facts that decide its variant"])
+        missing = state.unanswered_key_questions()
+        if missing:
+            qs = state.question_set
+            raise CaseIncomplete(
+                state.case.reference, [f"{q}: {qs.question(q).text}" for q in missing]
+            )
+        return self._set_status(state.case, CaseStatus.SUBMITTED, "submit")
+
+    def reopen(self, case_id: str) -> Case:
+        case = self.case(case_id)
+        if case.status not in (CaseStatus.SUBMITTED, CaseStatus.RETURNED):
+            raise InputError(
+                f"Case {case.reference} is {case.status.label.lower()}, not submitted."
+            )
+        return self._set_status(case, CaseStatus.IN_PROGRESS, "reopen")
+
+    def _set_status(self, case: Case, status: CaseStatus, action: str) -> Case:
+        with self.store.unit_of_work() as uow:
+            _, hlc = self._next(uow)
+            updated = uow.cases.update(case.id, hlc, status=status)
+            self._audit(uow, action, "case", case.id, f"{case.status.value}->{status.value}")
+        return updated
+
+    @staticmethod
+    def _require_editable(case: Case) -> None:
+        if not case.status.editable:
+            raise CaseNotEditable(
+                f"Case {case.reference} is {case.status.label.lower()}; reopen it to change it."
+            )
+
+    # -- meetings and focus groups --------------------------------------------------------
+    def meetings(self, inspection_id: str) -> list[Meeting]:
+        with self.store.unit_of_work() as uow:
+            return uow.meetings.list(inspection_id)
+
+    def save_meeting(
+        self,
+        inspection_id: str,
+        kind: MeetingKind,
+        held_on: date,
+        title: str,
+        groups: Sequence[GroupAttendance],
+        questions: Sequence[str],
+        meeting_id: str | None = None,
+    ) -> Meeting:
+        qs = self.question_set(self.inspection(inspection_id))
+        known_groups = {g.id for g in qs.participant_groups}
+        known_questions = {q.id for q in qs.non_case_questions}
+        problems = [f"unknown participant group '{g.group_id}'" for g in groups
+                    if g.group_id not in known_groups]  # fmt: skip
+        problems += [f"head count for {g.group_id} must be 1 or more" for g in groups
+                     if g.head_count < 1]  # fmt: skip
+        problems += [f"unknown non-case question '{q}'" for q in questions
+                     if q not in known_questions]  # fmt: skip
+        if not groups:
+            problems.append("add at least one participant group with its head count")
+        if problems:
+            raise InputError("This meeting cannot be saved: " + "; ".join(problems) + ".")
+        meeting = Meeting(
+            meeting_id or str(uuid.uuid4()), inspection_id, kind, held_on, title.strip(),
+            tuple(groups), tuple(questions), _now(),
+        )  # fmt: skip
+        with self.store.unit_of_work() as uow:
+            existed = meeting_id is not None and uow.meetings.get(meeting_id) is not None
+            saved = uow.meetings.save(meeting)
+            self._next(uow)
+            self._audit(uow, "update" if existed else "create", "meeting", saved.id)
+        return saved
+
+    def meeting_notes(self, meeting_id: str) -> dict[str, str]:
+        with self.store.unit_of_work() as uow:
+            events = uow.meetings.notes(meeting_id)
+        return {q: e.note for q, e in heads(events, key=lambda e: e.question_id).items()}
+
+    def record_meeting_note(
+        self, meeting_id: str, question_id: str, note: str
+    ) -> MeetingNoteEvent | None:
+        with self.store.unit_of_work() as uow:
+            meeting = uow.meetings.get(meeting_id)
+            if meeting is None:
+                raise InputError(f"No meeting with id {meeting_id}.")
+            current = heads(
+                [e for e in uow.meetings.notes(meeting_id) if e.question_id == question_id],
+                key=lambda e: 0,
+            ).get(0)
+            if (current.note if current else "") == note:
+                return current
+            seq, hlc = self._next(uow)
+            event = MeetingNoteEvent(
+                str(uuid.uuid4()), meeting_id, question_id, note, self.device_id, seq, hlc,
+                current.id if current else None, _now(),
+            )  # fmt: skip
+            uow.meetings.add_note(event)
+        return event
+
+    # -- integrity ------------------------------------------------------------------------
+    def audit_problems(self) -> list[int]:
+        with self.store.unit_of_work() as uow:
+            return uow.audit.verify()

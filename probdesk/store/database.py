@@ -1,0 +1,224 @@
+"""Opening the local store: engine PRAGMAs, start-up checks, backup, migrations, units of work."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from probdesk.errors import EnvironmentProblem, ProbdeskError
+from probdesk.store import location
+from probdesk.store.repositories import UnitOfWork
+
+log = logging.getLogger("probdesk.store")
+
+DB_NAME = "probdesk.sqlite"
+BUSY_TIMEOUT_MS = 5000
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreWriteError(EnvironmentProblem):
+    """A change could not be written; nothing was half-written and the change can be retried."""
+
+
+class DamagedDatabase(ProbdeskError):
+    pass
+
+
+def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+def make_engine(path: Path) -> Engine:
+    """The one engine factory: WAL, synchronous=FULL, foreign keys on, a busy timeout."""
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
+    )
+    event.listen(engine, "connect", _pragmas)
+
+    # pysqlite's own transaction handling is off (isolation_level=None); begin explicitly so
+    # that SQLAlchemy's transactions are real SQLite transactions.
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def explain(exc: BaseException, path: Path) -> str:
+    """A write failure in the inspector's words."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in text or "busy" in text:
+        return (
+            f"The database {path} is locked by another program (is probdesk open twice?). "
+            "Your change is kept on screen and will be saved when the lock is released."
+        )
+    if "full" in text:
+        return (
+            f"The disk holding {path} is full. Free some space; your change is kept on "
+            "screen and will be saved then."
+        )
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return (
+            f"The database {path} cannot be written (read-only file or folder). Your change "
+            "is kept on screen and will be saved once the file can be written."
+        )
+    if "disk i/o" in text:
+        return (
+            f"The disk holding {path} reported an error while saving. Your change is kept "
+            "on screen and will be saved when the disk works again."
+        )
+    return f"Saving to {path} failed ({text}). Your change is kept on screen."
+
+
+@dataclass
+class Store:
+    path: Path
+    engine: Engine
+    notices: list[str] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """One operation: commits at the end, rolls back on any error, maps write failures."""
+        session = Session(self.engine, expire_on_commit=False, autoflush=False)
+        try:
+            yield UnitOfWork(session)
+            session.commit()
+        except (OperationalError, DBAPIError) as exc:
+            session.rollback()
+            raise StoreWriteError(explain(exc, self.path)) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def quick_check(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.exec_driver_sql("PRAGMA quick_check").scalar())
+
+    def integrity_check(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _check_readable(path: Path) -> str | None:
+    """None when the file is a healthy SQLite database, else what is wrong with it."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    if not result or result[0] != "ok":
+        return str(result[0] if result else "no answer from quick_check")
+    return None
+
+
+def _move_aside(path: Path, reason: str) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(path) + suffix)
+        if src.exists():
+            src.rename(Path(str(target) + suffix))
+    log.error("database failed its check and was moved aside to %s (%s)", target, reason)
+    return target
+
+
+def backup(engine_path: Path, target: Path) -> Path:
+    """A consistent copy through SQLite's online backup API."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(engine_path)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
+    """Check, back up, migrate and open the store in `data_dir`.
+
+    A damaged database is moved aside (never overwritten) and the user is told where it is.
+    """
+    if not allow_unsafe_location:
+        location.check_data_dir(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / DB_NAME
+    notices: list[str] = []
+    if path.exists():
+        problem = _check_readable(path)
+        if problem is not None:
+            moved = _move_aside(path, problem)
+            notices.append(
+                f"The local database failed its integrity check ({problem}). It was moved "
+                f"aside, unchanged, to {moved} and a new, empty database was started. Nothing "
+                "was deleted: contact the probdesk team to recover answers from the old file."
+            )
+    engine = make_engine(path)
+    try:
+        current = current_revision(engine)
+        head = head_revision()
+        if current != head:
+            if current is not None:
+                stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+                copy = backup(path, data_dir / "backups" / f"probdesk-{current}-{stamp}.sqlite")
+                log.info("backed up the database to %s before migrating", copy.name)
+            cfg = _alembic_config()
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+            log.info("database migrated from %s to %s", current, head)
+    except OperationalError as exc:
+        engine.dispose()
+        raise StoreWriteError(explain(exc, path)) from exc
+    except sqlite3.DatabaseError as exc:
+        engine.dispose()
+        raise StoreWriteError(explain(exc, path)) from exc
+    return Store(path, engine, notices)

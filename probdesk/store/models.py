@@ -1,0 +1,148 @@
+"""SQLAlchemy 2.0 models of the local store. They never leave `probdesk.store`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class DeviceRow(Base):
+    """This laptop's identity and counters (one row)."""
+
+    __tablename__ = "device"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    assessor: Mapped[str] = mapped_column(String(80), default="")
+    role: Mapped[str] = mapped_column(String(20), default="inspector")
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_hlc: Mapped[str] = mapped_column(String(80), default="")
+    exported_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class QuestionSetRow(Base):
+    """The exact question-set text an inspection was set up with, kept with the data."""
+
+    __tablename__ = "question_set"
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    set_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class InspectionRow(Base):
+    __tablename__ = "inspection"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    region: Mapped[str] = mapped_column(String(120))
+    pdu: Mapped[str] = mapped_column(String(120))
+    fieldwork_start: Mapped[date] = mapped_column(Date)
+    fieldwork_end: Mapped[date] = mapped_column(Date)
+    qs_id: Mapped[str] = mapped_column(String(64))
+    qs_version: Mapped[str] = mapped_column(String(64))
+    qs_hash: Mapped[str] = mapped_column(ForeignKey("question_set.content_hash"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CaseRow(Base):
+    __tablename__ = "case"
+    __table_args__ = (UniqueConstraint("inspection_id", "reference"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(64))
+    facts: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    variant: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    assessor: Mapped[str] = mapped_column(String(80), default="")
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_hlc: Mapped[str] = mapped_column(String(80), default="")
+
+
+class AnswerEventRow(Base):
+    """Append-only: an answer (and its note) as recorded; current answers are a view."""
+
+    __tablename__ = "answer_event"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq"),
+        Index("ix_answer_event_case_question", "case_id", "question_id"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)  # JSON
+    note: Mapped[str] = mapped_column(Text, default="")
+    device_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    hlc: Mapped[str] = mapped_column(String(80))
+    replaces: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    qs_id: Mapped[str] = mapped_column(String(64))
+    qs_version: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class MeetingRow(Base):
+    __tablename__ = "meeting"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    held_on: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    groups: Mapped[str] = mapped_column(Text, default="[]")  # JSON [{group_id, head_count}]
+    questions: Mapped[str] = mapped_column(Text, default="[]")  # JSON [non-case question id]
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class MeetingNoteEventRow(Base):
+    __tablename__ = "meeting_note_event"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq"),
+        Index("ix_meeting_note_event_meeting_question", "meeting_id", "question_id"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meeting.id"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    device_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    hlc: Mapped[str] = mapped_column(String(80))
+    replaces: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditRow(Base):
+    """Hash-chained: each row's hash covers the previous hash, so an edit or deletion shows."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    device_id: Mapped[str] = mapped_column(String(36))
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[str] = mapped_column(Text, default="")  # ids and codes only, never notes
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

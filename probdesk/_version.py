@@ -1,3 +1,3 @@
-"""Fallback version for frozen bundles; build.spec and a test keep it equal to pyproject.toml."""
+"""The version probdesk reports; build.spec and a test keep it equal to pyproject.toml."""
 
 __version__ = "0.1.0"

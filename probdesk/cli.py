@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     # command when none is given after it.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=data_dir_help)
+    parser.add_argument(
+        "--allow-unsafe-data-dir",
+        action="store_true",
+        help="open the data folder even inside a synced (OneDrive, Dropbox, ...) or network "
+        "folder; risks corrupting the database",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("gui", parents=[common], help="open the desktop window (the default)")
@@ -108,7 +114,7 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         logsetup.configure(paths.ensure())
         from probdesk.ui.app import run_gui
 
-        return run_gui(paths)
+        return run_gui(paths, allow_unsafe_location=args.allow_unsafe_data_dir)
     if args.command == "questionset":
         return _questionset(args)
     if args.command == "selfcheck":

@@ -7,17 +7,17 @@ gives no question set at all.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from probdesk import bundled
@@ -216,7 +216,23 @@ def _where(path: Iterable[str | int]) -> str:
     return "".join(parts) or "(top level)"
 
 
+@cache
+def _fast_validator() -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    return fastjsonschema.compile(schema())
+
+
 def _schema_problems(data: Any, problems: _Problems) -> None:
+    import fastjsonschema
+
+    try:
+        _fast_validator()(data)
+        return  # valid: the slower validator is only needed to explain problems
+    except fastjsonschema.JsonSchemaException:
+        pass
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema())
     condition_schema = schema()["$defs"]["condition"]
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
@@ -582,6 +598,17 @@ def load(path: str | os.PathLike[str]) -> QuestionSet:
 
 
 def _finish(text: str | None, problems: _Problems, name: str) -> QuestionSet:
+    # Tens of thousands of small objects and no cycles: the collector only costs time here.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate_and_build(text, problems, name)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _validate_and_build(text: str | None, problems: _Problems, name: str) -> QuestionSet:
     data = _compose(text, problems) if text is not None and not problems.items else None
     if data is not None and not isinstance(data, dict):
         problems.raw(1, 1, "the top level must be a mapping of fields (id, version, title, ...)")

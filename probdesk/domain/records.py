@@ -65,8 +65,19 @@ class Inspection:
     created_at: datetime
 
     @property
+    def dates(self) -> str:
+        a, b = self.fieldwork_start, self.fieldwork_end
+        if a == b:
+            return f"{a:%d %b %Y}"
+        if (a.year, a.month) == (b.year, b.month):
+            return f"{a:%d}–{b:%d %b %Y}"
+        if a.year == b.year:
+            return f"{a:%d %b}–{b:%d %b %Y}"
+        return f"{a:%d %b %Y}–{b:%d %b %Y}"
+
+    @property
     def title(self) -> str:
-        return f"{self.pdu}, {self.region} ({self.fieldwork_start:%d %b %Y})"
+        return f"{self.pdu}, {self.region}, fieldwork {self.dates}"
 
 
 @dataclass(frozen=True)

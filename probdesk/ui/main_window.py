@@ -2,59 +2,341 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings
+import contextlib
+from datetime import date
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from probdesk import __version__
 from probdesk.domain import loader
 from probdesk.domain.questionset import QuestionSet
+from probdesk.domain.records import Inspection
+from probdesk.errors import ProbdeskError
+from probdesk.services.workspace import Workspace
+from probdesk.ui.case_form import CaseForm, GuidancePanel, show_problem
+from probdesk.ui.case_list import CaseListPanel
+from probdesk.ui.dialogs import FactsDialog, HistoryDialog, NewInspectionDialog
+from probdesk.ui.meetings import MeetingsPanel
 from probdesk.ui.questionset_browser import QuestionSetBrowser
+from probdesk.ui.saver import Saver
+from probdesk.ui.status import ErrorBanner, SaveIndicator, UnexportedIndicator
+
+SHORTCUTS = (
+    ("Y / N / A", "answer Yes / No / Not applicable (answer field in focus)"),
+    ("Delete", "clear the answer in focus"),
+    ("Tab / Shift+Tab", "move between answers and evidence notes"),
+    ("Ctrl+J", "next unanswered applicable question"),
+    ("Ctrl+H", "history of the question in focus"),
+    ("Ctrl+N", "add a case"),
+    ("Ctrl+E", "edit the case facts"),
+    ("Ctrl+Return", "submit (or reopen) the case"),
+    ("Ctrl+F", "filter the case list"),
+    ("Ctrl+L", "go to the case list"),
+    ("Ctrl+Shift+N", "new inspection"),
+)
 
 
 class MainWindow(QMainWindow):
     def __init__(
-        self, sets: list[QuestionSet], settings: QSettings, parent: QWidget | None = None
+        self,
+        workspace: Workspace,
+        sets: list[QuestionSet],
+        settings: QSettings,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.workspace = workspace
         self.settings = settings
+        self.inspection: Inspection | None = None
         self.setWindowTitle("probdesk")
         self.setAccessibleName("probdesk main window")
+        self.saver = Saver(self)
+
+        # -- views ------------------------------------------------------------------------
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 6, 6, 0)
+        top = QHBoxLayout()
+        label = QLabel("&Inspection:")
+        self.inspection_combo = QComboBox()
+        self.inspection_combo.setAccessibleName("Inspection")
+        self.inspection_combo.setMinimumWidth(360)
+        label.setBuddy(self.inspection_combo)
+        top.addWidget(label)
+        top.addWidget(self.inspection_combo, 1)
+        self.new_inspection_button = QPushButton("New inspection…")
+        self.new_inspection_button.setAccessibleName("New inspection")
+        top.addWidget(self.new_inspection_button)
+        outer.addLayout(top)
+        self.banner = ErrorBanner()
+        outer.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Views")
+        outer.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self.case_list = CaseListPanel()
+        self.case_form = CaseForm(workspace, self.saver)
+        self.guidance = GuidancePanel()
+        self.cases_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.cases_splitter.setObjectName("casesSplitter")
+        self.cases_splitter.addWidget(self.case_list)
+        self.cases_splitter.addWidget(self.case_form)
+        self.cases_splitter.addWidget(self.guidance)
+        self.cases_splitter.setStretchFactor(0, 2)
+        self.cases_splitter.setStretchFactor(1, 5)
+        self.cases_splitter.setStretchFactor(2, 2)
+        self.cases_splitter.setSizes([440, 680, 280])
+        self.tabs.addTab(self.cases_splitter, "&Cases")
+        self.meetings = MeetingsPanel(workspace, self.saver)
+        self.tabs.addTab(self.meetings, "&Meetings and focus groups")
         self.browser = QuestionSetBrowser(sets)
-        self.setCentralWidget(self.browser)
+        self.tabs.addTab(self.browser, "&Question sets")
+
+        self.save_indicator = SaveIndicator()
+        self.unexported = UnexportedIndicator()
+        self.statusBar().addPermanentWidget(self.save_indicator)
+        self.statusBar().addPermanentWidget(self.unexported)
+
         self._build_menus()
-        self.status_label = QLabel()
-        self.status_label.setAccessibleName("Status")
-        self.statusBar().addPermanentWidget(self.status_label)
-        self._set_status(sets)
-        self.resize(1200, 780)
-        geometry = settings.value("main/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        state = settings.value("main/splitter")
-        if isinstance(state, QByteArray):
-            self.browser.restoreState(state)
+        self._wire()
+        self.resize(1400, 860)
+        self._restore_layout()
+        self.reload_inspections(select=str(settings.value("main/inspection", "")) or None)
+        last_case = str(settings.value("main/case", ""))
+        if last_case and self.case_list.model.row_of(last_case) >= 0:
+            self.case_list.select(last_case)
+        self._refresh_unexported()
 
+    # -- wiring ---------------------------------------------------------------------------
     def _build_menus(self) -> None:
+        def action(menu: object, text: str, slot: object, shortcut: object = None) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(shortcut)  # type: ignore[arg-type]
+            a.triggered.connect(slot)  # type: ignore[arg-type]
+            menu.addAction(a)  # type: ignore[attr-defined]
+            return a
+
         file_menu = self.menuBar().addMenu("&File")
-        self.open_action = QAction("&Open question set…", self)
-        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.open_action.triggered.connect(self.open_question_set)
-        file_menu.addAction(self.open_action)
+        self.new_inspection_action = action(
+            file_menu, "&New inspection…", self.new_inspection, QKeySequence("Ctrl+Shift+N")
+        )
+        self.open_action = action(
+            file_menu, "&Open question set…", self.open_question_set, QKeySequence.StandardKey.Open
+        )
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        case_menu = self.menuBar().addMenu("C&ase")
+        self.add_case_action = action(
+            case_menu, "&Add case…", self.add_case, QKeySequence("Ctrl+N")
+        )
+        self.facts_action = action(
+            case_menu, "Case &facts…", self.edit_facts, QKeySequence("Ctrl+E")
+        )
+        self.submit_action = action(
+            case_menu,
+            "&Submit or reopen case",
+            self.case_form.submit_or_reopen,
+            QKeySequence("Ctrl+Return"),
+        )
+        case_menu.addSeparator()
+        self.next_action = action(
+            case_menu,
+            "&Next unanswered question",
+            self.case_form.next_unanswered,
+            QKeySequence("Ctrl+J"),
+        )
+        self.history_action = action(
+            case_menu, "Answer &history…", self.case_form.request_history, QKeySequence("Ctrl+H")
+        )
+        action(case_menu, "&Filter cases", self.focus_filter, QKeySequence.StandardKey.Find)
+        action(case_menu, "Go to case &list", self.focus_case_list, QKeySequence("Ctrl+L"))
         help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About probdesk", self)
-        about.triggered.connect(self.about)
-        help_menu.addAction(about)
+        action(help_menu, "&Keyboard shortcuts", self.show_shortcuts)
+        action(help_menu, "&About probdesk", self.about)
 
-    def _set_status(self, sets: list[QuestionSet]) -> None:
-        n = sum(len(s.questions) for s in sets)
-        self.status_label.setText(f"{len(sets)} question sets loaded, {n} case questions")
+    def _wire(self) -> None:
+        self.inspection_combo.activated.connect(self._inspection_chosen)
+        self.new_inspection_button.clicked.connect(self.new_inspection)
+        self.case_list.case_selected.connect(self.open_case)
+        self.case_list.add_case_requested.connect(self.add_case)
+        self.case_form.status_changed.connect(self._case_changed)
+        self.case_form.edit_facts_requested.connect(lambda _cid: self.edit_facts())
+        self.case_form.history_requested.connect(self.show_history)
+        self.case_form.focus_question.connect(self._show_guidance)
+        self.saver.saved.connect(self._saved)
+        self.saver.failed.connect(self._save_failed)
+        self.saver.rejected.connect(lambda msg: QMessageBox.warning(self, "probdesk", msg))
+        self.saver.recovered.connect(self.banner.hide)
+        self.banner.retry_requested.connect(self.saver.retry)
 
+    def _restore_layout(self) -> None:
+        for key, restore in (
+            ("main/geometry", self.restoreGeometry),
+            ("main/state", self.restoreState),
+            ("main/cases_splitter", self.cases_splitter.restoreState),
+            ("main/meetings_splitter", self.meetings.restoreState),
+            ("main/browser_splitter", self.browser.restoreState),
+        ):
+            value = self.settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("main/geometry", self.saveGeometry())
+        self.settings.setValue("main/state", self.saveState())
+        self.settings.setValue("main/cases_splitter", self.cases_splitter.saveState())
+        self.settings.setValue("main/meetings_splitter", self.meetings.saveState())
+        self.settings.setValue("main/browser_splitter", self.browser.saveState())
+        if self.inspection is not None:
+            self.settings.setValue("main/inspection", self.inspection.id)
+        if self.case_form.state is not None:
+            self.settings.setValue("main/case", self.case_form.state.case.id)
+        self.settings.sync()
+
+    # -- inspections ----------------------------------------------------------------------
+    def reload_inspections(self, select: str | None = None) -> None:
+        inspections = self.workspace.inspections()
+        self.inspection_combo.clear()
+        for i in inspections:
+            self.inspection_combo.addItem(i.title, i.id)
+        if not inspections:
+            self.inspection_combo.addItem("No inspection yet: choose New inspection…", None)
+            self.set_inspection(None)
+            return
+        index = max(0, self.inspection_combo.findData(select)) if select else 0
+        self.inspection_combo.setCurrentIndex(index)
+        self.set_inspection(self.inspection_combo.currentData())
+
+    def _inspection_chosen(self, _index: int) -> None:
+        self.set_inspection(self.inspection_combo.currentData())
+
+    def set_inspection(self, inspection_id: str | None) -> None:
+        self.case_form.clear()
+        self.inspection = self.workspace.inspection(inspection_id) if inspection_id else None
+        qs = self.workspace.question_set(self.inspection) if self.inspection else None
+        has = self.inspection is not None
+        for w in (self.add_case_action, self.case_list.add_button):
+            w.setEnabled(has)
+        self.case_list.set_rows(self.workspace.case_rows(inspection_id) if inspection_id else [])
+        self.meetings.set_inspection(inspection_id, qs)
+        title = f"probdesk: {self.inspection.title}" if self.inspection else "probdesk"
+        self.setWindowTitle(title)
+
+    def new_inspection(self) -> Inspection | None:
+        device = self.workspace.device()
+
+        def create(
+            region: str, pdu: str, start: date, end: date, qs_path: str, who: str, role: str
+        ) -> Inspection:
+            self.workspace.set_identity(who, role)
+            return self.workspace.create_inspection(region, pdu, start, end, qs_path)
+
+        dialog = NewInspectionDialog(create, device.assessor, device.role, self)
+        if dialog.exec() and isinstance(dialog.result_value, Inspection):
+            self.reload_inspections(select=dialog.result_value.id)
+            self._refresh_unexported()
+            return dialog.result_value
+        return None
+
+    # -- cases ----------------------------------------------------------------------------
+    def open_case(self, case_id: str) -> None:
+        if self.case_form.state is not None and self.case_form.state.case.id == case_id:
+            return
+        self.case_form.load(case_id)
+        self.guidance.show_question(None, None)
+
+    def add_case(self) -> None:
+        if self.inspection is None:
+            return
+        inspection = self.inspection
+        qs = self.workspace.question_set(inspection)
+        dialog = FactsDialog(
+            qs, lambda ref, facts: self.workspace.add_case(inspection.id, ref, facts), parent=self
+        )
+        if dialog.exec() and dialog.result_value is not None:
+            case_id = dialog.result_value.id  # type: ignore[attr-defined]
+            self.case_list.set_rows(self.workspace.case_rows(inspection.id), select=case_id)
+            self.open_case(case_id)
+            self._refresh_unexported()
+            self.case_form.next_unanswered()
+
+    def edit_facts(self) -> None:
+        state = self.case_form.state
+        if state is None:
+            return
+        case = state.case
+        dialog = FactsDialog(
+            state.question_set,
+            lambda _ref, facts: self.workspace.update_facts(case.id, facts),
+            facts=dict(case.facts),
+            reference=case.reference,
+            new_case=False,
+            parent=self,
+        )
+        if dialog.exec():
+            self.case_form.load(case.id)
+            self._case_changed(case.id)
+
+    def _case_changed(self, case_id: str) -> None:
+        if self.inspection is None:
+            return
+        for row in self.workspace.case_rows(self.inspection.id):
+            if row.id == case_id:
+                self.case_list.model.update_row(row)
+        self._refresh_unexported()
+
+    def show_history(self, case_id: str, question_id: str) -> None:
+        state = self.case_form.state
+        q = state.question_set.question(question_id) if state else None
+        HistoryDialog(q, self.workspace.history(case_id, question_id), self).exec()
+
+    def _show_guidance(self, question: object) -> None:
+        state = self.case_form.state
+        self.guidance.show_question(state.question_set if state else None, question)  # type: ignore[arg-type]
+
+    def focus_filter(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.case_list.filter_edit.setFocus()
+        self.case_list.filter_edit.selectAll()
+
+    def focus_case_list(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.case_list.view.setFocus()
+
+    # -- saving ---------------------------------------------------------------------------
+    def _saved(self, at: str) -> None:
+        if self.saver.pending:
+            self.save_indicator.not_saved(self.saver.pending)
+        else:
+            self.save_indicator.saved(at)
+        self._refresh_unexported()
+
+    def _save_failed(self, message: str) -> None:
+        self.banner.show_message(message)
+        self.save_indicator.not_saved(self.saver.pending)
+
+    def _refresh_unexported(self) -> None:
+        # When the store cannot be read the banner already says why.
+        with contextlib.suppress(ProbdeskError):
+            self.unexported.set_count(self.workspace.unexported_count())
+
+    # -- other ----------------------------------------------------------------------------
     def open_question_set(self, path: str | None = None) -> QuestionSet | None:
         if not path:
             path, _ = QFileDialog.getOpenFileName(
@@ -62,12 +344,20 @@ class MainWindow(QMainWindow):
             )
             if not path:
                 return None
-        qs = loader.load(path)  # a QuestionSetError reaches the user through the crash hook
+        try:
+            qs = loader.load(path)
+        except ProbdeskError as exc:
+            show_problem(self, exc)
+            return None
         sets = [s for s in self.browser.sets if s.content_hash != qs.content_hash] + [qs]
         self.browser.set_question_sets(sets)
-        self._set_status(sets)
+        self.tabs.setCurrentWidget(self.browser)
         self.statusBar().showMessage(f"Loaded {qs.title} ({qs.version})", 5000)
         return qs
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
     def about(self) -> None:
         QMessageBox.about(
@@ -78,7 +368,19 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.setValue("main/geometry", self.saveGeometry())
-        self.settings.setValue("main/splitter", self.browser.saveState())
-        self.settings.sync()
+        self.case_form.flush()
+        self.meetings.editor.flush()
+        if self.saver.pending and not self.saver.retry():
+            answer = QMessageBox.question(
+                self,
+                "Changes not saved",
+                f"{self.saver.pending} change(s) could not be saved:\n{self.banner.message.text()}"
+                "\n\nClose anyway and lose them?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self._save_layout()
         super().closeEvent(event)

@@ -1,0 +1,370 @@
+"""The question form for one case, generated from the question set.
+
+Sections show the key question first, then its prompts. Conditional questions appear and
+disappear as facts and answers change. Every change goes through the Saver.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from probdesk.domain.questionset import Question, QuestionSet
+from probdesk.domain.records import CaseStatus
+from probdesk.errors import ProbdeskError
+from probdesk.services.questionsets import answer_words
+from probdesk.services.workspace import CaseState, Workspace
+from probdesk.ui.question_widgets import AnswerWidget, AutosaveText, answer_widget
+from probdesk.ui.saver import Saver
+
+
+def show_problem(parent: QWidget, exc: ProbdeskError) -> None:
+    text = exc.message + ("\n\n" + "\n".join(exc.details) if exc.details else "")
+    QMessageBox.warning(parent, "probdesk", text)
+
+
+class QuestionRow(QFrame):
+    """A question: its text, the answer widget, and the evidence notes field."""
+
+    answer_changed = Signal(str)  # question id
+    note_settled = Signal(str)
+
+    def __init__(
+        self, question: Question, condition: str = "", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.question = question
+        self.setObjectName(f"question-{question.id}")
+        self.setFrameShape(QFrame.Shape.StyledPanel if question.is_key else QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(3)
+        kind = "Key question" if question.is_key else "Prompt"
+        self.label = QLabel(f"<b>{escape(question.id)}</b>&nbsp; {escape(question.text)}")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setAccessibleName(f"{kind} {question.id}")
+        if question.is_key:
+            font = self.label.font()
+            font.setPointSizeF(font.pointSizeF() * 1.08)
+            self.label.setFont(font)
+        layout.addWidget(self.label)
+        if condition:
+            self.condition = QLabel(f"Asked because {condition}.")
+            self.condition.setWordWrap(True)
+            self.condition.setStyleSheet("color: palette(placeholder-text); font-style: italic;")
+            self.condition.setAccessibleName(f"Why {question.id} is asked")
+            layout.addWidget(self.condition)
+        self.answer: AnswerWidget = answer_widget(question)
+        self.answer.changed.connect(lambda: self.answer_changed.emit(question.id))
+        layout.addWidget(self.answer)
+        self.label.setBuddy(self.answer.focus_target())
+        self.note = AutosaveText()
+        self.note.setPlaceholderText("Evidence notes…")
+        self.note.setAccessibleName(f"Evidence notes for {question.id}")
+        self.note.setFixedHeight(52)
+        self.note.settled.connect(lambda: self.note_settled.emit(question.id))
+        layout.addWidget(self.note)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+    def contains_focus(self) -> bool:
+        w = QApplication.focusWidget()
+        return w is not None and (w is self or self.isAncestorOf(w))
+
+
+class GuidancePanel(QTextBrowser):
+    """Guidance and evidence sources for the question in focus."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Guidance for the question in focus")
+        self.setMinimumWidth(220)
+        self.show_question(None, None)
+
+    def show_question(self, qs: QuestionSet | None, q: Question | None) -> None:
+        if qs is None or q is None:
+            self.setHtml(
+                "<h3>Guidance</h3><p>Move to a question to see its guidance and evidence "
+                "sources here.</p><p><b>Keys</b>: Y Yes, N No, A Not applicable, Delete clears; "
+                "Tab to the notes; Ctrl+J next unanswered question; Ctrl+H history.</p>"
+            )
+            return
+        parts = [f"<p><small>{escape(qs.section_of(q.id).title)} &middot; {q.id}</small></p>"]
+        parts.append(f"<h3>{escape(q.text)}</h3>")
+        parts.append(f"<p><b>Answer:</b> {escape(answer_words(q))}</p>")
+        if q.applies_when is not None:
+            parts.append(f"<p><b>Applies when</b> {escape(qs.describe(q.applies_when))}.</p>")
+        if q.guidance:
+            parts.append(f"<p><b>Guidance</b><br>{escape(q.guidance)}</p>")
+        if q.evidence:
+            items = "".join(f"<li>{escape(e)}</li>" for e in q.evidence)
+            parts.append(f"<p><b>Evidence sources</b></p><ul>{items}</ul>")
+        self.setHtml("".join(parts))
+
+
+class CaseForm(QWidget):
+    """Header, sections of question rows, and answers kept from another variant."""
+
+    status_changed = Signal(str)  # case id: status, progress or variant changed
+    edit_facts_requested = Signal(str)
+    history_requested = Signal(str, str)  # case id, question id
+    focus_question = Signal(object)  # Question | None
+
+    def __init__(self, workspace: Workspace, saver: Saver, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.saver = saver
+        self.state: CaseState | None = None
+        self.rows: dict[str, QuestionRow] = {}
+        self.answers: dict[str, object] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        header = QHBoxLayout()
+        self.title = QLabel("No case selected")
+        self.title.setAccessibleName("Case")
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        header.addWidget(self.title, 1)
+        self.progress = QLabel("")
+        self.progress.setAccessibleName("Case progress")
+        header.addWidget(self.progress)
+        self.facts_button = QPushButton("Case &facts…")
+        self.facts_button.setAccessibleName("Edit case facts")
+        self.facts_button.clicked.connect(
+            lambda: self.state and self.edit_facts_requested.emit(self.state.case.id)
+        )
+        header.addWidget(self.facts_button)
+        self.submit_button = QPushButton("&Submit case")
+        self.submit_button.setAccessibleName("Submit case")
+        self.submit_button.clicked.connect(self.submit_or_reopen)
+        header.addWidget(self.submit_button)
+        outer.addLayout(header)
+        self.facts_line = QLabel("")
+        self.facts_line.setWordWrap(True)
+        self.facts_line.setAccessibleName("Case facts summary")
+        outer.addWidget(self.facts_line)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setAccessibleName("Questions")
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        outer.addWidget(self.scroll, 1)
+        self.clear()
+        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+
+    # -- building -------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.flush()
+        self.state = None
+        self.rows = {}
+        self.title.setText("No case selected")
+        self.progress.setText("")
+        self.facts_line.setText("")
+        self.scroll.takeWidget()
+        hint = QLabel(
+            "Choose a case in the list, or add one with Add case… (Ctrl+N).\n\n"
+            "Answer with Y, N and A; Ctrl+J jumps to the next unanswered question."
+        )
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)
+        self.scroll.setWidget(hint)
+        self._set_enabled(False)
+
+    def _set_enabled(self, on: bool) -> None:
+        self.facts_button.setEnabled(on)
+        self.submit_button.setEnabled(on)
+
+    def load(self, case_id: str) -> None:
+        """Build the form for a case (flushing any typing in the previous one first)."""
+        self.flush()
+        state = self.workspace.case_state(case_id)
+        self.state = state
+        self.answers = dict(state.answers)
+        qs, case = state.question_set, state.case
+        body = QWidget()
+        body.setObjectName("caseFormBody")
+        layout = QVBoxLayout(body)
+        layout.setSpacing(10)
+        self.rows = {}
+        sections = qs.sections_for(case.variant)
+        if not sections:
+            missing = QLabel(
+                "This case's variant is not determined yet: record its case facts "
+                "(Case facts…) to see its questions."
+            )
+            missing.setWordWrap(True)
+            layout.addWidget(missing)
+        for s in sections:
+            box = QGroupBox(s.title)
+            box.setAccessibleName(f"Section {s.title}")
+            box_layout = QVBoxLayout(box)
+            box_layout.setSpacing(2)
+            for q in s.questions:
+                why = qs.describe(q.applies_when) if q.applies_when is not None else ""
+                row = QuestionRow(q, why)
+                row.answer.set_value(state.answers.get(q.id))
+                row.note.set_text_quietly(state.notes.get(q.id, ""))
+                row.answer_changed.connect(self._answer_changed)
+                row.note_settled.connect(self._note_settled)
+                self.rows[q.id] = row
+                box_layout.addWidget(row)
+            layout.addWidget(box)
+        if state.other_variant_answers:
+            kept = QGroupBox("Answers kept from another variant (not counted for this case)")
+            kept.setAccessibleName("Answers kept from another variant")
+            kept_layout = QVBoxLayout(kept)
+            for qid, value in state.other_variant_answers:
+                q = qs.question(qid) if qs.has_question(qid) else None
+                text = q.text if q else "(a question this version of the set no longer has)"
+                shown = q.label_of(value) if q else str(value)
+                where = (
+                    ", ".join(qs.variant(v).label for v in qs.section_of(qid).variants) if q else ""
+                )
+                line = QLabel(
+                    f"<b>{escape(qid)}</b> <small>({escape(where)})</small> {escape(text)}: "
+                    f"<i>{escape(shown)}</i>"
+                )
+                line.setWordWrap(True)
+                kept_layout.addWidget(line)
+            layout.addWidget(kept)
+        layout.addStretch(1)
+        self.scroll.setWidget(body)
+        self._apply_visibility()
+        self._refresh_header()
+        self._set_enabled(True)
+        editable = case.status.editable
+        body.setEnabled(editable)
+
+    def _refresh_header(self) -> None:
+        if self.state is None:
+            return
+        qs, case = self.state.question_set, self.state.case
+        variant = qs.variant(case.variant).label if case.variant else "variant not determined"
+        self.title.setText(f"Case {case.reference}")
+        self.title.setAccessibleDescription(f"{variant}, {case.status.label}")
+        applicable = self._applicable()
+        answered = sum(1 for q in applicable if self.answers.get(q) is not None)
+        self.progress.setText(
+            f"{variant} · {case.status.label} · {answered} of {len(applicable)} answered"
+        )
+        facts = "; ".join(
+            f"{f.label}: {f.label_of(case.facts[f.id])}" for f in qs.facts if f.id in case.facts
+        )
+        self.facts_line.setText(facts)
+        submitted = case.status in (CaseStatus.SUBMITTED, CaseStatus.RETURNED)
+        self.submit_button.setText("&Reopen case" if submitted else "&Submit case")
+        self.submit_button.setAccessibleName("Reopen case" if submitted else "Submit case")
+        self.facts_button.setEnabled(case.status.editable)
+
+    def _applicable(self) -> frozenset[str]:
+        assert self.state is not None
+        c = self.state.case
+        return self.state.question_set.applicable(c.variant, c.facts, self.answers)
+
+    def _apply_visibility(self) -> None:
+        applicable = self._applicable()
+        for qid, row in self.rows.items():
+            row.setVisible(qid in applicable)
+
+    # -- saving ---------------------------------------------------------------------------
+    def _answer_changed(self, qid: str) -> None:
+        row = self.rows[qid]
+        value = row.answer.value()
+        self.answers[qid] = value
+        self._save(qid)
+        self._apply_visibility()
+        self._refresh_header()
+        assert self.state is not None
+        self.status_changed.emit(self.state.case.id)
+
+    def _note_settled(self, qid: str) -> None:
+        self._save(qid)
+
+    def _save(self, qid: str) -> None:
+        """Write what the row shows (answer and note together); the Saver keeps it if it fails."""
+        assert self.state is not None
+        case_id = self.state.case.id
+        row = self.rows[qid]
+        value, note = row.answer.value(), row.note.toPlainText()
+        self.saver.save(
+            (case_id, qid),
+            lambda: self.workspace.record_answer(case_id, qid, value, note),
+        )
+
+    def flush(self) -> None:
+        """Save typing that has not settled yet (switching case, closing the window)."""
+        for row in self.rows.values():
+            if row.note.dirty:
+                row.note.flush()
+            answer_edit = getattr(row.answer, "edit", None)
+            if isinstance(answer_edit, AutosaveText) and answer_edit.dirty:
+                answer_edit.flush()
+
+    # -- actions --------------------------------------------------------------------------
+    def submit_or_reopen(self) -> None:
+        if self.state is None:
+            return
+        self.flush()
+        case = self.state.case
+        try:
+            if case.status in (CaseStatus.SUBMITTED, CaseStatus.RETURNED):
+                self.workspace.reopen(case.id)
+            else:
+                self.workspace.submit(case.id)
+        except ProbdeskError as exc:
+            show_problem(self, exc)
+            return
+        self.load(case.id)
+        self.status_changed.emit(case.id)
+
+    def next_unanswered(self) -> str | None:
+        """Move focus to the next applicable question without an answer (wrapping round)."""
+        if not self.rows:
+            return None
+        order = list(self.rows)
+        applicable = self._applicable()
+        current = self.focused_question()
+        start = order.index(current.id) + 1 if current else 0
+        for qid in order[start:] + order[:start]:
+            if qid in applicable and self.answers.get(qid) is None:
+                self.focus(qid)
+                return qid
+        return None
+
+    def focus(self, qid: str) -> None:
+        row = self.rows[qid]
+        row.answer.focus_target().setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.scroll.ensureWidgetVisible(row, 20, 60)
+
+    def focused_question(self) -> Question | None:
+        for row in self.rows.values():
+            if row.contains_focus():
+                return row.question
+        return None
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is None or not self.isAncestorOf(new):
+            return
+        self.focus_question.emit(self.focused_question())
+
+    def request_history(self) -> None:
+        q = self.focused_question()
+        if q is not None and self.state is not None:
+            self.history_requested.emit(self.state.case.id, q.id)

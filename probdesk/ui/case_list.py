@@ -1,0 +1,195 @@
+"""The case list: a table model over CaseProgress rows, with sort and filter."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from probdesk.domain.records import CaseStatus
+from probdesk.services.workspace import CaseProgress
+
+Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class CaseTableModel(QAbstractTableModel):
+    HEADERS = ("Reference", "Variant", "Status", "Progress", "Assessor")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[CaseProgress] = []
+
+    def set_rows(self, rows: list[CaseProgress]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def update_row(self, row: CaseProgress) -> None:
+        for i, r in enumerate(self._rows):
+            if r.id == row.id:
+                self._rows[i] = row
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.HEADERS) - 1))
+                return
+
+    def row_of(self, case_id: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == case_id), -1)
+
+    def case_at(self, row: int) -> CaseProgress:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        r = self._rows[index.row()]
+        col = index.column()
+        if role == ID_ROLE:
+            return r.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                r.reference,
+                r.variant,
+                r.status.label,
+                f"{r.answered} / {r.applicable}",
+                r.assessor,
+            )[col]
+        if role == SORT_ROLE:
+            if col == 3:
+                return r.answered / r.applicable if r.applicable else 0.0
+            if col == 2:
+                return list(CaseStatus).index(r.status)
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 3:
+            return f"{r.answered} of {r.applicable} applicable questions answered"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class CaseFilter(QSortFilterProxyModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = ""
+        self.status: CaseStatus | None = None
+        self.setSortRole(SORT_ROLE)
+
+    def set_text(self, text: str) -> None:
+        self.text = text.strip().lower()
+        self.invalidateFilter()
+
+    def set_status(self, status: CaseStatus | None) -> None:
+        self.status = status
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, CaseTableModel)
+        r = model.case_at(source_row)
+        if self.status is not None and r.status is not self.status:
+            return False
+        if self.text:
+            hay = f"{r.reference} {r.variant} {r.assessor} {r.status.label}".lower()
+            return self.text in hay
+        return True
+
+
+class CaseListPanel(QWidget):
+    case_selected = Signal(str)
+    add_case_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter cases (Ctrl+F)")
+        self.filter_edit.setAccessibleName("Filter cases")
+        self.filter_edit.setClearButtonEnabled(True)
+        bar.addWidget(self.filter_edit, 1)
+        self.status_combo = QComboBox()
+        self.status_combo.setAccessibleName("Show cases with status")
+        self.status_combo.addItem("All statuses", None)
+        for st in CaseStatus:
+            self.status_combo.addItem(st.label, st)
+        bar.addWidget(self.status_combo)
+        self.add_button = QPushButton("&Add case…")
+        self.add_button.setAccessibleName("Add case")
+        self.add_button.clicked.connect(self.add_case_requested)
+        bar.addWidget(self.add_button)
+        layout.addLayout(bar)
+        self.model = CaseTableModel(self)
+        self.proxy = CaseFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.view = QTableView()
+        self.view.setAccessibleName("Cases")
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        layout.addWidget(self.view, 1)
+        self.filter_edit.textChanged.connect(self.proxy.set_text)
+        self.status_combo.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_status(self.status_combo.currentData())
+        )
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+
+    def set_rows(self, rows: list[CaseProgress], select: str | None = None) -> None:
+        self.model.set_rows(rows)
+        if select:
+            self.select(select)
+
+    def select(self, case_id: str) -> None:
+        row = self.model.row_of(case_id)
+        if row < 0:
+            return
+        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if proxy_index.isValid():
+            self.view.setCurrentIndex(proxy_index)
+            self.view.scrollTo(proxy_index)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            case_id = current.data(ID_ROLE)
+            if case_id:
+                self.case_selected.emit(case_id)

@@ -1,0 +1,265 @@
+"""One widget per answer type, all with the same small interface: value(), set_value(), changed.
+
+Yes / No / Not applicable answers take one key each (Y, N, A; Delete clears) while focused.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QDoubleValidator, QFocusEvent, QKeyEvent, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from probdesk.domain.questionset import NA, NO, YES, AnswerType, Question
+
+NOTE_PAUSE_MS = 800
+
+
+class AnswerWidget(QWidget):
+    """Base: emits `changed` when the inspector has finished giving a value."""
+
+    changed = Signal()
+
+    def value(self) -> object:
+        raise NotImplementedError
+
+    def set_value(self, value: object) -> None:
+        raise NotImplementedError
+
+    def focus_target(self) -> QWidget:
+        return self
+
+
+class YesNoWidget(AnswerWidget):
+    KEYS: ClassVar[dict[Qt.Key, str]] = {Qt.Key.Key_Y: YES, Qt.Key.Key_N: NO, Qt.Key.Key_A: NA}
+
+    def __init__(self, question: Question, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(f"Answer to {question.id}")
+        self.setAccessibleDescription("Press Y for Yes, N for No, A for Not applicable")
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(False)  # so that an answer can be cleared
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        self.buttons: dict[str, QRadioButton] = {}
+        options = [(YES, "&Yes"), (NO, "&No")]
+        if question.answer is AnswerType.YES_NO_NA:
+            options.append((NA, "Not &applicable"))
+        for value, text in options:
+            b = QRadioButton(text.replace("&", ""))
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setAccessibleName(f"{text.replace('&', '')} for {question.id}")
+            self.group.addButton(b)
+            self.buttons[value] = b
+            layout.addWidget(b)
+            b.clicked.connect(lambda _checked=False, v=value: self._clicked(v))
+        layout.addStretch(1)
+        self._value: str | None = None
+        self.setStyleSheet("YesNoWidget:focus { background: palette(highlight); }")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+
+    def _clicked(self, value: str) -> None:
+        self.set_value(None if self._value == value else value)
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        self.changed.emit()
+
+    def value(self) -> object:
+        return self._value
+
+    def set_value(self, value: object) -> None:
+        self._value = value if value in self.buttons else None
+        for v, b in self.buttons.items():
+            b.setChecked(v == self._value)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        key = Qt.Key(event.key())
+        if mods == Qt.KeyboardModifier.NoModifier and key in self.KEYS:
+            value = self.KEYS[key]
+            if value in self.buttons:
+                self.set_value(value)
+                self.changed.emit()
+                event.accept()
+                return
+        if mods == Qt.KeyboardModifier.NoModifier and key in (
+            Qt.Key.Key_Delete,
+            Qt.Key.Key_Backspace,
+        ):
+            self.set_value(None)
+            self.changed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class ChoiceWidget(AnswerWidget):
+    def __init__(self, question: Question, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        self.combo = QComboBox()
+        self.combo.setAccessibleName(f"Answer to {question.id}")
+        self.combo.addItem("— not answered —", None)
+        for o in question.options:
+            self.combo.addItem(o.label, o.value)
+        self.combo.activated.connect(lambda _i: self.changed.emit())
+        layout.addWidget(self.combo)
+        layout.addStretch(1)
+
+    def focus_target(self) -> QWidget:
+        return self.combo
+
+    def value(self) -> object:
+        return self.combo.currentData()
+
+    def set_value(self, value: object) -> None:
+        i = self.combo.findData(value)
+        self.combo.setCurrentIndex(max(i, 0))
+
+
+class MultiChoiceWidget(AnswerWidget):
+    def __init__(self, question: Question, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        self.boxes: dict[str, QCheckBox] = {}
+        for o in question.options:
+            box = QCheckBox(o.label)
+            box.setAccessibleName(f"{o.label} for {question.id}")
+            box.toggled.connect(lambda _on: self.changed.emit())
+            self.boxes[o.value] = box
+            layout.addWidget(box)
+
+    def focus_target(self) -> QWidget:
+        return next(iter(self.boxes.values()), self)
+
+    def value(self) -> object:
+        chosen = tuple(v for v, b in self.boxes.items() if b.isChecked())
+        return chosen or None
+
+    def set_value(self, value: object) -> None:
+        chosen = set(value) if isinstance(value, list | tuple) else set()
+        for v, b in self.boxes.items():
+            b.blockSignals(True)
+            b.setChecked(v in chosen)
+            b.blockSignals(False)
+
+
+class LineWidget(AnswerWidget):
+    """Number and date answers: typed, checked when the field is left or Enter is pressed."""
+
+    def __init__(self, question: Question, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        self.edit = QLineEdit()
+        self.edit.setAccessibleName(f"Answer to {question.id}")
+        if question.answer is AnswerType.NUMBER:
+            self.edit.setValidator(QDoubleValidator(self.edit))
+            self.edit.setPlaceholderText("number")
+        else:
+            self.edit.setValidator(
+                QRegularExpressionValidator(r"\d{0,4}-?\d{0,2}-?\d{0,2}", self.edit)
+            )
+            self.edit.setPlaceholderText("YYYY-MM-DD")
+        self.edit.setMaximumWidth(160)
+        self.edit.editingFinished.connect(self.changed.emit)
+        layout.addWidget(self.edit)
+        layout.addStretch(1)
+
+    def focus_target(self) -> QWidget:
+        return self.edit
+
+    def value(self) -> object:
+        return self.edit.text().strip() or None
+
+    def set_value(self, value: object) -> None:
+        self.edit.setText("" if value is None else str(value))
+
+
+class AutosaveText(QPlainTextEdit):
+    """Plain text that reports `settled` after a short pause in typing and when left."""
+
+    settled = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(NOTE_PAUSE_MS)
+        self._timer.timeout.connect(self.flush)
+        self.textChanged.connect(self._typed)
+        self._loading = False
+
+    def set_text_quietly(self, text: str) -> None:
+        self._loading = True
+        self.setPlainText(text)
+        self._loading = False
+        self._dirty = False
+
+    def _typed(self) -> None:
+        if self._loading:
+            return
+        self._dirty = True
+        self._timer.start()
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def flush(self) -> None:
+        self._timer.stop()
+        if self._dirty:
+            self._dirty = False
+            self.settled.emit()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.flush()
+        super().focusOutEvent(event)
+
+
+class TextWidget(AnswerWidget):
+    def __init__(self, question: Question, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        self.edit = AutosaveText()
+        self.edit.setAccessibleName(f"Answer to {question.id}")
+        self.edit.setFixedHeight(56)
+        self.edit.settled.connect(self.changed.emit)
+        layout.addWidget(self.edit)
+
+    def focus_target(self) -> QWidget:
+        return self.edit
+
+    def value(self) -> object:
+        return self.edit.toPlainText() or None
+
+    def set_value(self, value: object) -> None:
+        self.edit.set_text_quietly("" if value is None else str(value))
+
+
+def answer_widget(question: Question) -> AnswerWidget:
+    if question.answer.is_yes_no:
+        return YesNoWidget(question)
+    if question.answer is AnswerType.CHOICE:
+        return ChoiceWidget(question)
+    if question.answer is AnswerType.MULTI_CHOICE:
+        return MultiChoiceWidget(question)
+    if question.answer is AnswerType.TEXT:
+        return TextWidget(question)
+    return LineWidget(question)

@@ -1,0 +1,63 @@
+"""What the inspector must always be able to see: is the last change saved, what is not exported,
+and, when a write failed, why."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+
+class SaveIndicator(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("No changes yet", parent)
+        self.setAccessibleName("Save status")
+        self.setMinimumWidth(150)
+
+    def saved(self, at: str) -> None:
+        self.setText(f"Saved {at}")
+        self.setStyleSheet("")
+
+    def not_saved(self, pending: int) -> None:
+        self.setText(f"NOT SAVED ({pending} pending)")
+        self.setStyleSheet("color: #a4000f; font-weight: bold;")
+
+
+class UnexportedIndicator(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setAccessibleName("Changes not yet exported")
+
+    def set_count(self, n: int) -> None:
+        self.setText(
+            "All changes exported" if n == 0 else f"{n} change{'s' if n != 1 else ''} not exported"
+        )
+
+
+class ErrorBanner(QFrame):
+    """A red band across the window while changes cannot be written; they stay on screen."""
+
+    retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorBanner")
+        self.setAccessibleName("Problem saving")
+        self.setStyleSheet(
+            "#errorBanner { background: #fde7e9; border: 1px solid #a4000f; }"
+            "#errorBanner QLabel { color: #6b0009; }"
+        )
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Problem saving: message")
+        layout.addWidget(self.message, 1)
+        self.retry = QPushButton("&Retry now")
+        self.retry.setAccessibleName("Retry saving")
+        self.retry.clicked.connect(self.retry_requested)
+        layout.addWidget(self.retry)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.show()

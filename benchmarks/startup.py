@@ -1,9 +1,11 @@
 """Start-up: probdesk's main window shown offscreen and quit, against a bare Qt window.
 
 Each run is a fresh Python process (QT_QPA_PLATFORM=offscreen), timed from launch to exit.
-The probdesk process builds the real main window (bundled question sets, settings) with
-probdesk.ui.app.build_main_window; the baseline process shows an empty QMainWindow. Runs are
-alternated so that both see the same machine load. value = probdesk median, baseline = bare
+The probdesk process shows the real main window as `probdesk` does (probdesk.ui.app.
+show_main_window); a third process also opens the local data into it (open_data: store checks,
+question sets, case list), reported as ready_ms. The baseline process shows an empty
+QMainWindow. Runs are alternated so that all see the same machine load.
+value = probdesk median, baseline = bare
 median, ratio = value / baseline; target: ratio at most 1.5.
 """
 
@@ -39,10 +41,27 @@ PROBDESK = """
 import sys
 from PySide6.QtCore import QTimer
 from probdesk.paths import Paths
-from probdesk.ui.app import application, build_main_window
+from probdesk.ui.app import application, show_main_window
 app = application()
-window = build_main_window(Paths.resolve(sys.argv[1]).ensure())
-window.show()
+window = show_main_window(Paths.resolve(sys.argv[1]))
+app.processEvents()
+shown = window.isVisible()
+QTimer.singleShot(0, app.quit)
+app.exec()
+print("shown" if shown else "not shown")
+"""
+
+# The same, then the data opened into the window as `probdesk` does right after showing it.
+READY = """
+import sys
+from PySide6.QtCore import QTimer
+from probdesk.paths import Paths
+from probdesk.ui.app import application, open_data, show_main_window
+app = application()
+paths = Paths.resolve(sys.argv[1])
+window = show_main_window(paths)
+app.processEvents()
+assert open_data(window, paths)
 app.processEvents()
 shown = window.isVisible()
 QTimer.singleShot(0, app.quit)
@@ -73,19 +92,22 @@ def run_once(snippet: str, data_dir: str) -> float:
 def main() -> None:
     bare: list[float] = []
     probdesk: list[float] = []
+    ready: list[float] = []
     with tempfile.TemporaryDirectory(prefix="probdesk-bench-") as tmp:
-        for _ in range(WARMUP):  # fill the OS file cache; not counted
+        for _ in range(WARMUP):  # fill the OS file cache and create the store; not counted
             run_once(BARE, tmp)
             run_once(PROBDESK, tmp)
+            run_once(READY, tmp)
         for i in range(RUNS):
             # alternate, and swap which goes first every other round
-            order = [(BARE, bare), (PROBDESK, probdesk)]
+            order = [(BARE, bare), (PROBDESK, probdesk), (READY, ready)]
             for snippet, samples in order if i % 2 == 0 else reversed(order):
                 samples.append(run_once(snippet, tmp))
 
     print(f"python {sys.version.split()[0]}, QT_QPA_PLATFORM=offscreen, launch to exit")
     print(summary("bare QApplication + QMainWindow", bare))
-    print(summary("probdesk main window          ", probdesk))
+    print(summary("probdesk main window shown    ", probdesk))
+    print(summary("... and the local data opened ", ready))
     value, baseline = median(probdesk), median(bare)
     ratio = value / baseline
     extra_ms = value - baseline
@@ -100,6 +122,7 @@ def main() -> None:
         target_kind="ratio_max",
         runs=RUNS,
         samples_ms=[round(x, 1) for x in probdesk],
+        ready_ms=round(median(ready), 1),
         baseline_samples_ms=[round(x, 1) for x in bare],
     )
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from probdesk import bundled
-from probdesk.domain import loader
 from probdesk.domain.questionset import Question, QuestionSet
 from probdesk.errors import QuestionSetError
 
@@ -42,6 +41,8 @@ class ValidationResult:
 
 
 def validate(paths: Iterable[str | Path]) -> list[ValidationResult]:
+    from probdesk.domain import loader
+
     out = []
     for p in paths:
         try:
@@ -52,6 +53,8 @@ def validate(paths: Iterable[str | Path]) -> list[ValidationResult]:
 
 
 def load_bundled() -> list[QuestionSet]:
+    from probdesk.domain import loader  # YAML and schema code load when first needed
+
     return [loader.load(p) for p in bundled.bundled_question_sets()]
 
 

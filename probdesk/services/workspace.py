@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from probdesk.domain import loader
 from probdesk.domain.answers import (
     HistoryEntry,
     check_facts,
@@ -36,8 +36,10 @@ from probdesk.domain.records import (
 )
 from probdesk.errors import InputError, ProbdeskError
 from probdesk.paths import Paths
-from probdesk.store.database import Store, open_store
-from probdesk.store.repositories import UnitOfWork
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported when a workspace is opened, not before
+    from probdesk.store.database import Store
+    from probdesk.store.repositories import UnitOfWork
 
 log = logging.getLogger("probdesk.workspace")
 
@@ -112,6 +114,8 @@ class Workspace:
 
     @classmethod
     def open(cls, paths: Paths, *, allow_unsafe_location: bool = False) -> Workspace:
+        from probdesk.store.database import open_store
+
         return cls(open_store(paths.data, allow_unsafe_location=allow_unsafe_location))
 
     @property
@@ -175,6 +179,8 @@ class Workspace:
                 raise ProbdeskError(
                     f"The question set of inspection {inspection.title} is missing from the store."
                 )
+            from probdesk.domain import loader
+
             qs = loader.parse_text(stored.text, f"{stored.set_id} {stored.version}")
             self._qs_cache[inspection.qs_hash] = qs
         return qs
@@ -197,6 +203,8 @@ class Workspace:
             problems.append("The fieldwork end date is before its start date.")
         if problems:
             raise InputError(" ".join(problems))
+        from probdesk.domain import loader
+
         qs = loader.load(question_set_path)
         text = Path(question_set_path).read_text(encoding="utf-8")
         inspection = Inspection(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from probdesk import __version__
@@ -38,21 +38,44 @@ def build_main_window(paths: Paths, *, allow_unsafe_location: bool = False) -> M
     return MainWindow(workspace, questionsets.load_bundled(), settings_for(paths))
 
 
+def show_main_window(paths: Paths) -> MainWindow:
+    """The window, shown at once and empty; `open_data` fills it in."""
+    paths.ensure()
+    window = MainWindow(None, [], settings_for(paths))
+    window.show()
+    return window
+
+
+def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool = False) -> bool:
+    """Open the store (checks, backup, migrations) into the window; False if it cannot be."""
+    try:
+        workspace = Workspace.open(paths, allow_unsafe_location=allow_unsafe_location)
+    except ProbdeskError as exc:
+        # No data without a safe, readable store: say why, change nothing.
+        QMessageBox.critical(window, "probdesk cannot open your data", exc.message)
+        return False
+    window.attach(workspace, questionsets.load_bundled())
+    for notice in workspace.notices:
+        QMessageBox.warning(window, "probdesk: database moved aside", notice)
+    return True
+
+
 def run_gui(paths: Paths, *, allow_unsafe_location: bool = False) -> int:
     app = application()
-    try:
-        window = build_main_window(paths, allow_unsafe_location=allow_unsafe_location)
-    except ProbdeskError as exc:
-        # No window without a safe, readable store: say why, change nothing.
-        QMessageBox.critical(None, "probdesk cannot start", exc.message)
-        return exc.exit_code
+    window = show_main_window(paths)
     crash.install(paths, window)
-    window.show()
-    for notice in window.workspace.notices:
-        QMessageBox.warning(window, "probdesk: database moved aside", notice)
+    failed: list[bool] = []
+
+    def start() -> None:
+        if not open_data(window, paths, allow_unsafe_location=allow_unsafe_location):
+            failed.append(True)
+            window.close()
+
+    QTimer.singleShot(0, start)
     code = app.exec()
-    window.workspace.close()
-    return code
+    if window.workspace is not None:
+        window.workspace.close()
+    return 2 if failed else code
 
 
 def selfcheck_window(paths: Paths) -> str:

@@ -126,9 +126,11 @@ class CaseForm(QWidget):
     history_requested = Signal(str, str)  # case id, question id
     focus_question = Signal(object)  # Question | None
 
-    def __init__(self, workspace: Workspace, saver: Saver, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace | None, saver: Saver, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.workspace = workspace
+        self.workspace: Workspace = workspace  # type: ignore[assignment]  # set before use
         self.saver = saver
         self.state: CaseState | None = None
         self.rows: dict[str, QuestionRow] = {}

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk import __version__
-from probdesk.domain import loader
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import Inspection
 from probdesk.errors import ProbdeskError
@@ -53,13 +52,14 @@ SHORTCUTS = (
 class MainWindow(QMainWindow):
     def __init__(
         self,
-        workspace: Workspace,
+        workspace: Workspace | None,
         sets: list[QuestionSet],
         settings: QSettings,
         parent: QWidget | None = None,
     ) -> None:
+        """With no workspace the window shows at once and `attach` fills it in later."""
         super().__init__(parent)
-        self.workspace = workspace
+        self.workspace: Workspace = workspace  # type: ignore[assignment]  # set by attach
         self.settings = settings
         self.inspection: Inspection | None = None
         self.setWindowTitle("probdesk")
@@ -116,8 +116,23 @@ class MainWindow(QMainWindow):
         self._wire()
         self.resize(1400, 860)
         self._restore_layout()
-        self.reload_inspections(select=str(settings.value("main/inspection", "")) or None)
-        last_case = str(settings.value("main/case", ""))
+        if workspace is None:
+            self.centralWidget().setEnabled(False)
+            self.menuBar().setEnabled(False)
+            self.statusBar().showMessage("Opening your data…")
+        else:
+            self.attach(workspace, sets)
+
+    def attach(self, workspace: Workspace, sets: list[QuestionSet]) -> None:
+        """Give the window its workspace: fill in the inspection, cases and meetings."""
+        self.workspace = self.case_form.workspace = workspace
+        self.meetings.set_workspace(workspace)
+        self.browser.set_question_sets(sets)
+        self.centralWidget().setEnabled(True)
+        self.menuBar().setEnabled(True)
+        self.statusBar().clearMessage()
+        self.reload_inspections(select=str(self.settings.value("main/inspection", "")) or None)
+        last_case = str(self.settings.value("main/case", ""))
         if last_case and self.case_list.model.row_of(last_case) >= 0:
             self.case_list.select(last_case)
         self._refresh_unexported()
@@ -344,6 +359,8 @@ class MainWindow(QMainWindow):
             )
             if not path:
                 return None
+        from probdesk.domain import loader
+
         try:
             qs = loader.load(path)
         except ProbdeskError as exc:

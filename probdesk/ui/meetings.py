@@ -106,9 +106,12 @@ class MeetingTableModel(QAbstractTableModel):
 class MeetingEditor(QWidget):
     """Details of one meeting and a notes field per non-case question covered."""
 
-    def __init__(self, workspace: Workspace, saver: Saver, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace | None, saver: Saver, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.workspace, self.saver = workspace, saver
+        self.workspace: Workspace = workspace  # type: ignore[assignment]  # set before use
+        self.saver = saver
         self.qs: QuestionSet | None = None
         self.inspection_id: str | None = None
         self.meeting: Meeting | None = None
@@ -275,10 +278,12 @@ class MeetingEditor(QWidget):
 
 
 class MeetingsPanel(QSplitter):
-    def __init__(self, workspace: Workspace, saver: Saver, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace | None, saver: Saver, parent: QWidget | None = None
+    ) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.setObjectName("meetingsSplitter")
-        self.workspace = workspace
+        self.workspace: Workspace = workspace  # type: ignore[assignment]  # set before use
         left = QWidget()
         llayout = QVBoxLayout(left)
         llayout.setContentsMargins(0, 0, 0, 0)
@@ -308,6 +313,9 @@ class MeetingsPanel(QSplitter):
         self.new_button.clicked.connect(self.editor.new_meeting)
         self.view.selectionModel().currentRowChanged.connect(self._selected)
         self.editor.save_button.clicked.connect(self._refresh_after_save)
+
+    def set_workspace(self, workspace: Workspace) -> None:
+        self.workspace = self.editor.workspace = workspace
 
     def set_inspection(self, inspection_id: str | None, qs: QuestionSet | None) -> None:
         self.inspection_id = inspection_id

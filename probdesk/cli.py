@@ -35,11 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     # command when none is given after it.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=data_dir_help)
-    parser.add_argument(
-        "--allow-unsafe-data-dir",
-        action="store_true",
-        help="open the data folder even inside a synced (OneDrive, Dropbox, ...) or network "
-        "folder; risks corrupting the database",
+    unsafe_help = (
+        "open the data folder even inside a synced (OneDrive, Dropbox, ...) or network "
+        "folder; risks corrupting the database"
+    )
+    parser.add_argument("--allow-unsafe-data-dir", action="store_true", help=unsafe_help)
+    common.add_argument(
+        "--allow-unsafe-data-dir", action="store_true", default=argparse.SUPPRESS, help=unsafe_help
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

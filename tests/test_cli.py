@@ -1,0 +1,249 @@
+"""The command line, run as a user runs it: `python -m probdesk ...` in a subprocess."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import probdesk
+from probdesk import _version, bundled, cli
+
+ROOT = Path(__file__).resolve().parent.parent
+DIPP = bundled.question_sets_dir() / "dipp-public-protection.yaml"
+PDU = bundled.question_sets_dir() / "pdu-core.yaml"
+PYPROJECT_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"][
+    "version"
+]
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run(
+        [sys.executable, "-m", "probdesk", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+# -- version -----------------------------------------------------------------------------------
+
+
+def test_version_flag() -> None:
+    done = run("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"probdesk {PYPROJECT_VERSION}"
+    assert PYPROJECT_VERSION == "0.1.0"
+
+
+def test_the_three_versions_agree() -> None:
+    assert probdesk.__version__ == PYPROJECT_VERSION
+    assert _version.__version__ == PYPROJECT_VERSION
+
+
+# -- questionset validate ----------------------------------------------------------------------
+
+
+def test_validate_the_bundled_sets() -> None:
+    done = run("questionset", "validate", DIPP, PDU)
+    assert done.returncode == 0, done.stderr
+    assert f"{DIPP}: valid (dipp-public-protection " in done.stdout
+    assert f"{PDU}: valid (pdu-core " in done.stdout
+    assert done.stderr == ""
+
+
+BAD = """\
+format: 1
+id: bad
+version: "1"
+title: Bad set
+facts:
+  - id: da
+    label: Domestic abuse
+    type: yes_no
+variants:
+  - id: main
+    label: Main
+sections:
+  - id: s1
+    title: One
+    key_question:
+      id: K1
+      text: Key?
+      answer: yes_no
+    prompts:
+      - id: K1
+        text: Again?
+        answer: yes_no
+        applies_when:
+          fact: danger
+          equals: yes
+"""
+
+
+def test_validate_one_good_and_one_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD, encoding="utf-8")
+    done = run("questionset", "validate", DIPP, bad)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"{DIPP}: valid" in done.stdout
+    lines = done.stderr.splitlines()
+    assert lines == [
+        f"{bad}:20:13: duplicate question id 'K1' (first on line 16)",
+        f"{bad}:24:11: condition names unknown case fact 'danger'",
+        "1 of 2 file(s) invalid",
+    ]
+    for line in lines[:-1]:
+        assert re.match(rf"^{re.escape(str(bad))}:\d+:\d+: \S", line)
+
+
+def test_validate_a_file_that_is_not_yaml(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.yaml"
+    bad.write_bytes(b"title: Caf\xe9\n")
+    done = run("questionset", "validate", bad)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[0] == (f"{bad}:1:11: not UTF-8 text (byte 0xe9); save as UTF-8")
+
+
+def test_validate_a_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    done = run("questionset", "validate", missing)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"{missing}: no such file" in done.stderr
+
+
+def test_show_a_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    done = run("questionset", "show", missing)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"probdesk: {missing}: 1 problem in the question set",
+        f"{missing}: no such file",
+    ]
+
+
+# -- questionset show --------------------------------------------------------------------------
+
+
+def test_show_prints_the_outline() -> None:
+    done = run("questionset", "show", DIPP)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("Dynamic inspection of public protection (illustrative)\n")
+    assert "Variants\n" in out
+    assert "  - Core questions [core]: when Supervision contact suspended early is 'No'" in out
+    assert (
+        "  - Adjusted questions [adjusted]: when Supervision contact suspended early is 'Yes'"
+        in out
+    )
+    assert "Questions for the Core questions variant" in out
+    assert "Questions for the Adjusted questions variant" in out
+    for title in ("  Assessment\n", "  Planning\n", "  Planning (contact suspended)\n"):
+        assert title in out
+    for qid in ("C1", "C1.4", "C4.5", "A1", "A4.2"):
+        assert re.search(rf"^    {re.escape(qid)}  (Key question|Prompt): ", out, re.M), qid
+    assert (
+        "          applies when Domestic abuse indicated is 'Yes' or 'Not known' and the answer "
+        "to C1.4 is 'Yes'\n"
+    ) in out
+    assert "No ratings: this set reports percentages only." in out
+
+
+def test_show_a_rated_set() -> None:
+    done = run("questionset", "show", PDU)
+    assert done.returncode == 0, done.stderr
+    assert "Ratings: Outstanding from 80% (3 pts); Good from 65% (2 pts)" in done.stdout
+    assert "Standard 2.1 Assessment: rated by the lowest of 2.1.1, 2.1.2, 2.1.3" in done.stdout
+    assert "Overall score bands: Outstanding from 10; Good from 7" in done.stdout
+
+
+# -- help --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "mentions"),
+    [
+        ((), ["--version", "--data-dir", "questionset", "selfcheck", "gui"]),
+        (("gui",), ["--data-dir"]),
+        (("questionset",), ["validate", "show"]),
+        (("questionset", "validate"), ["PATH", "FILE:LINE:COLUMN", "Exit 0"]),
+        (("questionset", "show"), ["PATH", "outline"]),
+        (("selfcheck",), ["--data-dir", "offscreen"]),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
+)
+def test_help(args: tuple[str, ...], mentions: list[str]) -> None:
+    done = run(*args, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: probdesk")
+    for word in mentions:
+        assert word in done.stdout
+
+
+def test_a_missing_action_is_a_usage_error() -> None:
+    done = run("questionset")
+    assert done.returncode == 2
+    assert "usage:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# -- selfcheck ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_selfcheck(tmp_data_dir: Path, where: str) -> None:
+    if where == "after":
+        done = run("selfcheck", "--data-dir", tmp_data_dir)
+    else:
+        done = run("--data-dir", tmp_data_dir, "selfcheck")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "selfcheck: ok"
+    assert any(ln.startswith("question set dipp-public-protection ") for ln in lines)
+    assert "2 question sets in the browser" in done.stdout
+    assert (tmp_data_dir / "config").is_dir()  # everything went under --data-dir
+
+
+# -- unexpected errors (in process: the failure is injected) -----------------------------------
+
+
+@pytest.fixture
+def _no_log_handlers() -> Iterator[None]:
+    yield
+    root = logging.getLogger("probdesk")
+    for h in list(root.handlers):
+        if getattr(h, "_probdesk", False):
+            root.removeHandler(h)
+            h.close()
+
+
+@pytest.mark.usefixtures("_no_log_handlers")
+def test_a_bug_is_logged_and_reported_in_one_line(
+    tmp_data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_args: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "_dispatch", broken)
+    assert cli.main(["--data-dir", str(tmp_data_dir), "selfcheck"]) == cli.EXIT_BUG
+    err = capsys.readouterr().err
+    log_file = tmp_data_dir / "logs" / "probdesk.log"
+    assert err == f"probdesk: unexpected error (RuntimeError); details are in {log_file}\n"
+    logged = log_file.read_text("utf-8")
+    assert "Traceback" in logged and "RuntimeError: boom" in logged

@@ -63,6 +63,9 @@ class Inspection:
     qs_version: str
     qs_hash: str
     created_at: datetime
+    pdus: tuple[str, ...] = ()  # the PDUs whose cases are sampled; `pdu` names the inspection
+    lead_device_id: str | None = None  # the team lead's device, once a setup pack was opened
+    setup_revision: int = 0
 
     @property
     def dates(self) -> str:
@@ -90,6 +93,7 @@ class Case:
     assessor: str
     status: CaseStatus
     created_at: datetime
+    pdu: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,3 +155,54 @@ class AuditEntry:
     detail: str
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class Assessor:
+    name: str  # a member of the inspection team: a name or initials, never a case subject
+    role: str  # inspector | local_assessor
+
+
+@dataclass(frozen=True)
+class RecipientKey:
+    """A public key every export of an inspection is encrypted to (team lead, recovery)."""
+
+    key_id: str
+    name: str
+    role: str
+    public: str  # base64 of the raw X25519 public key
+
+
+@dataclass(frozen=True)
+class KnownDevice:
+    device_id: str
+    name: str
+    role: str
+    signing_public: str
+    encryption_public: str
+    first_seen: datetime
+
+
+@dataclass(frozen=True)
+class OutboxPackage:
+    package_id: str
+    inspection_id: str
+    kind: str
+    file_name: str
+    sha256: str
+    seq_to: int
+    created_at: datetime
+    shared_path: str | None
+    copied_at: datetime | None
+    receipt_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    inspection_id: str
+    case_id: str | None
+    author: str
+    text: str
+    created_at: datetime
+    package_id: str | None

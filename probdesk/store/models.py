@@ -65,6 +65,9 @@ class InspectionRow(Base):
     qs_version: Mapped[str] = mapped_column(String(64))
     qs_hash: Mapped[str] = mapped_column(ForeignKey("question_set.content_hash"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    pdus: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    lead_device_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    setup_revision: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CaseRow(Base):
@@ -79,6 +82,7 @@ class CaseRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="not_started")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_hlc: Mapped[str] = mapped_column(String(80), default="")
+    pdu: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
 class AnswerEventRow(Base):
@@ -146,3 +150,69 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")  # ids and codes only, never notes
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AssessorRow(Base):
+    __tablename__ = "assessor"
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class RecipientRow(Base):
+    __tablename__ = "recipient"
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20))
+    public: Mapped[str] = mapped_column(String(64))
+
+
+class KnownDeviceRow(Base):
+    """Devices whose packages this store has seen: their keys, trusted from first sight."""
+
+    __tablename__ = "known_device"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20))
+    signing_public: Mapped[str] = mapped_column(String(64))
+    encryption_public: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OutboxPackageRow(Base):
+    __tablename__ = "outbox_package"
+    package_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    seq_to: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    shared_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    copied_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    receipt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class OpenedPackageRow(Base):
+    """Setup and send-back packs already opened here: opening one again changes nothing."""
+
+    __tablename__ = "opened_package"
+    package_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    inspection_id: Mapped[str] = mapped_column(String(36))
+    signer_device_id: Mapped[str] = mapped_column(String(36))
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CommentRow(Base):
+    __tablename__ = "comment"
+    __table_args__ = (Index("ix_comment_case_id", "case_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(String(36))
+    case_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    author: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    package_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -6,32 +6,44 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from probdesk.domain.records import (
     AnswerEvent,
+    Assessor,
     AuditEntry,
     Case,
     CaseStatus,
+    Comment,
     Device,
     GroupAttendance,
     Inspection,
+    KnownDevice,
     Meeting,
     MeetingKind,
     MeetingNoteEvent,
+    OutboxPackage,
+    RecipientKey,
     StoredQuestionSet,
 )
 from probdesk.store.models import (
     AnswerEventRow,
+    AssessorRow,
     AuditRow,
     CaseRow,
+    CommentRow,
     DeviceRow,
     InspectionRow,
+    KnownDeviceRow,
     MeetingNoteEventRow,
     MeetingRow,
+    OpenedPackageRow,
+    OutboxPackageRow,
     QuestionSetRow,
+    RecipientRow,
 )
 
 
@@ -115,6 +127,7 @@ class InspectionRepository:
         return Inspection(
             r.id, r.region, r.pdu, r.fieldwork_start, r.fieldwork_end,
             r.qs_id, r.qs_version, r.qs_hash, r.created_at,
+            tuple(json.loads(r.pdus or "[]")), r.lead_device_id, r.setup_revision,
         )  # fmt: skip
 
     def add(self, inspection: Inspection) -> Inspection:
@@ -123,9 +136,29 @@ class InspectionRepository:
             fieldwork_start=inspection.fieldwork_start, fieldwork_end=inspection.fieldwork_end,
             qs_id=inspection.qs_id, qs_version=inspection.qs_version,
             qs_hash=inspection.qs_hash, created_at=inspection.created_at,
+            pdus=_json(list(inspection.pdus)), lead_device_id=inspection.lead_device_id,
+            setup_revision=inspection.setup_revision,
         ))  # fmt: skip
         self.s.flush()
         return inspection
+
+    def update_setup(self, inspection: Inspection) -> Inspection:
+        """Replace the set-up fields from a newer setup pack (never answers or cases)."""
+        r = self.s.get(InspectionRow, inspection.id)
+        if r is None:
+            raise KeyError(inspection.id)
+        r.region, r.pdu = inspection.region, inspection.pdu
+        r.fieldwork_start, r.fieldwork_end = inspection.fieldwork_start, inspection.fieldwork_end
+        r.qs_id, r.qs_version, r.qs_hash = (
+            inspection.qs_id,
+            inspection.qs_version,
+            inspection.qs_hash,
+        )
+        r.pdus = _json(list(inspection.pdus))
+        r.lead_device_id = inspection.lead_device_id
+        r.setup_revision = inspection.setup_revision
+        self.s.flush()
+        return self._out(r)
 
     def get(self, inspection_id: str) -> Inspection | None:
         r = self.s.get(InspectionRow, inspection_id)
@@ -144,7 +177,7 @@ class CaseRepository:
     def _out(r: CaseRow) -> Case:
         return Case(
             r.id, r.inspection_id, r.reference, json.loads(r.facts), r.variant,
-            r.assessor, CaseStatus(r.status), r.created_at,
+            r.assessor, CaseStatus(r.status), r.created_at, r.pdu,
         )  # fmt: skip
 
     def add(self, case: Case, hlc: str) -> Case:
@@ -152,6 +185,7 @@ class CaseRepository:
             id=case.id, inspection_id=case.inspection_id, reference=case.reference,
             facts=_json(case.facts), variant=case.variant, assessor=case.assessor,
             status=case.status.value, created_at=case.created_at, updated_hlc=hlc,
+            pdu=case.pdu,
         ))  # fmt: skip
         self.s.flush()
         return case
@@ -186,6 +220,8 @@ class CaseRepository:
         variant: str | type[Ellipsis] | None = ...,
         status: CaseStatus | None = None,
         assessor: str | None = None,
+        reference: str | None = None,
+        pdu: str | None = None,
     ) -> Case:
         r = self.s.get(CaseRow, case_id)
         if r is None:
@@ -198,6 +234,10 @@ class CaseRepository:
             r.status = status.value
         if assessor is not None:
             r.assessor = assessor
+        if reference is not None:
+            r.reference = reference
+        if pdu is not None:
+            r.pdu = pdu
         r.updated_hlc = hlc
         self.s.flush()
         return self._out(r)
@@ -240,6 +280,13 @@ class AnswerRepository:
     def for_inspection(self, inspection_id: str) -> list[AnswerEvent]:
         cases = select(CaseRow.id).where(CaseRow.inspection_id == inspection_id)
         return self._rows(AnswerEventRow.case_id.in_(cases.scalar_subquery()))
+
+    def by_device(self, inspection_id: str, device_id: str) -> list[AnswerEvent]:
+        cases = select(CaseRow.id).where(CaseRow.inspection_id == inspection_id)
+        return self._rows(
+            AnswerEventRow.case_id.in_(cases.scalar_subquery())
+            & (AnswerEventRow.device_id == device_id)
+        )
 
     def count(self) -> int:
         return int(self.s.scalar(select(func.count()).select_from(AnswerEventRow)) or 0)
@@ -295,10 +342,18 @@ class MeetingRepository:
         return e
 
     def notes(self, meeting_id: str) -> list[MeetingNoteEvent]:
+        return self._notes(MeetingNoteEventRow.meeting_id == meeting_id)
+
+    def notes_by_device(self, inspection_id: str, device_id: str) -> list[MeetingNoteEvent]:
+        meetings = select(MeetingRow.id).where(MeetingRow.inspection_id == inspection_id)
+        return self._notes(
+            MeetingNoteEventRow.meeting_id.in_(meetings.scalar_subquery())
+            & (MeetingNoteEventRow.device_id == device_id)
+        )
+
+    def _notes(self, where: Any) -> list[MeetingNoteEvent]:
         rows = self.s.scalars(
-            select(MeetingNoteEventRow)
-            .where(MeetingNoteEventRow.meeting_id == meeting_id)
-            .order_by(MeetingNoteEventRow.hlc)
+            select(MeetingNoteEventRow).where(where).order_by(MeetingNoteEventRow.hlc)
         )
         return [
             MeetingNoteEvent(
@@ -383,6 +438,145 @@ class AuditRepository:
         return broken
 
 
+class TeamRepository:
+    """Who is on the inspection team, whose keys exports go to, and devices seen."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def assessors(self, inspection_id: str) -> list[Assessor]:
+        rows = self.s.scalars(
+            select(AssessorRow)
+            .where(AssessorRow.inspection_id == inspection_id)
+            .order_by(AssessorRow.name)
+        )
+        return [Assessor(r.name, r.role) for r in rows]
+
+    def set_assessors(self, inspection_id: str, assessors: Sequence[Assessor]) -> None:
+        self.s.execute(delete(AssessorRow).where(AssessorRow.inspection_id == inspection_id))
+        for a in assessors:
+            self.s.add(AssessorRow(inspection_id=inspection_id, name=a.name, role=a.role))
+        self.s.flush()
+
+    def recipients(self, inspection_id: str) -> list[RecipientKey]:
+        rows = self.s.scalars(
+            select(RecipientRow)
+            .where(RecipientRow.inspection_id == inspection_id)
+            .order_by(RecipientRow.role, RecipientRow.key_id)
+        )
+        return [RecipientKey(r.key_id, r.name, r.role, r.public) for r in rows]
+
+    def set_recipients(self, inspection_id: str, recipients: Sequence[RecipientKey]) -> None:
+        self.s.execute(delete(RecipientRow).where(RecipientRow.inspection_id == inspection_id))
+        for k in recipients:
+            self.s.add(RecipientRow(
+                inspection_id=inspection_id, key_id=k.key_id, name=k.name, role=k.role,
+                public=k.public,
+            ))  # fmt: skip
+        self.s.flush()
+
+    def device(self, device_id: str) -> KnownDevice | None:
+        r = self.s.get(KnownDeviceRow, device_id)
+        if r is None:
+            return None
+        return KnownDevice(
+            r.device_id, r.name, r.role, r.signing_public, r.encryption_public, r.first_seen
+        )
+
+    def devices(self) -> list[KnownDevice]:
+        rows = self.s.scalars(select(KnownDeviceRow).order_by(KnownDeviceRow.name))
+        return [
+            KnownDevice(
+                r.device_id, r.name, r.role, r.signing_public, r.encryption_public, r.first_seen
+            )
+            for r in rows
+        ]
+
+    def remember_device(self, d: KnownDevice) -> None:
+        r = self.s.get(KnownDeviceRow, d.device_id)
+        if r is None:
+            self.s.add(KnownDeviceRow(
+                device_id=d.device_id, name=d.name, role=d.role,
+                signing_public=d.signing_public, encryption_public=d.encryption_public,
+                first_seen=d.first_seen,
+            ))  # fmt: skip
+        else:
+            r.name, r.role = d.name, d.role
+        self.s.flush()
+
+
+class PackageRepository:
+    """This device's outbox, and the packs it has opened."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    @staticmethod
+    def _out(r: OutboxPackageRow) -> OutboxPackage:
+        return OutboxPackage(
+            r.package_id, r.inspection_id, r.kind, r.file_name, r.sha256, r.seq_to,
+            r.created_at, r.shared_path, r.copied_at, r.receipt_at,
+        )  # fmt: skip
+
+    def add_outbox(self, p: OutboxPackage) -> None:
+        self.s.add(OutboxPackageRow(
+            package_id=p.package_id, inspection_id=p.inspection_id, kind=p.kind,
+            file_name=p.file_name, sha256=p.sha256, seq_to=p.seq_to, created_at=p.created_at,
+            shared_path=p.shared_path, copied_at=p.copied_at, receipt_at=p.receipt_at,
+        ))  # fmt: skip
+        self.s.flush()
+
+    def outbox(self, inspection_id: str | None = None) -> list[OutboxPackage]:
+        stmt = select(OutboxPackageRow).order_by(OutboxPackageRow.created_at)
+        if inspection_id is not None:
+            stmt = stmt.where(OutboxPackageRow.inspection_id == inspection_id)
+        return [self._out(r) for r in self.s.scalars(stmt)]
+
+    def mark_copied(self, package_id: str, shared_path: str, at: datetime) -> None:
+        self.s.execute(
+            update(OutboxPackageRow)
+            .where(OutboxPackageRow.package_id == package_id)
+            .values(shared_path=shared_path, copied_at=at)
+        )
+
+    def mark_receipt(self, package_id: str, at: datetime) -> None:
+        self.s.execute(
+            update(OutboxPackageRow)
+            .where(OutboxPackageRow.package_id == package_id)
+            .values(receipt_at=at)
+        )
+
+    def opened(self, package_id: str) -> tuple[str, str] | None:
+        r = self.s.get(OpenedPackageRow, package_id)
+        return (r.sha256, r.kind) if r else None
+
+    def record_opened(
+        self, package_id: str, sha256: str, kind: str, inspection_id: str, signer: str, at: datetime
+    ) -> None:
+        self.s.add(OpenedPackageRow(
+            package_id=package_id, sha256=sha256, kind=kind, inspection_id=inspection_id,
+            signer_device_id=signer, opened_at=at,
+        ))  # fmt: skip
+        self.s.flush()
+
+    def add_comment(self, c: Comment) -> None:
+        if self.s.get(CommentRow, c.id) is None:
+            self.s.add(CommentRow(
+                id=c.id, inspection_id=c.inspection_id, case_id=c.case_id, author=c.author,
+                text=c.text, created_at=c.created_at, package_id=c.package_id,
+            ))  # fmt: skip
+            self.s.flush()
+
+    def comments(self, inspection_id: str, case_id: str | None = None) -> list[Comment]:
+        stmt = select(CommentRow).where(CommentRow.inspection_id == inspection_id)
+        if case_id is not None:
+            stmt = stmt.where(CommentRow.case_id == case_id)
+        return [
+            Comment(r.id, r.inspection_id, r.case_id, r.author, r.text, r.created_at, r.package_id)
+            for r in self.s.scalars(stmt.order_by(CommentRow.created_at))
+        ]
+
+
 class UnitOfWork:
     """One operation's repositories over one session and one transaction."""
 
@@ -395,3 +589,5 @@ class UnitOfWork:
         self.answers = AnswerRepository(session)
         self.meetings = MeetingRepository(session)
         self.audit = AuditRepository(session)
+        self.team = TeamRepository(session)
+        self.packages = PackageRepository(session)

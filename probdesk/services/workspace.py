@@ -140,14 +140,14 @@ class Workspace:
             raise InputError(f"Unknown role '{role}': one of {', '.join(ROLES)}.")
         with self.store.unit_of_work() as uow:
             uow.devices.set_identity(self.device_id, assessor, role)
-            self._audit(uow, "set_identity", "device", self.device_id, role)
+            self.audit_in(uow, "set_identity", "device", self.device_id, role)
         return self.device()
 
     def unexported_count(self) -> int:
         d = self.device()
         return d.last_seq - d.exported_seq
 
-    def _next(self, uow: UnitOfWork) -> tuple[int, str]:
+    def next_event(self, uow: UnitOfWork) -> tuple[int, str]:
         device = uow.devices.get()
         assert device is not None
         seq = device.last_seq + 1
@@ -155,7 +155,7 @@ class Workspace:
         uow.devices.advance(self.device_id, seq, hlc)
         return seq, hlc
 
-    def _audit(
+    def audit_in(
         self, uow: UnitOfWork, action: str, entity: str, entity_id: str, detail: str = ""
     ) -> None:
         device = uow.devices.get()
@@ -214,7 +214,7 @@ class Workspace:
         with self.store.unit_of_work() as uow:
             uow.question_sets.put(qs.content_hash, qs.id, qs.version, qs.title, text)
             uow.inspections.add(inspection)
-            self._audit(uow, "create", "inspection", inspection.id, f"{qs.id} {qs.version}")
+            self.audit_in(uow, "create", "inspection", inspection.id, f"{qs.id} {qs.version}")
         self._qs_cache[qs.content_hash] = qs
         log.info("inspection %s created with question set %s", inspection.id, qs.id)
         return inspection
@@ -237,6 +237,7 @@ class Workspace:
         reference: str,
         facts: Mapping[str, object],
         assessor: str | None = None,
+        pdu: str | None = None,
     ) -> Case:
         inspection = self.inspection(inspection_id)
         qs = self.question_set(inspection)
@@ -256,13 +257,13 @@ class Workspace:
                 )
             device = uow.devices.get()
             who = assessor if assessor is not None else (device.assessor if device else "")
-            _, hlc = self._next(uow)
+            _, hlc = self.next_event(uow)
             case = Case(
                 str(uuid.uuid4()), inspection_id, reference, clean,
-                variant.id if variant else None, who, CaseStatus.NOT_STARTED, _now(),
+                variant.id if variant else None, who, CaseStatus.NOT_STARTED, _now(), pdu,
             )  # fmt: skip
             uow.cases.add(case, hlc)
-            self._audit(uow, "create", "case", case.id)
+            self.audit_in(uow, "create", "case", case.id)
         return case
 
     def case(self, case_id: str) -> Case:
@@ -287,10 +288,10 @@ class Workspace:
         variant = qs.variant_for(clean)
         new_variant = variant.id if variant else None
         with self.store.unit_of_work() as uow:
-            _, hlc = self._next(uow)
+            _, hlc = self.next_event(uow)
             updated = uow.cases.update(case_id, hlc, facts=clean, variant=new_variant)
             detail = f"variant {case.variant}->{new_variant}" if new_variant != case.variant else ""
-            self._audit(uow, "change_facts", "case", case_id, detail)
+            self.audit_in(uow, "change_facts", "case", case_id, detail)
         return updated
 
     def case_rows(self, inspection_id: str) -> list[CaseProgress]:
@@ -373,7 +374,7 @@ class Workspace:
                 return head
             if head is None and stored is None and not new_note:
                 return None
-            seq, hlc = self._next(uow)
+            seq, hlc = self.next_event(uow)
             event = AnswerEvent(
                 str(uuid.uuid4()), case_id, question_id, stored, new_note, self.device_id,
                 seq, hlc, head.id if head else None, qs.id, qs.version, _now(),
@@ -437,9 +438,9 @@ class Workspace:
 
     def _set_status(self, case: Case, status: CaseStatus, action: str) -> Case:
         with self.store.unit_of_work() as uow:
-            _, hlc = self._next(uow)
+            _, hlc = self.next_event(uow)
             updated = uow.cases.update(case.id, hlc, status=status)
-            self._audit(uow, action, "case", case.id, f"{case.status.value}->{status.value}")
+            self.audit_in(uow, action, "case", case.id, f"{case.status.value}->{status.value}")
         return updated
 
     @staticmethod
@@ -484,8 +485,8 @@ class Workspace:
         with self.store.unit_of_work() as uow:
             existed = meeting_id is not None and uow.meetings.get(meeting_id) is not None
             saved = uow.meetings.save(meeting)
-            self._next(uow)
-            self._audit(uow, "update" if existed else "create", "meeting", saved.id)
+            self.next_event(uow)
+            self.audit_in(uow, "update" if existed else "create", "meeting", saved.id)
         return saved
 
     def meeting_notes(self, meeting_id: str) -> dict[str, str]:
@@ -506,13 +507,17 @@ class Workspace:
             ).get(0)
             if (current.note if current else "") == note:
                 return current
-            seq, hlc = self._next(uow)
+            seq, hlc = self.next_event(uow)
             event = MeetingNoteEvent(
                 str(uuid.uuid4()), meeting_id, question_id, note, self.device_id, seq, hlc,
                 current.id if current else None, _now(),
             )  # fmt: skip
             uow.meetings.add_note(event)
         return event
+
+    def audit(self, action: str, entity: str, entity_id: str, detail: str = "") -> None:
+        with self.store.unit_of_work() as uow:
+            self.audit_in(uow, action, entity, entity_id, detail)
 
     # -- integrity ------------------------------------------------------------------------
     def audit_problems(self) -> list[int]:

@@ -87,6 +87,9 @@ class DeviceRepository:
             update(DeviceRow).where(DeviceRow.id == device_id).values(assessor=assessor, role=role)
         )
 
+    def mark_exported(self, device_id: str, seq: int) -> None:
+        self.s.execute(update(DeviceRow).where(DeviceRow.id == device_id).values(exported_seq=seq))
+
     def advance(self, device_id: str, seq: int, hlc: str) -> None:
         """Record the newest sequence number and clock reading (same transaction as the event)."""
         self.s.execute(

@@ -1,0 +1,865 @@
+"""Fieldwork packages: keys, setup packs, exports to the shared folder, receipts, send-back packs.
+
+Packages are cumulative: an export holds every event this device has recorded for the
+inspection, so a lost or skipped package never loses anything; the hub keeps the union.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from probdesk.domain.records import (
+    Assessor,
+    Case,
+    CaseStatus,
+    Comment,
+    Inspection,
+    KnownDevice,
+    OutboxPackage,
+    RecipientKey,
+)
+from probdesk.errors import EnvironmentProblem, InputError, ProbdeskError
+from probdesk.packages import reader, writer
+from probdesk.packages.format import PackageError
+from probdesk.packages.keys import DeviceKeys, Recipient, b64, fingerprint, key_id, unb64
+from probdesk.paths import Paths
+from probdesk.services.workspace import Workspace, _now
+
+log = logging.getLogger("probdesk.fieldwork")
+
+Progress = Callable[[int, int, str], None]  # done, total, what
+Cancelled = Callable[[], bool]
+
+KEYS_FOLDER = "keys"
+RECOVERY_FILE = "recovery-public.txt"
+RECEIPTS_FOLDER = "receipts"
+MIN_PASSPHRASE = 10
+PASSPHRASE_ROLE = "assessor"  # the setup pack's passphrase key stands for every assessor
+
+
+class OperationCancelled(ProbdeskError):
+    def __init__(self) -> None:
+        super().__init__("Cancelled: nothing was changed.")
+
+
+def _never() -> bool:
+    return False
+
+
+def _quiet(_done: int, _total: int, _what: str) -> None:
+    return None
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+def device_keys(paths: Paths) -> DeviceKeys:
+    return DeviceKeys.load_or_create(paths.data / KEYS_FOLDER)
+
+
+def recovery_public(paths: Paths) -> bytes | None:
+    """The organisational recovery key configured on this machine, if any."""
+    f = paths.config / RECOVERY_FILE
+    if not f.exists():
+        return None
+    return unb64(f.read_text(encoding="utf-8").strip(), size=32, what="recovery public key")
+
+
+def set_recovery_public(paths: Paths, public_b64: str) -> bytes:
+    raw = unb64(public_b64.strip(), size=32, what="recovery public key")
+    paths.config.mkdir(parents=True, exist_ok=True)
+    (paths.config / RECOVERY_FILE).write_text(b64(raw) + "\n", encoding="utf-8")
+    return raw
+
+
+def passphrase_key(passphrase: str, salt: bytes) -> X25519PrivateKey:
+    """The setup pack's key, derived from a passphrase the team lead gives the assessors."""
+    seed = Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode("utf-8"))
+    return X25519PrivateKey.from_private_bytes(seed)
+
+
+def _check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise InputError(
+            f"The setup pack passphrase must be at least {MIN_PASSPHRASE} characters long."
+        )
+
+
+# -- payload schemas -------------------------------------------------------------------------
+
+_STR = {"type": "string"}
+_OPT_STR = {"type": ["string", "null"]}
+_EVENT = {
+    "type": "object",
+    "required": ["id", "case_id", "question_id", "value", "note", "device_id", "seq", "hlc",
+                 "replaces", "qs_id", "qs_version", "recorded_at"],
+}  # fmt: skip
+EVENTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["device_id", "inspection_id", "device", "seq_to", "cases", "answers",
+                 "meetings", "meeting_notes"],
+    "properties": {
+        "device_id": _STR,
+        "inspection_id": _STR,
+        "device": {"type": "object", "required": ["name", "role"]},
+        "seq_to": {"type": "integer", "minimum": 0},
+        "cases": {"type": "array", "items": {"type": "object",
+                  "required": ["id", "reference", "facts", "variant", "assessor", "status"]}},
+        "answers": {"type": "array", "items": _EVENT},
+        "meetings": {"type": "array", "items": {"type": "object",
+                     "required": ["id", "kind", "held_on", "title", "groups", "questions"]}},
+        "meeting_notes": {"type": "array", "items": {"type": "object",
+                          "required": ["id", "meeting_id", "question_id", "note", "device_id",
+                                       "seq", "hlc", "replaces", "recorded_at"]}},
+    },
+}  # fmt: skip
+SETUP_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["device_id", "inspection_id", "revision", "inspection", "question_set",
+                 "assessors", "cases", "recipients", "lead"],
+    "properties": {
+        "revision": {"type": "integer", "minimum": 1},
+        "inspection": {"type": "object", "required": ["region", "pdu", "pdus", "fieldwork_start",
+                                                     "fieldwork_end"]},
+        "question_set": {"type": "object", "required": ["text", "hash"]},
+        "assessors": {"type": "array", "items": {"type": "object", "required": ["name", "role"]}},
+        "cases": {"type": "array", "items": {"type": "object",
+                  "required": ["id", "reference", "pdu", "facts", "assessor"]}},
+        "recipients": {"type": "array", "items": {"type": "object",
+                       "required": ["name", "role", "public"]}},
+        "lead": {"type": "object", "required": ["name", "signing_public", "encryption_public"]},
+    },
+}  # fmt: skip
+SENDBACK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["device_id", "inspection_id", "to_device", "comments", "returned", "author"],
+    "properties": {
+        "comments": {"type": "array", "items": {"type": "object",
+                     "required": ["id", "case_id", "text", "created_at"]}},
+        "returned": {"type": "array", "items": _STR},
+    },
+}  # fmt: skip
+RECEIPT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["device_id", "inspection_id", "package_id", "sha256", "seq_to", "merged_at"],
+}
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    package_id: str
+    outbox_path: Path
+    shared_path: Path | None
+    counts: dict[str, int]
+    copy_problem: str | None = None  # the shared folder could not be written: kept in outbox
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    inspection: Inspection
+    added: int
+    updated: int
+    already_opened: bool
+    lead_fingerprint: str
+
+
+@dataclass(frozen=True)
+class SendbackResult:
+    inspection_id: str
+    comments: int
+    returned: int
+    already_opened: bool
+
+
+@dataclass(frozen=True)
+class IncomingPack:
+    path: Path
+    kind: str
+    package_id: str
+    inspection_id: str
+    signer_fingerprint: str
+    opened: bool
+    problem: str | None = None
+
+
+def _iso(d: object) -> object:
+    return d.isoformat() if isinstance(d, date | datetime) else d
+
+
+class Fieldwork:
+    """Package work for one device: what it sends, what it receives."""
+
+    def __init__(self, workspace: Workspace, paths: Paths) -> None:
+        self.ws = workspace
+        self.paths = paths
+        self.keys = device_keys(paths)
+
+    # -- identity -------------------------------------------------------------------------
+    def fingerprints(self) -> dict[str, str]:
+        out = {
+            "signing": fingerprint(self.keys.signing_public),
+            "encryption": fingerprint(self.keys.encryption_public),
+        }
+        rec = recovery_public(self.paths)
+        if rec is not None:
+            out["recovery"] = fingerprint(rec)
+        return out
+
+    def _recipients(self, inspection_id: str) -> list[Recipient]:
+        with self.ws.store.unit_of_work() as uow:
+            keys = uow.team.recipients(inspection_id)
+        out = {k.key_id: Recipient(k.name, k.role, unb64(k.public, size=32)) for k in keys}
+        rec = recovery_public(self.paths)
+        if rec is not None:
+            out.setdefault(key_id(rec), Recipient("Recovery", "recovery", rec))
+        if not any(r.role == "team_lead" for r in out.values()):
+            raise InputError(
+                "This inspection has no team lead key to encrypt exports to. Open the setup "
+                "pack from your team lead first (it carries the team's keys)."
+            )
+        return list(out.values())
+
+    # -- export (assessor) ----------------------------------------------------------------
+    def build_events_payload(self, inspection_id: str) -> tuple[dict[str, Any], dict[str, int]]:
+        device = self.ws.device()
+        with self.ws.store.unit_of_work() as uow:
+            cases = uow.cases.list(inspection_id)
+            answers = uow.answers.by_device(inspection_id, device.id)
+            meetings = uow.meetings.list(inspection_id)
+            notes = uow.meetings.notes_by_device(inspection_id, device.id)
+        payload = {
+            "device_id": device.id,
+            "inspection_id": inspection_id,
+            "device": {"name": device.assessor, "role": device.role},
+            "seq_to": device.last_seq,
+            "cases": [
+                {
+                    "id": c.id,
+                    "reference": c.reference,
+                    "pdu": c.pdu,
+                    "facts": c.facts,
+                    "variant": c.variant,
+                    "assessor": c.assessor,
+                    "status": c.status.value,
+                }
+                for c in cases
+            ],
+            "answers": [
+                {k: _iso(v) for k, v in e.__dict__.items()}
+                | {"value": list(e.value) if isinstance(e.value, tuple) else e.value}
+                for e in answers
+            ],
+            "meetings": [
+                {
+                    "id": m.id,
+                    "kind": m.kind.value,
+                    "held_on": m.held_on.isoformat(),
+                    "title": m.title,
+                    "questions": list(m.questions),
+                    "groups": [
+                        {"group_id": g.group_id, "head_count": g.head_count} for g in m.groups
+                    ],
+                }
+                for m in meetings
+            ],
+            "meeting_notes": [{k: _iso(v) for k, v in n.__dict__.items()} for n in notes],
+        }
+        counts = {
+            "cases": len(cases),
+            "answers": len(answers),
+            "meetings": len(meetings),
+            "meeting_notes": len(notes),
+        }
+        return payload, counts
+
+    def export(
+        self,
+        inspection_id: str,
+        shared: Path | None,
+        progress: Progress = _quiet,
+        cancelled: Cancelled = _never,
+    ) -> ExportResult:
+        """Write a package of this device's work to the outbox, then copy it to `shared`."""
+        progress(0, 4, "Collecting your answers")
+        recipients = self._recipients(inspection_id)
+        payload, counts = self.build_events_payload(inspection_id)
+        if cancelled():
+            raise OperationCancelled
+        progress(1, 4, "Signing and encrypting")
+        device = self.ws.device()
+        package_id, data = writer.build_package(
+            kind="events",
+            payload=payload,
+            inspection_id=inspection_id,
+            device_id=device.id,
+            hlc=device.last_hlc or "0",
+            counts=counts,
+            extra={"seq_to": device.last_seq},
+            signer=self.keys,
+            recipients=recipients,
+        )
+        if cancelled():
+            raise OperationCancelled
+        progress(2, 4, "Writing to the outbox")
+        name = writer.package_file_name("events", package_id)
+        outbox_path = writer.write_atomically(data, self.paths.outbox, name)
+        sha = reader.content_id(data)
+        with self.ws.store.unit_of_work() as uow:
+            uow.packages.add_outbox(
+                OutboxPackage(
+                    package_id,
+                    inspection_id,
+                    "events",
+                    name,
+                    sha,
+                    device.last_seq,
+                    _now(),
+                    None,
+                    None,
+                    None,
+                )
+            )
+            # Everything up to last_seq is now in a package that can reach the team lead.
+            uow.devices.mark_exported(device.id, device.last_seq)
+        log.info("package %s written to the outbox (%s events)", package_id, counts["answers"])
+        shared_path: Path | None = None
+        problem: str | None = None
+        if shared is not None:
+            progress(3, 4, "Copying to the shared folder")
+            try:
+                shared_path = self._copy_to_shared(package_id, outbox_path, shared)
+            except (EnvironmentProblem, PackageError, OSError) as exc:
+                problem = str(exc)
+                log.warning("copy to the shared folder failed: %s", type(exc).__name__)
+        progress(4, 4, "Done")
+        return ExportResult(package_id, outbox_path, shared_path, counts, problem)
+
+    def _copy_to_shared(self, package_id: str, outbox_path: Path, shared: Path) -> Path:
+        if not shared.is_dir():
+            raise EnvironmentProblem(
+                f"The shared folder {shared} is not reachable. The package is safe in the "
+                "outbox and will be copied when the folder is back."
+            )
+        data = outbox_path.read_bytes()
+        try:
+            final = writer.write_atomically(data, shared, outbox_path.name)
+        except OSError as exc:
+            raise EnvironmentProblem(
+                f"Could not write to the shared folder {shared}: {exc.strerror or exc}. The "
+                "package is safe in the outbox."
+            ) from exc
+        with self.ws.store.unit_of_work() as uow:
+            uow.packages.mark_copied(package_id, str(final), _now())
+        return final
+
+    def copy_pending(self, shared: Path) -> list[Path]:
+        """Copy outbox packages that have not reached the shared folder yet."""
+        copied = []
+        for p in self.outbox():
+            if p.copied_at is None and p.receipt_at is None:
+                path = self.paths.outbox / p.file_name
+                if path.exists():
+                    copied.append(self._copy_to_shared(p.package_id, path, shared))
+        return copied
+
+    def outbox(self, inspection_id: str | None = None) -> list[OutboxPackage]:
+        with self.ws.store.unit_of_work() as uow:
+            return uow.packages.outbox(inspection_id)
+
+    # -- receipts -------------------------------------------------------------------------
+    def write_receipt(
+        self, shared: Path, opened: reader.OpenedPackage, recipient_encryption_public: bytes
+    ) -> Path:
+        """After a merge: tell the package's device that its package arrived (hub side)."""
+        m = opened.manifest
+        device = self.ws.device()
+        payload = {
+            "device_id": device.id,
+            "inspection_id": m["inspection_id"],
+            "package_id": m["package_id"],
+            "sha256": opened.sha256,
+            "seq_to": int((m.get("extra") or {}).get("seq_to", 0)),
+            "merged_at": _now().isoformat(),
+        }
+        _, data = writer.build_package(
+            kind="receipt",
+            payload=payload,
+            inspection_id=m["inspection_id"],
+            device_id=device.id,
+            hlc=device.last_hlc or "0",
+            counts={},
+            extra={"for_device": m["device_id"]},
+            signer=self.keys,
+            recipients=[Recipient("assessor", "assessor", recipient_encryption_public)],
+        )
+        folder = shared / RECEIPTS_FOLDER
+        folder.mkdir(exist_ok=True)
+        return writer.write_atomically(
+            data, folder, writer.package_file_name("receipt", m["package_id"])
+        )
+
+    def check_receipts(self, shared: Path) -> int:
+        """Drop outbox copies whose arrival the team lead's merge has confirmed."""
+        folder = shared / RECEIPTS_FOLDER
+        if not folder.is_dir():
+            return 0
+        pending = {p.package_id: p for p in self.outbox() if p.receipt_at is None}
+        if not pending:
+            return 0
+        cleared = 0
+        for path in reader.scan_folder(folder, depth=0):
+            try:
+                manifest = reader.peek_manifest(path)
+            except PackageError:
+                continue
+            if manifest.get("kind") != "receipt":
+                continue
+            inspection = self._inspection_or_none(manifest["inspection_id"])
+            lead = self._lead_signer(inspection) if inspection else None
+            if lead is None:
+                continue
+            try:
+                opened = reader.read_package(
+                    path,
+                    private_keys=[self.keys.encryption_key],
+                    trusted_signers=lead,
+                    expected_kind="receipt",
+                    payload_schema=RECEIPT_SCHEMA,
+                )
+            except PackageError:
+                continue
+            seq_to = int(opened.payload["seq_to"])
+            for p in list(pending.values()):
+                confirmed = p.package_id == opened.payload["package_id"] or (
+                    p.inspection_id == opened.payload["inspection_id"] and p.seq_to <= seq_to
+                )
+                if confirmed:
+                    with self.ws.store.unit_of_work() as uow:
+                        uow.packages.mark_receipt(p.package_id, _now())
+                    (self.paths.outbox / p.file_name).unlink(missing_ok=True)
+                    pending.pop(p.package_id)
+                    cleared += 1
+        return cleared
+
+    def _inspection_or_none(self, inspection_id: str) -> Inspection | None:
+        try:
+            return self.ws.inspection(inspection_id)
+        except InputError:
+            return None
+
+    def _lead_signer(self, inspection: Inspection) -> dict[str, bytes] | None:
+        if inspection.lead_device_id is None:
+            return None
+        with self.ws.store.unit_of_work() as uow:
+            known = uow.team.device(inspection.lead_device_id)
+        if known is None:
+            return None
+        return {known.device_id: unb64(known.signing_public, size=32)}
+
+    # -- setup packs (team lead) ----------------------------------------------------------
+    def set_team(self, inspection_id: str, assessors: Sequence[Assessor]) -> None:
+        names = [a.name.strip() for a in assessors]
+        if any(not n for n in names):
+            raise InputError("Every assessor needs a name or initials.")
+        if len({n.lower() for n in names}) != len(names):
+            raise InputError("Two assessors have the same name; use initials to tell them apart.")
+        bad = [a.role for a in assessors if a.role not in ("inspector", "local_assessor")]
+        if bad:
+            raise InputError(f"Unknown assessor role {bad[0]!r}: inspector or local_assessor.")
+        with self.ws.store.unit_of_work() as uow:
+            uow.team.set_assessors(
+                inspection_id, [Assessor(a.name.strip(), a.role) for a in assessors]
+            )
+
+    def team(self, inspection_id: str) -> list[Assessor]:
+        with self.ws.store.unit_of_work() as uow:
+            return uow.team.assessors(inspection_id)
+
+    def add_sample_case(
+        self,
+        inspection_id: str,
+        reference: str,
+        facts: dict[str, object],
+        pdu: str | None,
+        assessor: str | None,
+    ) -> Case:
+        return self.ws.add_case(inspection_id, reference, facts, assessor=assessor or "", pdu=pdu)
+
+    def assign(self, case_id: str, assessor: str) -> Case:
+        case = self.ws.case(case_id)
+        names = {a.name for a in self.team(case.inspection_id)}
+        if assessor not in names:
+            raise InputError(f"{assessor!r} is not on this inspection's team.")
+        with self.ws.store.unit_of_work() as uow:
+            _, hlc = self.ws.next_event(uow)
+            updated = uow.cases.update(case_id, hlc, assessor=assessor)
+            self.ws.audit_in(uow, "assign", "case", case_id)
+        return updated
+
+    def create_setup_pack(
+        self, inspection_id: str, passphrase: str, out_folder: Path, lead_name: str
+    ) -> Path:
+        """Write the setup pack: inspection, question set, team, assigned cases and keys."""
+        _check_passphrase(passphrase)
+        inspection = self.ws.inspection(inspection_id)
+        team = self.team(inspection_id)
+        if not team:
+            raise InputError("Add the assessors before writing the setup pack.")
+        cases = self.ws.cases(inspection_id)
+        unassigned = [c.reference for c in cases if not c.assessor]
+        if unassigned:
+            raise InputError(
+                f"{len(unassigned)} case(s) have no assessor yet: "
+                + ", ".join(unassigned[:10])
+                + ("…" if len(unassigned) > 10 else "")
+            )
+        with self.ws.store.unit_of_work() as uow:
+            stored = uow.question_sets.get(inspection.qs_hash)
+        assert stored is not None
+        device = self.ws.device()
+        lead_recipient = RecipientKey(
+            key_id(self.keys.encryption_public),
+            lead_name,
+            "team_lead",
+            b64(self.keys.encryption_public),
+        )
+        recipients = [lead_recipient]
+        rec = recovery_public(self.paths)
+        if rec is not None:
+            recipients.append(RecipientKey(key_id(rec), "Recovery", "recovery", b64(rec)))
+        revision = inspection.setup_revision + 1
+        with self.ws.store.unit_of_work() as uow:
+            uow.team.set_recipients(inspection_id, recipients)
+            uow.inspections.update_setup(
+                Inspection(**{**inspection.__dict__, "setup_revision": revision,
+                              "lead_device_id": device.id})
+            )  # fmt: skip
+        payload = {
+            "device_id": device.id,
+            "inspection_id": inspection_id,
+            "revision": revision,
+            "inspection": {
+                "region": inspection.region,
+                "pdu": inspection.pdu,
+                "pdus": list(inspection.pdus) or [inspection.pdu],
+                "fieldwork_start": inspection.fieldwork_start.isoformat(),
+                "fieldwork_end": inspection.fieldwork_end.isoformat(),
+            },
+            "question_set": {"text": stored.text, "hash": stored.content_hash},
+            "assessors": [{"name": a.name, "role": a.role} for a in team],
+            "cases": [
+                {
+                    "id": c.id,
+                    "reference": c.reference,
+                    "pdu": c.pdu,
+                    "facts": c.facts,
+                    "assessor": c.assessor,
+                }
+                for c in cases
+            ],
+            "recipients": [
+                {"name": r.name, "role": r.role, "public": r.public} for r in recipients
+            ],
+            "lead": {
+                "name": lead_name,
+                "signing_public": b64(self.keys.signing_public),
+                "encryption_public": b64(self.keys.encryption_public),
+            },
+        }
+        salt = os.urandom(16)
+        key = passphrase_key(passphrase, salt)
+        pack_recipient = Recipient(
+            "assessors", PASSPHRASE_ROLE, key.public_key().public_bytes_raw()
+        )
+        package_id, data = writer.build_package(
+            kind="setup",
+            payload=payload,
+            inspection_id=inspection_id,
+            device_id=device.id,
+            hlc=device.last_hlc or "0",
+            counts={"cases": len(cases), "assessors": len(team)},
+            extra={"revision": revision, "passphrase_salt": b64(salt)},
+            signer=self.keys,
+            recipients=[pack_recipient],
+        )
+        out_folder.mkdir(parents=True, exist_ok=True)
+        path = writer.write_atomically(
+            data, out_folder, writer.package_file_name("setup", package_id)
+        )
+        self.ws.audit("write_setup_pack", "inspection", inspection_id, f"revision {revision}")
+        return path
+
+    # -- setup packs (assessor) -----------------------------------------------------------
+    def open_setup_pack(self, path: Path, passphrase: str, assessor: str) -> SetupResult:
+        """Add the inspection and this assessor's cases; a newer pack adds and updates cases.
+
+        Answers are never touched.
+        """
+        manifest = reader.peek_manifest(path)
+        if manifest.get("kind") != "setup":
+            raise PackageError(path.name, "wrong_kind", "This is not a setup pack")
+        salt = unb64((manifest.get("extra") or {}).get("passphrase_salt", ""), what="salt")
+        existing = self._inspection_or_none(manifest["inspection_id"])
+        trusted = self._lead_signer(existing) if existing else None
+        try:
+            opened = reader.read_package(
+                path,
+                private_keys=[passphrase_key(passphrase, salt)],
+                trusted_signers=trusted,
+                expected_kind="setup",
+                payload_schema=SETUP_SCHEMA,
+            )
+        except PackageError as exc:
+            if exc.reason in ("not_a_recipient", "decrypt_failed"):
+                raise InputError(
+                    f"{path.name}: the passphrase does not open this setup pack. Check it with "
+                    "your team lead."
+                ) from exc
+            raise
+        p = opened.payload
+        names = {a["name"]: a["role"] for a in p["assessors"]}
+        if assessor not in names:
+            raise InputError(
+                f"{assessor!r} is not on this inspection's team; the team is: "
+                + ", ".join(sorted(names))
+            )
+        with self.ws.store.unit_of_work() as uow:
+            seen = uow.packages.opened(opened.package_id)
+        lead_fp = opened.signer_fingerprint
+        if seen is not None:
+            insp = self.ws.inspection(p["inspection_id"])
+            return SetupResult(insp, 0, 0, True, lead_fp)
+        if existing is not None and existing.setup_revision >= p["revision"]:
+            raise InputError(
+                f"{path.name} is revision {p['revision']} of the setup, but revision "
+                f"{existing.setup_revision} is already open here; nothing was changed."
+            )
+        return self._apply_setup(opened, assessor, names[assessor], existing, lead_fp)
+
+    def _apply_setup(
+        self,
+        opened: reader.OpenedPackage,
+        assessor: str,
+        role: str,
+        existing: Inspection | None,
+        lead_fp: str,
+    ) -> SetupResult:
+        from probdesk.domain import loader
+
+        p = opened.payload
+        qs = loader.parse_text(p["question_set"]["text"], "setup pack question set")
+        info = p["inspection"]
+        inspection = Inspection(
+            p["inspection_id"], info["region"], info["pdu"],
+            date.fromisoformat(info["fieldwork_start"]), date.fromisoformat(info["fieldwork_end"]),
+            qs.id, qs.version, qs.content_hash, existing.created_at if existing else _now(),
+            tuple(info["pdus"]), p["device_id"], p["revision"],
+        )  # fmt: skip
+        mine = [c for c in p["cases"] if c["assessor"] == assessor]
+        added = updated = 0
+        with self.ws.store.unit_of_work() as uow:
+            uow.question_sets.put(
+                qs.content_hash, qs.id, qs.version, qs.title, p["question_set"]["text"]
+            )
+            if existing is None:
+                uow.inspections.add(inspection)
+            else:
+                uow.inspections.update_setup(inspection)
+            uow.team.set_assessors(
+                inspection.id, [Assessor(a["name"], a["role"]) for a in p["assessors"]]
+            )
+            uow.team.set_recipients(
+                inspection.id,
+                [
+                    RecipientKey(
+                        key_id(unb64(r["public"], size=32)), r["name"], r["role"], r["public"]
+                    )
+                    for r in p["recipients"]
+                ],
+            )
+            lead = p["lead"]
+            uow.team.remember_device(
+                KnownDevice(p["device_id"], lead["name"], "team_lead", lead["signing_public"],
+                            lead["encryption_public"], _now())
+            )  # fmt: skip
+            device = uow.devices.get()
+            assert device is not None
+            if not device.assessor:
+                uow.devices.set_identity(device.id, assessor, role)
+            for c in mine:
+                variant = qs.variant_for(c["facts"])
+                found = uow.cases.get(c["id"])
+                _, hlc = self.ws.next_event(uow)
+                if found is None:
+                    clash = uow.cases.by_reference(inspection.id, c["reference"])
+                    if clash is not None:
+                        raise InputError(
+                            f"Case {c['reference']} in the setup pack clashes with a case "
+                            "you added yourself; nothing was changed."
+                        )
+                    uow.cases.add(
+                        Case(c["id"], inspection.id, c["reference"], dict(c["facts"]),
+                             variant.id if variant else None, assessor, CaseStatus.NOT_STARTED,
+                             _now(), c["pdu"]),
+                        hlc,
+                    )  # fmt: skip
+                    added += 1
+                else:
+                    uow.cases.update(
+                        c["id"], hlc, facts=dict(c["facts"]),
+                        variant=variant.id if variant else None,
+                        reference=c["reference"], pdu=c["pdu"], assessor=assessor,
+                    )  # fmt: skip
+                    updated += 1
+            uow.packages.record_opened(
+                opened.package_id, opened.sha256, "setup", inspection.id, p["device_id"], _now()
+            )
+            self.ws.audit_in(
+                uow, "open_setup_pack", "inspection", inspection.id, f"revision {p['revision']}"
+            )
+        self.ws._qs_cache[qs.content_hash] = qs
+        return SetupResult(self.ws.inspection(inspection.id), added, updated, False, lead_fp)
+
+    # -- send-back packs ------------------------------------------------------------------
+    def create_sendback(
+        self,
+        inspection_id: str,
+        to_device: str,
+        comments: Sequence[tuple[str | None, str]],
+        returned: Sequence[str],
+        out_folder: Path,
+        author: str,
+    ) -> Path:
+        """Comments and returned cases for one assessor's device (team lead side)."""
+        with self.ws.store.unit_of_work() as uow:
+            known = uow.team.device(to_device)
+        if known is None:
+            raise InputError(
+                f"No package from device {to_device[:8]} has been seen here yet, so its key is "
+                "unknown; merge its export first."
+            )
+        if not comments and not returned:
+            raise InputError("Write at least one comment or return at least one case.")
+        device = self.ws.device()
+        payload = {
+            "device_id": device.id,
+            "inspection_id": inspection_id,
+            "to_device": to_device,
+            "author": author,
+            "comments": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "case_id": case_id,
+                    "text": text,
+                    "created_at": _now().isoformat(),
+                }
+                for case_id, text in comments
+            ],
+            "returned": list(returned),
+        }
+        recipients = [
+            Recipient(known.name or "assessor", "assessor", unb64(known.encryption_public, size=32))
+        ]
+        rec = recovery_public(self.paths)
+        if rec is not None:
+            recipients.append(Recipient("Recovery", "recovery", rec))
+        package_id, data = writer.build_package(
+            kind="sendback",
+            payload=payload,
+            inspection_id=inspection_id,
+            device_id=device.id,
+            hlc=device.last_hlc or "0",
+            counts={"comments": len(comments), "returned": len(returned)},
+            extra={"for_device": to_device},
+            signer=self.keys,
+            recipients=recipients,
+        )
+        out_folder.mkdir(parents=True, exist_ok=True)
+        return writer.write_atomically(
+            data, out_folder, writer.package_file_name("sendback", package_id)
+        )
+
+    def open_sendback(self, path: Path) -> SendbackResult:
+        manifest = reader.peek_manifest(path)
+        inspection = self._inspection_or_none(str(manifest.get("inspection_id")))
+        if inspection is None:
+            raise InputError(f"{path.name} is for an inspection that is not open here.")
+        lead = self._lead_signer(inspection)
+        if lead is None:
+            raise InputError(f"{path.name}: open the inspection's setup pack first.")
+        opened = reader.read_package(
+            path,
+            private_keys=[self.keys.encryption_key],
+            trusted_signers=lead,
+            expected_kind="sendback",
+            payload_schema=SENDBACK_SCHEMA,
+        )
+        p = opened.payload
+        device = self.ws.device()
+        if p["to_device"] != device.id:
+            raise InputError(f"{path.name} is addressed to another assessor's laptop.")
+        with self.ws.store.unit_of_work() as uow:
+            if uow.packages.opened(opened.package_id) is not None:
+                return SendbackResult(inspection.id, 0, 0, True)
+        returned = 0
+        with self.ws.store.unit_of_work() as uow:
+            for c in p["comments"]:
+                uow.packages.add_comment(
+                    Comment(c["id"], inspection.id, c["case_id"], p["author"], c["text"],
+                            datetime.fromisoformat(c["created_at"]), opened.package_id)
+                )  # fmt: skip
+            for case_id in p["returned"]:
+                case = uow.cases.get(case_id)
+                if case is None or case.inspection_id != inspection.id:
+                    continue
+                _, hlc = self.ws.next_event(uow)
+                uow.cases.update(case_id, hlc, status=CaseStatus.RETURNED)
+                self.ws.audit_in(uow, "returned", "case", case_id, "by team lead")
+                returned += 1
+            uow.packages.record_opened(
+                opened.package_id, opened.sha256, "sendback", inspection.id, p["device_id"], _now()
+            )
+        return SendbackResult(inspection.id, len(p["comments"]), returned, False)
+
+    def comments(self, inspection_id: str, case_id: str | None = None) -> list[Comment]:
+        with self.ws.store.unit_of_work() as uow:
+            return uow.packages.comments(inspection_id, case_id)
+
+    # -- the shared folder ----------------------------------------------------------------
+    def incoming(self, shared: Path) -> list[IncomingPack]:
+        """Setup and send-back packs in the shared folder, with their signers' fingerprints."""
+        out = []
+        for path in reader.scan_folder(shared, depth=1):
+            try:
+                m = reader.peek_manifest(path)
+            except PackageError as exc:
+                out.append(IncomingPack(path, "?", "", "", "", False, str(exc)))
+                continue
+            if m.get("kind") not in ("setup", "sendback"):
+                continue
+            if (
+                m["kind"] == "sendback"
+                and (m.get("extra") or {}).get("for_device") != self.ws.device_id
+            ):
+                continue
+            with self.ws.store.unit_of_work() as uow:
+                seen = uow.packages.opened(m["package_id"]) is not None
+            signer = unb64(m["signer"]["signing_public"], size=32)
+            out.append(
+                IncomingPack(path, m["kind"], m["package_id"], m["inspection_id"],
+                             fingerprint(signer), seen)
+            )  # fmt: skip
+        return out

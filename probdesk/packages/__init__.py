@@ -1,0 +1,1 @@
+"""Signed, encrypted package files exchanged through the shared folder (format in docs)."""

@@ -110,6 +110,7 @@ class AnswerEvent:
     qs_id: str
     qs_version: str
     recorded_at: datetime
+    author: str = ""  # who recorded it, as they were named on the device at the time
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class MeetingNoteEvent:
     hlc: str
     replaces: str | None
     recorded_at: datetime
+    author: str = ""
 
 
 @dataclass(frozen=True)

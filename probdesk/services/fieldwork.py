@@ -219,7 +219,7 @@ class Fieldwork:
         return out
 
     def _recipients(self, inspection_id: str) -> list[Recipient]:
-        with self.ws.store.unit_of_work() as uow:
+        with self.ws.store.unit_of_work(read_only=True) as uow:
             keys = uow.team.recipients(inspection_id)
         out = {k.key_id: Recipient(k.name, k.role, unb64(k.public, size=32)) for k in keys}
         rec = recovery_public(self.paths)
@@ -235,7 +235,7 @@ class Fieldwork:
     # -- export (assessor) ----------------------------------------------------------------
     def build_events_payload(self, inspection_id: str) -> tuple[dict[str, Any], dict[str, int]]:
         device = self.ws.device()
-        with self.ws.store.unit_of_work() as uow:
+        with self.ws.store.unit_of_work(read_only=True) as uow:
             cases = uow.cases.list(inspection_id)
             answers = uow.answers.by_device(inspection_id, device.id)
             meetings = uow.meetings.list(inspection_id)
@@ -376,7 +376,7 @@ class Fieldwork:
         return copied
 
     def outbox(self, inspection_id: str | None = None) -> list[OutboxPackage]:
-        with self.ws.store.unit_of_work() as uow:
+        with self.ws.store.unit_of_work(read_only=True) as uow:
             return uow.packages.outbox(inspection_id)
 
     # -- receipts -------------------------------------------------------------------------
@@ -463,7 +463,7 @@ class Fieldwork:
     def _lead_signer(self, inspection: Inspection) -> dict[str, bytes] | None:
         if inspection.lead_device_id is None:
             return None
-        with self.ws.store.unit_of_work() as uow:
+        with self.ws.store.unit_of_work(read_only=True) as uow:
             known = uow.team.device(inspection.lead_device_id)
         if known is None:
             return None
@@ -485,7 +485,7 @@ class Fieldwork:
             )
 
     def team(self, inspection_id: str) -> list[Assessor]:
-        with self.ws.store.unit_of_work() as uow:
+        with self.ws.store.unit_of_work(read_only=True) as uow:
             return uow.team.assessors(inspection_id)
 
     def add_sample_case(
@@ -835,7 +835,7 @@ class Fieldwork:
         return SendbackResult(inspection.id, len(p["comments"]), returned, False)
 
     def comments(self, inspection_id: str, case_id: str | None = None) -> list[Comment]:
-        with self.ws.store.unit_of_work() as uow:
+        with self.ws.store.unit_of_work(read_only=True) as uow:
             return uow.packages.comments(inspection_id, case_id)
 
     # -- the shared folder ----------------------------------------------------------------
@@ -855,7 +855,7 @@ class Fieldwork:
                 and (m.get("extra") or {}).get("for_device") != self.ws.device_id
             ):
                 continue
-            with self.ws.store.unit_of_work() as uow:
+            with self.ws.store.unit_of_work(read_only=True) as uow:
                 seen = uow.packages.opened(m["package_id"]) is not None
             signer = unb64(m["signer"]["signing_public"], size=32)
             out.append(

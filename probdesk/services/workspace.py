@@ -127,7 +127,7 @@ class Workspace:
 
     # -- device ---------------------------------------------------------------------------
     def device(self) -> Device:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             device = uow.devices.get()
         assert device is not None
         return device
@@ -155,6 +155,11 @@ class Workspace:
         uow.devices.advance(self.device_id, seq, hlc)
         return seq, hlc
 
+    @staticmethod
+    def _author(uow: UnitOfWork) -> str:
+        device = uow.devices.get()
+        return device.assessor if device and device.assessor else ""
+
     def audit_in(
         self, uow: UnitOfWork, action: str, entity: str, entity_id: str, detail: str = ""
     ) -> None:
@@ -167,7 +172,7 @@ class Workspace:
         qs = self._qs_cache.get(inspection.qs_hash)
         if qs is not None:
             return qs
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             return self._question_set_in(uow, inspection)
 
     def _question_set_in(self, uow: UnitOfWork, inspection: Inspection) -> QuestionSet:
@@ -220,11 +225,11 @@ class Workspace:
         return inspection
 
     def inspections(self) -> list[Inspection]:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             return uow.inspections.list()
 
     def inspection(self, inspection_id: str) -> Inspection:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             found = uow.inspections.get(inspection_id)
         if found is None:
             raise InputError(f"No inspection with id {inspection_id}.")
@@ -267,14 +272,14 @@ class Workspace:
         return case
 
     def case(self, case_id: str) -> Case:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             found = uow.cases.get(case_id)
         if found is None:
             raise InputError(f"No case with id {case_id}.")
         return found
 
     def cases(self, inspection_id: str) -> list[Case]:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             return uow.cases.list(inspection_id)
 
     def update_facts(self, case_id: str, facts: Mapping[str, object]) -> Case:
@@ -297,7 +302,7 @@ class Workspace:
     def case_rows(self, inspection_id: str) -> list[CaseProgress]:
         inspection = self.inspection(inspection_id)
         qs = self.question_set(inspection)
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             cases = uow.cases.list(inspection_id)
             events = uow.answers.for_inspection(inspection_id)
         current = heads(events, key=lambda e: (e.case_id, e.question_id))
@@ -318,7 +323,7 @@ class Workspace:
         return rows
 
     def case_state(self, case_id: str) -> CaseState:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             case = uow.cases.get(case_id)
             if case is None:
                 raise InputError(f"No case with id {case_id}.")
@@ -378,6 +383,7 @@ class Workspace:
             event = AnswerEvent(
                 str(uuid.uuid4()), case_id, question_id, stored, new_note, self.device_id,
                 seq, hlc, head.id if head else None, qs.id, qs.version, _now(),
+                self._author(uow),
             )  # fmt: skip
             uow.answers.add(event)
             if case.status is CaseStatus.NOT_STARTED:
@@ -390,24 +396,25 @@ class Workspace:
         )
 
     def _current_value(self, case_id: str, question_id: str) -> object:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             current = heads(uow.answers.for_question(case_id, question_id), key=lambda e: 0)
         head = current.get(0)
         return head.value if head else None
 
     def history(self, case_id: str, question_id: str) -> list[HistoryEntry]:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             events = uow.answers.for_question(case_id, question_id)
             device = uow.devices.get()
         by_id = {e.id: e for e in events}
-        names = {self.device_id: device.assessor if device and device.assessor else "this laptop"}
+        here = device.assessor if device and device.assessor else "this laptop"
         out = []
         for e in events:
             before = by_id.get(e.replaces) if e.replaces else None
+            fallback = here if e.device_id == self.device_id else f"device {e.device_id[:8]}"
             out.append(
                 HistoryEntry(
                     e.hlc,
-                    names.get(e.device_id, f"device {e.device_id[:8]}"),
+                    e.author or fallback,
                     before.value if before else None,
                     e.value,
                     (before.note if before else "") != e.note,
@@ -452,7 +459,7 @@ class Workspace:
 
     # -- meetings and focus groups --------------------------------------------------------
     def meetings(self, inspection_id: str) -> list[Meeting]:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             return uow.meetings.list(inspection_id)
 
     def save_meeting(
@@ -490,7 +497,7 @@ class Workspace:
         return saved
 
     def meeting_notes(self, meeting_id: str) -> dict[str, str]:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             events = uow.meetings.notes(meeting_id)
         return {q: e.note for q, e in heads(events, key=lambda e: e.question_id).items()}
 
@@ -501,6 +508,11 @@ class Workspace:
             meeting = uow.meetings.get(meeting_id)
             if meeting is None:
                 raise InputError(f"No meeting with id {meeting_id}.")
+            if question_id not in meeting.questions:
+                raise InputError(
+                    f"{question_id} is not one of the questions this meeting covered; add it "
+                    "to the meeting first."
+                )
             current = heads(
                 [e for e in uow.meetings.notes(meeting_id) if e.question_id == question_id],
                 key=lambda e: 0,
@@ -510,7 +522,7 @@ class Workspace:
             seq, hlc = self.next_event(uow)
             event = MeetingNoteEvent(
                 str(uuid.uuid4()), meeting_id, question_id, note, self.device_id, seq, hlc,
-                current.id if current else None, _now(),
+                current.id if current else None, _now(), self._author(uow),
             )  # fmt: skip
             uow.meetings.add_note(event)
         return event
@@ -521,5 +533,5 @@ class Workspace:
 
     # -- integrity ------------------------------------------------------------------------
     def audit_problems(self) -> list[int]:
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work(read_only=True) as uow:
             return uow.audit.verify()

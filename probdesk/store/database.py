@@ -27,6 +27,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration. Checked against Alembic's own idea of the head by a test, so that
 # start-up can compare revisions without importing Alembic (a tenth of a second) every time.
 HEAD_REVISION = "0003"
+KNOWN_REVISIONS = ("0001", "0002", "0003")  # every released schema, oldest first
 
 
 class StoreWriteError(EnvironmentProblem):
@@ -58,7 +59,10 @@ def make_engine(path: Path) -> Engine:
     # that SQLAlchemy's transactions are real SQLite transactions.
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer takes the write lock at once, so a read-then-write never fails half way;
+        # a reader takes no lock and is never held up by another program's write.
+        read_only = conn.get_execution_options().get("probdesk_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -95,15 +99,28 @@ class Store:
     engine: Engine
     notices: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._reader = self.engine.execution_options(probdesk_read_only=True)
+
     @contextlib.contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """One operation: commits at the end, rolls back on any error, maps write failures."""
-        session = Session(self.engine, expire_on_commit=False, autoflush=False)
+    def unit_of_work(self, *, read_only: bool = False) -> Iterator[UnitOfWork]:
+        """One operation: commits at the end, rolls back on any error, maps write failures.
+
+        read_only=True for look-ups: no write lock is taken, so reads work while another
+        program holds the database for writing.
+        """
+        bind = self._reader if read_only else self.engine
+        session = Session(bind, expire_on_commit=False, autoflush=False)
         try:
             yield UnitOfWork(session)
             session.commit()
         except (OperationalError, DBAPIError) as exc:
             session.rollback()
+            if "readonly" in str(exc).lower():
+                # SQLite opened the file read-only and a pooled connection stays that way: drop
+                # the pool so that the retry opens it afresh once it can be written again.
+                session.close()
+                self.engine.dispose()
             raise StoreWriteError(explain(exc, self.path)) from exc
         except BaseException:
             session.rollback()
@@ -160,8 +177,15 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+DAMAGE_WORDS = ("not a database", "malformed", "corrupt", "file is encrypted")
+
+
 def _check_readable(path: Path) -> str | None:
-    """None when the file is a healthy SQLite database, else what is wrong with it."""
+    """None when the file is a healthy SQLite database, else what is wrong with it.
+
+    Only real damage counts: a locked, unreadable or read-only file is an EnvironmentProblem
+    (nothing is moved aside for those).
+    """
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
@@ -169,7 +193,14 @@ def _check_readable(path: Path) -> str | None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        return str(exc)
+        text = str(exc)
+        if any(word in text.lower() for word in DAMAGE_WORDS):
+            return text
+        raise StoreWriteError(
+            f"The database {path} cannot be opened ({text}). If the file or its folder is "
+            "read-only or another program holds it, fix that and start probdesk again; "
+            "nothing was changed."
+        ) from exc
     if not result or result[0] != "ok":
         return str(result[0] if result else "no answer from quick_check")
     return None
@@ -178,6 +209,10 @@ def _check_readable(path: Path) -> str | None:
 def _move_aside(path: Path, reason: str) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while any(Path(str(target) + sfx).exists() for sfx in ("", "-wal", "-shm")):
+        n += 1  # never replace an earlier damaged copy
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
     for suffix in ("", "-wal", "-shm"):
         src = Path(str(path) + suffix)
         if src.exists():
@@ -224,6 +259,12 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
     try:
         current = current_revision(engine)
         head = HEAD_REVISION
+        if current is not None and current not in KNOWN_REVISIONS:
+            raise StoreWriteError(
+                f"The database {path} was written by a newer probdesk (schema {current}; this "
+                f"version knows up to {head}). Install the newer probdesk to open it; nothing "
+                "was changed."
+            )
         if current != head:
             if current is not None:
                 stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -231,10 +272,16 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
                 log.info("backed up the database to %s before migrating", copy.name)
             migrate(engine)
             log.info("database migrated from %s to %s", current, head)
-    except OperationalError as exc:
+    except StoreWriteError:
+        engine.dispose()
+        raise
+    except (OperationalError, sqlite3.DatabaseError) as exc:
         engine.dispose()
         raise StoreWriteError(explain(exc, path)) from exc
-    except sqlite3.DatabaseError as exc:
+    except OSError as exc:
         engine.dispose()
-        raise StoreWriteError(explain(exc, path)) from exc
+        raise StoreWriteError(
+            f"The data folder {data_dir} cannot be written ({exc.strerror or exc}); nothing "
+            "was changed."
+        ) from exc
     return Store(path, engine, notices)

@@ -105,6 +105,7 @@ class AnswerEventRow(Base):
     qs_id: Mapped[str] = mapped_column(String(64))
     qs_version: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(80), default="")
 
 
 class MeetingRow(Base):
@@ -134,6 +135,7 @@ class MeetingNoteEventRow(Base):
     hlc: Mapped[str] = mapped_column(String(80))
     replaces: Mapped[str | None] = mapped_column(String(36), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(80), default="")
 
 
 class AuditRow(Base):

@@ -254,7 +254,7 @@ class AnswerRepository:
         self.s.add(AnswerEventRow(
             id=e.id, case_id=e.case_id, question_id=e.question_id, value=_json(e.value),
             note=e.note, device_id=e.device_id, seq=e.seq, hlc=e.hlc, replaces=e.replaces,
-            qs_id=e.qs_id, qs_version=e.qs_version, recorded_at=e.recorded_at,
+            qs_id=e.qs_id, qs_version=e.qs_version, recorded_at=e.recorded_at, author=e.author,
         ))  # fmt: skip
         self.s.flush()
         return e
@@ -263,7 +263,7 @@ class AnswerRepository:
         AnswerEventRow.id, AnswerEventRow.case_id, AnswerEventRow.question_id,
         AnswerEventRow.value, AnswerEventRow.note, AnswerEventRow.device_id, AnswerEventRow.seq,
         AnswerEventRow.hlc, AnswerEventRow.replaces, AnswerEventRow.qs_id,
-        AnswerEventRow.qs_version, AnswerEventRow.recorded_at,
+        AnswerEventRow.qs_version, AnswerEventRow.recorded_at, AnswerEventRow.author,
     )  # fmt: skip
 
     def _rows(self, where: object) -> list[AnswerEvent]:
@@ -339,7 +339,7 @@ class MeetingRepository:
         self.s.add(MeetingNoteEventRow(
             id=e.id, meeting_id=e.meeting_id, question_id=e.question_id, note=e.note,
             device_id=e.device_id, seq=e.seq, hlc=e.hlc, replaces=e.replaces,
-            recorded_at=e.recorded_at,
+            recorded_at=e.recorded_at, author=e.author,
         ))  # fmt: skip
         self.s.flush()
         return e
@@ -369,6 +369,7 @@ class MeetingRepository:
                 r.hlc,
                 r.replaces,
                 r.recorded_at,
+                r.author,
             )
             for r in rows
         ]

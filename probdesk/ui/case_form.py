@@ -30,7 +30,7 @@ from probdesk.domain.records import CaseStatus
 from probdesk.errors import ProbdeskError
 from probdesk.services.questionsets import answer_words
 from probdesk.services.workspace import CaseState, Workspace
-from probdesk.ui.question_widgets import AnswerWidget, AutosaveText, answer_widget
+from probdesk.ui.question_widgets import YES_NO_STYLE, AnswerWidget, AutosaveText, answer_widget
 from probdesk.ui.saver import Saver
 
 
@@ -202,6 +202,7 @@ class CaseForm(QWidget):
         qs, case = state.question_set, state.case
         body = QWidget()
         body.setObjectName("caseFormBody")
+        body.setStyleSheet(YES_NO_STYLE)  # one style sheet for the form, not one per answer
         layout = QVBoxLayout(body)
         layout.setSpacing(10)
         self.rows = {}
@@ -249,10 +250,9 @@ class CaseForm(QWidget):
         layout.addStretch(1)
         self.scroll.setWidget(body)
         self._apply_visibility()
-        self._refresh_header()
         self._set_enabled(True)
-        editable = case.status.editable
-        body.setEnabled(editable)
+        self._refresh_header()
+        body.setEnabled(case.status.editable)
 
     def _refresh_header(self) -> None:
         if self.state is None:
@@ -283,7 +283,9 @@ class CaseForm(QWidget):
     def _apply_visibility(self) -> None:
         applicable = self._applicable()
         for qid, row in self.rows.items():
-            row.setVisible(qid in applicable)
+            shown = qid in applicable
+            if row.isHidden() == shown:  # only touch rows that change: each call relayouts
+                row.setVisible(shown)
 
     # -- saving ---------------------------------------------------------------------------
     def _answer_changed(self, qid: str) -> None:

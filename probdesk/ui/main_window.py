@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         self.saver.saved.connect(self._saved)
         self.saver.failed.connect(self._save_failed)
         self.saver.rejected.connect(lambda msg: QMessageBox.warning(self, "probdesk", msg))
-        self.saver.recovered.connect(self.banner.hide)
+        self.saver.recovered.connect(self._recovered)
         self.banner.retry_requested.connect(self.saver.retry)
 
     def _restore_layout(self) -> None:
@@ -296,6 +296,14 @@ class MainWindow(QMainWindow):
         if state is None:
             return
         case = state.case
+        if not case.status.editable:
+            QMessageBox.information(
+                self,
+                "Case facts",
+                f"Case {case.reference} is {case.status.label.lower()}; reopen it "
+                "(Ctrl+Return) to change its facts.",
+            )
+            return
         dialog = FactsDialog(
             state.question_set,
             lambda _ref, facts: self.workspace.update_facts(case.id, facts),
@@ -311,9 +319,19 @@ class MainWindow(QMainWindow):
     def _case_changed(self, case_id: str) -> None:
         if self.inspection is None:
             return
-        for row in self.workspace.case_rows(self.inspection.id):
-            if row.id == case_id:
-                self.case_list.model.update_row(row)
+        # While the store cannot be read the banner says why; the list catches up on recovery.
+        with contextlib.suppress(ProbdeskError):
+            for row in self.workspace.case_rows(self.inspection.id):
+                if row.id == case_id:
+                    self.case_list.model.update_row(row)
+        self._refresh_unexported()
+
+    def _recovered(self) -> None:
+        self.banner.hide()
+        if self.inspection is not None:
+            with contextlib.suppress(ProbdeskError):
+                for row in self.workspace.case_rows(self.inspection.id):
+                    self.case_list.model.update_row(row)
         self._refresh_unexported()
 
     def show_history(self, case_id: str, question_id: str) -> None:

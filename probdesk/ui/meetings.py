@@ -262,7 +262,7 @@ class MeetingEditor(QWidget):
         try:
             self.meeting = self.workspace.save_meeting(
                 self.inspection_id,
-                self.kind.currentData(),
+                MeetingKind(self.kind.currentData()),
                 held,
                 self.title.text(),
                 groups,

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 from probdesk.domain.questionset import NA, NO, YES, AnswerType, Question
 
 NOTE_PAUSE_MS = 800
+# Applied once to the whole form: the answer in focus is highlighted.
+YES_NO_STYLE = "YesNoWidget:focus { background: palette(highlight); }"
 
 
 class AnswerWidget(QWidget):
@@ -67,7 +69,6 @@ class YesNoWidget(AnswerWidget):
             b.clicked.connect(lambda _checked=False, v=value: self._clicked(v))
         layout.addStretch(1)
         self._value: str | None = None
-        self.setStyleSheet("YesNoWidget:focus { background: palette(highlight); }")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
 
     def _clicked(self, value: str) -> None:

@@ -23,6 +23,11 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("case") as batch:
         batch.add_column(sa.Column("pdu", sa.String(120), nullable=True))
+    # Who recorded each event, as they were known then (the device's assessor can change).
+    with op.batch_alter_table("answer_event") as batch:
+        batch.add_column(sa.Column("author", sa.String(80), nullable=False, server_default=""))
+    with op.batch_alter_table("meeting_note_event") as batch:
+        batch.add_column(sa.Column("author", sa.String(80), nullable=False, server_default=""))
     op.create_table(
         "assessor",
         sa.Column(
@@ -101,6 +106,10 @@ def downgrade() -> None:
         "assessor",
     ):
         op.drop_table(table)
+    with op.batch_alter_table("meeting_note_event") as batch:
+        batch.drop_column("author")
+    with op.batch_alter_table("answer_event") as batch:
+        batch.drop_column("author")
     with op.batch_alter_table("case") as batch:
         batch.drop_column("pdu")
     with op.batch_alter_table("inspection") as batch:

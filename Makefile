@@ -44,8 +44,8 @@ run: setup
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
 	  $(VENV)/bin/probdesk; \
 	else \
-	  echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset): printing the bundled question set outline instead."; \
-	  $(VENV)/bin/probdesk questionset show question_sets/dipp-public-protection.yaml; \
+	  echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset): running the headless demo instead (rebuilt in out/demo)."; \
+	  rm -rf out/demo && $(VENV)/bin/probdesk demo --out out/demo; \
 	fi
 
 test: setup

@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("path", metavar="PATH")
 
+    from probdesk import cli_fieldwork
+
+    cli_fieldwork.add_parsers(sub, common)
+
     sub.add_parser(
         "selfcheck",
         parents=[common],
@@ -121,6 +125,10 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         return _questionset(args)
     if args.command == "selfcheck":
         return _selfcheck(paths)
+    from probdesk import cli_fieldwork
+
+    if args.command in cli_fieldwork.COMMANDS:
+        return cli_fieldwork.dispatch(args, paths)
     raise AssertionError(args.command)
 
 

@@ -197,8 +197,11 @@ class Workspace:
         fieldwork_start: date,
         fieldwork_end: date,
         question_set_path: str | Path,
+        pdus: Sequence[str] = (),
     ) -> Inspection:
+        """A local inspection; `pdus` lists the PDUs sampled when it spans several."""
         region, pdu = region.strip(), pdu.strip()
+        pdus = tuple(p.strip() for p in pdus if p.strip())
         problems = []
         if not region:
             problems.append("Enter the region.")
@@ -214,7 +217,7 @@ class Workspace:
         text = Path(question_set_path).read_text(encoding="utf-8")
         inspection = Inspection(
             str(uuid.uuid4()), region, pdu, fieldwork_start, fieldwork_end,
-            qs.id, qs.version, qs.content_hash, _now(),
+            qs.id, qs.version, qs.content_hash, _now(), pdus or (pdu,),
         )  # fmt: skip
         with self.store.unit_of_work() as uow:
             uow.question_sets.put(qs.content_hash, qs.id, qs.version, qs.title, text)

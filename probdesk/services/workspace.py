@@ -148,17 +148,15 @@ class Workspace:
         return d.last_seq - d.exported_seq
 
     def next_event(self, uow: UnitOfWork) -> tuple[int, str]:
-        device = uow.devices.get()
-        assert device is not None
-        seq = device.last_seq + 1
+        """The next per-device sequence number and clock reading, in the caller's transaction."""
         hlc = str(self.clock.tick())
-        uow.devices.advance(self.device_id, seq, hlc)
+        seq, _ = uow.devices.advance(self.device_id, hlc)
         return seq, hlc
 
-    @staticmethod
-    def _author(uow: UnitOfWork) -> str:
-        device = uow.devices.get()
-        return device.assessor if device and device.assessor else ""
+    def _next_with_author(self, uow: UnitOfWork) -> tuple[int, str, str]:
+        hlc = str(self.clock.tick())
+        seq, author = uow.devices.advance(self.device_id, hlc)
+        return seq, hlc, author
 
     def audit_in(
         self, uow: UnitOfWork, action: str, entity: str, entity_id: str, detail: str = ""
@@ -307,11 +305,11 @@ class Workspace:
         qs = self.question_set(inspection)
         with self.store.unit_of_work(read_only=True) as uow:
             cases = uow.cases.list(inspection_id)
-            events = uow.answers.for_inspection(inspection_id)
-        current = heads(events, key=lambda e: (e.case_id, e.question_id))
+            current = uow.answers.current_values(inspection_id)
         by_case: dict[str, dict[str, object]] = {}
-        for (case_id, qid), e in current.items():
-            by_case.setdefault(case_id, {})[qid] = e.value
+        for (case_id, qid), value in current.items():
+            if value is not None:
+                by_case.setdefault(case_id, {})[qid] = value
         rows = []
         for c in cases:
             answers = by_case.get(c.id, {})
@@ -362,34 +360,40 @@ class Workspace:
         None when there was nothing to record (clearing a question never answered).
         """
         with self.store.unit_of_work() as uow:
-            case = uow.cases.get(case_id)
-            if case is None:
+            found = uow.cases.status_of(case_id)
+            if found is None:
                 raise InputError(f"No case with id {case_id}.")
-            self._require_editable(case)
-            inspection = uow.inspections.get(case.inspection_id)
-            assert inspection is not None
-            qs = self._question_set_in(uow, inspection)
+            reference, status, qs_hash = found
+            if not status.editable:
+                raise CaseNotEditable(
+                    f"Case {reference} is {status.label.lower()}; reopen it to change it."
+                )
+            qs = self._qs_cache.get(qs_hash)
+            if qs is None:
+                case = uow.cases.get(case_id)
+                assert case is not None
+                inspection = uow.inspections.get(case.inspection_id)
+                assert inspection is not None
+                qs = self._question_set_in(uow, inspection)
             if not qs.has_question(question_id):
                 raise InputError(f"{question_id} is not a question of {qs.title}.")
             try:
                 stored = coerce_answer(qs.question(question_id), value)
             except ValueError as exc:
                 raise InputError(str(exc)) from None
-            previous = heads(uow.answers.for_question(case_id, question_id), key=lambda e: 0)
-            head = previous.get(0)
+            head = uow.answers.head(case_id, question_id)
             new_note = note if note is not None else (head.note if head else "")
             if head is not None and head.value == stored and head.note == new_note:
                 return head
             if head is None and stored is None and not new_note:
                 return None
-            seq, hlc = self.next_event(uow)
+            seq, hlc, author = self._next_with_author(uow)
             event = AnswerEvent(
                 str(uuid.uuid4()), case_id, question_id, stored, new_note, self.device_id,
-                seq, hlc, head.id if head else None, qs.id, qs.version, _now(),
-                self._author(uow),
+                seq, hlc, head.id if head else None, qs.id, qs.version, _now(), author,
             )  # fmt: skip
             uow.answers.add(event)
-            if case.status is CaseStatus.NOT_STARTED:
+            if status is CaseStatus.NOT_STARTED:
                 uow.cases.update(case_id, hlc, status=CaseStatus.IN_PROGRESS)
         return event
 
@@ -400,8 +404,7 @@ class Workspace:
 
     def _current_value(self, case_id: str, question_id: str) -> object:
         with self.store.unit_of_work(read_only=True) as uow:
-            current = heads(uow.answers.for_question(case_id, question_id), key=lambda e: 0)
-        head = current.get(0)
+            head = uow.answers.head(case_id, question_id)
         return head.value if head else None
 
     def history(self, case_id: str, question_id: str) -> list[HistoryEntry]:
@@ -522,10 +525,10 @@ class Workspace:
             ).get(0)
             if (current.note if current else "") == note:
                 return current
-            seq, hlc = self.next_event(uow)
+            seq, hlc, author = self._next_with_author(uow)
             event = MeetingNoteEvent(
                 str(uuid.uuid4()), meeting_id, question_id, note, self.device_id, seq, hlc,
-                current.id if current else None, _now(), self._author(uow),
+                current.id if current else None, _now(), author,
             )  # fmt: skip
             uow.meetings.add_note(event)
         return event

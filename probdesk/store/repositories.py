@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
 
 from probdesk.domain.records import (
     AnswerEvent,
@@ -90,11 +90,21 @@ class DeviceRepository:
     def mark_exported(self, device_id: str, seq: int) -> None:
         self.s.execute(update(DeviceRow).where(DeviceRow.id == device_id).values(exported_seq=seq))
 
-    def advance(self, device_id: str, seq: int, hlc: str) -> None:
-        """Record the newest sequence number and clock reading (same transaction as the event)."""
-        self.s.execute(
-            update(DeviceRow).where(DeviceRow.id == device_id).values(last_seq=seq, last_hlc=hlc)
-        )
+    def advance(self, device_id: str, hlc: str) -> tuple[int, str]:
+        """Take the next sequence number and record the clock (same transaction as the event).
+
+        Returns the number and the assessor's name, in one statement.
+        """
+        # Core, not ORM, execution: this runs for every answer saved.
+        row = self.s.connection().execute(self._ADVANCE, {"device_id": device_id, "hlc": hlc}).one()
+        return int(row[0]), str(row[1])
+
+    _ADVANCE = (
+        update(DeviceRow)
+        .where(DeviceRow.id == bindparam("device_id"))
+        .values(last_seq=DeviceRow.last_seq + 1, last_hlc=bindparam("hlc"))
+        .returning(DeviceRow.last_seq, DeviceRow.assessor)
+    )
 
 
 class QuestionSetRepository:
@@ -197,6 +207,17 @@ class CaseRepository:
         r = self.s.get(CaseRow, case_id)
         return self._out(r) if r else None
 
+    _STATUS = (
+        select(CaseRow.reference, CaseRow.status, InspectionRow.qs_hash)
+        .join(InspectionRow, InspectionRow.id == CaseRow.inspection_id)
+        .where(CaseRow.id == bindparam("case_id"))
+    )
+
+    def status_of(self, case_id: str) -> tuple[str, CaseStatus, str] | None:
+        """Reference, status and question-set hash: what saving an answer needs, in one query."""
+        r = self.s.connection().execute(self._STATUS, {"case_id": case_id}).first()
+        return (r[0], CaseStatus(r[1]), r[2]) if r else None
+
     def by_reference(self, inspection_id: str, reference: str) -> Case | None:
         r = self.s.scalars(
             select(CaseRow).where(
@@ -250,13 +271,15 @@ class AnswerRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
 
+    _INSERT = insert(AnswerEventRow)
+
     def add(self, e: AnswerEvent) -> AnswerEvent:
-        self.s.add(AnswerEventRow(
-            id=e.id, case_id=e.case_id, question_id=e.question_id, value=_json(e.value),
-            note=e.note, device_id=e.device_id, seq=e.seq, hlc=e.hlc, replaces=e.replaces,
-            qs_id=e.qs_id, qs_version=e.qs_version, recorded_at=e.recorded_at, author=e.author,
-        ))  # fmt: skip
-        self.s.flush()
+        self.s.connection().execute(self._INSERT, [{
+            "id": e.id, "case_id": e.case_id, "question_id": e.question_id,
+            "value": _json(e.value), "note": e.note, "device_id": e.device_id, "seq": e.seq,
+            "hlc": e.hlc, "replaces": e.replaces, "qs_id": e.qs_id, "qs_version": e.qs_version,
+            "recorded_at": e.recorded_at, "author": e.author,
+        }])  # fmt: skip
         return e
 
     _COLS = (
@@ -272,6 +295,29 @@ class AnswerRepository:
             AnswerEvent(r[0], r[1], r[2], _value_out(r[3]), *r[4:]) for r in self.s.execute(stmt)
         ]
 
+    _SAME = (AnswerEventRow.case_id == bindparam("case_id")) & (
+        AnswerEventRow.question_id == bindparam("question_id")
+    )
+    _HEAD = (
+        select(*_COLS)
+        .where(
+            _SAME
+            & AnswerEventRow.id.not_in(
+                select(AnswerEventRow.replaces)
+                .where(_SAME & AnswerEventRow.replaces.is_not(None))
+                .scalar_subquery()
+            )
+        )
+        .order_by(AnswerEventRow.hlc.desc())
+        .limit(1)
+    )
+
+    def head(self, case_id: str, question_id: str) -> AnswerEvent | None:
+        """The current answer: the newest event that no other event of the question replaces."""
+        params = {"case_id": case_id, "question_id": question_id}
+        r = self.s.connection().execute(self._HEAD, params).first()
+        return AnswerEvent(r[0], r[1], r[2], _value_out(r[3]), *r[4:]) if r else None
+
     def for_case(self, case_id: str) -> list[AnswerEvent]:
         return self._rows(AnswerEventRow.case_id == case_id)
 
@@ -283,6 +329,28 @@ class AnswerRepository:
     def for_inspection(self, inspection_id: str) -> list[AnswerEvent]:
         cases = select(CaseRow.id).where(CaseRow.inspection_id == inspection_id)
         return self._rows(AnswerEventRow.case_id.in_(cases.scalar_subquery()))
+
+    def current_values(self, inspection_id: str) -> dict[tuple[str, str], object]:
+        """(case id, question id) -> current value for every case of an inspection.
+
+        Only unreplaced events are read and decoded; with concurrent heads (from merges) the
+        newest by clock wins, as in `probdesk.domain.answers.heads`.
+        """
+        newer = aliased(AnswerEventRow)
+        stmt = (
+            select(AnswerEventRow.case_id, AnswerEventRow.question_id, AnswerEventRow.value,
+                   AnswerEventRow.hlc)
+            .join(CaseRow, CaseRow.id == AnswerEventRow.case_id)
+            .where(CaseRow.inspection_id == bindparam("inspection_id"))
+            .where(~select(newer.id).where(newer.replaces == AnswerEventRow.id).exists())
+            .order_by(AnswerEventRow.hlc)
+        )  # fmt: skip
+        out: dict[tuple[str, str], object] = {}
+        for case_id, qid, value, _hlc in self.s.connection().execute(
+            stmt, {"inspection_id": inspection_id}
+        ):
+            out[(case_id, qid)] = _value_out(value)  # later (newer) heads overwrite
+        return out
 
     def by_device(self, inspection_id: str, device_id: str) -> list[AnswerEvent]:
         cases = select(CaseRow.id).where(CaseRow.inspection_id == inspection_id)

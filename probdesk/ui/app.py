@@ -33,9 +33,16 @@ def application() -> QApplication:
 
 
 def build_main_window(paths: Paths, *, allow_unsafe_location: bool = False) -> MainWindow:
+    from probdesk.services.fieldwork import Fieldwork  # cryptography: loaded with the data
+
     paths.ensure()
     workspace = Workspace.open(paths, allow_unsafe_location=allow_unsafe_location)
-    return MainWindow(workspace, questionsets.load_bundled(), settings_for(paths))
+    return MainWindow(
+        workspace,
+        questionsets.load_bundled(),
+        settings_for(paths),
+        fieldwork=Fieldwork(workspace, paths),
+    )
 
 
 def show_main_window(paths: Paths) -> MainWindow:
@@ -48,13 +55,21 @@ def show_main_window(paths: Paths) -> MainWindow:
 
 def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool = False) -> bool:
     """Open the store (checks, backup, migrations) into the window; False if it cannot be."""
+    from probdesk.services.fieldwork import Fieldwork  # cryptography: loaded with the data
+
     try:
         workspace = Workspace.open(paths, allow_unsafe_location=allow_unsafe_location)
     except ProbdeskError as exc:
         # No data without a safe, readable store: say why, change nothing.
         QMessageBox.critical(window, "probdesk cannot open your data", exc.message)
         return False
-    window.attach(workspace, questionsets.load_bundled())
+    try:
+        fieldwork = Fieldwork(workspace, paths)  # this laptop's keys, made on first start
+    except ProbdeskError as exc:
+        workspace.close()
+        QMessageBox.critical(window, "probdesk cannot open your keys", exc.message)
+        return False
+    window.attach(workspace, questionsets.load_bundled(), fieldwork=fieldwork)
     for notice in workspace.notices:
         QMessageBox.warning(window, "probdesk: database moved aside", notice)
     return True

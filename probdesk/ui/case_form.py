@@ -6,10 +6,11 @@ disappear as facts and answers change. Every change goes through the Saver.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -26,11 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk.domain.questionset import Question, QuestionSet
-from probdesk.domain.records import CaseStatus
+from probdesk.domain.records import CaseStatus, Comment
 from probdesk.errors import ProbdeskError
 from probdesk.services.questionsets import answer_words
 from probdesk.services.workspace import CaseState, Workspace
-from probdesk.ui.question_widgets import YES_NO_STYLE, AnswerWidget, AutosaveText, answer_widget
+from probdesk.ui.question_widgets import AnswerWidget, AutosaveText, answer_widget
 from probdesk.ui.saver import Saver
 
 
@@ -68,7 +69,10 @@ class QuestionRow(QFrame):
         if condition:
             self.condition = QLabel(f"Asked because {condition}.")
             self.condition.setWordWrap(True)
-            self.condition.setStyleSheet("color: palette(placeholder-text); font-style: italic;")
+            font = self.condition.font()
+            font.setItalic(True)
+            self.condition.setFont(font)
+            self.condition.setForegroundRole(QPalette.ColorRole.PlaceholderText)
             self.condition.setAccessibleName(f"Why {question.id} is asked")
             layout.addWidget(self.condition)
         self.answer: AnswerWidget = answer_widget(question)
@@ -134,6 +138,12 @@ class CaseForm(QWidget):
         self.saver = saver
         self.state: CaseState | None = None
         self.rows: dict[str, QuestionRow] = {}
+        self.body: QWidget | None = None
+        self.kept = QGroupBox()
+        self._built_for: tuple[str, str | None] | None = None
+        self._bodies: dict[
+            tuple[str, str | None], tuple[QWidget, dict[str, QuestionRow], QGroupBox]
+        ] = {}
         self.answers: dict[str, object] = {}
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -163,6 +173,17 @@ class CaseForm(QWidget):
         self.facts_line.setWordWrap(True)
         self.facts_line.setAccessibleName("Case facts summary")
         outer.addWidget(self.facts_line)
+        # Comments the team lead sent back (Sync tab: Open…), filled in by load().
+        self.comments_for: Callable[[str, str], list[Comment]] | None = None
+        self.comments = QLabel("")
+        self.comments.setWordWrap(True)
+        self.comments.setAccessibleName("Comments from the team lead")
+        self.comments.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.comments.setStyleSheet(
+            "background: #fff4ce; color: #3b2f00; border: 1px solid #c9a400; padding: 6px;"
+        )
+        self.comments.hide()
+        outer.addWidget(self.comments)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setAccessibleName("Questions")
@@ -176,10 +197,19 @@ class CaseForm(QWidget):
         self.flush()
         self.state = None
         self.rows = {}
+        self.body = None
+        self._built_for = None
+        old = self.scroll.takeWidget()
+        bodies = [body for body, _rows, _kept in self._bodies.values()]
+        if old is not None and old not in bodies:
+            old.deleteLater()
+        for body in bodies:
+            body.deleteLater()
+        self._bodies = {}
         self.title.setText("No case selected")
         self.progress.setText("")
         self.facts_line.setText("")
-        self.scroll.takeWidget()
+        self.comments.hide()
         hint = QLabel(
             "Choose a case in the list, or add one with Add case… (Ctrl+N).\n\n"
             "Answer with Y, N and A; Ctrl+J jumps to the next unanswered question."
@@ -194,19 +224,59 @@ class CaseForm(QWidget):
         self.submit_button.setEnabled(on)
 
     def load(self, case_id: str) -> None:
-        """Build the form for a case (flushing any typing in the previous one first)."""
+        """Show a case (flushing any typing in the previous one first).
+
+        The rows are built once per question set and variant and reused when the next case
+        has the same: opening a case then only fills in values.
+        """
         self.flush()
         state = self.workspace.case_state(case_id)
         self.state = state
         self.answers = dict(state.answers)
         qs, case = state.question_set, state.case
+        self._show_comments(case.inspection_id, case.id)
+        self._show_body(qs, case.variant)
+        assert self.body is not None
+        for qid, row in self.rows.items():
+            row.answer.set_value(state.answers.get(qid))
+            row.note.set_text_quietly(state.notes.get(qid, ""))
+        self._fill_kept(state)
+        self._apply_visibility()
+        self._set_enabled(True)
+        self._refresh_header()
+        self.body.setEnabled(case.status.editable)
+        self.scroll.verticalScrollBar().setValue(0)
+
+    def _show_body(self, qs: QuestionSet, variant: str | None) -> None:
+        """Put the form for this set and variant in the scroll area, built once and kept."""
+        key = (qs.content_hash, variant)
+        if key == self._built_for and self.body is not None:
+            return
+        if self.body is not None and self.scroll.widget() is self.body:
+            self.scroll.takeWidget()  # kept for the next case of that variant, not deleted
+        cached = self._bodies.get(key)
+        if cached is None:
+            cached = self._build(qs, variant)
+            self._bodies[key] = cached
+        self.body, self.rows, self.kept = cached
+        self._built_for = key
+        self.scroll.setWidget(self.body)
+
+    def prepare(self, qs: QuestionSet) -> None:
+        """Build the forms of every variant ahead of time (called when the GUI is idle)."""
+        for v in qs.variants:
+            key = (qs.content_hash, v.id)
+            if key not in self._bodies:
+                self._bodies[key] = self._build(qs, v.id)
+
+    def _build(
+        self, qs: QuestionSet, variant: str | None
+    ) -> tuple[QWidget, dict[str, QuestionRow], QGroupBox]:
         body = QWidget()
         body.setObjectName("caseFormBody")
-        body.setStyleSheet(YES_NO_STYLE)  # one style sheet for the form, not one per answer
         layout = QVBoxLayout(body)
         layout.setSpacing(10)
-        self.rows = {}
-        sections = qs.sections_for(case.variant)
+        sections = qs.sections_for(variant)
         if not sections:
             missing = QLabel(
                 "This case's variant is not determined yet: record its case facts "
@@ -214,6 +284,7 @@ class CaseForm(QWidget):
             )
             missing.setWordWrap(True)
             layout.addWidget(missing)
+        rows: dict[str, QuestionRow] = {}
         for s in sections:
             box = QGroupBox(s.title)
             box.setAccessibleName(f"Section {s.title}")
@@ -222,37 +293,49 @@ class CaseForm(QWidget):
             for q in s.questions:
                 why = qs.describe(q.applies_when) if q.applies_when is not None else ""
                 row = QuestionRow(q, why)
-                row.answer.set_value(state.answers.get(q.id))
-                row.note.set_text_quietly(state.notes.get(q.id, ""))
                 row.answer_changed.connect(self._answer_changed)
                 row.note_settled.connect(self._note_settled)
-                self.rows[q.id] = row
+                rows[q.id] = row
                 box_layout.addWidget(row)
             layout.addWidget(box)
-        if state.other_variant_answers:
-            kept = QGroupBox("Answers kept from another variant (not counted for this case)")
-            kept.setAccessibleName("Answers kept from another variant")
-            kept_layout = QVBoxLayout(kept)
-            for qid, value in state.other_variant_answers:
-                q = qs.question(qid) if qs.has_question(qid) else None
-                text = q.text if q else "(a question this version of the set no longer has)"
-                shown = q.label_of(value) if q else str(value)
-                where = (
-                    ", ".join(qs.variant(v).label for v in qs.section_of(qid).variants) if q else ""
-                )
-                line = QLabel(
-                    f"<b>{escape(qid)}</b> <small>({escape(where)})</small> {escape(text)}: "
-                    f"<i>{escape(shown)}</i>"
-                )
-                line.setWordWrap(True)
-                kept_layout.addWidget(line)
-            layout.addWidget(kept)
+        kept = QGroupBox("Answers kept from another variant (not counted for this case)")
+        kept.setAccessibleName("Answers kept from another variant")
+        QVBoxLayout(kept)
+        layout.addWidget(kept)
         layout.addStretch(1)
-        self.scroll.setWidget(body)
-        self._apply_visibility()
-        self._set_enabled(True)
-        self._refresh_header()
-        body.setEnabled(case.status.editable)
+        return body, rows, kept
+
+    def _fill_kept(self, state: CaseState) -> None:
+        """Answers given under another variant: kept, shown, not counted."""
+        qs = state.question_set
+        kept_layout = self.kept.layout()
+        assert kept_layout is not None
+        while kept_layout.count():
+            item = kept_layout.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()  # type: ignore[union-attr]
+        for qid, value in state.other_variant_answers:
+            q = qs.question(qid) if qs.has_question(qid) else None
+            text = q.text if q else "(a question this version of the set no longer has)"
+            shown = q.label_of(value) if q else str(value)
+            where = ", ".join(qs.variant(v).label for v in qs.section_of(qid).variants) if q else ""
+            line = QLabel(
+                f"<b>{escape(qid)}</b> <small>({escape(where)})</small> {escape(text)}: "
+                f"<i>{escape(shown)}</i>"
+            )
+            line.setWordWrap(True)
+            kept_layout.addWidget(line)
+        self.kept.setVisible(bool(state.other_variant_answers))
+
+    def _show_comments(self, inspection_id: str, case_id: str) -> None:
+        found = self.comments_for(inspection_id, case_id) if self.comments_for else []
+        items = "".join(
+            f"<p><b>{escape(c.author or 'Team lead')}</b>, {c.created_at:%d %b %Y %H:%M}: "
+            f"{escape(c.text)}</p>"
+            for c in found
+        )
+        self.comments.setText(f"<b>Comments from the team lead</b>{items}")
+        self.comments.setVisible(bool(found))
 
     def _refresh_header(self) -> None:
         if self.state is None:

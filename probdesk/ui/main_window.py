@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -31,8 +32,14 @@ from probdesk.ui.case_list import CaseListPanel
 from probdesk.ui.dialogs import FactsDialog, HistoryDialog, NewInspectionDialog
 from probdesk.ui.meetings import MeetingsPanel
 from probdesk.ui.questionset_browser import QuestionSetBrowser
+from probdesk.ui.runner import Runner
 from probdesk.ui.saver import Saver
+from probdesk.ui.setup_panel import SetupPanel
 from probdesk.ui.status import ErrorBanner, SaveIndicator, UnexportedIndicator
+from probdesk.ui.sync_panel import SyncPanel
+
+if TYPE_CHECKING:
+    from probdesk.services.fieldwork import Fieldwork
 
 SHORTCUTS = (
     ("Y / N / A", "answer Yes / No / Not applicable (answer field in focus)"),
@@ -56,6 +63,7 @@ class MainWindow(QMainWindow):
         sets: list[QuestionSet],
         settings: QSettings,
         parent: QWidget | None = None,
+        fieldwork: Fieldwork | None = None,
     ) -> None:
         """With no workspace the window shows at once and `attach` fills it in later."""
         super().__init__(parent)
@@ -106,6 +114,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.meetings, "&Meetings and focus groups")
         self.browser = QuestionSetBrowser(sets)
         self.tabs.addTab(self.browser, "&Question sets")
+        self.runner = Runner(self)
+        self.sync = SyncPanel(settings, self.runner)
+        self.tabs.addTab(self.sync, "S&ync")
+        self.team_lead = SetupPanel(settings, self.runner)
+        self.tabs.addTab(self.team_lead, "&Team lead")
 
         self.save_indicator = SaveIndicator()
         self.unexported = UnexportedIndicator()
@@ -121,11 +134,17 @@ class MainWindow(QMainWindow):
             self.menuBar().setEnabled(False)
             self.statusBar().showMessage("Opening your data…")
         else:
-            self.attach(workspace, sets)
+            self.attach(workspace, sets, fieldwork)
 
-    def attach(self, workspace: Workspace, sets: list[QuestionSet]) -> None:
+    def attach(
+        self, workspace: Workspace, sets: list[QuestionSet], fieldwork: Fieldwork | None = None
+    ) -> None:
         """Give the window its workspace: fill in the inspection, cases and meetings."""
         self.workspace = self.case_form.workspace = workspace
+        if fieldwork is not None:
+            self.case_form.comments_for = fieldwork.comments
+            self.sync.set_fieldwork(fieldwork)
+            self.team_lead.set_fieldwork(fieldwork)
         self.meetings.set_workspace(workspace)
         self.browser.set_question_sets(sets)
         self.centralWidget().setEnabled(True)
@@ -199,6 +218,9 @@ class MainWindow(QMainWindow):
         self.saver.rejected.connect(lambda msg: QMessageBox.warning(self, "probdesk", msg))
         self.saver.recovered.connect(self._recovered)
         self.banner.retry_requested.connect(self.saver.retry)
+        self.sync.inspection_opened.connect(lambda iid: self.reload_inspections(select=iid))
+        self.sync.exported.connect(self._refresh_unexported)
+        self.team_lead.cases_changed.connect(self._cases_changed_elsewhere)
 
     def _restore_layout(self) -> None:
         for key, restore in (
@@ -211,6 +233,8 @@ class MainWindow(QMainWindow):
             value = self.settings.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
+        with contextlib.suppress(TypeError, ValueError):
+            self.tabs.setCurrentIndex(int(self.settings.value("main/tab", 0)))  # type: ignore[call-overload]
 
     def _save_layout(self) -> None:
         self.settings.setValue("main/geometry", self.saveGeometry())
@@ -218,6 +242,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("main/cases_splitter", self.cases_splitter.saveState())
         self.settings.setValue("main/meetings_splitter", self.meetings.saveState())
         self.settings.setValue("main/browser_splitter", self.browser.saveState())
+        self.settings.setValue("main/tab", self.tabs.currentIndex())
         if self.inspection is not None:
             self.settings.setValue("main/inspection", self.inspection.id)
         if self.case_form.state is not None:
@@ -250,8 +275,14 @@ class MainWindow(QMainWindow):
             w.setEnabled(has)
         self.case_list.set_rows(self.workspace.case_rows(inspection_id) if inspection_id else [])
         self.meetings.set_inspection(inspection_id, qs)
+        self.sync.set_inspection(self.inspection)
+        self.team_lead.set_inspection(self.inspection)
         title = f"probdesk: {self.inspection.title}" if self.inspection else "probdesk"
         self.setWindowTitle(title)
+
+    def _prepare_forms(self, inspection_id: str | None, qs: QuestionSet) -> None:
+        if self.inspection is not None and self.inspection.id == inspection_id:
+            self.case_form.prepare(qs)
 
     def new_inspection(self) -> Inspection | None:
         device = self.workspace.device()
@@ -324,6 +355,12 @@ class MainWindow(QMainWindow):
             for row in self.workspace.case_rows(self.inspection.id):
                 if row.id == case_id:
                     self.case_list.model.update_row(row)
+        self._refresh_unexported()
+
+    def _cases_changed_elsewhere(self, inspection_id: str) -> None:
+        if self.inspection is not None and self.inspection.id == inspection_id:
+            with contextlib.suppress(ProbdeskError):
+                self.case_list.set_rows(self.workspace.case_rows(inspection_id))
         self._refresh_unexported()
 
     def _recovered(self) -> None:
@@ -403,6 +440,9 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.runner.busy:  # let the work stop at a safe point before the store closes
+            self.runner.cancel()
+            self.runner.wait()
         self.case_form.flush()
         self.meetings.editor.flush()
         if self.saver.pending and not self.saver.retry():

@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDoubleValidator, QFocusEvent, QKeyEvent, QRegularExpressionValidator
+from PySide6.QtGui import (
+    QDoubleValidator,
+    QFocusEvent,
+    QKeyEvent,
+    QPalette,
+    QRegularExpressionValidator,
+)
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -24,8 +30,6 @@ from PySide6.QtWidgets import (
 from probdesk.domain.questionset import NA, NO, YES, AnswerType, Question
 
 NOTE_PAUSE_MS = 800
-# Applied once to the whole form: the answer in focus is highlighted.
-YES_NO_STYLE = "YesNoWidget:focus { background: palette(highlight); }"
 
 
 class AnswerWidget(QWidget):
@@ -69,7 +73,22 @@ class YesNoWidget(AnswerWidget):
             b.clicked.connect(lambda _checked=False, v=value: self._clicked(v))
         layout.addStretch(1)
         self._value: str | None = None
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+
+    # The answer in focus is highlighted through the palette: style sheets would make every
+    # widget of the form slow to build.
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        palette = self.palette()
+        colour = palette.color(QPalette.ColorRole.Highlight)
+        colour.setAlpha(70)
+        palette.setColor(QPalette.ColorRole.Window, colour)
+        self.setPalette(palette)
+        self.setAutoFillBackground(True)
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.setAutoFillBackground(False)
+        self.setPalette(QPalette())
+        super().focusOutEvent(event)
 
     def _clicked(self, value: str) -> None:
         self.set_value(None if self._value == value else value)

@@ -763,20 +763,30 @@ def test_actions_are_recorded_in_a_verified_chain(tmp_data_dir: Path) -> None:
         ("UPDATE audit_log SET at = '2020-01-01 00:00:00.000000' WHERE seq = 2", [2]),
         ("DELETE FROM audit_log WHERE seq = 4", [5]),
         ("DELETE FROM audit_log WHERE seq = 1", [2]),
+        ("DELETE FROM audit_log WHERE seq >= (SELECT MAX(seq) - 1 FROM audit_log)", None),
     ],
-    ids=["edited-detail", "edited-actor", "edited-time", "deleted-row", "deleted-first-row"],
+    ids=[
+        "edited-detail",
+        "edited-actor",
+        "edited-time",
+        "deleted-row",
+        "deleted-first-row",
+        "deleted-last-rows",
+    ],
 )
 def test_the_audit_chain_detects_tampering(
-    tmp_data_dir: Path, tamper: str, broken: list[int]
+    tmp_data_dir: Path, tamper: str, broken: list[int] | None
 ) -> None:
     ws, _ = _audited_workspace(tmp_data_dir)
     try:
         assert ws.audit_problems() == []
         conn = sqlite3.connect(tmp_data_dir / DB_NAME)
+        last = conn.execute("SELECT MAX(seq) FROM audit_log").fetchone()[0]
         conn.execute(tamper)
         conn.commit()
         conn.close()
-        assert ws.audit_problems() == broken
+        # Removing the newest rows leaves a valid chain: the device's anchor tells.
+        assert ws.audit_problems() == (broken if broken is not None else [last - 1])
     finally:
         ws.close()
 
@@ -830,3 +840,22 @@ def test_repositories_return_frozen_records_never_orm_objects(tmp_data_dir: Path
             _assert_frozen_record(r)
     finally:
         ws.close()
+
+
+def test_a_broken_constraint_is_a_bug_not_a_save_failure(tmp_data_dir: Path) -> None:
+    """A constraint violation reaches the crash handler; it is never "kept on screen"."""
+    ws = Workspace.open(Paths.resolve(tmp_data_dir))
+    try:
+        with pytest.raises(IntegrityError), ws.store.unit_of_work() as uow:
+            uow.session.execute(text("INSERT INTO device (id) VALUES (NULL)"))
+    finally:
+        ws.close()
+
+
+def test_a_link_into_a_synced_folder_is_refused(tmp_path: Path) -> None:
+    synced = tmp_path / "Dropbox" / "probdesk"
+    synced.mkdir(parents=True)
+    link = tmp_path / "data"
+    link.symlink_to(synced, target_is_directory=True)
+    with pytest.raises(UnsafeDataLocation, match="Dropbox"):
+        location.check_data_dir(link)

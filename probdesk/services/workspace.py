@@ -211,8 +211,13 @@ class Workspace:
             raise InputError(" ".join(problems))
         from probdesk.domain import loader
 
-        qs = loader.load(question_set_path)
-        text = Path(question_set_path).read_text(encoding="utf-8")
+        source = Path(question_set_path)
+        qs = loader.load(source)
+        # Keep exactly the text that was validated: reading the file again could differ.
+        data = source.read_bytes()
+        if loader.parse_text(data, str(source)).content_hash != qs.content_hash:
+            raise InputError(f"{source} changed while it was being read; try again.")
+        text = data.decode("utf-8").removeprefix("\ufeff")
         inspection = Inspection(
             str(uuid.uuid4()), region, pdu, fieldwork_start, fieldwork_end,
             qs.id, qs.version, qs.content_hash, _now(), pdus or (pdu,),

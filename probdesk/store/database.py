@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from probdesk.errors import EnvironmentProblem, ProbdeskError
@@ -114,6 +114,9 @@ class Store:
         try:
             yield UnitOfWork(session)
             session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise  # a constraint broken is a bug in probdesk, not the environment
         except (OperationalError, DBAPIError) as exc:
             session.rollback()
             if "readonly" in str(exc).lower():

@@ -81,14 +81,16 @@ def is_network_path(path: Path, mounts_file: Path = Path("/proc/mounts")) -> boo
 
 
 def check_data_dir(path: Path) -> None:
-    service = sync_service(path.expanduser().absolute())
+    # resolve(): a link into a synced folder is inside it too.
+    real = path.expanduser().resolve()
+    service = sync_service(real) or sync_service(path.expanduser().absolute())
     if service:
         raise UnsafeDataLocation(
             f"The data folder {path} is inside a {service} folder. Sync tools copy the "
             "database while it is being written and can corrupt it or create conflicting "
             f"copies. {OVERRIDE_HINT}"
         )
-    if is_network_path(path.expanduser().absolute()):
+    if is_network_path(real):
         raise UnsafeDataLocation(
             f"The data folder {path} is on a network drive. The local database must be on "
             "this laptop's own disk so that it works offline and cannot be corrupted by a "

@@ -41,6 +41,8 @@ class DeviceRow(Base):
     last_hlc: Mapped[str] = mapped_column(String(80), default="")
     exported_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class QuestionSetRow(Base):

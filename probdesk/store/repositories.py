@@ -471,6 +471,7 @@ class AuditRepository:
             seq=seq, at=at, device_id=device_id, actor=actor, action=action, entity=entity,
             entity_id=entity_id, detail=detail, prev_hash=prev, hash=digest,
         ))  # fmt: skip
+        self.s.execute(update(DeviceRow).values(audit_seq=seq, audit_hash=digest))
         self.s.flush()
         return AuditEntry(seq, at, *fields, prev, digest)
 
@@ -507,6 +508,9 @@ class AuditRepository:
             ):
                 broken.append(e.seq)
             prev, expected_seq = e.hash, e.seq + 1
+        anchor = self.s.execute(select(DeviceRow.audit_seq, DeviceRow.audit_hash)).first()
+        if anchor is not None and anchor[0] and (expected_seq - 1, prev) != tuple(anchor):
+            broken.append(expected_seq)  # the newest rows were removed (or the anchor changed)
         return broken
 
 

@@ -214,7 +214,6 @@ class Runner(QObject):
     def _show_dialog(self) -> None:
         if self._thread is not None:
             self.dialog.show()
-            self.dialog.raise_()
 
     def _thread_finished(self) -> None:
         sender = self.sender()

@@ -42,6 +42,7 @@ from probdesk.ui.sync_panel import (
     RecordTableModel,
     fixed_font_label,
     message_label,
+    name_buttons,
     plural,
     record_view,
     selected_rows,
@@ -144,6 +145,8 @@ class ImportSampleDialog(QDialog):
         layout.addWidget(self.problems_view, 1)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Cancel: import nothing")
         self.import_button = QPushButton("&Import cases")
         self.import_button.setAccessibleName("Import the cases that are ready")
         self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -330,7 +333,7 @@ class WriteSetupPackDialog(_Dialog):
         choose.clicked.connect(self._choose)
         row.addWidget(choose)
         self.form.addRow("&Write it to", row)
-        self.buttons.button(self.buttons.StandardButton.Ok).setText("&Write setup pack")
+        name_buttons(self.buttons, "&Write setup pack", "Write the setup pack")
         self.resize(560, 0)
 
     def _choose(self) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFontDatabase, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialogButtonBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -99,6 +100,14 @@ def show_message(label: QLabel, text: str, *, problem: bool = False) -> None:
     label.setText(text)
     label.setStyleSheet(PROBLEM_STYLE if problem else OK_STYLE)
     label.setVisible(bool(text))
+
+
+def name_buttons(buttons: QDialogButtonBox, ok_text: str, ok_name: str) -> None:
+    """Say what OK does, and give OK and Cancel accessible names."""
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(ok_text)
+    ok.setAccessibleName(ok_name)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
 
 
 def short_id(package_id: str) -> str:
@@ -277,7 +286,7 @@ class OpenSetupPackDialog(_Dialog):
         self.assessor.setAccessibleName("Your name or initials on the team")
         self.assessor.setPlaceholderText("as your team lead wrote it on the team")
         self.form.addRow("Your name or &initials", self.assessor)
-        self.buttons.button(self.buttons.StandardButton.Ok).setText("&Open setup pack")
+        name_buttons(self.buttons, "&Open setup pack", "Open the setup pack")
         self.passphrase.setFocus()
         self.resize(520, 0)
 

@@ -23,6 +23,15 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("case") as batch:
         batch.add_column(sa.Column("pdu", sa.String(120), nullable=True))
+    # The audit chain's newest link, kept with the device so that deleting the last rows of
+    # the chain shows too; set from the chain as it stands.
+    with op.batch_alter_table("device") as batch:
+        batch.add_column(sa.Column("audit_seq", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("audit_hash", sa.String(64), nullable=False, server_default=""))
+    op.execute(
+        "UPDATE device SET audit_seq = COALESCE((SELECT MAX(seq) FROM audit_log), 0), "
+        "audit_hash = COALESCE((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '')"
+    )
     # Who recorded each event, as they were known then (the device's assessor can change).
     with op.batch_alter_table("answer_event") as batch:
         batch.add_column(sa.Column("author", sa.String(80), nullable=False, server_default=""))
@@ -106,6 +115,9 @@ def downgrade() -> None:
         "assessor",
     ):
         op.drop_table(table)
+    with op.batch_alter_table("device") as batch:
+        batch.drop_column("audit_hash")
+        batch.drop_column("audit_seq")
     with op.batch_alter_table("meeting_note_event") as batch:
         batch.drop_column("author")
     with op.batch_alter_table("answer_event") as batch:

@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from probdesk.errors import InputError
+from probdesk.errors import InputError, ProbdeskError
 from probdesk.paths import Paths
 
 COMMANDS = ("keys", "setup-pack", "export", "sync", "demo")
@@ -297,7 +297,11 @@ def _sync(args: argparse.Namespace, fw: object) -> int:
         if pack.problem:
             print(f"{pack.path.name}: {pack.problem}", file=sys.stderr)
         elif pack.kind == "sendback" and not pack.opened:
-            result = fw.open_sendback(pack.path)
+            try:
+                result = fw.open_sendback(pack.path)
+            except ProbdeskError as exc:  # one bad pack must not stop the others
+                print(f"{pack.path.name}: {exc}", file=sys.stderr)
+                continue
             print(
                 f"comments from the team lead ({pack.signer_fingerprint}): {result.comments} "
                 f"comment(s), {result.returned} case(s) returned"

@@ -314,6 +314,7 @@ class Fieldwork:
         if cancelled():
             raise OperationCancelled
         progress(2, 4, "Writing to the outbox")
+        self.paths.outbox.mkdir(parents=True, exist_ok=True)
         name = writer.package_file_name("events", package_id)
         outbox_path = writer.write_atomically(data, self.paths.outbox, name)
         sha = reader.content_id(data)
@@ -356,10 +357,12 @@ class Fieldwork:
         data = outbox_path.read_bytes()
         try:
             final = writer.write_atomically(data, shared, outbox_path.name)
-        except OSError as exc:
+        except (OSError, EnvironmentProblem) as exc:
+            why = getattr(exc, "strerror", None) or exc
             raise EnvironmentProblem(
-                f"Could not write to the shared folder {shared}: {exc.strerror or exc}. The "
-                "package is safe in the outbox."
+                f"Could not copy the package to the shared folder {shared} ({why}). It is safe "
+                "in the outbox: Copy pending (or `probdesk sync`) copies it later; do not "
+                "export again for this."
             ) from exc
         with self.ws.store.unit_of_work() as uow:
             uow.packages.mark_copied(package_id, str(final), _now())
@@ -842,7 +845,10 @@ class Fieldwork:
     def incoming(self, shared: Path) -> list[IncomingPack]:
         """Setup and send-back packs in the shared folder, with their signers' fingerprints."""
         out = []
-        for path in reader.scan_folder(shared, depth=1):
+        listed: set[str] = set()
+        # The plainest name first, so that a sync tool's copy is the one left out.
+        paths = sorted(reader.scan_folder(shared, depth=1), key=lambda p: (len(p.name), p.name))
+        for path in paths:
             try:
                 m = reader.peek_manifest(path)
             except PackageError as exc:
@@ -855,6 +861,9 @@ class Fieldwork:
                 and (m.get("extra") or {}).get("for_device") != self.ws.device_id
             ):
                 continue
+            if m["package_id"] in listed:  # a sync tool's copy of a pack already listed
+                continue
+            listed.add(m["package_id"])
             with self.ws.store.unit_of_work(read_only=True) as uow:
                 seen = uow.packages.opened(m["package_id"]) is not None
             signer = unb64(m["signer"]["signing_public"], size=32)
@@ -862,4 +871,4 @@ class Fieldwork:
                 IncomingPack(path, m["kind"], m["package_id"], m["inspection_id"],
                              fingerprint(signer), seen)
             )  # fmt: skip
-        return out
+        return sorted(out, key=lambda p: p.path.name)

@@ -442,7 +442,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.runner.busy:  # let the work stop at a safe point before the store closes
             self.runner.cancel()
-            self.runner.wait()
+            if not self.runner.wait():
+                self.statusBar().showMessage(f"Still stopping: {self.runner.title}", 5000)
+                event.ignore()
+                return
         self.case_form.flush()
         self.meetings.editor.flush()
         if self.saver.pending and not self.saver.retry():

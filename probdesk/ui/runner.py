@@ -58,6 +58,12 @@ class ProgressDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setAccessibleName("Progress")
         layout = QVBoxLayout(self)
+        self.heading = QLabel("")
+        self.heading.setWordWrap(True)
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        layout.addWidget(self.heading)
         self.label = QLabel("")
         self.label.setWordWrap(True)
         self.label.setMinimumWidth(380)
@@ -76,7 +82,8 @@ class ProgressDialog(QDialog):
 
     def start(self, title: str) -> None:
         self.setWindowTitle(title)
-        self.label.setText(title)
+        self.heading.setText(title)
+        self.label.setText("Starting…")
         self.bar.setRange(0, 0)  # busy until the first report
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")

@@ -41,10 +41,12 @@ from probdesk.ui.sync_panel import (
     SHARED_FOLDER_KEY,
     RecordTableModel,
     fixed_font_label,
+    hint_label,
     message_label,
     name_buttons,
     plural,
     record_view,
+    scrolling_body,
     selected_rows,
     shared_folder_problem,
     show_message,
@@ -123,7 +125,7 @@ class ImportSampleDialog(QDialog):
         self.mapping_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.mapping_scroll.setAccessibleName("Columns of the file")
         box_layout.addWidget(self.mapping_scroll)
-        layout.addWidget(self.mapping_box, 1)
+        layout.addWidget(self.mapping_box, 3)
 
         row = QHBoxLayout()
         self.check_button = QPushButton("Chec&k")
@@ -142,7 +144,7 @@ class ImportSampleDialog(QDialog):
             parent=self,
         )
         self.problems_view = record_view(self.problems_model, "Problems found by the check")
-        layout.addWidget(self.problems_view, 1)
+        layout.addWidget(self.problems_view, 2)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
@@ -159,7 +161,7 @@ class ImportSampleDialog(QDialog):
         self.sheet_combo.activated.connect(self._sheet_chosen)
         self.check_button.clicked.connect(self.check)
         self._show_table()
-        self.resize(860, 640)
+        self.resize(900, 760)
 
     # -- file -----------------------------------------------------------------------------
     def choose_file(self) -> None:
@@ -212,7 +214,8 @@ class ImportSampleDialog(QDialog):
         self.sheet_combo.setVisible(bool(has_sheets))
         body = QWidget()
         grid = QGridLayout(body)
-        grid.setColumnStretch(1, 1)
+        grid.setHorizontalSpacing(16)
+        grid.setColumnStretch(3, 1)  # keep name, value and choice together on the left
         self.combos = {}
         if table is None:
             grid.addWidget(QLabel("Choose the file first."), 0, 0)
@@ -332,7 +335,9 @@ class WriteSetupPackDialog(_Dialog):
         choose.setAccessibleName("Choose the folder for the setup pack")
         choose.clicked.connect(self._choose)
         row.addWidget(choose)
-        self.form.addRow("&Write it to", row)
+        folder_label = QLabel("Write it &to")
+        folder_label.setBuddy(self.folder)
+        self.form.addRow(folder_label, row)
         name_buttons(self.buttons, "&Write setup pack", "Write the setup pack")
         self.resize(560, 0)
 
@@ -393,14 +398,13 @@ class SetupPanel(QWidget):
         self.inspection: Inspection | None = None
         self.saved_team: list[Assessor] = []
 
-        layout = QVBoxLayout(self)
-        self.hint = QLabel(
+        layout = scrolling_body(self, "Team lead")
+        self.hint = hint_label(
             "Choose an inspection at the top, or create one with New inspection…, to set up "
-            "its team, its case sample and the setup pack for the assessors."
+            "its team, its case sample and the setup pack for the assessors.",
+            "Team lead: no inspection chosen",
         )
-        self.hint.setWordWrap(True)
-        self.hint.setAccessibleName("Team lead: no inspection chosen")
-        layout.addWidget(self.hint)
+        layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignTop)
         self.content = QWidget()
         content = QVBoxLayout(self.content)
         content.setContentsMargins(0, 0, 0, 0)
@@ -439,7 +443,7 @@ class SetupPanel(QWidget):
         self.team_message = message_label("Team: message")
         self.team_message.hide()
         team_layout.addWidget(self.team_message)
-        top.addWidget(team_box, 2)
+        top.addWidget(team_box, 1)
 
         cases_box = QGroupBox("2. The case sample and who assesses each case")
         cases_box.setAccessibleName("Case sample")
@@ -471,7 +475,7 @@ class SetupPanel(QWidget):
         row.addWidget(self.assign_button)
         row.addStretch(1)
         cases_layout.addLayout(row)
-        top.addWidget(cases_box, 3)
+        top.addWidget(cases_box, 2)
         content.addLayout(top, 1)
 
         pack_box = QGroupBox("3. The setup pack for the assessors")
@@ -491,6 +495,10 @@ class SetupPanel(QWidget):
         row.addWidget(self.fingerprint)
         row.addStretch(1)
         pack_layout.addLayout(row)
+        self.pack_state = QLabel("")
+        self.pack_state.setWordWrap(True)
+        self.pack_state.setAccessibleName("Setup pack: state")
+        pack_layout.addWidget(self.pack_state)
         self.pack_message = message_label("Setup pack: message")
         self.pack_message.setTextFormat(Qt.TextFormat.RichText)
         self.pack_message.hide()
@@ -524,6 +532,21 @@ class SetupPanel(QWidget):
         self.content.setVisible(ready)
         self.reload_team()
         self.reload_cases()
+        self.reload_pack_state()
+
+    def reload_pack_state(self) -> None:
+        revision = 0
+        if self.fieldwork is not None and self.inspection is not None:
+            try:
+                revision = self.fieldwork.ws.inspection(self.inspection.id).setup_revision
+            except ProbdeskError:
+                revision = 0
+        self.pack_state.setText(
+            f"Setup pack revision {revision} has been written. After changing the team or the "
+            "cases, write it again: assessors open the newer pack and keep their answers."
+            if revision
+            else "No setup pack has been written for this inspection yet."
+        )
 
     def reload_team(self) -> None:
         team: list[Assessor] = []
@@ -709,6 +732,7 @@ class SetupPanel(QWidget):
                 f"<br>Read this fingerprint out to the assessors; they check it before opening "
                 f"the pack: <tt><b>{fp}</b></tt>",
             )
+            self.reload_pack_state()
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, ProbdeskError):

@@ -26,12 +26,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -84,6 +86,32 @@ def fixed_font_label(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def scrolling_body(panel: QWidget, name: str) -> QVBoxLayout:
+    """The panel's layout, inside a scroll area: a short window scrolls, it never clips or
+    makes the main window taller than the screen."""
+    outer = QVBoxLayout(panel)
+    outer.setContentsMargins(0, 0, 0, 0)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setAccessibleName(name)
+    body = QWidget()
+    scroll.setWidget(body)
+    outer.addWidget(scroll)
+    return QVBoxLayout(body)
+
+
+def hint_label(text: str, name: str) -> QLabel:
+    """What to do first, shown while a tab has nothing to work on."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setAccessibleName(name)
+    label.setStyleSheet(
+        "background: #e7f0fa; color: #12304f; border: 1px solid #9bb7d4; padding: 8px;"
+    )
     return label
 
 
@@ -209,7 +237,6 @@ class OutboxModel(RecordTableModel):
             [
                 ("Created", lambda p: _when(p.created_at)),
                 ("Package", lambda p: f"{KINDS.get(p.kind, p.kind)} {short_id(p.package_id)}"),
-                ("Changes up to", lambda p: str(p.seq_to)),
                 (
                     "In the shared folder",
                     lambda p: f"Yes, {_when(p.copied_at)}" if p.copied_at else "Not yet",
@@ -219,7 +246,9 @@ class OutboxModel(RecordTableModel):
                     lambda p: f"Yes, {_when(p.receipt_at)}" if p.receipt_at else "Not yet",
                 ),
             ],
-            tooltip=lambda p: p.shared_path or p.file_name,
+            tooltip=lambda p: (
+                f"{p.shared_path or p.file_name}\nHolds your changes up to number {p.seq_to}."
+            ),
             parent=parent,
         )
 
@@ -312,13 +341,12 @@ class SyncPanel(QWidget):
         self.fieldwork: Fieldwork | None = None
         self.inspection: Inspection | None = None
 
-        layout = QVBoxLayout(self)
-        self.hint = QLabel(
+        layout = scrolling_body(self, "Sync")
+        self.hint = hint_label(
             "No inspection is chosen. To start, set the shared folder and open the setup pack "
-            "from your team lead under Incoming packs; to export, choose an inspection at the top."
+            "from your team lead under Incoming packs; to export, choose an inspection at the top.",
+            "Sync: no inspection chosen",
         )
-        self.hint.setWordWrap(True)
-        self.hint.setAccessibleName("Sync: no inspection chosen")
         layout.addWidget(self.hint)
 
         folder_box = QGroupBox("Shared folder")
@@ -347,7 +375,6 @@ class SyncPanel(QWidget):
         folder_layout.addWidget(self.folder_message)
         layout.addWidget(folder_box)
 
-        middle = QHBoxLayout()
         send_box = QGroupBox("Send your work to the team lead")
         send_box.setAccessibleName("Send your work")
         send_layout = QVBoxLayout(send_box)
@@ -373,7 +400,7 @@ class SyncPanel(QWidget):
         self.outbox_view = record_view(self.outbox_model, "Outbox")
         outbox_label.setBuddy(self.outbox_view)
         send_layout.addWidget(self.outbox_view, 1)
-        middle.addWidget(send_box, 1)
+        layout.addWidget(send_box, 1)
 
         in_box = QGroupBox("Incoming packs")
         in_box.setAccessibleName("Incoming packs")
@@ -399,8 +426,7 @@ class SyncPanel(QWidget):
         self.incoming_view = record_view(self.incoming_model, "Incoming packs")
         incoming_label.setBuddy(self.incoming_view)
         in_layout.addWidget(self.incoming_view, 1)
-        middle.addWidget(in_box, 1)
-        layout.addLayout(middle, 1)
+        layout.addWidget(in_box, 1)
 
         self.keys = QLabel("")
         self.keys.setWordWrap(True)
@@ -594,7 +620,8 @@ class SyncPanel(QWidget):
             rows: list[OutboxPackage] = self.fieldwork.outbox(iid)
         except ProbdeskError:
             return  # the store cannot be read: the banner says why
-        self.outbox_model.set_rows(sorted(rows, key=lambda p: p.created_at, reverse=True))
+        newest_first = sorted(rows, key=lambda p: (p.created_at, p.seq_to), reverse=True)
+        self.outbox_model.set_rows(newest_first)
 
     # -- incoming packs -------------------------------------------------------------------
     def refresh_incoming(self) -> bool:
@@ -613,8 +640,14 @@ class SyncPanel(QWidget):
                 known = {i.id: i.title for i in fw.ws.inspections()}
             except ProbdeskError:
                 known = {}
+            chosen = self.selected_pack()
             self.incoming_model.inspections = known
             self.incoming_model.set_rows(packs)
+            # Keep the choice; else offer the first pack not opened yet.
+            first_new = next((p for p in packs if not p.opened and not p.problem), None)
+            kept = chosen is not None and self.select_pack(chosen.package_id)
+            if not kept and first_new is not None:
+                self.select_pack(first_new.package_id)
             self._update_buttons()
 
         return self.runner.run(

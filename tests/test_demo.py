@@ -1,0 +1,121 @@
+"""`probdesk demo`: a fictional inspection, built from the command line as a newcomer would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from probdesk.packages import reader
+from probdesk.packages.keys import DeviceKeys, load_private_x25519
+from probdesk.services import fieldwork
+from probdesk.services.demo import DEMO_PASSPHRASE, TEAM
+
+
+def run_demo(out: Path, seed: int = 3) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("PROBDESK_PASSPHRASE", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "probdesk", "demo", "--out", str(out), "--seed", str(seed)],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=180,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def payloads(out: Path) -> list[dict[str, Any]]:
+    """Every events package in out/shared, opened with the team lead's key."""
+    keys_folder = out / "lead" / "keys"
+    assert (keys_folder / "device-signing.pem").exists()
+    assert (keys_folder / "device-encryption.pem").exists()
+    lead = DeviceKeys.load_or_create(keys_folder)
+    result = []
+    for path in reader.scan_folder(out / "shared"):
+        if reader.peek_manifest(path)["kind"] != "events":
+            continue
+        opened = reader.read_package(
+            path,
+            private_keys=[lead.encryption_key],
+            expected_kind="events",
+            payload_schema=fieldwork.EVENTS_SCHEMA,
+        )
+        assert opened.manifest["counts"]["answers"] == len(opened.payload["answers"])
+        result.append(opened.payload)
+    return result
+
+
+def answers_by_assessor(out: Path) -> Counter[str]:
+    return Counter({p["device"]["name"]: len(p["answers"]) for p in payloads(out)})
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    return out, run_demo(out)
+
+
+def test_demo_builds_a_lead_and_a_shared_folder(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    out, done = demo
+    assert done.returncode == 0, done.stderr
+    assert (out / "lead" / "keys" / "device-signing.pem").is_file()
+    assert (out / "lead" / "probdesk.sqlite").is_file()
+    assert DEMO_PASSPHRASE in done.stdout
+    kinds = Counter(reader.peek_manifest(p)["kind"] for p in reader.scan_folder(out / "shared"))
+    assert kinds == {"events": 3, "setup": 1}
+    for initials, _ in TEAM:
+        assert (out / initials.lower() / "probdesk.sqlite").is_file()
+        assert f"assessor {initials}:" in done.stdout
+
+
+def test_every_demo_package_opens_with_the_lead_key(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    out, _ = demo
+    found = payloads(out)
+    assert len(found) == 3
+    assert sorted(p["device"]["name"] for p in found) == sorted(n for n, _ in TEAM)
+    for p in found:
+        assert p["cases"], p["device"]
+        assert len(p["answers"]) > 100
+    assert sum(len(p["cases"]) for p in found) == 60
+    assert sum(len(p["meetings"]) for p in found) >= 2
+    assert sum(len(p["meeting_notes"]) for p in found) >= 2
+    # The organisation's recovery key opens them too.
+    recovery = load_private_x25519(out / "recovery" / "recovery-private.pem")
+    for path in reader.scan_folder(out / "shared"):
+        if reader.peek_manifest(path)["kind"] == "events":
+            assert reader.read_package(path, private_keys=[recovery]).payload["answers"]
+
+
+def test_the_same_seed_gives_the_same_demo(
+    demo: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    out, _ = demo
+    again = tmp_path / "again"
+    done = run_demo(again)
+    assert done.returncode == 0, done.stderr
+    assert answers_by_assessor(again) == answers_by_assessor(out)
+    other = tmp_path / "other"
+    assert run_demo(other, seed=4).returncode == 0
+    assert answers_by_assessor(other) != answers_by_assessor(out)
+
+
+def test_a_non_empty_folder_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "used"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    done = run_demo(out)
+    assert done.returncode == 2
+    assert "not empty" in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]

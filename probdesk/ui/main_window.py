@@ -277,6 +277,13 @@ class MainWindow(QMainWindow):
         self.meetings.set_inspection(inspection_id, qs)
         self.sync.set_inspection(self.inspection)
         self.team_lead.set_inspection(self.inspection)
+        # An assessor's laptop that opened the team lead's setup pack has no team lead work:
+        # a pack written here would be signed by the wrong key.
+        leads_here = self.inspection is None or self.inspection.lead_device_id in (
+            None,
+            self.workspace.device_id,
+        )
+        self.tabs.setTabVisible(self.tabs.indexOf(self.team_lead), leads_here)
         title = f"probdesk: {self.inspection.title}" if self.inspection else "probdesk"
         self.setWindowTitle(title)
 

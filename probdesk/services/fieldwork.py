@@ -185,6 +185,20 @@ class SendbackResult:
 
 
 @dataclass(frozen=True)
+class ExportSeen:
+    """An assessor's export found in the shared folder by the team lead (not merged here)."""
+
+    path: Path
+    package_id: str
+    device_id: str
+    name: str
+    role: str
+    fingerprint: str
+    counts: dict[str, int]
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class IncomingPack:
     path: Path
     kind: str
@@ -735,6 +749,57 @@ class Fieldwork:
             )
         self.ws._qs_cache[qs.content_hash] = qs
         return SetupResult(self.ws.inspection(inspection.id), added, updated, False, lead_fp)
+
+    def read_exports(self, shared: Path, inspection_id: str) -> list[ExportSeen]:
+        """Verify the assessors' exports for an inspection and remember their devices' keys.
+
+        Nothing is merged here (that is the hub's work): this is how the team lead learns
+        which laptops exist, so that comments can be sent back to them.
+        """
+        seen: list[ExportSeen] = []
+        with self.ws.store.unit_of_work(read_only=True) as uow:
+            known = {d.device_id: d for d in uow.team.devices()}
+        for path in reader.scan_folder(shared, depth=1):
+            try:
+                m = reader.peek_manifest(path)
+            except PackageError as exc:
+                seen.append(ExportSeen(path, "", "", "", "", "", {}, str(exc)))
+                continue
+            if m.get("kind") != "events" or m.get("inspection_id") != inspection_id:
+                continue
+            device_id = str(m["device_id"])
+            trusted = (
+                {device_id: unb64(known[device_id].signing_public, size=32)}
+                if device_id in known
+                else None
+            )
+            try:
+                opened = reader.read_package(
+                    path,
+                    private_keys=[self.keys.encryption_key],
+                    trusted_signers=trusted,
+                    expected_kind="events",
+                    payload_schema=EVENTS_SCHEMA,
+                )
+            except PackageError as exc:
+                seen.append(ExportSeen(path, m["package_id"], device_id, "", "", "", {}, str(exc)))
+                continue
+            who = opened.payload["device"]
+            signer = opened.manifest["signer"]
+            if device_id not in known:
+                device = KnownDevice(
+                    device_id, str(who.get("name", "")), str(who.get("role", "")),
+                    signer["signing_public"], signer["encryption_public"], _now(),
+                )  # fmt: skip
+                with self.ws.store.unit_of_work() as uow:
+                    uow.team.remember_device(device)
+                known[device_id] = device
+            seen.append(
+                ExportSeen(path, opened.package_id, device_id, str(who.get("name", "")),
+                           str(who.get("role", "")), opened.signer_fingerprint,
+                           dict(opened.manifest.get("counts", {})))
+            )  # fmt: skip
+        return sorted(seen, key=lambda e: (e.name, e.path.name))
 
     # -- send-back packs ------------------------------------------------------------------
     def create_sendback(

@@ -10,9 +10,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from probdesk import __version__
 from probdesk.errors import ProbdeskError
 from probdesk.paths import Paths
-from probdesk.services import questionsets
-from probdesk.services.workspace import Workspace
-from probdesk.ui import crash
 from probdesk.ui.main_window import MainWindow
 
 
@@ -33,7 +30,9 @@ def application() -> QApplication:
 
 
 def build_main_window(paths: Paths, *, allow_unsafe_location: bool = False) -> MainWindow:
+    from probdesk.services import questionsets
     from probdesk.services.fieldwork import Fieldwork  # cryptography: loaded with the data
+    from probdesk.services.workspace import Workspace
 
     paths.ensure()
     workspace = Workspace.open(paths, allow_unsafe_location=allow_unsafe_location)
@@ -55,7 +54,9 @@ def show_main_window(paths: Paths) -> MainWindow:
 
 def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool = False) -> bool:
     """Open the store (checks, backup, migrations) into the window; False if it cannot be."""
+    from probdesk.services import questionsets
     from probdesk.services.fieldwork import Fieldwork  # cryptography: loaded with the data
+    from probdesk.services.workspace import Workspace
 
     try:
         workspace = Workspace.open(paths, allow_unsafe_location=allow_unsafe_location)
@@ -76,6 +77,8 @@ def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool =
 
 
 def run_gui(paths: Paths, *, allow_unsafe_location: bool = False) -> int:
+    from probdesk.ui import crash
+
     app = application()
     window = show_main_window(paths)
     crash.install(paths, window)

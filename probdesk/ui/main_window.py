@@ -7,39 +7,39 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+# PySide6 creates each Qt class on first use, a few milliseconds apiece: the ones the first
+# paint does not need are imported where they are used.
 from probdesk import __version__
-from probdesk.domain.questionset import QuestionSet
-from probdesk.domain.records import Inspection
 from probdesk.errors import ProbdeskError
-from probdesk.services.workspace import Workspace
-from probdesk.ui.case_form import CaseForm, GuidancePanel, show_problem
-from probdesk.ui.case_list import CaseListPanel
-from probdesk.ui.dialogs import FactsDialog, HistoryDialog, NewInspectionDialog
-from probdesk.ui.meetings import MeetingsPanel
-from probdesk.ui.questionset_browser import QuestionSetBrowser
 from probdesk.ui.runner import Runner
 from probdesk.ui.saver import Saver
-from probdesk.ui.setup_panel import SetupPanel
 from probdesk.ui.status import ErrorBanner, SaveIndicator, UnexportedIndicator
-from probdesk.ui.sync_panel import SyncPanel
 
 if TYPE_CHECKING:
+    # The views and what they show are imported when the data is opened, after the window
+    # has appeared: that keeps start-up close to a bare Qt window's.
+    from probdesk.domain.questionset import QuestionSet
+    from probdesk.domain.records import Inspection
     from probdesk.services.fieldwork import Fieldwork
+    from probdesk.services.workspace import Workspace
+    from probdesk.ui.case_form import CaseForm, GuidancePanel
+    from probdesk.ui.case_list import CaseListPanel
+    from probdesk.ui.meetings import MeetingsPanel
+    from probdesk.ui.questionset_browser import QuestionSetBrowser
+    from probdesk.ui.setup_panel import SetupPanel
+    from probdesk.ui.sync_panel import SyncPanel
 
 SHORTCUTS = (
     ("Y / N / A", "answer Yes / No / Not applicable (answer field in focus)"),
@@ -97,9 +97,65 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
-        self.case_list = CaseListPanel()
-        self.case_form = CaseForm(workspace, self.saver)
-        self.guidance = GuidancePanel()
+        self.runner = Runner(self)
+        self.views_built = False
+        self.tabs.addTab(QLabel("Opening your data…"), "probdesk")
+
+        self.save_indicator = SaveIndicator()
+        self.unexported = UnexportedIndicator()
+        self.statusBar().addPermanentWidget(self.save_indicator)
+        self.statusBar().addPermanentWidget(self.unexported)
+
+        self._wire()
+        self.resize(1400, 860)
+        for key, restore in (
+            ("main/geometry", self.restoreGeometry),
+            ("main/state", self.restoreState),
+        ):
+            value = self.settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        if workspace is None:
+            self.centralWidget().setEnabled(False)
+            self.statusBar().showMessage("Opening your data…")
+        else:
+            self.attach(workspace, sets, fieldwork)
+
+    def attach(
+        self, workspace: Workspace, sets: list[QuestionSet], fieldwork: Fieldwork | None = None
+    ) -> None:
+        """Give the window its workspace: fill in the inspection, cases and meetings."""
+        if not self.views_built:
+            self._build_views(workspace, sets)
+        self.workspace = self.case_form.workspace = workspace
+        if fieldwork is not None:
+            self.case_form.comments_for = fieldwork.comments
+            self.sync.set_fieldwork(fieldwork)
+            self.team_lead.set_fieldwork(fieldwork)
+        self.meetings.set_workspace(workspace)
+        self.browser.set_question_sets(sets)
+        self.centralWidget().setEnabled(True)
+        self.statusBar().clearMessage()
+        self.reload_inspections(select=str(self.settings.value("main/inspection", "")) or None)
+        last_case = str(self.settings.value("main/case", ""))
+        if last_case and self.case_list.model.row_of(last_case) >= 0:
+            self.case_list.select(last_case)
+        self._refresh_unexported()
+
+    def _build_views(self, workspace: Workspace, sets: list[QuestionSet]) -> None:
+        from PySide6.QtWidgets import QSplitter
+
+        from probdesk.ui.case_form import CaseForm, GuidancePanel
+        from probdesk.ui.case_list import CaseListPanel
+        from probdesk.ui.meetings import MeetingsPanel
+        from probdesk.ui.questionset_browser import QuestionSetBrowser
+        from probdesk.ui.setup_panel import SetupPanel
+        from probdesk.ui.sync_panel import SyncPanel
+
+        self.tabs.clear()
+        self.case_list: CaseListPanel = CaseListPanel()
+        self.case_form: CaseForm = CaseForm(workspace, self.saver)
+        self.guidance: GuidancePanel = GuidancePanel()
         self.cases_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.cases_splitter.setObjectName("casesSplitter")
         self.cases_splitter.addWidget(self.case_list)
@@ -110,54 +166,23 @@ class MainWindow(QMainWindow):
         self.cases_splitter.setStretchFactor(2, 2)
         self.cases_splitter.setSizes([440, 680, 280])
         self.tabs.addTab(self.cases_splitter, "&Cases")
-        self.meetings = MeetingsPanel(workspace, self.saver)
+        self.meetings: MeetingsPanel = MeetingsPanel(workspace, self.saver)
         self.tabs.addTab(self.meetings, "&Meetings and focus groups")
-        self.browser = QuestionSetBrowser(sets)
+        self.browser: QuestionSetBrowser = QuestionSetBrowser(sets)
         self.tabs.addTab(self.browser, "&Question sets")
-        self.runner = Runner(self)
-        self.sync = SyncPanel(settings, self.runner)
+        self.sync: SyncPanel = SyncPanel(self.settings, self.runner)
         self.tabs.addTab(self.sync, "S&ync")
-        self.team_lead = SetupPanel(settings, self.runner)
+        self.team_lead: SetupPanel = SetupPanel(self.settings, self.runner)
         self.tabs.addTab(self.team_lead, "&Team lead")
-
-        self.save_indicator = SaveIndicator()
-        self.unexported = UnexportedIndicator()
-        self.statusBar().addPermanentWidget(self.save_indicator)
-        self.statusBar().addPermanentWidget(self.unexported)
-
+        self.views_built = True
         self._build_menus()
-        self._wire()
-        self.resize(1400, 860)
+        self._wire_views()
         self._restore_layout()
-        if workspace is None:
-            self.centralWidget().setEnabled(False)
-            self.menuBar().setEnabled(False)
-            self.statusBar().showMessage("Opening your data…")
-        else:
-            self.attach(workspace, sets, fieldwork)
-
-    def attach(
-        self, workspace: Workspace, sets: list[QuestionSet], fieldwork: Fieldwork | None = None
-    ) -> None:
-        """Give the window its workspace: fill in the inspection, cases and meetings."""
-        self.workspace = self.case_form.workspace = workspace
-        if fieldwork is not None:
-            self.case_form.comments_for = fieldwork.comments
-            self.sync.set_fieldwork(fieldwork)
-            self.team_lead.set_fieldwork(fieldwork)
-        self.meetings.set_workspace(workspace)
-        self.browser.set_question_sets(sets)
-        self.centralWidget().setEnabled(True)
-        self.menuBar().setEnabled(True)
-        self.statusBar().clearMessage()
-        self.reload_inspections(select=str(self.settings.value("main/inspection", "")) or None)
-        last_case = str(self.settings.value("main/case", ""))
-        if last_case and self.case_list.model.row_of(last_case) >= 0:
-            self.case_list.select(last_case)
-        self._refresh_unexported()
 
     # -- wiring ---------------------------------------------------------------------------
     def _build_menus(self) -> None:
+        from PySide6.QtGui import QAction, QKeySequence
+
         def action(menu: object, text: str, slot: object, shortcut: object = None) -> QAction:
             a = QAction(text, self)
             if shortcut is not None:
@@ -185,18 +210,21 @@ class MainWindow(QMainWindow):
         self.submit_action = action(
             case_menu,
             "&Submit or reopen case",
-            self.case_form.submit_or_reopen,
+            lambda: self.case_form.submit_or_reopen(),
             QKeySequence("Ctrl+Return"),
         )
         case_menu.addSeparator()
         self.next_action = action(
             case_menu,
             "&Next unanswered question",
-            self.case_form.next_unanswered,
+            lambda: self.case_form.next_unanswered(),
             QKeySequence("Ctrl+J"),
         )
         self.history_action = action(
-            case_menu, "Answer &history…", self.case_form.request_history, QKeySequence("Ctrl+H")
+            case_menu,
+            "Answer &history…",
+            lambda: self.case_form.request_history(),
+            QKeySequence("Ctrl+H"),
         )
         action(case_menu, "&Filter cases", self.focus_filter, QKeySequence.StandardKey.Find)
         action(case_menu, "Go to case &list", self.focus_case_list, QKeySequence("Ctrl+L"))
@@ -205,27 +233,29 @@ class MainWindow(QMainWindow):
         action(help_menu, "&About probdesk", self.about)
 
     def _wire(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         self.inspection_combo.activated.connect(self._inspection_chosen)
         self.new_inspection_button.clicked.connect(self.new_inspection)
+        self.saver.saved.connect(self._saved)
+        self.saver.failed.connect(self._save_failed)
+        self.saver.rejected.connect(lambda msg: QMessageBox.warning(self, "probdesk", msg))
+        self.saver.recovered.connect(self._recovered)
+        self.banner.retry_requested.connect(self.saver.retry)
+
+    def _wire_views(self) -> None:
         self.case_list.case_selected.connect(self.open_case)
         self.case_list.add_case_requested.connect(self.add_case)
         self.case_form.status_changed.connect(self._case_changed)
         self.case_form.edit_facts_requested.connect(lambda _cid: self.edit_facts())
         self.case_form.history_requested.connect(self.show_history)
         self.case_form.focus_question.connect(self._show_guidance)
-        self.saver.saved.connect(self._saved)
-        self.saver.failed.connect(self._save_failed)
-        self.saver.rejected.connect(lambda msg: QMessageBox.warning(self, "probdesk", msg))
-        self.saver.recovered.connect(self._recovered)
-        self.banner.retry_requested.connect(self.saver.retry)
         self.sync.inspection_opened.connect(lambda iid: self.reload_inspections(select=iid))
         self.sync.exported.connect(self._refresh_unexported)
         self.team_lead.cases_changed.connect(self._cases_changed_elsewhere)
 
     def _restore_layout(self) -> None:
         for key, restore in (
-            ("main/geometry", self.restoreGeometry),
-            ("main/state", self.restoreState),
             ("main/cases_splitter", self.cases_splitter.restoreState),
             ("main/meetings_splitter", self.meetings.restoreState),
             ("main/browser_splitter", self.browser.restoreState),
@@ -239,6 +269,9 @@ class MainWindow(QMainWindow):
     def _save_layout(self) -> None:
         self.settings.setValue("main/geometry", self.saveGeometry())
         self.settings.setValue("main/state", self.saveState())
+        if not self.views_built:
+            self.settings.sync()
+            return
         self.settings.setValue("main/cases_splitter", self.cases_splitter.saveState())
         self.settings.setValue("main/meetings_splitter", self.meetings.saveState())
         self.settings.setValue("main/browser_splitter", self.browser.saveState())
@@ -300,6 +333,9 @@ class MainWindow(QMainWindow):
             self.workspace.set_identity(who, role)
             return self.workspace.create_inspection(region, pdu, start, end, qs_path)
 
+        from probdesk.domain.records import Inspection
+        from probdesk.ui.dialogs import NewInspectionDialog
+
         dialog = NewInspectionDialog(create, device.assessor, device.role, self)
         if dialog.exec() and isinstance(dialog.result_value, Inspection):
             self.reload_inspections(select=dialog.result_value.id)
@@ -319,6 +355,8 @@ class MainWindow(QMainWindow):
             return
         inspection = self.inspection
         qs = self.workspace.question_set(inspection)
+        from probdesk.ui.dialogs import FactsDialog
+
         dialog = FactsDialog(
             qs, lambda ref, facts: self.workspace.add_case(inspection.id, ref, facts), parent=self
         )
@@ -330,6 +368,8 @@ class MainWindow(QMainWindow):
             self.case_form.next_unanswered()
 
     def edit_facts(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         state = self.case_form.state
         if state is None:
             return
@@ -342,6 +382,8 @@ class MainWindow(QMainWindow):
                 "(Ctrl+Return) to change its facts.",
             )
             return
+        from probdesk.ui.dialogs import FactsDialog
+
         dialog = FactsDialog(
             state.question_set,
             lambda _ref, facts: self.workspace.update_facts(case.id, facts),
@@ -381,6 +423,8 @@ class MainWindow(QMainWindow):
     def show_history(self, case_id: str, question_id: str) -> None:
         state = self.case_form.state
         q = state.question_set.question(question_id) if state else None
+        from probdesk.ui.dialogs import HistoryDialog
+
         HistoryDialog(q, self.workspace.history(case_id, question_id), self).exec()
 
     def _show_guidance(self, question: object) -> None:
@@ -415,6 +459,8 @@ class MainWindow(QMainWindow):
 
     # -- other ----------------------------------------------------------------------------
     def open_question_set(self, path: str | None = None) -> QuestionSet | None:
+        from PySide6.QtWidgets import QFileDialog
+
         if not path:
             path, _ = QFileDialog.getOpenFileName(
                 self, "Open question set", "", "Question sets (*.yaml *.yml)"
@@ -426,6 +472,8 @@ class MainWindow(QMainWindow):
         try:
             qs = loader.load(path)
         except ProbdeskError as exc:
+            from probdesk.ui.case_form import show_problem
+
             show_problem(self, exc)
             return None
         sets = [s for s in self.browser.sets if s.content_hash != qs.content_hash] + [qs]
@@ -435,10 +483,14 @@ class MainWindow(QMainWindow):
         return qs
 
     def show_shortcuts(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             "About probdesk",
@@ -447,6 +499,8 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         if self.runner.busy:  # let the work stop at a safe point before the store closes
             self.runner.cancel()
             if not self.runner.wait():

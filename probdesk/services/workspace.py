@@ -97,6 +97,7 @@ class CaseProgress:
     answered: int
     applicable: int
     assessor: str
+    pdu: str = ""
 
 
 def _now() -> datetime:
@@ -323,7 +324,14 @@ class Workspace:
             label = qs.variant(c.variant).label if c.variant else "not determined"
             rows.append(
                 CaseProgress(
-                    c.id, c.reference, label, c.status, answered, len(applicable), c.assessor
+                    c.id,
+                    c.reference,
+                    label,
+                    c.status,
+                    answered,
+                    len(applicable),
+                    c.assessor,
+                    c.pdu or "",
                 )
             )
         return rows

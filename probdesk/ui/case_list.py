@@ -31,7 +31,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class CaseTableModel(QAbstractTableModel):
-    HEADERS = ("Reference", "Variant", "Status", "Progress", "Assessor")
+    HEADERS = ("Reference", "Variant", "Status", "Progress", "Assessor", "PDU")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +83,7 @@ class CaseTableModel(QAbstractTableModel):
                 r.status.label,
                 f"{r.answered} / {r.applicable}",
                 r.assessor,
+                r.pdu,
             )[col]
         if role == SORT_ROLE:
             if col == 3:
@@ -119,7 +120,7 @@ class CaseFilter(QSortFilterProxyModel):
         if self.status is not None and r.status is not self.status:
             return False
         if self.text:
-            hay = f"{r.reference} {r.variant} {r.assessor} {r.status.label}".lower()
+            hay = f"{r.reference} {r.variant} {r.assessor} {r.status.label} {r.pdu}".lower()
             return self.text in hay
         return True
 

@@ -75,17 +75,25 @@ def coerce_fact(fact: Fact, raw: object) -> object:
             raise ValueError(f"{fact.label}: '{raw}' is not one of {labels}")
         return str(raw)
     if fact.type is FactType.NUMBER:
-        try:
-            number = Decimal(str(raw))
-        except InvalidOperation:
-            raise ValueError(f"{fact.label}: '{raw}' is not a number") from None
-        return int(number) if number == number.to_integral_value() else float(number)
+        return _number(fact.label, raw)
     if fact.type is FactType.DATE:
-        try:
-            return date.fromisoformat(str(raw)).isoformat()
-        except ValueError:
-            raise ValueError(f"{fact.label}: '{raw}' is not a date (YYYY-MM-DD)") from None
+        return _date(fact.label, raw)
     return str(raw).strip()
+
+
+def _number(what: str, raw: object) -> int | float:
+    try:
+        number = Decimal(str(raw))
+    except InvalidOperation:
+        raise ValueError(f"{what}: '{raw}' is not a number") from None
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _date(what: str, raw: object) -> str:
+    try:
+        return date.fromisoformat(str(raw)).isoformat()
+    except ValueError:
+        raise ValueError(f"{what}: '{raw}' is not a date (YYYY-MM-DD)") from None
 
 
 def check_facts(
@@ -128,14 +136,7 @@ def coerce_answer(q: Question, raw: object) -> object:
             raise ValueError(f"{q.id}: '{raw}' is not one of {', '.join(allowed)}")
         return str(raw)
     if q.answer is AnswerType.NUMBER:
-        try:
-            number = Decimal(str(raw))
-        except InvalidOperation:
-            raise ValueError(f"{q.id}: '{raw}' is not a number") from None
-        return int(number) if number == number.to_integral_value() else float(number)
+        return _number(q.id, raw)
     if q.answer is AnswerType.DATE:
-        try:
-            return date.fromisoformat(str(raw)).isoformat()
-        except ValueError:
-            raise ValueError(f"{q.id}: '{raw}' is not a date (YYYY-MM-DD)") from None
+        return _date(q.id, raw)
     return str(raw)

@@ -67,10 +67,15 @@ class Fact:
         return None
 
     def label_of(self, value: object) -> str:
-        for o in self.options:
-            if o.value == value:
-                return o.label
-        return _BUILTIN_LABELS.get(str(value), str(value))
+        return label_of(self.options, value)
+
+
+def label_of(options: tuple[Option, ...], value: object) -> str:
+    """An option's label, the words for yes / no / n/a / not known, or the value itself."""
+    for o in options:
+        if o.value == value:
+            return o.label
+    return _BUILTIN_LABELS.get(str(value), str(value))
 
 
 @dataclass(frozen=True)
@@ -96,10 +101,7 @@ class Question:
         return None
 
     def label_of(self, value: object) -> str:
-        for o in self.options:
-            if o.value == value:
-                return o.label
-        return _BUILTIN_LABELS.get(str(value), str(value))
+        return label_of(self.options, value)
 
 
 @dataclass(frozen=True)

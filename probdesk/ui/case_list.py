@@ -3,44 +3,33 @@
 from __future__ import annotations
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from probdesk.domain.records import CaseStatus
 from probdesk.services.workspace import CaseProgress
+from probdesk.ui.tables import Index, RowsTableModel, record_view
 
-Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-class CaseTableModel(QAbstractTableModel):
+class CaseTableModel(RowsTableModel):
     HEADERS = ("Reference", "Variant", "Status", "Progress", "Assessor", "PDU")
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[CaseProgress] = []
-
-    def set_rows(self, rows: list[CaseProgress]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        super().__init__(self.HEADERS, parent)
 
     def update_row(self, row: CaseProgress) -> None:
         for i, r in enumerate(self._rows):
@@ -153,21 +142,9 @@ class CaseListPanel(QWidget):
         self.model = CaseTableModel(self)
         self.proxy = CaseFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.view = QTableView()
-        self.view.setAccessibleName("Cases")
-        self.view.setModel(self.proxy)
+        self.view = record_view(self.proxy, "Cases")
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
         layout.addWidget(self.view, 1)
         self.filter_edit.textChanged.connect(self.proxy.set_text)
         self.status_combo.currentIndexChanged.connect(

@@ -3,25 +3,22 @@ non-case questions were covered, and the notes for each."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -30,7 +27,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -42,25 +38,23 @@ from probdesk.services.workspace import Workspace
 from probdesk.ui.case_form import show_problem
 from probdesk.ui.question_widgets import AutosaveText
 from probdesk.ui.saver import Saver
+from probdesk.ui.tables import Index, RowsTableModel, record_view
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class MeetingTableModel(QAbstractTableModel):
+class MeetingTableModel(RowsTableModel):
     HEADERS = ("Date", "Kind", "Title", "Attended", "Questions")
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Meeting] = []
+        super().__init__(self.HEADERS, parent)
         self.qs: QuestionSet | None = None
 
-    def set_rows(self, rows: list[Meeting], qs: QuestionSet | None) -> None:
-        self.beginResetModel()
-        self._rows, self.qs = list(rows), qs
-        self.endResetModel()
+    def set_rows(self, rows: Sequence[Meeting], qs: QuestionSet | None = None) -> None:
+        self.qs = qs
+        super().set_rows(rows)
 
     def meeting_at(self, row: int) -> Meeting:
-        return self._rows[row]
+        found: Meeting = self.row_at(row)
+        return found
 
     def row_of(self, meeting_id: str) -> int:
         return next((i for i, m in enumerate(self._rows) if m.id == meeting_id), -1)
@@ -294,15 +288,7 @@ class MeetingsPanel(QSplitter):
         bar.addStretch(1)
         llayout.addLayout(bar)
         self.model = MeetingTableModel(self)
-        self.view = QTableView()
-        self.view.setAccessibleName("Meetings and focus groups")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view = record_view(self.model, "Meetings and focus groups")
         llayout.addWidget(self.view)
         self.addWidget(left)
         self.editor = MeetingEditor(workspace, saver)

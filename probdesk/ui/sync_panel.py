@@ -7,14 +7,12 @@ network drive that answers slowly never freezes the window.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSettings,
@@ -23,13 +21,11 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFontDatabase, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialogButtonBox,
     QFileDialog,
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -43,6 +39,7 @@ from probdesk.domain.records import Inspection, OutboxPackage
 from probdesk.errors import InputError, ProbdeskError
 from probdesk.ui.dialogs import _Dialog
 from probdesk.ui.runner import Cancelled, Progress, Runner
+from probdesk.ui.tables import Column, RecordTableModel, record_view
 
 if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, not at start-up
     from probdesk.services.fieldwork import ExportResult, Fieldwork, IncomingPack
@@ -152,79 +149,7 @@ def plural(n: int, word: str) -> str:
 
 # -- models ---------------------------------------------------------------------------------
 
-Column = tuple[str, Callable[[Any], str]]
-
-
-class RecordTableModel(QAbstractTableModel):
-    """A read-only table over frozen records; each column is (header, record -> text)."""
-
-    def __init__(
-        self,
-        columns: Sequence[Column],
-        tooltip: Callable[[Any], str] | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self.tooltip = tooltip
-        self._rows: list[Any] = []
-
-    @property
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self.columns):
-            return self.columns[section][0]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        record = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[index.column()][1](record)
-        if role == Qt.ItemDataRole.ToolTipRole and self.tooltip is not None:
-            return self.tooltip(record)
-        return None
-
-
-def record_view(model: QAbstractTableModel, name: str, *, multi: bool = False) -> QTableView:
-    view = QTableView()
-    view.setAccessibleName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(
-        QAbstractItemView.SelectionMode.ExtendedSelection
-        if multi
-        else QAbstractItemView.SelectionMode.SingleSelection
-    )
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    return view
+__all__ = ["Column", "RecordTableModel", "record_view"]  # used by the Team lead tab too
 
 
 def selected_rows(view: QTableView) -> list[int]:

@@ -94,6 +94,7 @@ class Case:
     status: CaseStatus
     created_at: datetime
     pdu: str | None = None
+    updated_hlc: str = ""  # clock of the last change to facts, status or assignment
 
 
 @dataclass(frozen=True)

@@ -268,6 +268,7 @@ class Fieldwork:
                     "variant": c.variant,
                     "assessor": c.assessor,
                     "status": c.status.value,
+                    "updated_hlc": c.updated_hlc,
                 }
                 for c in cases
             ],

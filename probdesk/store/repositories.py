@@ -190,7 +190,7 @@ class CaseRepository:
     def _out(r: CaseRow) -> Case:
         return Case(
             r.id, r.inspection_id, r.reference, json.loads(r.facts), r.variant,
-            r.assessor, CaseStatus(r.status), r.created_at, r.pdu,
+            r.assessor, CaseStatus(r.status), r.created_at, r.pdu, r.updated_hlc,
         )  # fmt: skip
 
     def add(self, case: Case, hlc: str) -> Case:

@@ -1,0 +1,1 @@
+"""The team lead's hub database (SQLAlchemy): merged events of every device."""

@@ -1,0 +1,319 @@
+"""The team lead's hub: every device's events for an inspection, merged as a union.
+
+A SQLite file by default; any SQLAlchemy URL (PostgreSQL for a regional or national hub).
+Rows are only ever added: an event or note that is already there is skipped, so merging the
+same packages again, or in another order, gives the same hub.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+from probdesk.errors import EnvironmentProblem
+
+SCHEMA_VERSION = "1"
+metadata = MetaData()
+
+hub_meta = Table(
+    "hub_meta", metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)  # fmt: skip
+question_sets = Table(
+    "hub_question_set", metadata,
+    Column("content_hash", String(64), primary_key=True),
+    Column("set_id", String(64), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+)  # fmt: skip
+inspections = Table(
+    "hub_inspection", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("region", String(120), nullable=False),
+    Column("pdu", String(120), nullable=False),
+    Column("pdus", Text, nullable=False),
+    Column("fieldwork_start", Date, nullable=False),
+    Column("fieldwork_end", Date, nullable=False),
+    Column("qs_hash", String(64), nullable=False),
+)  # fmt: skip
+devices = Table(
+    "hub_device", metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("signing_public", String(64), nullable=False),
+    Column("encryption_public", String(64), nullable=False),
+)  # fmt: skip
+packages = Table(
+    "hub_package", metadata,
+    Column("package_id", String(64), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("inspection_id", String(36), nullable=False),
+    Column("seq_to", Integer, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("merged_at", DateTime, nullable=False),
+)  # fmt: skip
+quarantine = Table(
+    "hub_quarantine", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("package_id", String(64), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("seen_at", DateTime, nullable=False),
+)  # fmt: skip
+cases = Table(
+    "hub_case", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("inspection_id", String(36), nullable=False, index=True),
+    Column("reference", String(64), nullable=False),
+    Column("pdu", String(120), nullable=True),
+    Column("facts", Text, nullable=False),
+    Column("variant", String(64), nullable=True),
+    Column("assessor", String(80), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("updated_hlc", String(80), nullable=False),
+)  # fmt: skip
+events = Table(
+    "hub_event", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("question_id", String(64), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("hlc", String(80), nullable=False),
+    Column("replaces", String(36), nullable=True),
+    Column("qs_id", String(64), nullable=False),
+    Column("qs_version", String(64), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+    Column("author", String(80), nullable=False),
+)  # fmt: skip
+meetings = Table(
+    "hub_meeting", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("inspection_id", String(36), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("held_on", String(10), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("groups", Text, nullable=False),
+    Column("questions", Text, nullable=False),
+    Column("device_id", String(36), nullable=False),
+)  # fmt: skip
+meeting_notes = Table(
+    "hub_meeting_note", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("meeting_id", String(36), nullable=False, index=True),
+    Column("question_id", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("hlc", String(80), nullable=False),
+    Column("replaces", String(36), nullable=True),
+    Column("recorded_at", String(40), nullable=False),
+    Column("author", String(80), nullable=False),
+)  # fmt: skip
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+class Hub:
+    """The hub database behind any SQLAlchemy URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+            @event.listens_for(self.engine, "begin")
+            def _begin(conn: Any) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        try:
+            metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                self._insert_missing(conn, hub_meta, [{"key": "schema", "value": SCHEMA_VERSION}])
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise EnvironmentProblem(f"The hub database cannot be opened: {exc.orig}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- writing (a union: only ever adds) ------------------------------------------------
+    def _insert_missing(
+        self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+    ) -> None:
+        """Insert rows whose primary key is not there yet; rows already there are kept."""
+        if not rows:
+            return
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            conn.execute(sqlite_insert(table).on_conflict_do_nothing(), list(rows))
+        elif dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            conn.execute(pg_insert(table).on_conflict_do_nothing(), list(rows))
+        else:  # pragma: no cover - other databases are not supported
+            raise EnvironmentProblem(f"The hub supports SQLite and PostgreSQL, not {dialect}.")
+
+    def add_question_set(self, conn: Connection, content_hash: str, set_id: str, version: str,
+                         text: str) -> None:  # fmt: skip
+        self._insert_missing(conn, question_sets, [
+            {"content_hash": content_hash, "set_id": set_id, "version": version, "text": text}
+        ])  # fmt: skip
+
+    def add_inspection(self, conn: Connection, row: dict[str, Any]) -> None:
+        self._insert_missing(conn, inspections, [row])
+
+    def add_device(self, conn: Connection, row: dict[str, Any]) -> None:
+        self._insert_missing(conn, devices, [row])
+
+    def add_events(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+        self._insert_missing(conn, events, list(rows))
+
+    def add_meetings(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+        self._insert_missing(conn, meetings, list(rows))
+
+    def add_meeting_notes(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+        self._insert_missing(conn, meeting_notes, list(rows))
+
+    def add_cases(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Cases are the one thing devices change in place: the newest change (clock) wins."""
+        self._insert_missing(conn, cases, rows)
+        for row in rows:
+            conn.execute(
+                update(cases)
+                .where(cases.c.id == row["id"], cases.c.updated_hlc < row["updated_hlc"])
+                .values({k: v for k, v in row.items() if k != "id"})
+            )
+
+    def record_package(self, conn: Connection, row: dict[str, Any]) -> None:
+        self._insert_missing(conn, packages, [row])
+
+    def record_quarantine(self, conn: Connection, row: dict[str, Any]) -> None:
+        self._insert_missing(conn, quarantine, [row])
+
+    # -- reading ---------------------------------------------------------------------------
+    def package(self, package_id: str) -> Mapping[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(packages).where(packages.c.package_id == package_id)).first()
+        return row._mapping if row else None
+
+    def device_keys(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {r.device_id: r.signing_public for r in conn.execute(select(devices))}
+
+    def device_roles(self) -> dict[str, str]:
+        """Assessor name -> role, as their laptops declared them in their packages."""
+        with self.engine.connect() as conn:
+            return {r.name: r.role for r in conn.execute(select(devices.c.name, devices.c.role))}
+
+    def inspection_ids(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return [r.id for r in conn.execute(select(inspections.c.id).order_by(inspections.c.id))]
+
+    def inspection(self, inspection_id: str) -> Mapping[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(inspections).where(inspections.c.id == inspection_id)).first()
+        return row._mapping if row else None
+
+    def question_set_text(self, content_hash: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(question_sets.c.text).where(question_sets.c.content_hash == content_hash)
+            ).scalar()
+
+    def cases_of(self, inspection_id: str) -> list[Mapping[str, Any]]:
+        with self.engine.connect() as conn:
+            return [
+                r._mapping
+                for r in conn.execute(
+                    select(cases).where(cases.c.inspection_id == inspection_id).order_by(cases.c.id)
+                )
+            ]
+
+    def events_of(self, inspection_id: str) -> list[Mapping[str, Any]]:
+        case_ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
+        with self.engine.connect() as conn:
+            return [
+                r._mapping
+                for r in conn.execute(
+                    select(events)
+                    .where(events.c.case_id.in_(case_ids.scalar_subquery()))
+                    .order_by(events.c.hlc, events.c.id)
+                )
+            ]
+
+    def meetings_of(
+        self, inspection_id: str
+    ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+        ids = select(meetings.c.id).where(meetings.c.inspection_id == inspection_id)
+        with self.engine.connect() as conn:
+            ms = [r._mapping for r in conn.execute(
+                select(meetings).where(meetings.c.inspection_id == inspection_id)
+                .order_by(meetings.c.held_on, meetings.c.id)
+            )]  # fmt: skip
+            notes = [r._mapping for r in conn.execute(
+                select(meeting_notes).where(meeting_notes.c.meeting_id.in_(ids.scalar_subquery()))
+                .order_by(meeting_notes.c.hlc, meeting_notes.c.id)
+            )]  # fmt: skip
+        return ms, notes
+
+    def counts(self) -> dict[str, int]:
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            return {
+                t.name: int(conn.execute(select(func.count()).select_from(t)).scalar() or 0)
+                for t in (packages, quarantine, cases, events, meetings, meeting_notes)
+            }
+
+
+def dates(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def now() -> datetime:
+    return datetime.now().replace(microsecond=0)

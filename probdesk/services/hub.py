@@ -1,0 +1,407 @@
+"""The team lead's hub: merge packages from the shared folder, summarise, export the data."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from probdesk.domain.answers import heads
+from probdesk.domain.questionset import QuestionSet
+from probdesk.domain.records import KnownDevice
+from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
+from probdesk.errors import InputError
+from probdesk.hub.store import Hub, now
+from probdesk.packages import reader
+from probdesk.packages.format import PackageError
+from probdesk.packages.keys import unb64
+from probdesk.services.fieldwork import EVENTS_SCHEMA, RECEIPTS_FOLDER, Fieldwork
+
+log = logging.getLogger("probdesk.hub")
+
+Progress = Callable[[int, int, str], None]
+
+MERGED, ALREADY, REJECTED, QUARANTINED = "merged", "already merged", "rejected", "quarantined"
+
+
+def default_hub_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'hub.sqlite'}"
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    file: str
+    state: str
+    reason: str = ""
+    package_id: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _quiet(_d: int, _t: int, _w: str) -> None:
+    return None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
+    """Copy the team lead's inspections (and their question sets' text) into the hub."""
+    ids = []
+    with hub.transaction() as conn:
+        for insp in lead.ws.inspections():
+            with lead.ws.store.unit_of_work(read_only=True) as uow:
+                stored = uow.question_sets.get(insp.qs_hash)
+            assert stored is not None
+            hub.add_question_set(
+                conn, stored.content_hash, stored.set_id, stored.version, stored.text
+            )
+            hub.add_inspection(conn, {
+                "id": insp.id, "region": insp.region, "pdu": insp.pdu,
+                "pdus": json.dumps(list(insp.pdus) or [insp.pdu]),
+                "fieldwork_start": insp.fieldwork_start, "fieldwork_end": insp.fieldwork_end,
+                "qs_hash": insp.qs_hash,
+            })  # fmt: skip
+            ids.append(insp.id)
+    return ids
+
+
+def merge(
+    hub: Hub, lead: Fieldwork, shared: Path, progress: Progress = _quiet
+) -> list[MergeOutcome]:
+    """Merge every events package in `shared` (and one level down), each on its own.
+
+    A package already merged is skipped; one with a known id but other content is
+    quarantined; one that fails a check is rejected with the reader's reason. None of them
+    stops the others.
+    """
+    if not shared.is_dir():
+        raise InputError(f"The shared folder {shared} is not reachable.")
+    known = set(register_inspections(hub, lead))
+    paths = [p for p in reader.scan_folder(shared, depth=1) if p.parent.name != RECEIPTS_FOLDER]
+    outcomes: list[MergeOutcome] = []
+    for n, path in enumerate(paths):
+        progress(n, len(paths), path.name)
+        outcome = _merge_one(hub, lead, shared, path, known)
+        if outcome is not None:
+            outcomes.append(outcome)
+            log.info("package file %s: %s", n, outcome.state)
+    progress(len(paths), len(paths), "done")
+    return outcomes
+
+
+def _merge_one(
+    hub: Hub, lead: Fieldwork, shared: Path, path: Path, known: set[str]
+) -> MergeOutcome | None:
+    try:
+        manifest = reader.peek_manifest(path)
+    except PackageError as exc:
+        return MergeOutcome(path.name, REJECTED, exc.explanation)
+    if manifest.get("kind") != "events":
+        return None  # setup and send-back packs, receipts: not for the hub
+    package_id = str(manifest["package_id"])
+    sha = _sha256(path)
+    existing = hub.package(package_id)
+    if existing is not None:
+        if existing["sha256"] == sha:
+            return MergeOutcome(path.name, ALREADY, "", package_id)
+        with hub.transaction() as conn:
+            hub.record_quarantine(
+                conn,
+                {"sha256": sha, "package_id": package_id, "file_name": path.name,
+                 "seen_at": now()},
+            )  # fmt: skip
+        return MergeOutcome(
+            path.name, QUARANTINED,
+            "a package with this id was merged before with different content", package_id,
+        )  # fmt: skip
+    if manifest["inspection_id"] not in known:
+        return MergeOutcome(
+            path.name, REJECTED, "the package is for an inspection this hub does not hold",
+            package_id,
+        )  # fmt: skip
+    device_id = str(manifest["device_id"])
+    keys = hub.device_keys()
+    trusted = {device_id: unb64(keys[device_id], size=32)} if device_id in keys else None
+    try:
+        opened = reader.read_package(
+            path,
+            private_keys=[lead.keys.encryption_key],
+            trusted_signers=trusted,
+            expected_kind="events",
+            payload_schema=EVENTS_SCHEMA,
+        )
+    except PackageError as exc:
+        return MergeOutcome(path.name, REJECTED, exc.explanation, package_id)
+    p = opened.payload
+    signer = opened.manifest["signer"]
+    with hub.transaction() as conn:
+        hub.add_device(conn, {
+            "device_id": device_id, "name": str(p["device"].get("name", "")),
+            "role": str(p["device"].get("role", "")),
+            "signing_public": signer["signing_public"],
+            "encryption_public": signer["encryption_public"],
+        })  # fmt: skip
+        hub.add_cases(conn, [
+            {"id": c["id"], "inspection_id": p["inspection_id"], "reference": c["reference"],
+             "pdu": c.get("pdu"), "facts": json.dumps(c["facts"], sort_keys=True),
+             "variant": c.get("variant"), "assessor": c.get("assessor", ""),
+             "status": c.get("status", ""), "updated_hlc": c.get("updated_hlc", "")}
+            for c in p["cases"]
+        ])  # fmt: skip
+        hub.add_events(conn, [
+            {"id": e["id"], "case_id": e["case_id"], "question_id": e["question_id"],
+             "value": json.dumps(e["value"], sort_keys=True), "note": e.get("note", ""),
+             "device_id": e["device_id"], "seq": e["seq"], "hlc": e["hlc"],
+             "replaces": e.get("replaces"), "qs_id": e["qs_id"], "qs_version": e["qs_version"],
+             "recorded_at": str(e["recorded_at"]), "author": e.get("author", "")}
+            for e in p["answers"]
+        ])  # fmt: skip
+        hub.add_meetings(conn, [
+            {"id": m["id"], "inspection_id": p["inspection_id"], "kind": m["kind"],
+             "held_on": m["held_on"], "title": m["title"],
+             "groups": json.dumps(m["groups"], sort_keys=True),
+             "questions": json.dumps(m["questions"]), "device_id": device_id}
+            for m in p["meetings"]
+        ])  # fmt: skip
+        hub.add_meeting_notes(conn, [
+            {"id": n["id"], "meeting_id": n["meeting_id"], "question_id": n["question_id"],
+             "note": n["note"], "device_id": n["device_id"], "seq": n["seq"], "hlc": n["hlc"],
+             "replaces": n.get("replaces"), "recorded_at": str(n["recorded_at"]),
+             "author": n.get("author", "")}
+            for n in p["meeting_notes"]
+        ])  # fmt: skip
+        hub.record_package(conn, {
+            "package_id": package_id, "sha256": sha, "device_id": device_id,
+            "inspection_id": p["inspection_id"], "seq_to": int(p["seq_to"]),
+            "file_name": path.name, "merged_at": now(),
+        })  # fmt: skip
+    # The team lead's own store learns the laptop too, for comments sent back to it.
+    with lead.ws.store.unit_of_work() as uow:
+        uow.team.remember_device(KnownDevice(
+            device_id, str(p["device"].get("name", "")), str(p["device"].get("role", "")),
+            signer["signing_public"], signer["encryption_public"], now(),
+        ))  # fmt: skip
+    _receipt(lead, shared, opened, signer["encryption_public"])
+    return MergeOutcome(path.name, MERGED, "", package_id, dict(opened.manifest["counts"]))
+
+
+def _receipt(lead: Fieldwork, shared: Path, opened: reader.OpenedPackage, public: str) -> None:
+    from probdesk.packages.writer import package_file_name
+
+    name = package_file_name("receipt", opened.package_id)
+    if (shared / RECEIPTS_FOLDER / name).exists():
+        return
+    try:
+        lead.write_receipt(shared, opened, unb64(public, size=32))
+    except (PackageError, OSError) as exc:  # the merge stands; the receipt comes next time
+        log.warning("receipt not written: %s", type(exc).__name__)
+
+
+# -- summaries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    scope: str  # "pdu" or "region"
+    name: str
+    question_id: str
+    key_question: bool
+    relevant: int
+    yes: int
+    no: int
+    not_applicable: int
+    percent: float | None  # rounded down to one decimal place; None when nothing is relevant
+    rating: str | None
+
+
+@dataclass(frozen=True)
+class HubCase:
+    id: str
+    reference: str
+    pdu: str
+    region: str
+    variant: str | None
+    facts: dict[str, object]
+    assessor: str
+    status: str
+    answers: dict[str, object]
+    notes: dict[str, str]
+
+
+def pick_inspection(hub: Hub, inspection_id: str | None) -> str:
+    ids = hub.inspection_ids()
+    if inspection_id:
+        if inspection_id not in ids:
+            raise InputError(f"The hub holds no inspection {inspection_id}.")
+        return inspection_id
+    if not ids:
+        raise InputError("The hub is empty: merge the shared folder first.")
+    if len(ids) > 1:
+        raise InputError("The hub holds several inspections; choose one with --inspection: "
+                         + ", ".join(ids))  # fmt: skip
+    return ids[0]
+
+
+def load_cases(hub: Hub, inspection_id: str) -> tuple[QuestionSet, list[HubCase]]:
+    """Every case with its current answers (the newest unreplaced event per question)."""
+    from probdesk.domain import loader
+
+    insp = hub.inspection(inspection_id)
+    assert insp is not None
+    text = hub.question_set_text(insp["qs_hash"])
+    assert text is not None
+    qs = loader.parse_text(text, "hub question set")
+    evs = hub.events_of(inspection_id)
+
+    class _E:
+        __slots__ = ("case_id", "hlc", "id", "note", "question_id", "replaces", "value")
+
+        def __init__(self, r: Mapping[str, Any]) -> None:
+            self.id, self.hlc, self.replaces = r["id"], r["hlc"], r["replaces"]
+            self.case_id, self.question_id = r["case_id"], r["question_id"]
+            self.value, self.note = json.loads(r["value"]), r["note"]
+
+    current = heads((_E(r) for r in evs), key=lambda e: (e.case_id, e.question_id))
+    answers: dict[str, dict[str, object]] = {}
+    notes: dict[str, dict[str, str]] = {}
+    for (case_id, qid), e in current.items():
+        if e.value is not None:
+            answers.setdefault(case_id, {})[qid] = (
+                tuple(e.value) if isinstance(e.value, list) else e.value
+            )
+        if e.note:
+            notes.setdefault(case_id, {})[qid] = e.note
+    out = [
+        HubCase(
+            c["id"],
+            c["reference"],
+            c["pdu"] or insp["pdu"],
+            insp["region"],
+            c["variant"],
+            json.loads(c["facts"]),
+            c["assessor"],
+            c["status"],
+            answers.get(c["id"], {}),
+            notes.get(c["id"], {}),
+        )
+        for c in hub.cases_of(inspection_id)
+    ]
+    return qs, sorted(out, key=lambda c: c.reference)
+
+
+def summarise(hub: Hub, inspection_id: str, by: str) -> list[SummaryRow]:
+    """Per key question and prompt: counts and percentage Yes over relevant cases."""
+    if by not in ("pdu", "region"):
+        raise InputError("Summarise --by pdu or --by region.")
+    qs, hub_cases = load_cases(hub, inspection_id)
+    groups: dict[str, dict[str, Tally]] = {}
+    for c in hub_cases:
+        name = c.pdu if by == "pdu" else c.region
+        tallies = groups.setdefault(name, {})
+        for qid, outcome in case_outcomes(qs, c.variant, c.facts, c.answers).items():
+            if outcome is not Outcome.NOT_ASKED:
+                tallies[qid] = tallies.get(qid, Tally()).add(outcome)
+    order = [q.id for q in qs.questions if q.counts]
+    scale = qs.ratings.scale if qs.ratings else ()
+    rows = []
+    for name in sorted(groups):
+        tallies = groups[name]
+        for qid in order:
+            if qid not in tallies:
+                continue
+            t = tallies[qid]
+            q = qs.question(qid)
+            level = rate(t.percent, scale) if scale and q.is_key else None
+            rows.append(SummaryRow(
+                by, name, qid, q.is_key, t.relevant, t.yes, t.no, t.not_applicable,
+                percent_value(t.percent), level.label if level else None,
+            ))  # fmt: skip
+    return rows
+
+
+def render(rows: Sequence[SummaryRow], fmt: str) -> str:
+    """The same rows always give the same bytes."""
+    if fmt == "json":
+        return json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False) + "\n"
+    fields = list(SummaryRow.__dataclass_fields__)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(fields)
+        for r in rows:
+            w.writerow(["" if v is None else v for v in asdict(r).values()])
+        return buf.getvalue()
+    if fmt != "table":
+        raise InputError("Format is table, csv or json.")
+    lines = [f"{'scope':<7}{'name':<28}{'question':<10}{'relevant':>9}{'yes':>6}{'no':>6}"
+             f"{'n/a':>6}  {'% yes':>7}  rating"]  # fmt: skip
+    for r in rows:
+        pct = "no relevant cases" if r.percent is None else f"{r.percent:.1f}%"
+        lines.append(
+            f"{r.scope:<7}{r.name[:27]:<28}{r.question_id:<10}{r.relevant:>9}{r.yes:>6}"
+            f"{r.no:>6}{r.not_applicable:>6}  {pct:>7}  {r.rating or ''}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+EXPORT_FIELDS = ("region", "pdu", "case_ref", "variant", "question_id", "key_question",
+                 "applicable", "answer", "assessor", "assessor_role", "status")  # fmt: skip
+
+
+def export_rows(hub: Hub, inspection_id: str, with_notes: bool) -> list[dict[str, object]]:
+    """One row per case and question of its variant, for a spreadsheet."""
+    qs, hub_cases = load_cases(hub, inspection_id)
+    roles = hub.device_roles()
+    rows: list[dict[str, object]] = []
+    for c in hub_cases:
+        applicable = qs.applicable(c.variant, c.facts, c.answers)
+        for s in qs.sections_for(c.variant):
+            for q in s.questions:
+                value = c.answers.get(q.id)
+                shown = ";".join(value) if isinstance(value, tuple) else value
+                row: dict[str, object] = {
+                    "region": c.region, "pdu": c.pdu, "case_ref": c.reference,
+                    "variant": c.variant or "", "question_id": q.id,
+                    "key_question": "yes" if q.is_key else "no",
+                    "applicable": "yes" if q.id in applicable else "no",
+                    "answer": "" if shown is None else shown,
+                    "assessor": c.assessor, "assessor_role": roles.get(c.assessor, ""),
+                    "status": c.status,
+                }  # fmt: skip
+                if with_notes:
+                    row["note"] = c.notes.get(q.id, "")
+                rows.append(row)
+    return rows
+
+
+def write_export(rows: Sequence[dict[str, object]], fmt: str, out: Path, with_notes: bool) -> Path:
+    fields = [*EXPORT_FIELDS, *(["note"] if with_notes else [])]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        with out.open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+        return out
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("cases")
+        ws.append(fields)
+        for r in rows:
+            ws.append([r.get(f, "") for f in fields])
+        wb.save(out)
+        return out
+    raise InputError("Format is csv or xlsx.")

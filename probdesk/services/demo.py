@@ -53,6 +53,7 @@ class DemoResult:
     cases: int = 0
     answers: int = 0
     meetings: int = 0
+    hub: Path | None = None
 
 
 def _facts(rnd: random.Random, qs: QuestionSet) -> dict[str, object]:
@@ -205,4 +206,21 @@ def build_demo(out: Path, seed: int = 1, report: Report = print) -> DemoResult:
         ws.close()
     report(f"shared folder: {shared}")
     report(f"team lead's data folder (with its keys): {result.lead}")
+
+    # The team lead merges everything into the hub and looks at the regional figures.
+    from probdesk.hub.store import Hub
+    from probdesk.services import hub as hubs
+
+    lead_ws = Workspace.open(lead_paths)
+    hub = Hub(f"sqlite:///{out / 'hub.sqlite'}")
+    try:
+        outcomes = hubs.merge(hub, Fieldwork(lead_ws, lead_paths), shared)
+        merged = sum(o.state == hubs.MERGED for o in outcomes)
+        report(f"hub {out / 'hub.sqlite'}: {merged} packages merged")
+        report("regional summary:")
+        report(hubs.render(hubs.summarise(hub, inspection.id, "region"), "table").rstrip())
+    finally:
+        hub.close()
+        lead_ws.close()
+    result.hub = out / "hub.sqlite"
     return result

@@ -1,4 +1,4 @@
-"""Command line for fieldwork packages: keys, setup packs, export, sync and the demo."""
+"""Command line for fieldwork packages: keys, setup packs, export, sync, send-back and the demo."""
 
 from __future__ import annotations
 
@@ -6,13 +6,23 @@ import argparse
 import getpass
 import os
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from probdesk.errors import InputError, ProbdeskError
 from probdesk.paths import Paths
 
-COMMANDS = ("keys", "setup-pack", "export", "sync", "demo")
+COMMANDS = (
+    "keys",
+    "setup-pack",
+    "export",
+    "sync",
+    "send-back",
+    "demo",
+    "merge",
+    "summary",
+    "export-data",
+)
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -103,6 +113,78 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     )
     s.add_argument("shared", type=Path, metavar="SHARED")
 
+    b = sub.add_parser(
+        "send-back",
+        parents=[common],
+        help="send comments and returned cases to an assessor (team lead)",
+        description="Team lead: write a signed comments pack for one assessor into the shared "
+        "folder, encrypted for their laptop. The assessors' exports in SHARED tell which laptop "
+        "is NAME's (when NAME has exported from several laptops, the one with the newest "
+        "export gets the pack). Cases are named by their references and must be NAME's. "
+        "Returned cases reopen on the assessor's laptop; their `probdesk sync` (or the Sync "
+        "tab) opens the pack. Give at least one --comment, --note or --return.",
+    )
+    b.add_argument(
+        "--to", required=True, type=Path, metavar="SHARED",
+        help="the shared folder holding the assessors' exports; the pack is written there",
+    )  # fmt: skip
+    b.add_argument(
+        "--assessor", required=True, metavar="NAME", help="the assessor, as named on the team"
+    )
+    b.add_argument("--inspection", metavar="ID", help="default: the only or newest inspection")
+    b.add_argument(
+        "--comment", action="append", default=[], metavar="CASE_REF:TEXT",
+        help="a comment on one case; repeat for each",
+    )  # fmt: skip
+    b.add_argument("--note", metavar="TEXT", help="a general comment, not about one case")
+    b.add_argument(
+        "--return", dest="returned", action="append", default=[], metavar="CASE_REF",
+        help="return a case to the assessor for more work; repeat for each",
+    )  # fmt: skip
+
+    hub_help = (
+        "the hub database URL (default: hub.sqlite in the data folder); "
+        "postgresql+psycopg://... for a regional or national hub"
+    )
+    m = sub.add_parser(
+        "merge",
+        parents=[common],
+        help="merge the assessors' packages into the hub (team lead)",
+        description="Find events packages in SHARED (and one folder down), verify and decrypt "
+        "them with this device's team lead key, and merge each into the hub in its own "
+        "transaction. Each package is reported as merged, already merged, rejected (with the "
+        "reason) or quarantined (same package id, different content). A receipt for each "
+        "merged package goes to SHARED/receipts/.",
+    )
+    m.add_argument("shared", type=Path, metavar="SHARED")
+    m.add_argument("--hub", metavar="URL", help=hub_help)
+    sm = sub.add_parser(
+        "summary",
+        parents=[common],
+        help="percentages per key question and prompt, per PDU or region",
+        description="Per key question and prompt: relevant cases, Yes, No, not applicable and "
+        "the percentage Yes over relevant cases (rounded down to one decimal place; null when "
+        "no case is relevant), with ratings where the question set declares them. A region "
+        "pools its PDUs' cases.",
+    )
+    sm.add_argument("--hub", metavar="URL", help=hub_help)
+    sm.add_argument("--inspection", metavar="ID")
+    sm.add_argument("--by", choices=("pdu", "region"), default="pdu")
+    sm.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    ed = sub.add_parser(
+        "export-data",
+        parents=[common],
+        help="one row per case and question, as CSV or XLSX",
+        description="Write one row per case and question of its variant: region, pdu, case_ref, "
+        "variant, question_id, key_question, applicable, answer (yes, no, na, the value, or "
+        "empty), assessor, assessor_role and status; evidence notes only with --with-notes.",
+    )
+    ed.add_argument("--hub", metavar="URL", help=hub_help)
+    ed.add_argument("--inspection", metavar="ID")
+    ed.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    ed.add_argument("--out", required=True, type=Path, metavar="FILE")
+    ed.add_argument("--with-notes", action="store_true")
+
     d = sub.add_parser(
         "demo",
         help="build a fictional inspection with exported packages",
@@ -145,7 +227,29 @@ def _default_inspection(fw: object, given: str | None) -> str:
     return inspections[0].id
 
 
+def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
+    from probdesk.hub.store import Hub
+    from probdesk.services import hub as hubs
+
+    hub = Hub(args.hub or hubs.default_hub_url(paths.data))
+    try:
+        if args.command == "summary":
+            inspection_id = hubs.pick_inspection(hub, args.inspection)
+            rows = hubs.summarise(hub, inspection_id, args.by)
+            sys.stdout.write(hubs.render(rows, args.format))
+            return 0
+        inspection_id = hubs.pick_inspection(hub, args.inspection)
+        rows_out = hubs.export_rows(hub, inspection_id, args.with_notes)
+        path = hubs.write_export(rows_out, args.format, args.out, args.with_notes)
+        print(f"{len(rows_out)} rows written to {path}")
+        return 0
+    finally:
+        hub.close()
+
+
 def dispatch(args: argparse.Namespace, paths: Paths) -> int:
+    if args.command in ("summary", "export-data"):
+        return _hub_command(args, paths)
     if args.command == "demo":
         from probdesk.services.demo import build_demo
 
@@ -194,6 +298,10 @@ def dispatch(args: argparse.Namespace, paths: Paths) -> int:
             return 3
         if args.command == "sync":
             return _sync(args, fw)
+        if args.command == "merge":
+            return _merge(args, fw, paths)
+        if args.command == "send-back":
+            return _send_back(args, fw)
     finally:
         ws.close()
     raise AssertionError(args.command)
@@ -311,4 +419,120 @@ def _sync(args: argparse.Namespace, fw: object) -> int:
                 f"setup pack waiting: {pack.path.name} (team lead {pack.signer_fingerprint}); "
                 "open it with `probdesk setup-pack open`"
             )
+    return 0
+
+
+def _written(path: Path) -> datetime:
+    """When a package was written, from its signed manifest; the distant past if unreadable."""
+    from probdesk.packages import reader
+    from probdesk.packages.format import PackageError
+
+    try:
+        return datetime.fromisoformat(str(reader.peek_manifest(path)["created_at"]))
+    except (PackageError, OSError, KeyError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def _send_back(args: argparse.Namespace, fw: object) -> int:
+    from probdesk.services.fieldwork import Fieldwork
+
+    assert isinstance(fw, Fieldwork)
+    by_ref: list[tuple[str, str]] = []
+    for spec in args.comment:
+        ref, sep, text = spec.partition(":")
+        if not sep or not ref.strip() or not text.strip():
+            raise InputError(
+                f"--comment {spec!r}: write it as CASE_REF:TEXT, for example "
+                "--comment 'X700100:Say where the risk assessment was found.'"
+            )
+        by_ref.append((ref.strip(), text.strip()))
+    if args.note is not None and not args.note.strip():
+        raise InputError("--note is empty: write the general comment, or leave --note out.")
+    if not (by_ref or args.note or args.returned):
+        raise InputError("Give at least one --comment, --note or --return; nothing was sent.")
+    shared: Path = args.to
+    if not shared.is_dir():
+        raise InputError(f"The shared folder {shared} is not reachable.")
+    inspection_id = _default_inspection(fw, args.inspection)
+
+    exports = fw.read_exports(shared, inspection_id)
+    for e in exports:
+        if e.problem:
+            print(f"{e.path.name}: {e.problem}", file=sys.stderr)
+    readable = [e for e in exports if e.problem is None]
+    wanted = args.assessor.strip()
+    theirs = [e for e in readable if e.name == wanted] or [
+        e for e in readable if e.name.casefold() == wanted.casefold()
+    ]
+    if not theirs:
+        names = sorted({e.name for e in readable}, key=str.casefold)
+        found = (
+            "exports were found from " + ", ".join(names)
+            if names
+            else "no export for this inspection was found there"
+        )
+        raise InputError(
+            f"No export from {wanted!r} in {shared}: {found}. The pack is encrypted for the "
+            "laptop an export came from, so the assessor must export first."
+        )
+    newest = max(theirs, key=lambda e: _written(e.path))
+    name = newest.name
+    laptops = {e.device_id for e in theirs}
+    if len(laptops) > 1:
+        print(
+            f"{name} has exported from {len(laptops)} laptops; the pack is for the one with the "
+            f"newest export (key {newest.fingerprint})",
+            file=sys.stderr,
+        )
+
+    cases = fw.ws.cases(inspection_id)
+    exact = {c.reference: c for c in cases}
+    folded = {c.reference.casefold(): c for c in cases}
+
+    def case_id(ref: str) -> str:
+        case = exact.get(ref) or folded.get(ref.casefold())
+        if case is None:
+            raise InputError(
+                f"No case with reference {ref!r} in this inspection; nothing was sent."
+            )
+        if case.assessor != name:
+            raise InputError(
+                f"Case {case.reference} is assigned to {case.assessor or 'nobody'}, not {name}; "
+                "nothing was sent."
+            )
+        return case.id
+
+    comments: list[tuple[str | None, str]] = []
+    if args.note is not None:
+        comments.append((None, args.note.strip()))
+    comments += [(case_id(ref), text) for ref, text in by_ref]
+    returned = list(dict.fromkeys(case_id(ref.strip()) for ref in args.returned))
+    author = fw.ws.device().assessor or "Team lead"
+    path = fw.create_sendback(inspection_id, newest.device_id, comments, returned, shared, author)
+    print(
+        f"{len(comments)} comment(s), {len(returned)} case(s) returned, for {name}'s laptop "
+        f"(key {newest.fingerprint})"
+    )
+    print(f"send-back pack: {path}")
+    return 0
+
+
+def _merge(args: argparse.Namespace, fw: object, paths: Paths) -> int:
+    from probdesk.hub.store import Hub
+    from probdesk.services import hub as hubs
+    from probdesk.services.fieldwork import Fieldwork
+
+    assert isinstance(fw, Fieldwork)
+    hub = Hub(args.hub or hubs.default_hub_url(paths.data))
+    try:
+        outcomes = hubs.merge(hub, fw, args.shared)
+    finally:
+        hub.close()
+    for o in outcomes:
+        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(o.counts.items()))
+        detail = o.reason or counts
+        print(f"{o.state:<15} {o.file}" + (f": {detail}" if detail else ""))
+    tally = {s: sum(o.state == s for o in outcomes) for s in (hubs.MERGED, hubs.ALREADY,
+             hubs.REJECTED, hubs.QUARANTINED)}  # fmt: skip
+    print(", ".join(f"{n} {s}" for s, n in tally.items()))
     return 0

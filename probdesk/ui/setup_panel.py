@@ -1,17 +1,27 @@
-"""The Team lead tab: the team, the case sample (import and assignment) and the setup pack.
+"""The Team lead tab: the team, the case sample (import and assignment), the setup pack, and
+comments sent back to the assessors.
 
 Nothing of a sample file is imported until the team lead has seen the check and pressed
-Import; adding the cases, assigning them and writing the pack go through the Runner.
+Import; adding the cases, assigning them, writing the pack, reading the assessors' exports and
+writing their comments packs go through the Runner.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,6 +34,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -32,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import Assessor, Case, Inspection
-from probdesk.errors import InputError, ProbdeskError
+from probdesk.errors import EnvironmentProblem, InputError, ProbdeskError
 from probdesk.services.workspace import ROLES
 from probdesk.ui.case_form import show_problem
 from probdesk.ui.dialogs import _Dialog
@@ -53,11 +64,13 @@ from probdesk.ui.sync_panel import (
 )
 
 if TYPE_CHECKING:
-    from probdesk.services.fieldwork import Fieldwork
+    from probdesk.services.fieldwork import ExportSeen, Fieldwork
     from probdesk.services.sample_import import SampleCase, SampleReport, Table
 
 TEAM_ROLES = ("inspector", "local_assessor")
 MIN_PASSPHRASE = 10  # as probdesk.services.fieldwork.MIN_PASSPHRASE (checked again there)
+Index = QModelIndex | QPersistentModelIndex
+Found = tuple[list["ExportSeen"], dict[Path, datetime | None]]  # exports, when each was written
 
 
 # -- import case sample ------------------------------------------------------------------------
@@ -363,6 +376,276 @@ class WriteSetupPackDialog(_Dialog):
         self.values = (passphrase, self.lead.text().strip(), Path(folder).expanduser())
 
 
+# -- comments back to an assessor ---------------------------------------------------------------
+
+
+def export_written(path: Path) -> datetime | None:
+    """When an export was written, from its signed manifest (None when it cannot be read)."""
+    from probdesk.packages import reader
+    from probdesk.packages.format import PackageError
+
+    try:
+        stamp = reader.peek_manifest(path).get("created_at")
+        return datetime.fromisoformat(str(stamp)) if stamp else None
+    except (PackageError, OSError, ValueError):
+        return None
+
+
+def _local_time(at: datetime | None) -> str:
+    return at.astimezone().strftime("%d %b %Y %H:%M") if at else ""
+
+
+class ExportsModel(RecordTableModel):
+    """The assessors' exports found in the shared folder: one row per package file."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            [
+                ("Assessor", lambda e: e.name or "(not readable)"),
+                ("Role", lambda e: ROLES.get(e.role, e.role)),
+                ("Laptop key fingerprint", lambda e: e.fingerprint),
+                ("Cases", lambda e: str(e.counts.get("cases", ""))),
+                ("Answers", lambda e: str(e.counts.get("answers", ""))),
+                ("Written", lambda e: _local_time(self.written.get(e.path))),
+                ("Problem", lambda e: e.problem or ""),
+            ],
+            tooltip=lambda e: str(e.path),
+            parent=parent,
+        )
+        self.written: dict[Path, datetime | None] = {}
+
+    def set_exports(
+        self, exports: Sequence[ExportSeen], written: dict[Path, datetime | None]
+    ) -> None:
+        self.written = dict(written)
+        self.set_rows(exports)
+
+
+class SendBackCasesModel(QAbstractTableModel):
+    """An assessor's cases: which to return for more work, and the comment on each."""
+
+    RETURN_COLUMN = 2
+    HEADERS = ("Reference", "Status", "Return for more work", "Comment")
+
+    def __init__(self, cases: Sequence[Case], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cases = list(cases)
+        self.returned: set[str] = set()
+        self.comments: dict[str, str] = {}
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.cases)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == self.RETURN_COLUMN:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not (0 <= index.row() < len(self.cases)):
+            return None
+        case, column = self.cases[index.row()], index.column()
+        comment = self.comments.get(case.id, "").strip()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return case.reference
+            if column == 1:
+                return case.status.label
+            if column == 3:
+                return comment.splitlines()[0] if comment else ""
+            return None
+        if role == Qt.ItemDataRole.CheckStateRole and column == self.RETURN_COLUMN:
+            checked = case.id in self.returned
+            return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3 and comment:
+            return comment
+        return None
+
+    def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if (
+            not index.isValid()
+            or index.column() != self.RETURN_COLUMN
+            or role != Qt.ItemDataRole.CheckStateRole
+        ):
+            return False
+        state = value if isinstance(value, Qt.CheckState) else Qt.CheckState(int(str(value)))
+        case_id = self.cases[index.row()].id
+        if state == Qt.CheckState.Checked:
+            self.returned.add(case_id)
+        else:
+            self.returned.discard(case_id)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        return True
+
+    def set_comment(self, row: int, text: str) -> None:
+        case_id = self.cases[row].id
+        if self.comments.get(case_id, "") == text:
+            return
+        self.comments[case_id] = text
+        cell = self.index(row, 3)
+        self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole])
+
+    def collected(self) -> tuple[list[tuple[str | None, str]], list[str]]:
+        """(case id, comment) for every case with a comment, and the cases to return."""
+        comments: list[tuple[str | None, str]] = [
+            (c.id, self.comments[c.id].strip())
+            for c in self.cases
+            if self.comments.get(c.id, "").strip()
+        ]
+        return comments, [c.id for c in self.cases if c.id in self.returned]
+
+
+SendBack = Callable[[list[tuple[str | None, str]], list[str]], Path]
+
+
+class SendBackDialog(_Dialog):
+    """Comments on an assessor's cases, the cases to return, and a general comment.
+
+    OK writes the pack through the Runner with the dialog still open: when the service refuses
+    (nothing to send, the shared folder is away) its message shows here and nothing typed is
+    lost. Accepted with `path`, the pack written.
+    """
+
+    def __init__(
+        self,
+        export: ExportSeen,
+        cases: Sequence[Case],
+        runner: Runner,
+        send: SendBack,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(f"Send comments to {export.name}", parent)
+        self.export = export
+        self.runner = runner
+        self.send = send
+        self.busy = False
+        self.path: Path | None = None
+        self.sent: tuple[int, int] = (0, 0)
+        self._row: int | None = None
+        fp = escape(export.fingerprint).replace(" ", "&nbsp;")  # never broken over two lines
+        intro = QLabel(
+            f"Comments for <b>{escape(export.name)}</b>, encrypted for the laptop whose key has "
+            f"the fingerprint <tt>{fp}</tt>. Select a case to comment "
+            "on it; tick <i>Return for more work</i> to reopen it on their laptop. The pack is "
+            "written to the shared folder and opened at their next sync."
+        )
+        intro.setWordWrap(True)
+        self.outer.insertWidget(0, intro)
+        self.model = SendBackCasesModel(cases, self)
+        self.view = record_view(self.model, f"{export.name}'s cases in this inspection")
+        self.view.setMinimumHeight(220)
+        self.outer.insertWidget(1, self.view, 1)
+        if not cases:
+            none = QLabel(
+                f"No case in this inspection is assigned to {export.name}: you can "
+                "still write a general comment."
+            )
+            none.setWordWrap(True)
+            self.outer.insertWidget(2, none)
+        self.case_label = QLabel("Comment on the selected &case")
+        self.case_comment = QPlainTextEdit()
+        self.case_comment.setAccessibleName("Comment on the selected case")
+        self.case_comment.setTabChangesFocus(True)
+        self.case_comment.setMaximumHeight(110)
+        self.case_label.setBuddy(self.case_comment)
+        self.form.addRow(self.case_label, self.case_comment)
+        self.note = QPlainTextEdit()
+        self.note.setAccessibleName("General comment, not about one case")
+        self.note.setPlaceholderText("Optional: a comment about their work as a whole")
+        self.note.setTabChangesFocus(True)
+        self.note.setMaximumHeight(80)
+        note_label = QLabel("&General comment")
+        note_label.setBuddy(self.note)
+        self.form.addRow(note_label, self.note)
+        name_buttons(self.buttons, "&Send comments", f"Send the comments to {export.name}")
+        self.view.selectionModel().currentRowChanged.connect(self._case_chosen)
+        self.case_comment.textChanged.connect(self._comment_edited)
+        self._case_chosen(QModelIndex(), QModelIndex())
+        if cases:
+            self.view.selectRow(0)
+        self.resize(720, 640)
+
+    def _case_chosen(self, current: Index, _previous: Index) -> None:
+        row = current.row() if current.isValid() else None
+        self._row = None  # while the editor is refilled, nothing is written back
+        if row is None:
+            self.case_comment.setPlainText("")
+            self.case_comment.setEnabled(False)
+            self.case_comment.setPlaceholderText("Select a case above to comment on it")
+            self.case_label.setText("Comment on the selected &case")
+        else:
+            case = self.model.cases[row]
+            self.case_comment.setEnabled(True)
+            self.case_comment.setPlainText(self.model.comments.get(case.id, ""))
+            self.case_comment.setPlaceholderText(f"What needs more work in case {case.reference}")
+            self.case_label.setText(f"Comment on &case {case.reference}")
+            self.case_comment.setAccessibleName(f"Comment on case {case.reference}")
+        self._row = row
+
+    def _comment_edited(self) -> None:
+        if self._row is not None:
+            self.model.set_comment(self._row, self.case_comment.toPlainText())
+
+    def comments(self) -> tuple[list[tuple[str | None, str]], list[str]]:
+        comments, returned = self.model.collected()
+        note = self.note.toPlainText().strip()
+        if note:
+            comments.insert(0, (None, note))
+        return comments, returned
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.buttons.setEnabled(not busy)
+
+    def reject(self) -> None:
+        if not self.busy:  # the pack is being written: it finishes, then the dialog closes
+            super().reject()
+
+    def _accept(self) -> None:
+        if self.busy:
+            return
+        comments, returned = self.comments()
+        self.error.hide()
+        send = self.send
+
+        def work(progress: Progress, _cancelled: Cancelled) -> Path:
+            progress(0, 0, "Signing, encrypting and writing the comments")
+            return send(comments, returned)
+
+        def done(path: Path) -> None:
+            self._set_busy(False)
+            self.path = path
+            self.sent = (len(comments), len(returned))
+            self.accept()
+
+        def failed(exc: Exception) -> None:
+            self._set_busy(False)
+            if not isinstance(exc, ProbdeskError):
+                self.runner.default_error(exc)
+                return
+            details = "\n".join(exc.details)
+            self.show_error(exc.message + (f"\n{details}" if details else ""))
+
+        self._set_busy(True)
+        if not self.runner.run(f"Sending comments to {self.export.name}", work, done, failed):
+            self._set_busy(False)
+            self.show_error("Please wait: another operation is still running.")
+
+
 # -- the panel ---------------------------------------------------------------------------------
 
 
@@ -397,6 +680,7 @@ class SetupPanel(QWidget):
         self.fieldwork: Fieldwork | None = None
         self.inspection: Inspection | None = None
         self.saved_team: list[Assessor] = []
+        self.exports_folder: Path | None = None  # where the exports on show were found
 
         layout = scrolling_body(self, "Team lead")
         self.hint = hint_label(
@@ -505,6 +789,32 @@ class SetupPanel(QWidget):
         pack_layout.addWidget(self.pack_message)
         content.addWidget(pack_box)
 
+        back_box = QGroupBox("4. Assessors' exports and comments back")
+        back_box.setAccessibleName("Assessors' exports and comments back")
+        back_layout = QVBoxLayout(back_box)
+        row = QHBoxLayout()
+        self.look_button = QPushButton("&Look for exports")
+        self.look_button.setAccessibleName("Look for the assessors' exports in the shared folder")
+        row.addWidget(self.look_button)
+        self.send_button = QPushButton("Se&nd comments…")
+        self.send_button.setAccessibleName("Send comments to the selected assessor")
+        row.addWidget(self.send_button)
+        looks = QLabel(
+            "Exports in the shared folder tell which laptop each assessor uses; comments are "
+            "encrypted for that laptop."
+        )
+        looks.setWordWrap(True)
+        row.addWidget(looks, 1)
+        back_layout.addLayout(row)
+        self.exports_model = ExportsModel(self)
+        self.exports_view = record_view(self.exports_model, "Assessors' exports")
+        self.exports_view.setMinimumHeight(self.exports_view.fontMetrics().height() * 9)
+        back_layout.addWidget(self.exports_view, 1)
+        self.exports_message = message_label("Exports and comments: message")
+        self.exports_message.hide()
+        back_layout.addWidget(self.exports_message)
+        content.addWidget(back_box)
+
         self.name_edit.returnPressed.connect(self.add_assessor)
         self.add_button.clicked.connect(self.add_assessor)
         self.remove_button.clicked.connect(self.remove_selected)
@@ -512,6 +822,9 @@ class SetupPanel(QWidget):
         self.import_button.clicked.connect(self.import_sample)
         self.assign_button.clicked.connect(self.assign_selected)
         self.write_button.clicked.connect(self.write_setup_pack)
+        self.look_button.clicked.connect(self.look_for_exports)
+        self.send_button.clicked.connect(self.send_comments)
+        self.exports_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.team_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.cases_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.set_inspection(None)
@@ -524,8 +837,15 @@ class SetupPanel(QWidget):
 
     def set_inspection(self, inspection: Inspection | None) -> None:
         if self.inspection is None or inspection is None or inspection.id != self.inspection.id:
-            for label in (self.team_message, self.cases_message, self.pack_message):
+            for label in (
+                self.team_message,
+                self.cases_message,
+                self.pack_message,
+                self.exports_message,
+            ):
                 show_message(label, "")
+            self.exports_model.set_exports([], {})
+            self.exports_folder = None
         self.inspection = inspection
         ready = inspection is not None and self.fieldwork is not None
         self.hint.setVisible(not ready)
@@ -587,6 +907,8 @@ class SetupPanel(QWidget):
         self.assign_button.setEnabled(
             bool(selected_rows(self.cases_view)) and self.assign_combo.count() > 0
         )
+        export = self.selected_export()
+        self.send_button.setEnabled(export is not None and export.problem is None)
         if dirty:
             show_message(self.team_message, "The team has changes that are not saved yet.")
 
@@ -744,3 +1066,104 @@ class SetupPanel(QWidget):
 
     def team_names(self) -> list[str]:
         return [a.name for a in self.saved_team]
+
+    # -- exports and comments back --------------------------------------------------------
+    def selected_export(self) -> ExportSeen | None:
+        rows = selected_rows(self.exports_view)
+        return self.exports_model.row_at(rows[0]) if rows else None
+
+    def look_for_exports(self) -> bool:
+        """Read the assessors' exports for this inspection from the shared folder."""
+        fw, inspection = self.fieldwork, self.inspection
+        if fw is None or inspection is None:
+            return False
+        folder = str(self.settings.value(SHARED_FOLDER_KEY, "") or "").strip()
+        if not folder:
+            show_message(
+                self.exports_message,
+                "Choose the shared folder on the Sync tab first: the assessors' exports are there.",
+                problem=True,
+            )
+            return False
+        shared = Path(folder).expanduser()
+
+        def work(progress: Progress, _cancelled: Cancelled) -> Found:
+            progress(0, 0, f"Reading the assessors' exports in {shared}")
+            if not shared.is_dir():
+                raise EnvironmentProblem(
+                    f"The shared folder {shared} is not reachable now. Connect to it (or "
+                    "choose it again on the Sync tab), then look again."
+                )
+            exports = fw.read_exports(shared, inspection.id)
+            written = {e.path: export_written(e.path) for e in exports if e.problem is None}
+            return exports, written
+
+        def done(found: Found) -> None:
+            if self.inspection is None or self.inspection.id != inspection.id:
+                return  # another inspection was chosen meanwhile: these exports are not its
+            exports, written = found
+            oldest = datetime.min.replace(tzinfo=UTC)
+            # each assessor's newest export first (a laptop's exports are cumulative)
+            exports = sorted(exports, key=lambda e: written.get(e.path) or oldest, reverse=True)
+            exports.sort(key=lambda e: (not e.name, e.name.casefold()))
+            self.exports_folder = shared
+            self.exports_model.set_exports(exports, written)
+            readable = [e for e in exports if e.problem is None]
+            names = sorted({e.name for e in readable}, key=str.casefold)
+            if not exports:
+                text = (
+                    f"No export for this inspection in {shared} yet: assessors export on their "
+                    "Sync tab."
+                )
+            else:
+                text = f"Found {plural(len(readable), 'export')}" + (
+                    f" from {', '.join(names)}." if names else "."
+                )
+                if len(readable) < len(exports):
+                    text += (
+                        f" {plural(len(exports) - len(readable), 'file')} could not be read: "
+                        "see Problem."
+                    )
+                if readable:
+                    text += " Select an assessor's export to send them comments."
+            show_message(self.exports_message, text, problem=not readable)
+            self._update_buttons()
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, ProbdeskError):
+                show_message(self.exports_message, exc.message, problem=True)
+            else:
+                self.runner.default_error(exc)
+
+        return self.runner.run("Looking for the assessors' exports", work, done, failed)
+
+    def send_comments(self) -> bool:
+        fw, inspection, export = self.fieldwork, self.inspection, self.selected_export()
+        shared = self.exports_folder
+        if fw is None or inspection is None or export is None or shared is None:
+            return False
+        if export.problem is not None:
+            return False
+        try:
+            author = fw.ws.device().assessor or "Team lead"
+            cases = [c for c in fw.ws.cases(inspection.id) if c.assessor == export.name]
+        except ProbdeskError as exc:
+            show_problem(self, exc)
+            return False
+        inspection_id, device_id = inspection.id, export.device_id
+
+        def send(comments: list[tuple[str | None, str]], returned: list[str]) -> Path:
+            return fw.create_sendback(inspection_id, device_id, comments, returned, shared, author)
+
+        dialog = SendBackDialog(export, cases, self.runner, send, self)
+        if not dialog.exec() or dialog.path is None:
+            return False
+        path = dialog.path
+        n_comments, n_returned = dialog.sent
+        show_message(
+            self.exports_message,
+            f"Comments for {export.name} written: {path.name} in {path.parent} "
+            f"({plural(n_comments, 'comment')}, {plural(n_returned, 'case')} returned). "
+            f"{export.name}'s laptop opens them at its next sync.",
+        )
+        return True

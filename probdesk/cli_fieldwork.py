@@ -22,6 +22,7 @@ COMMANDS = (
     "merge",
     "summary",
     "export-data",
+    "conflicts",
 )
 
 
@@ -171,6 +172,16 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sm.add_argument("--inspection", metavar="ID")
     sm.add_argument("--by", choices=("pdu", "region"), default="pdu")
     sm.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    cf = sub.add_parser(
+        "conflicts",
+        parents=[common],
+        help="list concurrent answers in the hub",
+        description="List the questions two laptops answered concurrently (conflicts, with "
+        "the winner shown first: newest by clock, then device id) and the cases several "
+        "laptops changed in parallel. Nothing is hidden or decided here.",
+    )
+    cf.add_argument("--hub", metavar="URL", help=hub_help)
+    cf.add_argument("--inspection", metavar="ID")
     ed = sub.add_parser(
         "export-data",
         parents=[common],
@@ -239,6 +250,16 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
             sys.stdout.write(hubs.render(rows, args.format))
             return 0
         inspection_id = hubs.pick_inspection(hub, args.inspection)
+        if args.command == "conflicts":
+            found = hubs.conflicts(hub, inspection_id)
+            for c in found:
+                if c.kind == "conflict":
+                    shown = "; ".join(f"{who}: {value}" for who, value in c.values)
+                    print(f"conflict  case {c.case_ref} {c.question_id}: {shown} (first wins)")
+                else:
+                    print(f"parallel  case {c.case_ref}: changed on several laptops")
+            print(f"{sum(c.kind == 'conflict' for c in found)} conflict(s) undecided")
+            return 0
         rows_out = hubs.export_rows(hub, inspection_id, args.with_notes)
         path = hubs.write_export(rows_out, args.format, args.out, args.with_notes)
         print(f"{len(rows_out)} rows written to {path}")
@@ -248,7 +269,7 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    if args.command in ("summary", "export-data"):
+    if args.command in ("summary", "export-data", "conflicts"):
         return _hub_command(args, paths)
     if args.command == "demo":
         from probdesk.services.demo import build_demo

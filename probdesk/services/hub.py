@@ -405,3 +405,49 @@ def write_export(rows: Sequence[dict[str, object]], fmt: str, out: Path, with_no
         wb.save(out)
         return out
     raise InputError("Format is csv or xlsx.")
+
+
+# -- conflicts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Concurrent answers to one question of a case (or, kind "parallel", to its questions)."""
+
+    kind: str  # "conflict": the same question; "parallel": different questions, several laptops
+    case_ref: str
+    question_id: str  # empty for a parallel update
+    values: tuple[tuple[str, object], ...]  # (author or device, value), winner first
+    winner_hlc: str
+
+
+def conflicts(hub: Hub, inspection_id: str) -> list[Conflict]:
+    """Undecided conflicts, listed (never hidden); the shown winner is the newest by clock,
+    then device id, as the summaries use it."""
+    refs = {c["id"]: c["reference"] for c in hub.cases_of(inspection_id)}
+    evs = hub.events_of(inspection_id)
+    replaced = {e["replaces"] for e in evs if e["replaces"]}
+    open_heads: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    devices_by_case: dict[str, set[str]] = {}
+    for e in evs:
+        devices_by_case.setdefault(e["case_id"], set()).add(e["device_id"])
+        if e["id"] not in replaced:
+            open_heads.setdefault((e["case_id"], e["question_id"]), []).append(e)
+    out: list[Conflict] = []
+    flagged: set[str] = set()
+    for (case_id, qid), hs in sorted(
+        open_heads.items(), key=lambda kv: (refs.get(kv[0][0], ""), kv[0][1])
+    ):
+        if len(hs) < 2:
+            continue
+        hs = sorted(hs, key=lambda e: e["hlc"], reverse=True)
+        out.append(Conflict(
+            "conflict", refs.get(case_id, case_id), qid,
+            tuple((e["author"] or e["device_id"][:8], json.loads(e["value"])) for e in hs),
+            hs[0]["hlc"],
+        ))  # fmt: skip
+        flagged.add(case_id)
+    for case_id, devs in sorted(devices_by_case.items(), key=lambda kv: refs.get(kv[0], "")):
+        if len(devs) > 1 and case_id not in flagged:
+            out.append(Conflict("parallel", refs.get(case_id, case_id), "", (), ""))
+    return out

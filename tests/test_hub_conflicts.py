@@ -1,0 +1,142 @@
+"""Concurrent answers from two laptops: kept, listed with a deterministic winner, never hidden."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from probdesk.domain.records import Assessor
+from probdesk.hub.store import Hub
+from probdesk.paths import Paths
+from probdesk.services import hub as hubs
+from probdesk.services.fieldwork import Fieldwork
+from probdesk.services.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+FACTS = {
+    "sentence_type": "licence", "contact_suspended": "no", "rosh_level": "high",
+    "domestic_abuse": "yes", "child_safeguarding": "no", "mappa_eligible": "no",
+    "tier": "B2", "practitioner_grade": "po",
+}  # fmt: skip
+SECOND_DEVICE = "22222222-2222-2222-2222-222222222222"
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """AB answers C1 on one laptop; a restored copy of that laptop (a second device) answers
+    C1 differently and C1.1, after both saw the first answer: a conflict on C1."""
+    root = tmp_path_factory.mktemp("conflicts")
+    shared = root / "shared"
+    shared.mkdir()
+    lead_paths = Paths.resolve(root / "lead").ensure()
+    lead_ws = Workspace.open(lead_paths)
+    lead = Fieldwork(lead_ws, lead_paths)
+    insp = lead_ws.create_inspection(
+        "South West", "Plymouth", date(2026, 1, 5), date(2026, 1, 9),
+        ROOT / "question_sets" / "dipp-public-protection.yaml",
+    )  # fmt: skip
+    lead.set_team(insp.id, [Assessor("AB", "inspector")])
+    lead.add_sample_case(insp.id, "X100001", FACTS, "Plymouth", "AB")
+    pack = lead.create_setup_pack(insp.id, "passphrase for tests", shared, "TL")
+    lead_ws.close()
+
+    ab_paths = Paths.resolve(root / "ab").ensure()
+    ab_ws = Workspace.open(ab_paths)
+    ab = Fieldwork(ab_ws, ab_paths)
+    ab.open_setup_pack(pack, "passphrase for tests", "AB")
+    case = ab_ws.cases(insp.id)[0]
+    ab_ws.record_answer(case.id, "C1", "yes")
+    ab_ws.close()
+    # A second laptop restored from a copy of the first: its own identity and keys.
+    shutil.copytree(root / "ab", root / "ab2")
+    shutil.rmtree(root / "ab2" / "keys")
+    db = sqlite3.connect(root / "ab2" / "probdesk.sqlite")
+    db.execute("UPDATE device SET id = ?, last_seq = 0, exported_seq = 0", (SECOND_DEVICE,))
+    db.commit()
+    db.close()
+
+    ab_ws = Workspace.open(ab_paths)
+    ab_ws.record_answer(case.id, "C1", "no")
+    Fieldwork(ab_ws, ab_paths).export(insp.id, shared)
+    ab_ws.close()
+    second_paths = Paths.resolve(root / "ab2")
+    second_ws = Workspace.open(second_paths)
+    second_ws.record_answer(case.id, "C1", "yes", "seen on the second laptop")
+    second_ws.record_answer(case.id, "C1.1", "yes")
+    Fieldwork(second_ws, second_paths).export(insp.id, shared)
+    second_ws.close()
+    return root, insp.id
+
+
+def test_a_conflict_is_kept_listed_and_has_a_deterministic_winner(
+    scene: tuple[Path, str],
+) -> None:
+    root, inspection_id = scene
+    lead_paths = Paths.resolve(root / "lead")
+    ws = Workspace.open(lead_paths)
+    hub = Hub(f"sqlite:///{root / 'hub.sqlite'}")
+    try:
+        outcomes = hubs.merge(hub, Fieldwork(ws, lead_paths), root / "shared")
+        assert [o.state for o in outcomes] == ["merged", "merged"]
+        found = hubs.conflicts(hub, inspection_id)
+    finally:
+        hub.close()
+        ws.close()
+    [conflict] = [c for c in found if c.kind == "conflict"]
+    assert (conflict.case_ref, conflict.question_id) == ("X100001", "C1")
+    assert sorted(v for _, v in conflict.values) == ["no", "yes"]  # both kept
+    # The winner is the newest by clock, then device id: the second laptop answered last.
+    assert conflict.winner_hlc.endswith(SECOND_DEVICE)
+    assert conflict.values[0][1] == "yes"
+
+
+def test_the_summary_uses_the_shown_winner_whatever_the_merge_order(
+    scene: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, inspection_id = scene
+    lead_paths = Paths.resolve(root / "lead")
+    files = sorted((root / "shared").glob("pd-events-*.pdpkg"))
+    results = []
+    for order in (files, list(reversed(files))):
+        shared = tmp_path / f"shared-{len(results)}"
+        shared.mkdir()
+        ws = Workspace.open(lead_paths)
+        hub = Hub(f"sqlite:///{tmp_path / f'hub-{len(results)}.sqlite'}")
+        try:
+            for f in order:  # one package at a time, in this order
+                shutil.copy(f, shared / f.name)
+                hubs.merge(hub, Fieldwork(ws, lead_paths), shared)
+            results.append(hubs.render(hubs.summarise(hub, inspection_id, "pdu"), "json"))
+        finally:
+            hub.close()
+            ws.close()
+    assert results[0] == results[1]
+    assert (
+        '"question_id": "C1",\n    "key_question": true,\n    "relevant": 1,\n    "yes": 1'
+        in (results[0])
+    )
+
+
+def test_the_cli_lists_conflicts(scene: tuple[Path, str], tmp_path: Path) -> None:
+    root, _ = scene
+    hub_url = f"sqlite:///{tmp_path / 'cli-hub.sqlite'}"
+    base = [sys.executable, "-m", "probdesk", "--data-dir", str(root / "lead")]
+    merged = subprocess.run(
+        [*base, "merge", str(root / "shared"), "--hub", hub_url],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert merged.returncode == 0, merged.stderr
+    listed = subprocess.run(
+        [*base, "conflicts", "--hub", hub_url],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert "conflict  case X100001 C1:" in listed.stdout
+    assert "1 conflict(s) undecided" in listed.stdout
+    assert "Traceback" not in listed.stderr

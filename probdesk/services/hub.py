@@ -451,3 +451,74 @@ def conflicts(hub: Hub, inspection_id: str) -> list[Conflict]:
         if len(devs) > 1 and case_id not in flagged:
             out.append(Conflict("parallel", refs.get(case_id, case_id), "", (), ""))
     return out
+
+
+# -- fieldwork progress, drill-down, split figures ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    group: str  # "assessor" or "pdu"
+    name: str
+    by_status: tuple[tuple[str, int], ...]  # (status, count), in the order of CaseStatus
+    total: int
+
+
+def progress(hub: Hub, inspection_id: str) -> list[ProgressRow]:
+    """Cases by status, per assessor and per PDU."""
+    from probdesk.domain.records import CaseStatus
+
+    _qs, hub_cases = load_cases(hub, inspection_id)
+    rows = []
+    for group, key in (("assessor", lambda c: c.assessor), ("pdu", lambda c: c.pdu)):
+        names = sorted({key(c) for c in hub_cases})
+        for name in names:
+            mine = [c for c in hub_cases if key(c) == name]
+            counts = tuple((st.value, sum(c.status == st.value for c in mine)) for st in CaseStatus)
+            rows.append(ProgressRow(group, name, counts, len(mine)))
+    return rows
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    case_ref: str
+    pdu: str
+    assessor: str
+    outcome: str  # yes / no / na / unanswered
+
+
+def drill_down(
+    hub: Hub, inspection_id: str, question_id: str, pdu: str | None
+) -> list[CaseOutcome]:
+    """The cases behind a percentage: each case's outcome for one question (one PDU or all)."""
+    qs, hub_cases = load_cases(hub, inspection_id)
+    if not qs.has_question(question_id):
+        raise InputError(f"{question_id} is not a question of {qs.title}.")
+    out = []
+    for c in hub_cases:
+        if pdu is not None and c.pdu != pdu:
+            continue
+        outcome = case_outcomes(qs, c.variant, c.facts, c.answers).get(question_id)
+        if outcome is None or outcome is Outcome.NOT_ASKED:
+            continue
+        out.append(CaseOutcome(c.reference, c.pdu, c.assessor, outcome.value))
+    return out
+
+
+def split(hub: Hub, inspection_id: str, question_id: str, by: str) -> list[tuple[str, Tally]]:
+    """One question's figures split by variant or by a case fact (pooled over the region)."""
+    qs, hub_cases = load_cases(hub, inspection_id)
+    groups: dict[str, Tally] = {}
+    for c in hub_cases:
+        if by == "variant":
+            name = qs.variant(c.variant).label if c.variant else "not determined"
+        else:
+            fact = next((f for f in qs.facts if f.id == by), None)
+            if fact is None:
+                raise InputError(f"'{by}' is not a case fact of {qs.title}.")
+            value = c.facts.get(by)
+            name = fact.label_of(value) if value is not None else "not recorded"
+        outcome = case_outcomes(qs, c.variant, c.facts, c.answers).get(question_id)
+        if outcome is not None and outcome is not Outcome.NOT_ASKED:
+            groups[name] = groups.get(name, Tally()).add(outcome)
+    return sorted(groups.items())

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from probdesk.services.workspace import Workspace
     from probdesk.ui.case_form import CaseForm, GuidancePanel
     from probdesk.ui.case_list import CaseListPanel
+    from probdesk.ui.hub_panel import HubPanel
     from probdesk.ui.meetings import MeetingsPanel
     from probdesk.ui.questionset_browser import QuestionSetBrowser
     from probdesk.ui.setup_panel import SetupPanel
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
             self.case_form.comments_for = fieldwork.comments
             self.sync.set_fieldwork(fieldwork)
             self.team_lead.set_fieldwork(fieldwork)
+            self.hub_panel.set_fieldwork(fieldwork)
         self.meetings.set_workspace(workspace)
         self.browser.set_question_sets(sets)
         self.centralWidget().setEnabled(True)
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
 
         from probdesk.ui.case_form import CaseForm, GuidancePanel
         from probdesk.ui.case_list import CaseListPanel
+        from probdesk.ui.hub_panel import HubPanel
         from probdesk.ui.meetings import MeetingsPanel
         from probdesk.ui.questionset_browser import QuestionSetBrowser
         from probdesk.ui.setup_panel import SetupPanel
@@ -174,6 +177,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.sync, "S&ync")
         self.team_lead: SetupPanel = SetupPanel(self.settings, self.runner)
         self.tabs.addTab(self.team_lead, "&Team lead")
+        self.hub_panel: HubPanel = HubPanel(self.settings, self.runner)
+        self.tabs.addTab(self.hub_panel, "Hu&b")  # Alt+H is the Help menu
         self.views_built = True
         self._build_menus()
         self._wire_views()
@@ -310,6 +315,7 @@ class MainWindow(QMainWindow):
         self.meetings.set_inspection(inspection_id, qs)
         self.sync.set_inspection(self.inspection)
         self.team_lead.set_inspection(self.inspection)
+        self.hub_panel.set_inspection(self.inspection)
         # An assessor's laptop that opened the team lead's setup pack has no team lead work:
         # a pack written here would be signed by the wrong key.
         leads_here = self.inspection is None or self.inspection.lead_device_id in (
@@ -317,6 +323,7 @@ class MainWindow(QMainWindow):
             self.workspace.device_id,
         )
         self.tabs.setTabVisible(self.tabs.indexOf(self.team_lead), leads_here)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.hub_panel), leads_here)
         title = f"probdesk: {self.inspection.title}" if self.inspection else "probdesk"
         self.setWindowTitle(title)
 
@@ -522,4 +529,6 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self._save_layout()
+        if self.views_built:
+            self.hub_panel.close_hub()
         super().closeEvent(event)

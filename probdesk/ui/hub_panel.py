@@ -1,0 +1,861 @@
+"""The Hub tab: the team lead merges the shared folder into the hub and reads the figures,
+the conflicts and how far fieldwork has got.
+
+The hub is opened when first needed and closed by the main window. Every read and write of
+it goes through the Runner: a hub on a network drive or a server never freezes the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSettings,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QPen, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from probdesk.domain.records import CaseStatus, Inspection
+from probdesk.errors import ProbdeskError
+from probdesk.ui.runner import Cancelled, Progress, Runner
+from probdesk.ui.sync_panel import (
+    SHARED_FOLDER_KEY,
+    hint_label,
+    message_label,
+    plural,
+    scrolling_body,
+    selected_rows,
+    show_message,
+)
+from probdesk.ui.tables import Column, RecordTableModel, RowsTableModel, record_view
+
+if TYPE_CHECKING:
+    from probdesk.domain.questionset import QuestionSet, RatingLevel
+    from probdesk.hub.store import Hub
+    from probdesk.services.fieldwork import Fieldwork
+    from probdesk.services.hub import CaseOutcome, Conflict, MergeOutcome, ProgressRow, SummaryRow
+
+Index = QModelIndex | QPersistentModelIndex
+PERCENT_ROLE = Qt.ItemDataRole.UserRole + 1
+NUMERIC = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+STATE_LABELS = {
+    "merged": "Merged",
+    "already merged": "Already merged",
+    "rejected": "Rejected",
+    "quarantined": "Quarantined",
+}
+# Problems stand out by colour (and the state column in bold): red refused, amber held back.
+STATE_COLOURS = {"rejected": "#a4000f", "quarantined": "#8a4b00"}
+OUTCOME_LABELS = {
+    "yes": "Yes",
+    "no": "No",
+    "na": "Not applicable",
+    "unanswered": "Not answered yet",
+}
+# Rating badges and the threshold bands behind the bars, best level first: dark text on a
+# light tint (GOV.UK tag colours), readable in both the badge and the bar.
+RATING_COLOURS = (
+    ("#005a30", "#cce2d8"),  # green
+    ("#3d4f12", "#e2ecc4"),  # light green
+    ("#6e3619", "#fcd6c3"),  # orange
+    ("#942514", "#f6d7d2"),  # red
+)
+BAR_COLOUR = "#1d4f7a"
+TRACK_COLOUR = "#e4e8ec"
+NO_CASES = "no relevant cases"
+
+
+def rating_colours(position: int, levels: int) -> tuple[QColor, QColor]:
+    """(text, background) for the level at `position` of a scale of `levels`, best first."""
+    last = len(RATING_COLOURS) - 1
+    i = last if levels <= 1 else round(position * last / (levels - 1))
+    fg, bg = RATING_COLOURS[min(max(i, 0), last)]
+    return QColor(fg), QColor(bg)
+
+
+def _value_text(value: object) -> str:
+    if value is None:
+        return "(cleared)"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return {"yes": "Yes", "no": "No", "na": "N/A"}.get(str(value), str(value))
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    words = (
+        ("cases", "case"),
+        ("answers", "answer"),
+        ("meetings", "meeting"),
+        ("meeting_notes", "note"),
+    )
+    return ", ".join(plural(counts[k], w) for k, w in words if k in counts)
+
+
+def _details(o: MergeOutcome) -> str:
+    if o.reason:
+        return o.reason
+    if o.state == "already merged":
+        return "merged before: nothing new"
+    return _counts_text(o.counts)
+
+
+# -- models ---------------------------------------------------------------------------------
+
+
+class MergeOutcomeModel(RecordTableModel):
+    """One row per package file the merge looked at."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(
+            [
+                ("Package file", lambda o: o.file),
+                ("Result", lambda o: STATE_LABELS.get(o.state, o.state)),
+                ("Details", _details),
+            ],
+            tooltip=lambda o: (
+                f"{o.file}\nPackage id {o.package_id or 'not readable'}\n{_details(o)}"
+            ),
+            parent=parent,
+        )
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        record = self._record(index)
+        if record is not None and record.state in STATE_COLOURS:
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(QColor(STATE_COLOURS[record.state]))
+            if role == Qt.ItemDataRole.FontRole and index.column() == 1:
+                return self._bold
+        return super().data(index, role)
+
+
+class NumbersModel(RecordTableModel):
+    """A record table whose columns from `first_number` on hold counts: right-aligned."""
+
+    def __init__(
+        self, columns: Sequence[Column], first_number: int, parent: QObject | None = None
+    ) -> None:
+        super().__init__(columns, parent=parent)
+        self.first_number = first_number
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role == Qt.ItemDataRole.TextAlignmentRole and self._record(index) is not None:
+            return NUMERIC if index.column() >= self.first_number else None
+        return super().data(index, role)
+
+
+class ProgressModel(NumbersModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        def count(status: CaseStatus) -> Any:
+            return lambda r: str(dict(r.by_status).get(status.value, 0))
+
+        columns: list[Column] = [
+            ("By", lambda r: "Assessor" if r.group == "assessor" else "PDU"),
+            ("Name", lambda r: r.name),
+            *((s.label, count(s)) for s in CaseStatus),
+            ("Total", lambda r: str(r.total)),
+        ]
+        super().__init__(columns, first_number=2, parent=parent)
+
+
+def _conflict_values(c: Conflict) -> str:
+    if c.kind != "conflict":
+        return "different questions answered on several laptops"
+    parts = [f"{who}: {_value_text(value)}" for who, value in c.values]
+    if parts:
+        parts[0] += " (shown)"
+    return "  ·  ".join(parts)
+
+
+class ConflictModel(RecordTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(
+            [
+                ("Case", lambda c: c.case_ref),
+                ("Question", lambda c: c.question_id or "(several)"),
+                ("Answers, the one shown first", _conflict_values),
+            ],
+            tooltip=lambda c: (
+                "Concurrent answers to the same question: the newest (by clock, then laptop) "
+                "is shown in the figures until someone answers again."
+                if c.kind == "conflict"
+                else "Several laptops changed this case; their answers do not clash."
+            ),
+            parent=parent,
+        )
+
+
+class SummaryModel(RowsTableModel):
+    """The figures: one row per group and counting question, with % Yes and the rating."""
+
+    NAME, QUESTION, RELEVANT, YES, NO, NA, PERCENT, RATING = range(8)
+    HEADERS = ("PDU", "Question", "Relevant", "Yes", "No", "N/A", "% Yes", "Rating")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(self.HEADERS, parent)
+        self.qs: QuestionSet | None = None
+        self.scale: tuple[RatingLevel, ...] = ()
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._muted = QBrush(QColor("#5f6b76"))
+
+    def set_summary(self, rows: Sequence[SummaryRow], qs: QuestionSet | None) -> None:
+        self.qs = qs
+        self.scale = qs.ratings.scale if qs is not None and qs.ratings else ()
+        self.headers[self.NAME] = "Region" if rows and rows[0].scope == "region" else "PDU"
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, self.NAME, self.NAME)
+        self.set_rows(rows)
+
+    def question_text(self, qid: str) -> str:
+        if self.qs is None or not self.qs.has_question(qid):
+            return ""
+        return self.qs.question(qid).text
+
+    def level_position(self, label: str | None) -> int | None:
+        for i, level in enumerate(self.scale):
+            if level.label == label:
+                return i
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        r: SummaryRow | None = self._record(index)
+        if r is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r, col)
+        if role == PERCENT_ROLE and col == self.PERCENT:
+            return r.percent
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return NUMERIC if self.RELEVANT <= col <= self.PERCENT else None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold if r.key_question and col in (self.QUESTION, self.RATING) else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(r, col)
+        if col == self.NAME and role == Qt.ItemDataRole.ForegroundRole:
+            # The group's name once, greyed on the rows after: the eye finds each group.
+            previous = self._rows[index.row() - 1] if index.row() > 0 else None
+            return self._muted if previous is not None and previous.name == r.name else None
+        if col == self.RATING and role in (
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.BackgroundRole,
+        ):
+            pos = self.level_position(r.rating)
+            if pos is None:
+                return None
+            fg, bg = rating_colours(pos, len(self.scale))
+            return QBrush(fg if role == Qt.ItemDataRole.ForegroundRole else bg)
+        return None
+
+    def _display(self, r: SummaryRow, col: int) -> str:
+        if col == self.NAME:
+            return r.name
+        if col == self.QUESTION:
+            text = self.question_text(r.question_id)
+            indent = "" if r.key_question else "    "
+            return f"{indent}{r.question_id}  {text}" if text else f"{indent}{r.question_id}"
+        if col == self.PERCENT:
+            return NO_CASES if r.percent is None else f"{r.percent:.1f}%"
+        if col == self.RATING:
+            return r.rating or ""
+        return str((r.relevant, r.yes, r.no, r.not_applicable)[col - self.RELEVANT])
+
+    def _tooltip(self, r: SummaryRow, col: int) -> str:
+        if col == self.PERCENT:
+            if r.percent is None:
+                return f"{r.question_id}: no case in {r.name} is relevant to this question."
+            tip = (
+                f"{r.question_id} in {r.name}: {r.yes} of {r.relevant} relevant cases "
+                f"answered Yes ({r.percent:.1f}%, rounded down)."
+            )
+            if self.scale:
+                bands = ", ".join(f"{lv.label} from {lv.min_percent}%" for lv in self.scale)
+                tip += f"\nRating bands: {bands}."
+            return tip + "\nDouble-click or press Enter to see the cases."
+        kind = "Key question" if r.key_question else "Prompt"
+        return f"{kind} {r.question_id}: {self.question_text(r.question_id)}"
+
+
+class PercentBarDelegate(QStyledItemDelegate):
+    """The % Yes column: a bar for the percentage over the rating bands, and the number."""
+
+    def __init__(self, model: SummaryModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(max(hint.width(), 260), hint.height())
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        text_colour = opt.palette.highlightedText() if selected else opt.palette.text()
+        area = opt.rect.adjusted(6, 0, -6, 0)
+        fm = opt.fontMetrics
+        painter.save()
+        percent = index.data(PERCENT_ROLE)
+        if percent is None:
+            font = QFont(opt.font)
+            font.setItalic(True)
+            painter.setFont(font)
+            painter.setPen(text_colour.color() if selected else QColor("#5f6b76"))
+            painter.drawText(
+                area, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), text
+            )
+            painter.restore()
+            return
+        text_width = fm.horizontalAdvance("100.0%") + 10
+        height = max(8, min(area.height() - 8, fm.height() - 2))
+        bar = QRect(
+            area.left(),
+            area.top() + (area.height() - height) // 2,
+            max(20, area.width() - text_width),
+            height,
+        )
+        self._paint_bands(painter, bar)
+        filled = bar.adjusted(0, height // 4, 0, -(height // 4))
+        filled.setWidth(round(bar.width() * max(0.0, min(float(percent), 100.0)) / 100))
+        painter.fillRect(filled, QColor(BAR_COLOUR))
+        painter.setPen(QPen(QColor("#8a96a3"), 1))
+        painter.drawRect(bar.adjusted(0, 0, -1, -1))
+        painter.setPen(text_colour.color())
+        label = QRect(bar.right() + 1, area.top(), area.right() - bar.right(), area.height())
+        painter.drawText(label, int(NUMERIC), text)
+        painter.restore()
+
+    def _paint_bands(self, painter: QPainter, bar: QRect) -> None:
+        scale = self.model.scale
+        if not scale:
+            painter.fillRect(bar, QColor(TRACK_COLOUR))
+            return
+        upper = 100.0
+        for pos, level in enumerate(scale):  # best first: each band runs up to the one above
+            lower = float(level.min_percent)
+            x0 = bar.left() + round(bar.width() * lower / 100)
+            x1 = bar.left() + round(bar.width() * upper / 100)
+            _fg, bg = rating_colours(pos, len(scale))
+            painter.fillRect(QRect(x0, bar.top(), max(0, x1 - x0), bar.height()), bg)
+            if lower > 0:  # the threshold itself, as a tick across the bar
+                fg, _bg = rating_colours(pos, len(scale))
+                painter.setPen(QPen(fg, 1))
+                painter.drawLine(x0, bar.top(), x0, bar.bottom())
+            upper = lower
+
+
+# -- drill-down -----------------------------------------------------------------------------
+
+
+class DrillDownDialog(QDialog):
+    """The cases behind one percentage, with each case's outcome."""
+
+    def __init__(
+        self, heading: str, cases: Sequence[CaseOutcome], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Cases behind the figure")
+        self.setAccessibleName("Cases behind the figure")
+        layout = QVBoxLayout(self)
+        self.heading = QLabel(heading)
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setAccessibleName("Question and group")
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        layout.addWidget(self.heading)
+        tally = {k: sum(c.outcome == k for c in cases) for k in OUTCOME_LABELS}
+        self.summary = QLabel(
+            f"{plural(len(cases), 'case')}: {tally['yes']} Yes, {tally['no']} No, "
+            f"{tally['na']} not applicable, {tally['unanswered']} not answered yet."
+        )
+        self.summary.setAccessibleName("Outcomes in short")
+        layout.addWidget(self.summary)
+        self.model = RecordTableModel(
+            [
+                ("Case", lambda c: c.case_ref),
+                ("PDU", lambda c: c.pdu),
+                ("Assessor", lambda c: c.assessor),
+                ("Outcome", lambda c: OUTCOME_LABELS.get(c.outcome, c.outcome)),
+            ],
+            parent=self,
+        )
+        self.model.set_rows(cases)
+        self.view = record_view(self.model, "Cases and their outcomes")
+        layout.addWidget(self.view, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setAccessibleName("Close")
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(620, 520)
+
+
+# -- the panel ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HubFigures:
+    """What the hub holds for one inspection, read in one go off the GUI thread."""
+
+    inspection_id: str
+    qs: QuestionSet
+    summary: dict[str, list[SummaryRow]]  # "pdu" and "region"
+    conflicts: list[Conflict]
+    progress: list[ProgressRow]
+    packages: int  # merged into the hub so far (every inspection's)
+
+
+def read_figures(hub: Hub, inspection_id: str) -> HubFigures | None:
+    """None when the hub does not hold the inspection (nothing merged for it yet)."""
+    from probdesk.domain import loader
+    from probdesk.services import hub as hubs
+
+    insp = hub.inspection(inspection_id)
+    text = hub.question_set_text(insp["qs_hash"]) if insp is not None else None
+    if text is None:
+        return None
+    return HubFigures(
+        inspection_id,
+        loader.parse_text(text, "hub question set"),
+        {by: hubs.summarise(hub, inspection_id, by) for by in ("pdu", "region")},
+        hubs.conflicts(hub, inspection_id),
+        hubs.progress(hub, inspection_id),
+        hub.counts()["hub_package"],
+    )
+
+
+def section(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
+    box = QGroupBox(title)
+    box.setAccessibleName(name)
+    return box, QVBoxLayout(box)
+
+
+class HubPanel(QWidget):
+    def __init__(self, settings: QSettings, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.runner = runner
+        self.fieldwork: Fieldwork | None = None
+        self.inspection: Inspection | None = None
+        self.figures: HubFigures | None = None
+        self.drill_dialog: DrillDownDialog | None = None
+        self._hub: Hub | None = None
+        self._stale = True  # the figures on show may not be the inspection's: read again
+
+        layout = scrolling_body(self, "Hub")
+        self.hint = hint_label(
+            "Choose an inspection at the top to merge the assessors' packages from the shared "
+            "folder and see its figures.",
+            "Hub: no inspection chosen",
+        )
+        layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignTop)
+        self.content = QSplitter(Qt.Orientation.Vertical)
+        self.content.setObjectName("hubSplitter")
+        self.content.setAccessibleName("Hub sections")
+        self.content.setChildrenCollapsible(False)
+        layout.addWidget(self.content, 1)
+        line = self.fontMetrics().height() + 8
+
+        # -- 1. merge -----------------------------------------------------------------------
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.setAccessibleName("Merge and fieldwork progress")
+        top.setChildrenCollapsible(False)
+        merge_box, merge = section("1. Merge the assessors' packages", "Merge")
+        row = QHBoxLayout()
+        self.merge_button = QPushButton("Me&rge the shared folder")
+        self.merge_button.setAccessibleName("Merge the shared folder into the hub")
+        self.merge_button.setToolTip(
+            "Read every package the assessors have put in the shared folder into the hub; "
+            "packages already merged are skipped"
+        )
+        row.addWidget(self.merge_button)
+        self.tally = QLabel("")
+        self.tally.setAccessibleName("Merge result in short")
+        row.addWidget(self.tally, 1)
+        merge.addLayout(row)
+        self.held = QLabel("")
+        self.held.setAccessibleName("What the hub holds")
+        merge.addWidget(self.held)
+        self.folder_hint = hint_label(
+            "No shared folder is set: set it on the Sync tab, then merge.",
+            "Hub: no shared folder",
+        )
+        merge.addWidget(self.folder_hint)
+        self.merge_message = message_label("Merge: message")
+        self.merge_message.hide()
+        merge.addWidget(self.merge_message)
+        self.merge_model = MergeOutcomeModel(self)
+        self.merge_view = record_view(self.merge_model, "Packages merged")
+        self.merge_view.setMinimumHeight(line * 5)
+        # The file names are long and alike: their ends tell them apart.
+        self.merge_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.merge_view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(
+            0, self.fontMetrics().horizontalAdvance("pd-events-0826fd86-04a0-4b19-86…") + 12
+        )
+        merge.addWidget(self.merge_view, 1)
+        top.addWidget(merge_box)
+
+        # -- 4. progress (beside the merge: both short) ---------------------------------------
+        progress_box, progress = section("4. Fieldwork progress", "Fieldwork progress")
+        self.progress_summary = QLabel("")
+        self.progress_summary.setAccessibleName("Fieldwork progress in short")
+        progress.addWidget(self.progress_summary)
+        self.progress_model = ProgressModel(self)
+        self.progress_view = record_view(self.progress_model, "Cases by status")
+        # Three assessors and three PDUs, the usual team, fit without scrolling.
+        self.progress_view.setMinimumHeight(line * 7 + 4)
+        header = self.progress_view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        progress.addWidget(self.progress_view, 1)
+        top.addWidget(progress_box)
+        top.setStretchFactor(0, 9)
+        top.setStretchFactor(1, 11)
+        self.content.addWidget(top)
+
+        # -- 2. figures and 3. conflicts ----------------------------------------------------
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.setAccessibleName("Figures and conflicts")
+        bottom.setChildrenCollapsible(False)
+        figures_box, figures = section("2. Figures", "Figures")
+        row = QHBoxLayout()
+        by_label = QLabel("Fi&gures by:")
+        self.scope_combo = QComboBox()
+        self.scope_combo.setAccessibleName("Figures by PDU or by region")
+        self.scope_combo.addItem("PDU", "pdu")
+        self.scope_combo.addItem("Region (all PDUs pooled)", "region")
+        by_label.setBuddy(self.scope_combo)
+        row.addWidget(by_label)
+        row.addWidget(self.scope_combo)
+        self.figures_note = QLabel("Double-click a row, or press Enter, to see its cases.")
+        self.figures_note.setAccessibleName("Figures: how to see the cases")
+        row.addWidget(self.figures_note, 1)
+        figures.addLayout(row)
+        self.empty_hint = hint_label(
+            "The hub holds nothing for this inspection yet: press Merge the shared folder.",
+            "Hub: nothing merged yet",
+        )
+        figures.addWidget(self.empty_hint)
+        self.summary_model = SummaryModel(self)
+        self.summary_view = record_view(self.summary_model, "Figures by question")
+        self.summary_view.setMinimumHeight(line * 8)
+        self.bar_delegate = PercentBarDelegate(self.summary_model, self.summary_view)
+        self.summary_view.setItemDelegateForColumn(SummaryModel.PERCENT, self.bar_delegate)
+        self.summary_view.setWordWrap(False)
+        self.summary_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.summary_view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(SummaryModel.QUESTION, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(SummaryModel.PERCENT, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(SummaryModel.PERCENT, 270)
+        figures.addWidget(self.summary_view, 1)
+        bottom.addWidget(figures_box)
+
+        conflicts_box, conflicts = section("3. Conflicts", "Conflicts")
+        self.undecided = QLabel("")
+        self.undecided.setAccessibleName("Undecided conflicts")
+        self.undecided.setWordWrap(True)
+        conflicts.addWidget(self.undecided)
+        self.conflict_model = ConflictModel(self)
+        self.conflict_view = record_view(self.conflict_model, "Conflicts and parallel updates")
+        conflicts.addWidget(self.conflict_view, 1)
+        bottom.addWidget(conflicts_box)
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 1)
+        bottom.setSizes([1000, 380])
+        self.content.addWidget(bottom)
+        self.content.setStretchFactor(0, 2)
+        self.content.setStretchFactor(1, 5)
+
+        self.merge_button.clicked.connect(self.merge_shared)
+        self.scope_combo.currentIndexChanged.connect(lambda _i: self._show_summary())
+        self.summary_view.doubleClicked.connect(lambda i: self.drill_down(i.row()))
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            shortcut = QShortcut(QKeySequence(key), self.summary_view)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self._drill_current)
+        self.runner.finished.connect(self._runner_finished)
+        self.set_inspection(None)
+
+    # -- state ----------------------------------------------------------------------------
+    def set_fieldwork(self, fieldwork: Fieldwork) -> None:
+        if self.fieldwork is not None and self.fieldwork.paths.data != fieldwork.paths.data:
+            self.close_hub()
+        self.fieldwork = fieldwork
+        self._stale = True
+        self._update()
+        self._refresh_if_shown()
+
+    def set_inspection(self, inspection: Inspection | None) -> None:
+        changed = (inspection.id if inspection else None) != (
+            self.inspection.id if self.inspection else None
+        )
+        self.inspection = inspection
+        if changed:
+            self.merge_model.set_rows([])
+            self.tally.setText("")
+            show_message(self.merge_message, "")
+            self._show_figures(None)
+            self._stale = True
+        self._update()
+        self._refresh_if_shown()
+
+    def shared_folder(self) -> Path | None:
+        text = str(self.settings.value(SHARED_FOLDER_KEY, "") or "")
+        return Path(text).expanduser() if text else None
+
+    def hub_url(self) -> str | None:
+        if self.fieldwork is None:
+            return None
+        from probdesk.services.hub import default_hub_url
+
+        return default_hub_url(self.fieldwork.paths.data)
+
+    def hub(self) -> Hub:
+        """The hub, opened on first use (it makes an empty hub file if there is none)."""
+        if self._hub is None:
+            from probdesk.hub.store import Hub
+
+            url = self.hub_url()
+            assert url is not None
+            self._hub = Hub(url)
+        return self._hub
+
+    def hub_exists(self) -> bool:
+        url = self.hub_url()
+        if url is None:
+            return False
+        if self._hub is not None or not url.startswith("sqlite:///"):
+            return True
+        return Path(url.removeprefix("sqlite:///")).exists()
+
+    def close_hub(self) -> None:
+        """Let go of the hub database (the main window calls this when it closes)."""
+        if self._hub is not None:
+            self._hub.close()
+            self._hub = None
+
+    def _update(self) -> None:
+        ready = self.inspection is not None and self.fieldwork is not None
+        self.hint.setVisible(not ready)
+        self.content.setVisible(ready)
+        has_folder = self.shared_folder() is not None
+        self.folder_hint.setVisible(ready and not has_folder)
+        self.merge_button.setEnabled(ready and has_folder)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._update()  # the shared folder may have been set on the Sync tab meanwhile
+        self._refresh_if_shown()
+
+    def _refresh_if_shown(self) -> None:
+        if self._stale and self.isVisible() and not self.runner.busy:
+            self.refresh()
+
+    def _runner_finished(self, _title: str) -> None:
+        self._refresh_if_shown()
+
+    # -- merge ----------------------------------------------------------------------------
+    def merge_shared(self) -> bool:
+        fw, inspection, shared = self.fieldwork, self.inspection, self.shared_folder()
+        self._update()
+        if fw is None or inspection is None or shared is None:
+            return False
+        try:
+            hub = self.hub()
+        except ProbdeskError as exc:
+            show_message(self.merge_message, exc.message, problem=True)
+            return False
+
+        def work(progress: Progress, _cancelled: Cancelled) -> list[MergeOutcome]:
+            from probdesk.services import hub as hubs
+
+            def report(done: int, total: int, what: str) -> None:
+                if what == "done":
+                    progress(total, total, "Reading the figures")
+                else:
+                    progress(done, total, f"Merging package {done + 1} of {total}: {what}")
+
+            progress(0, 0, f"Looking for packages in {shared}")
+            return hubs.merge(hub, fw, shared, report)
+
+        return self.runner.run(
+            "Merging the shared folder into the hub", work, self._merged, self._merge_failed
+        )
+
+    def _merged(self, outcomes: list[MergeOutcome]) -> None:
+        self.merge_model.set_rows(outcomes)
+        n = {s: sum(o.state == s for o in outcomes) for s in STATE_LABELS}
+        self.tally.setText(
+            f"{n['merged']} merged, {n['already merged']} already merged, "
+            f"{n['rejected']} rejected, {n['quarantined']} quarantined"
+        )
+        if not outcomes:
+            show_message(
+                self.merge_message,
+                f"No package from the assessors is in {self.shared_folder()} yet.",
+            )
+        elif n["rejected"] or n["quarantined"]:
+            show_message(
+                self.merge_message,
+                "Some packages were not merged: the reason is beside each. The others were.",
+                problem=True,
+            )
+        else:
+            show_message(self.merge_message, "")
+        self._stale = True
+        self.refresh()
+
+    def _merge_failed(self, exc: Exception) -> None:
+        if not isinstance(exc, ProbdeskError):
+            self.runner.default_error(exc)
+            return
+        show_message(self.merge_message, exc.message, problem=True)
+        self._stale = True
+
+    # -- figures, conflicts, progress -----------------------------------------------------
+    def refresh(self) -> bool:
+        """Read the inspection's figures, conflicts and progress from the hub again."""
+        inspection = self.inspection
+        if inspection is None or self.fieldwork is None:
+            self._show_figures(None)
+            return False
+        if not self.hub_exists():  # nothing merged on this laptop: make no empty hub file
+            self._stale = False
+            self._show_figures(None)
+            return False
+        try:
+            hub = self.hub()
+        except ProbdeskError as exc:
+            show_message(self.merge_message, exc.message, problem=True)
+            return False
+
+        def work(progress: Progress, _cancelled: Cancelled) -> HubFigures | None:
+            progress(0, 0, "Reading the figures from the hub")
+            return read_figures(hub, inspection.id)
+
+        def done(figures: HubFigures | None) -> None:
+            if self.inspection is None or self.inspection.id != inspection.id:
+                return  # the inspection changed meanwhile; stale is set, it reads again
+            self._show_figures(figures)
+
+        def failed(exc: Exception) -> None:
+            if not isinstance(exc, ProbdeskError):
+                self.runner.default_error(exc)
+                return
+            show_message(self.merge_message, exc.message, problem=True)
+
+        started = self.runner.run("Reading the hub's figures", work, done, failed)
+        if started:
+            self._stale = False
+        return started
+
+    def _show_figures(self, figures: HubFigures | None) -> None:
+        self.figures = figures
+        self.empty_hint.setVisible(self.inspection is not None and figures is None)
+        self._show_summary()
+        self.conflict_model.set_rows(figures.conflicts if figures else [])
+        undecided = sum(c.kind == "conflict" for c in figures.conflicts) if figures else 0
+        parallel = sum(c.kind == "parallel" for c in figures.conflicts) if figures else 0
+        text = f"{undecided} undecided"
+        if parallel:
+            text += f"; {plural(parallel, 'case')} updated on several laptops without a clash"
+        self.undecided.setText(text if figures else "")
+        self.held.setText(
+            f"The hub holds {plural(figures.packages, 'package')} from the assessors' laptops."
+            if figures
+            else ""
+        )
+        rows = figures.progress if figures else []
+        self.progress_model.set_rows(rows)
+        cases = sum(r.total for r in rows if r.group == "pdu")
+        submitted = sum(
+            dict(r.by_status).get(s.value, 0)
+            for r in rows
+            if r.group == "pdu"
+            for s in (CaseStatus.SUBMITTED, CaseStatus.APPROVED, CaseStatus.LOCKED)
+        )
+        self.progress_summary.setText(
+            f"{plural(cases, 'case')} in the hub, {submitted} submitted or later."
+            if figures
+            else ""
+        )
+
+    def _show_summary(self) -> None:
+        figures = self.figures
+        by = str(self.scope_combo.currentData())
+        rows = figures.summary.get(by, []) if figures else []
+        self.summary_model.set_summary(rows, figures.qs if figures else None)
+        self.summary_view.setColumnHidden(SummaryModel.RATING, not self.summary_model.scale)
+
+    # -- drill-down -----------------------------------------------------------------------
+    def _drill_current(self) -> None:
+        rows = selected_rows(self.summary_view)
+        current = self.summary_view.currentIndex()
+        row = rows[0] if rows else (current.row() if current.isValid() else -1)
+        if row >= 0:
+            self.drill_down(row)
+
+    def drill_down(self, row: int) -> bool:
+        """Open the list of cases behind row `row` of the figures."""
+        inspection = self.inspection
+        if inspection is None or not (0 <= row < self.summary_model.rowCount()):
+            return False
+        r: SummaryRow = self.summary_model.row_at(row)
+        pdu = r.name if r.scope == "pdu" else None
+        hub = self.hub()
+
+        def work(progress: Progress, _cancelled: Cancelled) -> list[CaseOutcome]:
+            from probdesk.services import hub as hubs
+
+            progress(0, 0, f"Finding the cases behind {r.question_id} in {r.name}")
+            return hubs.drill_down(hub, inspection.id, r.question_id, pdu)
+
+        def done(cases: list[CaseOutcome]) -> None:
+            text = self.summary_model.question_text(r.question_id)
+            percent = NO_CASES if r.percent is None else f"{r.percent:.1f}% Yes"
+            heading = f"{r.question_id} in {r.name} ({percent}): {text}"
+            if self.drill_dialog is not None:
+                self.drill_dialog.close()
+                self.drill_dialog.deleteLater()
+            self.drill_dialog = DrillDownDialog(heading, cases, self)
+            self.drill_dialog.open()  # window-modal, without a nested event loop
+
+        return self.runner.run("Finding the cases behind the figure", work, done)

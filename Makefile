@@ -5,12 +5,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# Debian packages Qt needs offscreen and in a real window, and the PDF tools the tests use.
+# Debian packages Qt needs offscreen and in a real window, and the PDF tools and PostgreSQL
+# server the tests use.
 QT_DEBS := libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 \
            libxkbcommon0 fonts-dejavu-core
 WINDOW_DEBS := xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
                libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
-TEST_DEBS := poppler-utils
+# PostgreSQL for the hub tests (they start a throwaway server): only where initdb is missing.
+PG_DEBS := $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,$(if $(shell command -v initdb 2>/dev/null),,postgresql))
+TEST_DEBS := poppler-utils $(PG_DEBS)
 
 .PHONY: run test lint typecheck bench bundle setup sysdeps clean
 

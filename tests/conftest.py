@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from pg import pg_server, pg_url  # noqa: F401  (fixtures: a throwaway PostgreSQL server)
 
 # Before pytest-qt (or anything else) creates a QApplication.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -72,7 +72,11 @@ def test_demo_builds_a_lead_and_a_shared_folder(
     assert (out / "lead" / "probdesk.sqlite").is_file()
     assert DEMO_PASSPHRASE in done.stdout
     kinds = Counter(reader.peek_manifest(p)["kind"] for p in reader.scan_folder(out / "shared"))
-    assert kinds == {"events": 3, "setup": 1}
+    # The demo's team lead has merged: one receipt per export, in shared/receipts/.
+    assert kinds == {"events": 3, "setup": 1, "receipt": 3}
+    assert (out / "hub.sqlite").is_file()
+    assert "3 packages merged" in done.stdout
+    assert "regional summary:" in done.stdout
     for initials, _ in TEAM:
         assert (out / initials.lower() / "probdesk.sqlite").is_file()
         assert f"assessor {initials}:" in done.stdout

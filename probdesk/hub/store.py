@@ -34,6 +34,7 @@ from sqlalchemy.exc import OperationalError
 from probdesk.errors import EnvironmentProblem
 
 SCHEMA_VERSION = "1"
+_SCHEMA_LOCK = 7_093_410_615  # PostgreSQL advisory lock id held while creating the tables
 metadata = MetaData()
 
 hub_meta = Table(
@@ -164,8 +165,12 @@ class Hub:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         try:
-            metadata.create_all(self.engine)
             with self.engine.begin() as conn:
+                if self.engine.dialect.name == "postgresql":
+                    # Hubs opened at once on a new database: one creates the tables, the other
+                    # waits here and then finds them (SQLite's BEGIN IMMEDIATE does the same).
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+                metadata.create_all(conn)
                 self._insert_missing(conn, hub_meta, [{"key": "schema", "value": SCHEMA_VERSION}])
         except OperationalError as exc:
             self.engine.dispose()
@@ -186,17 +191,20 @@ class Hub:
         """Insert rows whose primary key is not there yet; rows already there are kept."""
         if not rows:
             return
+        conn.execute(self._insert_or_skip(table), list(rows))
+
+    def _insert_or_skip(self, table: Table) -> Any:
         dialect = self.engine.dialect.name
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            conn.execute(sqlite_insert(table).on_conflict_do_nothing(), list(rows))
-        elif dialect == "postgresql":
+            return sqlite_insert(table).on_conflict_do_nothing()
+        if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            conn.execute(pg_insert(table).on_conflict_do_nothing(), list(rows))
-        else:  # pragma: no cover - other databases are not supported
-            raise EnvironmentProblem(f"The hub supports SQLite and PostgreSQL, not {dialect}.")
+            return pg_insert(table).on_conflict_do_nothing()
+        # pragma: no cover - other databases are not supported
+        raise EnvironmentProblem(f"The hub supports SQLite and PostgreSQL, not {dialect}.")
 
     def add_question_set(self, conn: Connection, content_hash: str, set_id: str, version: str,
                          text: str) -> None:  # fmt: skip
@@ -229,8 +237,12 @@ class Hub:
                 .values({k: v for k, v in row.items() if k != "id"})
             )
 
-    def record_package(self, conn: Connection, row: dict[str, Any]) -> None:
-        self._insert_missing(conn, packages, [row])
+    def record_package(self, conn: Connection, row: dict[str, Any]) -> bool:
+        """False when the package was recorded already (by a merge running at the same time)."""
+        stmt = self._insert_or_skip(packages)
+        if self.engine.dialect.name == "postgresql":  # psycopg gives no rowcount here
+            return conn.execute(stmt.returning(packages.c.package_id), row).first() is not None
+        return conn.execute(stmt, row).rowcount == 1  # RETURNING needs SQLite 3.35
 
     def record_quarantine(self, conn: Connection, row: dict[str, Any]) -> None:
         self._insert_missing(conn, quarantine, [row])

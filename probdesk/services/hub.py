@@ -81,9 +81,9 @@ def merge(
 ) -> list[MergeOutcome]:
     """Merge every events package in `shared` (and one level down), each on its own.
 
-    A package already merged is skipped; one with a known id but other content is
-    quarantined; one that fails a check is rejected with the reader's reason. None of them
-    stops the others.
+    A package already merged is skipped; one that fails a check is rejected with the reader's
+    reason; a valid one with a known id but other content is quarantined. None of them stops
+    the others, and two merges into one hub at once merge each package once.
     """
     if not shared.is_dir():
         raise InputError(f"The shared folder {shared} is not reachable.")
@@ -112,19 +112,8 @@ def _merge_one(
     package_id = str(manifest["package_id"])
     sha = _sha256(path)
     existing = hub.package(package_id)
-    if existing is not None:
-        if existing["sha256"] == sha:
-            return MergeOutcome(path.name, ALREADY, "", package_id)
-        with hub.transaction() as conn:
-            hub.record_quarantine(
-                conn,
-                {"sha256": sha, "package_id": package_id, "file_name": path.name,
-                 "seen_at": now()},
-            )  # fmt: skip
-        return MergeOutcome(
-            path.name, QUARANTINED,
-            "a package with this id was merged before with different content", package_id,
-        )  # fmt: skip
+    if existing is not None and existing["sha256"] == sha:
+        return MergeOutcome(path.name, ALREADY, "", package_id)
     if manifest["inspection_id"] not in known:
         return MergeOutcome(
             path.name, REJECTED, "the package is for an inspection this hub does not hold",
@@ -143,49 +132,59 @@ def _merge_one(
         )
     except PackageError as exc:
         return MergeOutcome(path.name, REJECTED, exc.explanation, package_id)
+    if existing is not None:  # a valid package, but not the one merged under this id
+        return _quarantine(hub, path, package_id, sha)
     p = opened.payload
     signer = opened.manifest["signer"]
     with hub.transaction() as conn:
-        hub.add_device(conn, {
-            "device_id": device_id, "name": str(p["device"].get("name", "")),
-            "role": str(p["device"].get("role", "")),
-            "signing_public": signer["signing_public"],
-            "encryption_public": signer["encryption_public"],
-        })  # fmt: skip
-        hub.add_cases(conn, [
-            {"id": c["id"], "inspection_id": p["inspection_id"], "reference": c["reference"],
-             "pdu": c.get("pdu"), "facts": json.dumps(c["facts"], sort_keys=True),
-             "variant": c.get("variant"), "assessor": c.get("assessor", ""),
-             "status": c.get("status", ""), "updated_hlc": c.get("updated_hlc", "")}
-            for c in p["cases"]
-        ])  # fmt: skip
-        hub.add_events(conn, [
-            {"id": e["id"], "case_id": e["case_id"], "question_id": e["question_id"],
-             "value": json.dumps(e["value"], sort_keys=True), "note": e.get("note", ""),
-             "device_id": e["device_id"], "seq": e["seq"], "hlc": e["hlc"],
-             "replaces": e.get("replaces"), "qs_id": e["qs_id"], "qs_version": e["qs_version"],
-             "recorded_at": str(e["recorded_at"]), "author": e.get("author", "")}
-            for e in p["answers"]
-        ])  # fmt: skip
-        hub.add_meetings(conn, [
-            {"id": m["id"], "inspection_id": p["inspection_id"], "kind": m["kind"],
-             "held_on": m["held_on"], "title": m["title"],
-             "groups": json.dumps(m["groups"], sort_keys=True),
-             "questions": json.dumps(m["questions"]), "device_id": device_id}
-            for m in p["meetings"]
-        ])  # fmt: skip
-        hub.add_meeting_notes(conn, [
-            {"id": n["id"], "meeting_id": n["meeting_id"], "question_id": n["question_id"],
-             "note": n["note"], "device_id": n["device_id"], "seq": n["seq"], "hlc": n["hlc"],
-             "replaces": n.get("replaces"), "recorded_at": str(n["recorded_at"]),
-             "author": n.get("author", "")}
-            for n in p["meeting_notes"]
-        ])  # fmt: skip
-        hub.record_package(conn, {
+        # The package row first: when a merge of this hub running at the same time has taken
+        # the package meanwhile, nothing else is written here.
+        recorded = hub.record_package(conn, {
             "package_id": package_id, "sha256": sha, "device_id": device_id,
             "inspection_id": p["inspection_id"], "seq_to": int(p["seq_to"]),
             "file_name": path.name, "merged_at": now(),
         })  # fmt: skip
+        if recorded:
+            hub.add_device(conn, {
+                "device_id": device_id, "name": str(p["device"].get("name", "")),
+                "role": str(p["device"].get("role", "")),
+                "signing_public": signer["signing_public"],
+                "encryption_public": signer["encryption_public"],
+            })  # fmt: skip
+            hub.add_cases(conn, [
+                {"id": c["id"], "inspection_id": p["inspection_id"], "reference": c["reference"],
+                 "pdu": c.get("pdu"), "facts": json.dumps(c["facts"], sort_keys=True),
+                 "variant": c.get("variant"), "assessor": c.get("assessor", ""),
+                 "status": c.get("status", ""), "updated_hlc": c.get("updated_hlc", "")}
+                for c in p["cases"]
+            ])  # fmt: skip
+            hub.add_events(conn, [
+                {"id": e["id"], "case_id": e["case_id"], "question_id": e["question_id"],
+                 "value": json.dumps(e["value"], sort_keys=True), "note": e.get("note", ""),
+                 "device_id": e["device_id"], "seq": e["seq"], "hlc": e["hlc"],
+                 "replaces": e.get("replaces"), "qs_id": e["qs_id"], "qs_version": e["qs_version"],
+                 "recorded_at": str(e["recorded_at"]), "author": e.get("author", "")}
+                for e in p["answers"]
+            ])  # fmt: skip
+            hub.add_meetings(conn, [
+                {"id": m["id"], "inspection_id": p["inspection_id"], "kind": m["kind"],
+                 "held_on": m["held_on"], "title": m["title"],
+                 "groups": json.dumps(m["groups"], sort_keys=True),
+                 "questions": json.dumps(m["questions"]), "device_id": device_id}
+                for m in p["meetings"]
+            ])  # fmt: skip
+            hub.add_meeting_notes(conn, [
+                {"id": n["id"], "meeting_id": n["meeting_id"], "question_id": n["question_id"],
+                 "note": n["note"], "device_id": n["device_id"], "seq": n["seq"], "hlc": n["hlc"],
+                 "replaces": n.get("replaces"), "recorded_at": str(n["recorded_at"]),
+                 "author": n.get("author", "")}
+                for n in p["meeting_notes"]
+            ])  # fmt: skip
+    if not recorded:
+        again = hub.package(package_id)
+        if again is not None and again["sha256"] == sha:
+            return MergeOutcome(path.name, ALREADY, "", package_id)
+        return _quarantine(hub, path, package_id, sha)
     # The team lead's own store learns the laptop too, for comments sent back to it.
     with lead.ws.store.unit_of_work() as uow:
         uow.team.remember_device(KnownDevice(
@@ -194,6 +193,19 @@ def _merge_one(
         ))  # fmt: skip
     _receipt(lead, shared, opened, signer["encryption_public"])
     return MergeOutcome(path.name, MERGED, "", package_id, dict(opened.manifest["counts"]))
+
+
+def _quarantine(hub: Hub, path: Path, package_id: str, sha: str) -> MergeOutcome:
+    with hub.transaction() as conn:
+        hub.record_quarantine(
+            conn,
+            {"sha256": sha, "package_id": package_id, "file_name": path.name,
+             "seen_at": now()},
+        )  # fmt: skip
+    return MergeOutcome(
+        path.name, QUARANTINED,
+        "a package with this id was merged before with different content", package_id,
+    )  # fmt: skip
 
 
 def _receipt(lead: Fieldwork, shared: Path, opened: reader.OpenedPackage, public: str) -> None:

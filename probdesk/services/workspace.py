@@ -272,7 +272,7 @@ class Workspace:
             _, hlc = self.next_event(uow)
             case = Case(
                 str(uuid.uuid4()), inspection_id, reference, clean,
-                variant.id if variant else None, who, CaseStatus.NOT_STARTED, _now(), pdu,
+                variant.id if variant else None, who, CaseStatus.NOT_STARTED, _now(), pdu, hlc,
             )  # fmt: skip
             uow.cases.add(case, hlc)
             self.audit_in(uow, "create", "case", case.id)

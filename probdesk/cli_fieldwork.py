@@ -23,6 +23,7 @@ COMMANDS = (
     "summary",
     "export-data",
     "conflicts",
+    "evidence",
 )
 
 
@@ -172,6 +173,16 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sm.add_argument("--inspection", metavar="ID")
     sm.add_argument("--by", choices=("pdu", "region"), default="pdu")
     sm.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    ev = sub.add_parser(
+        "evidence",
+        parents=[common],
+        help="meeting and focus-group notes by non-case question",
+        description="Print the notes from meetings and focus groups merged into the hub, by "
+        "non-case question then meeting, with the participant groups and head counts: for "
+        "lining up what each group said against the case findings.",
+    )
+    ev.add_argument("--hub", metavar="URL", help=hub_help)
+    ev.add_argument("--inspection", metavar="ID")
     cf = sub.add_parser(
         "conflicts",
         parents=[common],
@@ -248,8 +259,21 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
             inspection_id = hubs.pick_inspection(hub, args.inspection)
             rows = hubs.summarise(hub, inspection_id, args.by)
             sys.stdout.write(hubs.render(rows, args.format))
+            if args.format == "table":
+                sys.stdout.write(
+                    hubs.render_standards(*hubs.standards(hub, inspection_id, args.by))
+                )
             return 0
         inspection_id = hubs.pick_inspection(hub, args.inspection)
+        if args.command == "evidence":
+            last = None
+            for e in hubs.evidence(hub, inspection_id):
+                if e.question_id != last:
+                    print(f"\n{e.question_id}  {e.question}")
+                    last = e.question_id
+                print(f"  {e.meeting} — {e.groups}")
+                print(f"    {e.note}")
+            return 0
         if args.command == "conflicts":
             found = hubs.conflicts(hub, inspection_id)
             for c in found:
@@ -269,7 +293,7 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    if args.command in ("summary", "export-data", "conflicts"):
+    if args.command in ("summary", "export-data", "conflicts", "evidence"):
         return _hub_command(args, paths)
     if args.command == "demo":
         from probdesk.services.demo import build_demo

@@ -534,3 +534,124 @@ def split(hub: Hub, inspection_id: str, question_id: str, by: str) -> list[tuple
         if outcome is not None and outcome is not Outcome.NOT_ASKED:
             groups[name] = groups.get(name, Tally()).add(outcome)
     return sorted(groups.items())
+
+
+# -- ratings of standards, and the non-case evidence ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandardRow:
+    scope: str
+    name: str
+    standard_id: str
+    title: str
+    rating: str | None  # from the lowest key question with relevant cases
+    lowest_question: str | None
+    percent: float | None
+
+
+@dataclass(frozen=True)
+class OverallRow:
+    scope: str
+    name: str
+    score: int | None  # None until every standard has a rating
+    band: str | None
+
+
+def standards(hub: Hub, inspection_id: str, by: str) -> tuple[list[StandardRow], list[OverallRow]]:
+    """Standard ratings, points and score bands, where the question set declares them."""
+    from probdesk.domain.summary import overall
+
+    qs, hub_cases = load_cases(hub, inspection_id)
+    if qs.ratings is None:
+        return [], []
+    groups: dict[str, dict[str, Tally]] = {}
+    for c in hub_cases:
+        name = c.pdu if by == "pdu" else c.region
+        tallies = groups.setdefault(name, {})
+        for qid, outcome in case_outcomes(qs, c.variant, c.facts, c.answers).items():
+            if outcome is not Outcome.NOT_ASKED:
+                tallies[qid] = tallies.get(qid, Tally()).add(outcome)
+    rows: list[StandardRow] = []
+    totals: list[OverallRow] = []
+    for name in sorted(groups):
+        result = overall(qs.ratings, groups[name])
+        for r in result.standards:
+            rows.append(StandardRow(
+                by, name, r.standard.id, r.standard.title,
+                r.rating.label if r.rating else None, r.lowest_question,
+                percent_value(r.percent),
+            ))  # fmt: skip
+        totals.append(OverallRow(by, name, result.score, result.band))
+    return rows, totals
+
+
+@dataclass(frozen=True)
+class EvidenceNote:
+    question_id: str
+    question: str
+    meeting: str  # kind, date and title
+    groups: str  # participant groups with head counts, no names
+    note: str
+
+
+def evidence(hub: Hub, inspection_id: str) -> list[EvidenceNote]:
+    """Notes from meetings and focus groups, by non-case question then meeting: for
+    triangulation against the case findings."""
+    from probdesk.domain import loader
+
+    insp = hub.inspection(inspection_id)
+    assert insp is not None
+    text = hub.question_set_text(insp["qs_hash"])
+    assert text is not None
+    qs = loader.parse_text(text, "hub question set")
+    ms, notes = hub.meetings_of(inspection_id)
+    by_id = {m["id"]: m for m in ms}
+
+    class _N:
+        __slots__ = ("hlc", "id", "meeting_id", "note", "question_id", "replaces")
+
+        def __init__(self, r: Mapping[str, Any]) -> None:
+            self.id, self.hlc, self.replaces = r["id"], r["hlc"], r["replaces"]
+            self.meeting_id, self.question_id, self.note = (
+                r["meeting_id"],
+                r["question_id"],
+                r["note"],
+            )
+
+    current = heads((_N(n) for n in notes), key=lambda n: (n.meeting_id, n.question_id))
+    labels = {g.id: g.label for g in qs.participant_groups}
+    order = {q.id: i for i, q in enumerate(qs.non_case_questions)}
+    texts = {q.id: q.text for q in qs.non_case_questions}
+    out = []
+    for (meeting_id, qid), n in current.items():
+        m = by_id.get(meeting_id)
+        if m is None or not n.note.strip():
+            continue
+        groups = ", ".join(
+            f"{labels.get(g['group_id'], g['group_id'])} ({g['head_count']})"
+            for g in json.loads(m["groups"])
+        )
+        kind = "Focus group" if m["kind"] == "focus_group" else "Meeting"
+        out.append(EvidenceNote(
+            qid, texts.get(qid, qid), f"{kind}, {m['held_on']}: {m['title']}", groups, n.note,
+        ))  # fmt: skip
+    return sorted(out, key=lambda e: (order.get(e.question_id, 1 << 30), e.meeting))
+
+
+def render_standards(rows: Sequence[StandardRow], totals: Sequence[OverallRow]) -> str:
+    """The standards block under the table summary (empty when the set does not rate)."""
+    if not rows:
+        return ""
+    lines = ["", "Standards (rated by their lowest key question)"]
+    for r in rows:
+        pct = (
+            "no relevant cases" if r.percent is None else f"{r.percent:.1f}% ({r.lowest_question})"
+        )
+        lines.append(
+            f"  {r.name[:27]:<28}{r.standard_id:<6}{r.title[:30]:<31}{r.rating or '-':<22}{pct}"
+        )
+    for t in totals:
+        score = "not all standards rated" if t.score is None else f"{t.score} points: {t.band}"
+        lines.append(f"  {t.name[:27]:<28}overall: {score}")
+    return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ COMMANDS = (
     "export-data",
     "conflicts",
     "evidence",
+    "moderate",
 )
 
 
@@ -173,6 +174,23 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sm.add_argument("--inspection", metavar="ID")
     sm.add_argument("--by", choices=("pdu", "region"), default="pdu")
     sm.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    mo = sub.add_parser(
+        "moderate",
+        parents=[common],
+        help="approve a case, or return it to its assessor with a comment",
+        description="Record a moderation decision on a merged case. --return writes a "
+        "send-back pack to SHARED for the laptop that answered the case: the case becomes "
+        "returned there and the comment shows with it. Every decision is kept with who made "
+        "it; export-data shows the latest.",
+    )
+    mo.add_argument("--hub", metavar="URL", help=hub_help)
+    mo.add_argument("--inspection", metavar="ID")
+    mo.add_argument("--case", required=True, metavar="CASE_REF")
+    choice = mo.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--approve", action="store_true")
+    choice.add_argument("--return", dest="return_case", action="store_true")
+    mo.add_argument("--comment", default="", metavar="TEXT")
+    mo.add_argument("--to", type=Path, metavar="SHARED", help="the shared folder (for --return)")
     ev = sub.add_parser(
         "evidence",
         parents=[common],
@@ -343,6 +361,8 @@ def dispatch(args: argparse.Namespace, paths: Paths) -> int:
             return 3
         if args.command == "sync":
             return _sync(args, fw)
+        if args.command == "moderate":
+            return _moderate(args, fw, paths)
         if args.command == "merge":
             return _merge(args, fw, paths)
         if args.command == "send-back":
@@ -580,4 +600,23 @@ def _merge(args: argparse.Namespace, fw: object, paths: Paths) -> int:
     tally = {s: sum(o.state == s for o in outcomes) for s in (hubs.MERGED, hubs.ALREADY,
              hubs.REJECTED, hubs.QUARANTINED)}  # fmt: skip
     print(", ".join(f"{n} {s}" for s, n in tally.items()))
+    return 0
+
+
+def _moderate(args: argparse.Namespace, fw: object, paths: Paths) -> int:
+    from probdesk.hub.store import Hub
+    from probdesk.services import hub as hubs
+    from probdesk.services.fieldwork import Fieldwork
+
+    assert isinstance(fw, Fieldwork)
+    hub = Hub(args.hub or hubs.default_hub_url(paths.data))
+    try:
+        inspection_id = hubs.pick_inspection(hub, args.inspection)
+        action = "approved" if args.approve else "returned"
+        result = hubs.moderate(hub, fw, inspection_id, args.case, action, args.comment, args.to)
+    finally:
+        hub.close()
+    print(f"case {result.case_ref}: {result.action}")
+    if result.sendback is not None:
+        print(f"send-back pack: {result.sendback}")
     return 0

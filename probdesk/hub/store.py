@@ -112,6 +112,15 @@ events = Table(
     Column("recorded_at", String(40), nullable=False),
     Column("author", String(80), nullable=False),
 )  # fmt: skip
+moderation = Table(
+    "hub_moderation", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("action", String(20), nullable=False),  # approved | returned
+    Column("moderator", String(80), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("at", DateTime, nullable=False),
+)  # fmt: skip
 meetings = Table(
     "hub_meeting", metadata,
     Column("id", String(36), primary_key=True),
@@ -247,6 +256,21 @@ class Hub:
     def record_quarantine(self, conn: Connection, row: dict[str, Any]) -> None:
         self._insert_missing(conn, quarantine, [row])
 
+    def add_moderation(self, row: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            self._insert_missing(conn, moderation, [row])
+
+    def moderation_of(self, inspection_id: str) -> dict[str, Mapping[str, Any]]:
+        """Case id -> its latest moderation decision (an audited trail: rows are only added)."""
+        ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(moderation)
+                .where(moderation.c.case_id.in_(ids.scalar_subquery()))
+                .order_by(moderation.c.at, moderation.c.id)
+            )
+            return {r.case_id: r._mapping for r in rows}
+
     # -- reading ---------------------------------------------------------------------------
     def package(self, package_id: str) -> Mapping[str, Any] | None:
         with self.engine.connect() as conn:
@@ -296,6 +320,12 @@ class Hub:
                     .where(events.c.case_id.in_(case_ids.scalar_subquery()))
                     .order_by(events.c.hlc, events.c.id)
                 )
+            ]
+
+    def events_of_case(self, case_id: str) -> list[Mapping[str, Any]]:
+        with self.engine.connect() as conn:
+            return [
+                r._mapping for r in conn.execute(select(events).where(events.c.case_id == case_id))
             ]
 
     def meetings_of(

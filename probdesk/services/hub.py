@@ -368,13 +368,15 @@ def render(rows: Sequence[SummaryRow], fmt: str) -> str:
 
 
 EXPORT_FIELDS = ("region", "pdu", "case_ref", "variant", "question_id", "key_question",
-                 "applicable", "answer", "assessor", "assessor_role", "status")  # fmt: skip
+                 "applicable", "answer", "assessor", "assessor_role", "status", "moderation",
+                 "moderated_by")  # fmt: skip
 
 
 def export_rows(hub: Hub, inspection_id: str, with_notes: bool) -> list[dict[str, object]]:
     """One row per case and question of its variant, for a spreadsheet."""
     qs, hub_cases = load_cases(hub, inspection_id)
     roles = hub.device_roles()
+    decisions = hub.moderation_of(inspection_id)
     rows: list[dict[str, object]] = []
     for c in hub_cases:
         applicable = qs.applicable(c.variant, c.facts, c.answers)
@@ -390,6 +392,8 @@ def export_rows(hub: Hub, inspection_id: str, with_notes: bool) -> list[dict[str
                     "answer": "" if shown is None else shown,
                     "assessor": c.assessor, "assessor_role": roles.get(c.assessor, ""),
                     "status": c.status,
+                    "moderation": decisions[c.id]["action"] if c.id in decisions else "",
+                    "moderated_by": decisions[c.id]["moderator"] if c.id in decisions else "",
                 }  # fmt: skip
                 if with_notes:
                     row["note"] = c.notes.get(q.id, "")
@@ -655,3 +659,61 @@ def render_standards(rows: Sequence[StandardRow], totals: Sequence[OverallRow]) 
         score = "not all standards rated" if t.score is None else f"{t.score} points: {t.band}"
         lines.append(f"  {t.name[:27]:<28}overall: {score}")
     return "\n".join(lines) + "\n"
+
+
+# -- moderation --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModerationResult:
+    case_ref: str
+    action: str
+    sendback: Path | None  # the pack that carries a return to the assessor's laptop
+
+
+def moderate(
+    hub: Hub,
+    lead: Fieldwork,
+    inspection_id: str,
+    case_ref: str,
+    action: str,
+    comment: str,
+    shared: Path | None = None,
+) -> ModerationResult:
+    """Approve a case, or return it with comments to its assessor (a send-back pack).
+
+    Every decision is kept, with who made it and when; the latest one stands.
+    """
+    import uuid
+
+    if action not in ("approved", "returned"):
+        raise InputError("Moderation is approve or return.")
+    if action == "returned" and not comment.strip():
+        raise InputError("Say what the assessor should look at again when returning a case.")
+    found = [c for c in hub.cases_of(inspection_id) if c["reference"].lower() == case_ref.lower()]
+    if not found:
+        raise InputError(f"No case {case_ref} in the hub for this inspection.")
+    case = found[0]
+    moderator = lead.ws.device().assessor or "team lead"
+    pack: Path | None = None
+    if action == "returned":
+        if shared is None:
+            raise InputError("Returning a case needs the shared folder for its send-back pack.")
+        device_id = _device_of(hub, case["id"])
+        if device_id is None:
+            raise InputError(f"No laptop has sent answers for {case_ref} yet; nothing to return.")
+        pack = lead.create_sendback(
+            inspection_id, device_id, [(case["id"], comment.strip())], [case["id"]], shared,
+            moderator,
+        )  # fmt: skip
+    hub.add_moderation({
+        "id": str(uuid.uuid4()), "case_id": case["id"], "action": action,
+        "moderator": moderator, "comment": comment.strip(), "at": now(),
+    })  # fmt: skip
+    return ModerationResult(case["reference"], action, pack)
+
+
+def _device_of(hub: Hub, case_id: str) -> str | None:
+    """The laptop that answered a case most recently."""
+    mine = [e for e in hub.events_of_case(case_id)]
+    return max(mine, key=lambda e: e["hlc"])["device_id"] if mine else None

@@ -1,0 +1,91 @@
+"""Moderation: approve, or return with a comment that reaches the assessor's laptop."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from probdesk.domain.records import CaseStatus
+from probdesk.errors import InputError
+from probdesk.hub.store import Hub
+from probdesk.paths import Paths
+from probdesk.services import hub as hubs
+from probdesk.services.demo import build_demo
+from probdesk.services.fieldwork import Fieldwork
+from probdesk.services.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("moderation") / "demo"
+    build_demo(out, seed=5, report=lambda _s: None)
+    return out
+
+
+def test_a_returned_case_reaches_its_assessor_and_decisions_show_in_the_export(
+    demo: Path, tmp_path: Path
+) -> None:
+    lead_paths = Paths.resolve(demo / "lead")
+    ws = Workspace.open(lead_paths)
+    hub = Hub(f"sqlite:///{demo / 'hub.sqlite'}")
+    try:
+        lead = Fieldwork(ws, lead_paths)
+        inspection_id = hubs.pick_inspection(hub, None)
+        cases = {c["reference"]: c for c in hub.cases_of(inspection_id)}
+        approve_ref, return_ref = sorted(ref for ref, c in cases.items() if c["assessor"] == "CD")[
+            :2
+        ]
+        with pytest.raises(InputError, match="Say what"):
+            hubs.moderate(hub, lead, inspection_id, return_ref, "returned", "", demo / "shared")
+        with pytest.raises(InputError, match="No case"):
+            hubs.moderate(hub, lead, inspection_id, "NOPE", "approved", "")
+        hubs.moderate(hub, lead, inspection_id, approve_ref, "approved", "")
+        result = hubs.moderate(
+            hub, lead, inspection_id, return_ref, "returned", "Add the evidence for C2",
+            demo / "shared",
+        )  # fmt: skip
+        assert result.sendback is not None and result.sendback.exists()
+        rows = hubs.export_rows(hub, inspection_id, with_notes=False)
+        out = hubs.write_export(rows, "csv", tmp_path / "data.csv", with_notes=False)
+    finally:
+        hub.close()
+        ws.close()
+    with out.open(encoding="utf-8-sig") as f:
+        decided = {(r["case_ref"], r["moderation"], r["moderated_by"]) for r in csv.DictReader(f)}
+    assert (approve_ref, "approved", "TL") in decided
+    assert (return_ref, "returned", "TL") in decided
+
+    # The assessor's laptop opens the send-back pack: the case is returned, the comment shown.
+    cd_paths = Paths.resolve(demo / "cd")
+    cd_ws = Workspace.open(cd_paths)
+    try:
+        cd = Fieldwork(cd_ws, cd_paths)
+        opened = cd.open_sendback(result.sendback)
+        assert (opened.comments, opened.returned) == (1, 1)
+        case = next(c for c in cd_ws.cases(inspection_id) if c.reference == return_ref)
+        assert case.status is CaseStatus.RETURNED
+        assert [c.text for c in cd.comments(inspection_id, case.id)] == ["Add the evidence for C2"]
+    finally:
+        cd_ws.close()
+
+
+def test_the_cli_moderates(demo: Path) -> None:
+    base = [sys.executable, "-m", "probdesk", "--data-dir", str(demo / "lead")]
+    hub_url = f"sqlite:///{demo / 'hub.sqlite'}"
+    ok = subprocess.run(
+        [*base, "moderate", "--hub", hub_url, "--case", "X700100", "--approve"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert "case X700100: approved" in ok.stdout
+    refused = subprocess.run(
+        [*base, "moderate", "--hub", hub_url, "--case", "X700100", "--return"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "Say what the assessor should look at again" in refused.stderr
+    assert "Traceback" not in refused.stderr

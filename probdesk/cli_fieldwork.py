@@ -25,6 +25,7 @@ COMMANDS = (
     "conflicts",
     "evidence",
     "moderate",
+    "resolve",
 )
 
 
@@ -174,6 +175,22 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sm.add_argument("--inspection", metavar="ID")
     sm.add_argument("--by", choices=("pdu", "region"), default="pdu")
     sm.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    rs = sub.add_parser(
+        "resolve",
+        parents=[common],
+        help="settle a conflict listed by `probdesk conflicts`",
+        description="Keep one of the answers two laptops gave to a question (--keep N, 1 = the "
+        "one listed first), with its note or with both notes (--both-notes). The decision is "
+        "kept as the team lead's own answer event; the other answers stay in the hub. With "
+        "--to SHARED a send-back pack carries it to each laptop involved.",
+    )
+    rs.add_argument("--hub", metavar="URL", help=hub_help)
+    rs.add_argument("--inspection", metavar="ID")
+    rs.add_argument("--case", required=True, metavar="CASE_REF")
+    rs.add_argument("--question", required=True, metavar="QUESTION_ID")
+    rs.add_argument("--keep", type=int, default=1, metavar="N")
+    rs.add_argument("--both-notes", action="store_true")
+    rs.add_argument("--to", type=Path, metavar="SHARED")
     mo = sub.add_parser(
         "moderate",
         parents=[common],
@@ -363,6 +380,8 @@ def dispatch(args: argparse.Namespace, paths: Paths) -> int:
             return _sync(args, fw)
         if args.command == "moderate":
             return _moderate(args, fw, paths)
+        if args.command == "resolve":
+            return _resolve(args, fw, paths)
         if args.command == "merge":
             return _merge(args, fw, paths)
         if args.command == "send-back":
@@ -619,4 +638,24 @@ def _moderate(args: argparse.Namespace, fw: object, paths: Paths) -> int:
     print(f"case {result.case_ref}: {result.action}")
     if result.sendback is not None:
         print(f"send-back pack: {result.sendback}")
+    return 0
+
+
+def _resolve(args: argparse.Namespace, fw: object, paths: Paths) -> int:
+    from probdesk.hub.store import Hub
+    from probdesk.services import hub as hubs
+    from probdesk.services.fieldwork import Fieldwork
+
+    assert isinstance(fw, Fieldwork)
+    hub = Hub(args.hub or hubs.default_hub_url(paths.data))
+    try:
+        inspection_id = hubs.pick_inspection(hub, args.inspection)
+        result = hubs.resolve_conflict(
+            hub, fw, inspection_id, args.case, args.question, args.keep, args.both_notes, args.to
+        )
+    finally:
+        hub.close()
+    print(f"case {result.case_ref} {result.question_id}: {result.value} stands")
+    for pack in result.sendbacks:
+        print(f"send-back pack: {pack}")
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from probdesk.domain.records import Assessor
+from probdesk.errors import InputError
 from probdesk.hub.store import Hub
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
@@ -140,3 +141,56 @@ def test_the_cli_lists_conflicts(scene: tuple[Path, str], tmp_path: Path) -> Non
     assert "conflict  case X100001 C1:" in listed.stdout
     assert "1 conflict(s) undecided" in listed.stdout
     assert "Traceback" not in listed.stderr
+
+
+def test_the_team_lead_settles_a_conflict_and_the_laptops_get_the_decision(
+    scene: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, inspection_id = scene
+    work = tmp_path / "copy"
+    shutil.copytree(root, work)  # this test changes the laptops and the hub
+    lead_paths = Paths.resolve(work / "lead")
+    ws = Workspace.open(lead_paths)
+    hub = Hub(f"sqlite:///{work / 'hub-resolve.sqlite'}")
+    try:
+        lead = Fieldwork(ws, lead_paths)
+        hubs.merge(hub, lead, work / "shared")
+        [conflict] = [c for c in hubs.conflicts(hub, inspection_id) if c.kind == "conflict"]
+        loser = conflict.values[1][1]  # keep the answer listed second, with both notes
+        with pytest.raises(InputError, match="from 1 to 2"):
+            hubs.resolve_conflict(hub, lead, inspection_id, "X100001", "C1", keep=3)
+        result = hubs.resolve_conflict(
+            hub, lead, inspection_id, "X100001", "C1", keep=2, both_notes=True,
+            shared=work / "shared",
+        )  # fmt: skip
+        assert result.value == loser
+        assert [c for c in hubs.conflicts(hub, inspection_id) if c.kind == "conflict"] == []
+        with pytest.raises(InputError, match="no undecided conflict"):
+            hubs.resolve_conflict(hub, lead, inspection_id, "X100001", "C1")
+        rows = hubs.export_rows(hub, inspection_id, with_notes=True)
+        [c1] = [r for r in rows if r["question_id"] == "C1"]
+        assert c1["answer"] == loser
+        assert "seen on the second laptop" in str(c1["note"])  # both notes kept
+        assert len(result.sendbacks) == 2  # one for each laptop that answered
+    finally:
+        hub.close()
+        ws.close()
+
+    # Each laptop opens its pack: the decision becomes its current answer, audited.
+    for folder in ("ab", "ab2"):
+        paths = Paths.resolve(work / folder)
+        lws = Workspace.open(paths)
+        try:
+            fw = Fieldwork(lws, paths)
+            [pack] = [p for p in fw.incoming(work / "shared") if p.kind == "sendback"]
+            fw.open_sendback(pack.path)
+            case = lws.cases(inspection_id)[0]
+            assert lws.case_state(case.id).answers["C1"] == loser
+            assert any(e.action == "conflict_resolved" for e in _audit(lws))
+        finally:
+            lws.close()
+
+
+def _audit(ws: Workspace) -> list[object]:
+    with ws.store.unit_of_work(read_only=True) as uow:
+        return list(uow.audit.entries())

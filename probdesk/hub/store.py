@@ -112,6 +112,15 @@ events = Table(
     Column("recorded_at", String(40), nullable=False),
     Column("author", String(80), nullable=False),
 )  # fmt: skip
+resolutions = Table(
+    "hub_resolution", metadata,
+    Column("event_id", String(36), primary_key=True),  # the team lead's deciding event
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("question_id", String(64), nullable=False),
+    Column("superseded", Text, nullable=False),  # JSON: the other heads it settles
+    Column("moderator", String(80), nullable=False),
+    Column("at", DateTime, nullable=False),
+)  # fmt: skip
 moderation = Table(
     "hub_moderation", metadata,
     Column("id", String(36), primary_key=True),
@@ -259,6 +268,22 @@ class Hub:
     def add_moderation(self, row: dict[str, Any]) -> None:
         with self.transaction() as conn:
             self._insert_missing(conn, moderation, [row])
+
+    def add_resolution(self, event_row: dict[str, Any], row: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            self._insert_missing(conn, events, [event_row])
+            self._insert_missing(conn, resolutions, [row])
+
+    def superseded_of(self, inspection_id: str) -> set[str]:
+        """Events a team lead's resolution settled: no longer heads, still kept."""
+        ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(resolutions.c.superseded).where(
+                    resolutions.c.case_id.in_(ids.scalar_subquery())
+                )
+            )
+            return {s for r in rows for s in json.loads(r.superseded)}
 
     def moderation_of(self, inspection_id: str) -> dict[str, Mapping[str, Any]]:
         """Case id -> its latest moderation decision (an audited trail: rows are only added)."""

@@ -18,7 +18,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from probdesk.domain.hlc import HLC
 from probdesk.domain.records import (
+    AnswerEvent,
     Assessor,
     Case,
     CaseStatus,
@@ -147,6 +149,7 @@ SENDBACK_SCHEMA: dict[str, Any] = {
         "comments": {"type": "array", "items": {"type": "object",
                      "required": ["id", "case_id", "text", "created_at"]}},
         "returned": {"type": "array", "items": _STR},
+        "resolutions": {"type": "array", "items": _EVENT},
     },
 }  # fmt: skip
 RECEIPT_SCHEMA: dict[str, Any] = {
@@ -811,8 +814,9 @@ class Fieldwork:
         returned: Sequence[str],
         out_folder: Path,
         author: str,
+        resolutions: Sequence[dict[str, Any]] = (),
     ) -> Path:
-        """Comments and returned cases for one assessor's device (team lead side)."""
+        """Comments, returned cases and conflict resolutions for one assessor's device."""
         with self.ws.store.unit_of_work() as uow:
             known = uow.team.device(to_device)
         if known is None:
@@ -820,7 +824,7 @@ class Fieldwork:
                 f"No package from device {to_device[:8]} has been seen here yet, so its key is "
                 "unknown; merge its export first."
             )
-        if not comments and not returned:
+        if not comments and not returned and not resolutions:
             raise InputError("Write at least one comment or return at least one case.")
         device = self.ws.device()
         payload = {
@@ -838,6 +842,7 @@ class Fieldwork:
                 for case_id, text in comments
             ],
             "returned": list(returned),
+            "resolutions": list(resolutions),
         }
         recipients = [
             Recipient(known.name or "assessor", "assessor", unb64(known.encryption_public, size=32))
@@ -890,6 +895,22 @@ class Fieldwork:
                     Comment(c["id"], inspection.id, c["case_id"], p["author"], c["text"],
                             datetime.fromisoformat(c["created_at"]), opened.package_id)
                 )  # fmt: skip
+            for e in p.get("resolutions", []):
+                # The team lead's decision on a conflict: an answer event like any other.
+                case = uow.cases.get(e["case_id"])
+                if case is None or case.inspection_id != inspection.id:
+                    continue
+                if uow.answers.exists(e["id"]):
+                    continue
+                uow.answers.add(AnswerEvent(
+                    e["id"], e["case_id"], e["question_id"],
+                    tuple(e["value"]) if isinstance(e["value"], list) else e["value"],
+                    e.get("note", ""), e["device_id"], int(e["seq"]), e["hlc"], e.get("replaces"),
+                    e["qs_id"], e["qs_version"], datetime.fromisoformat(str(e["recorded_at"])),
+                    e.get("author", ""),
+                ))  # fmt: skip
+                self.ws.clock.observe(HLC.parse(e["hlc"]))
+                self.ws.audit_in(uow, "conflict_resolved", "case", e["case_id"], e["question_id"])
             for case_id in p["returned"]:
                 case = uow.cases.get(case_id)
                 if case is None or case.inspection_id != inspection.id:

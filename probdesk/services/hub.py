@@ -274,7 +274,8 @@ def load_cases(hub: Hub, inspection_id: str) -> tuple[QuestionSet, list[HubCase]
     text = hub.question_set_text(insp["qs_hash"])
     assert text is not None
     qs = loader.parse_text(text, "hub question set")
-    evs = hub.events_of(inspection_id)
+    settled = hub.superseded_of(inspection_id)
+    evs = [e for e in hub.events_of(inspection_id) if e["id"] not in settled]
 
     class _E:
         __slots__ = ("case_id", "hlc", "id", "note", "question_id", "replaces", "value")
@@ -441,7 +442,8 @@ def conflicts(hub: Hub, inspection_id: str) -> list[Conflict]:
     """Undecided conflicts, listed (never hidden); the shown winner is the newest by clock,
     then device id, as the summaries use it."""
     refs = {c["id"]: c["reference"] for c in hub.cases_of(inspection_id)}
-    evs = hub.events_of(inspection_id)
+    settled = hub.superseded_of(inspection_id)
+    evs = [e for e in hub.events_of(inspection_id) if e["id"] not in settled]
     replaced = {e["replaces"] for e in evs if e["replaces"]}
     open_heads: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     devices_by_case: dict[str, set[str]] = {}
@@ -717,3 +719,86 @@ def _device_of(hub: Hub, case_id: str) -> str | None:
     """The laptop that answered a case most recently."""
     mine = [e for e in hub.events_of_case(case_id)]
     return max(mine, key=lambda e: e["hlc"])["device_id"] if mine else None
+
+
+# -- resolving conflicts -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolutionResult:
+    case_ref: str
+    question_id: str
+    value: object
+    sendbacks: tuple[Path, ...]
+
+
+def resolve_conflict(
+    hub: Hub,
+    lead: Fieldwork,
+    inspection_id: str,
+    case_ref: str,
+    question_id: str,
+    keep: int = 1,
+    both_notes: bool = False,
+    shared: Path | None = None,
+) -> ResolutionResult:
+    """Settle a conflict: keep answer `keep` (1 = the one shown first), with its note or both.
+
+    The decision is a new answer event from the team lead's laptop that supersedes the others
+    (they stay in the hub); with `shared`, a send-back pack carries it to each laptop involved.
+    """
+    import uuid
+
+    from probdesk.domain.hlc import HLC
+
+    case = next(
+        (c for c in hub.cases_of(inspection_id) if c["reference"].lower() == case_ref.lower()),
+        None,
+    )
+    if case is None:
+        raise InputError(f"No case {case_ref} in the hub for this inspection.")
+    settled = hub.superseded_of(inspection_id)
+    evs = [
+        e for e in hub.events_of_case(case["id"])
+        if e["question_id"] == question_id and e["id"] not in settled
+    ]  # fmt: skip
+    replaced = {e["replaces"] for e in evs if e["replaces"]}
+    open_heads = sorted(
+        (e for e in evs if e["id"] not in replaced), key=lambda e: e["hlc"], reverse=True
+    )
+    if len(open_heads) < 2:
+        raise InputError(f"There is no undecided conflict on {question_id} of case {case_ref}.")
+    if not 1 <= keep <= len(open_heads):
+        raise InputError(f"Choose an answer from 1 to {len(open_heads)}.")
+    chosen = open_heads[keep - 1]
+    notes = [e["note"] for e in open_heads if e["note"]]
+    note = "\n\n".join(dict.fromkeys(notes)) if both_notes else chosen["note"]
+    lead.ws.clock.observe(HLC.parse(open_heads[0]["hlc"]))  # the decision comes after them all
+    with lead.ws.store.unit_of_work() as uow:
+        seq, hlc = lead.ws.next_event(uow)
+    moderator = lead.ws.device().assessor or "team lead"
+    event = {
+        "id": str(uuid.uuid4()), "case_id": case["id"], "question_id": question_id,
+        "value": json.loads(chosen["value"]), "note": note, "device_id": lead.ws.device_id,
+        "seq": seq, "hlc": hlc, "replaces": chosen["id"], "qs_id": chosen["qs_id"],
+        "qs_version": chosen["qs_version"], "recorded_at": now().isoformat(),
+        "author": moderator,
+    }  # fmt: skip
+    hub.add_resolution(
+        {**event, "value": chosen["value"]},
+        {
+            "event_id": event["id"], "case_id": case["id"], "question_id": question_id,
+            "superseded": json.dumps(sorted(e["id"] for e in open_heads if e is not chosen)),
+            "moderator": moderator, "at": now(),
+        },
+    )  # fmt: skip
+    packs: list[Path] = []
+    if shared is not None:
+        for device_id in sorted({e["device_id"] for e in open_heads} - {lead.ws.device_id}):
+            packs.append(lead.create_sendback(
+                inspection_id, device_id,
+                [(case["id"], f"The team lead settled answers given on two laptops to "
+                              f"{question_id}: {event['value']} stands.")],
+                [], shared, moderator, resolutions=[event],
+            ))  # fmt: skip
+    return ResolutionResult(case["reference"], question_id, event["value"], tuple(packs))

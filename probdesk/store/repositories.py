@@ -312,6 +312,9 @@ class AnswerRepository:
         .limit(1)
     )
 
+    def exists(self, event_id: str) -> bool:
+        return self.s.get(AnswerEventRow, event_id) is not None
+
     def head(self, case_id: str, question_id: str) -> AnswerEvent | None:
         """The current answer: the newest event that no other event of the question replaces."""
         params = {"case_id": case_id, "question_id": question_id}

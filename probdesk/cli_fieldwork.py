@@ -175,6 +175,10 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sm.add_argument("--inspection", metavar="ID")
     sm.add_argument("--by", choices=("pdu", "region"), default="pdu")
     sm.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sm.add_argument(
+        "--split-by", metavar="WHAT",
+        help="split each figure by variant, assessor_role or a case fact id (e.g. rosh_level)",
+    )  # fmt: skip
     rs = sub.add_parser(
         "resolve",
         parents=[common],
@@ -292,7 +296,7 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
     try:
         if args.command == "summary":
             inspection_id = hubs.pick_inspection(hub, args.inspection)
-            rows = hubs.summarise(hub, inspection_id, args.by)
+            rows = hubs.summarise(hub, inspection_id, args.by, args.split_by)
             sys.stdout.write(hubs.render(rows, args.format))
             if args.format == "table":
                 sys.stdout.write(

@@ -89,3 +89,23 @@ def test_the_cli_moderates(demo: Path) -> None:
     assert refused.returncode == 2
     assert "Say what the assessor should look at again" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize("split_by", ["variant", "rosh_level", "assessor_role"])
+def test_split_figures_add_up_to_the_whole(demo: Path, split_by: str) -> None:
+    hub = Hub(f"sqlite:///{demo / 'hub.sqlite'}")
+    try:
+        inspection_id = hubs.pick_inspection(hub, None)
+        whole = hubs.summarise(hub, inspection_id, "region")
+        parts = hubs.summarise(hub, inspection_id, "region", split_by)
+        with pytest.raises(InputError, match="Cannot split by"):
+            hubs.summarise(hub, inspection_id, "region", "not_a_fact")
+    finally:
+        hub.close()
+    assert all(r.split for r in parts) and all(r.split is None for r in whole)
+    assert len({r.split for r in parts}) > 1
+    for row in whole:
+        mine = [p for p in parts if p.question_id == row.question_id]
+        assert sum(p.yes for p in mine) == row.yes
+        assert sum(p.no for p in mine) == row.no
+        assert sum(p.not_applicable for p in mine) == row.not_applicable

@@ -235,6 +235,7 @@ class SummaryRow:
     not_applicable: int
     percent: float | None  # rounded down to one decimal place; None when nothing is relevant
     rating: str | None
+    split: str | None = None  # the variant, case fact value or assessor role, when split
 
 
 @dataclass(frozen=True)
@@ -313,23 +314,29 @@ def load_cases(hub: Hub, inspection_id: str) -> tuple[QuestionSet, list[HubCase]
     return qs, sorted(out, key=lambda c: c.reference)
 
 
-def summarise(hub: Hub, inspection_id: str, by: str) -> list[SummaryRow]:
-    """Per key question and prompt: counts and percentage Yes over relevant cases."""
+def summarise(
+    hub: Hub, inspection_id: str, by: str, split_by: str | None = None
+) -> list[SummaryRow]:
+    """Per key question and prompt: counts and percentage Yes over relevant cases.
+
+    split_by: "variant", "assessor_role" or a case fact id (RoSH level, sentence type, ...).
+    """
     if by not in ("pdu", "region"):
         raise InputError("Summarise --by pdu or --by region.")
     qs, hub_cases = load_cases(hub, inspection_id)
-    groups: dict[str, dict[str, Tally]] = {}
+    splitter = _splitter(qs, hub, split_by)
+    groups: dict[tuple[str, str | None], dict[str, Tally]] = {}
     for c in hub_cases:
         name = c.pdu if by == "pdu" else c.region
-        tallies = groups.setdefault(name, {})
+        tallies = groups.setdefault((name, splitter(c) if splitter else None), {})
         for qid, outcome in case_outcomes(qs, c.variant, c.facts, c.answers).items():
             if outcome is not Outcome.NOT_ASKED:
                 tallies[qid] = tallies.get(qid, Tally()).add(outcome)
     order = [q.id for q in qs.questions if q.counts]
     scale = qs.ratings.scale if qs.ratings else ()
     rows = []
-    for name in sorted(groups):
-        tallies = groups[name]
+    for name, part in sorted(groups, key=lambda k: (k[0], k[1] or "")):
+        tallies = groups[(name, part)]
         for qid in order:
             if qid not in tallies:
                 continue
@@ -338,9 +345,26 @@ def summarise(hub: Hub, inspection_id: str, by: str) -> list[SummaryRow]:
             level = rate(t.percent, scale) if scale and q.is_key else None
             rows.append(SummaryRow(
                 by, name, qid, q.is_key, t.relevant, t.yes, t.no, t.not_applicable,
-                percent_value(t.percent), level.label if level else None,
+                percent_value(t.percent), level.label if level else None, part,
             ))  # fmt: skip
     return rows
+
+
+def _splitter(qs: QuestionSet, hub: Hub, split_by: str | None) -> Callable[[HubCase], str] | None:
+    if split_by is None:
+        return None
+    if split_by == "variant":
+        return lambda c: qs.variant(c.variant).label if c.variant else "variant not determined"
+    if split_by == "assessor_role":
+        roles = hub.device_roles()
+        return lambda c: roles.get(c.assessor, "") or "role not known"
+    fact = next((f for f in qs.facts if f.id == split_by), None)
+    if fact is None:
+        known = ", ".join(["variant", "assessor_role", *(f.id for f in qs.facts)])
+        raise InputError(f"Cannot split by '{split_by}': choose one of {known}.")
+    return lambda c: (
+        fact.label_of(c.facts[split_by]) if c.facts.get(split_by) is not None else "not recorded"
+    )
 
 
 def render(rows: Sequence[SummaryRow], fmt: str) -> str:
@@ -361,8 +385,9 @@ def render(rows: Sequence[SummaryRow], fmt: str) -> str:
              f"{'n/a':>6}  {'% yes':>7}  rating"]  # fmt: skip
     for r in rows:
         pct = "no relevant cases" if r.percent is None else f"{r.percent:.1f}%"
+        name = f"{r.name} / {r.split}" if r.split is not None else r.name
         lines.append(
-            f"{r.scope:<7}{r.name[:27]:<28}{r.question_id:<10}{r.relevant:>9}{r.yes:>6}"
+            f"{r.scope:<7}{name[:27]:<28}{r.question_id:<10}{r.relevant:>9}{r.yes:>6}"
             f"{r.no:>6}{r.not_applicable:>6}  {pct:>7}  {r.rating or ''}"
         )
     return "\n".join(lines) + "\n"
@@ -521,25 +546,6 @@ def drill_down(
             continue
         out.append(CaseOutcome(c.reference, c.pdu, c.assessor, outcome.value))
     return out
-
-
-def split(hub: Hub, inspection_id: str, question_id: str, by: str) -> list[tuple[str, Tally]]:
-    """One question's figures split by variant or by a case fact (pooled over the region)."""
-    qs, hub_cases = load_cases(hub, inspection_id)
-    groups: dict[str, Tally] = {}
-    for c in hub_cases:
-        if by == "variant":
-            name = qs.variant(c.variant).label if c.variant else "not determined"
-        else:
-            fact = next((f for f in qs.facts if f.id == by), None)
-            if fact is None:
-                raise InputError(f"'{by}' is not a case fact of {qs.title}.")
-            value = c.facts.get(by)
-            name = fact.label_of(value) if value is not None else "not recorded"
-        outcome = case_outcomes(qs, c.variant, c.facts, c.answers).get(question_id)
-        if outcome is not None and outcome is not Outcome.NOT_ASKED:
-            groups[name] = groups.get(name, Tally()).add(outcome)
-    return sorted(groups.items())
 
 
 # -- ratings of standards, and the non-case evidence ---------------------------------------------

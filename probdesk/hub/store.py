@@ -285,6 +285,18 @@ class Hub:
             )
             return {s for r in rows for s in json.loads(r.superseded)}
 
+    def resolution_events_of(self, inspection_id: str) -> set[str]:
+        """The team lead's deciding events (they settle conflicts; they are not one)."""
+        ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
+        with self.engine.connect() as conn:
+            return set(
+                conn.execute(
+                    select(resolutions.c.event_id).where(
+                        resolutions.c.case_id.in_(ids.scalar_subquery())
+                    )
+                ).scalars()
+            )
+
     def moderation_of(self, inspection_id: str) -> dict[str, Mapping[str, Any]]:
         """Case id -> its latest moderation decision (an audited trail: rows are only added)."""
         ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)

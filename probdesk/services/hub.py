@@ -470,10 +470,12 @@ def conflicts(hub: Hub, inspection_id: str) -> list[Conflict]:
     settled = hub.superseded_of(inspection_id)
     evs = [e for e in hub.events_of(inspection_id) if e["id"] not in settled]
     replaced = {e["replaces"] for e in evs if e["replaces"]}
+    decisions = hub.resolution_events_of(inspection_id)
     open_heads: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     devices_by_case: dict[str, set[str]] = {}
     for e in evs:
-        devices_by_case.setdefault(e["case_id"], set()).add(e["device_id"])
+        if e["id"] not in decisions:  # the team lead's decision is not a parallel update
+            devices_by_case.setdefault(e["case_id"], set()).add(e["device_id"])
         if e["id"] not in replaced:
             open_heads.setdefault((e["case_id"], e["question_id"]), []).append(e)
     out: list[Conflict] = []

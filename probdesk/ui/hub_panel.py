@@ -24,6 +24,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QPen, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -31,7 +33,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -47,6 +51,7 @@ from probdesk.ui.sync_panel import (
     SHARED_FOLDER_KEY,
     hint_label,
     message_label,
+    name_buttons,
     plural,
     scrolling_body,
     selected_rows,
@@ -58,7 +63,15 @@ if TYPE_CHECKING:
     from probdesk.domain.questionset import QuestionSet, RatingLevel
     from probdesk.hub.store import Hub
     from probdesk.services.fieldwork import Fieldwork
-    from probdesk.services.hub import CaseOutcome, Conflict, MergeOutcome, ProgressRow, SummaryRow
+    from probdesk.services.hub import (
+        CaseOutcome,
+        Conflict,
+        MergeOutcome,
+        ModerationResult,
+        ProgressRow,
+        ResolutionResult,
+        SummaryRow,
+    )
 
 Index = QModelIndex | QPersistentModelIndex
 PERCENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -210,6 +223,67 @@ class ConflictModel(RecordTableModel):
             ),
             parent=parent,
         )
+
+
+DECISION_LABELS = {"approved": "Approved", "returned": "Returned"}
+MODERATED_STATUSES = (CaseStatus.SUBMITTED.value, CaseStatus.RETURNED.value)
+
+
+@dataclass(frozen=True)
+class ModerationRow:
+    """A submitted (or returned) case and the latest moderation decision on it, if any."""
+
+    case_ref: str
+    pdu: str
+    assessor: str
+    status: str
+    decision: str  # "approved", "returned" or "" (none yet)
+    moderator: str
+    comment: str
+
+
+def _status_label(status: str) -> str:
+    try:
+        return CaseStatus(status).label
+    except ValueError:
+        return status
+
+
+class ModerationModel(RecordTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(
+            [
+                ("Case", lambda m: m.case_ref),
+                ("PDU", lambda m: m.pdu),
+                ("Assessor", lambda m: m.assessor),
+                ("Status", lambda m: _status_label(m.status)),
+                ("Decision", lambda m: DECISION_LABELS.get(m.decision, m.decision) or "None yet"),
+                ("By", lambda m: m.moderator),
+            ],
+            tooltip=lambda m: (
+                f"{m.case_ref}: {DECISION_LABELS.get(m.decision, m.decision)} by {m.moderator}"
+                + (f"\n{m.comment}" if m.comment else "")
+                if m.decision
+                else f"{m.case_ref}: submitted, not moderated yet"
+            ),
+            parent=parent,
+        )
+
+
+def read_moderation(hub: Hub, inspection_id: str) -> list[ModerationRow]:
+    from probdesk.services import hub as hubs
+
+    _qs, cases = hubs.load_cases(hub, inspection_id)
+    decisions = hub.moderation_of(inspection_id)
+    rows = []
+    for c in cases:
+        if c.status not in MODERATED_STATUSES:
+            continue
+        d = decisions.get(c.id) or {}
+        decision, by = str(d.get("action") or ""), str(d.get("moderator") or "")
+        comment = str(d.get("comment") or "")
+        rows.append(ModerationRow(c.reference, c.pdu, c.assessor, c.status, decision, by, comment))
+    return rows
 
 
 class SummaryModel(RowsTableModel):
@@ -425,6 +499,94 @@ class DrillDownDialog(QDialog):
         self.resize(620, 520)
 
 
+class SettleDialog(QDialog):
+    """Which of a conflict's answers stands, and whether both notes are kept."""
+
+    def __init__(self, conflict: Conflict, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.conflict = conflict
+        self.setWindowTitle("Settle a conflict")
+        self.setAccessibleName("Settle a conflict")
+        layout = QVBoxLayout(self)
+        heading = QLabel(
+            f"Case {conflict.case_ref}, question {conflict.question_id} was answered "
+            "differently on two laptops. Which answer stands?"
+        )
+        heading.setWordWrap(True)
+        heading.setAccessibleName("The conflict")
+        layout.addWidget(heading)
+        self.group = QButtonGroup(self)
+        self.radios: list[QRadioButton] = []
+        for i, (who, value) in enumerate(conflict.values):
+            text = f"{who}: {_value_text(value)}"
+            radio = QRadioButton(text)
+            radio.setAccessibleName(f"Keep answer {i + 1}, {text}")
+            self.group.addButton(radio, i)
+            self.radios.append(radio)
+            layout.addWidget(radio)
+        if self.radios:
+            self.radios[0].setChecked(True)
+        self.both_notes_box = QCheckBox("Keep &both notes")
+        self.both_notes_box.setAccessibleName("Keep both notes")
+        self.both_notes_box.setToolTip("Keep the notes of every answer, not only the chosen one's")
+        layout.addWidget(self.both_notes_box)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        name_buttons(buttons, "Settle", "Settle the conflict")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def keep(self) -> int:
+        """The chosen answer, 1 for the one listed first."""
+        return max(self.group.checkedId(), 0) + 1
+
+    def both_notes(self) -> bool:
+        return self.both_notes_box.isChecked()
+
+
+class ReturnDialog(QDialog):
+    """Return a case to its assessor: what they should look at again (required)."""
+
+    def __init__(self, case_ref: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.case_ref = case_ref
+        self.setWindowTitle(f"Return case {case_ref}")
+        self.setAccessibleName("Return a case with a comment")
+        layout = QVBoxLayout(self)
+        label = QLabel(f"What should the assessor look at again in case {case_ref}?")
+        label.setWordWrap(True)
+        label.setAccessibleName("What to write")
+        layout.addWidget(label)
+        self.comment_edit = QPlainTextEdit()
+        self.comment_edit.setAccessibleName("Comment for the assessor")
+        label.setBuddy(self.comment_edit)
+        layout.addWidget(self.comment_edit, 1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        name_buttons(self.buttons, "Return", "Return the case to its assessor")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.comment_edit.textChanged.connect(self._update)
+        self._update()
+        self.resize(480, 260)
+
+    def comment(self) -> str:
+        return self.comment_edit.toPlainText().strip()
+
+    def _update(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(bool(self.comment()))
+
+    def accept(self) -> None:
+        if not self.comment():  # the comment is required
+            return
+        super().accept()
+
+
 # -- the panel ------------------------------------------------------------------------------
 
 
@@ -438,6 +600,7 @@ class HubFigures:
     conflicts: list[Conflict]
     progress: list[ProgressRow]
     packages: int  # merged into the hub so far (every inspection's)
+    moderation: list[ModerationRow]  # submitted and returned cases, latest decision
 
 
 def read_figures(hub: Hub, inspection_id: str) -> HubFigures | None:
@@ -456,6 +619,7 @@ def read_figures(hub: Hub, inspection_id: str) -> HubFigures | None:
         hubs.conflicts(hub, inspection_id),
         hubs.progress(hub, inspection_id),
         hub.counts()["hub_package"],
+        read_moderation(hub, inspection_id),
     )
 
 
@@ -474,6 +638,8 @@ class HubPanel(QWidget):
         self.inspection: Inspection | None = None
         self.figures: HubFigures | None = None
         self.drill_dialog: DrillDownDialog | None = None
+        self.settle_dialog: SettleDialog | None = None
+        self.return_dialog: ReturnDialog | None = None
         self._hub: Hub | None = None
         self._stale = True  # the figures on show may not be the inspection's: read again
 
@@ -596,13 +762,49 @@ class HubPanel(QWidget):
         self.conflict_model = ConflictModel(self)
         self.conflict_view = record_view(self.conflict_model, "Conflicts and parallel updates")
         conflicts.addWidget(self.conflict_view, 1)
+        row = QHBoxLayout()
+        self.settle_button = QPushButton("&Settle…")
+        self.settle_button.setAccessibleName("Settle the selected conflict")
+        self.settle_button.setToolTip(
+            "Choose which answer stands; the laptops that answered get the decision"
+        )
+        row.addWidget(self.settle_button)
+        row.addStretch(1)
+        conflicts.addLayout(row)
+        self.conflict_message = message_label("Conflicts: message")
+        self.conflict_message.hide()
+        conflicts.addWidget(self.conflict_message)
         bottom.addWidget(conflicts_box)
         bottom.setStretchFactor(0, 3)
         bottom.setStretchFactor(1, 1)
         bottom.setSizes([1000, 380])
         self.content.addWidget(bottom)
+
+        # -- 5. moderation ------------------------------------------------------------------
+        moderation_box, moderation = section("5. Moderation", "Moderation")
+        self.moderation_model = ModerationModel(self)
+        self.moderation_view = record_view(self.moderation_model, "Submitted cases to moderate")
+        self.moderation_view.setMinimumHeight(line * 5)
+        moderation.addWidget(self.moderation_view, 1)
+        row = QHBoxLayout()
+        self.approve_button = QPushButton("&Approve")
+        self.approve_button.setAccessibleName("Approve the selected case")
+        self.return_button = QPushButton("Re&turn with comment…")
+        self.return_button.setAccessibleName("Return the selected case with a comment")
+        self.return_button.setToolTip(
+            "Send the case back to its assessor's laptop with what to look at again"
+        )
+        row.addWidget(self.approve_button)
+        row.addWidget(self.return_button)
+        row.addStretch(1)
+        moderation.addLayout(row)
+        self.moderation_message = message_label("Moderation: message")
+        self.moderation_message.hide()
+        moderation.addWidget(self.moderation_message)
+        self.content.addWidget(moderation_box)
         self.content.setStretchFactor(0, 2)
         self.content.setStretchFactor(1, 5)
+        self.content.setStretchFactor(2, 2)
 
         self.merge_button.clicked.connect(self.merge_shared)
         self.scope_combo.currentIndexChanged.connect(lambda _i: self._show_summary())
@@ -611,6 +813,12 @@ class HubPanel(QWidget):
             shortcut = QShortcut(QKeySequence(key), self.summary_view)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(self._drill_current)
+        self.settle_button.clicked.connect(self.settle_selected)
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.return_button.clicked.connect(self.return_selected)
+        for view in (self.conflict_view, self.moderation_view):
+            view.selectionModel().selectionChanged.connect(lambda *_a: self._update_actions())
+            view.model().modelReset.connect(self._update_actions)
         self.runner.finished.connect(self._runner_finished)
         self.set_inspection(None)
 
@@ -632,6 +840,8 @@ class HubPanel(QWidget):
             self.merge_model.set_rows([])
             self.tally.setText("")
             show_message(self.merge_message, "")
+            show_message(self.conflict_message, "")
+            show_message(self.moderation_message, "")
             self._show_figures(None)
             self._stale = True
         self._update()
@@ -679,6 +889,14 @@ class HubPanel(QWidget):
         has_folder = self.shared_folder() is not None
         self.folder_hint.setVisible(ready and not has_folder)
         self.merge_button.setEnabled(ready and has_folder)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        conflict = self.selected_conflict()
+        self.settle_button.setEnabled(conflict is not None and conflict.kind == "conflict")
+        case = self.selected_case()
+        self.approve_button.setEnabled(case is not None)
+        self.return_button.setEnabled(case is not None and self.shared_folder() is not None)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -803,6 +1021,7 @@ class HubPanel(QWidget):
             if figures
             else ""
         )
+        self.moderation_model.set_rows(figures.moderation if figures else [])
         rows = figures.progress if figures else []
         self.progress_model.set_rows(rows)
         cases = sum(r.total for r in rows if r.group == "pdu")
@@ -859,3 +1078,110 @@ class HubPanel(QWidget):
             self.drill_dialog.open()  # window-modal, without a nested event loop
 
         return self.runner.run("Finding the cases behind the figure", work, done)
+
+    # -- settling conflicts -----------------------------------------------------------------
+    def selected_conflict(self) -> Conflict | None:
+        rows = selected_rows(self.conflict_view)
+        return self.conflict_model.row_at(rows[0]) if rows else None
+
+    def settle_selected(self) -> bool:
+        """Open the dialog that settles the selected conflict (window-modal, no nested loop)."""
+        conflict = self.selected_conflict()
+        if conflict is None or conflict.kind != "conflict":
+            return False
+        if self.settle_dialog is not None:
+            self.settle_dialog.close()
+            self.settle_dialog.deleteLater()
+        dialog = SettleDialog(conflict, self)
+        dialog.accepted.connect(
+            lambda: self.settle(conflict, dialog.keep(), both_notes=dialog.both_notes())
+        )
+        self.settle_dialog = dialog
+        dialog.open()
+        return True
+
+    def settle(self, conflict: Conflict, keep: int, *, both_notes: bool = False) -> bool:
+        """Keep answer `keep` (1 = the one listed first) of `conflict`, through the runner."""
+        fw, inspection, shared = self.fieldwork, self.inspection, self.shared_folder()
+        if fw is None or inspection is None:
+            return False
+        try:
+            hub = self.hub()
+        except ProbdeskError as exc:
+            self.runner.default_error(exc)
+            return False
+
+        def work(progress: Progress, _cancelled: Cancelled) -> ResolutionResult:
+            from probdesk.services import hub as hubs
+
+            progress(0, 0, f"Settling {conflict.question_id} of case {conflict.case_ref}")
+            return hubs.resolve_conflict(
+                hub, fw, inspection.id, conflict.case_ref, conflict.question_id,
+                keep=keep, both_notes=both_notes, shared=shared,
+            )  # fmt: skip
+
+        def done(result: ResolutionResult) -> None:
+            packs = plural(len(result.sendbacks), "send-back pack")
+            where = f" in {shared}" if shared is not None and result.sendbacks else ""
+            show_message(
+                self.conflict_message,
+                f"{result.case_ref} {result.question_id}: {_value_text(result.value)} stands; "
+                f"{packs} written{where}.",
+            )
+            self._stale = True
+            self.refresh()
+
+        return self.runner.run("Settling a conflict", work, done)
+
+    # -- moderation -------------------------------------------------------------------------
+    def selected_case(self) -> ModerationRow | None:
+        rows = selected_rows(self.moderation_view)
+        return self.moderation_model.row_at(rows[0]) if rows else None
+
+    def approve_selected(self) -> bool:
+        case = self.selected_case()
+        return case is not None and self.moderate(case.case_ref, "approved", "")
+
+    def return_selected(self) -> bool:
+        """Open the dialog that asks for the comment, then returns the selected case."""
+        case = self.selected_case()
+        if case is None:
+            return False
+        if self.return_dialog is not None:
+            self.return_dialog.close()
+            self.return_dialog.deleteLater()
+        dialog = ReturnDialog(case.case_ref, self)
+        dialog.accepted.connect(lambda: self.moderate(case.case_ref, "returned", dialog.comment()))
+        self.return_dialog = dialog
+        dialog.open()
+        return True
+
+    def moderate(self, case_ref: str, action: str, comment: str) -> bool:
+        """Approve or return a case through the runner, then read the hub again."""
+        fw, inspection, shared = self.fieldwork, self.inspection, self.shared_folder()
+        if fw is None or inspection is None:
+            return False
+        try:
+            hub = self.hub()
+        except ProbdeskError as exc:
+            self.runner.default_error(exc)
+            return False
+
+        def work(progress: Progress, _cancelled: Cancelled) -> ModerationResult:
+            from probdesk.services import hub as hubs
+
+            progress(0, 0, f"Recording the decision on case {case_ref}")
+            return hubs.moderate(hub, fw, inspection.id, case_ref, action, comment, shared)
+
+        def done(result: ModerationResult) -> None:
+            if result.action == "approved":
+                text = f"{result.case_ref} approved."
+            else:
+                text = f"{result.case_ref} returned to its assessor"
+                text += f": {result.sendback.name} written." if result.sendback else "."
+            show_message(self.moderation_message, text)
+            self._stale = True
+            self.refresh()
+
+        title = "Approving a case" if action == "approved" else "Returning a case"
+        return self.runner.run(title, work, done)

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 # paint does not need are imported where they are used.
 from probdesk import __version__
 from probdesk.errors import ProbdeskError
-from probdesk.ui.runner import Runner
 from probdesk.ui.saver import Saver
 from probdesk.ui.status import ErrorBanner, SaveIndicator, UnexportedIndicator
 
@@ -98,7 +97,6 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
-        self.runner = Runner(self)
         self.views_built = False
         self.tabs.addTab(QLabel("Opening your data…"), "probdesk")
 
@@ -145,6 +143,9 @@ class MainWindow(QMainWindow):
         self._refresh_unexported()
 
     def _build_views(self, workspace: Workspace, sets: list[QuestionSet]) -> None:
+        from probdesk.ui.runner import Runner
+
+        self.runner = Runner(self)
         from PySide6.QtWidgets import QSplitter
 
         from probdesk.ui.case_form import CaseForm, GuidancePanel
@@ -508,6 +509,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         from PySide6.QtWidgets import QMessageBox
 
+        if not self.views_built:  # closed before the data was open: nothing to save
+            self._save_layout()
+            super().closeEvent(event)
+            return
         if self.runner.busy:  # let the work stop at a safe point before the store closes
             self.runner.cancel()
             if not self.runner.wait():

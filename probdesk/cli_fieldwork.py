@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from probdesk.errors import InputError, ProbdeskError
 from probdesk.paths import Paths
@@ -288,12 +291,23 @@ def _default_inspection(fw: object, given: str | None) -> str:
     return inspections[0].id
 
 
-def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
+@contextlib.contextmanager
+def _hub(args: argparse.Namespace, paths: Paths) -> Iterator[Any]:
+    """The hub named by --hub, or the team lead's default one; closed afterwards."""
     from probdesk.hub.store import Hub
     from probdesk.services import hub as hubs
 
     hub = Hub(args.hub or hubs.default_hub_url(paths.data))
     try:
+        yield hub
+    finally:
+        hub.close()
+
+
+def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
+    from probdesk.services import hub as hubs
+
+    with _hub(args, paths) as hub:
         if args.command == "summary":
             inspection_id = hubs.pick_inspection(hub, args.inspection)
             rows = hubs.summarise(hub, inspection_id, args.by, args.split_by)
@@ -327,8 +341,6 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
         path = hubs.write_export(rows_out, args.format, args.out, args.with_notes)
         print(f"{len(rows_out)} rows written to {path}")
         return 0
-    finally:
-        hub.close()
 
 
 def dispatch(args: argparse.Namespace, paths: Paths) -> int:
@@ -606,16 +618,12 @@ def _send_back(args: argparse.Namespace, fw: object) -> int:
 
 
 def _merge(args: argparse.Namespace, fw: object, paths: Paths) -> int:
-    from probdesk.hub.store import Hub
     from probdesk.services import hub as hubs
     from probdesk.services.fieldwork import Fieldwork
 
     assert isinstance(fw, Fieldwork)
-    hub = Hub(args.hub or hubs.default_hub_url(paths.data))
-    try:
+    with _hub(args, paths) as hub:
         outcomes = hubs.merge(hub, fw, args.shared)
-    finally:
-        hub.close()
     for o in outcomes:
         counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(o.counts.items()))
         detail = o.reason or counts
@@ -627,18 +635,14 @@ def _merge(args: argparse.Namespace, fw: object, paths: Paths) -> int:
 
 
 def _moderate(args: argparse.Namespace, fw: object, paths: Paths) -> int:
-    from probdesk.hub.store import Hub
     from probdesk.services import hub as hubs
     from probdesk.services.fieldwork import Fieldwork
 
     assert isinstance(fw, Fieldwork)
-    hub = Hub(args.hub or hubs.default_hub_url(paths.data))
-    try:
+    with _hub(args, paths) as hub:
         inspection_id = hubs.pick_inspection(hub, args.inspection)
         action = "approved" if args.approve else "returned"
         result = hubs.moderate(hub, fw, inspection_id, args.case, action, args.comment, args.to)
-    finally:
-        hub.close()
     print(f"case {result.case_ref}: {result.action}")
     if result.sendback is not None:
         print(f"send-back pack: {result.sendback}")
@@ -646,19 +650,15 @@ def _moderate(args: argparse.Namespace, fw: object, paths: Paths) -> int:
 
 
 def _resolve(args: argparse.Namespace, fw: object, paths: Paths) -> int:
-    from probdesk.hub.store import Hub
     from probdesk.services import hub as hubs
     from probdesk.services.fieldwork import Fieldwork
 
     assert isinstance(fw, Fieldwork)
-    hub = Hub(args.hub or hubs.default_hub_url(paths.data))
-    try:
+    with _hub(args, paths) as hub:
         inspection_id = hubs.pick_inspection(hub, args.inspection)
         result = hubs.resolve_conflict(
             hub, fw, inspection_id, args.case, args.question, args.keep, args.both_notes, args.to
         )
-    finally:
-        hub.close()
     print(f"case {result.case_ref} {result.question_id}: {result.value} stands")
     for pack in result.sendbacks:
         print(f"send-back pack: {pack}")

@@ -89,10 +89,11 @@ def merge(
         raise InputError(f"The shared folder {shared} is not reachable.")
     known = set(register_inspections(hub, lead))
     paths = [p for p in reader.scan_folder(shared, depth=1) if p.parent.name != RECEIPTS_FOLDER]
+    keys = hub.device_keys()  # read once: per package it would grow with the square of devices
     outcomes: list[MergeOutcome] = []
     for n, path in enumerate(paths):
         progress(n, len(paths), path.name)
-        outcome = _merge_one(hub, lead, shared, path, known)
+        outcome = _merge_one(hub, lead, shared, path, known, keys)
         if outcome is not None:
             outcomes.append(outcome)
             log.info("package file %s: %s", n, outcome.state)
@@ -101,7 +102,7 @@ def merge(
 
 
 def _merge_one(
-    hub: Hub, lead: Fieldwork, shared: Path, path: Path, known: set[str]
+    hub: Hub, lead: Fieldwork, shared: Path, path: Path, known: set[str], keys: dict[str, str]
 ) -> MergeOutcome | None:
     try:
         manifest = reader.peek_manifest(path)
@@ -120,7 +121,6 @@ def _merge_one(
             package_id,
         )  # fmt: skip
     device_id = str(manifest["device_id"])
-    keys = hub.device_keys()
     trusted = {device_id: unb64(keys[device_id], size=32)} if device_id in keys else None
     try:
         opened = reader.read_package(
@@ -185,6 +185,7 @@ def _merge_one(
         if again is not None and again["sha256"] == sha:
             return MergeOutcome(path.name, ALREADY, "", package_id)
         return _quarantine(hub, path, package_id, sha)
+    keys.setdefault(device_id, signer["signing_public"])  # later packages must match it
     # The team lead's own store learns the laptop too, for comments sent back to it.
     with lead.ws.store.unit_of_work() as uow:
         uow.team.remember_device(KnownDevice(

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
+from scenes import SECOND_DEVICE, two_laptop_conflict
 
-from probdesk.domain.records import Assessor
 from probdesk.errors import InputError
 from probdesk.hub.store import Hub
 from probdesk.paths import Paths
@@ -19,60 +17,10 @@ from probdesk.services import hub as hubs
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
 
-ROOT = Path(__file__).resolve().parent.parent
-FACTS = {
-    "sentence_type": "licence", "contact_suspended": "no", "rosh_level": "high",
-    "domestic_abuse": "yes", "child_safeguarding": "no", "mappa_eligible": "no",
-    "tier": "B2", "practitioner_grade": "po",
-}  # fmt: skip
-SECOND_DEVICE = "22222222-2222-2222-2222-222222222222"
-
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """AB answers C1 on one laptop; a restored copy of that laptop (a second device) answers
-    C1 differently and C1.1, after both saw the first answer: a conflict on C1."""
-    root = tmp_path_factory.mktemp("conflicts")
-    shared = root / "shared"
-    shared.mkdir()
-    lead_paths = Paths.resolve(root / "lead").ensure()
-    lead_ws = Workspace.open(lead_paths)
-    lead = Fieldwork(lead_ws, lead_paths)
-    insp = lead_ws.create_inspection(
-        "South West", "Plymouth", date(2026, 1, 5), date(2026, 1, 9),
-        ROOT / "question_sets" / "dipp-public-protection.yaml",
-    )  # fmt: skip
-    lead.set_team(insp.id, [Assessor("AB", "inspector")])
-    lead.add_sample_case(insp.id, "X100001", FACTS, "Plymouth", "AB")
-    pack = lead.create_setup_pack(insp.id, "passphrase for tests", shared, "TL")
-    lead_ws.close()
-
-    ab_paths = Paths.resolve(root / "ab").ensure()
-    ab_ws = Workspace.open(ab_paths)
-    ab = Fieldwork(ab_ws, ab_paths)
-    ab.open_setup_pack(pack, "passphrase for tests", "AB")
-    case = ab_ws.cases(insp.id)[0]
-    ab_ws.record_answer(case.id, "C1", "yes")
-    ab_ws.close()
-    # A second laptop restored from a copy of the first: its own identity and keys.
-    shutil.copytree(root / "ab", root / "ab2")
-    shutil.rmtree(root / "ab2" / "keys")
-    db = sqlite3.connect(root / "ab2" / "probdesk.sqlite")
-    db.execute("UPDATE device SET id = ?, last_seq = 0, exported_seq = 0", (SECOND_DEVICE,))
-    db.commit()
-    db.close()
-
-    ab_ws = Workspace.open(ab_paths)
-    ab_ws.record_answer(case.id, "C1", "no")
-    Fieldwork(ab_ws, ab_paths).export(insp.id, shared)
-    ab_ws.close()
-    second_paths = Paths.resolve(root / "ab2")
-    second_ws = Workspace.open(second_paths)
-    second_ws.record_answer(case.id, "C1", "yes", "seen on the second laptop")
-    second_ws.record_answer(case.id, "C1.1", "yes")
-    Fieldwork(second_ws, second_paths).export(insp.id, shared)
-    second_ws.close()
-    return root, insp.id
+    return two_laptop_conflict(tmp_path_factory.mktemp("conflicts"))
 
 
 def test_a_conflict_is_kept_listed_and_has_a_deterministic_winner(

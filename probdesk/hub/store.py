@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -388,10 +388,6 @@ class Hub:
                 t.name: int(conn.execute(select(func.count()).select_from(t)).scalar() or 0)
                 for t in (packages, quarantine, cases, events, meetings, meeting_notes)
             }
-
-
-def dates(value: str | date) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def now() -> datetime:

@@ -18,6 +18,7 @@ import shutil
 import struct
 import tempfile
 import threading
+import time
 import uuid
 import zipfile
 from collections import Counter, defaultdict
@@ -880,3 +881,40 @@ def test_the_hub_opens_on_postgresql_twice_and_keeps_its_rows(
         assert len(unb64(public, size=32)) == 32 and device
     finally:
         hub.close()
+
+
+def test_reading_a_sqlite_hub_takes_no_write_lock(world: Inspection, tmp_path: Path) -> None:
+    """A summary or the dashboard reads while a merge holds the write lock (WAL snapshot)."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    merge(url, world.lead, world.folder(world.pool))
+    expected = snapshot_of(url, world.inspection_id)
+    writer_conn = sqlite3.connect(tmp_path / "hub.sqlite", isolation_level=None, timeout=0.1)
+    writer_conn.execute("BEGIN IMMEDIATE")  # a merge in the middle of a package
+    try:
+        started = time.monotonic()
+        hub = Hub(url)  # opening an existing hub takes no write lock either
+        try:
+            assert snapshot(hub, world.inspection_id) == expected
+            assert time.monotonic() - started < 5  # the busy timeout is 10 s: never waited
+        finally:
+            hub.close()
+    finally:
+        writer_conn.execute("ROLLBACK")
+        writer_conn.close()
+
+
+def test_a_hub_of_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
+    import sqlite3
+
+    from probdesk.errors import EnvironmentProblem
+
+    path = tmp_path / "hub.sqlite"
+    Hub(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE hub_meta SET value = '99' WHERE key = 'schema'")
+    before = path.read_bytes()
+    with pytest.raises(EnvironmentProblem, match=r"schema 99, newer than this probdesk"):
+        Hub(f"sqlite:///{path}")
+    assert path.read_bytes() == before

@@ -174,15 +174,26 @@ class Hub:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url)
+        sqlite = url.startswith("sqlite")
+        self.engine: Engine = create_engine(
+            url, connect_args={"isolation_level": None} if sqlite else {}
+        )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
+            # pysqlite's own transaction handling is off; writers take the write lock at the
+            # start (BEGIN IMMEDIATE), readers take none (a deferred BEGIN reads one snapshot
+            # under WAL while a merge writes).
             @event.listens_for(self.engine, "begin")
             def _begin(conn: Any) -> None:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                read_only = conn.get_execution_options().get("hub_read_only", False)
+                conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+        self._reader: Engine = self.engine.execution_options(hub_read_only=True)
 
         try:
+            if self._schema() == SCHEMA_VERSION:
+                return  # an existing hub opens without the write lock (a merge may hold it)
             with self.engine.begin() as conn:
                 if self.engine.dialect.name == "postgresql":
                     # Hubs opened at once on a new database: one creates the tables, the other
@@ -194,12 +205,35 @@ class Hub:
             self.engine.dispose()
             raise EnvironmentProblem(f"The hub database cannot be opened: {exc.orig}") from exc
 
+    def _schema(self) -> str | None:
+        """The hub's schema version; None for a new database. A newer hub is refused."""
+        with self._read() as conn:
+            if not self.engine.dialect.has_table(conn, hub_meta.name):
+                return None
+            found = conn.execute(
+                select(hub_meta.c.value).where(hub_meta.c.key == "schema")
+            ).scalar()
+        if found is not None and int(found) > int(SCHEMA_VERSION):
+            self.engine.dispose()
+            raise EnvironmentProblem(
+                f"The hub at {self.engine.url.render_as_string(hide_password=True)} has schema "
+                f"{found}, newer than this probdesk understands ({SCHEMA_VERSION}); "
+                "update probdesk before opening it."
+            )
+        return found
+
     def close(self) -> None:
         self.engine.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """One consistent snapshot for a look-up, without the write lock."""
+        with self._reader.begin() as conn:
             yield conn
 
     # -- writing (a union: only ever adds) ------------------------------------------------
@@ -277,7 +311,7 @@ class Hub:
     def superseded_of(self, inspection_id: str) -> set[str]:
         """Events a team lead's resolution settled: no longer heads, still kept."""
         ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
                 select(resolutions.c.superseded).where(
                     resolutions.c.case_id.in_(ids.scalar_subquery())
@@ -288,7 +322,7 @@ class Hub:
     def resolution_events_of(self, inspection_id: str) -> set[str]:
         """The team lead's deciding events (they settle conflicts; they are not one)."""
         ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return set(
                 conn.execute(
                     select(resolutions.c.event_id).where(
@@ -300,7 +334,7 @@ class Hub:
     def moderation_of(self, inspection_id: str) -> dict[str, Mapping[str, Any]]:
         """Case id -> its latest moderation decision (an audited trail: rows are only added)."""
         ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
                 select(moderation)
                 .where(moderation.c.case_id.in_(ids.scalar_subquery()))
@@ -310,36 +344,36 @@ class Hub:
 
     # -- reading ---------------------------------------------------------------------------
     def package(self, package_id: str) -> Mapping[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(packages).where(packages.c.package_id == package_id)).first()
         return row._mapping if row else None
 
     def device_keys(self) -> dict[str, str]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return {r.device_id: r.signing_public for r in conn.execute(select(devices))}
 
     def device_roles(self) -> dict[str, str]:
         """Assessor name -> role, as their laptops declared them in their packages."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return {r.name: r.role for r in conn.execute(select(devices.c.name, devices.c.role))}
 
     def inspection_ids(self) -> list[str]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [r.id for r in conn.execute(select(inspections.c.id).order_by(inspections.c.id))]
 
     def inspection(self, inspection_id: str) -> Mapping[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(inspections).where(inspections.c.id == inspection_id)).first()
         return row._mapping if row else None
 
     def question_set_text(self, content_hash: str) -> str | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return conn.execute(
                 select(question_sets.c.text).where(question_sets.c.content_hash == content_hash)
             ).scalar()
 
     def cases_of(self, inspection_id: str) -> list[Mapping[str, Any]]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [
                 r._mapping
                 for r in conn.execute(
@@ -349,7 +383,7 @@ class Hub:
 
     def events_of(self, inspection_id: str) -> list[Mapping[str, Any]]:
         case_ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [
                 r._mapping
                 for r in conn.execute(
@@ -360,7 +394,7 @@ class Hub:
             ]
 
     def events_of_case(self, case_id: str) -> list[Mapping[str, Any]]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [
                 r._mapping for r in conn.execute(select(events).where(events.c.case_id == case_id))
             ]
@@ -369,7 +403,7 @@ class Hub:
         self, inspection_id: str
     ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
         ids = select(meetings.c.id).where(meetings.c.inspection_id == inspection_id)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             ms = [r._mapping for r in conn.execute(
                 select(meetings).where(meetings.c.inspection_id == inspection_id)
                 .order_by(meetings.c.held_on, meetings.c.id)
@@ -383,7 +417,7 @@ class Hub:
     def counts(self) -> dict[str, int]:
         from sqlalchemy import func
 
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return {
                 t.name: int(conn.execute(select(func.count()).select_from(t)).scalar() or 0)
                 for t in (packages, quarantine, cases, events, meetings, meeting_notes)

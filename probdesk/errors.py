@@ -39,3 +39,10 @@ class QuestionSetError(InputError):
 
 class EnvironmentProblem(ProbdeskError):
     """The machine or a folder is not usable (disk full, read-only, locked, unsafe location)."""
+
+
+class OperationCancelled(ProbdeskError):
+    """The user pressed Cancel; the work stopped before changing anything."""
+
+    def __init__(self) -> None:
+        super().__init__("Cancelled: nothing was changed.")

@@ -342,6 +342,16 @@ class Hub:
             )
             return {r.case_id: r._mapping for r in rows}
 
+    def moderation_history(self, inspection_id: str) -> list[Mapping[str, Any]]:
+        """Every moderation decision of the inspection's cases, oldest first."""
+        ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
+        with self._read() as conn:
+            return [r._mapping for r in conn.execute(
+                select(moderation)
+                .where(moderation.c.case_id.in_(ids.scalar_subquery()))
+                .order_by(moderation.c.at, moderation.c.id)
+            )]  # fmt: skip
+
     # -- reading ---------------------------------------------------------------------------
     def package(self, package_id: str) -> Mapping[str, Any] | None:
         with self._read() as conn:

@@ -30,7 +30,7 @@ from probdesk.domain.records import (
     OutboxPackage,
     RecipientKey,
 )
-from probdesk.errors import EnvironmentProblem, InputError, ProbdeskError
+from probdesk.errors import EnvironmentProblem, InputError, OperationCancelled
 from probdesk.packages import reader, writer
 from probdesk.packages.format import PackageError
 from probdesk.packages.keys import DeviceKeys, Recipient, b64, fingerprint, key_id, unb64
@@ -47,11 +47,6 @@ RECOVERY_FILE = "recovery-public.txt"
 RECEIPTS_FOLDER = "receipts"
 MIN_PASSPHRASE = 10
 PASSPHRASE_ROLE = "assessor"  # the setup pack's passphrase key stands for every assessor
-
-
-class OperationCancelled(ProbdeskError):
-    def __init__(self) -> None:
-        super().__init__("Cancelled: nothing was changed.")
 
 
 def _never() -> bool:

@@ -315,8 +315,16 @@ def load_cases(hub: Hub, inspection_id: str) -> tuple[QuestionSet, list[HubCase]
     return qs, sorted(out, key=lambda c: c.reference)
 
 
+Loaded = tuple[QuestionSet, list["HubCase"]]  # load_cases' result, to share between figures
+
+
 def summarise(
-    hub: Hub, inspection_id: str, by: str, split_by: str | None = None
+    hub: Hub,
+    inspection_id: str,
+    by: str,
+    split_by: str | None = None,
+    *,
+    loaded: Loaded | None = None,
 ) -> list[SummaryRow]:
     """Per key question and prompt: counts and percentage Yes over relevant cases.
 
@@ -324,7 +332,7 @@ def summarise(
     """
     if by not in ("pdu", "region"):
         raise InputError("Summarise --by pdu or --by region.")
-    qs, hub_cases = load_cases(hub, inspection_id)
+    qs, hub_cases = loaded or load_cases(hub, inspection_id)
     splitter = _splitter(qs, hub, split_by)
     groups: dict[tuple[str, str | None], dict[str, Tally]] = {}
     for c in hub_cases:
@@ -510,11 +518,13 @@ class ProgressRow:
     total: int
 
 
-def progress(hub: Hub, inspection_id: str) -> list[ProgressRow]:
+def progress(
+    hub: Hub, inspection_id: str, *, loaded: Loaded | None = None
+) -> list[ProgressRow]:
     """Cases by status, per assessor and per PDU."""
     from probdesk.domain.records import CaseStatus
 
-    _qs, hub_cases = load_cases(hub, inspection_id)
+    _qs, hub_cases = loaded or load_cases(hub, inspection_id)
     rows = []
     for group, key in (("assessor", lambda c: c.assessor), ("pdu", lambda c: c.pdu)):
         names = sorted({key(c) for c in hub_cases})
@@ -573,11 +583,13 @@ class OverallRow:
     band: str | None
 
 
-def standards(hub: Hub, inspection_id: str, by: str) -> tuple[list[StandardRow], list[OverallRow]]:
+def standards(
+    hub: Hub, inspection_id: str, by: str, *, loaded: Loaded | None = None
+) -> tuple[list[StandardRow], list[OverallRow]]:
     """Standard ratings, points and score bands, where the question set declares them."""
     from probdesk.domain.summary import overall
 
-    qs, hub_cases = load_cases(hub, inspection_id)
+    qs, hub_cases = loaded or load_cases(hub, inspection_id)
     if qs.ratings is None:
         return [], []
     groups: dict[str, dict[str, Tally]] = {}

@@ -29,6 +29,7 @@ COMMANDS = (
     "evidence",
     "moderate",
     "resolve",
+    "report",
 )
 
 
@@ -249,6 +250,29 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     ed.add_argument("--out", required=True, type=Path, metavar="FILE")
     ed.add_argument("--with-notes", action="store_true")
 
+    rp = sub.add_parser(
+        "report",
+        parents=[common],
+        help="print-ready PDF: case summaries, a PDU summary or the regional summary",
+        description="Build a PDF from the hub. `report case REF... --out FILE.pdf` prints case "
+        "summaries (one case, or several with a contents page; --pdu NAME for all of a PDU's "
+        "cases; --folder to write one PDF per case into --out DIR). `report pdu NAME --out "
+        "FILE.pdf` and `report region --out FILE.pdf` print the summary reports with the same "
+        "figures as `probdesk summary`. Every page carries the protective marking.",
+    )
+    rp.add_argument("kind", choices=("case", "pdu", "region"))
+    rp.add_argument("names", nargs="*", metavar="NAME",
+                    help="case references (case) or the PDU's name (pdu)")  # fmt: skip
+    rp.add_argument("--out", required=True, type=Path, metavar="FILE.pdf|DIR")
+    rp.add_argument("--hub", metavar="URL", help=hub_help)
+    rp.add_argument("--inspection", metavar="ID")
+    rp.add_argument("--pdu", metavar="NAME", help="case: every case of this PDU")
+    rp.add_argument("--folder", action="store_true", help="case: one PDF per case in --out DIR")
+    rp.add_argument(
+        "--marking", default="OFFICIAL-SENSITIVE", metavar="TEXT",
+        help="protective marking on every page (default: OFFICIAL-SENSITIVE)",
+    )  # fmt: skip
+
     d = sub.add_parser(
         "demo",
         help="build a fictional inspection with exported packages",
@@ -308,6 +332,8 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
     from probdesk.services import hub as hubs
 
     with _hub(args, paths) as hub:
+        if args.command == "report":
+            return _report(args, hub)
         if args.command == "summary":
             inspection_id = hubs.pick_inspection(hub, args.inspection)
             rows = hubs.summarise(hub, inspection_id, args.by, args.split_by)
@@ -343,8 +369,40 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
         return 0
 
 
+def _report(args: argparse.Namespace, hub: Any) -> int:
+    from probdesk.services import reports
+
+    source = reports.ReportSource(hub, args.inspection)
+    if args.kind == "case":
+        if not args.names and args.pdu is None:
+            raise InputError("Name the case references to print, or --pdu NAME for all of a PDU.")
+        if len(args.names) == 1 and args.pdu is None and not args.folder:
+            paths = [reports.write_case(source, args.names[0], args.out, args.marking)]
+        else:
+            paths = reports.write_cases(
+                source, args.out, refs=args.names, pdu=args.pdu, folder=args.folder,
+                marking=args.marking,
+            )  # fmt: skip
+    elif args.kind == "pdu":
+        if len(args.names) != 1:
+            raise InputError("Name one PDU: probdesk report pdu NAME --out FILE.pdf")
+        paths = [reports.write_summary(source, "pdu", args.out, args.names[0],
+                                       marking=args.marking)]  # fmt: skip
+    else:
+        if args.names:
+            raise InputError(
+                "The regional report takes no names: probdesk report region --out FILE.pdf"
+            )
+        paths = [reports.write_summary(source, "region", args.out, marking=args.marking)]
+    for p in paths:
+        print(p)
+    if len(paths) > 1:
+        print(f"{len(paths)} PDFs written")
+    return 0
+
+
 def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    if args.command in ("summary", "export-data", "conflicts", "evidence"):
+    if args.command in ("summary", "export-data", "conflicts", "evidence", "report"):
         return _hub_command(args, paths)
     if args.command == "demo":
         from probdesk.services.demo import build_demo

@@ -219,7 +219,40 @@ def test_bundled_sets_have_the_expected_shape() -> None:
         "requires_improvement",
         "inadequate",
     ]
-    assert len(pdu.key_questions) == 12
+    # Twelve for the four case-based standards, and court work and pre-release work.
+    assert len(pdu.key_questions) == 14
+    assert [d.id for d in pdu.domain_one] == ["1.1", "1.2", "1.3"]
+    assert [d.title for d in pdu.domain_one] == ["Leadership", "Workforce", "Services"]
+    assert all(2 <= len(d.prompts) <= 4 for d in pdu.domain_one)
+    assert pdu.rating_labels == ("Outstanding", "Good", "Requires improvement", "Inadequate")
+    assert dipp.domain_one == () and dipp.rating_labels == ()
+
+
+def test_court_work_and_pre_release_are_asked_only_in_relevant_cases() -> None:
+    pdu = loader.load(bundled.question_sets_dir() / "pdu-core.yaml")
+    court = {q.id for q in pdu.section_of("CW1").questions}
+    release = {q.id for q in pdu.section_of("PR1").questions}
+    base = {
+        "sentence_type": "community_order", "rosh_level": "medium", "domestic_abuse": "no",
+        "child_safeguarding": "no", "mappa_eligible": "no", "tier": "B2",
+        "practitioner_grade": "po",
+    }  # fmt: skip
+    variant = pdu.variant_for(base)
+    assert variant is not None
+    # The facts are optional: a case without them is asked neither section.
+    assert not pdu.applicable(variant.id, base, {}) & (court | release)
+    with_psr = {**base, "psr_prepared": "yes"}
+    assert pdu.applicable(variant.id, with_psr, {}) & (court | release) == court
+    released = {**base, "sentence_type": "licence", "released_in_period": "yes"}
+    assert pdu.applicable(variant.id, released, {}) & (court | release) == release
+    not_released = {**released, "released_in_period": "no"}
+    assert not pdu.applicable(variant.id, not_released, {}) & release
+    community = {**released, "sentence_type": "community_order"}  # no custody: no release work
+    assert not pdu.applicable(variant.id, community, {}) & release
+    # Both count toward the figures; neither is in a rated standard.
+    assert all(pdu.question(q).counts for q in court | release)
+    rated = {k for st in (pdu.ratings.standards if pdu.ratings else ()) for k in st.key_questions}
+    assert not rated & {"CW1", "PR1"}
 
 
 # -- content hash ------------------------------------------------------------------------------
@@ -730,4 +763,93 @@ def test_a_non_case_question_naming_an_unknown_group(qs_file: Path) -> None:
     assert only_problem(qs_file, text) == (
         f"{qs_file}:{where(text, 'groups: [staff, visitors]', 'visitors')}: "
         "unknown participant group 'visitors'"
+    )
+
+
+# -- domain one ----------------------------------------------------------------------------------
+
+DOMAIN_ONE = """\
+domain_one:
+  - id: D1
+    title: Leadership
+    text: Do leaders set a clear direction?
+    guidance: Weigh documents against what staff said.
+    non_case_questions: [N1]
+    prompts:
+      - id: D1.a
+        text: Is the vision known?
+      - id: D1.b
+        text: Do leaders use performance information?
+  - id: D2
+    title: Workforce
+    text: Are there enough staff?
+aggregation:
+"""
+
+
+def with_domain_one(text: str = BASE, block: str = DOMAIN_ONE) -> str:
+    return mutate(text, ("aggregation:\n", block))
+
+
+def test_domain_one_loads_and_changes_the_hash_only_where_it_is_used(qs_file: Path) -> None:
+    plain = loader.parse_text(BASE)
+    qs = loader.parse_text(with_domain_one())
+    assert plain.domain_one == ()
+    assert qs.content_hash != plain.content_hash
+    assert [(d.id, d.title, [p.id for p in d.prompts]) for d in qs.domain_one] == [
+        ("D1", "Leadership", ["D1.a", "D1.b"]),
+        ("D2", "Workforce", []),
+    ]
+    assert qs.domain_one[0].guidance == "Weigh documents against what staff said."
+    assert qs.domain_one[0].non_case_questions == ("N1",)
+    assert qs.org_question_ids == ("D1", "D1.a", "D1.b", "D2", "N1")
+    assert qs.judged_question_ids == ("D1", "D2", "N1")
+    assert qs.org_scope("D1") == ("D1", "D1.a", "D1.b", "N1")
+    assert qs.org_scope("N1") == ("N1",) and qs.org_scope("D1.a") == ()
+    assert qs.org_question_of("D1.b") == qs.domain_one[0]
+    assert qs.org_question("K1") is None  # a case question is not judged here
+    assert qs.rating_labels == ("Good", "Fair", "Poor")
+    assert not qs.has_question("D1")  # never a case question
+    # The domain-one key is part of the canonical content: key order does not matter.
+    data = yaml.safe_load(with_domain_one())
+    again = loader.parse_text(json.dumps(dict(reversed(list(data.items())))))
+    assert again.content_hash == qs.content_hash
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "clash", "first"),
+    [
+        ("      - id: D1.b", "      - id: K1", "K1", "      id: K1"),  # a case question
+        ("  - id: D2", "  - id: N1", "N1", "  - id: N1"),  # a non-case question
+        ("  - id: D2", "  - id: D1.a", "D1.a", "      - id: D1.a"),  # within domain one
+    ],
+)
+def test_a_duplicate_domain_one_id_is_refused_with_its_place(
+    qs_file: Path, old: str, new: str, clash: str, first: str
+) -> None:
+    text = mutate(with_domain_one(), (old, new))
+    lines = text.splitlines()
+    first_line = next(i + 1 for i, ln in enumerate(lines) if ln == first)
+    dup_line = next(i + 1 for i, ln in enumerate(lines) if ln == new and i + 1 != first_line)
+    col = lines[dup_line - 1].index(clash) + 1
+    assert only_problem(qs_file, text) == (
+        f"{qs_file}:{dup_line}:{col}: duplicate question id '{clash}' (first on line {first_line})"
+    )
+
+
+def test_domain_one_naming_an_unknown_non_case_question(qs_file: Path) -> None:
+    text = mutate(with_domain_one(), ("non_case_questions: [N1]", "non_case_questions: [N1, N9]"))
+    assert only_problem(qs_file, text) == (
+        f"{qs_file}:{where(text, 'non_case_questions: [N1, N9]', 'N9')}: "
+        "unknown non-case question 'N9'"
+    )
+
+
+def test_domain_one_fields_are_checked_by_the_schema(qs_file: Path) -> None:
+    text = mutate(
+        with_domain_one(), ("    title: Workforce\n", "    title: Workforce\n    rating: x\n")
+    )
+    problem = only_problem(qs_file, text)
+    assert problem == (
+        f"{qs_file}:{where(text, 'rating: x', 'rating')}: domain_one[1]: unknown field 'rating'"
     )

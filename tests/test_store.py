@@ -288,7 +288,7 @@ def test_a_released_schema_upgrades_with_its_data(fixture: Path, tmp_data_dir: P
     assert len(list((tmp_data_dir / "backups").glob("*.sqlite"))) == 1
 
 
-@pytest.mark.parametrize("revision", ["0001", "0002"])
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
 def test_fixture_content_through_todays_workspace(tmp_data_dir: Path, revision: str) -> None:
     """The known content of the fixtures (see make_fixture_dbs.py), read after upgrading."""
     tmp_data_dir.mkdir(parents=True)

@@ -28,6 +28,8 @@ from probdesk.domain.questionset import (
     FactType,
     NonCaseQuestion,
     Option,
+    OrgPrompt,
+    OrgQuestion,
     ParticipantGroup,
     Question,
     QuestionSet,
@@ -324,6 +326,8 @@ def _semantic_problems(d: Mapping[str, Any], problems: _Problems) -> None:
             _check_condition(q["applies_when"], (*path, "applies_when"), facts, questions, problems)
     _check_cycles(all_q, questions, problems)
 
+    _check_domain_one(d, all_q, problems)
+
     group_ids = {g["id"] for g in groups}
     for i, q in enumerate(ncq):
         for gi, g in enumerate(q["groups"]):
@@ -335,6 +339,40 @@ def _semantic_problems(d: Mapping[str, Any], problems: _Problems) -> None:
     ratings = d.get("aggregation", {}).get("ratings")
     if ratings:
         _check_ratings(ratings, d, problems)
+
+
+def _check_domain_one(
+    d: Mapping[str, Any],
+    all_q: list[tuple[JsonPath, Mapping[str, Any]]],
+    problems: _Problems,
+) -> None:
+    """Domain-one ids are unique across the whole set: judgements, documents and gaps are
+    filed by question id, so one id must never name two questions."""
+    seen: dict[str, JsonPath] = {}
+    for path, q in all_q:
+        seen.setdefault(q["id"], path)
+    ncq = d.get("non_case_questions", [])
+    for i, q in enumerate(ncq):
+        seen.setdefault(q["id"], ("non_case_questions", i))
+    ncq_ids = {q["id"] for q in ncq}
+    for i, k in enumerate(d.get("domain_one", [])):
+        items: list[tuple[JsonPath, str]] = [(("domain_one", i), k["id"])]
+        items += [
+            (("domain_one", i, "prompts", pi), p["id"]) for pi, p in enumerate(k.get("prompts", []))
+        ]
+        for path, ident in items:
+            if ident in seen:
+                first = problems.positions.get((*seen[ident], "id"), (0, 0))[0]
+                problems.at(
+                    (*path, "id"), f"duplicate question id '{ident}' (first on line {first})"
+                )
+            else:
+                seen[ident] = path
+        for ni, n in enumerate(k.get("non_case_questions", [])):
+            if n not in ncq_ids:
+                problems.at(
+                    ("domain_one", i, "non_case_questions", ni), f"unknown non-case question '{n}'"
+                )
 
 
 def _option_dupes(options: list[Mapping[str, Any]], path: JsonPath, problems: _Problems) -> None:
@@ -577,6 +615,17 @@ def _build(d: Mapping[str, Any], source: str) -> QuestionSet:
         ratings=ratings,
         content_hash=content_hash(d),
         source=source,
+        domain_one=tuple(
+            OrgQuestion(
+                id=k["id"],
+                title=k["title"],
+                text=k["text"].strip(),
+                prompts=tuple(OrgPrompt(p["id"], p["text"].strip()) for p in k.get("prompts", [])),
+                guidance=k.get("guidance", "").strip(),
+                non_case_questions=tuple(k.get("non_case_questions", [])),
+            )
+            for k in d.get("domain_one", [])
+        ),
     )
 
 

@@ -142,6 +142,29 @@ class NonCaseQuestion:
 
 
 @dataclass(frozen=True)
+class OrgPrompt:
+    """A prompt under a domain-one key question: guides the team's judgement, never scored."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class OrgQuestion:
+    """A domain-one (organisational) key question: judged by the team, never computed.
+
+    `non_case_questions` are the meeting and focus-group questions whose notes inform it.
+    """
+
+    id: str
+    title: str
+    text: str
+    prompts: tuple[OrgPrompt, ...] = ()
+    guidance: str = ""
+    non_case_questions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RatingLevel:
     id: str
     label: str
@@ -183,6 +206,7 @@ class QuestionSet:
     ratings: Ratings | None
     content_hash: str
     source: str = ""
+    domain_one: tuple[OrgQuestion, ...] = ()
     _questions: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
     _facts: Mapping[str, Fact] = field(default_factory=dict, repr=False, compare=False)
     _order: tuple[str, ...] = field(default=(), repr=False, compare=False)
@@ -231,6 +255,49 @@ class QuestionSet:
     @property
     def key_questions(self) -> tuple[Question, ...]:
         return tuple(s.key_question for s in self.sections)
+
+    # -- domain one and non-case questions: the organisational evidence -------------------
+    def org_question(self, question_id: str) -> OrgQuestion | NonCaseQuestion | None:
+        """The domain-one key question or non-case question with this id (what is judged)."""
+        for d in self.domain_one:
+            if d.id == question_id:
+                return d
+        for n in self.non_case_questions:
+            if n.id == question_id:
+                return n
+        return None
+
+    def org_question_of(self, question_id: str) -> OrgQuestion | NonCaseQuestion | None:
+        """The judged question a domain-one prompt belongs to, or the question itself."""
+        for d in self.domain_one:
+            if any(p.id == question_id for p in d.prompts):
+                return d
+        return self.org_question(question_id)
+
+    @property
+    def org_question_ids(self) -> tuple[str, ...]:
+        """Every id evidence can be logged against: domain-one key questions and their prompts,
+        and the non-case questions, in file order."""
+        ids = [i for d in self.domain_one for i in (d.id, *(p.id for p in d.prompts))]
+        return (*ids, *(n.id for n in self.non_case_questions))
+
+    @property
+    def judged_question_ids(self) -> tuple[str, ...]:
+        """The questions the team records a judgement on: domain-one key and non-case."""
+        return (*(d.id for d in self.domain_one), *(n.id for n in self.non_case_questions))
+
+    def org_scope(self, question_id: str) -> tuple[str, ...]:
+        """The ids whose evidence informs a judged question: a domain-one key question with
+        its prompts and linked non-case questions; a non-case question on its own."""
+        q = self.org_question(question_id)
+        if isinstance(q, OrgQuestion):
+            return (q.id, *(p.id for p in q.prompts), *q.non_case_questions)
+        return (question_id,) if q is not None else ()
+
+    @property
+    def rating_labels(self) -> tuple[str, ...]:
+        """The labels a judgement may take: the rating scale's, best first; () if unrated."""
+        return tuple(lv.label for lv in self.ratings.scale) if self.ratings else ()
 
     # -- rules ----------------------------------------------------------------------------
     def variant_for(self, facts: Mapping[str, object]) -> Variant | None:

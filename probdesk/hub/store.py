@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -33,7 +34,7 @@ from sqlalchemy.exc import OperationalError
 
 from probdesk.errors import EnvironmentProblem
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: domain one evidence (hub_org_event, hub_attachment)
 _SCHEMA_LOCK = 7_093_410_615  # PostgreSQL advisory lock id held while creating the tables
 metadata = MetaData()
 
@@ -154,6 +155,27 @@ meeting_notes = Table(
     Column("recorded_at", String(40), nullable=False),
     Column("author", String(80), nullable=False),
 )  # fmt: skip
+org_events = Table(
+    "hub_org_event", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("inspection_id", String(36), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("subject_id", String(200), nullable=False),
+    Column("payload", Text, nullable=False),  # JSON object: the subject's whole new state
+    Column("device_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("hlc", String(80), nullable=False),
+    Column("replaces", String(36), nullable=True),
+    Column("author", String(80), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+)  # fmt: skip
+attachments = Table(
+    "hub_attachment", metadata,
+    Column("sha256", String(64), primary_key=True),  # content-addressed: kept once
+    Column("name", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)  # fmt: skip
 
 
 def _json(value: object) -> str:
@@ -199,8 +221,13 @@ class Hub:
                     # Hubs opened at once on a new database: one creates the tables, the other
                     # waits here and then finds them (SQLite's BEGIN IMMEDIATE does the same).
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+                # Only missing tables are created: an older hub gains the newer tables, and
+                # its rows are left as they are.
                 metadata.create_all(conn)
                 self._insert_missing(conn, hub_meta, [{"key": "schema", "value": SCHEMA_VERSION}])
+                conn.execute(
+                    update(hub_meta).where(hub_meta.c.key == "schema").values(value=SCHEMA_VERSION)
+                )
         except OperationalError as exc:
             self.engine.dispose()
             raise EnvironmentProblem(f"The hub database cannot be opened: {exc.orig}") from exc
@@ -278,6 +305,14 @@ class Hub:
 
     def add_meeting_notes(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
         self._insert_missing(conn, meeting_notes, list(rows))
+
+    def add_org_events(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+        self._insert_missing(conn, org_events, list(rows))
+
+    def add_attachments(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+        """Attached files by SHA-256: the same file from several packages is kept once."""
+        for row in rows:  # one at a time: each may be megabytes
+            self._insert_missing(conn, attachments, [row])
 
     def add_cases(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         """Cases are the one thing devices change in place: the newest change (clock) wins."""
@@ -424,13 +459,40 @@ class Hub:
             )]  # fmt: skip
         return ms, notes
 
+    def org_events_of(self, inspection_id: str) -> list[Mapping[str, Any]]:
+        with self._read() as conn:
+            return [r._mapping for r in conn.execute(
+                select(org_events).where(org_events.c.inspection_id == inspection_id)
+                .order_by(org_events.c.hlc, org_events.c.id)
+            )]  # fmt: skip
+
+    def attachment(self, sha256: str) -> Mapping[str, Any] | None:
+        """An attached file's row (sha256, name, size, data), or None."""
+        with self._read() as conn:
+            row = conn.execute(select(attachments).where(attachments.c.sha256 == sha256)).first()
+        return row._mapping if row else None
+
+    def attachment_shas(self) -> set[str]:
+        """The SHA-256 of every attached file the hub holds."""
+        with self._read() as conn:
+            return set(conn.execute(select(attachments.c.sha256)).scalars())
+
     def counts(self) -> dict[str, int]:
         from sqlalchemy import func
 
         with self._read() as conn:
             return {
                 t.name: int(conn.execute(select(func.count()).select_from(t)).scalar() or 0)
-                for t in (packages, quarantine, cases, events, meetings, meeting_notes)
+                for t in (
+                    packages,
+                    quarantine,
+                    cases,
+                    events,
+                    meetings,
+                    meeting_notes,
+                    org_events,
+                    attachments,
+                )
             }
 
 

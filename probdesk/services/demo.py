@@ -54,6 +54,7 @@ class DemoResult:
     answers: int = 0
     meetings: int = 0
     hub: Path | None = None
+    reports: list[Path] = field(default_factory=list)
 
 
 def _facts(rnd: random.Random, qs: QuestionSet) -> dict[str, object]:
@@ -219,8 +220,32 @@ def build_demo(out: Path, seed: int = 1, report: Report = print) -> DemoResult:
         report(f"hub {out / 'hub.sqlite'}: {merged} packages merged")
         report("regional summary:")
         report(hubs.render(hubs.summarise(hub, inspection.id, "region"), "table").rstrip())
+        result.reports = _write_reports(hub, inspection.id, out / "reports")
+        report(f"reports in {out / 'reports'}:")
+        for path in result.reports:
+            report(f"  {path}")
     finally:
         hub.close()
         lead_ws.close()
     result.hub = out / "hub.sqlite"
     return result
+
+
+def _write_reports(hub: object, inspection_id: str, folder: Path) -> list[Path]:
+    """One case summary (the first approved or submitted case), each PDU's summary and the
+    regional summary: real PDFs for a newcomer to open."""
+    from probdesk.services import reports
+
+    source = reports.ReportSource(hub, inspection_id, author=LEAD)  # type: ignore[arg-type]
+    done = [c for c in source.cases if c.status in ("approved", "submitted")] or source.cases
+    written = [
+        reports.write_case(
+            source, done[0].reference, folder / reports.case_file_name(done[0].reference)
+        )
+    ]
+    for pdu in source.pdus:
+        written.append(
+            reports.write_summary(source, "pdu", folder / f"pdu-{reports.safe_name(pdu)}.pdf", pdu)
+        )
+    written.append(reports.write_summary(source, "region", folder / "region-summary.pdf"))
+    return written

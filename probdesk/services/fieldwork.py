@@ -18,6 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from probdesk.domain.evidence import ATTACHMENT_LIMIT
 from probdesk.domain.hlc import HLC
 from probdesk.domain.records import (
     AnswerEvent,
@@ -118,6 +119,23 @@ EVENTS_SCHEMA: dict[str, Any] = {
         "meeting_notes": {"type": "array", "items": {"type": "object",
                           "required": ["id", "meeting_id", "question_id", "note", "device_id",
                                        "seq", "hlc", "replaces", "recorded_at"]}},
+        # Domain one evidence (absent from packages written before it existed).
+        "org_events": {"type": "array", "items": {"type": "object",
+                       "required": ["id", "kind", "subject_id", "payload", "device_id", "seq",
+                                    "hlc", "replaces", "author", "recorded_at"],
+                       "properties": {
+                           "id": _STR, "kind": {"type": "string", "pattern": "^[a-z][a-z_]{0,19}$"},
+                           "subject_id": {"type": "string", "minLength": 1, "maxLength": 200},
+                           "payload": {"type": "object"}, "device_id": _STR,
+                           "seq": {"type": "integer", "minimum": 1}, "hlc": _STR,
+                           "replaces": _OPT_STR, "author": _STR, "recorded_at": _STR}}},
+        "attachments": {"type": "array", "items": {"type": "object",
+                        "required": ["sha256", "name", "size", "data"],
+                        "properties": {
+                            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                            "name": _STR, "data": _STR,
+                            "size": {"type": "integer", "minimum": 0,
+                                     "maximum": ATTACHMENT_LIMIT}}}},
     },
 }  # fmt: skip
 SETUP_SCHEMA: dict[str, Any] = {
@@ -252,6 +270,17 @@ class Fieldwork:
             answers = uow.answers.by_device(inspection_id, device.id)
             meetings = uow.meetings.list(inspection_id)
             notes = uow.meetings.notes_by_device(inspection_id, device.id)
+            org_events = uow.org.by_device(inspection_id, device.id)
+            shas = sorted({
+                str(e.payload["attachment_sha256"]) for e in org_events
+                if e.kind == "document" and e.payload.get("attachment_sha256")
+            })  # fmt: skip
+            files = [(sha, uow.org.attachment(sha)) for sha in shas]
+        attachments = [
+            {"sha256": sha, "name": found[0], "size": len(found[1]), "data": b64(found[1])}
+            for sha, found in files
+            if found is not None
+        ]
         payload = {
             "device_id": device.id,
             "inspection_id": inspection_id,
@@ -289,6 +318,12 @@ class Fieldwork:
                 for m in meetings
             ],
             "meeting_notes": [{k: _iso(v) for k, v in n.__dict__.items()} for n in notes],
+            "org_events": [
+                {k: _iso(v) for k, v in e.__dict__.items() if k != "inspection_id"}
+                | {"payload": dict(e.payload)}
+                for e in org_events
+            ],
+            "attachments": attachments,
         }
         counts = {
             "cases": len(cases),
@@ -296,6 +331,9 @@ class Fieldwork:
             "meetings": len(meetings),
             "meeting_notes": len(notes),
         }
+        if org_events:  # named only when there are some: older readers list every count
+            counts["evidence_events"] = len(org_events)
+            counts["attachments"] = len(attachments)
         return payload, counts
 
     def export(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import hashlib
 import io
@@ -9,10 +11,12 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from probdesk.domain.answers import heads
+from probdesk.domain.evidence import ATTACHMENT_LIMIT, OrgEvent, OrgState, fold, payload_problem
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import KnownDevice
 from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
@@ -56,12 +60,24 @@ def _sha256(path: Path) -> str:
 
 
 def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
-    """Copy the team lead's inspections (and their question sets' text) into the hub."""
+    """Copy the team lead's inspections (and their question sets' text) into the hub, with
+    the domain one evidence recorded on the team lead's own laptop (a union, as for packages)."""
     ids = []
     with hub.transaction() as conn:
         for insp in lead.ws.inspections():
             with lead.ws.store.unit_of_work(read_only=True) as uow:
                 stored = uow.question_sets.get(insp.qs_hash)
+                own = uow.org.by_device(insp.id, lead.ws.device_id)
+                shas = {
+                    str(e.payload["attachment_sha256"]) for e in own
+                    if e.kind == "document" and e.payload.get("attachment_sha256")
+                } - hub.attachment_shas()  # fmt: skip
+                files = [(sha, uow.org.attachment(sha)) for sha in sorted(shas)]
+            hub.add_org_events(conn, [_hub_org_row(insp.id, e) for e in own])
+            hub.add_attachments(conn, [
+                {"sha256": sha, "name": f[0], "size": len(f[1]), "data": f[1]}
+                for sha, f in files if f is not None
+            ])  # fmt: skip
             assert stored is not None
             hub.add_question_set(
                 conn, stored.content_hash, stored.set_id, stored.version, stored.text
@@ -136,6 +152,10 @@ def _merge_one(
         return _quarantine(hub, path, package_id, sha)
     p = opened.payload
     signer = opened.manifest["signer"]
+    try:
+        org_rows, files = _org_rows(p)
+    except ValueError as exc:
+        return MergeOutcome(path.name, REJECTED, str(exc), package_id)
     with hub.transaction() as conn:
         # The package row first: when a merge of this hub running at the same time has taken
         # the package meanwhile, nothing else is written here.
@@ -180,6 +200,8 @@ def _merge_one(
                  "author": n.get("author", "")}
                 for n in p["meeting_notes"]
             ])  # fmt: skip
+            hub.add_org_events(conn, org_rows)
+            hub.add_attachments(conn, files)
     if not recorded:
         again = hub.package(package_id)
         if again is not None and again["sha256"] == sha:
@@ -194,6 +216,49 @@ def _merge_one(
         ))  # fmt: skip
     _receipt(lead, shared, opened, signer["encryption_public"])
     return MergeOutcome(path.name, MERGED, "", package_id, dict(opened.manifest["counts"]))
+
+
+def _hub_org_row(inspection_id: str, e: OrgEvent) -> dict[str, Any]:
+    return {
+        "id": e.id, "inspection_id": inspection_id, "kind": e.kind, "subject_id": e.subject_id,
+        "payload": json.dumps(dict(e.payload), sort_keys=True, ensure_ascii=False),
+        "device_id": e.device_id, "seq": e.seq, "hlc": e.hlc, "replaces": e.replaces,
+        "author": e.author, "recorded_at": e.recorded_at.isoformat(),
+    }  # fmt: skip
+
+
+def _org_rows(p: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The hub rows of a payload's domain one evidence and attached files, checked.
+
+    Packages written before domain one evidence existed carry neither: nothing to add. Raises
+    ValueError (the package is rejected) for an event that cannot be folded or a file that
+    does not match its checksum.
+    """
+    rows = []
+    for e in p.get("org_events", []):
+        problem = payload_problem(e["kind"], e["payload"])
+        if problem:
+            raise ValueError(f"a domain one evidence event ({e['kind']}) is malformed: {problem}")
+        rows.append({
+            "id": e["id"], "inspection_id": p["inspection_id"], "kind": e["kind"],
+            "subject_id": e["subject_id"],
+            "payload": json.dumps(e["payload"], sort_keys=True, ensure_ascii=False),
+            "device_id": e["device_id"], "seq": e["seq"], "hlc": e["hlc"],
+            "replaces": e.get("replaces"), "author": e.get("author", ""),
+            "recorded_at": str(e["recorded_at"]),
+        })  # fmt: skip
+    files = []
+    for a in p.get("attachments", []):
+        try:
+            data = base64.b64decode(a["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"attached file {a['sha256'][:12]} is not valid base64") from None
+        if len(data) != a["size"] or len(data) > ATTACHMENT_LIMIT:
+            raise ValueError(f"attached file {a['sha256'][:12]} is not the size it declares")
+        if hashlib.sha256(data).hexdigest() != a["sha256"]:
+            raise ValueError(f"attached file {a['sha256'][:12]} does not match its checksum")
+        files.append({"sha256": a["sha256"], "name": a["name"], "size": len(data), "data": data})
+    return rows, files
 
 
 def _quarantine(hub: Hub, path: Path, package_id: str, sha: str) -> MergeOutcome:
@@ -518,9 +583,7 @@ class ProgressRow:
     total: int
 
 
-def progress(
-    hub: Hub, inspection_id: str, *, loaded: Loaded | None = None
-) -> list[ProgressRow]:
+def progress(hub: Hub, inspection_id: str, *, loaded: Loaded | None = None) -> list[ProgressRow]:
     """Cases by status, per assessor and per PDU."""
     from probdesk.domain.records import CaseStatus
 
@@ -682,6 +745,36 @@ def render_standards(rows: Sequence[StandardRow], totals: Sequence[OverallRow]) 
         score = "not all standards rated" if t.score is None else f"{t.score} points: {t.band}"
         lines.append(f"  {t.name[:27]:<28}overall: {score}")
     return "\n".join(lines) + "\n"
+
+
+# -- domain one evidence -----------------------------------------------------------------------
+
+
+def hub_org_state(hub: Hub, inspection_id: str) -> OrgState:
+    """Every laptop's logged documents, gaps, judgements (current and history) and survey
+    figures for an inspection, folded exactly as on a laptop (`probdesk.domain.evidence`)."""
+    if hub.inspection(inspection_id) is None:
+        raise InputError(f"The hub holds no inspection {inspection_id}.")
+    return fold(_org_event(r) for r in hub.org_events_of(inspection_id))
+
+
+def _org_event(r: Mapping[str, Any]) -> OrgEvent:
+    return OrgEvent(
+        r["id"], r["inspection_id"], r["kind"], r["subject_id"], json.loads(r["payload"]),
+        r["device_id"], r["seq"], r["hlc"], r["replaces"], r["author"],
+        datetime.fromisoformat(r["recorded_at"]),
+    )  # fmt: skip
+
+
+def hub_attachment(hub: Hub, sha256: str) -> bytes:
+    """An attached file merged into the hub, checked against its SHA-256."""
+    row = hub.attachment(sha256)
+    if row is None:
+        raise InputError(f"The hub holds no attached file with SHA-256 {sha256}.")
+    data = bytes(row["data"])
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise InputError(f"The attached file {sha256[:12]} in the hub does not match its checksum.")
+    return data
 
 
 # -- moderation --------------------------------------------------------------------------------

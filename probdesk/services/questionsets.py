@@ -103,6 +103,15 @@ def outline(qs: QuestionSet) -> str:
             groups = ", ".join(qs.group(g).label for g in n.groups)
             lines.append(f"  {n.id}  [{n.theme}] {n.text}")
             lines.append(f"          with: {groups}")
+    if qs.domain_one:
+        lines.append("")
+        lines.append("Domain one (judged by the team, never computed)")
+        for d in qs.domain_one:
+            lines.append(f"  {d.id}  {d.title}: {d.text}")
+            for p in d.prompts:
+                lines.append(f"    {p.id}  Prompt: {p.text}")
+            if d.non_case_questions:
+                lines.append(f"          informed by: {', '.join(d.non_case_questions)}")
     lines.append("")
     lines.append("Findings")
     lines.append("  Percentage of relevant cases answered Yes; Not applicable is excluded.")

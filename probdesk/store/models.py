@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -220,3 +221,34 @@ class CommentRow(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     package_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class OrgEventRow(Base):
+    """Append-only: a new state of a logged document, a gap, a judgement or a survey figure."""
+
+    __tablename__ = "org_event"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq"),
+        Index("ix_org_event_subject", "inspection_id", "kind", "subject_id"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspection.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)  # JSON object: the subject's whole new state
+    device_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    hlc: Mapped[str] = mapped_column(String(80))
+    replaces: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    author: Mapped[str] = mapped_column(String(80), default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AttachmentRow(Base):
+    """A file attached to a logged document, kept by content: the same bytes are stored once."""
+
+    __tablename__ = "attachment"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

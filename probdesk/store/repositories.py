@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from probdesk.domain.evidence import OrgEvent
 from probdesk.domain.records import (
     AnswerEvent,
     Assessor,
@@ -32,6 +33,7 @@ from probdesk.domain.records import (
 from probdesk.store.models import (
     AnswerEventRow,
     AssessorRow,
+    AttachmentRow,
     AuditRow,
     CaseRow,
     CommentRow,
@@ -41,6 +43,7 @@ from probdesk.store.models import (
     MeetingNoteEventRow,
     MeetingRow,
     OpenedPackageRow,
+    OrgEventRow,
     OutboxPackageRow,
     QuestionSetRow,
     RecipientRow,
@@ -446,6 +449,70 @@ class MeetingRepository:
         ]
 
 
+class OrgEventRepository:
+    """Organisational events (documents, gaps, judgements, survey figures) and attachments."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    @staticmethod
+    def _out(r: OrgEventRow) -> OrgEvent:
+        payload = json.loads(r.payload)
+        return OrgEvent(
+            r.id, r.inspection_id, r.kind, r.subject_id, payload, r.device_id, r.seq, r.hlc,
+            r.replaces, r.author, r.recorded_at,
+        )  # fmt: skip
+
+    def add(self, e: OrgEvent) -> OrgEvent:
+        self.s.add(OrgEventRow(
+            id=e.id, inspection_id=e.inspection_id, kind=e.kind, subject_id=e.subject_id,
+            payload=_json(dict(e.payload)), device_id=e.device_id, seq=e.seq, hlc=e.hlc,
+            replaces=e.replaces, author=e.author, recorded_at=e.recorded_at,
+        ))  # fmt: skip
+        self.s.flush()
+        return e
+
+    def _list(self, where: Any) -> list[OrgEvent]:
+        rows = self.s.scalars(
+            select(OrgEventRow).where(where).order_by(OrgEventRow.hlc, OrgEventRow.id)
+        )
+        return [self._out(r) for r in rows]
+
+    def for_inspection(self, inspection_id: str, kind: str | None = None) -> list[OrgEvent]:
+        where = OrgEventRow.inspection_id == inspection_id
+        if kind is not None:
+            where = where & (OrgEventRow.kind == kind)
+        return self._list(where)
+
+    def for_subject(
+        self, kind: str, subject_id: str, inspection_id: str | None = None
+    ) -> list[OrgEvent]:
+        """Every event of one subject, oldest first. Documents and gaps have ids of their own;
+        judgements and survey figures are filed by question, so name the inspection for them."""
+        where = (OrgEventRow.kind == kind) & (OrgEventRow.subject_id == subject_id)
+        if inspection_id is not None:
+            where = where & (OrgEventRow.inspection_id == inspection_id)
+        return self._list(where)
+
+    def by_device(self, inspection_id: str, device_id: str) -> list[OrgEvent]:
+        return self._list(
+            (OrgEventRow.inspection_id == inspection_id) & (OrgEventRow.device_id == device_id)
+        )
+
+    def put_attachment(self, sha256: str, name: str, data: bytes) -> None:
+        """Keep a file by its content; the same bytes attached again are stored once."""
+        if self.s.get(AttachmentRow, sha256) is None:
+            self.s.add(AttachmentRow(sha256=sha256, name=name, size=len(data), data=data))
+            self.s.flush()
+
+    def attachment(self, sha256: str) -> tuple[str, bytes] | None:
+        """(name first attached under, bytes), or None."""
+        r = self.s.execute(
+            select(AttachmentRow.name, AttachmentRow.data).where(AttachmentRow.sha256 == sha256)
+        ).first()
+        return (str(r[0]), bytes(r[1])) if r else None
+
+
 GENESIS = "0" * 64
 
 
@@ -667,6 +734,7 @@ class UnitOfWork:
         self.cases = CaseRepository(session)
         self.answers = AnswerRepository(session)
         self.meetings = MeetingRepository(session)
+        self.org = OrgEventRepository(session)
         self.audit = AuditRepository(session)
         self.team = TeamRepository(session)
         self.packages = PackageRepository(session)

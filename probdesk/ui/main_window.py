@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from probdesk.ui.hub_panel import HubPanel
     from probdesk.ui.meetings import MeetingsPanel
     from probdesk.ui.questionset_browser import QuestionSetBrowser
+    from probdesk.ui.reports_panel import ReportsPanel
     from probdesk.ui.setup_panel import SetupPanel
     from probdesk.ui.sync_panel import SyncPanel
 
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
             self.sync.set_fieldwork(fieldwork)
             self.team_lead.set_fieldwork(fieldwork)
             self.hub_panel.set_fieldwork(fieldwork)
+            self.reports_panel.set_fieldwork(fieldwork)
         self.meetings.set_workspace(workspace)
         self.browser.set_question_sets(sets)
         self.centralWidget().setEnabled(True)
@@ -153,6 +155,7 @@ class MainWindow(QMainWindow):
         from probdesk.ui.hub_panel import HubPanel
         from probdesk.ui.meetings import MeetingsPanel
         from probdesk.ui.questionset_browser import QuestionSetBrowser
+        from probdesk.ui.reports_panel import ReportsPanel
         from probdesk.ui.setup_panel import SetupPanel
         from probdesk.ui.sync_panel import SyncPanel
 
@@ -180,6 +183,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.team_lead, "&Team lead")
         self.hub_panel: HubPanel = HubPanel(self.settings, self.runner)
         self.tabs.addTab(self.hub_panel, "Hu&b")  # Alt+H is the Help menu
+        # The reports read the hub through the Hub tab's connection: one hub per window.
+        self.reports_panel: ReportsPanel = ReportsPanel(
+            self.settings, self.runner, self.hub_panel.hub, self.hub_panel.hub_exists
+        )
+        self.tabs.addTab(self.reports_panel, "Re&ports")  # Alt+R is the Hub tab's Merge
         self.views_built = True
         self._build_menus()
         self._wire_views()
@@ -317,6 +325,7 @@ class MainWindow(QMainWindow):
         self.sync.set_inspection(self.inspection)
         self.team_lead.set_inspection(self.inspection)
         self.hub_panel.set_inspection(self.inspection)
+        self.reports_panel.set_inspection(self.inspection)
         # An assessor's laptop that opened the team lead's setup pack has no team lead work:
         # a pack written here would be signed by the wrong key.
         leads_here = self.inspection is None or self.inspection.lead_device_id in (
@@ -325,6 +334,7 @@ class MainWindow(QMainWindow):
         )
         self.tabs.setTabVisible(self.tabs.indexOf(self.team_lead), leads_here)
         self.tabs.setTabVisible(self.tabs.indexOf(self.hub_panel), leads_here)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.reports_panel), leads_here)
         title = f"probdesk: {self.inspection.title}" if self.inspection else "probdesk"
         self.setWindowTitle(title)
 

@@ -1,0 +1,454 @@
+"""Reports from the hub: the figures and the cases, gathered into plain data, then into PDF.
+
+Every figure comes from the same functions as `probdesk summary` (services/hub.py), so a
+printed percentage always equals the summary command's. The builders (probdesk/reports) know
+nothing of the hub.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from probdesk.domain.questionset import NA, QuestionSet
+from probdesk.domain.records import CaseStatus
+from probdesk.errors import InputError, OperationCancelled
+from probdesk.hub.store import Hub
+from probdesk.reports import build_case_pdf, build_cases_folder, build_cases_pdf, build_summary_pdf
+from probdesk.reports.case_summary import case_file_name as _case_file_name
+from probdesk.reports.model import (
+    ANSWERED,
+    DEFAULT_MARKING,
+    DID_NOT_APPLY,
+    NOT_ANSWERED,
+    Band,
+    CaseReport,
+    ConflictLine,
+    DocumentMeta,
+    EvidenceItem,
+    ModerationLine,
+    PduBreakdown,
+    PercentRow,
+    QuestionLine,
+    SectionBlock,
+    StageChart,
+    StandardLine,
+    SummaryReport,
+)
+from probdesk.services import hub as hubs
+
+Progress = Callable[[int, int, str], None]
+Cancelled = Callable[[], bool]
+SCOPES = ("case", "cases", "pdu", "region")
+ACTIONS = {"approved": "Approved", "returned": "Returned to assessor"}
+ROLES = {
+    "inspector": "Inspector",
+    "local_assessor": "Local assessor",
+    "team_lead": "Team lead",
+    "quality_lead": "Quality lead",
+}
+
+
+def _quiet(_d: int, _t: int, _w: str) -> None:
+    return None
+
+
+def _never() -> bool:
+    return False
+
+
+def _long_date(d: date | str) -> str:
+    if isinstance(d, str):
+        d = date.fromisoformat(d[:10])
+    return f"{d.day} {d:%B %Y}"
+
+
+def _when(at: datetime | str) -> str:
+    if isinstance(at, str):
+        return at[:16].replace("T", " ")
+    return at.strftime("%Y-%m-%d %H:%M")
+
+
+class ReportSource:
+    """One inspection of a hub, read once, from which any number of reports are built."""
+
+    def __init__(self, hub: Hub, inspection_id: str | None, *, author: str = "") -> None:
+        self.hub = hub
+        self.inspection_id = hubs.pick_inspection(hub, inspection_id)
+        insp = hub.inspection(self.inspection_id)
+        assert insp is not None
+        self.insp: Mapping[str, Any] = insp
+        self.loaded = hubs.load_cases(hub, self.inspection_id)
+        self.qs: QuestionSet = self.loaded[0]
+        self.cases = self.loaded[1]
+        self.roles = hub.device_roles()
+        self.author = author
+        self.generated = datetime.now().replace(microsecond=0)
+        self.pdus: list[str] = json.loads(insp["pdus"]) or [insp["pdu"]]
+        for c in self.cases:  # a case from a PDU not in the plan still gets its report
+            if c.pdu not in self.pdus:
+                self.pdus.append(c.pdu)
+
+    # -- naming ----------------------------------------------------------------------------
+    @property
+    def region(self) -> str:
+        return str(self.insp["region"])
+
+    @property
+    def title(self) -> str:
+        if len(self.pdus) > 1:
+            return f"Inspection of {self.region}"
+        return f"Inspection of {self.pdus[0]} PDU"
+
+    def meta(self, title: str, header: str, marking: str) -> DocumentMeta:
+        who = f"probdesk (team lead: {self.author})" if self.author else "probdesk"
+        return DocumentMeta(
+            title=title,
+            author=who,
+            running_header=header,
+            generated=self.generated,
+            marking=marking or DEFAULT_MARKING,
+            subject=f"{self.title}, inspection {self.inspection_id}",
+        )
+
+    @property
+    def set_name(self) -> str:
+        return f"{self.qs.id} {self.qs.version}"
+
+    # -- case summaries --------------------------------------------------------------------
+    def select(self, refs: Sequence[str] = (), pdu: str | None = None) -> list[hubs.HubCase]:
+        """Cases by reference (case-insensitive, in the order given) or all of a PDU / all."""
+        if refs:
+            by_ref = {c.reference.casefold(): c for c in self.cases}
+            missing = [r for r in refs if r.casefold() not in by_ref]
+            if missing:
+                raise InputError(
+                    f"No case {', '.join(missing)} in the hub's inspection {self.inspection_id}."
+                )
+            return [by_ref[r.casefold()] for r in refs]
+        if pdu is not None:
+            self._check_pdu(pdu)
+            return [c for c in self.cases if c.pdu == pdu]
+        return list(self.cases)
+
+    def _check_pdu(self, pdu: str) -> None:
+        if pdu not in self.pdus:
+            raise InputError(
+                f"No PDU '{pdu}' in the inspection; its PDUs are: {', '.join(self.pdus)}."
+            )
+
+    def case_reports(self, chosen: Sequence[hubs.HubCase]) -> list[CaseReport]:
+        history: dict[str, list[Mapping[str, Any]]] = {}
+        for m in self.hub.moderation_history(self.inspection_id):
+            history.setdefault(m["case_id"], []).append(m)
+        open_conflicts: dict[str, list[ConflictLine]] = {}
+        for c in hubs.conflicts(self.hub, self.inspection_id):
+            open_conflicts.setdefault(c.case_ref, []).append(self._conflict_line(c))
+        return [self._case_report(c, history.get(c.id, []), open_conflicts) for c in chosen]
+
+    def _conflict_line(self, c: hubs.Conflict) -> ConflictLine:
+        if c.kind != "conflict":
+            return ConflictLine(
+                "",
+                "Parallel update",
+                "answered on more than one laptop; check the answers together",
+            )
+        q = self.qs.question(c.question_id) if self.qs.has_question(c.question_id) else None
+        parts = []
+        for i, (who, value) in enumerate(c.values):
+            shown = q.label_of(value) if q is not None and value is not None else str(value)
+            parts.append(f"{shown} ({who}{', shown' if i == 0 else ''})")
+        return ConflictLine(c.question_id, "Conflict", " / ".join(parts))
+
+    def _case_report(
+        self,
+        c: hubs.HubCase,
+        moderation: Sequence[Mapping[str, Any]],
+        open_conflicts: Mapping[str, Sequence[ConflictLine]],
+    ) -> CaseReport:
+        qs = self.qs
+        applicable = qs.applicable(c.variant, c.facts, c.answers)
+        sections = []
+        for s in qs.sections_for(c.variant):
+            lines = []
+            for q in s.questions:
+                why = ""
+                if q.applies_when is not None:
+                    described = qs.describe(q.applies_when)
+                    why = (
+                        f"Asked because {described}."
+                        if q.id in applicable
+                        else f"Asked only when {described}."
+                    )
+                value = c.answers.get(q.id)
+                note = c.notes.get(q.id, "")
+                if q.id not in applicable:
+                    lines.append(QuestionLine(q.id, q.text, q.is_key, DID_NOT_APPLY, "", note, why))
+                elif value is None:
+                    lines.append(QuestionLine(q.id, q.text, q.is_key, NOT_ANSWERED, "", note, why))
+                else:
+                    lines.append(
+                        QuestionLine(
+                            q.id, q.text, q.is_key, ANSWERED, _answer_text(q, value), note, why
+                        )
+                    )
+            sections.append(SectionBlock(s.id, s.title, _stage(s.stage), tuple(lines)))
+        facts = tuple(
+            (
+                f.label,
+                f.label_of(c.facts[f.id]) if c.facts.get(f.id) is not None else "not recorded",
+            )
+            for f in qs.facts
+        )
+        try:
+            status = CaseStatus(c.status).label
+        except ValueError:
+            status = c.status
+        return CaseReport(
+            inspection=self.title,
+            inspection_id=self.inspection_id,
+            region=c.region,
+            pdu=c.pdu,
+            case_ref=c.reference,
+            variant=qs.variant(c.variant).label if c.variant else "not determined",
+            facts=facts,
+            assessor=c.assessor,
+            assessor_role=ROLES.get(self.roles.get(c.assessor, ""), "role not known"),
+            status=status,
+            moderation=tuple(
+                ModerationLine(
+                    _when(m["at"]),
+                    m["moderator"],
+                    ACTIONS.get(m["action"], m["action"]),
+                    m["comment"],
+                )
+                for m in moderation
+            ),
+            sections=tuple(sections),
+            conflicts=tuple(open_conflicts.get(c.reference, ())),
+            question_set=self.set_name,
+            generated=self.generated,
+        )
+
+    def case_meta(self, report: CaseReport, marking: str) -> DocumentMeta:
+        return self.meta(
+            f"Case summary: {report.case_ref}",
+            f"{report.region} · {report.pdu} · case summary",
+            marking,
+        )
+
+    # -- PDU and regional summaries --------------------------------------------------------
+    def summary_report(self, scope: str, name: str | None = None) -> SummaryReport:
+        if scope == "pdu":
+            if name is None:
+                raise InputError("Name the PDU for a PDU summary.")
+            self._check_pdu(name)
+            mine = [c for c in self.cases if c.pdu == name]
+        elif scope == "region":
+            name = self.region
+            mine = list(self.cases)
+        else:
+            raise InputError("A summary report is for a pdu or a region.")
+        qs = self.qs
+        loaded = (qs, mine)
+        rows = [
+            r
+            for r in hubs.summarise(self.hub, self.inspection_id, scope, loaded=loaded)
+            if r.name == name
+        ]
+        percent_rows = tuple(self._percent_row(r) for r in rows)
+        std_rows, totals = hubs.standards(self.hub, self.inspection_id, scope, loaded=loaded)
+        standards = tuple(self._standard_line(s) for s in std_rows if s.name == name)
+        total = next((t for t in totals if t.name == name), None)
+        breakdown: tuple[PduBreakdown, ...] = ()
+        if scope == "region":
+            by_pdu = hubs.summarise(self.hub, self.inspection_id, "pdu", loaded=loaded)
+            pdu_std, pdu_totals = hubs.standards(self.hub, self.inspection_id, "pdu", loaded=loaded)
+            counts = Counter(c.pdu for c in mine)
+            breakdown = tuple(
+                PduBreakdown(
+                    pdu,
+                    counts[pdu],
+                    tuple(self._percent_row(r) for r in by_pdu if r.name == pdu and r.key_question),
+                    tuple(self._standard_line(s) for s in pdu_std if s.name == pdu),
+                    next((t.score for t in pdu_totals if t.name == pdu), None),
+                    next((t.band for t in pdu_totals if t.name == pdu), None),
+                )
+                for pdu in self.pdus
+            )
+        by_variant = Counter(
+            qs.variant(c.variant).label if c.variant else "not determined" for c in mine
+        )
+        by_status = Counter(c.status for c in mine)
+        statuses = tuple(
+            (st.label, by_status[st.value]) for st in CaseStatus if by_status[st.value]
+        )
+        start, end = self.insp["fieldwork_start"], self.insp["fieldwork_end"]
+        return SummaryReport(
+            scope=scope,
+            name=name,
+            region=self.region,
+            inspection=self.title,
+            inspection_id=self.inspection_id,
+            fieldwork=f"{_long_date(start)} to {_long_date(end)}",
+            total_cases=len(mine),
+            cases_by_variant=tuple(
+                (v.label, by_variant[v.label]) for v in qs.variants if by_variant[v.label]
+            )
+            + (
+                (("not determined", by_variant["not determined"]),)
+                if by_variant["not determined"]
+                else ()
+            ),
+            cases_by_status=statuses,
+            rows=percent_rows,
+            charts=self._charts(percent_rows),
+            standards=standards,
+            score=total.score if total else None,
+            band=total.band if total else None,
+            breakdown=breakdown,
+            evidence=tuple(
+                EvidenceItem(e.question_id, e.question, e.groups, e.meeting, e.note)
+                for e in hubs.evidence(self.hub, self.inspection_id)
+            ),
+            question_set=self.set_name,
+            generated=self.generated,
+        )
+
+    def _percent_row(self, r: hubs.SummaryRow) -> PercentRow:
+        q = self.qs.question(r.question_id)
+        s = self.qs.section_of(r.question_id)
+        return PercentRow(
+            r.question_id,
+            q.text,
+            r.key_question,
+            r.relevant,
+            r.yes,
+            r.no,
+            r.not_applicable,
+            r.percent,
+            r.rating,
+            s.title,
+            _stage(s.stage),
+        )
+
+    @staticmethod
+    def _standard_line(s: hubs.StandardRow) -> StandardLine:
+        return StandardLine(s.standard_id, s.title, s.rating, s.lowest_question, s.percent)
+
+    def _charts(self, rows: Sequence[PercentRow]) -> tuple[StageChart, ...]:
+        bands: tuple[Band, ...] = ()
+        if self.qs.ratings is not None:
+            bands = tuple(
+                Band(float(level.min_percent), level.label) for level in self.qs.ratings.scale
+            )
+        stages: dict[str, list[tuple[str, float | None]]] = {}
+        for r in rows:
+            if r.is_key:
+                stages.setdefault(r.stage, []).append((r.question_id, r.percent))
+        return tuple(StageChart(stage, tuple(bars), bands) for stage, bars in stages.items())
+
+    def summary_meta(self, report: SummaryReport, marking: str) -> DocumentMeta:
+        kind = "PDU summary" if report.scope == "pdu" else "Regional summary"
+        return self.meta(
+            f"{kind}: {report.name}",
+            f"{report.region} · {report.name if report.scope == 'pdu' else 'all PDUs'} · {kind}",
+            marking,
+        )
+
+
+def _stage(stage: str) -> str:
+    """A stage as a heading: "assessment" -> "Assessment"."""
+    return stage[:1].upper() + stage[1:].replace("_", " ")
+
+
+def _answer_text(q: Any, value: object) -> str:
+    if isinstance(value, tuple):
+        return "; ".join(q.label_of(v) for v in value)
+    if value == NA:
+        return "Not applicable"
+    return str(q.label_of(value))
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def write_case(
+    source: ReportSource,
+    ref: str,
+    out: Path,
+    marking: str = DEFAULT_MARKING,
+    *,
+    progress: Progress = _quiet,
+    cancelled: Cancelled = _never,
+) -> Path:
+    progress(0, 2, "Reading the case")
+    (report,) = source.case_reports(source.select([ref]))
+    if cancelled():
+        raise OperationCancelled
+    progress(1, 2, "Writing the PDF")
+    path = build_case_pdf(report, source.case_meta(report, marking), out)
+    progress(2, 2, "Done")
+    return path
+
+
+def case_file_name(ref: str) -> str:
+    """The file name of a case's summary: its reference made safe, nothing else."""
+    return _case_file_name(ref)
+
+
+def write_cases(
+    source: ReportSource,
+    out: Path,
+    *,
+    refs: Sequence[str] = (),
+    pdu: str | None = None,
+    folder: bool = False,
+    marking: str = DEFAULT_MARKING,
+    progress: Progress = _quiet,
+    cancelled: Cancelled = _never,
+) -> list[Path]:
+    """Several case summaries: one PDF with a contents page, or (folder) one PDF per case."""
+    chosen = source.select(refs, pdu)
+    if not chosen:
+        raise InputError("No cases to print: the selection is empty.")
+    progress(0, len(chosen), "Reading the cases")
+    reports = source.case_reports(chosen)
+    if cancelled():
+        raise OperationCancelled
+    if folder:
+        return build_cases_folder(
+            reports, lambda r: source.case_meta(r, marking), out, progress, cancelled
+        )
+    scope = pdu or source.region
+    meta = source.meta(
+        f"Case summaries: {scope}", f"{source.region} · {scope} · case summaries", marking
+    )
+    return [build_cases_pdf(reports, meta, out, progress, cancelled)]
+
+
+def write_summary(
+    source: ReportSource,
+    scope: str,
+    out: Path,
+    name: str | None = None,
+    *,
+    marking: str = DEFAULT_MARKING,
+    progress: Progress = _quiet,
+    cancelled: Cancelled = _never,
+) -> Path:
+    progress(0, 2, "Counting")
+    report = source.summary_report(scope, name)
+    if cancelled():
+        raise OperationCancelled
+    return build_summary_pdf(report, source.summary_meta(report, marking), out, progress, cancelled)
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of a PDU or region name (not case content)."""
+    keep = "".join(ch if ch.isalnum() else "-" for ch in text.casefold())
+    return "-".join(p for p in keep.split("-") if p) or "unnamed"

@@ -1,0 +1,345 @@
+"""Reports from a real hub, read back as a reader sees them.
+
+Every answer and note of a case is in its summary; every percentage in the PDU and regional
+reports equals the one `probdesk summary` prints; the CLI's report commands and their bad
+inputs; the demo leaves real PDFs; a 1,000-case regional report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from test_cli_hub import environment
+
+from probdesk import bundled
+from probdesk.domain.questionset import NA, NO, YES, AnswerType
+from probdesk.hub.store import Hub
+from probdesk.services import hub as hubs
+from probdesk.services import reports
+from probdesk.services.demo import DemoResult, build_demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    return build_demo(tmp_path_factory.mktemp("rdemo") / "demo", seed=5, report=lambda _: None)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture()
+def hub(demo: DemoResult) -> Iterator[Hub]:
+    assert demo.hub is not None
+    h = Hub(f"sqlite:///{demo.hub}")
+    yield h
+    h.close()
+
+
+def pdftext(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def flat(text: str) -> str:
+    """Words in reading order with single spaces: a wrapped line reads on."""
+    return " ".join(text.split())
+
+
+def pages(path: Path) -> list[str]:
+    return pdftext(path).split("\f")[:-1]
+
+
+def cli(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "probdesk", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=environment(home),
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+# -- case summaries ------------------------------------------------------------------------------
+
+
+def test_a_case_summary_holds_every_answer_and_note_of_the_case(
+    hub: Hub, demo: DemoResult, tmp_path: Path
+) -> None:
+    qs, cases = hubs.load_cases(hub, demo.inspection_id)
+    case = max(cases, key=lambda c: (len(c.notes), len(c.answers)))  # the fullest case
+    assert case.answers and case.notes
+    source = reports.ReportSource(hub, demo.inspection_id)
+    out = reports.write_case(source, case.reference, tmp_path / "case.pdf")
+    text = flat(pdftext(out))
+    assert case.reference in text and case.pdu in text and case.region in text
+    for qid, value in case.answers.items():
+        q = qs.question(qid)
+        assert qid in text
+        shown = "Not applicable" if value == NA else q.label_of(value)
+        assert re.search(rf"{re.escape(qid)}\b.*?{re.escape(shown)}", text), (qid, shown)
+    for note in case.notes.values():
+        assert flat(note) in text
+    applicable = qs.applicable(case.variant, case.facts, case.answers)
+    unanswered = [
+        q.id
+        for s in qs.sections_for(case.variant)
+        for q in s.questions
+        if q.id in applicable and q.id not in case.answers
+    ]
+    assert text.count("Not answered") >= len(unanswered)
+    assert f"{qs.id} {qs.version}" in text
+    for page in pages(out):
+        assert page.count("OFFICIAL-SENSITIVE") >= 2  # top and bottom of every page
+
+
+def test_a_case_with_nothing_answered_still_prints_every_question_as_not_answered(
+    hub: Hub, demo: DemoResult, tmp_path: Path
+) -> None:
+    qs, cases = hubs.load_cases(hub, demo.inspection_id)
+    empty = next(c for c in cases if not c.answers)  # each assessor left one case unstarted
+    source = reports.ReportSource(hub, demo.inspection_id)
+    out = reports.write_case(source, empty.reference, tmp_path / "empty.pdf", "OFFICIAL")
+    text = flat(pdftext(out))
+    asked = [q for s in qs.sections_for(empty.variant) for q in s.questions]
+    applicable = qs.applicable(empty.variant, empty.facts, {})
+    assert text.count("Not answered") >= sum(q.id in applicable for q in asked)
+    assert "OFFICIAL-SENSITIVE" not in text and "OFFICIAL" in text
+    assert "Did not apply" in text or len(applicable) == len(asked)
+
+
+def test_bulk_case_summaries_for_a_pdu_in_one_pdf_and_one_per_case(
+    hub: Hub, demo: DemoResult, tmp_path: Path
+) -> None:
+    source = reports.ReportSource(hub, demo.inspection_id)
+    pdu = source.pdus[1]
+    refs = sorted(c.reference for c in source.cases if c.pdu == pdu)
+    (one,) = reports.write_cases(source, tmp_path / "pdu-cases.pdf", pdu=pdu)
+    text = pdftext(one)
+    contents = text.split("\f")[0]
+    for ref in refs:
+        assert ref in contents, f"{ref} missing from the contents page"
+    assert all(flat(text).count(ref) >= 2 for ref in refs)  # contents and its own pages
+    files = reports.write_cases(source, tmp_path / "each", pdu=pdu, folder=True)
+    assert len(files) == len(refs)
+    for f, ref in zip(sorted(files), refs, strict=True):
+        assert ref in f.name and ref in pdftext(f)
+
+
+def test_unknown_case_references_and_pdus_are_refused_with_what_is_wrong(
+    hub: Hub, demo: DemoResult, tmp_path: Path
+) -> None:
+    from probdesk.errors import InputError
+
+    source = reports.ReportSource(hub, demo.inspection_id)
+    with pytest.raises(InputError, match=r"No case NOPE-1"):
+        reports.write_case(source, "NOPE-1", tmp_path / "x.pdf")
+    with pytest.raises(InputError, match=r"No PDU 'Atlantis'.*Plymouth"):
+        reports.write_summary(source, "pdu", tmp_path / "y.pdf", "Atlantis")
+    assert not list(tmp_path.iterdir())
+
+
+# -- summary reports against the summary command ---------------------------------------------------
+
+
+def _row_line(text: str, qid: str) -> str:
+    """The table line that starts with the question id (layout mode keeps a row on a line)."""
+    for line in text.splitlines():
+        if re.match(rf"\s*{re.escape(qid)}\s", line):
+            return line
+    raise AssertionError(f"no table row for {qid}")
+
+
+@pytest.mark.parametrize("scope", ["pdu", "region"])
+def test_summary_reports_print_the_summary_commands_figures(
+    demo: DemoResult, home: Path, tmp_path: Path, scope: str
+) -> None:
+    lead = demo.lead
+    hub = f"--hub=sqlite:///{demo.hub}"
+    done = cli(home, "--data-dir", lead, "summary", hub, "--by", scope, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    names = sorted({r["name"] for r in rows})
+    for name in names[:2]:
+        out = tmp_path / f"{scope}-{reports.safe_name(name)}.pdf"
+        args = ["report", scope, *([name] if scope == "pdu" else []), "--out", out]
+        made = cli(home, "--data-dir", lead, args[0], hub, *args[1:])
+        assert made.returncode == 0, made.stderr
+        assert str(out) in made.stdout
+        text = pdftext(out)
+        section = text.split("Percentages by question", 1)[1]  # the table, after the charts
+        for r in (r for r in rows if r["name"] == name):
+            pct = "–" if r["percent"] is None else f"{r['percent']:.1f}%"
+            line = _row_line(section, r["question_id"])
+            after_text = line.split(r["question_id"], 1)[1]
+            numbers = [int(n) for n in re.findall(r"(?<![\d.])\d+(?![\d.%])", after_text)]
+            expected = [r["relevant"], r["yes"], r["no"], r["not_applicable"]]
+            assert numbers[-4:] == expected, (r, line)
+            assert pct in line, (r, line)
+        if scope == "region":
+            for pdu in json.loads(
+                cli(
+                    home, "--data-dir", lead, "summary", hub, "--by", "pdu", "--format", "json"
+                ).stdout
+            ):
+                assert pdu["name"] in text
+
+
+def test_report_command_bad_inputs_say_what_is_wrong(
+    demo: DemoResult, home: Path, tmp_path: Path
+) -> None:
+    lead = demo.lead
+    hub = f"--hub=sqlite:///{demo.hub}"
+    no_name = cli(home, "--data-dir", lead, "report", hub, "pdu", "--out", tmp_path / "a.pdf")
+    assert no_name.returncode != 0 and "Name one PDU" in no_name.stderr
+    unknown = cli(
+        home, "--data-dir", lead, "report", hub, "case", "ZZ-404", "--out", tmp_path / "b.pdf"
+    )
+    assert unknown.returncode != 0 and "No case ZZ-404" in unknown.stderr
+    assert "Traceback" not in no_name.stderr + unknown.stderr
+    assert not list(tmp_path.iterdir())
+    marked = cli(
+        home,
+        "--data-dir",
+        lead,
+        "report",
+        hub,
+        "region",
+        "--marking",
+        "OFFICIAL",
+        "--out",
+        tmp_path / "r.pdf",
+    )
+    assert marked.returncode == 0, marked.stderr
+    assert all("OFFICIAL" in p and "OFFICIAL-SENSITIVE" not in p for p in pages(tmp_path / "r.pdf"))
+
+
+def test_the_demo_leaves_real_pdfs_to_open(demo: DemoResult) -> None:
+    assert demo.reports, "the demo wrote no reports"
+    names = {p.name for p in demo.reports}
+    assert "region-summary.pdf" in names
+    assert sum(n.startswith("pdu-") for n in names) == 3
+    assert sum(n.startswith("case-") for n in names) == 1
+    for p in demo.reports:
+        assert p.parent == demo.out / "reports" and p.read_bytes().startswith(b"%PDF")
+        assert "OFFICIAL-SENSITIVE" in pdftext(p)
+
+
+# -- a 1,000-case regional report --------------------------------------------------------------
+
+
+NOTE = (
+    "Fictional evidence: the plan names the risk to the partner and the children, and the "
+    "review after the incident records what changed, who was told and when (ŵ, ŷ)."
+)
+
+
+def fill_hub(hub: Hub, n_cases: int, pdus: tuple[str, ...], notes: bool = False) -> str:
+    """A hub holding one regional inspection of n cases, every question answered (no laptops:
+    rows straight into the hub, as a merge would leave them); with notes, one on every third
+    answer. Also used by benchmarks/reports.py."""
+    from probdesk.domain import loader
+
+    path = bundled.question_sets_dir() / "pdu-core.yaml"
+    text = path.read_text(encoding="utf-8")
+    qs = loader.parse_text(text, str(path))
+    inspection_id = str(uuid.uuid4())
+    device = str(uuid.uuid4())
+    with hub.transaction() as conn:
+        hub.add_question_set(conn, qs.content_hash, qs.id, qs.version, text)
+        hub.add_inspection(
+            conn,
+            {
+                "id": inspection_id,
+                "region": "Gogledd Cymru",
+                "pdu": pdus[0],
+                "pdus": json.dumps(list(pdus)),
+                "fieldwork_start": date(2026, 11, 2),
+                "fieldwork_end": date(2026, 11, 13),
+                "qs_hash": qs.content_hash,
+                "author": "TL",
+            },
+        )
+        seq = 0
+        for i in range(n_cases):
+            case_id = str(uuid.uuid4())
+            variant = qs.variants[i % len(qs.variants)].id
+            hub.add_cases(
+                conn,
+                [
+                    {
+                        "id": case_id,
+                        "inspection_id": inspection_id,
+                        "reference": f"R{100000 + i}",
+                        "pdu": pdus[i % len(pdus)],
+                        "facts": "{}",
+                        "variant": variant,
+                        "assessor": "AB",
+                        "status": "submitted",
+                        "updated_hlc": f"{i:020d}",
+                    }
+                ],
+            )
+            rows = []
+            for s in qs.sections_for(variant):
+                for q in s.questions:
+                    if q.answer not in (AnswerType.YES_NO, AnswerType.YES_NO_NA):
+                        continue
+                    seq += 1
+                    value = (YES, NO, NA)[
+                        (i * 7 + seq) % 3 if q.answer is AnswerType.YES_NO_NA else (i + seq) % 2
+                    ]
+                    rows.append(
+                        {
+                            "id": str(uuid.uuid4()),
+                            "case_id": case_id,
+                            "question_id": q.id,
+                            "value": json.dumps(value),
+                            "note": NOTE if notes and seq % 3 == 0 else "",
+                            "device_id": device,
+                            "seq": seq,
+                            "hlc": f"{seq:020d}",
+                            "replaces": None,
+                            "qs_id": qs.id,
+                            "qs_version": qs.version,
+                            "recorded_at": "2026-11-05T10:00:00",
+                            "author": "AB",
+                        }
+                    )
+            hub.add_events(conn, rows)
+    return inspection_id
+
+
+def test_a_regional_report_of_a_thousand_cases(tmp_path: Path) -> None:
+    pdus = ("Ynys Môn a Gwynedd", "Conwy a Sir Ddinbych", "Wrecsam a Sir y Fflint")
+    hub = Hub(f"sqlite:///{tmp_path / 'hub.sqlite'}")
+    try:
+        inspection_id = fill_hub(hub, 1000, pdus)
+        source = reports.ReportSource(hub, inspection_id)
+        out = reports.write_summary(source, "region", tmp_path / "region.pdf")
+        expected = [r for r in hubs.summarise(hub, inspection_id, "region")]
+    finally:
+        hub.close()
+    text = pdftext(out)
+    table = text.split("Percentages by question", 1)[1]
+    assert "1000" in flat(text) or "1,000" in flat(text)
+    for pdu in pdus:
+        assert pdu in text  # Welsh names with their circumflex intact
+    for r in expected:
+        line = _row_line(table, r.question_id)
+        shown = "–" if r.percent is None else f"{r.percent:.1f}%"
+        assert shown in line and str(r.relevant) in line, (r, line)
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+    n_pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    assert f"Page {n_pages} of {n_pages}" in text

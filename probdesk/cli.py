@@ -64,9 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("path", metavar="PATH")
 
-    from probdesk import cli_fieldwork
+    from probdesk import cli_evidence, cli_fieldwork
 
     cli_fieldwork.add_parsers(sub, common)
+    cli_evidence.add_parsers(sub, common)
 
     sub.add_parser(
         "selfcheck",
@@ -125,10 +126,12 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         return _questionset(args)
     if args.command == "selfcheck":
         return _selfcheck(paths)
-    from probdesk import cli_fieldwork
+    from probdesk import cli_evidence, cli_fieldwork
 
     if args.command in cli_fieldwork.COMMANDS:
         return cli_fieldwork.dispatch(args, paths)
+    if args.command in cli_evidence.COMMANDS:
+        return cli_evidence.dispatch(args, paths)
     raise AssertionError(args.command)
 
 

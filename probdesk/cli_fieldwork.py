@@ -73,6 +73,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     c.add_argument("--inspection", metavar="ID", help="update this inspection (a new revision)")
     c.add_argument("--region")
     c.add_argument("--pdu", action="append", default=[], metavar="PDU", help="repeat for each")
+    c.add_argument(
+        "--kind", choices=("pdu", "region"), default="pdu",
+        help="region: a regional inspection, with its own case sample across --pdu PDUs; its "
+        "report pools the region's PDU inspections merged into the same hub",
+    )  # fmt: skip
     c.add_argument("--start", type=date.fromisoformat, metavar="YYYY-MM-DD")
     c.add_argument("--end", type=date.fromisoformat, metavar="YYYY-MM-DD")
     c.add_argument("--question-set", type=Path, metavar="PATH")
@@ -177,6 +182,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     )
     sm.add_argument("--hub", metavar="URL", help=hub_help)
     sm.add_argument("--inspection", metavar="ID")
+    sm.add_argument(
+        "--region", metavar="NAME",
+        help="the regional inspection's figures: pooled over every PDU inspection of the "
+        "region merged into the hub (--by region for the region, --by pdu for each PDU)",
+    )  # fmt: skip
     sm.add_argument("--by", choices=("pdu", "region"), default="pdu")
     sm.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sm.add_argument(
@@ -258,7 +268,9 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "summaries (one case, or several with a contents page; --pdu NAME for all of a PDU's "
         "cases; --folder to write one PDF per case into --out DIR). `report pdu NAME --out "
         "FILE.pdf` and `report region --out FILE.pdf` print the summary reports with the same "
-        "figures as `probdesk summary`. Every page carries the protective marking.",
+        "figures as `probdesk summary`; `report region --region NAME` prints a regional "
+        "inspection's report (its PDU inspections pooled, with its own samples). Every page "
+        "carries the protective marking.",
     )
     rp.add_argument("kind", choices=("case", "pdu", "region"))
     rp.add_argument("names", nargs="*", metavar="NAME",
@@ -267,6 +279,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     rp.add_argument("--hub", metavar="URL", help=hub_help)
     rp.add_argument("--inspection", metavar="ID")
     rp.add_argument("--pdu", metavar="NAME", help="case: every case of this PDU")
+    rp.add_argument(
+        "--region", metavar="NAME",
+        help="region: the regional inspection's report, pooling every PDU inspection of the "
+        "region in the hub, with the region's own samples and domain-one judgements",
+    )  # fmt: skip
     rp.add_argument("--folder", action="store_true", help="case: one PDF per case in --out DIR")
     rp.add_argument(
         "--marking", default="OFFICIAL-SENSITIVE", metavar="TEXT",
@@ -334,6 +351,12 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
     with _hub(args, paths) as hub:
         if args.command == "report":
             return _report(args, hub)
+        if args.command == "summary" and args.region:
+            if args.inspection:
+                raise InputError("Give --region or --inspection, not both.")
+            rows = hubs.regional_summary(hub, args.region, args.by, args.split_by)
+            sys.stdout.write(hubs.render(rows, args.format))
+            return 0
         if args.command == "summary":
             inspection_id = hubs.pick_inspection(hub, args.inspection)
             rows = hubs.summarise(hub, inspection_id, args.by, args.split_by)
@@ -372,6 +395,12 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
 def _report(args: argparse.Namespace, hub: Any) -> int:
     from probdesk.services import reports
 
+    if args.kind == "region" and args.region:
+        if args.inspection or args.names:
+            raise InputError("The regional inspection's report takes --region NAME only.")
+        regional = reports.RegionalSource(hub, args.region)
+        print(reports.write_regional(regional, args.out, marking=args.marking))
+        return 0
     source = reports.ReportSource(hub, args.inspection)
     if args.kind == "case":
         if not args.names and args.pdu is None:
@@ -504,8 +533,9 @@ def _setup_pack(args: argparse.Namespace, fw: object) -> int:
         if missing:
             raise InputError("A new inspection needs " + ", ".join(missing) + ".")
         inspection = ws.create_inspection(
-            args.region, args.pdu[0], args.start, args.end, args.question_set, pdus=args.pdu
-        )
+            args.region, args.region if args.kind == "region" else args.pdu[0], args.start,
+            args.end, args.question_set, pdus=args.pdu, kind=args.kind,
+        )  # fmt: skip
         print(f"inspection {inspection.id} created")
     if args.assessor:
         team = []

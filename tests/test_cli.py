@@ -216,7 +216,7 @@ def test_selfcheck(tmp_data_dir: Path, where: str) -> None:
     lines = done.stdout.splitlines()
     assert lines[-1] == "selfcheck: ok"
     assert any(ln.startswith("question set dipp-public-protection ") for ln in lines)
-    assert "2 question sets in the browser" in done.stdout
+    assert "4 question sets in the browser" in done.stdout
     assert (tmp_data_dir / "config").is_dir()  # everything went under --data-dir
 
 

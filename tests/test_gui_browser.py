@@ -85,12 +85,17 @@ def find(window: MainWindow, prefix: str) -> QModelIndex:
 # -- the browser -------------------------------------------------------------------------------
 
 
-def test_the_tree_holds_both_bundled_sets(window: MainWindow) -> None:
+BUNDLED = 4  # DIPP, PDU core, and the regional inspection's unpaid work and victim contact
+
+
+def test_the_tree_holds_every_bundled_set(window: MainWindow) -> None:
     model = window.browser.model
     titles = [model.index(r, 0).data() for r in range(model.rowCount())]
-    assert len(titles) == 2
+    assert len(titles) == BUNDLED
     assert any(t.startswith("Dynamic inspection of public protection") for t in titles)
     assert any(t.startswith("PDU inspection, case-based standards") for t in titles)
+    assert any("unpaid work" in t for t in titles)
+    assert any("victim contact" in t.casefold() for t in titles)
     assert window.browser.tree.model() is model
 
 
@@ -123,11 +128,11 @@ def test_open_question_set_adds_it(window: MainWindow, tmp_path: Path) -> None:
     qs = window.open_question_set(str(extra))
     assert qs is not None and qs.id == "extra"
     model = window.browser.model
-    assert model.rowCount() == 3
-    assert model.index(2, 0).data() == "Extra set (0.1)"
+    assert model.rowCount() == BUNDLED + 1
+    assert model.index(BUNDLED, 0).data() == "Extra set (0.1)"
     assert window.statusBar().currentMessage() == "Loaded Extra set (0.1)"
     window.open_question_set(str(extra))  # the same content again replaces, not duplicates
-    assert window.browser.model.rowCount() == 3
+    assert window.browser.model.rowCount() == BUNDLED + 1
 
 
 def test_open_question_set_refuses_a_bad_file(
@@ -138,7 +143,7 @@ def test_open_question_set_refuses_a_bad_file(
     bad = tmp_path / "bad.yaml"
     bad.write_text(EXTRA.replace("answer: yes_no", "answer: maybe"), encoding="utf-8")
     assert window.open_question_set(str(bad)) is None
-    assert window.browser.model.rowCount() == 2
+    assert window.browser.model.rowCount() == BUNDLED
     assert len(warned) == 1
     text = warned[0][2]
     assert f"{bad}: 1 problem in the question set" in text

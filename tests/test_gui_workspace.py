@@ -339,6 +339,32 @@ def test_new_inspection_dialog_refuses_bad_input_then_creates(
     assert window.case_list.add_button.isEnabled()
 
 
+def test_a_regional_inspection_is_created_from_the_dialog(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = window.workspace
+
+    def script(d: NewInspectionDialog) -> None:
+        d.kind.setCurrentIndex(d.kind.findData("region"))
+        label = d.form.labelForField(d.pdu)
+        assert "PDUs sampled" in label.text() and d.pdu.accessibleName() == "PDUs sampled"
+        fill_inspection(qtbot, d, pdu="")
+        press_ok(d)
+        refused(d, "List the PDUs the regional case sample is drawn from.")
+        assert ws.inspections() == []
+        fill_inspection(qtbot, d, pdu="Plymouth, Devon & Torbay")
+        press_ok(d)
+        assert not d.isVisible()
+
+    drive(monkeypatch, NewInspectionDialog, script)
+    created = window.new_inspection()
+    assert created is not None
+    [stored] = ws.inspections()
+    assert stored.kind == "region"
+    assert stored.pdus == ("Plymouth", "Devon & Torbay")
+    assert stored.title.startswith("Regional inspection of South West")
+
+
 def test_cancelled_new_inspection_stores_nothing(
     window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -716,7 +742,7 @@ def test_models_pass_the_qt_model_tester(
     qtmodeltester.check(window.case_list.model)
     qtmodeltester.check(window.case_list.proxy)
     qtmodeltester.check(window.meetings.model)
-    assert window.browser.model.rowCount() == 2
+    assert window.browser.model.rowCount() == 4  # the bundled sets
     qtmodeltester.check(window.browser.model)
     row0 = [window.meetings.model.index(0, c).data() for c in range(5)]
     assert row0[1:] == [

@@ -187,9 +187,10 @@ def bundled_paths() -> list[Path]:
     return bundled.bundled_question_sets()
 
 
-def test_both_bundled_sets_are_found() -> None:
+def test_every_bundled_set_is_found() -> None:
     names = {p.name for p in bundled_paths()}
-    assert names == {"dipp-public-protection.yaml", "pdu-core.yaml"}
+    assert names == {"dipp-public-protection.yaml", "pdu-core.yaml", "region-unpaid-work.yaml",
+                     "region-victim-contact.yaml"}  # fmt: skip
 
 
 def test_the_schema_is_a_valid_json_schema() -> None:

@@ -245,16 +245,28 @@ NOTE = (
 )
 
 
-def fill_hub(hub: Hub, n_cases: int, pdus: tuple[str, ...], notes: bool = False) -> str:
-    """A hub holding one regional inspection of n cases, every question answered (no laptops:
-    rows straight into the hub, as a merge would leave them); with notes, one on every third
-    answer. Also used by benchmarks/reports.py."""
+def fill_hub(
+    hub: Hub,
+    n_cases: int,
+    pdus: tuple[str, ...],
+    notes: bool = False,
+    *,
+    region: str = "Gogledd Cymru",
+    question_set: str = "pdu-core.yaml",
+    kind: str = "pdu",
+    seed: int = 0,
+    inspection_id: str | None = None,
+) -> str:
+    """A hub holding one inspection of n cases over `pdus`, every Yes/No question answered (no
+    laptops: rows straight into the hub, as a merge would leave them); with notes, one on every
+    third answer; `seed` shifts the answers; with inspection_id, the cases go into that
+    inspection (already in the hub: it is kept as it is). Also used by benchmarks/reports.py."""
     from probdesk.domain import loader
 
-    path = bundled.question_sets_dir() / "pdu-core.yaml"
+    path = bundled.question_sets_dir() / question_set
     text = path.read_text(encoding="utf-8")
     qs = loader.parse_text(text, str(path))
-    inspection_id = str(uuid.uuid4())
+    inspection_id = inspection_id or str(uuid.uuid4())
     device = str(uuid.uuid4())
     with hub.transaction() as conn:
         hub.add_question_set(conn, qs.content_hash, qs.id, qs.version, text)
@@ -262,19 +274,19 @@ def fill_hub(hub: Hub, n_cases: int, pdus: tuple[str, ...], notes: bool = False)
             conn,
             {
                 "id": inspection_id,
-                "region": "Gogledd Cymru",
-                "pdu": pdus[0],
+                "region": region,
+                "pdu": region if kind == "region" else pdus[0],
+                "kind": kind,
                 "pdus": json.dumps(list(pdus)),
                 "fieldwork_start": date(2026, 11, 2),
                 "fieldwork_end": date(2026, 11, 13),
                 "qs_hash": qs.content_hash,
-                "author": "TL",
             },
         )
         seq = 0
         for i in range(n_cases):
             case_id = str(uuid.uuid4())
-            variant = qs.variants[i % len(qs.variants)].id
+            variant = qs.variants[(i + seed) % len(qs.variants)].id
             hub.add_cases(
                 conn,
                 [
@@ -298,7 +310,9 @@ def fill_hub(hub: Hub, n_cases: int, pdus: tuple[str, ...], notes: bool = False)
                         continue
                     seq += 1
                     value = (YES, NO, NA)[
-                        (i * 7 + seq) % 3 if q.answer is AnswerType.YES_NO_NA else (i + seq) % 2
+                        (i * 7 + seq + seed) % 3
+                        if q.answer is AnswerType.YES_NO_NA
+                        else (i * (seed + 1) + seq) % 2
                     ]
                     rows.append(
                         {

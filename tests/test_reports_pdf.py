@@ -565,8 +565,17 @@ def test_a_folder_that_cannot_be_written_is_an_environment_problem(
 def test_pdu_summary(tmp_path: Path) -> None:
     out = tmp_path / "pdu.pdf"
     steps: list[str] = []
+    report = summary_report(rows_n=120)
+    long_item = EvidenceItem(
+        "P1",
+        "Does planning keep people safe?",
+        "Partners (3)",
+        "Meeting, 7 November 2026, Partners",
+        long_note(120, "EVD"),
+    )
+    report = replace(report, evidence=(*report.evidence, long_item))
     build_summary_pdf(
-        summary_report(rows_n=120),
+        report,
         meta("PDU summary: Ynys Môn PDU"),
         out,
         progress=lambda d, t, w: steps.append(w),
@@ -603,6 +612,7 @@ def test_pdu_summary(tmp_path: Path) -> None:
         assert flat(expected) in text, expected
     # Evidence grouped by question then by participants: both Staff notes before Managers'.
     assert text.index("EGRET") < text.index("GANNET") < text.index("FALCON")
+    assert re.findall(r"EVD\d{4}", text) == [f"EVD{i:04d}" for i in range(120)]
     # The percentage table runs over pages and repeats its header row on each.
     table_pages = [p for p in pages if "C9.1 " in p or "C9.119" in p]
     assert len(table_pages) >= 2
@@ -636,3 +646,29 @@ def test_regional_summary_with_a_thousand_rows_builds_quickly(tmp_path: Path) ->
     for p in report.breakdown:
         assert p.name in text
     assert text.count("PDU 099 Caerdydd-Môn") >= 2  # the overview and its own table
+
+
+# -- the pieces -------------------------------------------------------------------------------
+
+
+def test_line_breaking_keeps_every_character_and_fits_the_width() -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from probdesk.reports.base import SANS, break_lines
+
+    text = f"{WELSH} {'x' * 300} two  spaces {long_note(3)}"
+    lines = break_lines(text, SANS, 10, 200)
+    assert all(stringWidth(line, SANS, 10) <= 200.01 for line in lines)
+    assert "".join("".join(lines).split()) == "".join(text.split())
+    assert break_lines("Yes", SANS, 10, 200) == ["Yes"]
+
+
+def test_missing_fonts_are_an_environment_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from probdesk.reports import base
+
+    monkeypatch.setattr(base, "_fonts_ready", False)
+    monkeypatch.setenv("PROBDESK_RESOURCES", str(tmp_path))
+    with pytest.raises(EnvironmentProblem, match="fonts"):
+        base.register_fonts()

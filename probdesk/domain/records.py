@@ -66,6 +66,7 @@ class Inspection:
     pdus: tuple[str, ...] = ()  # the PDUs whose cases are sampled; `pdu` names the inspection
     lead_device_id: str | None = None  # the team lead's device, once a setup pack was opened
     setup_revision: int = 0
+    kind: str = "pdu"  # "pdu", or "region": a regional inspection drawing on its PDUs' data
 
     @property
     def dates(self) -> str:
@@ -80,6 +81,8 @@ class Inspection:
 
     @property
     def title(self) -> str:
+        if self.kind == "region":
+            return f"Regional inspection of {self.region}, fieldwork {self.dates}"
         return f"{self.pdu}, {self.region}, fieldwork {self.dates}"
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     select,
     update,
 )
@@ -34,7 +35,7 @@ from sqlalchemy.exc import OperationalError
 
 from probdesk.errors import EnvironmentProblem
 
-SCHEMA_VERSION = "2"  # 2: domain one evidence (hub_org_event, hub_attachment)
+SCHEMA_VERSION = "2"  # 2: domain one evidence (hub_org_event, hub_attachment), inspection kind
 _SCHEMA_LOCK = 7_093_410_615  # PostgreSQL advisory lock id held while creating the tables
 metadata = MetaData()
 
@@ -59,6 +60,7 @@ inspections = Table(
     Column("fieldwork_start", Date, nullable=False),
     Column("fieldwork_end", Date, nullable=False),
     Column("qs_hash", String(64), nullable=False),
+    Column("kind", String(10), nullable=False, server_default="pdu"),
 )  # fmt: skip
 devices = Table(
     "hub_device", metadata,
@@ -214,7 +216,8 @@ class Hub:
         self._reader: Engine = self.engine.execution_options(hub_read_only=True)
 
         try:
-            if self._schema() == SCHEMA_VERSION:
+            found = self._schema()
+            if found == SCHEMA_VERSION:
                 return  # an existing hub opens without the write lock (a merge may hold it)
             with self.engine.begin() as conn:
                 if self.engine.dialect.name == "postgresql":
@@ -224,6 +227,13 @@ class Hub:
                 # Only missing tables are created: an older hub gains the newer tables, and
                 # its rows are left as they are.
                 metadata.create_all(conn)
+                if found == "1" and "kind" not in {
+                    c["name"] for c in inspect(conn).get_columns(inspections.name)
+                }:  # a column the older hub's table lacks (its rows are PDU inspections)
+                    conn.exec_driver_sql(
+                        "ALTER TABLE hub_inspection ADD COLUMN kind VARCHAR(10) NOT NULL "
+                        "DEFAULT 'pdu'"
+                    )
                 self._insert_missing(conn, hub_meta, [{"key": "schema", "value": SCHEMA_VERSION}])
                 conn.execute(
                     update(hub_meta).where(hub_meta.c.key == "schema").values(value=SCHEMA_VERSION)

@@ -115,7 +115,6 @@ GROUP_TINT = colors.HexColor("#d3dde9")
 HEAD_TINT = colors.HexColor("#173a63")
 MARKING = colors.HexColor("#7a1f1f")
 ALERT = colors.HexColor("#b3261e")  # "Not answered"
-LINK = colors.HexColor("#173a63")
 
 
 # -- styles -----------------------------------------------------------------------------------
@@ -124,19 +123,16 @@ LINK = colors.HexColor("#173a63")
 @dataclass(frozen=True)
 class QuestionStyles:
     """A key question or a prompt, with what follows it, on one hanging indent: the id sits
-    in the margin (a bullet, so the text stays one plain run) and the rest lines up after it.
+    in the margin (bulletIndent) and the text, why it was asked and the note line up after it
+    (leftIndent); "Note" sits in the margin beside a note's first line.
     """
 
     question: ParagraphStyle
     question_muted: ParagraphStyle  # did not apply
-    answer: ParagraphStyle  # "Answer:" in the margin, the value in bold
-    answer_alert: ParagraphStyle  # Not answered
-    answer_muted: ParagraphStyle  # Did not apply
-    small: ParagraphStyle  # why it was asked; "Evidence note"
+    small: ParagraphStyle  # why it was asked, or not; "No evidence note."
     note: ParagraphStyle
     note_gap: ParagraphStyle  # a note paragraph after a blank line
     id_width: float  # an id wider than this goes inline
-    text_x: float  # where the question's text, its answer and its note begin
 
 
 @dataclass(frozen=True)
@@ -161,7 +157,6 @@ class Styles:
     cell_indent: ParagraphStyle
     cell_head: ParagraphStyle
     cell_head_right: ParagraphStyle
-    cell_right: ParagraphStyle
     cell_label: ParagraphStyle
     cell_value: ParagraphStyle
 
@@ -171,7 +166,7 @@ BODY_LEADING = 13.6
 CELL_SIZE = 8.8
 CELL_LEADING = 11.2
 PROMPT_INDENT = 16  # a prompt sits this far in from its key question
-ANSWER_LABEL = 46  # "Answer:"
+ANSWER_LABEL = 46  # "Answer:" before an answer too long for the answer column
 
 
 def id_margin(ids: Iterable[str]) -> int:
@@ -213,21 +208,9 @@ def _question_styles(base: ParagraphStyle, margin: int, *, key: bool) -> Questio
     question.bulletFontName = SANS_BOLD
     question.bulletFontSize = BODY_SIZE
     question.bulletColor = None  # the text's colour
-    answer = s(
-        "a",
-        fontName=SANS_BOLD,
-        leftIndent=text + ANSWER_LABEL,
-        bulletIndent=text,
-        bulletFontName=SANS,
-        bulletFontSize=BODY_SIZE,
-        spaceAfter=1,
-    )
     return QuestionStyles(
         question=question,
         question_muted=ParagraphStyle(f"pd-{name}-q-muted", parent=question, textColor=MUTED),
-        answer=answer,
-        answer_alert=ParagraphStyle(f"pd-{name}-a-alert", parent=answer, textColor=ALERT),
-        answer_muted=ParagraphStyle(f"pd-{name}-a-muted", parent=answer, textColor=MUTED),
         small=s("small", leftIndent=text, fontSize=8.5, leading=11.6, textColor=MUTED),
         note=s(
             "note",
@@ -239,7 +222,6 @@ def _question_styles(base: ParagraphStyle, margin: int, *, key: bool) -> Questio
         ),
         note_gap=s("note-gap", leftIndent=text, spaceBefore=5),
         id_width=margin - 6,
-        text_x=text,
     )
 
 
@@ -317,7 +299,6 @@ def styles() -> Styles:
         cell_indent=s("cell-indent", cell, leftIndent=10),
         cell_head=head,
         cell_head_right=s("cell-head-right", head, alignment=TA_RIGHT),
-        cell_right=s("cell-right", cell, alignment=TA_RIGHT),
         cell_label=s("cell-label", fontSize=9, leading=12, textColor=MUTED),
         cell_value=s("cell-value", fontSize=9.3, leading=12.4),
     )
@@ -473,9 +454,8 @@ class PlainText(Flowable):  # type: ignore[misc, unused-ignore]
     def split(self, aw: float, ah: float) -> list[Flowable]:
         self.wrap(aw, ah)
         total = len(self.lines)
-        fit = int((ah + 0.01) // self.style.leading)
-        if fit >= total:
-            return [self]
+        # The frame found it too tall: at least its last line goes on.
+        fit = min(int(ah // self.style.leading), total - 1)
         if total - fit < 2:  # no widow
             fit = total - 2
         if fit < 2 and total > 1:  # no orphan: all of it goes on
@@ -526,14 +506,6 @@ class PlainText(Flowable):  # type: ignore[misc, unused-ignore]
         for line in self.lines:
             text.textLine(line)
         canvas.drawText(text)
-
-
-def plain(text: str, style: ParagraphStyle, bullet: str | None = None) -> Flowable:
-    """Plain text as a PlainText; one with line breaks as a Paragraph (kept breaks)."""
-    text = clean(text).strip()
-    if "\n" in text:
-        return Paragraph(markup(text), style, bulletText=bullet)
-    return PlainText(text, style, bullet)
 
 
 def _padding(p: Any) -> tuple[float, float, float, float]:
@@ -738,7 +710,9 @@ class Details(Flowable):  # type: ignore[misc, unused-ignore]
             else:
                 rest = [row, *rest]
             return [self._part(head, aw, self._first), self._part(rest, aw, False)]
-        return [self]
+        if len(self.rows) < 2:  # (the frame found it too tall; rounding said otherwise)
+            return []
+        return [self._part(self.rows[:-1], aw, self._first), self._part(self.rows[-1:], aw, False)]
 
     def _part(
         self, rows: list[tuple[list[str], list[str], bool]], aw: float, first: bool

@@ -19,13 +19,13 @@ from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-unty
 from probdesk.reports.base import BODY_W, MUTED, SANS, SANS_BOLD, SANS_ITALIC, register_fonts
 from probdesk.reports.model import Band, StageChart
 
-ROW_H = 24.0  # one key question
+ROW_H = 28.0  # one key question: its id and up to three lines of its text
 BAR_H = 11.0
 LABEL_W = 146.0  # question id and the start of its text
 VALUE_W = 40.0  # right of 100%: room for "100.0%"
 AXIS_H = 15.0
 BAND_FONT = 7.0
-MAX_ROWS = 24  # a drawing cannot split across pages; longer stages become several drawings
+MAX_ROWS = 20  # a drawing cannot split across pages; longer stages become several drawings
 
 BAR = colors.HexColor("#1f4e79")
 GRIDLINE = colors.HexColor("#c4ccd6")
@@ -170,8 +170,8 @@ def _drawing(
         yc = y1 - (i + 0.5) * ROW_H
         id_w = stringWidth(qid, SANS_BOLD, 8)
         text_x = max(30.0, id_w + 5)
-        lines = wrap_lines(texts.get(qid, ""), SANS, 7, LABEL_W - 8 - text_x, 2)
-        top = yc + (1.5 if len(lines) > 1 else -2.5)
+        lines = wrap_lines(texts.get(qid, ""), SANS, 7, LABEL_W - 8 - text_x, 3)
+        top = yc - 2.5 + (max(len(lines), 1) - 1) * 4.2
         d.add(String(0, top, qid, fontName=SANS_BOLD, fontSize=8, fillColor=INK))
         for k, line in enumerate(lines):
             d.add(String(text_x, top - k * 8.4, line, fontName=SANS, fontSize=7, fillColor=INK))

@@ -165,6 +165,39 @@ class JudgementItem:
 
 
 @dataclass(frozen=True)
+class DomainOneItem:
+    """The evidence summary and the team's judgement for one domain-one key question (or a
+    non-case question the team judged)."""
+
+    question_id: str
+    question: str  # "Leadership: Is the leadership of the PDU ...?"
+    documents: tuple[str, ...]  # "Delivery plan 2026–27 (plan, received 20 October 2026)"
+    gaps: tuple[str, ...]  # "Vacancy figures by team: answered: ..."; "...: open"
+    surveys: tuple[str, ...]  # "Staff who feel safe at work: 71%"
+    meetings: int  # notes from meetings and focus groups on its linked questions
+    rating: str  # "" when not judged (yet), or when the set does not rate
+    rationale: str  # "" when not judged
+    by: str
+    at: str
+
+
+@dataclass(frozen=True)
+class SampleBlock:
+    """A regional inspection's own case sample (its own question set), reported beside the
+    pooled PDU figures."""
+
+    title: str  # the question set's title, e.g. "Unpaid work (illustrative)"
+    question_set: str  # "region-unpaid-work 2026.1-illustrative"
+    total_cases: int
+    cases_by_status: tuple[tuple[str, int], ...]
+    rows: tuple[PercentRow, ...]
+    charts: tuple[StageChart, ...]
+    standards: tuple[StandardLine, ...] = ()
+    score: int | None = None
+    band: str | None = None
+
+
+@dataclass(frozen=True)
 class SummaryReport:
     scope: str  # "pdu" or "region"
     name: str  # the PDU's or region's name
@@ -185,3 +218,5 @@ class SummaryReport:
     question_set: str
     generated: datetime
     judgements: tuple[JudgementItem, ...] = field(default=())  # domain one, where recorded
+    domain_one: tuple[DomainOneItem, ...] = field(default=())  # evidence summary + judgement
+    samples: tuple[SampleBlock, ...] = field(default=())  # a regional inspection's own samples

@@ -14,6 +14,7 @@ from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped, unuse
 from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
     Flowable,
     KeepTogether,
+    PageBreak,
     Paragraph,
     Spacer,
     Table,
@@ -188,6 +189,78 @@ def _judgements(report: SummaryReport) -> list[Flowable]:
             or [Paragraph("No rationale recorded.", st.small)]
         )
         out.append(para(f"Recorded by {j.by}, {j.at}", st.small))
+    return out
+
+
+def _domain_one(report: SummaryReport) -> list[Flowable]:
+    """Per domain-one key question: what the evidence was, then the team's judgement."""
+    st = styles()
+    out: list[Flowable] = [
+        Paragraph("Domain one: evidence and judgements", st.h1),
+        Paragraph(
+            "Organisational delivery is judged by the inspection team from the documents "
+            "submitted, what each group said in meetings and focus groups, staff survey figures "
+            "and the case findings; the rating and its rationale are the team's own.",
+            st.caption,
+        ),
+    ]
+    for item in report.domain_one:
+        head = Paragraph(f"{escape(item.question_id)}&#160;&#160;{markup(item.question)}", st.h2)
+        head.keepWithNext = 1
+        out.append(head)
+        lines: list[tuple[str, str]] = [
+            ("Documents", "; ".join(item.documents) or "none logged"),
+            ("Meeting and focus-group notes", str(item.meetings) if item.meetings else "none"),
+        ]
+        if item.surveys:
+            lines.append(("Staff survey", "; ".join(item.surveys)))
+        if item.gaps:
+            lines.append(("Gaps to clarify", "; ".join(item.gaps)))
+        out.append(details_table(lines))
+        if item.rating or item.rationale:
+            rating = Paragraph(
+                f"Judgement: <b>{markup(item.rating or 'not rated')}</b>"
+                f'<font color="#{_MUTED_HEX}">&#160;&#160;({markup(item.by)}, {markup(item.at)})'
+                "</font>",
+                st.body,
+            )
+            rating.keepWithNext = 1
+            out.append(rating)
+            out.extend(text_flowables(item.rationale, st.note, st.note_gap))
+        else:
+            out.append(Paragraph("<b>Not yet judged.</b>", st.body))
+        out.append(Spacer(1, 6))
+    return out
+
+
+def _samples(report: SummaryReport) -> list[Flowable]:
+    """A regional inspection's own case samples, each against its own question set."""
+    st = styles()
+    out: list[Flowable] = [PageBreak(), Paragraph("The region's own case samples", st.h1)]
+    for sample in report.samples:
+        head = Paragraph(markup(sample.title), st.h2)
+        head.keepWithNext = 1
+        out.append(head)
+        statuses = ", ".join(f"{label} {n}" for label, n in sample.cases_by_status)
+        out.append(details_table([
+            ("Question set", sample.question_set),
+            ("Cases", str(sample.total_cases) + (f" ({statuses})" if statuses else "")),
+        ]))  # fmt: skip
+        texts = {r.question_id: r.text for r in sample.rows if r.is_key}
+        for chart in sample.charts:
+            out.append(para(chart.stage or "Key questions", st.h3))
+            out.extend(stage_drawings(chart, texts))
+            if chart.bands:
+                out.append(para(f"Bands: {band_legend(chart.bands)}.", st.caption))
+        if sample.rows:
+            out.append(Paragraph(NUMBER_LEGEND, st.caption))
+            out.append(percent_table(sample.rows))
+        else:
+            out.append(Paragraph("No cases answered yet.", st.body))
+        if sample.standards:
+            out.append(_standards_table(sample.standards))
+        if sample.score is not None or sample.band:
+            out.append(Paragraph(_score_line(sample.score, sample.band), st.body))
     return out
 
 
@@ -411,13 +484,17 @@ def build_summary_pdf(
     ]
     if report.standards or report.score is not None or report.band:
         parts.append(("Ratings", lambda: _ratings(report)))
-    if report.judgements:
+    if report.domain_one:
+        parts.append(("Domain one", lambda: _domain_one(report)))
+    elif report.judgements:
         parts.append(("Domain one", lambda: _judgements(report)))
     if report.charts:
         parts.append(("Charts", lambda: _charts(report)))
     parts.append(("Percentages", lambda: _percentages(report)))
     if report.scope == "region":
         parts.append(("PDU breakdown", lambda: _breakdown(report)))
+    if report.samples:
+        parts.append(("Own samples", lambda: _samples(report)))
     parts.append(("Evidence", lambda: _evidence(report)))
     total = len(parts)
     with building(out) as tmp:

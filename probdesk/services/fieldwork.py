@@ -609,6 +609,7 @@ class Fieldwork:
                 "region": inspection.region,
                 "pdu": inspection.pdu,
                 "pdus": list(inspection.pdus) or [inspection.pdu],
+                "kind": inspection.kind,
                 "fieldwork_start": inspection.fieldwork_start.isoformat(),
                 "fieldwork_end": inspection.fieldwork_end.isoformat(),
             },
@@ -721,6 +722,7 @@ class Fieldwork:
             date.fromisoformat(info["fieldwork_start"]), date.fromisoformat(info["fieldwork_end"]),
             qs.id, qs.version, qs.content_hash, existing.created_at if existing else _now(),
             tuple(info["pdus"]), p["device_id"], p["revision"],
+            info.get("kind", "pdu") if info.get("kind") in ("pdu", "region") else "pdu",
         )  # fmt: skip
         mine = [c for c in p["cases"] if c["assessor"] == assessor]
         added = updated = 0

@@ -84,7 +84,7 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
             )
             hub.add_inspection(conn, {
                 "id": insp.id, "region": insp.region, "pdu": insp.pdu,
-                "pdus": json.dumps(list(insp.pdus) or [insp.pdu]),
+                "pdus": json.dumps(list(insp.pdus) or [insp.pdu]), "kind": insp.kind,
                 "fieldwork_start": insp.fieldwork_start, "fieldwork_end": insp.fieldwork_end,
                 "qs_hash": insp.qs_hash,
             })  # fmt: skip
@@ -916,3 +916,55 @@ def resolve_conflict(
                 [], shared, moderator, resolutions=[event],
             ))  # fmt: skip
     return ResolutionResult(case["reference"], question_id, event["value"], tuple(packs))
+
+
+# -- the regional inspection: pooled over the region's PDU inspections ---------------------------
+
+
+@dataclass(frozen=True)
+class RegionInspections:
+    region: str
+    pdu_inspections: tuple[str, ...]  # kind "pdu": their cases pool into the regional figures
+    region_inspections: tuple[str, ...]  # kind "region": the region's own samples and evidence
+
+
+def region_inspections(hub: Hub, region: str) -> RegionInspections:
+    """The inspections of a region in the hub (the name matched case-insensitively)."""
+    rows = [r for i in hub.inspection_ids() if (r := hub.inspection(i)) is not None]
+    mine = [r for r in rows if str(r["region"]).casefold() == region.strip().casefold()]
+    if not mine:
+        known = sorted({str(r["region"]) for r in rows})
+        raise InputError(
+            f"The hub holds no inspection in the region '{region}'"
+            + (f"; its regions are: {', '.join(known)}." if known else ": merge first.")
+        )
+    by_start = sorted(mine, key=lambda r: (r["fieldwork_start"], r["id"]))
+    return RegionInspections(
+        str(mine[0]["region"]),
+        tuple(r["id"] for r in by_start if (r["kind"] or "pdu") == "pdu"),
+        tuple(r["id"] for r in by_start if r["kind"] == "region"),
+    )
+
+
+def pooled_cases(hub: Hub, inspection_ids: Sequence[str]) -> list[Loaded]:
+    """The cases of several inspections, pooled per question set (only cases answered against
+    the same set, by content hash, are counted together); the largest pool first."""
+    pools: dict[str, tuple[QuestionSet, list[HubCase]]] = {}
+    for inspection_id in inspection_ids:
+        qs, cases = load_cases(hub, inspection_id)
+        pools.setdefault(qs.content_hash, (qs, []))[1].extend(cases)
+    return sorted(pools.values(), key=lambda p: (-len(p[1]), p[0].id))
+
+
+def regional_summary(
+    hub: Hub, region: str, by: str = "region", split_by: str | None = None
+) -> list[SummaryRow]:
+    """Domain-two figures pooled over every PDU inspection of the region in the hub: by region
+    (one figure per question for the whole region) or by PDU (the breakdown)."""
+    found = region_inspections(hub, region)
+    if not found.pdu_inspections:
+        raise InputError(f"The hub holds no PDU inspection in {found.region} to pool yet.")
+    rows: list[SummaryRow] = []
+    for loaded in pooled_cases(hub, found.pdu_inspections):
+        rows.extend(summarise(hub, "", by, split_by, loaded=loaded))
+    return rows

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from probdesk.domain.evidence import OrgState
 from probdesk.domain.questionset import NA, QuestionSet
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import InputError, OperationCancelled
@@ -29,11 +31,13 @@ from probdesk.reports.model import (
     CaseReport,
     ConflictLine,
     DocumentMeta,
+    DomainOneItem,
     EvidenceItem,
     ModerationLine,
     PduBreakdown,
     PercentRow,
     QuestionLine,
+    SampleBlock,
     SectionBlock,
     StageChart,
     StandardLine,
@@ -253,41 +257,9 @@ class ReportSource:
             mine = list(self.cases)
         else:
             raise InputError("A summary report is for a pdu or a region.")
-        qs = self.qs
-        loaded = (qs, mine)
-        rows = [
-            r
-            for r in hubs.summarise(self.hub, self.inspection_id, scope, loaded=loaded)
-            if r.name == name
-        ]
-        percent_rows = tuple(self._percent_row(r) for r in rows)
-        std_rows, totals = hubs.standards(self.hub, self.inspection_id, scope, loaded=loaded)
-        standards = tuple(self._standard_line(s) for s in std_rows if s.name == name)
-        total = next((t for t in totals if t.name == name), None)
-        breakdown: tuple[PduBreakdown, ...] = ()
-        if scope == "region":
-            by_pdu = hubs.summarise(self.hub, self.inspection_id, "pdu", loaded=loaded)
-            pdu_std, pdu_totals = hubs.standards(self.hub, self.inspection_id, "pdu", loaded=loaded)
-            counts = Counter(c.pdu for c in mine)
-            breakdown = tuple(
-                PduBreakdown(
-                    pdu,
-                    counts[pdu],
-                    tuple(self._percent_row(r) for r in by_pdu if r.name == pdu and r.key_question),
-                    tuple(self._standard_line(s) for s in pdu_std if s.name == pdu),
-                    next((t.score for t in pdu_totals if t.name == pdu), None),
-                    next((t.band for t in pdu_totals if t.name == pdu), None),
-                )
-                for pdu in self.pdus
-            )
-        by_variant = Counter(
-            qs.variant(c.variant).label if c.variant else "not determined" for c in mine
-        )
-        by_status = Counter(c.status for c in mine)
-        statuses = tuple(
-            (st.label, by_status[st.value]) for st in CaseStatus if by_status[st.value]
-        )
+        fig = figures(self.hub, self.qs, mine, scope, name, self.pdus if scope == "region" else ())
         start, end = self.insp["fieldwork_start"], self.insp["fieldwork_end"]
+        notes = hubs.evidence(self.hub, self.inspection_id)
         return SummaryReport(
             scope=scope,
             name=name,
@@ -296,61 +268,23 @@ class ReportSource:
             inspection_id=self.inspection_id,
             fieldwork=f"{_long_date(start)} to {_long_date(end)}",
             total_cases=len(mine),
-            cases_by_variant=tuple(
-                (v.label, by_variant[v.label]) for v in qs.variants if by_variant[v.label]
-            )
-            + (
-                (("not determined", by_variant["not determined"]),)
-                if by_variant["not determined"]
-                else ()
-            ),
-            cases_by_status=statuses,
-            rows=percent_rows,
-            charts=self._charts(percent_rows),
-            standards=standards,
-            score=total.score if total else None,
-            band=total.band if total else None,
-            breakdown=breakdown,
+            cases_by_variant=fig.by_variant,
+            cases_by_status=fig.by_status,
+            rows=fig.rows,
+            charts=fig.charts,
+            standards=fig.standards,
+            score=fig.score,
+            band=fig.band,
+            breakdown=fig.breakdown,
             evidence=tuple(
-                EvidenceItem(e.question_id, e.question, e.groups, e.meeting, e.note)
-                for e in hubs.evidence(self.hub, self.inspection_id)
+                EvidenceItem(e.question_id, e.question, e.groups, e.meeting, e.note) for e in notes
             ),
             question_set=self.set_name,
             generated=self.generated,
+            domain_one=domain_one_items(
+                self.qs, hubs.hub_org_state(self.hub, self.inspection_id), notes
+            ),
         )
-
-    def _percent_row(self, r: hubs.SummaryRow) -> PercentRow:
-        q = self.qs.question(r.question_id)
-        s = self.qs.section_of(r.question_id)
-        return PercentRow(
-            r.question_id,
-            q.text,
-            r.key_question,
-            r.relevant,
-            r.yes,
-            r.no,
-            r.not_applicable,
-            r.percent,
-            r.rating,
-            s.title,
-            _stage(s.stage),
-        )
-
-    @staticmethod
-    def _standard_line(s: hubs.StandardRow) -> StandardLine:
-        return StandardLine(s.standard_id, s.title, s.rating, s.lowest_question, s.percent)
-
-    def _charts(self, rows: Sequence[PercentRow]) -> tuple[StageChart, ...]:
-        bands: tuple[Band, ...] = ()
-        if self.qs.ratings is not None:
-            bands = tuple(
-                Band(float(level.min_percent), level.label) for level in self.qs.ratings.scale
-            )
-        stages: dict[str, list[tuple[str, float | None]]] = {}
-        for r in rows:
-            if r.is_key:
-                stages.setdefault(r.stage, []).append((r.question_id, r.percent))
-        return tuple(StageChart(stage, tuple(bars), bands) for stage, bars in stages.items())
 
     def summary_meta(self, report: SummaryReport, marking: str) -> DocumentMeta:
         kind = "PDU summary" if report.scope == "pdu" else "Regional summary"
@@ -359,6 +293,220 @@ class ReportSource:
             f"{report.region} · {report.name if report.scope == 'pdu' else 'all PDUs'} · {kind}",
             marking,
         )
+
+
+class RegionalSource:
+    """A regional inspection: the region's PDU inspections in the hub pooled (domain two),
+    with the per-PDU breakdown, plus the region's own samples (inspections of kind "region",
+    each with its own question set) and their domain-one evidence and judgements."""
+
+    def __init__(self, hub: Hub, region: str, *, author: str = "") -> None:
+        self.hub = hub
+        self.found = hubs.region_inspections(hub, region)
+        self.region = self.found.region
+        self.author = author
+        self.generated = datetime.now().replace(microsecond=0)
+        if not self.found.pdu_inspections and not self.found.region_inspections:
+            raise InputError(f"The hub holds nothing for {self.region} yet: merge first.")
+        self.pools = hubs.pooled_cases(hub, self.found.pdu_inspections)
+        self.own = [hubs.load_cases(hub, i) for i in self.found.region_inspections]
+        self.rows = [
+            r
+            for i in (*self.found.pdu_inspections, *self.found.region_inspections)
+            if (r := hub.inspection(i)) is not None
+        ]
+
+    def summary_report(self) -> SummaryReport:
+        if self.pools:
+            qs, cases = self.pools[0]  # the PDUs' common question set (the largest pool)
+            pdus = sorted({c.pdu for c in cases})
+            fig = figures(self.hub, qs, cases, "region", self.region, pdus)
+            set_name = f"{qs.id} {qs.version}"
+        else:
+            qs, cases, fig, set_name = None, [], None, ""
+        samples = []
+        notes: list[hubs.EvidenceNote] = []
+        domain_one: list[DomainOneItem] = []
+        for inspection_id, (own_qs, own_cases) in zip(
+            self.found.region_inspections, self.own, strict=True
+        ):
+            own = figures(self.hub, own_qs, own_cases, "region", self.region)
+            samples.append(SampleBlock(
+                own_qs.title, f"{own_qs.id} {own_qs.version}", len(own_cases), own.by_status,
+                own.rows, own.charts, own.standards, own.score, own.band,
+            ))  # fmt: skip
+            mine = hubs.evidence(self.hub, inspection_id)
+            notes.extend(mine)
+            domain_one.extend(
+                domain_one_items(own_qs, hubs.hub_org_state(self.hub, inspection_id), mine)
+            )
+        starts = [r["fieldwork_start"] for r in self.rows]
+        ends = [r["fieldwork_end"] for r in self.rows]
+        n_pdu = len(self.found.pdu_inspections)
+        return SummaryReport(
+            scope="region",
+            name=self.region,
+            region=self.region,
+            inspection=f"Regional inspection of {self.region}",
+            inspection_id=", ".join(r["id"][:8] for r in self.rows),
+            fieldwork=f"{_long_date(min(starts))} to {_long_date(max(ends))} "
+            f"({n_pdu} PDU inspection{'s' if n_pdu != 1 else ''} pooled)",
+            total_cases=len(cases),
+            cases_by_variant=fig.by_variant if fig else (),
+            cases_by_status=fig.by_status if fig else (),
+            rows=fig.rows if fig else (),
+            charts=fig.charts if fig else (),
+            standards=fig.standards if fig else (),
+            score=fig.score if fig else None,
+            band=fig.band if fig else None,
+            breakdown=fig.breakdown if fig else (),
+            evidence=tuple(
+                EvidenceItem(e.question_id, e.question, e.groups, e.meeting, e.note) for e in notes
+            ),
+            question_set=set_name,
+            generated=self.generated,
+            domain_one=tuple(domain_one),
+            samples=tuple(samples),
+        )
+
+    def summary_meta(self, report: SummaryReport, marking: str) -> DocumentMeta:
+        who = f"probdesk (team lead: {self.author})" if self.author else "probdesk"
+        return DocumentMeta(
+            title=f"Regional inspection: {self.region}",
+            author=who,
+            running_header=f"{self.region} · regional inspection",
+            generated=self.generated,
+            marking=marking or DEFAULT_MARKING,
+            subject=f"Regional inspection of {self.region}",
+        )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a summary report shows of a set of cases answered against one question set."""
+
+    rows: tuple[PercentRow, ...]
+    charts: tuple[StageChart, ...]
+    standards: tuple[StandardLine, ...]
+    score: int | None
+    band: str | None
+    breakdown: tuple[PduBreakdown, ...]
+    by_variant: tuple[tuple[str, int], ...]
+    by_status: tuple[tuple[str, int], ...]
+
+
+def figures(
+    hub: Hub,
+    qs: QuestionSet,
+    cases: list[hubs.HubCase],
+    scope: str,
+    name: str,
+    breakdown_pdus: Sequence[str] = (),
+) -> Figures:
+    """The figures of `cases` (counted by the summary command's own functions) for the PDU or
+    region `name`; with breakdown_pdus, each of those PDUs' key questions and standards too."""
+    loaded = (qs, cases)
+    rows = tuple(
+        percent_row(qs, r)
+        for r in hubs.summarise(hub, "", scope, loaded=loaded)
+        if r.name.casefold() == name.casefold()
+    )
+    std_rows, totals = hubs.standards(hub, "", scope, loaded=loaded)
+    total = next((t for t in totals if t.name.casefold() == name.casefold()), None)
+    breakdown: tuple[PduBreakdown, ...] = ()
+    if breakdown_pdus:
+        by_pdu = hubs.summarise(hub, "", "pdu", loaded=loaded)
+        pdu_std, pdu_totals = hubs.standards(hub, "", "pdu", loaded=loaded)
+        counts = Counter(c.pdu for c in cases)
+        breakdown = tuple(
+            PduBreakdown(
+                pdu,
+                counts[pdu],
+                tuple(percent_row(qs, r) for r in by_pdu if r.name == pdu and r.key_question),
+                tuple(_standard_line(s) for s in pdu_std if s.name == pdu),
+                next((t.score for t in pdu_totals if t.name == pdu), None),
+                next((t.band for t in pdu_totals if t.name == pdu), None),
+            )
+            for pdu in breakdown_pdus
+        )
+    by_variant = Counter(
+        qs.variant(c.variant).label if c.variant else "not determined" for c in cases
+    )
+    variants = tuple((v.label, by_variant[v.label]) for v in qs.variants if by_variant[v.label])
+    if by_variant["not determined"]:
+        variants += (("not determined", by_variant["not determined"]),)
+    by_status = Counter(c.status for c in cases)
+    return Figures(
+        rows,
+        charts(qs, rows),
+        tuple(_standard_line(s) for s in std_rows if s.name.casefold() == name.casefold()),
+        total.score if total else None,
+        total.band if total else None,
+        breakdown,
+        variants,
+        tuple((st.label, by_status[st.value]) for st in CaseStatus if by_status[st.value]),
+    )
+
+
+def percent_row(qs: QuestionSet, r: hubs.SummaryRow) -> PercentRow:
+    q = qs.question(r.question_id)
+    s = qs.section_of(r.question_id)
+    return PercentRow(
+        r.question_id, q.text, r.key_question, r.relevant, r.yes, r.no, r.not_applicable,
+        r.percent, r.rating, s.title, _stage(s.stage),
+    )  # fmt: skip
+
+
+def _standard_line(s: hubs.StandardRow) -> StandardLine:
+    return StandardLine(s.standard_id, s.title, s.rating, s.lowest_question, s.percent)
+
+
+def charts(qs: QuestionSet, rows: Sequence[PercentRow]) -> tuple[StageChart, ...]:
+    """A chart per stage: a bar per key question, against the set's rating bands."""
+    bands: tuple[Band, ...] = ()
+    if qs.ratings is not None:
+        bands = tuple(Band(float(level.min_percent), level.label) for level in qs.ratings.scale)
+    stages: dict[str, list[tuple[str, float | None]]] = {}
+    for r in rows:
+        if r.is_key:
+            stages.setdefault(r.stage, []).append((r.question_id, r.percent))
+    return tuple(StageChart(stage, tuple(bars), bands) for stage, bars in stages.items())
+
+
+def domain_one_items(
+    qs: QuestionSet, state: OrgState, notes: Sequence[hubs.EvidenceNote]
+) -> tuple[DomainOneItem, ...]:
+    """Per domain-one key question (then per non-case question the team judged): the logged
+    documents, gaps, survey figures and meeting notes on it, and the team's judgement."""
+    nc_text = {q.id: q.text for q in qs.non_case_questions}
+    subjects: list[tuple[str, str, set[str]]] = [
+        (oq.id, f"{oq.title}: {oq.text}",
+         {oq.id, *(p.id for p in oq.prompts), *oq.non_case_questions})
+        for oq in qs.domain_one
+    ]  # fmt: skip
+    subjects += [(qid, text, {qid}) for qid, text in nc_text.items() if qid in state.judgements]
+    items = []
+    for qid, text, related in subjects:
+        docs = tuple(
+            f"{d.title} ({d.kind}, received {_long_date(d.received_on)})"
+            + (f", file {d.attachment_name}" if d.attachment_sha256 else "")
+            for d in state.documents
+            if not d.withdrawn and related & set(d.informs)
+        )
+        gaps = tuple(
+            f"{g.text}: {g.state.label.lower()}"
+            + (f" ({g.outcome})" if g.outcome else f" ({g.reason})" if g.reason else "")
+            for g in state.gaps
+            if g.question_id in related
+        )
+        surveys = tuple(f"{f.label}: {f.value}" for f in state.surveys if f.question_id in related)
+        j = state.judgements.get(qid)
+        items.append(DomainOneItem(
+            qid, text, docs, gaps, surveys, sum(n.question_id in related for n in notes),
+            j.rating if j else "", j.rationale if j else "", j.recorded_by if j else "",
+            _when(j.recorded_at) if j else "",
+        ))  # fmt: skip
+    return tuple(items)
 
 
 def _stage(stage: str) -> str:
@@ -452,3 +600,19 @@ def safe_name(text: str) -> str:
     """A file-name-safe form of a PDU or region name (not case content)."""
     keep = "".join(ch if ch.isalnum() else "-" for ch in text.casefold())
     return "-".join(p for p in keep.split("-") if p) or "unnamed"
+
+
+def write_regional(
+    source: RegionalSource,
+    out: Path,
+    *,
+    marking: str = DEFAULT_MARKING,
+    progress: Progress = _quiet,
+    cancelled: Cancelled = _never,
+) -> Path:
+    """The regional inspection's report: pooled PDU figures, breakdown, own samples, domain one."""
+    progress(0, 2, "Counting")
+    report = source.summary_report()
+    if cancelled():
+        raise OperationCancelled
+    return build_summary_pdf(report, source.summary_meta(report, marking), out, progress, cancelled)

@@ -197,8 +197,13 @@ class Workspace:
         fieldwork_end: date,
         question_set_path: str | Path,
         pdus: Sequence[str] = (),
+        kind: str = "pdu",
     ) -> Inspection:
-        """A local inspection; `pdus` lists the PDUs sampled when it spans several."""
+        """A local inspection; `pdus` lists the PDUs sampled when it spans several.
+
+        kind "region": a regional inspection. Its figures draw on the region's PDU inspections
+        merged into the same hub, and it has its own case sample (from `pdus`) and question set.
+        """
         region, pdu = region.strip(), pdu.strip()
         pdus = tuple(p.strip() for p in pdus if p.strip())
         problems = []
@@ -208,6 +213,10 @@ class Workspace:
             problems.append("Enter the PDU.")
         if fieldwork_end < fieldwork_start:
             problems.append("The fieldwork end date is before its start date.")
+        if kind not in ("pdu", "region"):
+            problems.append(f"An inspection is of a PDU or a region, not '{kind}'.")
+        elif kind == "region" and not pdus:
+            problems.append("List the PDUs the regional case sample is drawn from.")
         if problems:
             raise InputError(" ".join(problems))
         from probdesk.domain import loader
@@ -221,7 +230,7 @@ class Workspace:
         text = data.decode("utf-8").removeprefix("\ufeff")
         inspection = Inspection(
             str(uuid.uuid4()), region, pdu, fieldwork_start, fieldwork_end,
-            qs.id, qs.version, qs.content_hash, _now(), pdus or (pdu,),
+            qs.id, qs.version, qs.content_hash, _now(), pdus or (pdu,), kind=kind,
         )  # fmt: skip
         with self.store.unit_of_work() as uow:
             uow.question_sets.put(qs.content_hash, qs.id, qs.version, qs.title, text)

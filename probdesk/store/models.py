@@ -71,6 +71,7 @@ class InspectionRow(Base):
     pdus: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
     lead_device_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     setup_revision: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(10), default="pdu", server_default="pdu")
 
 
 class CaseRow(Base):

@@ -144,6 +144,7 @@ class InspectionRepository:
             r.id, r.region, r.pdu, r.fieldwork_start, r.fieldwork_end,
             r.qs_id, r.qs_version, r.qs_hash, r.created_at,
             tuple(json.loads(r.pdus or "[]")), r.lead_device_id, r.setup_revision,
+            r.kind or "pdu",
         )  # fmt: skip
 
     def add(self, inspection: Inspection) -> Inspection:
@@ -153,7 +154,7 @@ class InspectionRepository:
             qs_id=inspection.qs_id, qs_version=inspection.qs_version,
             qs_hash=inspection.qs_hash, created_at=inspection.created_at,
             pdus=_json(list(inspection.pdus)), lead_device_id=inspection.lead_device_id,
-            setup_revision=inspection.setup_revision,
+            setup_revision=inspection.setup_revision, kind=inspection.kind,
         ))  # fmt: skip
         self.s.flush()
         return inspection
@@ -173,6 +174,7 @@ class InspectionRepository:
         r.pdus = _json(list(inspection.pdus))
         r.lead_device_id = inspection.lead_device_id
         r.setup_revision = inspection.setup_revision
+        r.kind = inspection.kind
         self.s.flush()
         return self._out(r)
 

@@ -89,11 +89,12 @@ def _qdate(d: date) -> QDate:
 
 
 class NewInspectionDialog(_Dialog):
-    """Region, PDU, fieldwork dates, question set (bundled or a file), and who is assessing."""
+    """Kind, region, PDU (or the PDUs a regional sample spans), fieldwork dates, question set
+    (bundled or a file), and who is assessing."""
 
     def __init__(
         self,
-        create: Callable[[str, str, date, date, str, str, str], object],
+        create: Callable[[str, str, date, date, str, str, str, str], object],
         assessor: str = "",
         role: str = "inspector",
         parent: QWidget | None = None,
@@ -101,6 +102,15 @@ class NewInspectionDialog(_Dialog):
         super().__init__("New inspection", parent)
         self._create = create
         self.result_value: object = None
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Kind of inspection")
+        self.kind.addItem("PDU inspection", "pdu")
+        self.kind.addItem("Regional inspection (own sample; pools the region's PDUs)", "region")
+        self.kind.setToolTip(
+            "A regional inspection has its own case sample and question set; its figures also "
+            "pool every PDU inspection of the region merged into the hub"
+        )
+        self.form.addRow("&Kind", self.kind)
         self.region = QComboBox()
         self.region.setEditable(True)
         self.region.addItems(REGIONS)
@@ -111,6 +121,7 @@ class NewInspectionDialog(_Dialog):
         self.pdu.setAccessibleName("PDU")
         self.pdu.setPlaceholderText("e.g. Plymouth")
         self.form.addRow("&PDU", self.pdu)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
         today = date.today()
         self.start = QDateEdit(_qdate(today))
         self.start.setCalendarPopup(True)
@@ -142,6 +153,16 @@ class NewInspectionDialog(_Dialog):
         self.form.addRow("Your r&ole", self.role)
         self.resize(560, 0)
 
+    def _kind_changed(self) -> None:
+        regional = self.kind.currentData() == "region"
+        label = self.form.labelForField(self.pdu)
+        if isinstance(label, QLabel):
+            label.setText("&PDUs sampled" if regional else "&PDU")
+        self.pdu.setAccessibleName("PDUs sampled" if regional else "PDU")
+        self.pdu.setPlaceholderText(
+            "e.g. Plymouth, Devon & Torbay (comma-separated)" if regional else "e.g. Plymouth"
+        )
+
     def _choose(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Question set", "", "Question sets (*.yaml *.yml)"
@@ -159,6 +180,7 @@ class NewInspectionDialog(_Dialog):
             str(self.question_set.currentData()),
             self.assessor.text(),
             str(self.role.currentData()),
+            str(self.kind.currentData()),
         )
 
 

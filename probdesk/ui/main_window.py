@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from probdesk.services.workspace import Workspace
     from probdesk.ui.case_form import CaseForm, GuidancePanel
     from probdesk.ui.case_list import CaseListPanel
+    from probdesk.ui.evidence_panel import EvidencePanel
     from probdesk.ui.hub_panel import HubPanel
     from probdesk.ui.meetings import MeetingsPanel
     from probdesk.ui.questionset_browser import QuestionSetBrowser
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
             self.hub_panel.set_fieldwork(fieldwork)
             self.reports_panel.set_fieldwork(fieldwork)
         self.meetings.set_workspace(workspace)
+        self.evidence.set_workspace(workspace)
         self.browser.set_question_sets(sets)
         self.centralWidget().setEnabled(True)
         self.statusBar().clearMessage()
@@ -152,6 +154,7 @@ class MainWindow(QMainWindow):
 
         from probdesk.ui.case_form import CaseForm, GuidancePanel
         from probdesk.ui.case_list import CaseListPanel
+        from probdesk.ui.evidence_panel import EvidencePanel
         from probdesk.ui.hub_panel import HubPanel
         from probdesk.ui.meetings import MeetingsPanel
         from probdesk.ui.questionset_browser import QuestionSetBrowser
@@ -188,6 +191,14 @@ class MainWindow(QMainWindow):
             self.settings, self.runner, self.hub_panel.hub, self.hub_panel.hub_exists
         )
         self.tabs.addTab(self.reports_panel, "Re&ports")  # Alt+R is the Hub tab's Merge
+        # Domain one evidence, beside the meetings it draws on; case findings from the hub.
+        # Alt+J: every letter of "Evidence" is taken on some tab already.
+        self.evidence: EvidencePanel = EvidencePanel(
+            workspace, self.saver, self.runner, self.hub_panel.hub, self.hub_panel.hub_exists
+        )
+        self.tabs.insertTab(
+            self.tabs.indexOf(self.meetings) + 1, self.evidence, "Evidence and &judgements"
+        )
         self.views_built = True
         self._build_menus()
         self._wire_views()
@@ -272,6 +283,7 @@ class MainWindow(QMainWindow):
         for key, restore in (
             ("main/cases_splitter", self.cases_splitter.restoreState),
             ("main/meetings_splitter", self.meetings.restoreState),
+            ("main/evidence_splitter", self.evidence.content.restoreState),
             ("main/browser_splitter", self.browser.restoreState),
         ):
             value = self.settings.value(key)
@@ -288,6 +300,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("main/cases_splitter", self.cases_splitter.saveState())
         self.settings.setValue("main/meetings_splitter", self.meetings.saveState())
+        self.settings.setValue("main/evidence_splitter", self.evidence.content.saveState())
         self.settings.setValue("main/browser_splitter", self.browser.saveState())
         self.settings.setValue("main/tab", self.tabs.currentIndex())
         if self.inspection is not None:
@@ -335,6 +348,11 @@ class MainWindow(QMainWindow):
         self.tabs.setTabVisible(self.tabs.indexOf(self.team_lead), leads_here)
         self.tabs.setTabVisible(self.tabs.indexOf(self.hub_panel), leads_here)
         self.tabs.setTabVisible(self.tabs.indexOf(self.reports_panel), leads_here)
+        from probdesk.ui.evidence_panel import applies_to
+
+        # Everyone gathers domain one evidence: shown wherever the set has questions for it.
+        self.evidence.set_inspection(self.inspection, qs, lead=leads_here)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.evidence), applies_to(qs))
         title = f"probdesk: {self.inspection.title}" if self.inspection else "probdesk"
         self.setWindowTitle(title)
 
@@ -346,9 +364,21 @@ class MainWindow(QMainWindow):
         device = self.workspace.device()
 
         def create(
-            region: str, pdu: str, start: date, end: date, qs_path: str, who: str, role: str
+            region: str,
+            pdu: str,
+            start: date,
+            end: date,
+            qs_path: str,
+            who: str,
+            role: str,
+            kind: str = "pdu",
         ) -> Inspection:
             self.workspace.set_identity(who, role)
+            if kind == "region":  # a regional sample spans the PDUs listed; named by the region
+                pdus = [p.strip() for p in pdu.split(",") if p.strip()]
+                return self.workspace.create_inspection(
+                    region, region, start, end, qs_path, pdus=pdus, kind="region"
+                )
             return self.workspace.create_inspection(region, pdu, start, end, qs_path)
 
         from probdesk.domain.records import Inspection

@@ -1,5 +1,5 @@
 """Domain one evidence: organisational events (logged documents, gaps, judgements, survey
-figures) and the files attached to documents.
+figures) and the files attached to documents; the inspection's kind (PDU or region).
 
 Revision ID: 0004
 Revises: 0003
@@ -15,6 +15,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The kind of an inspection: "pdu", or "region" (drawing on its PDU inspections' data).
+    op.add_column(
+        "inspection",
+        sa.Column("kind", sa.String(10), nullable=False, server_default="pdu"),
+    )
     op.create_table(
         "org_event",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -46,6 +51,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("inspection") as batch:
+        batch.drop_column("kind")
     op.drop_table("attachment")
     op.drop_index("ix_org_event_subject", table_name="org_event")
     op.drop_table("org_event")

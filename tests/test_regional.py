@@ -1,0 +1,235 @@
+"""The regional inspection: its figures pool the region's PDU inspections merged into the hub;
+it has its own case sample with its own question set, and its own domain-one judgements.
+
+Two PDU inspections of one region (and one of another region, which must not leak in) go
+straight into a hub; the team lead's laptop holds the regional inspection, with a logged
+document and a judgement; a merge registers it and carries the lead's evidence.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from test_cli_hub import environment
+from test_reports_hub import fill_hub, flat, pdftext
+
+from probdesk import bundled
+from probdesk.hub.store import Hub
+from probdesk.paths import Paths
+from probdesk.services import hub as hubs
+from probdesk.services import reports
+from probdesk.services.evidence import EvidenceLog
+from probdesk.services.fieldwork import Fieldwork
+from probdesk.services.workspace import Workspace
+
+REGION = "Gogledd Cymru"
+PDUS_A = ("Ynys Môn a Gwynedd",)
+PDUS_B = ("Conwy a Sir Ddinbych", "Wrecsam a Sir y Fflint")
+OWN_SET = "region-unpaid-work.yaml"
+RATIONALE = "Regional leaders know the placement gaps; plans to close them are recent (ŵ, ŷ)."
+
+
+@dataclass
+class Region:
+    root: Path
+    url: str
+    lead: Path
+    pdu_inspections: tuple[str, str]
+    other_region: str
+    regional: str
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
+    root = tmp_path_factory.mktemp("regional")
+    url = f"sqlite:///{root / 'hub.sqlite'}"
+    hub = Hub(url)
+    try:
+        a = fill_hub(hub, 40, PDUS_A, seed=1)
+        b = fill_hub(hub, 70, PDUS_B, seed=2)
+        other = fill_hub(hub, 30, ("Bristol",), region="South West", seed=3)
+    finally:
+        hub.close()
+    paths = Paths.resolve(root / "lead").ensure()
+    ws = Workspace.open(paths)
+    try:
+        ws.set_identity("TL", "team_lead")
+        insp = ws.create_inspection(
+            REGION, REGION, date(2026, 12, 1), date(2026, 12, 11),
+            bundled.question_sets_dir() / OWN_SET, pdus=PDUS_A + PDUS_B, kind="region",
+        )  # fmt: skip
+        qs = ws.question_set(insp)
+        log = EvidenceLog(ws)
+        key = qs.domain_one[0]
+        log.add_document(insp.id, "Regional unpaid work delivery plan", "plan",
+                         date(2026, 11, 20), [key.id])  # fmt: skip
+        log.record_judgement(insp.id, key.id, qs.ratings.scale[1].label, RATIONALE)  # type: ignore[union-attr]
+        shared = root / "shared"
+        shared.mkdir()
+        hub = Hub(url)
+        try:
+            hubs.merge(hub, Fieldwork(ws, paths), shared)  # registers it, carries the evidence
+            fill_hub(hub, 25, PDUS_A + PDUS_B, region=REGION, question_set=OWN_SET,
+                     kind="region", inspection_id=insp.id)  # fmt: skip
+        finally:
+            hub.close()
+    finally:
+        ws.close()
+    yield Region(root, url, root / "lead", (a, b), other, insp.id)
+
+
+@pytest.fixture()
+def hub(region: Region) -> Iterator[Hub]:
+    h = Hub(region.url)
+    yield h
+    h.close()
+
+
+def test_the_hub_knows_which_inspections_make_up_the_region(hub: Hub, region: Region) -> None:
+    found = hubs.region_inspections(hub, "gogledd cymru")  # any case
+    assert set(found.pdu_inspections) == set(region.pdu_inspections)
+    assert found.region_inspections == (region.regional,)
+    assert region.other_region not in found.pdu_inspections
+
+
+def _recount(hub: Hub, inspection_ids: tuple[str, ...], by: str) -> dict[tuple[str, str], Counter]:
+    """Yes / No / not applicable per (group, question), from each inspection's exported rows."""
+    out: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for inspection_id in inspection_ids:
+        qs, _cases = hubs.load_cases(hub, inspection_id)
+        counted = {q.id for q in qs.questions if q.counts}
+        for r in hubs.export_rows(hub, inspection_id, False):
+            if r["question_id"] not in counted:
+                continue
+            key = (str(r[by]), str(r["question_id"]))
+            if r["applicable"] == "no" or r["answer"] == "na":
+                out[key]["na"] += 1
+            elif r["answer"] in ("yes", "no"):
+                out[key][str(r["answer"])] += 1
+    return out
+
+
+@pytest.mark.parametrize("by", ["region", "pdu"])
+def test_pooled_regional_figures_equal_a_recount_over_the_pdus_case_data(
+    hub: Hub, region: Region, by: str
+) -> None:
+    rows = hubs.regional_summary(hub, REGION, by)
+    recount = _recount(hub, region.pdu_inspections, by)
+    assert rows and {r.name for r in rows} == ({REGION} if by == "region" else set(PDUS_A + PDUS_B))
+    for r in rows:
+        c = recount[(r.name, r.question_id)]
+        assert (r.yes, r.no) == (c["yes"], c["no"]), r
+        assert r.relevant == c["yes"] + c["no"]
+        assert r.not_applicable == c["na"], r
+        if r.relevant:
+            assert r.percent == (1000 * r.yes // r.relevant) / 10
+    # pooled: the region's figure is neither PDU inspection's alone
+    alone = {
+        x.question_id: x.relevant for x in hubs.summarise(hub, region.pdu_inspections[0], "region")
+    }
+    assert (
+        any(r.relevant > alone.get(r.question_id, 0) for r in rows if by == "region") or by == "pdu"
+    )
+
+
+def test_the_summary_command_pools_a_region_and_refuses_an_unknown_one(
+    region: Region, tmp_path: Path
+) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "probdesk", "--data-dir", str(region.lead), *args],
+            capture_output=True, text=True, env=environment(tmp_path), timeout=120,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    done = cli(
+        "summary", "--hub", region.url, "--region", REGION, "--by", "region", "--format", "json"
+    )
+    assert done.returncode == 0, done.stderr
+    hub = Hub(region.url)
+    try:
+        expected = hubs.render(hubs.regional_summary(hub, REGION, "region"), "json")
+    finally:
+        hub.close()
+    assert done.stdout == expected
+    bad = cli("summary", "--hub", region.url, "--region", "Atlantis")
+    assert bad.returncode == 2
+    assert "no inspection in the region 'Atlantis'" in bad.stderr and REGION in bad.stderr
+
+
+def test_the_regional_report_pools_the_pdus_and_adds_the_own_sample_and_judgements(
+    hub: Hub, region: Region, tmp_path: Path
+) -> None:
+    source = reports.RegionalSource(hub, REGION, author="TL")
+    out = reports.write_regional(source, tmp_path / "regional.pdf")
+    text = pdftext(out)
+    words = flat(text)
+    assert f"Regional inspection of {REGION}" in words or REGION in words
+    for pdu in PDUS_A + PDUS_B:
+        assert pdu in text  # the per-PDU breakdown
+    assert "Bristol" not in text  # another region's PDU does not leak in
+    pooled = hubs.regional_summary(hub, REGION, "region")
+    for r in pooled:
+        if r.key_question and r.percent is not None:
+            assert f"{r.percent:.1f}%" in text
+    qs_own, own_cases = hubs.load_cases(hub, region.regional)
+    assert qs_own.title in words  # the own sample's block
+    own = hubs.summarise(hub, region.regional, "region")
+    for r in own:
+        if r.key_question and r.percent is not None:
+            assert f"{r.percent:.1f}%" in text
+    assert flat(RATIONALE) in words  # the judgement with its rationale
+    assert "Regional unpaid work delivery plan" in words  # the evidence summary
+    assert str(len(own_cases)) in words
+
+
+def test_a_regional_inspection_travels_in_its_setup_pack(tmp_path: Path) -> None:
+    """The kind reaches the assessor's laptop with the setup pack."""
+    from probdesk.domain.records import Assessor
+
+    lead_paths = Paths.resolve(tmp_path / "lead").ensure()
+    ws = Workspace.open(lead_paths)
+    try:
+        ws.set_identity("TL", "team_lead")
+        fw = Fieldwork(ws, lead_paths)
+        insp = ws.create_inspection(
+            REGION, REGION, date(2026, 12, 1), date(2026, 12, 11),
+            bundled.question_sets_dir() / OWN_SET, pdus=PDUS_B, kind="region",
+        )  # fmt: skip
+        fw.set_team(insp.id, [Assessor("AB", "inspector")])
+        qs = ws.question_set(insp)
+        facts = {f.id: (f.allowed_values() or ("5",))[0] for f in qs.facts if f.required}
+        fw.add_sample_case(insp.id, "U1001", facts, PDUS_B[0], "AB")
+        pack = fw.create_setup_pack(insp.id, "a long passphrase 1", tmp_path, "TL")
+    finally:
+        ws.close()
+    paths = Paths.resolve(tmp_path / "ab").ensure()
+    ws = Workspace.open(paths)
+    try:
+        opened = Fieldwork(ws, paths).open_setup_pack(pack, "a long passphrase 1", "AB")
+        assert opened.inspection.kind == "region"
+        assert ws.inspection(insp.id).kind == "region"
+    finally:
+        ws.close()
+
+
+def test_an_unknown_kind_of_inspection_is_refused(tmp_path: Path) -> None:
+    from probdesk.errors import InputError
+
+    ws = Workspace.open(Paths.resolve(tmp_path / "x").ensure())
+    try:
+        with pytest.raises(InputError, match="of a PDU or a region, not 'national'"):
+            ws.create_inspection(
+                REGION, REGION, date(2026, 12, 1), date(2026, 12, 11),
+                bundled.question_sets_dir() / "pdu-core.yaml", kind="national",
+            )  # fmt: skip
+        assert ws.inspections() == []
+    finally:
+        ws.close()

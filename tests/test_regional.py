@@ -233,3 +233,22 @@ def test_an_unknown_kind_of_inspection_is_refused(tmp_path: Path) -> None:
         assert ws.inspections() == []
     finally:
         ws.close()
+
+
+def test_the_reports_tab_builds_the_regional_inspections_report(
+    hub: Hub, region: Region, tmp_path: Path
+) -> None:
+    """The Reports tab's "Regional summary" on a regional inspection pools its PDUs."""
+    from probdesk.ui.reports_panel import REGION as REGION_KIND
+    from probdesk.ui.reports_panel import ReportRequest, build_report
+
+    seen: list[str] = []
+    (out,) = build_report(
+        hub, region.regional, "TL",
+        ReportRequest(REGION_KIND, tmp_path / "r.pdf", marking="OFFICIAL"),
+        lambda _d, _t, what: seen.append(what), lambda: False,
+    )  # fmt: skip
+    words = flat(pdftext(out))
+    assert "2 PDU inspections pooled" in words and flat(RATIONALE) in words
+    assert all(pdu in words for pdu in PDUS_A + PDUS_B) and "OFFICIAL-SENSITIVE" not in words
+    assert seen, "no progress reported"

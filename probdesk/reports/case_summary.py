@@ -306,7 +306,14 @@ def case_story(
     story: list[Flowable] = [
         Marker(start),
         para(title, st.title),
-        para(f"{report.inspection} · {report.region} · {report.pdu}", st.subtitle),
+        para(
+            " · ".join(
+                [report.inspection]
+                + ([report.region] if report.region not in report.inspection else [])
+                + [f"{report.pdu} PDU"]
+            ),
+            st.subtitle,
+        ),
     ]
     variant = report.variant or "none (the question set has no variants)"
     role = f" ({report.assessor_role})" if report.assessor_role else ""
@@ -357,7 +364,7 @@ def case_story(
         story.append(Paragraph("The question set shows no questions for this case.", st.body))
     for j, s in enumerate(report.sections):
         skey = f"{key}s{j}"
-        label = f"{s.section_id} {s.title}".strip()
+        label = s.title.strip() or s.section_id  # section ids are slugs: the title reads
 
         def section_start(canv: Canvas, skey: str = skey, label: str = label) -> None:
             canv.bookmarkPage(skey)
@@ -367,7 +374,7 @@ def case_story(
         story.append(Marker(section_start))
         # The stage beside the title, unless the title already starts with it.
         stage = "" if s.title.casefold().startswith(s.stage.casefold()) else s.stage
-        head = heading(f"{s.section_id}  {s.title}", st.h1, aside=stage, keep=False)
+        head = heading(label, st.h1, aside=stage, keep=False)
         # "Answer" over the answer column, on the heading's line if there is room.
         column: Run = (BODY_W - ANSWER_W, "Answer", SANS, 8.5, MUTED)
         last = head[-1]

@@ -144,6 +144,11 @@ def build_report(
     if cancelled():
         raise OperationCancelled
     marking = request.marking
+    if request.kind == REGION and source.insp["kind"] == "region":
+        # A regional inspection: its PDU inspections pooled, with its own sample and domain one.
+        regional = reports.RegionalSource(hub, source.region, author=author)
+        return [reports.write_regional(regional, request.out, marking=marking,
+                                       progress=progress, cancelled=cancelled)]  # fmt: skip
     if request.kind == REGION:
         return [reports.write_summary(source, "region", request.out, marking=marking,
                                       progress=progress, cancelled=cancelled)]  # fmt: skip
@@ -151,8 +156,8 @@ def build_report(
         return [reports.write_summary(source, "pdu", request.out, request.pdu, marking=marking,
                                       progress=progress, cancelled=cancelled)]  # fmt: skip
     if len(request.refs) == 1 and not request.folder:
-        progress(0, 1, f"Case {request.refs[0]}")
-        return [reports.write_case(source, request.refs[0], request.out, marking)]
+        return [reports.write_case(source, request.refs[0], request.out, marking,
+                                   progress=progress, cancelled=cancelled)]  # fmt: skip
     return reports.write_cases(
         source, request.out, refs=request.refs, pdu=request.pdu, folder=request.folder,
         marking=marking, progress=progress, cancelled=cancelled,

@@ -32,8 +32,11 @@ from probdesk.services.workspace import Workspace
 REGION = "Gogledd Cymru"
 PDUS_A = ("Ynys Môn a Gwynedd",)
 PDUS_B = ("Conwy a Sir Ddinbych", "Wrecsam a Sir y Fflint")
+PDUS_ALL = PDUS_A + PDUS_B
 OWN_SET = "region-unpaid-work.yaml"
 RATIONALE = "Regional leaders know the placement gaps; plans to close them are recent (ŵ, ŷ)."
+PDU_RATIONALE = "Staff describe the delivery plan; audits lead to change, but slowly."
+LED_PDU = "Sir Ddinbych"
 
 
 @dataclass
@@ -41,9 +44,10 @@ class Region:
     root: Path
     url: str
     lead: Path
-    pdu_inspections: tuple[str, str]
+    pdu_inspections: tuple[str, str, str]
     other_region: str
     regional: str
+    led_pdu: str  # a PDU inspection led from the lead's laptop, with domain-one evidence
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +67,7 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
         ws.set_identity("TL", "team_lead")
         insp = ws.create_inspection(
             REGION, REGION, date(2026, 12, 1), date(2026, 12, 11),
-            bundled.question_sets_dir() / OWN_SET, pdus=PDUS_A + PDUS_B, kind="region",
+            bundled.question_sets_dir() / OWN_SET, pdus=PDUS_ALL, kind="region",
         )  # fmt: skip
         qs = ws.question_set(insp)
         log = EvidenceLog(ws)
@@ -71,18 +75,32 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
         log.add_document(insp.id, "Regional unpaid work delivery plan", "plan",
                          date(2026, 11, 20), [key.id])  # fmt: skip
         log.record_judgement(insp.id, key.id, qs.ratings.scale[1].label, RATIONALE)  # type: ignore[union-attr]
+        pdu_insp = ws.create_inspection(
+            REGION, LED_PDU, date(2026, 10, 5), date(2026, 10, 16),
+            bundled.question_sets_dir() / "pdu-core.yaml",
+        )  # fmt: skip
+        pdu_qs = ws.question_set(pdu_insp)
+        leadership = pdu_qs.domain_one[0]
+        log.add_document(pdu_insp.id, "PDU delivery plan 2026 to 2027", "plan",
+                         date(2026, 9, 20), [leadership.id])  # fmt: skip
+        gap = log.raise_gap(pdu_insp.id, leadership.id, "Which audits led to changes?")
+        log.answer_gap(gap.id, "Home-visit checklist after the spring audit")
+        log.record_survey(pdu_insp.id, leadership.id, "Staff who know the plan", "68%")
+        log.record_judgement(pdu_insp.id, leadership.id, "Requires improvement", "First view.")
+        log.record_judgement(pdu_insp.id, leadership.id, "Good", PDU_RATIONALE)
         shared = root / "shared"
         shared.mkdir()
         hub = Hub(url)
         try:
             hubs.merge(hub, Fieldwork(ws, paths), shared)  # registers it, carries the evidence
-            fill_hub(hub, 25, PDUS_A + PDUS_B, region=REGION, question_set=OWN_SET,
+            fill_hub(hub, 25, PDUS_ALL, region=REGION, question_set=OWN_SET,
                      kind="region", inspection_id=insp.id)  # fmt: skip
+            fill_hub(hub, 12, (LED_PDU,), region=REGION, inspection_id=pdu_insp.id)
         finally:
             hub.close()
     finally:
         ws.close()
-    yield Region(root, url, root / "lead", (a, b), other, insp.id)
+    yield Region(root, url, root / "lead", (a, b, pdu_insp.id), other, insp.id, pdu_insp.id)
 
 
 @pytest.fixture()
@@ -122,7 +140,7 @@ def test_pooled_regional_figures_equal_a_recount_over_the_pdus_case_data(
 ) -> None:
     rows = hubs.regional_summary(hub, REGION, by)
     recount = _recount(hub, region.pdu_inspections, by)
-    assert rows and {r.name for r in rows} == ({REGION} if by == "region" else set(PDUS_A + PDUS_B))
+    assert rows and {r.name for r in rows} == ({REGION} if by == "region" else {*PDUS_ALL, LED_PDU})
     for r in rows:
         c = recount[(r.name, r.question_id)]
         assert (r.yes, r.no) == (c["yes"], c["no"]), r
@@ -172,7 +190,7 @@ def test_the_regional_report_pools_the_pdus_and_adds_the_own_sample_and_judgemen
     text = pdftext(out)
     words = flat(text)
     assert f"Regional inspection of {REGION}" in words or REGION in words
-    for pdu in PDUS_A + PDUS_B:
+    for pdu in PDUS_ALL:
         assert pdu in text  # the per-PDU breakdown
     assert "Bristol" not in text  # another region's PDU does not leak in
     pooled = hubs.regional_summary(hub, REGION, "region")
@@ -249,6 +267,26 @@ def test_the_reports_tab_builds_the_regional_inspections_report(
         lambda _d, _t, what: seen.append(what), lambda: False,
     )  # fmt: skip
     words = flat(pdftext(out))
-    assert "2 PDU inspections pooled" in words and flat(RATIONALE) in words
-    assert all(pdu in words for pdu in PDUS_A + PDUS_B) and "OFFICIAL-SENSITIVE" not in words
+    assert "3 PDU inspections pooled" in words and flat(RATIONALE) in words
+    assert all(pdu in words for pdu in PDUS_ALL) and "OFFICIAL-SENSITIVE" not in words
     assert seen, "no progress reported"
+
+
+def test_a_pdu_report_holds_the_domain_one_evidence_summary_and_judgement(
+    hub: Hub, region: Region, tmp_path: Path
+) -> None:
+    source = reports.ReportSource(hub, region.led_pdu)
+    out = reports.write_summary(source, "pdu", tmp_path / "pdu.pdf", LED_PDU)
+    words = flat(pdftext(out))
+    assert "Domain one: evidence and judgements" in words
+    assert "PDU delivery plan 2026 to 2027" in words  # the document informing it
+    assert "Which audits led to changes?" in words and "Home-visit checklist" in words  # the gap
+    assert "Staff who know the plan: 68%" in words  # the survey figure
+    assert "Judgement: Good" in words and flat(PDU_RATIONALE) in words  # the latest judgement
+    assert "First view." not in words  # history stays in the hub and on screen, not the report
+    state = hubs.hub_org_state(hub, region.led_pdu)
+    assert [j.rating for j in next(iter(state.histories.values()))] == [
+        "Requires improvement",
+        "Good",
+    ]
+    assert "Not yet judged." in words  # 1.2 and 1.3 have no judgement yet: said so

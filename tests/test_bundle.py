@@ -95,6 +95,7 @@ def test_bundle_selfcheck_passes(bundle: Path, tmp_path: Path) -> None:
     proc = _run(bundle, "selfcheck", data_dir=tmp_path)
     assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     assert "selfcheck: ok" in proc.stdout.splitlines()
+    assert any(line.startswith("reports: a case summary PDF") for line in proc.stdout.splitlines())
     shipped = sorted((ROOT / "question_sets").glob("*.yaml"))
     loaded = [line for line in proc.stdout.splitlines() if line.startswith("question set ")]
     assert len(loaded) == len(shipped), f"bundle loaded {loaded}, source tree has {shipped}"

@@ -217,6 +217,7 @@ def test_selfcheck(tmp_data_dir: Path, where: str) -> None:
     assert lines[-1] == "selfcheck: ok"
     assert any(ln.startswith("question set dipp-public-protection ") for ln in lines)
     assert "4 question sets in the browser" in done.stdout
+    assert "reports: a case summary PDF built with the bundled fonts" in done.stdout
     assert (tmp_data_dir / "config").is_dir()  # everything went under --data-dir
 
 

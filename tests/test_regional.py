@@ -50,10 +50,16 @@ class Region:
     led_pdu: str  # a PDU inspection led from the lead's laptop, with domain-one evidence
 
 
-@pytest.fixture(scope="module")
-def region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def region(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Region]:
+    """The same region in a SQLite hub and in a hub on the throwaway PostgreSQL server."""
     root = tmp_path_factory.mktemp("regional")
-    url = f"sqlite:///{root / 'hub.sqlite'}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{root / 'hub.sqlite'}"
+    else:
+        url = str(request.getfixturevalue("pg_server").create_database())
     hub = Hub(url)
     try:
         a = fill_hub(hub, 40, PDUS_A, seed=1)

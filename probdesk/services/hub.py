@@ -946,14 +946,32 @@ def region_inspections(hub: Hub, region: str) -> RegionInspections:
     )
 
 
-def pooled_cases(hub: Hub, inspection_ids: Sequence[str]) -> list[Loaded]:
+@dataclass(frozen=True)
+class Pool:
+    """Cases of several inspections answered against one question set, counted together."""
+
+    qs: QuestionSet
+    cases: list[HubCase]
+    inspections: tuple[str, ...]  # the inspections whose cases these are
+
+    @property
+    def loaded(self) -> Loaded:
+        return self.qs, self.cases
+
+
+def pooled_cases(hub: Hub, inspection_ids: Sequence[str]) -> list[Pool]:
     """The cases of several inspections, pooled per question set (only cases answered against
     the same set, by content hash, are counted together); the largest pool first."""
-    pools: dict[str, tuple[QuestionSet, list[HubCase]]] = {}
+    pools: dict[str, Pool] = {}
     for inspection_id in inspection_ids:
         qs, cases = load_cases(hub, inspection_id)
-        pools.setdefault(qs.content_hash, (qs, []))[1].extend(cases)
-    return sorted(pools.values(), key=lambda p: (-len(p[1]), p[0].id))
+        pool = pools.get(qs.content_hash)
+        if pool is None:
+            pools[qs.content_hash] = Pool(qs, cases, (inspection_id,))
+        else:
+            pool.cases.extend(cases)
+            pools[qs.content_hash] = Pool(qs, pool.cases, (*pool.inspections, inspection_id))
+    return sorted(pools.values(), key=lambda p: (-len(p.cases), p.qs.id))
 
 
 def regional_summary(
@@ -965,6 +983,6 @@ def regional_summary(
     if not found.pdu_inspections:
         raise InputError(f"The hub holds no PDU inspection in {found.region} to pool yet.")
     rows: list[SummaryRow] = []
-    for loaded in pooled_cases(hub, found.pdu_inspections):
-        rows.extend(summarise(hub, "", by, split_by, loaded=loaded))
+    for pool in pooled_cases(hub, found.pdu_inspections):
+        rows.extend(summarise(hub, "", by, split_by, loaded=pool.loaded))
     return rows

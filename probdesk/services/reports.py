@@ -318,7 +318,7 @@ class RegionalSource:
 
     def summary_report(self) -> SummaryReport:
         if self.pools:
-            qs, cases = self.pools[0]  # the PDUs' common question set (the largest pool)
+            qs, cases = self.pools[0].loaded  # the PDUs' common question set (largest pool)
             pdus = sorted({c.pdu for c in cases})
             fig = figures(self.hub, qs, cases, "region", self.region, pdus)
             set_name = f"{qs.id} {qs.version}"

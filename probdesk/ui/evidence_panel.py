@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QModelIndex, Qt
 from PySide6.QtGui import QShowEvent
@@ -48,12 +48,13 @@ from probdesk.domain.evidence import (
     Document,
     Gap,
     Judgement,
+    MeetingNote,
     SurveyFigure,
     Triangulation,
     size_in_mb,
 )
 from probdesk.domain.questionset import NonCaseQuestion, OrgQuestion, QuestionSet
-from probdesk.domain.records import Inspection, Meeting
+from probdesk.domain.records import Inspection, Meeting, MeetingKind
 from probdesk.errors import ProbdeskError
 from probdesk.services.evidence import EvidenceLog
 from probdesk.services.workspace import Workspace
@@ -481,13 +482,30 @@ class PlanDialog(_Dialog):
 # -- the panel ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HubNote:
+    """A meeting or focus-group note in the hub: recorded on an assessor's laptop, merged."""
+
+    meeting_ids: tuple[str, ...]  # the hub's meetings of this kind, date and title (one, mostly)
+    meeting: str  # kind, date and title, as `probdesk evidence` prints them
+    title: str
+    kind: MeetingKind | None
+    held_on: date | None
+    question_id: str
+    groups: tuple[tuple[str, int], ...]  # (participant group id, head count); () if not known
+    groups_text: str  # the groups with head counts, in words
+    note: str
+
+
 @dataclass
 class Findings:
-    """The case findings read from the hub for one inspection (rows None: none to show)."""
+    """The case findings read from the hub for one inspection (rows None: none to show), and
+    the meeting and focus-group notes the hub holds for it."""
 
     inspection_id: str
     rows: list[SummaryRow] | None
     text: str  # why there are none, or where they come from
+    notes: tuple[HubNote, ...] = ()
 
 
 def read_findings(hub: Hub, inspection_id: str) -> list[SummaryRow] | None:
@@ -497,6 +515,47 @@ def read_findings(hub: Hub, inspection_id: str) -> list[SummaryRow] | None:
     if hub.inspection(inspection_id) is None:
         return None
     return [r for r in hubs.summarise(hub, inspection_id, "region") if r.key_question]
+
+
+def _meeting_label(kind: str, held_on: object, title: str) -> str:
+    """A meeting as `hubs.evidence` names it: "Focus group, 2026-11-03: Practitioners"."""
+    return f"{'Focus group' if kind == MeetingKind.FOCUS_GROUP else 'Meeting'}, {held_on}: {title}"
+
+
+def read_hub_notes(hub: Hub, inspection_id: str) -> list[HubNote]:
+    """Every current meeting and focus-group note the hub holds for the inspection (`[]` when
+    it holds nothing of it), with each meeting's participant groups and head counts."""
+    import json
+
+    from probdesk.services import hub as hubs
+
+    if hub.inspection(inspection_id) is None:
+        return []
+    meetings, _notes = hub.meetings_of(inspection_id)
+    by_label: dict[str, list[Any]] = {}
+    for m in meetings:
+        by_label.setdefault(_meeting_label(m["kind"], m["held_on"], m["title"]), []).append(m)
+    out = []
+    for e in hubs.evidence(hub, inspection_id):
+        found = by_label.get(e.meeting, [])
+        first = found[0] if found else None
+        groups: tuple[tuple[str, int], ...] = ()
+        kind, held_on, title = None, None, e.meeting
+        if first is not None:
+            try:
+                groups = tuple(
+                    (str(g["group_id"]), int(g["head_count"])) for g in json.loads(first["groups"])
+                )
+                held_on = date.fromisoformat(str(first["held_on"]))
+                kind = MeetingKind(first["kind"])
+            except (ValueError, TypeError, KeyError):
+                pass
+            title = str(first["title"])
+        ids = tuple(str(x["id"]) for x in found)
+        out.append(
+            HubNote(ids, e.meeting, title, kind, held_on, e.question_id, groups, e.groups, e.note)
+        )
+    return out
 
 
 def _rich_label(name: str) -> QLabel:
@@ -958,7 +1017,6 @@ class EvidencePanel(QWidget):
         self.question_combo.setToolTip(q.text)
 
     def _show_evidence(self, tri: Triangulation) -> None:
-        own = tri.question_id
         docs = [
             f"<p style='margin:0 0 4px 0'>{escape(_day(d.received_on))} · {escape(d.kind)} · "
             f"<b>{escape(d.title)}</b>"
@@ -973,20 +1031,7 @@ class EvidencePanel(QWidget):
             for d in tri.documents
         ]
         self.documents_text.setText("".join(docs) if docs else NOTHING)
-        groups = []
-        for g in tri.notes_by_group:
-            lines = [
-                f"<p style='margin:0 0 4px 14px'><span style='color:#555'>"
-                f"{escape(n.meeting_title)} ({escape(n.kind.label.lower())}, "
-                f"{escape(_day(n.held_on))}, {n.head_count} attended)"
-                + (f" on {escape(n.question_id)}" if n.question_id != own else "")
-                + f":</span> {_multiline(n.note)}</p>"
-                for n in g.notes
-            ]
-            groups.append(
-                f"<p style='margin:4px 0 2px 0'><b>{escape(g.label)}</b></p>" + "".join(lines)
-            )
-        self.notes_text.setText("".join(groups) if groups else NOTHING)
+        self._show_notes(tri)
         self.survey_model.set_rows(tri.surveys)
         fit_rows(self.survey_view, len(tri.surveys), 5)
         gaps = [
@@ -997,6 +1042,88 @@ class EvidencePanel(QWidget):
             for g in tri.open_gaps
         ]
         self.open_gaps_text.setText("<br>".join(gaps) if gaps else NOTHING)
+
+    def hub_notes(self, tri: Triangulation) -> list[HubNote]:
+        """The hub's notes on the question (and the ones it gathers) that this laptop does not
+        show already: a meeting recorded here is shown from here; otherwise the same meeting,
+        question and note text count as the same note."""
+        f = self.findings
+        if f is None or self.inspection is None or f.inspection_id != self.inspection.id:
+            return []
+        local_meetings = {m.id for m in self.meetings}
+        local_ids = {(n.meeting_id, n.question_id) for g in tri.notes_by_group for n in g.notes}
+        local_texts = {
+            (_meeting_label(n.kind, n.held_on.isoformat(), n.meeting_title), n.question_id,
+             n.note.strip())
+            for g in tri.notes_by_group
+            for n in g.notes
+        }  # fmt: skip
+        scope = set(tri.scope)
+        return [
+            h
+            for h in f.notes
+            if h.question_id in scope
+            and not any(m in local_meetings or (m, h.question_id) in local_ids
+                        for m in h.meeting_ids)
+            and (h.meeting, h.question_id, h.note.strip()) not in local_texts
+        ]  # fmt: skip
+
+    def _show_notes(self, tri: Triangulation) -> None:
+        """The notes by participant group: this laptop's, then the hub's (marked as such)."""
+        own = tri.question_id
+
+        def line(n: MeetingNote, hub: bool) -> str:
+            return (
+                f"<p style='margin:0 0 4px 14px'><span style='color:#555'>"
+                f"{escape(n.meeting_title)} ({escape(n.kind.label.lower())}, "
+                f"{escape(_day(n.held_on))}, {n.head_count} attended"
+                + (", from the hub" if hub else "")
+                + ")"
+                + (f" on {escape(n.question_id)}" if n.question_id != own else "")
+                + f":</span> {_multiline(n.note)}</p>"
+            )
+
+        def loose(h: HubNote) -> str:  # a note whose meeting the hub could not describe
+            return (
+                f"<p style='margin:0 0 4px 14px'><span style='color:#555'>{escape(h.meeting)} "
+                f"(from the hub)"
+                + (f" on {escape(h.question_id)}" if h.question_id != own else "")
+                + f":</span> {_multiline(h.note)}</p>"
+            )
+
+        lines: dict[str, list[str]] = {}
+        labels: dict[str, str] = {}
+        for g in tri.notes_by_group:
+            labels[g.group_id] = g.label
+            lines.setdefault(g.group_id, []).extend(line(n, False) for n in g.notes)
+        names = {g.id: g.label for g in self.qs.participant_groups} if self.qs else {}
+        hub_notes = self.hub_notes(tri)
+        for h in hub_notes:
+            if not h.groups or h.kind is None or h.held_on is None:
+                key = f"hub:{h.groups_text}"
+                labels.setdefault(key, h.groups_text or "Participant groups not known")
+                lines.setdefault(key, []).append(loose(h))
+                continue
+            for group_id, count in h.groups:
+                labels.setdefault(group_id, names.get(group_id, group_id))
+                n = MeetingNote(
+                    h.meeting_ids[0], h.title, h.kind, h.held_on, h.question_id, count, h.note
+                )
+                lines.setdefault(group_id, []).append(line(n, True))
+        order = [g.id for g in self.qs.participant_groups] if self.qs else []
+        order += [g for g in lines if g not in order]
+        groups = [
+            f"<p style='margin:4px 0 2px 0'><b>{escape(labels[g])}</b></p>" + "".join(lines[g])
+            for g in order
+            if lines.get(g)
+        ]
+        if hub_notes:
+            groups.append(
+                "<p style='margin:6px 0 0 0; color:#555'><i>"
+                f"{plural(len(hub_notes), 'note')} from the hub: recorded on the assessors' "
+                "laptops and merged.</i></p>"
+            )
+        self.notes_text.setText("".join(groups) if groups else NOTHING)
 
     def _show_judgement(self, tri: Triangulation) -> None:
         j = tri.judgement
@@ -1133,13 +1260,23 @@ class EvidencePanel(QWidget):
             self._show_findings()
             return False
 
-        def work(progress: Progress, _cancelled: Cancelled) -> list[SummaryRow] | None:
+        def work(
+            progress: Progress, _cancelled: Cancelled
+        ) -> tuple[list[SummaryRow] | None, list[HubNote]]:
             progress(0, 0, "Reading the case findings from the hub")
-            return read_findings(hub, inspection.id)
+            rows = read_findings(hub, inspection.id)
+            progress(0, 0, "Reading the meeting and focus-group notes from the hub")
+            return rows, read_hub_notes(hub, inspection.id) if rows is not None else []
 
-        def done(rows: list[SummaryRow] | None) -> None:
-            self.findings = Findings(inspection.id, rows, NOT_IN_HUB if rows is None else "")
+        def done(read: tuple[list[SummaryRow] | None, list[HubNote]]) -> None:
+            rows, notes = read
+            self.findings = Findings(
+                inspection.id, rows, NOT_IN_HUB if rows is None else "", tuple(notes)
+            )
             self._show_findings()
+            tri, now = self.triangulation, self.inspection
+            if tri is not None and now is not None and now.id == inspection.id:
+                self._show_notes(tri)
 
         def failed(exc: Exception) -> None:
             if not isinstance(exc, ProbdeskError):

@@ -102,6 +102,11 @@ RATING_COLOURS = (
 BAR_COLOUR = "#1d4f7a"
 TRACK_COLOUR = "#e4e8ec"
 NO_CASES = "no relevant cases"
+POOLED_TEXT = "The region's PDU inspections, poo&led"
+DRILL_NOTE = "Double-click a row, or press Enter, to see its cases."
+POOLED_DRILL_NOTE = (
+    "Double-click a row, or press Enter, to see its cases across the pooled inspections."
+)
 
 
 def rating_colours(position: int, levels: int) -> tuple[QColor, QColor]:
@@ -295,22 +300,32 @@ class SummaryModel(RowsTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(self.HEADERS, parent)
         self.qs: QuestionSet | None = None
+        self.others: tuple[QuestionSet, ...] = ()  # pooled: the other sets' question texts
         self.scale: tuple[RatingLevel, ...] = ()
         self._bold = QFont()
         self._bold.setBold(True)
         self._muted = QBrush(QColor("#5f6b76"))
 
-    def set_summary(self, rows: Sequence[SummaryRow], qs: QuestionSet | None) -> None:
+    def set_summary(
+        self,
+        rows: Sequence[SummaryRow],
+        qs: QuestionSet | None,
+        others: Sequence[QuestionSet] = (),
+    ) -> None:
+        """`others`: further question sets whose rows follow (PDU inspections pooled per set);
+        the bands are those of `qs`."""
         self.qs = qs
+        self.others = tuple(others)
         self.scale = qs.ratings.scale if qs is not None and qs.ratings else ()
         self.headers[self.NAME] = "Region" if rows and rows[0].scope == "region" else "PDU"
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, self.NAME, self.NAME)
         self.set_rows(rows)
 
     def question_text(self, qid: str) -> str:
-        if self.qs is None or not self.qs.has_question(qid):
-            return ""
-        return self.qs.question(qid).text
+        for qs in (self.qs, *self.others):
+            if qs is not None and qs.has_question(qid):
+                return qs.question(qid).text
+        return ""
 
     def level_position(self, label: str | None) -> int | None:
         for i, level in enumerate(self.scale):
@@ -623,6 +638,76 @@ def read_figures(hub: Hub, inspection_id: str) -> HubFigures | None:
     )
 
 
+@dataclass(frozen=True)
+class PooledSet:
+    """PDU inspections answered against one question set: their cases are counted together."""
+
+    qs: QuestionSet
+    inspection_ids: tuple[str, ...]
+    cases: int
+
+
+@dataclass(frozen=True)
+class RegionalFigures:
+    """A regional inspection's pooled figures: every PDU inspection of its region in the hub,
+    pooled per question set (the largest pool first), as `probdesk summary --region` gives."""
+
+    region: str
+    pdu_inspections: tuple[str, ...]  # none: no PDU inspection of the region merged yet
+    pdu_names: tuple[str, ...]  # the PDU each of those inspections is named after
+    pools: tuple[PooledSet, ...]
+    summary: dict[str, list[SummaryRow]]  # "pdu" and "region"
+    pool_of: dict[str, list[int]]  # for each row of summary[by], the index of its pool
+
+    @property
+    def cases(self) -> int:
+        return sum(p.cases for p in self.pools)
+
+
+def read_regional(hub: Hub, region: str) -> RegionalFigures:
+    """The pooled figures of `region`'s PDU inspections (none, when none is in the hub yet).
+
+    The rows are `regional_summary`'s, pool by pool, from one read of the cases; each row
+    remembers its pool, so that the drill-down reads the cases of that pool's inspections."""
+    from probdesk.errors import InputError
+    from probdesk.services import hub as hubs
+
+    try:
+        found = hubs.region_inspections(hub, region)
+    except InputError:  # the hub holds no inspection of the region at all
+        found = hubs.RegionInspections(region, (), ())
+    if not found.pdu_inspections:
+        return RegionalFigures(found.region, (), (), (), {"pdu": [], "region": []}, {})
+    rows = [r for i in found.pdu_inspections if (r := hub.inspection(i)) is not None]
+    summary: dict[str, list[SummaryRow]] = {"pdu": [], "region": []}
+    pool_of: dict[str, list[int]] = {"pdu": [], "region": []}
+    pools = []
+    for k, pool in enumerate(hubs.pooled_cases(hub, found.pdu_inspections)):
+        pools.append(PooledSet(pool.qs, pool.inspections, len(pool.cases)))
+        for by in ("pdu", "region"):
+            part = hubs.summarise(hub, "", by, loaded=pool.loaded)
+            summary[by].extend(part)
+            pool_of[by].extend([k] * len(part))
+    return RegionalFigures(
+        found.region,
+        found.pdu_inspections,
+        tuple(str(r["pdu"]) for r in rows),
+        tuple(pools),
+        summary,
+        pool_of,
+    )
+
+
+def read_pooled_cases(
+    hub: Hub, inspection_ids: Sequence[str], question_id: str, pdu: str | None
+) -> list[CaseOutcome]:
+    """The cases behind a pooled figure: each pooled inspection's, by PDU then reference."""
+    from probdesk.services import hub as hubs
+
+    out = [c for i in inspection_ids for c in hubs.drill_down(hub, i, question_id, pdu)]
+    return sorted(out, key=lambda c: (c.pdu, c.case_ref))
+
+
 def section(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
     box = QGroupBox(title)
     box.setAccessibleName(name)
@@ -637,6 +722,7 @@ class HubPanel(QWidget):
         self.fieldwork: Fieldwork | None = None
         self.inspection: Inspection | None = None
         self.figures: HubFigures | None = None
+        self.regional: RegionalFigures | None = None  # a regional inspection's pooled figures
         self.drill_dialog: DrillDownDialog | None = None
         self.settle_dialog: SettleDialog | None = None
         self.return_dialog: ReturnDialog | None = None
@@ -721,6 +807,33 @@ class HubPanel(QWidget):
         bottom.setAccessibleName("Figures and conflicts")
         bottom.setChildrenCollapsible(False)
         figures_box, figures = section("2. Figures", "Figures")
+        # A regional inspection: its own sample, or its region's PDU inspections pooled.
+        self.source_row = QWidget()
+        self.source_row.setAccessibleName("Figures of the own sample or the pooled PDUs")
+        row = QHBoxLayout(self.source_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        source_label = QLabel("Figures of:")
+        row.addWidget(source_label)
+        self.own_radio = QRadioButton("This inspection's &own sample")
+        self.own_radio.setAccessibleName("Figures of this inspection's own sample")
+        self.own_radio.setToolTip(
+            "The cases of the regional inspection's own sample, answered against its own "
+            "question set"
+        )
+        self.pooled_radio = QRadioButton(POOLED_TEXT)
+        self.pooled_radio.setAccessibleName("Figures of the region's PDU inspections, pooled")
+        self.pooled_radio.setToolTip(
+            "Every PDU inspection of the region merged into this hub, their cases counted "
+            "together (as probdesk summary --region gives)"
+        )
+        self.source_group = QButtonGroup(self)
+        self.source_group.addButton(self.own_radio, 0)
+        self.source_group.addButton(self.pooled_radio, 1)
+        self.own_radio.setChecked(True)
+        row.addWidget(self.own_radio)
+        row.addWidget(self.pooled_radio)
+        row.addStretch(1)
+        figures.addWidget(self.source_row)
         row = QHBoxLayout()
         by_label = QLabel("Fi&gures by:")
         self.scope_combo = QComboBox()
@@ -730,7 +843,7 @@ class HubPanel(QWidget):
         by_label.setBuddy(self.scope_combo)
         row.addWidget(by_label)
         row.addWidget(self.scope_combo)
-        self.figures_note = QLabel("Double-click a row, or press Enter, to see its cases.")
+        self.figures_note = QLabel(DRILL_NOTE)
         self.figures_note.setAccessibleName("Figures: how to see the cases")
         row.addWidget(self.figures_note, 1)
         figures.addLayout(row)
@@ -739,6 +852,15 @@ class HubPanel(QWidget):
             "Hub: nothing merged yet",
         )
         figures.addWidget(self.empty_hint)
+        self.pooled_hint = hint_label("", "Hub: no PDU inspection of the region merged yet")
+        figures.addWidget(self.pooled_hint)
+        self.pooled_note = QLabel("")
+        self.pooled_note.setWordWrap(True)
+        self.pooled_note.setAccessibleName("Pooled figures: what they count")
+        self.pooled_note.setStyleSheet("color: #1f2a33;")
+        figures.addWidget(self.pooled_note)
+        self.pooled_hint.hide()
+        self.pooled_note.hide()
         self.summary_model = SummaryModel(self)
         self.summary_view = record_view(self.summary_model, "Figures by question")
         self.summary_view.setMinimumHeight(line * 8)
@@ -808,6 +930,7 @@ class HubPanel(QWidget):
 
         self.merge_button.clicked.connect(self.merge_shared)
         self.scope_combo.currentIndexChanged.connect(lambda _i: self._show_summary())
+        self.source_group.idToggled.connect(self._source_toggled)
         self.summary_view.doubleClicked.connect(lambda i: self.drill_down(i.row()))
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             shortcut = QShortcut(QKeySequence(key), self.summary_view)
@@ -842,10 +965,24 @@ class HubPanel(QWidget):
             show_message(self.merge_message, "")
             show_message(self.conflict_message, "")
             show_message(self.moderation_message, "")
+            self.own_radio.setChecked(True)  # a regional inspection opens on its own sample
             self._show_figures(None)
             self._stale = True
+        self.source_row.setVisible(self.is_regional())
         self._update()
         self._refresh_if_shown()
+
+    def is_regional(self) -> bool:
+        """Whether the chosen inspection is a regional one (kind "region")."""
+        return self.inspection is not None and self.inspection.kind == "region"
+
+    def pooled_shown(self) -> bool:
+        """Whether the figures on show are the region's PDU inspections, pooled."""
+        return self.is_regional() and self.pooled_radio.isChecked()
+
+    def show_pooled(self, pooled: bool = True) -> None:
+        """Show the pooled figures of the region's PDU inspections, or the own sample's."""
+        (self.pooled_radio if pooled else self.own_radio).setChecked(True)
 
     def shared_folder(self) -> Path | None:
         text = str(self.settings.value(SHARED_FOLDER_KEY, "") or "")
@@ -985,14 +1122,22 @@ class HubPanel(QWidget):
             show_message(self.merge_message, exc.message, problem=True)
             return False
 
-        def work(progress: Progress, _cancelled: Cancelled) -> HubFigures | None:
-            progress(0, 0, "Reading the figures from the hub")
-            return read_figures(hub, inspection.id)
+        regional = inspection.kind == "region"
 
-        def done(figures: HubFigures | None) -> None:
+        def work(
+            progress: Progress, _cancelled: Cancelled
+        ) -> tuple[HubFigures | None, RegionalFigures | None]:
+            progress(0, 0, "Reading the figures from the hub")
+            figures = read_figures(hub, inspection.id)
+            if not regional:
+                return figures, None
+            progress(0, 0, f"Pooling the PDU inspections of {inspection.region}")
+            return figures, read_regional(hub, inspection.region)
+
+        def done(read: tuple[HubFigures | None, RegionalFigures | None]) -> None:
             if self.inspection is None or self.inspection.id != inspection.id:
                 return  # the inspection changed meanwhile; stale is set, it reads again
-            self._show_figures(figures)
+            self._show_figures(*read)
 
         def failed(exc: Exception) -> None:
             if not isinstance(exc, ProbdeskError):
@@ -1005,9 +1150,11 @@ class HubPanel(QWidget):
             self._stale = False
         return started
 
-    def _show_figures(self, figures: HubFigures | None) -> None:
+    def _show_figures(
+        self, figures: HubFigures | None, regional: RegionalFigures | None = None
+    ) -> None:
         self.figures = figures
-        self.empty_hint.setVisible(self.inspection is not None and figures is None)
+        self.regional = regional
         self._show_summary()
         self.conflict_model.set_rows(figures.conflicts if figures else [])
         undecided = sum(c.kind == "conflict" for c in figures.conflicts) if figures else 0
@@ -1031,18 +1178,64 @@ class HubPanel(QWidget):
             if r.group == "pdu"
             for s in (CaseStatus.SUBMITTED, CaseStatus.APPROVED, CaseStatus.LOCKED)
         )
+        own = " of this inspection's own sample" if self.is_regional() else ""
         self.progress_summary.setText(
-            f"{plural(cases, 'case')} in the hub, {submitted} submitted or later."
+            f"{plural(cases, 'case')}{own} in the hub, {submitted} submitted or later."
             if figures
             else ""
         )
 
     def _show_summary(self) -> None:
-        figures = self.figures
+        figures, regional = self.figures, self.regional
         by = str(self.scope_combo.currentData())
-        rows = figures.summary.get(by, []) if figures else []
-        self.summary_model.set_summary(rows, figures.qs if figures else None)
+        pooled = self.pooled_shown()
+        if pooled:
+            rows = regional.summary.get(by, []) if regional else []
+            sets = [p.qs for p in regional.pools] if regional else []
+            self.summary_model.set_summary(rows, sets[0] if sets else None, sets[1:])
+        else:
+            rows = figures.summary.get(by, []) if figures else []
+            self.summary_model.set_summary(rows, figures.qs if figures else None)
         self.summary_view.setColumnHidden(SummaryModel.RATING, not self.summary_model.scale)
+        self._show_source()
+
+    def _source_toggled(self, _id: int, on: bool) -> None:
+        if on:  # the other button's toggle off is not a change of its own
+            self._show_summary()
+
+    def _show_source(self) -> None:
+        """The pooled choice's label, and what the figures on show count (or why none)."""
+        regional, pooled = self.regional, self.pooled_shown()
+        none_merged = regional is not None and not regional.pdu_inspections
+        text = POOLED_TEXT
+        if regional is not None:
+            n = len(regional.pdu_inspections)
+            text += f" ({plural(n, 'inspection')})" if n else " (none merged yet)"
+        self.pooled_radio.setText(text)
+        nothing = self.figures is None if not pooled else regional is None
+        self.empty_hint.setVisible(self.inspection is not None and nothing)
+        self.pooled_hint.setText(
+            f"No PDU inspection of {regional.region} has been merged into this hub yet: its "
+            "PDUs' figures are pooled here once their packages are merged."
+            if regional is not None
+            else ""
+        )
+        self.pooled_hint.setVisible(pooled and none_merged)
+        note = ""
+        if pooled and regional is not None and regional.pdu_inspections:
+            names = ", ".join(sorted(set(regional.pdu_names), key=str.casefold))
+            note = (
+                f"{regional.region}: {plural(len(regional.pdu_inspections), 'PDU inspection')} "
+                f"pooled ({names}), {plural(regional.cases, 'case')}."
+            )
+            if len(regional.pools) > 1:
+                note += (
+                    f" They were answered against {len(regional.pools)} question sets: each "
+                    "set's cases are pooled apart, the largest pool first."
+                )
+        self.pooled_note.setText(note)
+        self.pooled_note.setVisible(bool(note))
+        self.figures_note.setText(POOLED_DRILL_NOTE if pooled else DRILL_NOTE)
 
     # -- drill-down -----------------------------------------------------------------------
     def _drill_current(self) -> None:
@@ -1060,17 +1253,29 @@ class HubPanel(QWidget):
         r: SummaryRow = self.summary_model.row_at(row)
         pdu = r.name if r.scope == "pdu" else None
         hub = self.hub()
+        pooled_from: tuple[str, ...] = ()  # pooled figures: the inspections of the row's pool
+        regional = self.regional
+        if self.pooled_shown():
+            if regional is None:
+                return False
+            by = str(self.scope_combo.currentData())
+            pooled_from = regional.pools[regional.pool_of[by][row]].inspection_ids
 
         def work(progress: Progress, _cancelled: Cancelled) -> list[CaseOutcome]:
             from probdesk.services import hub as hubs
 
             progress(0, 0, f"Finding the cases behind {r.question_id} in {r.name}")
+            if pooled_from:
+                return read_pooled_cases(hub, pooled_from, r.question_id, pdu)
             return hubs.drill_down(hub, inspection.id, r.question_id, pdu)
 
         def done(cases: list[CaseOutcome]) -> None:
             text = self.summary_model.question_text(r.question_id)
             percent = NO_CASES if r.percent is None else f"{r.percent:.1f}% Yes"
-            heading = f"{r.question_id} in {r.name} ({percent}): {text}"
+            where = r.name
+            if pooled_from:
+                where += f", {plural(len(pooled_from), 'PDU inspection')} pooled"
+            heading = f"{r.question_id} in {where} ({percent}): {text}"
             if self.drill_dialog is not None:
                 self.drill_dialog.close()
                 self.drill_dialog.deleteLater()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -21,7 +22,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QPen, QShortcut, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -932,10 +933,9 @@ class HubPanel(QWidget):
         self.scope_combo.currentIndexChanged.connect(lambda _i: self._show_summary())
         self.source_group.idToggled.connect(self._source_toggled)
         self.summary_view.doubleClicked.connect(lambda i: self.drill_down(i.row()))
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            shortcut = QShortcut(QKeySequence(key), self.summary_view)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-            shortcut.activated.connect(self._drill_current)
+        # Enter on a row opens its cases. An event filter on the view, not a QShortcut: a
+        # shortcut only fires in the active window, a key press reaches the focused view always.
+        self.summary_view.installEventFilter(self)
         self.settle_button.clicked.connect(self.settle_selected)
         self.approve_button.clicked.connect(self.approve_selected)
         self.return_button.clicked.connect(self.return_selected)
@@ -1238,6 +1238,18 @@ class HubPanel(QWidget):
         self.figures_note.setText(POOLED_DRILL_NOTE if pooled else DRILL_NOTE)
 
     # -- drill-down -----------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.summary_view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            self._drill_current()
+            return True
+        return super().eventFilter(watched, event)
+
     def _drill_current(self) -> None:
         rows = selected_rows(self.summary_view)
         current = self.summary_view.currentIndex()

@@ -683,6 +683,11 @@ class EvidenceNote:
     meeting: str  # kind, date and title
     groups: str  # participant groups with head counts, no names
     note: str
+    meeting_id: str = ""
+    kind: str = ""  # "meeting" or "focus_group"
+    held_on: str = ""  # YYYY-MM-DD
+    title: str = ""
+    attendance: tuple[tuple[str, int], ...] = ()  # (participant group id, head count)
 
 
 def evidence(hub: Hub, inspection_id: str) -> list[EvidenceNote]:
@@ -718,13 +723,14 @@ def evidence(hub: Hub, inspection_id: str) -> list[EvidenceNote]:
         m = by_id.get(meeting_id)
         if m is None or not n.note.strip():
             continue
-        groups = ", ".join(
-            f"{labels.get(g['group_id'], g['group_id'])} ({g['head_count']})"
-            for g in json.loads(m["groups"])
+        attendance = tuple(
+            (str(g["group_id"]), int(g["head_count"])) for g in json.loads(m["groups"])
         )
+        groups = ", ".join(f"{labels.get(g, g)} ({count})" for g, count in attendance)
         kind = "Focus group" if m["kind"] == "focus_group" else "Meeting"
         out.append(EvidenceNote(
             qid, texts.get(qid, qid), f"{kind}, {m['held_on']}: {m['title']}", groups, n.note,
+            str(m["id"]), str(m["kind"]), str(m["held_on"]), str(m["title"]), attendance,
         ))  # fmt: skip
     return sorted(out, key=lambda e: (order.get(e.question_id, 1 << 30), e.meeting))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QModelIndex, Qt
 from PySide6.QtGui import QShowEvent
@@ -486,7 +486,7 @@ class PlanDialog(_Dialog):
 class HubNote:
     """A meeting or focus-group note in the hub: recorded on an assessor's laptop, merged."""
 
-    meeting_ids: tuple[str, ...]  # the hub's meetings of this kind, date and title (one, mostly)
+    meeting_ids: tuple[str, ...]  # the hub's meeting the note belongs to
     meeting: str  # kind, date and title, as `probdesk evidence` prints them
     title: str
     kind: MeetingKind | None
@@ -525,36 +525,21 @@ def _meeting_label(kind: str, held_on: object, title: str) -> str:
 def read_hub_notes(hub: Hub, inspection_id: str) -> list[HubNote]:
     """Every current meeting and focus-group note the hub holds for the inspection (`[]` when
     it holds nothing of it), with each meeting's participant groups and head counts."""
-    import json
-
     from probdesk.services import hub as hubs
 
     if hub.inspection(inspection_id) is None:
         return []
-    meetings, _notes = hub.meetings_of(inspection_id)
-    by_label: dict[str, list[Any]] = {}
-    for m in meetings:
-        by_label.setdefault(_meeting_label(m["kind"], m["held_on"], m["title"]), []).append(m)
     out = []
     for e in hubs.evidence(hub, inspection_id):
-        found = by_label.get(e.meeting, [])
-        first = found[0] if found else None
-        groups: tuple[tuple[str, int], ...] = ()
-        kind, held_on, title = None, None, e.meeting
-        if first is not None:
-            try:
-                groups = tuple(
-                    (str(g["group_id"]), int(g["head_count"])) for g in json.loads(first["groups"])
-                )
-                held_on = date.fromisoformat(str(first["held_on"]))
-                kind = MeetingKind(first["kind"])
-            except (ValueError, TypeError, KeyError):
-                pass
-            title = str(first["title"])
-        ids = tuple(str(x["id"]) for x in found)
-        out.append(
-            HubNote(ids, e.meeting, title, kind, held_on, e.question_id, groups, e.groups, e.note)
-        )
+        try:
+            held_on: date | None = date.fromisoformat(e.held_on)
+            kind: MeetingKind | None = MeetingKind(e.kind)
+        except ValueError:
+            held_on, kind = None, None
+        out.append(HubNote(
+            (e.meeting_id,), e.meeting, e.title, kind, held_on, e.question_id, e.attendance,
+            e.groups, e.note,
+        ))  # fmt: skip
     return out
 
 

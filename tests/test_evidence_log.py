@@ -525,6 +525,58 @@ def test_an_evidence_log_travels_through_export_and_merge_intact(
         world.close()
 
 
+def test_an_attached_file_travels_until_a_receipt_says_it_was_merged(tmp_path: Path) -> None:
+    """Packages are cumulative, but a 10 MB file is not sent for ever: once a receipt says the
+    hub merged a package carrying it, later packages carry the document without the file."""
+    world = setup_inspection(tmp_path / "w", [("E100002", "Bolton", AB, {})], ["Bolton"])
+    try:
+        lt, iid = world.assessors[AB], world.inspection_id
+        ids = _record_evidence(lt, iid)
+        first = export(world, AB)
+        again = export(world, AB)  # no receipt yet: the file goes again
+        assert lt.fw.build_events_payload(iid)[1].get("attachments") == 1
+        shared = world.folder([first])
+        url = world.sqlite_url()
+        assert states(merge(url, world.lead, shared)) == {first.path.name: hubs.MERGED}
+        # The receipt for `first` also covers `again`: the same events, cumulative.
+        assert lt.fw.check_receipts(shared) == 2
+        payload, counts = lt.fw.build_events_payload(iid)
+        assert counts.get("attachments", 0) == 0 and payload["attachments"] == []
+        assert any(e["kind"] == "document" for e in payload["org_events"])  # still cumulative
+        # A file logged after the receipt travels until its own receipt.
+        extra = lt.paths.data / "vacancies.xlsx"
+        extra.write_bytes(b"fictional vacancy figures")
+        newer = EvidenceLog(lt.ws).add_document(
+            iid, "Vacancies by team", "workforce", date(2026, 10, 25), ["1.2"], extra
+        )
+        payload, counts = lt.fw.build_events_payload(iid)
+        assert [a["sha256"] for a in payload["attachments"]] == [newer.attachment_sha256]
+        later = export(world, AB)
+
+        # The later package alone: the documents arrive, the earlier file is not there yet...
+        alone = world.sqlite_url()
+        assert states(merge(alone, world.lead, world.folder([later]))) == {
+            later.path.name: hubs.MERGED
+        }
+        hub = Hub(alone)
+        try:
+            assert hubs.hub_org_state(hub, iid).document(ids["audit"]) is not None
+            assert "no attached file" in refused(lambda: hubs.hub_attachment(hub, ids["sha"]))
+        finally:
+            hub.close()
+        # ...and with the packages that carried it, in any order, everything is there.
+        both = world.sqlite_url()
+        merge(both, world.lead, world.folder([later, again, first]))
+        hub = Hub(both)
+        try:
+            assert hubs.hub_attachment(hub, ids["sha"]) == EvidenceLog(lt.ws).attachment(ids["sha"])
+            assert hubs.hub_attachment(hub, newer.attachment_sha256 or "") == extra.read_bytes()
+        finally:
+            hub.close()
+    finally:
+        world.close()
+
+
 def _package(lt: Laptop, iid: str, change: Callable[[dict[str, object]], None], out: Path) -> Path:
     """An events package written by the laptop's own keys, with its payload changed first."""
     payload, counts = lt.fw.build_events_payload(iid)

@@ -271,10 +271,21 @@ class Fieldwork:
             meetings = uow.meetings.list(inspection_id)
             notes = uow.meetings.notes_by_device(inspection_id, device.id)
             org_events = uow.org.by_device(inspection_id, device.id)
-            shas = sorted({
-                str(e.payload["attachment_sha256"]) for e in org_events
-                if e.kind == "document" and e.payload.get("attachment_sha256")
-            })  # fmt: skip
+            # An attached file travels until a receipt says the hub merged a package that
+            # carried it: every package up to a receipted one's seq_to carried (or had already
+            # had acknowledged) the files of the documents logged up to then. Packages stay
+            # cumulative for events; the files, up to 10 MB each, are not sent for ever.
+            merged_to = max(
+                (p.seq_to for p in uow.packages.outbox(inspection_id)
+                 if p.kind == "events" and p.receipt_at is not None),
+                default=0,
+            )  # fmt: skip
+            first_seq: dict[str, int] = {}
+            for e in org_events:
+                sha = e.payload.get("attachment_sha256") if e.kind == "document" else None
+                if sha:
+                    first_seq[str(sha)] = min(first_seq.get(str(sha), e.seq), e.seq)
+            shas = sorted(sha for sha, seq in first_seq.items() if seq > merged_to)
             files = [(sha, uow.org.attachment(sha)) for sha in shas]
         attachments = [
             {"sha256": sha, "name": found[0], "size": len(found[1]), "data": b64(found[1])}

@@ -16,6 +16,8 @@ settings.register_profile("ci", deadline=None, derandomize=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+from guikit import no_modal  # noqa: E402, F401  (fixture: message boxes recorded, no modal)
+
 
 @pytest.fixture(autouse=True)
 def _offscreen_qt() -> None:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLineEdit,
     QListWidget,
-    QMessageBox,
     QPlainTextEdit,
     QWidget,
 )
@@ -51,6 +50,7 @@ from probdesk.ui.main_window import MainWindow
 
 pytestmark = [
     pytest.mark.gui,
+    pytest.mark.usefixtures("no_modal"),  # tests/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
@@ -61,25 +61,6 @@ NOTE = "Caseloads are high: two PO vacancies since the summer, covered by agency
 
 
 # -- fixtures -------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def boxes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Message boxes are recorded; a modal dialog nobody scripted fails the test."""
-    seen: list[str] = []
-
-    def box(_parent: object, title: str, text: str, *_args: object) -> object:
-        seen.append(f"{title}: {text}")
-        return QMessageBox.StandardButton.Ok
-
-    for kind in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(box))
-
-    def no_modal(self: QDialog) -> int:
-        raise AssertionError(f"unexpected modal dialog {type(self).__name__}")
-
-    monkeypatch.setattr(QDialog, "exec", no_modal)
-    return seen
 
 
 class Desk:

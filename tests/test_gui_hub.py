@@ -21,9 +21,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
-    QDialog,
     QLineEdit,
-    QMessageBox,
     QWidget,
 )
 from pytestqt.modeltest import ModelTester
@@ -50,6 +48,7 @@ from probdesk.ui.tables import record_view
 
 pytestmark = [
     pytest.mark.gui,
+    pytest.mark.usefixtures("no_modal"),  # tests/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
@@ -88,25 +87,6 @@ def demo(built_demo: Demo, tmp_path: Path) -> Demo:
     root = tmp_path / "demo"
     shutil.copytree(built_demo.root, root)
     return Demo(root, built_demo.inspection_id)
-
-
-@pytest.fixture(autouse=True)
-def no_modal(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Message boxes are recorded; a modal dialog (a nested event loop) fails the test."""
-    seen: list[str] = []
-
-    def box(_parent: object, title: str, text: str, *_args: object) -> object:
-        seen.append(f"{title}: {text}")
-        return QMessageBox.StandardButton.Ok
-
-    for kind in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(box))
-
-    def exec_(self: QDialog) -> int:
-        raise AssertionError(f"unexpected modal dialog {type(self).__name__}")
-
-    monkeypatch.setattr(QDialog, "exec", exec_)
-    return seen
 
 
 @pytest.fixture

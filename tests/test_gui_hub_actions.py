@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTableView
+from PySide6.QtWidgets import QDialogButtonBox, QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from scenes import two_laptop_conflict
@@ -28,27 +28,9 @@ from probdesk.ui.sync_panel import SHARED_FOLDER_KEY
 
 pytestmark = [
     pytest.mark.gui,
+    pytest.mark.usefixtures("no_modal"),  # tests/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def no_modal(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Message boxes are recorded; a modal dialog (a nested event loop) fails the test."""
-    seen: list[str] = []
-
-    def box(_parent: object, title: str, text: str, *_args: object) -> object:
-        seen.append(f"{title}: {text}")
-        return QMessageBox.StandardButton.Ok
-
-    for kind in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(box))
-
-    def exec_(self: QDialog) -> int:
-        raise AssertionError(f"unexpected modal dialog {type(self).__name__}")
-
-    monkeypatch.setattr(QDialog, "exec", exec_)
-    return seen
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from test_gui_hub import cells, expected_cells, number_cells, unnamed
 from test_reports_hub import fill_hub
@@ -39,6 +38,7 @@ from probdesk.ui.main_window import MainWindow
 
 pytestmark = [
     pytest.mark.gui,
+    pytest.mark.usefixtures("no_modal"),  # tests/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
@@ -93,25 +93,6 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
     finally:
         ws.close()
     return Region(paths.data, insp.id, pdu_insp.id)
-
-
-@pytest.fixture(autouse=True)
-def no_modal(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Message boxes are recorded; a modal dialog (a nested event loop) fails the test."""
-    seen: list[str] = []
-
-    def box(_parent: object, title: str, text: str, *_args: object) -> object:
-        seen.append(f"{title}: {text}")
-        return QMessageBox.StandardButton.Ok
-
-    for kind in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(box))
-
-    def exec_(self: QDialog) -> int:
-        raise AssertionError(f"unexpected modal dialog {type(self).__name__}")
-
-    monkeypatch.setattr(QDialog, "exec", exec_)
-    return seen
 
 
 @pytest.fixture

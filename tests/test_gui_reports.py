@@ -21,9 +21,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QComboBox,
-    QDialog,
     QLineEdit,
-    QMessageBox,
     QWidget,
 )
 from pytestqt.modeltest import ModelTester
@@ -38,6 +36,7 @@ from probdesk.ui.sync_panel import SHARED_FOLDER_KEY
 
 pytestmark = [
     pytest.mark.gui,
+    pytest.mark.usefixtures("no_modal"),  # tests/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils"),
 ]
@@ -63,25 +62,6 @@ def lead(built_demo: Demo, tmp_path: Path) -> Path:
     shutil.copytree(built_demo.root / "lead", data)
     shutil.copy2(built_demo.root / "hub.sqlite", data / "hub.sqlite")
     return data
-
-
-@pytest.fixture(autouse=True)
-def no_modal(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Message boxes are recorded; a modal dialog (a nested event loop) fails the test."""
-    seen: list[str] = []
-
-    def box(_parent: object, title: str, text: str, *_args: object) -> object:
-        seen.append(f"{title}: {text}")
-        return QMessageBox.StandardButton.Ok
-
-    for kind in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(box))
-
-    def exec_(self: QDialog) -> int:
-        raise AssertionError(f"unexpected modal dialog {type(self).__name__}")
-
-    monkeypatch.setattr(QDialog, "exec", exec_)
-    return seen
 
 
 @pytest.fixture

@@ -296,3 +296,17 @@ def test_a_pdu_report_holds_the_domain_one_evidence_summary_and_judgement(
         "Good",
     ]
     assert "Not yet judged." in words  # 1.2 and 1.3 have no judgement yet: said so
+
+
+def test_a_regional_report_before_any_pdu_inspection_is_merged_says_so(tmp_path: Path) -> None:
+    hub = Hub(f"sqlite:///{tmp_path / 'hub.sqlite'}")
+    try:
+        fill_hub(hub, 5, ("Ceredigion",), region="Dyfed", question_set="region-victim-contact.yaml",
+                 kind="region")  # fmt: skip
+        out = reports.write_regional(reports.RegionalSource(hub, "Dyfed"), tmp_path / "r.pdf")
+    finally:
+        hub.close()
+    words = flat(pdftext(out))
+    assert "0 PDU inspections pooled" in words
+    assert "no PDU inspection of Dyfed is in the hub" in words
+    assert "victim contact" in words.casefold()  # its own sample is still reported

@@ -323,7 +323,9 @@ class RegionalSource:
             fig = figures(self.hub, qs, cases, "region", self.region, pdus)
             set_name = f"{qs.id} {qs.version}"
         else:
-            qs, cases, fig, set_name = None, [], None, ""
+            # No PDU inspection of the region merged yet: said so where the set would be named.
+            qs, cases, fig = None, [], None
+            set_name = f"none yet: no PDU inspection of {self.region} is in the hub"
         samples = []
         notes: list[hubs.EvidenceNote] = []
         domain_one: list[DomainOneItem] = []

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
-from test_cli_hub import environment
+from test_cli_hub import run
 
 from probdesk import bundled
 from probdesk.cli_evidence import pick
@@ -41,16 +40,8 @@ class Folder:
     meeting_id: str
 
     def run(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "probdesk", "--data-dir", str(self.data), *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=environment(self.root / "home"),
-            stdin=subprocess.DEVNULL,
-            timeout=60,
-        )
-        assert "Traceback" not in done.stderr + done.stdout, done.stderr
-        assert "unexpected error" not in done.stderr, done.stderr
+        done = run(self.root / "home", "--data-dir", self.data, *args, timeout=60)
+        assert "Traceback" not in done.stdout, done.stdout
         return done
 
     def ok(self, *args: str | Path) -> str:

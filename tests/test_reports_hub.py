@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from test_cli_hub import environment
+from test_cli_hub import run
 
 from probdesk import bundled
 from probdesk.domain.questionset import NA, NO, YES, AnswerType
@@ -61,14 +60,8 @@ def pages(path: Path) -> list[str]:
 
 
 def cli(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "probdesk", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=environment(home),
-        timeout=180,
-        stdin=subprocess.DEVNULL,
-    )
+    """The real command line (test_cli_hub.run: also fails on any traceback)."""
+    return run(home, *args, timeout=180)
 
 
 # -- case summaries ------------------------------------------------------------------------------

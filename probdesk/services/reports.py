@@ -109,15 +109,8 @@ class ReportSource:
         return f"Inspection of {self.pdus[0]} PDU"
 
     def meta(self, title: str, header: str, marking: str) -> DocumentMeta:
-        who = f"probdesk (team lead: {self.author})" if self.author else "probdesk"
-        return DocumentMeta(
-            title=title,
-            author=who,
-            running_header=header,
-            generated=self.generated,
-            marking=marking or DEFAULT_MARKING,
-            subject=f"{self.title}, inspection {self.inspection_id}",
-        )
+        subject = f"{self.title}, inspection {self.inspection_id}"
+        return document_meta(title, header, subject, self.author, self.generated, marking)
 
     @property
     def set_name(self) -> str:
@@ -372,15 +365,28 @@ class RegionalSource:
         )
 
     def summary_meta(self, report: SummaryReport, marking: str) -> DocumentMeta:
-        who = f"probdesk (team lead: {self.author})" if self.author else "probdesk"
-        return DocumentMeta(
-            title=f"Regional inspection: {self.region}",
-            author=who,
-            running_header=f"{self.region} · regional inspection",
-            generated=self.generated,
-            marking=marking or DEFAULT_MARKING,
-            subject=f"Regional inspection of {self.region}",
+        return document_meta(
+            f"Regional inspection: {self.region}",
+            f"{self.region} · regional inspection",
+            f"Regional inspection of {self.region}",
+            self.author,
+            self.generated,
+            marking,
         )
+
+
+def document_meta(
+    title: str, header: str, subject: str, author: str, generated: datetime, marking: str
+) -> DocumentMeta:
+    """Every report's metadata: probdesk as the author, with the team lead's name if known."""
+    return DocumentMeta(
+        title=title,
+        author=f"probdesk (team lead: {author})" if author else "probdesk",
+        running_header=header,
+        generated=generated,
+        marking=marking or DEFAULT_MARKING,
+        subject=subject,
+    )
 
 
 @dataclass(frozen=True)
@@ -591,11 +597,9 @@ def write_summary(
     progress: Progress = _quiet,
     cancelled: Cancelled = _never,
 ) -> Path:
-    progress(0, 2, "Counting")
-    report = source.summary_report(scope, name)
-    if cancelled():
-        raise OperationCancelled
-    return build_summary_pdf(report, source.summary_meta(report, marking), out, progress, cancelled)
+    return _write_summary(
+        source, lambda: source.summary_report(scope, name), out, marking, progress, cancelled
+    )
 
 
 def safe_name(text: str) -> str:
@@ -613,8 +617,19 @@ def write_regional(
     cancelled: Cancelled = _never,
 ) -> Path:
     """The regional inspection's report: pooled PDU figures, breakdown, own samples, domain one."""
+    return _write_summary(source, source.summary_report, out, marking, progress, cancelled)
+
+
+def _write_summary(
+    source: ReportSource | RegionalSource,
+    make: Callable[[], SummaryReport],
+    out: Path,
+    marking: str,
+    progress: Progress,
+    cancelled: Cancelled,
+) -> Path:
     progress(0, 2, "Counting")
-    report = source.summary_report()
+    report = make()
     if cancelled():
         raise OperationCancelled
     return build_summary_pdf(report, source.summary_meta(report, marking), out, progress, cancelled)

@@ -23,8 +23,8 @@ from probdesk.reports.model import (
     CaseReport,
     ConflictLine,
     DocumentMeta,
+    DomainOneItem,
     EvidenceItem,
-    JudgementItem,
     ModerationLine,
     PduBreakdown,
     PercentRow,
@@ -269,15 +269,20 @@ def summary_report(
         ),
         question_set="dipp-public-protection 1.0",
         generated=WHEN,
-        judgements=(
-            JudgementItem(
+        domain_one=(
+            DomainOneItem(
                 "D1.1",
-                "Is there an effective vision and strategy?",
+                "Leadership: Is there an effective vision and strategy?",
+                ("Delivery plan OSPREY (plan, received 20 October 2026)",),
+                ("Which audits led to change?: answered (home-visit checklist)",),
+                ("Staff who know the plan: 68%",),
+                3,
                 "Good",
                 "The strategy HERON is clear.\n\nIt is shared with staff.",
                 "Sam Lead",
                 "2026-11-14",
             ),
+            DomainOneItem("D1.2", "Workforce: Are staff enabled?", (), (), (), 0, "", "", "", ""),
         ),
     )
     values.update(kw)
@@ -605,6 +610,12 @@ def test_pdu_summary(tmp_path: Path) -> None:
         "Assessment keeps people safe",
         "The strategy HERON is clear.",
         "It is shared with staff.",
+        "Judgement: Good",
+        "Delivery plan OSPREY (plan, received 20 October 2026)",
+        "Which audits led to change?: answered (home-visit checklist)",
+        "Staff who know the plan: 68%",
+        "Workforce: Are staff enabled?",
+        "Not yet judged.",
         f"Staff said ŵ ŷ {AWKWARD} EGRET",
         "Managers FALCON agree.",
         "Second GANNET note.",
@@ -624,7 +635,7 @@ def test_pdu_summary(tmp_path: Path) -> None:
 
 def test_summary_without_ratings_prints_no_empty_rating_parts(tmp_path: Path) -> None:
     out = tmp_path / "plain.pdf"
-    build_summary_pdf(summary_report(rated=False, judgements=()), meta("PDU summary"), out)
+    build_summary_pdf(summary_report(rated=False, domain_one=()), meta("PDU summary"), out)
     text = flat("\n".join(pages_of(out)))
     assert "Ratings" not in text and "Standards" not in text and "Overall" not in text
     assert "Domain one" not in text and "Rating" not in text

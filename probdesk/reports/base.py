@@ -40,6 +40,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
 
 from probdesk import bundled
 from probdesk.errors import EnvironmentProblem, OperationCancelled
+from probdesk.progress import never, quiet  # noqa: F401  (the builders' defaults)
 from probdesk.reports.model import Cancelled, DocumentMeta, Progress
 
 # -- fonts ------------------------------------------------------------------------------------
@@ -1020,14 +1021,6 @@ class LateNumber(Flowable):  # type: ignore[misc, unused-ignore]
 
 
 # -- progress and cancel ----------------------------------------------------------------------
-
-
-def quiet(_done: int, _total: int, _what: str) -> None:
-    return None
-
-
-def never() -> bool:
-    return False
 
 
 class Steps:

@@ -7,14 +7,12 @@ person on probation: cases are known by their reference only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+from probdesk.progress import Cancelled, Progress  # noqa: F401  (the builders' signatures)
 
-Progress = Callable[[int, int, str], None]  # done, total, what
-Cancelled = Callable[[], bool]
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
 
 @dataclass(frozen=True)
@@ -153,18 +151,6 @@ class PduBreakdown:
 
 
 @dataclass(frozen=True)
-class JudgementItem:
-    """A domain-one (organisational) judgement with its rationale, written by the team."""
-
-    question_id: str
-    question: str
-    rating: str
-    rationale: str
-    by: str
-    at: str
-
-
-@dataclass(frozen=True)
 class DomainOneItem:
     """The evidence summary and the team's judgement for one domain-one key question (or a
     non-case question the team judged)."""
@@ -217,6 +203,5 @@ class SummaryReport:
     evidence: tuple[EvidenceItem, ...]  # non-case evidence digest, by question then group
     question_set: str
     generated: datetime
-    judgements: tuple[JudgementItem, ...] = field(default=())  # domain one, where recorded
     domain_one: tuple[DomainOneItem, ...] = field(default=())  # evidence summary + judgement
     samples: tuple[SampleBlock, ...] = field(default=())  # a regional inspection's own samples

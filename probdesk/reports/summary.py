@@ -1,5 +1,6 @@
 """PDU and regional summary reports: fieldwork facts, ratings, stage charts, the percentage
-table, the per-PDU breakdown (regional), domain-one judgements and the non-case evidence.
+table, the per-PDU breakdown (regional), the domain-one evidence and judgements, and the
+non-case evidence.
 """
 
 from __future__ import annotations
@@ -173,22 +174,6 @@ def _ratings(report: SummaryReport) -> list[Flowable]:
                 st.caption,
             )
         )
-    return out
-
-
-def _judgements(report: SummaryReport) -> list[Flowable]:
-    st = styles()
-    out: list[Flowable] = [Paragraph("Domain one: organisational judgements", st.h1)]
-    for j in report.judgements:
-        out.append(Paragraph(f"{escape(j.question_id)}&#160;&#160;{markup(j.question)}", st.h3))
-        rating = Paragraph(f"Rating: <b>{markup(j.rating)}</b>", st.body)
-        rating.keepWithNext = 1
-        out.append(rating)
-        out.extend(
-            text_flowables(j.rationale, st.note, st.note_gap)
-            or [Paragraph("No rationale recorded.", st.small)]
-        )
-        out.append(para(f"Recorded by {j.by}, {j.at}", st.small))
     return out
 
 
@@ -486,8 +471,6 @@ def build_summary_pdf(
         parts.append(("Ratings", lambda: _ratings(report)))
     if report.domain_one:
         parts.append(("Domain one", lambda: _domain_one(report)))
-    elif report.judgements:
-        parts.append(("Domain one", lambda: _judgements(report)))
     if report.charts:
         parts.append(("Charts", lambda: _charts(report)))
     parts.append(("Percentages", lambda: _percentages(report)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -36,26 +36,17 @@ from probdesk.packages import reader, writer
 from probdesk.packages.format import PackageError
 from probdesk.packages.keys import DeviceKeys, Recipient, b64, fingerprint, key_id, unb64
 from probdesk.paths import Paths
+from probdesk.progress import Cancelled, Progress, never, quiet
 from probdesk.services.workspace import Workspace, _now
 
 log = logging.getLogger("probdesk.fieldwork")
 
-Progress = Callable[[int, int, str], None]  # done, total, what
-Cancelled = Callable[[], bool]
 
 KEYS_FOLDER = "keys"
 RECOVERY_FILE = "recovery-public.txt"
 RECEIPTS_FOLDER = "receipts"
 MIN_PASSPHRASE = 10
 PASSPHRASE_ROLE = "assessor"  # the setup pack's passphrase key stands for every assessor
-
-
-def _never() -> bool:
-    return False
-
-
-def _quiet(_done: int, _total: int, _what: str) -> None:
-    return None
 
 
 # -- keys ------------------------------------------------------------------------------------
@@ -351,8 +342,8 @@ class Fieldwork:
         self,
         inspection_id: str,
         shared: Path | None,
-        progress: Progress = _quiet,
-        cancelled: Cancelled = _never,
+        progress: Progress = quiet,
+        cancelled: Cancelled = never,
     ) -> ExportResult:
         """Write a package of this device's work to the outbox, then copy it to `shared`."""
         progress(0, 4, "Collecting your answers")

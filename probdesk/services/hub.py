@@ -25,11 +25,11 @@ from probdesk.hub.store import Hub, now
 from probdesk.packages import reader
 from probdesk.packages.format import PackageError
 from probdesk.packages.keys import unb64
+from probdesk.progress import Progress, quiet
 from probdesk.services.fieldwork import EVENTS_SCHEMA, RECEIPTS_FOLDER, Fieldwork
 
 log = logging.getLogger("probdesk.hub")
 
-Progress = Callable[[int, int, str], None]
 
 MERGED, ALREADY, REJECTED, QUARANTINED = "merged", "already merged", "rejected", "quarantined"
 
@@ -45,10 +45,6 @@ class MergeOutcome:
     reason: str = ""
     package_id: str = ""
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def _quiet(_d: int, _t: int, _w: str) -> None:
-    return None
 
 
 def _sha256(path: Path) -> str:
@@ -93,7 +89,7 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
 
 
 def merge(
-    hub: Hub, lead: Fieldwork, shared: Path, progress: Progress = _quiet
+    hub: Hub, lead: Fieldwork, shared: Path, progress: Progress = quiet
 ) -> list[MergeOutcome]:
     """Merge every events package in `shared` (and one level down), each on its own.
 

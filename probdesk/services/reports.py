@@ -20,6 +20,7 @@ from probdesk.domain.questionset import NA, QuestionSet
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import InputError, OperationCancelled
 from probdesk.hub.store import Hub
+from probdesk.progress import Cancelled, Progress, never, quiet
 from probdesk.reports import build_case_pdf, build_cases_folder, build_cases_pdf, build_summary_pdf
 from probdesk.reports.case_summary import case_file_name as _case_file_name
 from probdesk.reports.model import (
@@ -44,25 +45,9 @@ from probdesk.reports.model import (
     SummaryReport,
 )
 from probdesk.services import hub as hubs
+from probdesk.services.workspace import ROLES  # role id -> its label
 
-Progress = Callable[[int, int, str], None]
-Cancelled = Callable[[], bool]
-SCOPES = ("case", "cases", "pdu", "region")
 ACTIONS = {"approved": "Approved", "returned": "Returned to assessor"}
-ROLES = {
-    "inspector": "Inspector",
-    "local_assessor": "Local assessor",
-    "team_lead": "Team lead",
-    "quality_lead": "Quality lead",
-}
-
-
-def _quiet(_d: int, _t: int, _w: str) -> None:
-    return None
-
-
-def _never() -> bool:
-    return False
 
 
 def _long_date(d: date | str) -> str:
@@ -539,8 +524,8 @@ def write_case(
     out: Path,
     marking: str = DEFAULT_MARKING,
     *,
-    progress: Progress = _quiet,
-    cancelled: Cancelled = _never,
+    progress: Progress = quiet,
+    cancelled: Cancelled = never,
 ) -> Path:
     progress(0, 2, "Reading the case")
     (report,) = source.case_reports(source.select([ref]))
@@ -565,8 +550,8 @@ def write_cases(
     pdu: str | None = None,
     folder: bool = False,
     marking: str = DEFAULT_MARKING,
-    progress: Progress = _quiet,
-    cancelled: Cancelled = _never,
+    progress: Progress = quiet,
+    cancelled: Cancelled = never,
 ) -> list[Path]:
     """Several case summaries: one PDF with a contents page, or (folder) one PDF per case."""
     chosen = source.select(refs, pdu)
@@ -594,8 +579,8 @@ def write_summary(
     name: str | None = None,
     *,
     marking: str = DEFAULT_MARKING,
-    progress: Progress = _quiet,
-    cancelled: Cancelled = _never,
+    progress: Progress = quiet,
+    cancelled: Cancelled = never,
 ) -> Path:
     return _write_summary(
         source, lambda: source.summary_report(scope, name), out, marking, progress, cancelled
@@ -613,8 +598,8 @@ def write_regional(
     out: Path,
     *,
     marking: str = DEFAULT_MARKING,
-    progress: Progress = _quiet,
-    cancelled: Cancelled = _never,
+    progress: Progress = quiet,
+    cancelled: Cancelled = never,
 ) -> Path:
     """The regional inspection's report: pooled PDU figures, breakdown, own samples, domain one."""
     return _write_summary(source, source.summary_report, out, marking, progress, cancelled)

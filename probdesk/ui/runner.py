@@ -32,12 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk.errors import ProbdeskError
+from probdesk.progress import Cancelled, Progress
 
 log = logging.getLogger("probdesk.ui.runner")
 
 T = TypeVar("T")
-Progress = Callable[[int, int, str], None]
-Cancelled = Callable[[], bool]
 Work = Callable[[Progress, Cancelled], T]
 
 SHOW_AFTER_MS = 400  # quick jobs finish before the dialog would appear: no flash

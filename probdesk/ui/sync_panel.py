@@ -512,7 +512,7 @@ class SyncPanel(QWidget):
 
     @staticmethod
     def runner_cancelled(exc: Exception) -> bool:
-        from probdesk.services.fieldwork import OperationCancelled
+        from probdesk.errors import OperationCancelled
 
         return isinstance(exc, OperationCancelled)
 

@@ -15,15 +15,28 @@ WINDOW_DEBS := xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keys
 PG_DEBS := $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,$(if $(shell command -v initdb 2>/dev/null),,postgresql))
 TEST_DEBS := poppler-utils $(PG_DEBS)
 
-.PHONY: run test lint typecheck bench bundle setup sysdeps clean
+.PHONY: run test lint typecheck bench bundle setup sysdeps clean lock
 
 setup: sysdeps $(STAMP)
 
-$(STAMP): pyproject.toml
+# Every machine installs the versions CI tested: requirements/dev.txt pins each package for
+# Linux, Windows and macOS with its hashes (uv's universal resolution, installed by plain pip).
+# probdesk itself goes in editable, without dependencies: they all come from the lock.
+LOCK := requirements/dev.txt
+$(STAMP): pyproject.toml $(LOCK) setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
+	$(PY) -m pip install --disable-pip-version-check -q --require-hashes -r $(LOCK)
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Refresh the lock files on purpose (newest versions within pyproject.toml's ranges), then run
+# `make test` and commit requirements/ with the change that needed it.
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --generate-hashes \
+	--python-version 3.11 --upgrade -q
+lock: setup
+	$(UV_COMPILE) -o requirements/app.txt
+	$(UV_COMPILE) --extra dev -o requirements/dev.txt
+	@echo "requirements/app.txt and requirements/dev.txt refreshed; run make test, then commit them."
 
 # Installs only what is missing; as a non-root user prints the exact command instead.
 sysdeps:

@@ -161,8 +161,10 @@ def _questionset(args: argparse.Namespace) -> int:
 def _selfcheck(paths: Paths) -> int:
     import os
 
+    from probdesk import bundled
     from probdesk.services import questionsets
 
+    bundled.check_installation()  # every shipped file, named when one is missing
     sets = questionsets.load_bundled()
     if not sets:
         raise ProbdeskError("no bundled question sets were found")

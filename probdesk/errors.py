@@ -41,6 +41,19 @@ class EnvironmentProblem(ProbdeskError):
     """The machine or a folder is not usable (disk full, read-only, locked, unsafe location)."""
 
 
+class InstallationDamaged(EnvironmentProblem):
+    """A file probdesk ships with is missing: a damaged or partial install."""
+
+    def __init__(self, missing: list[str], where: object) -> None:
+        names = ", ".join(missing)
+        super().__init__(
+            f"this installation of probdesk is damaged or incomplete: {names} "
+            f"{'is' if len(missing) == 1 else 'are'} missing (looked in {where}). "
+            "Reinstall probdesk."
+        )
+        self.missing = list(missing)
+
+
 class OperationCancelled(ProbdeskError):
     """The user pressed Cancel; the work stopped before changing anything."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import os
 import re
@@ -19,9 +20,7 @@ from probdesk import _version, bundled, cli
 ROOT = Path(__file__).resolve().parent.parent
 DIPP = bundled.question_sets_dir() / "dipp-public-protection.yaml"
 PDU = bundled.question_sets_dir() / "pdu-core.yaml"
-PYPROJECT_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"][
-    "version"
-]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -42,13 +41,18 @@ def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProce
 def test_version_flag() -> None:
     done = run("--version")
     assert done.returncode == 0
-    assert done.stdout.strip() == f"probdesk {PYPROJECT_VERSION}"
-    assert PYPROJECT_VERSION == "0.1.0"
+    assert done.stdout.strip() == f"probdesk {_version.__version__}"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", _version.__version__)
 
 
-def test_the_three_versions_agree() -> None:
-    assert probdesk.__version__ == PYPROJECT_VERSION
-    assert _version.__version__ == PYPROJECT_VERSION
+def test_the_version_has_one_source() -> None:
+    # pyproject.toml takes it from probdesk/_version.py; the installed metadata follows
+    assert "version" not in PYPROJECT["project"]
+    assert "version" in PYPROJECT["project"]["dynamic"]
+    attr = PYPROJECT["tool"]["setuptools"]["dynamic"]["version"]["attr"]
+    assert attr == "probdesk._version.__version__"
+    assert probdesk.__version__ == _version.__version__
+    assert importlib.metadata.version("probdesk") == _version.__version__
 
 
 # -- questionset validate ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from test_gui_hub import cells, expected_cells, number_cells, unnamed
 from test_reports_hub import fill_hub
@@ -175,8 +176,13 @@ def test_a_regional_inspection_shows_its_own_sample_or_its_pdus_pooled(
     assert shown(model) == [expected_cells(r) for r in own_pdu]
     assert not panel.pooled_note.isVisibleTo(window)
 
-    # the keyboard reaches it: an arrow key moves from one choice to the other
+    # the keyboard reaches it: an arrow key moves from one choice to the other. Qt moves a
+    # radio choice only for the application's focus widget, so the window must be active and
+    # the radio focused before the key (as for a user, who has clicked into the window).
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
     panel.own_radio.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.own_radio)
     qtbot.keyClick(panel.own_radio, Qt.Key.Key_Right)
     assert panel.pooled_radio.isChecked() and panel.pooled_shown()
     idle(qtbot, window)

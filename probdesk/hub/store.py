@@ -30,10 +30,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from probdesk.errors import EnvironmentProblem
+from probdesk.errors import EnvironmentProblem, InputError
 
 SCHEMA_VERSION = "2"  # 2: domain one evidence (hub_org_event, hub_attachment), inspection kind
 _SCHEMA_LOCK = 7_093_410_615  # PostgreSQL advisory lock id held while creating the tables
@@ -193,15 +193,55 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+POSTGRES_DRIVER = "psycopg"  # psycopg 3, from the `probdesk[postgres]` extra
+
+
+def engine_url(url: str) -> URL:
+    """The URL the hub connects with: `postgresql://` always means psycopg 3.
+
+    SQLAlchemy 2.0 reads a bare `postgresql://` as psycopg2 and 2.1 as psycopg; naming the
+    driver makes every install connect the same way.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError(
+            f"{url!r} is not a hub location: give a SQLite file (sqlite:///PATH) or a "
+            "PostgreSQL URL (postgresql://USER@HOST/DATABASE)"
+        ) from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername=f"postgresql+{POSTGRES_DRIVER}")
+    return parsed
+
+
+def _create_engine(url: URL) -> Engine:
+    sqlite = url.get_backend_name() == "sqlite"
+    try:
+        return create_engine(url, connect_args={"isolation_level": None} if sqlite else {})
+    except ImportError as exc:
+        shown = url.render_as_string(hide_password=True)
+        if url.get_backend_name() == "postgresql":
+            raise EnvironmentProblem(
+                f"The PostgreSQL hub {shown} needs the {url.get_driver_name()} driver, which "
+                "is not installed. Install probdesk with its PostgreSQL extra: "
+                "pip install 'probdesk[postgres]'"
+            ) from exc
+        raise EnvironmentProblem(
+            f"The hub {shown} needs a database driver that is not installed ({exc.name})."
+        ) from exc
+    except NoSuchModuleError:
+        raise InputError(
+            f"{url.render_as_string(hide_password=True)}: probdesk does not know this kind "
+            "of database; a hub is a SQLite file or a PostgreSQL database"
+        ) from None
+
+
 class Hub:
     """The hub database behind any SQLAlchemy URL."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        sqlite = url.startswith("sqlite")
-        self.engine: Engine = create_engine(
-            url, connect_args={"isolation_level": None} if sqlite else {}
-        )
+        self.engine: Engine = _create_engine(engine_url(url))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
 

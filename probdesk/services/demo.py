@@ -121,6 +121,7 @@ def build_demo(out: Path, seed: int = 1, report: Report = print) -> DemoResult:
         from probdesk.errors import InputError
 
         raise InputError(f"{out} is not empty; choose a new folder for the demo.")
+    bundled.check_installation()  # before anything is written
     shared = out / "shared"
     shared.mkdir(parents=True)
     result = DemoResult(out, out / "lead", shared)

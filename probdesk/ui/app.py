@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from probdesk import __version__
+from probdesk import __version__, bundled
 from probdesk.errors import ProbdeskError
 from probdesk.paths import Paths
 from probdesk.ui.main_window import MainWindow
@@ -26,6 +27,10 @@ def application() -> QApplication:
     app.setApplicationName("probdesk")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("probdesk")
+    app.setDesktopFileName("probdesk")  # matches the .desktop entry (Wayland, task bars)
+    icon = bundled.root() / "resources" / "icons" / "probdesk.png"
+    if icon.is_file():  # a missing icon is named by selfcheck; the window still opens
+        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 
@@ -102,6 +107,11 @@ def selfcheck_window(paths: Paths) -> str:
     window.show()
     app.processEvents()
     rows = window.browser.model.rowCount()
+    has_icon = not window.windowIcon().isNull()
     window.close()
     window.workspace.close()
-    return f"main window: built and shown offscreen, {rows} question sets in the browser"
+    if not has_icon:
+        raise ProbdeskError("selfcheck: the main window has no application icon")
+    return (
+        f"main window: built and shown offscreen with its icon, {rows} question sets in the browser"
+    )

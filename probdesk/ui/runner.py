@@ -18,9 +18,11 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -160,6 +162,7 @@ class Runner(QObject):
         self._title = ""
         self._on_done: Callable[[Any], None] = lambda _v: None
         self._on_error: Callable[[Exception], None] | None = None
+        self._return_focus: QWidget | None = None
 
     @property
     def busy(self) -> bool:
@@ -219,7 +222,29 @@ class Runner(QObject):
 
     def _show_dialog(self) -> None:
         if self._thread is not None:
+            self._return_focus = QApplication.focusWidget()
             self.dialog.show()
+
+    def _give_focus_back(self) -> None:
+        """After the progress dialog: the window active again, the keyboard where it was.
+
+        A window manager usually re-activates the window under a closed dialog, but not every
+        platform has one (offscreen, some kiosk set-ups), and none restores the focus widget:
+        without this an arrow key or a shortcut typed right after a long operation goes nowhere.
+        """
+        window = self._window.window()
+        previous, self._return_focus = self._return_focus, None
+        if not window.isVisible():
+            return
+        window.activateWindow()
+        if (
+            previous is not None
+            and shiboken6.isValid(previous)
+            and previous.window() is window
+            and previous.isVisible()
+            and previous.isEnabled()
+        ):
+            previous.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _thread_finished(self) -> None:
         sender = self.sender()
@@ -232,7 +257,10 @@ class Runner(QObject):
         thread.wait()
         self._thread = None
         self._show_timer.stop()
+        dialog_was_shown = self.dialog.isVisible()
         self.dialog.finish()
+        if dialog_was_shown:
+            self._give_focus_back()
         thread.progressed.disconnect(self.dialog.set_progress)
         thread.deleteLater()
         title, on_done, on_error = self._title, self._on_done, self._on_error

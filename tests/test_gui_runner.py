@@ -1,0 +1,75 @@
+"""The operation runner gives the keyboard back: after its progress dialog the window is active
+and the widget that had focus has it again (no dead keys after a long operation)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from probdesk.paths import Paths
+from probdesk.ui import runner as runner_module
+from probdesk.ui.app import build_main_window
+from probdesk.ui.main_window import MainWindow
+
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_modal")]
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+    w = build_main_window(Paths.resolve(tmp_path / "laptop"))
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.runner.wait()
+    w.workspace.close()
+
+
+def _long_job(release: threading.Event) -> Callable[[object, Callable[[], bool]], str]:
+    def work(_progress: object, cancelled: Callable[[], bool]) -> str:
+        while not release.is_set() and not cancelled():
+            threading.Event().wait(0.01)
+        return "done"
+
+    return work
+
+
+def test_focus_comes_back_after_the_progress_dialog(qtbot: QtBot, window: MainWindow) -> None:
+    fields = [f for f in window.findChildren(QLineEdit) if f.isVisible() and f.isEnabled()]
+    assert fields, "the window shows a text field to hold the focus"
+    field = fields[0]
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    field.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+
+    release = threading.Event()
+    done: list[str] = []
+    assert window.runner.run("Long", _long_job(release), done.append)
+    # the dialog shows once the work outlasts the delay, and takes the keyboard
+    qtbot.waitUntil(window.runner.dialog.isVisible, timeout=10_000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window.runner.dialog)
+    release.set()
+    qtbot.waitUntil(lambda: done == ["done"])
+
+    assert not window.runner.dialog.isVisible()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert QApplication.focusWidget() is field
+
+
+def test_a_quick_job_shows_no_dialog_and_leaves_focus_alone(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    # however slow the machine, a job that ends before the delay never shows the dialog
+    window.runner._show_timer.setInterval(60_000)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    done: list[int] = []
+    assert window.runner.run("Quick", lambda _p, _c: 7, done.append)
+    qtbot.waitUntil(lambda: done == [7])
+    assert not window.runner.dialog.isVisible() and window.isActiveWindow()
+    assert runner_module.SHOW_AFTER_MS == 400

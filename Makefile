@@ -13,7 +13,8 @@ WINDOW_DEBS := xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keys
                libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
 # PostgreSQL for the hub tests (they start a throwaway server): only where initdb is missing.
 PG_DEBS := $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,$(if $(shell command -v initdb 2>/dev/null),,postgresql))
-TEST_DEBS := poppler-utils $(PG_DEBS)
+# binutils: `strip`, which the bundle build uses to trim debug information.
+TEST_DEBS := poppler-utils binutils $(PG_DEBS)
 
 .PHONY: run test lint typecheck bench bundle setup sysdeps clean lock
 
@@ -69,8 +70,8 @@ test: setup
 	  if [ $$rc = 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 lint: setup
-	$(VENV)/bin/ruff check probdesk tests benchmarks
-	$(VENV)/bin/ruff format --check probdesk tests benchmarks
+	$(VENV)/bin/ruff check probdesk tests benchmarks packaging setup.py build.spec
+	$(VENV)/bin/ruff format --check probdesk tests benchmarks packaging setup.py
 
 typecheck: setup
 	$(VENV)/bin/mypy

@@ -15,6 +15,9 @@ from typing import Any
 from probdesk.errors import InputError, ProbdeskError
 from probdesk.paths import Paths
 
+# merge: some package was held, rejected or quarantined (the others merged); see docs/hub.md.
+EXIT_ATTENTION = 3
+
 COMMANDS = (
     "keys",
     "setup-pack",
@@ -23,6 +26,7 @@ COMMANDS = (
     "send-back",
     "demo",
     "merge",
+    "enrolment",
     "summary",
     "export-data",
     "conflicts",
@@ -105,6 +109,53 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     o.add_argument("path", type=Path, metavar="PACK")
     o.add_argument("--as", dest="assessor", required=True, metavar="NAME")
     o.add_argument("--passphrase-file", type=Path, metavar="FILE")
+    o.add_argument(
+        "--code", metavar="CODE",
+        help="your enrolment code (XXXX-XXXX-XXXX), from your team lead in person: with it "
+        "your exports are merged as they arrive; without it they wait until the team lead "
+        "enrols this laptop by its key fingerprint",
+    )  # fmt: skip
+
+    en = sub.add_parser(
+        "enrolment",
+        parents=[common],
+        help="enrol laptops' keys for team members (codes, held packages, enrol, refuse)",
+        description="A laptop's exports count only once its key is enrolled for a named team "
+        "member. The team lead gives each member their own enrolment code in person (codes); "
+        "the member types it when opening the setup pack (setup-pack open --code) or later "
+        "(join). Packages from keys not enrolled are held at merge: list shows them with "
+        "their fingerprint, and the lead enrols (after comparing the fingerprint aloud with "
+        "the member) or refuses them. See docs/trust.md.",
+    )  # fmt: skip
+    en_sub = en.add_subparsers(dest="enrol_command", metavar="ACTION", required=True)
+    ec = en_sub.add_parser("codes", parents=[common], help="each member's code (team lead)")
+    ec.add_argument("--inspection", metavar="ID", help="default: the only or newest inspection")
+    enew = en_sub.add_parser(
+        "new-code", parents=[common], help="replace one member's code (team lead)"
+    )
+    enew.add_argument("member", metavar="MEMBER")
+    enew.add_argument("--inspection", metavar="ID", help="default: the only or newest inspection")
+    ej = en_sub.add_parser("join", parents=[common], help="type your code on this laptop")
+    ej.add_argument("code", metavar="CODE")
+    ej.add_argument("--inspection", metavar="ID", help="default: the only or newest inspection")
+    el = en_sub.add_parser(
+        "list", parents=[common], help="enrolled and refused keys, held packages (team lead)"
+    )
+    el.add_argument("--hub", metavar="URL", help="the hub database URL (default: hub.sqlite)")
+    ee = en_sub.add_parser(
+        "enrol", parents=[common], help="enrol a held key for a member (team lead)",
+        description="Enrol the key with this fingerprint for MEMBER, after reading the "
+        "fingerprint aloud with them (probdesk keys on their laptop shows it). Its held "
+        "packages merge at the next merge.",
+    )  # fmt: skip
+    ee.add_argument("fingerprint", metavar="FINGERPRINT")
+    ee.add_argument("--as", dest="member", required=True, metavar="MEMBER")
+    ee.add_argument("--hub", metavar="URL", help="the hub database URL (default: hub.sqlite)")
+    er = en_sub.add_parser(
+        "refuse", parents=[common], help="refuse a held key for good (team lead)"
+    )
+    er.add_argument("fingerprint", metavar="FINGERPRINT")
+    er.add_argument("--hub", metavar="URL", help="the hub database URL (default: hub.sqlite)")
 
     e = sub.add_parser(
         "export",
@@ -487,6 +538,8 @@ def dispatch(args: argparse.Namespace, paths: Paths) -> int:
             return _resolve(args, fw, paths)
         if args.command == "merge":
             return _merge(args, fw, paths)
+        if args.command == "enrolment":
+            return _enrolment(args, fw, paths)
         if args.command == "send-back":
             return _send_back(args, fw)
     finally:
@@ -502,9 +555,17 @@ def _setup_pack(args: argparse.Namespace, fw: object) -> int:
     assert isinstance(fw, Fieldwork)
     if args.pack_command == "open":
         result = fw.open_setup_pack(
-            args.path, _passphrase(args.passphrase_file, False), args.assessor
+            args.path, _passphrase(args.passphrase_file, False), args.assessor, args.code
         )
         print(f"team lead's key fingerprint: {result.lead_fingerprint}")
+        if args.code:
+            print("enrolled: your exports will be merged as they arrive")
+        elif fw.enrolment(result.inspection.id) is None:
+            print(
+                "not enrolled yet: give your enrolment code with 'probdesk enrolment join CODE', "
+                f"or read this laptop's key fingerprint {fw.fingerprints()['signing']} to your "
+                "team lead so they can enrol it"
+            )
         if result.already_opened:
             print("this setup pack was opened here before; nothing changed")
         else:
@@ -577,6 +638,10 @@ def _setup_pack(args: argparse.Namespace, fw: object) -> int:
     print(f"setup pack: {path}")
     fp = fw.fingerprints()["signing"]
     print(f"team lead's key fingerprint (read it out to the assessors): {fp}")
+    print("enrolment codes (give each member their own, in person; never by email or the "
+          "shared folder):")  # fmt: skip
+    for member, code in fw.enrolment_codes(inspection.id).items():
+        print(f"  {member}: {code}")
     return 0
 
 
@@ -717,9 +782,60 @@ def _merge(args: argparse.Namespace, fw: object, paths: Paths) -> int:
         detail = o.reason or counts
         print(f"{o.state:<15} {o.file}" + (f": {detail}" if detail else ""))
     tally = {s: sum(o.state == s for o in outcomes) for s in (hubs.MERGED, hubs.ALREADY,
-             hubs.REJECTED, hubs.QUARANTINED)}  # fmt: skip
+             hubs.HELD, hubs.REJECTED, hubs.QUARANTINED)}  # fmt: skip
     print(", ".join(f"{n} {s}" for s, n in tally.items()))
+    if hubs.needs_attention(outcomes):
+        if tally[hubs.HELD]:
+            print("held packages wait for 'probdesk enrolment enrol FINGERPRINT --as MEMBER' "
+                  "or 'probdesk enrolment refuse FINGERPRINT'", file=sys.stderr)  # fmt: skip
+        return EXIT_ATTENTION
     return 0
+
+
+def _enrolment(args: argparse.Namespace, fw: object, paths: Paths) -> int:
+    from probdesk.services import hub as hubs
+    from probdesk.services.fieldwork import Fieldwork
+
+    assert isinstance(fw, Fieldwork)
+    command = args.enrol_command
+    if command in ("codes", "new-code", "join"):
+        inspection_id = _default_inspection(fw, args.inspection)
+        if command == "codes":
+            print("give each member their own code, in person; never by email or the shared "
+                  "folder:")  # fmt: skip
+            for member, code in fw.enrolment_codes(inspection_id).items():
+                print(f"  {member}: {code}")
+        elif command == "new-code":
+            code = fw.replace_enrolment_code(inspection_id, args.member)
+            print(f"{args.member}: {code} (the old code enrols no more laptops)")
+        else:
+            member = fw.ws.device().assessor
+            if not member:
+                raise InputError("Open the setup pack first (setup-pack open --as NAME).")
+            fw.enrol(inspection_id, member, args.code)
+            print(f"this laptop's exports now say they are {member}'s; they are merged as "
+                  "they arrive if the code is the one your team lead made for you")  # fmt: skip
+        return 0
+    with _hub(args, paths) as hub:
+        if command == "list":
+            for k in hubs.enrolled_keys(hub):
+                print(f"{k.state:<9} {k.fingerprint}  {k.member:<12} laptop {k.device_id[:8]}"
+                      f" ({k.how})")  # fmt: skip
+            held = hubs.held_packages(hub)
+            for h in held:
+                print(f"held      {h.fingerprint}  says {h.claimed_member or 'nobody':<7} "
+                      f"{h.packages} package(s), last {h.file_name}")  # fmt: skip
+            if not held:
+                print("no held packages")
+            return 0
+        if command == "enrol":
+            done = hubs.enrol_key(hub, fw, args.fingerprint, args.member)
+            print(f"key {done.fingerprint} enrolled for {done.member}: its held packages "
+                  "merge at the next merge")  # fmt: skip
+            return 0
+        done = hubs.refuse_key(hub, fw, args.fingerprint)
+        print(f"key {done.fingerprint} refused: its packages are rejected from now on")
+        return 0
 
 
 def _moderate(args: argparse.Namespace, fw: object, paths: Paths) -> int:

@@ -37,6 +37,13 @@ class QuestionSetError(InputError):
         self.problems = list(problems)
 
 
+class RowsRefused(InputError):
+    """The database refused rows built from a file (a constraint or a type): the file is bad.
+
+    The transaction was rolled back: nothing of that file was stored.
+    """
+
+
 class EnvironmentProblem(ProbdeskError):
     """The machine or a folder is not usable (disk full, read-only, locked, unsafe location)."""
 

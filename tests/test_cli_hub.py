@@ -30,7 +30,7 @@ SUMMARY_KEYS = {"scope", "name", "question_id", "relevant", "yes", "no", "not_ap
                 "percent", "rating"}  # fmt: skip
 EXPORT_COLUMNS = ["region", "pdu", "case_ref", "variant", "question_id", "answer",
                   "assessor_role", "status"]  # fmt: skip
-STATES = ("merged", "already merged", "rejected", "quarantined")
+STATES = ("merged", "already merged", "held", "rejected", "quarantined")
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +89,12 @@ def merge_lines(stdout: str) -> tuple[dict[str, str], str]:
     return states, tally
 
 
-def tally(merged: int = 0, already: int = 0, rejected: int = 0, quarantined: int = 0) -> str:
+def tally(
+    merged: int = 0, already: int = 0, rejected: int = 0, quarantined: int = 0, held: int = 0
+) -> str:
     return (
-        f"{merged} merged, {already} already merged, {rejected} rejected, {quarantined} quarantined"
+        f"{merged} merged, {already} already merged, {held} held, {rejected} rejected, "
+        f"{quarantined} quarantined"
     )
 
 

@@ -33,7 +33,7 @@ from probdesk.domain import loader
 from probdesk.domain.evidence import ATTACHMENT_LIMIT, MB, GapState, OrgState
 from probdesk.domain.records import GroupAttendance, MeetingKind
 from probdesk.errors import InputError
-from probdesk.hub.store import Hub
+from probdesk.hub.store import SCHEMA_VERSION, Hub
 from probdesk.packages import writer
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
@@ -657,7 +657,9 @@ def test_a_hub_of_the_previous_schema_gains_the_evidence_tables(tmp_path: Path) 
     finally:
         hub.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT value FROM hub_meta WHERE key = 'schema'").fetchone() == ("2",)
+        assert db.execute("SELECT value FROM hub_meta WHERE key = 'schema'").fetchone() == (
+            SCHEMA_VERSION,
+        )
     db.close()
 
 

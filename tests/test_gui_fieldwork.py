@@ -41,6 +41,7 @@ from probdesk.paths import Paths
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.ui.app import build_main_window
 from probdesk.ui.main_window import MainWindow
+from probdesk.ui.runner import SHOW_AFTER_MS
 from probdesk.ui.setup_panel import ImportSampleDialog, WriteSetupPackDialog
 from probdesk.ui.sync_panel import SHARED_FOLDER_KEY, OpenSetupPackDialog
 
@@ -453,7 +454,7 @@ def assessor(make_window: Callable[[str], MainWindow], shared: Path, qtbot: QtBo
     lw.add_sample_case(inspection.id, "X200001", FACTS, "Plymouth", "AB")
     pack = lw.create_setup_pack(inspection.id, PASSPHRASE, shared, "TL")
     asr = make_window("assessor")
-    fieldwork(asr).open_setup_pack(pack, PASSPHRASE, "AB")
+    fieldwork(asr).open_setup_pack(pack, PASSPHRASE, "AB", lw.enrolment_codes(inspection.id)["AB"])
     asr.reload_inspections(select=inspection.id)
     assert asr.sync.set_shared_folder(str(shared))
     asr.tabs.setCurrentWidget(asr.sync)
@@ -535,10 +536,12 @@ def test_the_runner_shows_progress_late_cancels_and_reports_failures(
     done: list[object] = []
     errors: list[Exception] = []
 
-    # a quick job: no dialog at all
+    # a quick job: no dialog at all (however slow the machine: the job ends before the delay)
+    runner._show_timer.setInterval(60_000)
     assert runner.run("Quick", lambda p, c: 42, done.append, errors.append)
     qtbot.waitUntil(lambda: done == [42])
     assert not runner.busy and not runner.dialog.isVisible()
+    runner._show_timer.setInterval(SHOW_AFTER_MS)
 
     # a slow job: the dialog appears, shows progress, and its Cancel button stops the work
     started = threading.Event()

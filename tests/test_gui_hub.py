@@ -52,8 +52,8 @@ pytestmark = [
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
-TALLY_FIRST = "3 merged, 0 already merged, 0 rejected, 0 quarantined"
-TALLY_AGAIN = "0 merged, 3 already merged, 0 rejected, 0 quarantined"
+TALLY_FIRST = "3 merged, 0 already merged, 0 held, 0 rejected, 0 quarantined"
+TALLY_AGAIN = "0 merged, 3 already merged, 0 held, 0 rejected, 0 quarantined"
 
 
 @dataclass
@@ -297,7 +297,7 @@ def test_a_package_that_fails_its_checks_is_rejected_and_marked(
         b"not a package at all"
     )
     window = lead_window(open_window, demo)
-    merge(qtbot, window, "3 merged, 0 already merged, 1 rejected, 0 quarantined")
+    merge(qtbot, window, "3 merged, 0 already merged, 0 held, 1 rejected, 0 quarantined")
     model = window.hub_panel.merge_model
     bad = next(i for i in range(model.rowCount()) if cells(model, i)[1] == "Rejected")
     good = next(i for i in range(model.rowCount()) if cells(model, i)[1] == "Merged")

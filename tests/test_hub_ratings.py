@@ -47,7 +47,7 @@ def merged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     ab_paths = Paths.resolve(root / "ab").ensure()
     ws = Workspace.open(ab_paths)
     ab = Fieldwork(ws, ab_paths)
-    ab.open_setup_pack(pack, "passphrase for tests", "AB")
+    ab.open_setup_pack(pack, "passphrase for tests", "AB", lead.enrolment_codes(insp.id)["AB"])
     qs = ws.question_set(ws.inspection(insp.id))
     for n, case in enumerate(ws.cases(insp.id)):
         for qid in KEYS:

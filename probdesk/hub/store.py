@@ -8,10 +8,14 @@ same packages again, or in another order, gives the same hub.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import (
     Column,
@@ -25,18 +29,31 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
-    inspect,
+    insert,
     select,
     update,
 )
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    StatementError,
+)
 
-from probdesk.errors import EnvironmentProblem, InputError
+from probdesk.errors import EnvironmentProblem, InputError, RowsRefused
+from probdesk.hub import upgrades
 
-SCHEMA_VERSION = "2"  # 2: domain one evidence (hub_org_event, hub_attachment), inspection kind
-_SCHEMA_LOCK = 7_093_410_615  # PostgreSQL advisory lock id held while creating the tables
+# The schema's history is the numbered steps in probdesk/hub/upgrades.py: a change to the
+# Table definitions below comes with one new step there (see the top of that module).
+SCHEMA_VERSION = upgrades.label(upgrades.LATEST)  # hub_meta.schema, as older probdesk reads it
+_SCHEMA_LOCK = 7_093_410_615  # PostgreSQL advisory lock id held while upgrading or creating
 metadata = MetaData()
 
 hub_meta = Table(
@@ -179,6 +196,75 @@ attachments = Table(
     Column("data", LargeBinary, nullable=False),
 )  # fmt: skip
 
+# -- enrolment and authority (see probdesk.packages.enrolment, probdesk.services.authority) --
+ENROLLED, REFUSED = "enrolled", "refused"
+device_keys = Table(
+    "hub_device_key", metadata,
+    Column("inspection_id", String(36), primary_key=True),
+    Column("signing_public", String(64), primary_key=True),  # identity is the key
+    Column("encryption_public", String(64), nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("member", String(80), nullable=False),
+    Column("state", String(10), nullable=False),  # enrolled | refused
+    Column("how", String(10), nullable=False),  # code | lead
+    Column("at", DateTime, nullable=False),
+)  # fmt: skip
+held = Table(
+    "hub_held", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("package_id", String(64), nullable=False),
+    Column("inspection_id", String(36), nullable=False, index=True),
+    Column("device_id", String(36), nullable=False),
+    Column("signing_public", String(64), nullable=False),
+    Column("encryption_public", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("claimed_member", String(80), nullable=False),  # what the package says: unproven
+    Column("file_name", Text, nullable=False),
+    Column("seen_at", DateTime, nullable=False),
+)  # fmt: skip
+assignments = Table(
+    "hub_assignment", metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("hlc", String(80), primary_key=True),  # the lead's clock; "" for the first
+    Column("inspection_id", String(36), nullable=False, index=True),
+    Column("reference", String(64), nullable=False),
+    Column("assessor", String(80), nullable=False),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class KeyState:
+    member: str
+    device_id: str
+    state: str
+    how: str
+
+    @property
+    def enrolled(self) -> bool:
+        return self.state == ENROLLED
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    sha256: str
+    package_id: str
+    inspection_id: str
+    device_id: str
+    signing_public: str
+    encryption_public: str
+    fingerprint: str
+    claimed_member: str
+    file_name: str
+    seen_at: datetime
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    case_id: str
+    hlc: str
+    reference: str
+    assessor: str
+
 
 def _json(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -255,57 +341,104 @@ class Hub:
 
         self._reader: Engine = self.engine.execution_options(hub_read_only=True)
 
+        self.created = False  # this opening created the hub's tables
+        self.upgraded: tuple[int, ...] = ()  # the upgrade steps this opening ran on the hub
+        self.backup: Path | None = None  # the copy of a SQLite hub made before they ran
         try:
-            found = self._schema()
-            if found == SCHEMA_VERSION:
-                return  # an existing hub opens without the write lock (a merge may hold it)
-            with self.engine.begin() as conn:
-                if self.engine.dialect.name == "postgresql":
-                    # Hubs opened at once on a new database: one creates the tables, the other
-                    # waits here and then finds them (SQLite's BEGIN IMMEDIATE does the same).
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
-                # Only missing tables are created: an older hub gains the newer tables, and
-                # its rows are left as they are.
-                metadata.create_all(conn)
-                if found == "1" and "kind" not in {
-                    c["name"] for c in inspect(conn).get_columns(inspections.name)
-                }:  # a column the older hub's table lacks (its rows are PDU inspections)
-                    conn.exec_driver_sql(
-                        "ALTER TABLE hub_inspection ADD COLUMN kind VARCHAR(10) NOT NULL "
-                        "DEFAULT 'pdu'"
-                    )
-                self._insert_missing(conn, hub_meta, [{"key": "schema", "value": SCHEMA_VERSION}])
-                conn.execute(
-                    update(hub_meta).where(hub_meta.c.key == "schema").values(value=SCHEMA_VERSION)
-                )
+            with self._read() as conn:
+                found = self._schema(conn)
+            if not found.current:
+                self._upgrade()
+            # else an up-to-date hub opens without the write lock (a merge may hold it)
         except OperationalError as exc:
             self.engine.dispose()
             raise EnvironmentProblem(f"The hub database cannot be opened: {exc.orig}") from exc
-
-    def _schema(self) -> str | None:
-        """The hub's schema version; None for a new database. A newer hub is refused."""
-        with self._read() as conn:
-            if not self.engine.dialect.has_table(conn, hub_meta.name):
-                return None
-            found = conn.execute(
-                select(hub_meta.c.value).where(hub_meta.c.key == "schema")
-            ).scalar()
-        if found is not None and int(found) > int(SCHEMA_VERSION):
+        except BaseException:
             self.engine.dispose()
+            raise
+
+    def _schema(self, conn: Connection) -> upgrades.Version:
+        """The hub's version rows; a hub newer than this probdesk is refused (and left alone)."""
+        shown = self.engine.url.render_as_string(hide_password=True)
+        try:
+            found = upgrades.read_version(conn)
+        except upgrades.UnreadableVersion as exc:
+            raise EnvironmentProblem(f"The hub at {shown} cannot be opened: {exc}") from None
+        if found.step is not None and found.step > upgrades.LATEST:
             raise EnvironmentProblem(
-                f"The hub at {self.engine.url.render_as_string(hide_password=True)} has schema "
-                f"{found}, newer than this probdesk understands ({SCHEMA_VERSION}); "
-                "update probdesk before opening it."
+                f"The hub at {shown} is at upgrade step {found.step}, newer than this probdesk "
+                f"understands ({upgrades.LATEST}); update probdesk before opening it."
+            )
+        if found.label is not None and int(found.label) > int(SCHEMA_VERSION):
+            raise EnvironmentProblem(
+                f"The hub at {shown} has schema {found.label}, newer than this probdesk "
+                f"understands ({SCHEMA_VERSION}); update probdesk before opening it."
             )
         return found
+
+    def _upgrade(self) -> None:
+        """Create a new hub, or run the steps an older one lacks: once, in one transaction."""
+        with self.engine.begin() as conn:  # on SQLite BEGIN IMMEDIATE: the write lock
+            if self.engine.dialect.name == "postgresql":
+                # Hubs opened at once: one upgrades (or creates the tables), the others wait
+                # here and then find it done (SQLite's BEGIN IMMEDIATE does the same).
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+            found = self._schema(conn)  # again, under the lock
+            if found.current:
+                return
+            if not found.exists:
+                metadata.create_all(conn)  # a new hub: today's tables
+                upgrades.record(conn, upgrades.LATEST)
+                self.created = True
+                return
+            steps = upgrades.pending(conn, found)
+            if steps and self.engine.dialect.name == "sqlite":
+                self.backup = self._backup_sqlite(steps[0].number)
+            for step in steps:  # PostgreSQL: no copy; the one transaction undoes a failure
+                try:
+                    step.run(conn)
+                except DBAPIError as exc:
+                    raise EnvironmentProblem(
+                        f"The hub could not be upgraded: step {step.number} ({step.description}) "
+                        f"failed: {exc.orig}. The hub is left as it was."
+                    ) from exc
+            upgrades.record(conn, upgrades.LATEST)
+            self.upgraded = tuple(s.number for s in steps)
+
+    def _backup_sqlite(self, first_step: int) -> Path | None:
+        """A copy of the hub file beside it; None for a database in memory (nothing to keep)."""
+        database = self.engine.url.database or ""
+        if database.startswith("file:"):  # a URI filename (?uri=true)
+            parts = urlsplit(database)
+            if "mode=memory" in parts.query:
+                return None
+            database = unquote(parts.path)
+        if database in ("", ":memory:"):
+            return None
+        try:
+            return upgrades.backup_sqlite(Path(database), first_step)
+        except (OSError, sqlite3.Error) as exc:
+            raise EnvironmentProblem(
+                f"The hub {database} needs upgrading, but it could not be copied first "
+                f"({exc}); nothing was changed. Free some space beside it, or check that its "
+                "folder can be written to, and open it again."
+            ) from exc
 
     def close(self) -> None:
         self.engine.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+        """One write transaction; rows the database refuses roll it back as RowsRefused."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except (IntegrityError, DataError, InterfaceError) as exc:
+            raise RowsRefused(f"the hub refused the rows ({type(exc.orig).__name__})") from exc
+        except StatementError as exc:
+            if isinstance(exc, DBAPIError):  # the database or the disk: not the rows
+                raise
+            raise RowsRefused("the hub refused the rows (a value of the wrong kind)") from exc
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -544,6 +677,79 @@ class Hub:
                     attachments,
                 )
             }
+
+    # -- enrolment and the sample ---------------------------------------------------------
+    def key_states(self) -> dict[tuple[str, str], KeyState]:
+        """(inspection, signing key) -> enrolled or refused, for every key the lead decided."""
+        with self._read() as conn:
+            return {
+                (r.inspection_id, r.signing_public): KeyState(r.member, r.device_id, r.state, r.how)
+                for r in conn.execute(select(device_keys))
+            }
+
+    def set_key_state(self, conn: Connection, row: dict[str, Any]) -> None:
+        conn.execute(
+            delete(device_keys).where(
+                device_keys.c.inspection_id == row["inspection_id"],
+                device_keys.c.signing_public == row["signing_public"],
+            )
+        )
+        conn.execute(insert(device_keys), row)
+
+    def record_held(self, conn: Connection, row: dict[str, Any]) -> None:
+        self._insert_missing(conn, held, [row])
+
+    def clear_held(self, conn: Connection, signing_public: str, inspection_id: str) -> None:
+        conn.execute(
+            delete(held).where(
+                held.c.signing_public == signing_public, held.c.inspection_id == inspection_id
+            )
+        )
+
+    def held(self) -> list[HeldRow]:
+        with self._read() as conn:
+            rows = conn.execute(select(held).order_by(held.c.seen_at, held.c.sha256))
+            return [HeldRow(**r._mapping) for r in rows]
+
+    def assignments(self, inspection_id: str) -> list[AssignmentRow]:
+        """The sample's cases and who had each, in the lead's clock order."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(assignments.c.case_id, assignments.c.hlc, assignments.c.reference,
+                       assignments.c.assessor)
+                .where(assignments.c.inspection_id == inspection_id)
+                .order_by(assignments.c.case_id, assignments.c.hlc)
+            )  # fmt: skip
+            return [AssignmentRow(*r) for r in rows]
+
+    def record_assignments(
+        self, conn: Connection, inspection_id: str, rows: Sequence[tuple[str, str, str, str]]
+    ) -> None:
+        """(case id, reference, assessor, lead's clock) of the lead's cases: the changes kept.
+
+        A case's first assignment counts from the start (clock ""); a reassignment from the
+        clock of the lead's change, so the previous assessor's earlier work stays theirs.
+        """
+        latest: dict[str, tuple[str, str]] = {}
+        for r in conn.execute(
+            select(assignments.c.case_id, assignments.c.hlc, assignments.c.assessor).where(
+                assignments.c.inspection_id == inspection_id
+            )
+        ):
+            if r.case_id not in latest or r.hlc > latest[r.case_id][0]:
+                latest[r.case_id] = (r.hlc, r.assessor)
+        new = []
+        for case_id, reference, assessor, hlc in rows:
+            last = latest.get(case_id)
+            if last is None:
+                at = ""
+            elif last[1] == assessor or hlc <= last[0]:
+                continue
+            else:
+                at = hlc
+            new.append({"case_id": case_id, "hlc": at, "inspection_id": inspection_id,
+                        "reference": reference, "assessor": assessor})  # fmt: skip
+        self._insert_missing(conn, assignments, new)
 
 
 def now() -> datetime:

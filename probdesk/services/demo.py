@@ -153,6 +153,8 @@ def build_demo(out: Path, seed: int = 1, report: Report = print) -> DemoResult:
     report(f"team lead {LEAD}: inspection of {REGION} ({', '.join(PDUS)}), 60 cases")
     report(f"  setup pack {pack.name} (passphrase: {DEMO_PASSPHRASE!r})")
     report(f"  team lead's key fingerprint: {lead.fingerprints()['signing']}")
+    codes = lead.enrolment_codes(inspection.id)  # each assessor's, given in person
+    report("  enrolment codes: " + ", ".join(f"{m} {c}" for m, c in codes.items()))
     lead_ws.close()
 
     for n, (initials, _role) in enumerate(TEAM):
@@ -160,7 +162,7 @@ def build_demo(out: Path, seed: int = 1, report: Report = print) -> DemoResult:
         set_recovery_public(paths, b64(recovery_public))
         ws = Workspace.open(paths)
         fw = Fieldwork(ws, paths)
-        opened = fw.open_setup_pack(pack, DEMO_PASSPHRASE, initials)
+        opened = fw.open_setup_pack(pack, DEMO_PASSPHRASE, initials, codes[initials])
         quality = (0.82, 0.7, 0.76)[n]
         answers = 0
         cases = ws.cases(opened.inspection.id)

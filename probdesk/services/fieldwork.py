@@ -6,6 +6,7 @@ inspection, so a lost or skipped package never loses anything; the hub keeps the
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import uuid
@@ -32,7 +33,8 @@ from probdesk.domain.records import (
     RecipientKey,
 )
 from probdesk.errors import EnvironmentProblem, InputError, OperationCancelled
-from probdesk.packages import reader, writer
+from probdesk.fs import replace_file
+from probdesk.packages import enrolment, reader, writer
 from probdesk.packages.format import PackageError
 from probdesk.packages.keys import DeviceKeys, Recipient, b64, fingerprint, key_id, unb64
 from probdesk.paths import Paths
@@ -45,6 +47,8 @@ log = logging.getLogger("probdesk.fieldwork")
 KEYS_FOLDER = "keys"
 RECOVERY_FILE = "recovery-public.txt"
 RECEIPTS_FOLDER = "receipts"
+CODES_FILE = "enrolment-codes.json"  # the team lead's: one code per member per inspection
+PROOF_FILE = "enrolment.json"  # a laptop's: the proof it sends, per inspection
 MIN_PASSPHRASE = 10
 PASSPHRASE_ROLE = "assessor"  # the setup pack's passphrase key stands for every assessor
 
@@ -71,6 +75,24 @@ def set_recovery_public(paths: Paths, public_b64: str) -> bytes:
     return raw
 
 
+def _read_secret(path: Path) -> dict[str, Any]:
+    """A small JSON file kept beside the device keys (codes, proofs); {} when there is none."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise EnvironmentProblem(f"{path}: cannot be read ({exc}); nothing was changed.") from exc
+    if not isinstance(data, dict):
+        raise EnvironmentProblem(f"{path}: is not a probdesk enrolment file; nothing was changed.")
+    return data
+
+
+def _write_secret(path: Path, data: dict[str, Any]) -> None:
+    text = json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False).encode("utf-8")
+    replace_file(path, text, 0o600)  # owner-only, in the 0700 keys folder: secret as the keys
+
+
 def passphrase_key(passphrase: str, salt: bytes) -> X25519PrivateKey:
     """The setup pack's key, derived from a passphrase the team lead gives the assessors."""
     seed = Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode("utf-8"))
@@ -88,10 +110,19 @@ def _check_passphrase(passphrase: str) -> None:
 
 _STR = {"type": "string"}
 _OPT_STR = {"type": ["string", "null"]}
+_ID = {"type": "string", "minLength": 1, "maxLength": 36}
 _EVENT = {
     "type": "object",
     "required": ["id", "case_id", "question_id", "value", "note", "device_id", "seq", "hlc",
                  "replaces", "qs_id", "qs_version", "recorded_at"],
+    "properties": {
+        "id": _ID, "case_id": _ID, "question_id": {"type": "string", "maxLength": 64},
+        "note": {"type": "string"}, "device_id": _ID, "seq": {"type": "integer", "minimum": 0},
+        "hlc": {"type": "string", "maxLength": 80}, "replaces": {"type": ["string", "null"],
+        "maxLength": 36}, "qs_id": {"type": "string", "maxLength": 64},
+        "qs_version": {"type": "string", "maxLength": 64},
+        "recorded_at": {"type": "string", "maxLength": 40},
+        "author": {"type": "string", "maxLength": 80}},
 }  # fmt: skip
 EVENTS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -103,13 +134,35 @@ EVENTS_SCHEMA: dict[str, Any] = {
         "device": {"type": "object", "required": ["name", "role"]},
         "seq_to": {"type": "integer", "minimum": 0},
         "cases": {"type": "array", "items": {"type": "object",
-                  "required": ["id", "reference", "facts", "variant", "assessor", "status"]}},
+                  "required": ["id", "reference", "facts", "variant", "assessor", "status"],
+                  "properties": {
+                      "id": _ID, "reference": {"type": "string", "minLength": 1, "maxLength": 64},
+                      "pdu": {"type": ["string", "null"], "maxLength": 120},
+                      "facts": {"type": "object"}, "variant": _OPT_STR,
+                      "assessor": {"type": "string", "maxLength": 80},
+                      "status": {"type": "string", "maxLength": 20},
+                      "updated_hlc": {"type": "string", "maxLength": 80}}}},
         "answers": {"type": "array", "items": _EVENT},
+        "enrolment": {"type": "object", "required": ["member", "proof"],
+                      "properties": {"member": {"type": "string", "maxLength": 80},
+                                     "proof": {"type": "string", "maxLength": 128}}},
         "meetings": {"type": "array", "items": {"type": "object",
-                     "required": ["id", "kind", "held_on", "title", "groups", "questions"]}},
+                     "required": ["id", "kind", "held_on", "title", "groups", "questions"],
+                     "properties": {
+                         "id": _ID, "kind": {"type": "string", "maxLength": 20},
+                         "held_on": {"type": "string", "maxLength": 10}, "title": _STR,
+                         "groups": {"type": "array"}, "questions": {"type": "array"}}}},
         "meeting_notes": {"type": "array", "items": {"type": "object",
                           "required": ["id", "meeting_id", "question_id", "note", "device_id",
-                                       "seq", "hlc", "replaces", "recorded_at"]}},
+                                       "seq", "hlc", "replaces", "recorded_at"],
+                          "properties": {
+                              "id": _ID, "meeting_id": _ID,
+                              "question_id": {"type": "string", "maxLength": 64}, "note": _STR,
+                              "device_id": _ID, "seq": {"type": "integer", "minimum": 0},
+                              "hlc": {"type": "string", "maxLength": 80},
+                              "replaces": {"type": ["string", "null"], "maxLength": 36},
+                              "recorded_at": {"type": "string", "maxLength": 40},
+                              "author": {"type": "string", "maxLength": 80}}}},
         # Domain one evidence (absent from packages written before it existed).
         "org_events": {"type": "array", "items": {"type": "object",
                        "required": ["id", "kind", "subject_id", "payload", "device_id", "seq",
@@ -239,6 +292,78 @@ class Fieldwork:
             out["recovery"] = fingerprint(rec)
         return out
 
+    # -- enrolment (see probdesk.packages.enrolment) ------------------------------------------
+    def _codes_path(self) -> Path:
+        return self.paths.data / KEYS_FOLDER / CODES_FILE
+
+    def enrolment_codes(self, inspection_id: str) -> dict[str, str]:
+        """The team lead's enrolment code of each team member (made for members without one).
+
+        Each member gets theirs from the lead in person or on paper; never in the shared folder.
+        """
+        members = [a.name for a in self.team(inspection_id)]
+        data = _read_secret(self._codes_path())
+        codes: dict[str, str] = dict(data.get(inspection_id, {}))
+        missing = [m for m in members if m not in codes]
+        if missing:
+            for member in missing:
+                codes[member] = enrolment.normalise_code(enrolment.new_code())
+            data[inspection_id] = codes
+            _write_secret(self._codes_path(), data)
+            self.ws.audit("make_enrolment_codes", "inspection", inspection_id, f"{len(missing)}")
+        return {m: enrolment.format_code(codes[m]) for m in members}
+
+    def replace_enrolment_code(self, inspection_id: str, member: str) -> str:
+        """A new code for one member (the old one was lost or seen by someone else).
+
+        Keys already enrolled stay enrolled; the old code enrols nothing more.
+        """
+        if member not in {a.name for a in self.team(inspection_id)}:
+            raise InputError(f"{member!r} is not on this inspection's team.")
+        data = _read_secret(self._codes_path())
+        codes = dict(data.get(inspection_id, {}))
+        codes[member] = enrolment.normalise_code(enrolment.new_code())
+        data[inspection_id] = codes
+        _write_secret(self._codes_path(), data)
+        self.ws.audit("replace_enrolment_code", "inspection", inspection_id, "")
+        return enrolment.format_code(codes[member])
+
+    def known_enrolment_codes(self, inspection_id: str) -> dict[str, str]:
+        """Member -> code as stored, without making any (the hub checks proofs with these)."""
+        return dict(_read_secret(self._codes_path()).get(inspection_id, {}))
+
+    def _proof_path(self) -> Path:
+        return self.paths.data / KEYS_FOLDER / PROOF_FILE
+
+    def enrol(self, inspection_id: str, member: str, code: str) -> None:
+        """Keep the proof that this laptop's key speaks for `member` (sent in every export).
+
+        The code itself is not kept. Raises InputError for a code mistyped (its last character
+        is a check) and EnvironmentProblem when the file cannot be written.
+        """
+        try:
+            clean = enrolment.normalise_code(code)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        device = self.ws.device()
+        data = _read_secret(self._proof_path())
+        data[inspection_id] = {
+            "member": member,
+            "proof": enrolment.proof(
+                clean, inspection_id=inspection_id, member=member, device_id=device.id,
+                signing_public=self.keys.signing_public,
+            ),
+        }  # fmt: skip
+        _write_secret(self._proof_path(), data)
+        self.ws.audit("enrol", "inspection", inspection_id, "")
+
+    def enrolment(self, inspection_id: str) -> dict[str, str] | None:
+        """{"member", "proof"} this laptop sends for the inspection, or None when not enrolled."""
+        found = _read_secret(self._proof_path()).get(inspection_id)
+        if isinstance(found, dict) and isinstance(found.get("proof"), str):
+            return {"member": str(found.get("member", "")), "proof": found["proof"]}
+        return None
+
     def _recipients(self, inspection_id: str) -> list[Recipient]:
         with self.ws.store.unit_of_work(read_only=True) as uow:
             keys = uow.team.recipients(inspection_id)
@@ -327,6 +452,9 @@ class Fieldwork:
             ],
             "attachments": attachments,
         }
+        proof = self.enrolment(inspection_id)
+        if proof is not None:  # without it the hub holds the package until the lead enrols us
+            payload["enrolment"] = proof
         counts = {
             "cases": len(cases),
             "answers": len(answers),
@@ -660,11 +788,26 @@ class Fieldwork:
         return path
 
     # -- setup packs (assessor) -----------------------------------------------------------
-    def open_setup_pack(self, path: Path, passphrase: str, assessor: str) -> SetupResult:
+    def open_setup_pack(
+        self, path: Path, passphrase: str, assessor: str, enrolment_code: str | None = None
+    ) -> SetupResult:
         """Add the inspection and this assessor's cases; a newer pack adds and updates cases.
 
-        Answers are never touched.
+        Answers are never touched. With the member's enrolment code (from the team lead, in
+        person) this laptop's exports are merged as soon as they arrive; without one they wait
+        at the hub until the lead enrols this laptop's key by its fingerprint.
         """
+        if enrolment_code is not None:
+            try:
+                enrolment.normalise_code(enrolment_code)  # a typo stops before any change
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+        result = self._open_setup_pack(path, passphrase, assessor)
+        if enrolment_code is not None:
+            self.enrol(result.inspection.id, assessor, enrolment_code)
+        return result
+
+    def _open_setup_pack(self, path: Path, passphrase: str, assessor: str) -> SetupResult:
         manifest = reader.peek_manifest(path)
         if manifest.get("kind") != "setup":
             raise PackageError(path.name, "wrong_kind", "This is not a setup pack")
@@ -728,6 +871,10 @@ class Fieldwork:
         )  # fmt: skip
         mine = [c for c in p["cases"] if c["assessor"] == assessor]
         added = updated = 0
+        try:  # what this laptop does from now on sorts after the lead's setup (assignments)
+            self.ws.clock.observe(HLC.parse(str(opened.manifest["hlc"])))
+        except ValueError:
+            log.warning("setup pack clock not readable; this laptop's clock is kept")
         with self.ws.store.unit_of_work() as uow:
             uow.question_sets.put(
                 qs.content_hash, qs.id, qs.version, qs.title, p["question_set"]["text"]

@@ -15,23 +15,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from probdesk.domain.answers import heads
+from probdesk.domain.answers import check_facts, heads
 from probdesk.domain.evidence import ATTACHMENT_LIMIT, OrgEvent, OrgState, fold, payload_problem
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import KnownDevice
 from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
-from probdesk.errors import InputError
-from probdesk.hub.store import Hub, now
+from probdesk.errors import InputError, RowsRefused
+from probdesk.hub.store import ENROLLED, REFUSED, Hub, KeyState, now
 from probdesk.packages import reader
+from probdesk.packages.enrolment import proof_matches
 from probdesk.packages.format import PackageError
-from probdesk.packages.keys import unb64
+from probdesk.packages.keys import fingerprint, unb64
 from probdesk.progress import Progress, quiet
+from probdesk.services.authority import Sample, violations
 from probdesk.services.fieldwork import EVENTS_SCHEMA, RECEIPTS_FOLDER, Fieldwork
 
 log = logging.getLogger("probdesk.hub")
 
 
 MERGED, ALREADY, REJECTED, QUARANTINED = "merged", "already merged", "rejected", "quarantined"
+HELD = "held"  # signed by a key not enrolled for any team member: waits for the team lead
 
 
 def default_hub_url(data_dir: Path) -> str:
@@ -45,6 +48,43 @@ class MergeOutcome:
     reason: str = ""
     package_id: str = ""
     counts: dict[str, int] = field(default_factory=dict)
+    fingerprint: str = ""  # the signing key's, for a held package
+    claimed_member: str = ""  # whom a held package says it is from (not proven)
+
+
+@dataclass
+class _MergeContext:
+    """What a merge reads once: enrolled and refused keys, codes, samples (set look-ups)."""
+
+    hub: Hub
+    lead: Fieldwork
+    known: set[str]
+    keys: dict[tuple[str, str], KeyState]  # (inspection, signing key) -> state
+    samples: dict[str, Sample] = field(default_factory=dict)
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    teams: dict[str, set[str]] = field(default_factory=dict)
+
+    def sample(self, inspection_id: str) -> Sample:
+        found = self.samples.get(inspection_id)
+        if found is None:
+            found = self.samples[inspection_id] = _sample(self.hub, inspection_id)
+        return found
+
+    def code(self, inspection_id: str, member: str) -> str | None:
+        if inspection_id not in self.codes:
+            self.codes[inspection_id] = self.lead.known_enrolment_codes(inspection_id)
+        return self.codes[inspection_id].get(member)
+
+    def team(self, inspection_id: str) -> set[str]:
+        if inspection_id not in self.teams:
+            self.teams[inspection_id] = {a.name for a in self.lead.team(inspection_id)}
+        return self.teams[inspection_id]
+
+    def device_key(self, inspection_id: str, device_id: str) -> str | None:
+        for (insp, public), state in self.keys.items():
+            if insp == inspection_id and state.device_id == device_id and state.enrolled:
+                return public
+        return None
 
 
 def _sha256(path: Path) -> str:
@@ -84,6 +124,12 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
                 "fieldwork_start": insp.fieldwork_start, "fieldwork_end": insp.fieldwork_end,
                 "qs_hash": insp.qs_hash,
             })  # fmt: skip
+            # The sample and who has each case, with the lead's clock: what packages are
+            # checked against (an assessor writes only into the cases assigned to them).
+            hub.record_assignments(conn, insp.id, [
+                (c.id, c.reference, c.assessor, c.updated_hlc)
+                for c in lead.ws.cases(insp.id) if c.assessor
+            ])  # fmt: skip
             ids.append(insp.id)
     return ids
 
@@ -93,19 +139,24 @@ def merge(
 ) -> list[MergeOutcome]:
     """Merge every events package in `shared` (and one level down), each on its own.
 
-    A package already merged is skipped; one that fails a check is rejected with the reader's
-    reason; a valid one with a known id but other content is quarantined. None of them stops
-    the others, and two merges into one hub at once merge each package once.
+    Each package is checked whole before anything is written: signature, enrolment of its key
+    for a team member, that member's authority over everything in it, the schema and the
+    meaning of every value (probdesk.services.authority). A package already merged is skipped;
+    one from a key not enrolled is held for the team lead; one failing a check is rejected
+    with the rule it broke; a valid one with a known id but other content is quarantined.
+    None of them changes anything or stops the others, and two merges into one hub at once
+    merge each package once.
     """
     if not shared.is_dir():
         raise InputError(f"The shared folder {shared} is not reachable.")
     known = set(register_inspections(hub, lead))
     paths = [p for p in reader.scan_folder(shared, depth=1) if p.parent.name != RECEIPTS_FOLDER]
-    keys = hub.device_keys()  # read once: per package it would grow with the square of devices
+    # Read once: per package it would grow with the square of devices.
+    ctx = _MergeContext(hub, lead, known, hub.key_states())
     outcomes: list[MergeOutcome] = []
     for n, path in enumerate(paths):
         progress(n, len(paths), path.name)
-        outcome = _merge_one(hub, lead, shared, path, known, keys)
+        outcome = _merge_one(ctx, shared, path)
         if outcome is not None:
             outcomes.append(outcome)
             log.info("package file %s: %s", n, outcome.state)
@@ -113,9 +164,13 @@ def merge(
     return outcomes
 
 
-def _merge_one(
-    hub: Hub, lead: Fieldwork, shared: Path, path: Path, known: set[str], keys: dict[str, str]
-) -> MergeOutcome | None:
+def needs_attention(outcomes: Sequence[MergeOutcome]) -> bool:
+    """True when any package was held, rejected or quarantined (merge exits non-zero)."""
+    return any(o.state not in (MERGED, ALREADY) for o in outcomes)
+
+
+def _merge_one(ctx: _MergeContext, shared: Path, path: Path) -> MergeOutcome | None:
+    hub, lead = ctx.hub, ctx.lead
     try:
         manifest = reader.peek_manifest(path)
     except PackageError as exc:
@@ -127,18 +182,19 @@ def _merge_one(
     existing = hub.package(package_id)
     if existing is not None and existing["sha256"] == sha:
         return MergeOutcome(path.name, ALREADY, "", package_id)
-    if manifest["inspection_id"] not in known:
+    inspection_id = str(manifest["inspection_id"])
+    if inspection_id not in ctx.known:
         return MergeOutcome(
             path.name, REJECTED, "the package is for an inspection this hub does not hold",
             package_id,
         )  # fmt: skip
     device_id = str(manifest["device_id"])
-    trusted = {device_id: unb64(keys[device_id], size=32)} if device_id in keys else None
     try:
+        # Identity is the key, checked below against the enrolments: never the device id.
         opened = reader.read_package(
             path,
             private_keys=[lead.keys.encryption_key],
-            trusted_signers=trusted,
+            trusted_signers=None,
             expected_kind="events",
             payload_schema=EVENTS_SCHEMA,
         )
@@ -148,70 +204,293 @@ def _merge_one(
         return _quarantine(hub, path, package_id, sha)
     p = opened.payload
     signer = opened.manifest["signer"]
+    public = str(signer["signing_public"])
+    who = _signer_member(ctx, inspection_id, device_id, public, p)
+    if isinstance(who, MergeOutcome):
+        if who.state == HELD:
+            _hold(hub, path, opened, sha, who)
+        return MergeOutcome(
+            path.name, who.state, who.reason, package_id, fingerprint=who.fingerprint,
+            claimed_member=who.claimed_member,
+        )  # fmt: skip
+    member, enrol_how = who
+    problems = violations(p, device_id=device_id, member=member, sample=ctx.sample(inspection_id))
+    if problems:
+        return MergeOutcome(
+            path.name, REJECTED, f"{member}'s laptop may not say this: " + "; ".join(problems),
+            package_id,
+        )  # fmt: skip
     try:
         org_rows, files = _org_rows(p)
     except ValueError as exc:
         return MergeOutcome(path.name, REJECTED, str(exc), package_id)
-    with hub.transaction() as conn:
-        # The package row first: when a merge of this hub running at the same time has taken
-        # the package meanwhile, nothing else is written here.
-        recorded = hub.record_package(conn, {
-            "package_id": package_id, "sha256": sha, "device_id": device_id,
-            "inspection_id": p["inspection_id"], "seq_to": int(p["seq_to"]),
-            "file_name": path.name, "merged_at": now(),
-        })  # fmt: skip
-        if recorded:
-            hub.add_device(conn, {
-                "device_id": device_id, "name": str(p["device"].get("name", "")),
-                "role": str(p["device"].get("role", "")),
-                "signing_public": signer["signing_public"],
-                "encryption_public": signer["encryption_public"],
+    qs = ctx.sample(inspection_id).qs
+    try:
+        with hub.transaction() as conn:
+            # The package row first: when a merge of this hub running at the same time has
+            # taken the package meanwhile, nothing else is written here.
+            recorded = hub.record_package(conn, {
+                "package_id": package_id, "sha256": sha, "device_id": device_id,
+                "inspection_id": inspection_id, "seq_to": int(p["seq_to"]),
+                "file_name": path.name, "merged_at": now(),
             })  # fmt: skip
-            hub.add_cases(conn, [
-                {"id": c["id"], "inspection_id": p["inspection_id"], "reference": c["reference"],
-                 "pdu": c.get("pdu"), "facts": json.dumps(c["facts"], sort_keys=True),
-                 "variant": c.get("variant"), "assessor": c.get("assessor", ""),
-                 "status": c.get("status", ""), "updated_hlc": c.get("updated_hlc", "")}
-                for c in p["cases"]
-            ])  # fmt: skip
-            hub.add_events(conn, [
-                {"id": e["id"], "case_id": e["case_id"], "question_id": e["question_id"],
-                 "value": json.dumps(e["value"], sort_keys=True), "note": e.get("note", ""),
-                 "device_id": e["device_id"], "seq": e["seq"], "hlc": e["hlc"],
-                 "replaces": e.get("replaces"), "qs_id": e["qs_id"], "qs_version": e["qs_version"],
-                 "recorded_at": str(e["recorded_at"]), "author": e.get("author", "")}
-                for e in p["answers"]
-            ])  # fmt: skip
-            hub.add_meetings(conn, [
-                {"id": m["id"], "inspection_id": p["inspection_id"], "kind": m["kind"],
-                 "held_on": m["held_on"], "title": m["title"],
-                 "groups": json.dumps(m["groups"], sort_keys=True),
-                 "questions": json.dumps(m["questions"]), "device_id": device_id}
-                for m in p["meetings"]
-            ])  # fmt: skip
-            hub.add_meeting_notes(conn, [
-                {"id": n["id"], "meeting_id": n["meeting_id"], "question_id": n["question_id"],
-                 "note": n["note"], "device_id": n["device_id"], "seq": n["seq"], "hlc": n["hlc"],
-                 "replaces": n.get("replaces"), "recorded_at": str(n["recorded_at"]),
-                 "author": n.get("author", "")}
-                for n in p["meeting_notes"]
-            ])  # fmt: skip
-            hub.add_org_events(conn, org_rows)
-            hub.add_attachments(conn, files)
+            if recorded:
+                if enrol_how is not None:
+                    hub.set_key_state(conn, {
+                        "inspection_id": inspection_id, "signing_public": public,
+                        "encryption_public": signer["encryption_public"],
+                        "device_id": device_id, "member": member, "state": ENROLLED,
+                        "how": enrol_how, "at": now(),
+                    })  # fmt: skip
+                hub.add_device(conn, {
+                    "device_id": device_id, "name": member,
+                    "role": str(p["device"].get("role", "")),
+                    "signing_public": public,
+                    "encryption_public": signer["encryption_public"],
+                })  # fmt: skip
+                _write_payload(hub, conn, inspection_id, device_id, qs, p)
+                hub.add_org_events(conn, org_rows)
+                hub.add_attachments(conn, files)
+                hub.clear_held(conn, public, inspection_id)
+    except RowsRefused as exc:  # never a crash, never a half-merged package
+        log.warning("package %s could not be stored: %s", package_id, type(exc).__name__)
+        return MergeOutcome(
+            path.name, REJECTED, "the hub could not store it (the package is malformed); "
+            "nothing was changed", package_id,
+        )  # fmt: skip
     if not recorded:
         again = hub.package(package_id)
         if again is not None and again["sha256"] == sha:
             return MergeOutcome(path.name, ALREADY, "", package_id)
         return _quarantine(hub, path, package_id, sha)
-    keys.setdefault(device_id, signer["signing_public"])  # later packages must match it
+    if enrol_how is not None:
+        ctx.keys[(inspection_id, public)] = KeyState(member, device_id, ENROLLED, enrol_how)
     # The team lead's own store learns the laptop too, for comments sent back to it.
     with lead.ws.store.unit_of_work() as uow:
         uow.team.remember_device(KnownDevice(
-            device_id, str(p["device"].get("name", "")), str(p["device"].get("role", "")),
-            signer["signing_public"], signer["encryption_public"], now(),
+            device_id, member, str(p["device"].get("role", "")),
+            public, signer["encryption_public"], now(),
         ))  # fmt: skip
     _receipt(lead, shared, opened, signer["encryption_public"])
     return MergeOutcome(path.name, MERGED, "", package_id, dict(opened.manifest["counts"]))
+
+
+def _signer_member(
+    ctx: _MergeContext, inspection_id: str, device_id: str, public: str, p: Mapping[str, Any]
+) -> tuple[str, str | None] | MergeOutcome:
+    """(member, how the key is enrolled now or None if it already was), or why not."""
+    fp = fingerprint(unb64(public, size=32))
+    state = ctx.keys.get((inspection_id, public))
+    if state is not None and not state.enrolled:
+        return MergeOutcome("", REJECTED, f"refused_key: the team lead refused the key {fp}")
+    if state is not None:
+        if state.device_id != device_id:
+            return MergeOutcome("", REJECTED, f"device_mismatch: the key {fp} is enrolled for "
+                                "another laptop")  # fmt: skip
+        if state.member not in ctx.team(inspection_id):
+            return MergeOutcome("", REJECTED, f"not_on_team: {state.member} is no longer on "
+                                "the inspection's team")  # fmt: skip
+        return state.member, None
+    claim = p.get("enrolment") if isinstance(p.get("enrolment"), dict) else {}
+    claimed = str(claim.get("member") or p.get("device", {}).get("name") or "")[:80]
+    code = ctx.code(inspection_id, claimed) if claimed in ctx.team(inspection_id) else None
+    proven = code is not None and proof_matches(
+        claim.get("proof"), code, inspection_id=inspection_id, member=claimed,
+        device_id=device_id, signing_public=unb64(public, size=32),
+    )  # fmt: skip
+    if not proven:
+        why = (
+            "its enrolment code does not match" if claim.get("proof") else "it carries no enrolment"
+        )
+        return MergeOutcome(
+            "", HELD, f"key {fp} is not enrolled ({why}); it says it is {claimed or 'nobody'}'s "
+            "laptop. Compare the fingerprint with them, then enrol or refuse it",
+            fingerprint=fp, claimed_member=claimed,
+        )  # fmt: skip
+    taken = ctx.device_key(inspection_id, device_id)
+    if taken is not None and taken != public:
+        why = f"device_taken: laptop {device_id[:8]} is enrolled with another key"
+        return MergeOutcome("", REJECTED, why + " (a copied laptop needs its own identity)")
+    return claimed, "code"
+
+
+def _hold(hub: Hub, path: Path, opened: reader.OpenedPackage, sha: str, why: MergeOutcome) -> None:
+    signer = opened.manifest["signer"]
+    try:
+        with hub.transaction() as conn:
+            hub.record_held(conn, {
+                "sha256": sha, "package_id": opened.package_id,
+                "inspection_id": str(opened.manifest["inspection_id"]),
+                "device_id": str(opened.manifest["device_id"]),
+                "signing_public": signer["signing_public"],
+                "encryption_public": signer["encryption_public"],
+                "fingerprint": why.fingerprint, "claimed_member": why.claimed_member,
+                "file_name": path.name, "seen_at": now(),
+            })  # fmt: skip
+    except RowsRefused as exc:
+        log.warning("held package not listed: %s", type(exc).__name__)
+
+
+def _write_payload(
+    hub: Hub, conn: Any, inspection_id: str, device_id: str, qs: QuestionSet,
+    p: Mapping[str, Any],
+) -> None:  # fmt: skip
+    """The checked payload's rows (the variant is the hub's own reading of the facts)."""
+    cases = []
+    for c in p["cases"]:
+        facts, _problems = check_facts(qs, c["facts"])
+        variant = qs.variant_for(facts)
+        cases.append({
+            "id": c["id"], "inspection_id": inspection_id, "reference": c["reference"],
+            "pdu": c.get("pdu"), "facts": json.dumps(facts, sort_keys=True),
+            "variant": variant.id if variant else None, "assessor": c.get("assessor", ""),
+            "status": c.get("status", ""), "updated_hlc": c.get("updated_hlc", ""),
+        })  # fmt: skip
+    hub.add_cases(conn, cases)
+    hub.add_events(conn, [
+        {"id": e["id"], "case_id": e["case_id"], "question_id": e["question_id"],
+         "value": json.dumps(e["value"], sort_keys=True), "note": e.get("note", ""),
+         "device_id": e["device_id"], "seq": e["seq"], "hlc": e["hlc"],
+         "replaces": e.get("replaces"), "qs_id": e["qs_id"], "qs_version": e["qs_version"],
+         "recorded_at": str(e["recorded_at"]), "author": e.get("author", "")}
+        for e in p["answers"]
+    ])  # fmt: skip
+    hub.add_meetings(conn, [
+        {"id": m["id"], "inspection_id": inspection_id, "kind": m["kind"],
+         "held_on": m["held_on"], "title": m["title"],
+         "groups": json.dumps(m["groups"], sort_keys=True),
+         "questions": json.dumps(m["questions"]), "device_id": device_id}
+        for m in p["meetings"]
+    ])  # fmt: skip
+    hub.add_meeting_notes(conn, [
+        {"id": n["id"], "meeting_id": n["meeting_id"], "question_id": n["question_id"],
+         "note": n["note"], "device_id": n["device_id"], "seq": n["seq"], "hlc": n["hlc"],
+         "replaces": n.get("replaces"), "recorded_at": str(n["recorded_at"]),
+         "author": n.get("author", "")}
+        for n in p["meeting_notes"]
+    ])  # fmt: skip
+
+
+def _sample(hub: Hub, inspection_id: str) -> Sample:
+    from probdesk.domain import loader
+
+    insp = hub.inspection(inspection_id)
+    assert insp is not None
+    text = hub.question_set_text(insp["qs_hash"])
+    assert text is not None
+    history: dict[str, list[tuple[str, str]]] = {}
+    references: dict[str, str] = {}
+    for r in hub.assignments(inspection_id):
+        history.setdefault(r.case_id, []).append((r.hlc, r.assessor))
+        references[r.case_id] = r.reference
+    return Sample(
+        inspection_id,
+        frozenset(json.loads(insp["pdus"]) or [insp["pdu"]]),
+        loader.parse_text(text, "hub question set"),
+        references,
+        {case_id: tuple(sorted(h)) for case_id, h in history.items()},
+    )
+
+
+# -- enrolment at the hub -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolledKey:
+    inspection_id: str
+    fingerprint: str
+    member: str
+    device_id: str
+    state: str  # enrolled | refused
+    how: str  # code (the member's enrolment code) | lead (fingerprint confirmed by the lead)
+
+
+@dataclass(frozen=True)
+class HeldKey:
+    inspection_id: str
+    fingerprint: str
+    claimed_member: str
+    device_id: str
+    packages: int
+    file_name: str  # the newest held package's
+
+
+def enrolled_keys(hub: Hub) -> list[EnrolledKey]:
+    keys = [
+        EnrolledKey(
+            insp, fingerprint(unb64(public, size=32)), s.member, s.device_id, s.state, s.how
+        )
+        for (insp, public), s in hub.key_states().items()
+    ]
+    return sorted(keys, key=lambda k: (k.inspection_id, k.member, k.fingerprint))
+
+
+def held_packages(hub: Hub) -> list[HeldKey]:
+    """Keys whose packages wait for the team lead, one line per key (not yet decided)."""
+    decided = hub.key_states()
+    by_key: dict[tuple[str, str], list[Any]] = {}
+    for r in hub.held():
+        if (r.inspection_id, r.signing_public) not in decided:
+            by_key.setdefault((r.inspection_id, r.signing_public), []).append(r)
+    out = []
+    for (insp, _public), rows in by_key.items():
+        newest = max(rows, key=lambda r: r.seen_at)
+        out.append(HeldKey(insp, newest.fingerprint, newest.claimed_member, newest.device_id,
+                           len(rows), newest.file_name))  # fmt: skip
+    return sorted(out, key=lambda h: (h.inspection_id, h.claimed_member, h.fingerprint))
+
+
+def _held_key(hub: Hub, fp: str) -> Any:
+    wanted = "".join(fp.split()).lower()
+    found = {
+        (r.inspection_id, r.signing_public): r
+        for r in hub.held()
+        if "".join(r.fingerprint.split()).lower() == wanted
+    }
+    if not found:
+        raise InputError(
+            f"No held package is signed by a key with fingerprint {fp}; 'probdesk enrolment "
+            "list' shows the held ones (merge first if the package has just arrived)."
+        )
+    if len(found) > 1:
+        raise InputError(f"The key {fp} has held packages for several inspections.")
+    return next(iter(found.values()))
+
+
+def enrol_key(hub: Hub, lead: Fieldwork, fp: str, member: str) -> EnrolledKey:
+    """The team lead enrols a held key for `member`, having compared its fingerprint aloud."""
+    r = _held_key(hub, fp)
+    if member not in {a.name for a in lead.team(r.inspection_id)}:
+        raise InputError(f"{member!r} is not on this inspection's team.")
+    for (insp, public), s in hub.key_states().items():
+        if insp == r.inspection_id and s.device_id == r.device_id and public != r.signing_public:
+            raise InputError(
+                f"Laptop {r.device_id[:8]} is already enrolled with another key: a copied "
+                "laptop needs its own identity; nothing was changed."
+            )
+    with hub.transaction() as conn:
+        hub.set_key_state(conn, {
+            "inspection_id": r.inspection_id, "signing_public": r.signing_public,
+            "encryption_public": r.encryption_public, "device_id": r.device_id,
+            "member": member, "state": ENROLLED, "how": "lead", "at": now(),
+        })  # fmt: skip
+    lead.ws.audit("enrol_key", "inspection", r.inspection_id, r.fingerprint)
+    return EnrolledKey(r.inspection_id, r.fingerprint, member, r.device_id, ENROLLED, "lead")
+
+
+def refuse_key(hub: Hub, lead: Fieldwork, fp: str) -> EnrolledKey:
+    """The team lead refuses a held key: its packages are rejected from now on."""
+    r = _held_key(hub, fp)
+    with hub.transaction() as conn:
+        hub.set_key_state(conn, {
+            "inspection_id": r.inspection_id, "signing_public": r.signing_public,
+            "encryption_public": r.encryption_public, "device_id": r.device_id,
+            "member": r.claimed_member, "state": REFUSED, "how": "lead", "at": now(),
+        })  # fmt: skip
+        hub.clear_held(conn, r.signing_public, r.inspection_id)
+    lead.ws.audit("refuse_key", "inspection", r.inspection_id, r.fingerprint)
+    return EnrolledKey(r.inspection_id, r.fingerprint, r.claimed_member, r.device_id, REFUSED,
+                       "lead")  # fmt: skip
 
 
 def _hub_org_row(inspection_id: str, e: OrgEvent) -> dict[str, Any]:

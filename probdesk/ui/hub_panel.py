@@ -67,6 +67,8 @@ if TYPE_CHECKING:
     from probdesk.services.hub import (
         CaseOutcome,
         Conflict,
+        EnrolledKey,
+        HeldKey,
         MergeOutcome,
         ModerationResult,
         ProgressRow,
@@ -81,11 +83,12 @@ NUMERIC = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 STATE_LABELS = {
     "merged": "Merged",
     "already merged": "Already merged",
+    "held": "Held: key not enrolled",
     "rejected": "Rejected",
     "quarantined": "Quarantined",
 }
 # Problems stand out by colour (and the state column in bold): red refused, amber held back.
-STATE_COLOURS = {"rejected": "#a4000f", "quarantined": "#8a4b00"}
+STATE_COLOURS = {"rejected": "#a4000f", "quarantined": "#8a4b00", "held": "#8a4b00"}
 OUTCOME_LABELS = {
     "yes": "Yes",
     "no": "No",
@@ -173,6 +176,26 @@ class MergeOutcomeModel(RecordTableModel):
             if role == Qt.ItemDataRole.FontRole and index.column() == 1:
                 return self._bold
         return super().data(index, role)
+
+
+class HeldKeyModel(RecordTableModel):
+    """Laptops whose packages are held: the key's fingerprint and whom it says it is."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(
+            [
+                ("Key fingerprint", lambda h: h.fingerprint),
+                ("Says it is", lambda h: h.claimed_member or "nobody"),
+                ("Packages", lambda h: str(h.packages)),
+                ("Newest", lambda h: h.file_name),
+            ],
+            tooltip=lambda h: (
+                f"Key {h.fingerprint}, laptop {h.device_id[:8]}: {plural(h.packages, 'package')} "
+                "held. Ask the member to read this laptop's fingerprint (Sync tab) aloud and "
+                "compare it before enrolling."
+            ),
+            parent=parent,
+        )
 
 
 class NumbersModel(RecordTableModel):
@@ -617,6 +640,7 @@ class HubFigures:
     progress: list[ProgressRow]
     packages: int  # merged into the hub so far (every inspection's)
     moderation: list[ModerationRow]  # submitted and returned cases, latest decision
+    held: list[HeldKey]  # laptops whose packages wait for the team lead to enrol or refuse
 
 
 def read_figures(hub: Hub, inspection_id: str) -> HubFigures | None:
@@ -636,6 +660,7 @@ def read_figures(hub: Hub, inspection_id: str) -> HubFigures | None:
         hubs.progress(hub, inspection_id),
         hub.counts()["hub_package"],
         read_moderation(hub, inspection_id),
+        [h for h in hubs.held_packages(hub) if h.inspection_id == inspection_id],
     )
 
 
@@ -783,6 +808,44 @@ class HubPanel(QWidget):
             0, self.fontMetrics().horizontalAdvance("pd-events-0826fd86-04a0-4b19-86…") + 12
         )
         merge.addWidget(self.merge_view, 1)
+        self.held_box = QWidget()
+        self.held_box.setAccessibleName("Laptops waiting for enrolment")
+        held = QVBoxLayout(self.held_box)
+        held.setContentsMargins(0, 0, 0, 0)
+        self.held_note = QLabel(
+            "<b>Laptops waiting for enrolment.</b> Their packages change no figure until you "
+            "enrol them. Ask the member to read the fingerprint on their laptop (Sync tab) "
+            "aloud; enrol it only if it matches, otherwise refuse it."
+        )
+        self.held_note.setWordWrap(True)
+        held.addWidget(self.held_note)
+        self.held_model = HeldKeyModel(self)
+        self.held_view = record_view(self.held_model, "Laptops waiting for enrolment")
+        self.held_view.setMinimumHeight(line * 3)
+        held.addWidget(self.held_view)
+        row = QHBoxLayout()
+        member_label = QLabel("Enrol &for:")
+        self.enrol_member = QComboBox()
+        self.enrol_member.setAccessibleName("The team member the laptop is enrolled for")
+        member_label.setBuddy(self.enrol_member)
+        row.addWidget(member_label)
+        row.addWidget(self.enrol_member)
+        self.enrol_button = QPushButton("&Enrol the laptop")
+        self.enrol_button.setAccessibleName("Enrol the selected laptop's key for the member")
+        row.addWidget(self.enrol_button)
+        self.refuse_button = QPushButton("Re&fuse the laptop")
+        self.refuse_button.setAccessibleName("Refuse the selected laptop's key for good")
+        row.addWidget(self.refuse_button)
+        row.addStretch(1)
+        held.addLayout(row)
+        self.enrol_message = message_label("Enrolment: message")
+        self.enrol_message.hide()
+        held.addWidget(self.enrol_message)
+        self.held_box.hide()
+        merge.addWidget(self.held_box)
+        self.enrol_button.clicked.connect(self.enrol_selected)
+        self.refuse_button.clicked.connect(self.refuse_selected)
+        self.held_view.selectionModel().currentRowChanged.connect(self._held_selected)
         top.addWidget(merge_box)
 
         # -- 4. progress (beside the merge: both short) ---------------------------------------
@@ -1079,13 +1142,19 @@ class HubPanel(QWidget):
         self.merge_model.set_rows(outcomes)
         n = {s: sum(o.state == s for o in outcomes) for s in STATE_LABELS}
         self.tally.setText(
-            f"{n['merged']} merged, {n['already merged']} already merged, "
+            f"{n['merged']} merged, {n['already merged']} already merged, {n['held']} held, "
             f"{n['rejected']} rejected, {n['quarantined']} quarantined"
         )
         if not outcomes:
             show_message(
                 self.merge_message,
                 f"No package from the assessors is in {self.shared_folder()} yet.",
+            )
+        elif n["held"] and not (n["rejected"] or n["quarantined"]):
+            show_message(
+                self.merge_message,
+                "Some packages are held: they come from laptops not enrolled yet (below).",
+                problem=True,
             )
         elif n["rejected"] or n["quarantined"]:
             show_message(
@@ -1155,6 +1224,7 @@ class HubPanel(QWidget):
     ) -> None:
         self.figures = figures
         self.regional = regional
+        self._show_held(figures.held if figures else [])
         self._show_summary()
         self.conflict_model.set_rows(figures.conflicts if figures else [])
         undecided = sum(c.kind == "conflict" for c in figures.conflicts) if figures else 0
@@ -1372,6 +1442,84 @@ class HubPanel(QWidget):
         self.return_dialog = dialog
         dialog.open()
         return True
+
+    # -- enrolment ---------------------------------------------------------------------------
+    def _show_held(self, held: list[HeldKey]) -> None:
+        self.held_model.set_rows(held)
+        self.held_box.setVisible(bool(held))
+        members: list[str] = []
+        if self.fieldwork is not None and self.inspection is not None:
+            members = [a.name for a in self.fieldwork.team(self.inspection.id)]
+        current = self.enrol_member.currentText()
+        self.enrol_member.clear()
+        self.enrol_member.addItems(members)
+        if current in members:
+            self.enrol_member.setCurrentText(current)
+        if held:
+            self.held_view.selectRow(0)
+        self._held_selected()
+
+    def selected_held(self) -> HeldKey | None:
+        rows = selected_rows(self.held_view)
+        return self.held_model.row_at(rows[0]) if rows else None
+
+    def _held_selected(self, *_args: object) -> None:
+        h = self.selected_held()
+        self.enrol_button.setEnabled(h is not None and self.enrol_member.count() > 0)
+        self.refuse_button.setEnabled(h is not None)
+        if h is not None and self.enrol_member.findText(h.claimed_member) >= 0:
+            self.enrol_member.setCurrentText(h.claimed_member)
+
+    def enrol_selected(self) -> bool:
+        h = self.selected_held()
+        member = self.enrol_member.currentText()
+        if h is None or not member:
+            return False
+        return self._decide_key(h, member)
+
+    def refuse_selected(self) -> bool:
+        h = self.selected_held()
+        return False if h is None else self._decide_key(h, None)
+
+    def _decide_key(self, h: HeldKey, member: str | None) -> bool:
+        fw = self.fieldwork
+        if fw is None:
+            return False
+        try:
+            hub = self.hub()
+        except ProbdeskError as exc:
+            self.runner.default_error(exc)
+            return False
+
+        def work(progress: Progress, _cancelled: Cancelled) -> EnrolledKey:
+            from probdesk.services import hub as hubs
+
+            progress(0, 0, f"Recording the decision on key {h.fingerprint}")
+            if member is None:
+                return hubs.refuse_key(hub, fw, h.fingerprint)
+            return hubs.enrol_key(hub, fw, h.fingerprint, member)
+
+        def done(key: EnrolledKey) -> None:
+            if key.state == "refused":
+                text = f"Key {key.fingerprint} refused: its packages are rejected from now on."
+                show_message(self.enrol_message, text)
+                self._stale = True
+                self.refresh()
+                return
+            show_message(
+                self.enrol_message,
+                f"Key {key.fingerprint} enrolled for {key.member}: merging its packages now.",
+            )
+            self.merge_shared()
+
+        def failed(exc: Exception) -> None:
+            if not isinstance(exc, ProbdeskError):
+                self.runner.default_error(exc)
+                return
+            show_message(self.enrol_message, exc.message, problem=True)
+
+        title = "Refusing a laptop" if member is None else "Enrolling a laptop"
+        return self.runner.run(title, work, done, failed)
 
     def moderate(self, case_ref: str, action: str, comment: str) -> bool:
         """Approve or return a case through the runner, then read the hub again."""

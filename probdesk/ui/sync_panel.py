@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.records import Inspection, OutboxPackage
 from probdesk.errors import InputError, ProbdeskError
+from probdesk.packages import enrolment
 from probdesk.ui.dialogs import _Dialog
 from probdesk.ui.runner import Cancelled, Progress, Runner
 from probdesk.ui.tables import Column, RecordTableModel, record_view
@@ -211,7 +212,7 @@ class OpenSetupPackDialog(_Dialog):
         self, pack: IncomingPack, inspection: str, assessor: str, parent: QWidget | None = None
     ) -> None:
         super().__init__("Open setup pack", parent)
-        self.values: tuple[str, str] = ("", "")
+        self.values: tuple[str, str, str] = ("", "", "")
         intro = QLabel(
             f"<p>Setup pack for <b>{escape(inspection)}</b><br><small>{escape(pack.path.name)}"
             "</small></p><p>It was signed by the key with this fingerprint:</p>"
@@ -240,6 +241,14 @@ class OpenSetupPackDialog(_Dialog):
         self.assessor.setAccessibleName("Your name or initials on the team")
         self.assessor.setPlaceholderText("as your team lead wrote it on the team")
         self.form.addRow("Your name or &initials", self.assessor)
+        self.code = QLineEdit()
+        self.code.setAccessibleName("Your enrolment code from your team lead")
+        self.code.setPlaceholderText("XXXX-XXXX-XXXX, given to you in person")
+        self.code.setToolTip(
+            "With your own enrolment code your exports count as soon as they arrive. Without "
+            "it they wait until your team lead enrols this laptop by its key fingerprint."
+        )
+        self.form.addRow("&Enrolment code", self.code)
         name_buttons(self.buttons, "&Open setup pack", "Open the setup pack")
         self.passphrase.setFocus()
         self.resize(520, 0)
@@ -249,7 +258,13 @@ class OpenSetupPackDialog(_Dialog):
             raise InputError("Enter the passphrase your team lead gave you.")
         if not self.assessor.text().strip():
             raise InputError("Enter your name or initials as they are on the team.")
-        self.values = (self.passphrase.text(), self.assessor.text().strip())
+        code = self.code.text().strip()
+        if code:
+            try:
+                enrolment.normalise_code(code)
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+        self.values = (self.passphrase.text(), self.assessor.text().strip(), code)
 
 
 # -- the panel ------------------------------------------------------------------------------
@@ -616,11 +631,11 @@ class SyncPanel(QWidget):
             dialog.show_error(error)
         if not dialog.exec():
             return
-        passphrase, who = dialog.values
+        passphrase, who, code = dialog.values
 
         def work(progress: Progress, _cancelled: Cancelled) -> Any:
             progress(0, 0, "Checking the passphrase and the team lead's signature")
-            return fw.open_setup_pack(pack.path, passphrase, who)
+            return fw.open_setup_pack(pack.path, passphrase, who, code or None)
 
         def done(result: Any) -> None:
             if result.already_opened:
@@ -629,6 +644,12 @@ class SyncPanel(QWidget):
                 text = (
                     f"Opened the setup pack for {result.inspection.title}: "
                     f"{plural(result.added, 'case')} added, {result.updated} updated."
+                )
+            if fw.enrolment(result.inspection.id) is None:
+                text += (
+                    " This laptop is not enrolled yet: until your team lead enrols it, your "
+                    "exports wait at the hub. Read them this laptop's key fingerprint: "
+                    f"{fw.fingerprints()['signing']}."
                 )
             show_message(self.incoming_message, text)
             self.inspection_opened.emit(result.inspection.id)

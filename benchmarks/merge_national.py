@@ -6,8 +6,9 @@ Workspace.record_answer, far too slow at this size): one per assessor's device, 
 (one PDU's cases spread over its devices), 60 answer events per case (every question of the
 case's variant answered, then answers changed with a `replaces` chain, until 60), hlc rising
 per device, notes on a third of the events; each package built with build_package, signed by
-its own DeviceKeys, encrypted to the lead's key and written to the shared folder with
-write_atomically. At scale S the cases per PDU (so the packages) are S times as many.
+its own DeviceKeys, with its member's enrolment proof (the lead made a code per member and
+holds the sample with its assignments), encrypted to the lead's key and written to the shared
+folder with write_atomically. At scale S the cases per PDU (so the packages) are S times as many.
 
 probdesk: services.hub.merge(hub, lead, shared) into a new SQLite hub file: check, verify,
 decrypt and validate every package, insert its rows, write a receipt. It runs in a child
@@ -94,6 +95,15 @@ def package_slices(scale: int) -> list[tuple[int, int, int]]:
     return out
 
 
+def case_uuid(scale: int, region: int, n: int) -> str:
+    """The same case id in the lead's sample and in the package that carries the case."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"probdesk-bench/{scale}/{region}/{n}"))
+
+
+def member_name(index: int) -> str:
+    return f"Assessor {index:05d}"
+
+
 def facts_for(n: int) -> dict[str, object]:
     return {
         "sentence_type": ("community_order", "suspended_sentence_order", "licence", "pss")[n % 4],
@@ -142,14 +152,14 @@ class Generator:
             return str(uuid.UUID(int=rnd.getrandbits(128), version=4))
 
         device_id = uid()
-        name = f"Assessor {index:05d}"
+        name = member_name(index)
         inspection_id = self.plan["inspections"][r]
         seq = 0
         cases, answers = [], []
         for n in range(first, first + count):
             facts = facts_for(n)
             variant, questions = self._variant(facts)
-            case_id = uid()
+            case_id = case_uuid(self.plan["scale"], r, n)
             head: dict[str, str] = {}
             hlc = ""
             for i in range(EVENTS_PER_CASE):
@@ -196,29 +206,63 @@ class Generator:
 
 
 def build_lead(work: Path, scale: int) -> dict[str, Any]:
+    """The lead's inspections, teams (one member per package), sample and enrolment codes.
+
+    The sample's cases go into the lead's store with one executemany (add_sample_case, a
+    transaction per case, would take minutes at 16x); the rows are those it would write.
+    """
+    from probdesk.domain import loader
+    from probdesk.domain.records import Assessor
     from probdesk.paths import Paths
     from probdesk.services.fieldwork import Fieldwork
     from probdesk.services.workspace import Workspace
 
     paths = Paths.resolve(work / "lead").ensure()
     ws = Workspace.open(paths)
+    qs = loader.load(QUESTION_SET)
+    slices = package_slices(scale)
+    all_pdus = pdus_of_region()
+    per_pdu = CASES_PER_PDU * scale
+    codes: dict[str, str] = {}
     try:
         lead = Fieldwork(ws, paths)
         ids = []
-        for region, pdus in zip(REGIONS, pdus_of_region(), strict=True):
+        for r, (region, pdus) in enumerate(zip(REGIONS, all_pdus, strict=True)):
             insp = ws.create_inspection(
                 region, pdus[0], date(2026, 3, 2), date(2026, 3, 13), QUESTION_SET, pdus=pdus
             )
             ids.append(insp.id)
+            members = [member_name(i) for i, s in enumerate(slices) if s[0] == r]
+            lead.set_team(insp.id, [Assessor(m, "inspector") for m in members])
+            codes.update(lead.enrolment_codes(insp.id))
         public = lead.keys.encryption_public.hex()
     finally:
         ws.close()
-    plan = {"scale": scale, "inspections": ids, "lead_public": public}
+    rows = []
+    now = datetime(2026, 3, 1, 9, 0).isoformat(sep=" ")
+    for index, (r, first, count) in enumerate(slices):
+        for n in range(first, first + count):
+            facts = facts_for(n)
+            variant = qs.variant_for(facts)
+            pdu = all_pdus[r][n // per_pdu]
+            rows.append((case_uuid(scale, r, n), ids[r], f"X{r:02d}{n:06d}",
+                         json.dumps(facts, sort_keys=True), variant.id if variant else None,
+                         member_name(index), "not_started", now, "", pdu))  # fmt: skip
+    db = sqlite3.connect(paths.data / "probdesk.sqlite")
+    with db:
+        db.executemany(
+            'INSERT INTO "case" (id, inspection_id, reference, facts, variant, assessor, status, '
+            "created_at, updated_hlc, pdu) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    db.close()
+    plan = {"scale": scale, "inspections": ids, "lead_public": public, "codes": codes}
     (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     return plan
 
 
 def _write_packages(args: tuple[dict[str, Any], str, list[int]]) -> tuple[int, int, int]:
+    from probdesk.packages import enrolment
     from probdesk.packages.keys import DeviceKeys, Recipient
     from probdesk.packages.writer import build_package, package_file_name, write_atomically
 
@@ -228,6 +272,15 @@ def _write_packages(args: tuple[dict[str, Any], str, list[int]]) -> tuple[int, i
     cases = events = size = 0
     for index in indices:
         payload, counts = gen.payload(index)
+        keys = DeviceKeys.generate()
+        member = payload["device"]["name"]
+        payload["enrolment"] = {  # the laptop was opened with its member's code
+            "member": member,
+            "proof": enrolment.proof(
+                plan["codes"][member], inspection_id=payload["inspection_id"], member=member,
+                device_id=payload["device_id"], signing_public=keys.signing_public,
+            ),
+        }  # fmt: skip
         package_id, data = build_package(
             kind="events",
             payload=payload,
@@ -236,7 +289,7 @@ def _write_packages(args: tuple[dict[str, Any], str, list[int]]) -> tuple[int, i
             hlc=payload["answers"][-1]["hlc"],
             counts=counts,
             extra={"seq_to": payload["seq_to"]},
-            signer=DeviceKeys.generate(),
+            signer=keys,
             recipients=[lead],
         )
         write_atomically(data, Path(shared), package_file_name("events", package_id))

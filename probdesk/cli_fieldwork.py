@@ -182,9 +182,9 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         parents=[common],
         help="send comments and returned cases to an assessor (team lead)",
         description="Team lead: write a signed comments pack for one assessor into the shared "
-        "folder, encrypted for their laptop. The assessors' exports in SHARED tell which laptop "
-        "is NAME's (when NAME has exported from several laptops, the one with the newest "
-        "export gets the pack). Cases are named by their references and must be NAME's. "
+        "folder, encrypted for their laptop. The assessors' exports in SHARED tell which "
+        "laptops are NAME's: every laptop enrolled for NAME gets its own pack (an export from a "
+        "laptop not enrolled gets none). Cases are named by their references and must be NAME's. "
         "Returned cases reopen on the assessor's laptop; their `probdesk sync` (or the Sync "
         "tab) opens the pack. Give at least one --comment, --note or --return.",
     )
@@ -728,15 +728,9 @@ def _send_back(args: argparse.Namespace, fw: object) -> int:
             f"No export from {wanted!r} in {shared}: {found}. The pack is encrypted for the "
             "laptop an export came from, so the assessor must export first."
         )
-    newest = max(theirs, key=lambda e: _written(e.path))
-    name = newest.name
-    laptops = {e.device_id for e in theirs}
-    if len(laptops) > 1:
-        print(
-            f"{name} has exported from {len(laptops)} laptops; the pack is for the one with the "
-            f"newest export (key {newest.fingerprint})",
-            file=sys.stderr,
-        )
+    name = theirs[0].name
+    # One pack for each of the member's enrolled laptops (unenrolled ones were not readable).
+    laptops = {e.device_id: e for e in sorted(theirs, key=lambda e: _written(e.path))}
 
     cases = fw.ws.cases(inspection_id)
     exact = {c.reference: c for c in cases}
@@ -761,12 +755,13 @@ def _send_back(args: argparse.Namespace, fw: object) -> int:
     comments += [(case_id(ref), text) for ref, text in by_ref]
     returned = list(dict.fromkeys(case_id(ref.strip()) for ref in args.returned))
     author = fw.ws.device().assessor or "Team lead"
-    path = fw.create_sendback(inspection_id, newest.device_id, comments, returned, shared, author)
-    print(
-        f"{len(comments)} comment(s), {len(returned)} case(s) returned, for {name}'s laptop "
-        f"(key {newest.fingerprint})"
-    )
-    print(f"send-back pack: {path}")
+    for device_id, export in laptops.items():
+        path = fw.create_sendback(inspection_id, device_id, comments, returned, shared, author)
+        print(
+            f"{len(comments)} comment(s), {len(returned)} case(s) returned, for {name}'s laptop "
+            f"(key {export.fingerprint})"
+        )
+        print(f"send-back pack: {path}")
     return 0
 
 
@@ -848,8 +843,8 @@ def _moderate(args: argparse.Namespace, fw: object, paths: Paths) -> int:
         action = "approved" if args.approve else "returned"
         result = hubs.moderate(hub, fw, inspection_id, args.case, action, args.comment, args.to)
     print(f"case {result.case_ref}: {result.action}")
-    if result.sendback is not None:
-        print(f"send-back pack: {result.sendback}")
+    for pack in result.sendbacks:
+        print(f"send-back pack: {pack}")
     return 0
 
 

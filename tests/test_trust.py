@@ -414,3 +414,64 @@ def test_a_reassigned_case_keeps_the_first_assessors_work_and_takes_only_the_new
     assert got2[late.name].state == hubs.REJECTED
     assert "not_assigned: case A2 was not assigned to AB" in got2[late.name].reason
     assert team.figures(url) == before
+
+
+# -- comments back: to every enrolled laptop of the member, never a forger ------------------------
+
+
+def test_send_back_goes_to_every_enrolled_laptop_and_never_to_a_forger(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    team.answer_all(AB)
+    genuine = team.export(AB)
+    second = Laptop.open(team.root / "ab-second")
+    try:
+        second.fw.open_setup_pack(team.pack, PASSPHRASE, AB, team.codes[AB])
+        assert second.fw.export(team.inspection_id, team.shared).shared_path is not None
+        time.sleep(0.01)
+        outsider = DeviceKeys.generate()  # the newest export, saying it is AB's
+        stranger = "99999999-9999-9999-9999-999999999999"
+        forge(team, genuine, signer=outsider, change=lambda p: p.pop("enrolment"),
+              device_id=stranger, name="pd-events-zz.pdpkg")  # fmt: skip
+        data, shared = str(team.lead.paths.data), str(team.shared)
+        code = cli.main(["--data-dir", data, "send-back", "--to", shared, "--assessor", AB,
+                         "--note", "Please add the source."])  # fmt: skip
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        assert "is not enrolled for AB; no comments go to it" in out.err
+        packs = sorted(team.shared.glob("pd-sendback-*.pdpkg"))
+        assert len(packs) == 2
+        for_devices = {reader.peek_manifest(p)["extra"]["for_device"] for p in packs}
+        assert for_devices == {team.laptops[AB].ws.device().id, second.ws.device().id}
+        opened = second.fw.open_sendback(next(
+            p for p in packs
+            if reader.peek_manifest(p)["extra"]["for_device"] == second.ws.device().id
+        ))  # fmt: skip
+        assert opened is not None
+    finally:
+        second.ws.close()
+
+
+def test_a_returned_case_goes_back_to_each_of_the_assessors_enrolled_laptops(
+    team: Team, url: str
+) -> None:
+    team.answer_all(AB)
+    team.export(AB)
+    second = Laptop.open(team.root / "ab-second")
+    try:
+        second.fw.open_setup_pack(team.pack, PASSPHRASE, AB, team.codes[AB])
+        assert second.fw.export(team.inspection_id, team.shared).shared_path is not None
+        team.merge(url)
+        hub = Hub(url)
+        try:
+            result = hubs.moderate(hub, team.lead.fw, team.inspection_id, "A1", "returned",
+                                   "Say where the plan is.", team.shared)  # fmt: skip
+        finally:
+            hub.close()
+        assert len(result.sendbacks) == 2 and result.sendback == result.sendbacks[0]
+        for_devices = {reader.peek_manifest(p)["extra"]["for_device"] for p in result.sendbacks}
+        assert for_devices == {team.laptops[AB].ws.device().id, second.ws.device().id}
+    finally:
+        second.ws.close()

@@ -974,9 +974,19 @@ class Fieldwork:
                 continue
             who = opened.payload["device"]
             signer = opened.manifest["signer"]
+            name = str(who.get("name", ""))
+            if device_id not in known and not self._proven(opened, inspection_id, name):
+                # Only an enrolled laptop gets comments: never the newest self-declared one.
+                seen.append(ExportSeen(
+                    path, opened.package_id, device_id, name, str(who.get("role", "")),
+                    opened.signer_fingerprint, dict(opened.manifest.get("counts", {})),
+                    f"this laptop's key ({opened.signer_fingerprint}) is not enrolled for "
+                    f"{name or 'anyone'}; no comments go to it until the team lead enrols it",
+                ))  # fmt: skip
+                continue
             if device_id not in known:
                 device = KnownDevice(
-                    device_id, str(who.get("name", "")), str(who.get("role", "")),
+                    device_id, name, str(who.get("role", "")),
                     signer["signing_public"], signer["encryption_public"], _now(),
                 )  # fmt: skip
                 with self.ws.store.unit_of_work() as uow:
@@ -988,6 +998,18 @@ class Fieldwork:
                            dict(opened.manifest.get("counts", {})))
             )  # fmt: skip
         return sorted(seen, key=lambda e: (e.name, e.path.name))
+
+    def _proven(self, opened: reader.OpenedPackage, inspection_id: str, member: str) -> bool:
+        """The export carries a valid enrolment proof for `member` (checked with our code)."""
+        claim = opened.payload.get("enrolment")
+        code = self.known_enrolment_codes(inspection_id).get(member)
+        if not isinstance(claim, dict) or code is None or claim.get("member") != member:
+            return False
+        return enrolment.proof_matches(
+            claim.get("proof"), code, inspection_id=inspection_id, member=member,
+            device_id=str(opened.manifest["device_id"]),
+            signing_public=unb64(opened.manifest["signer"]["signing_public"], size=32),
+        )  # fmt: skip
 
     # -- send-back packs ------------------------------------------------------------------
     def create_sendback(

@@ -1065,7 +1065,8 @@ def hub_attachment(hub: Hub, sha256: str) -> bytes:
 class ModerationResult:
     case_ref: str
     action: str
-    sendback: Path | None  # the pack that carries a return to the assessor's laptop
+    sendback: Path | None  # the pack that carries a return to the assessor's (first) laptop
+    sendbacks: tuple[Path, ...] = ()  # one per enrolled laptop of the assessor
 
 
 def moderate(
@@ -1092,22 +1093,37 @@ def moderate(
         raise InputError(f"No case {case_ref} in the hub for this inspection.")
     case = found[0]
     moderator = lead.ws.device().assessor or "team lead"
-    pack: Path | None = None
+    packs: tuple[Path, ...] = ()
     if action == "returned":
         if shared is None:
             raise InputError("Returning a case needs the shared folder for its send-back pack.")
-        device_id = _device_of(hub, case["id"])
-        if device_id is None:
+        devices = _member_devices(hub, inspection_id, case["assessor"])
+        if not devices:
+            latest = _device_of(hub, case["id"])
+            devices = [latest] if latest is not None else []
+        if not devices:
             raise InputError(f"No laptop has sent answers for {case_ref} yet; nothing to return.")
-        pack = lead.create_sendback(
-            inspection_id, device_id, [(case["id"], comment.strip())], [case["id"]], shared,
-            moderator,
+        packs = tuple(
+            lead.create_sendback(
+                inspection_id, device_id, [(case["id"], comment.strip())], [case["id"]],
+                shared, moderator,
+            )
+            for device_id in devices
         )  # fmt: skip
     hub.add_moderation({
         "id": str(uuid.uuid4()), "case_id": case["id"], "action": action,
         "moderator": moderator, "comment": comment.strip(), "at": now(),
     })  # fmt: skip
-    return ModerationResult(case["reference"], action, pack)
+    return ModerationResult(case["reference"], action, packs[0] if packs else None, packs)
+
+
+def _member_devices(hub: Hub, inspection_id: str, member: str) -> list[str]:
+    """Every laptop enrolled for the member in this inspection (comments go to each)."""
+    return sorted(
+        s.device_id
+        for (insp, _public), s in hub.key_states().items()
+        if insp == inspection_id and s.member == member and s.enrolled
+    )
 
 
 def _device_of(hub: Hub, case_id: str) -> str | None:

@@ -1543,7 +1543,8 @@ class HubPanel(QWidget):
                 text = f"{result.case_ref} approved."
             else:
                 text = f"{result.case_ref} returned to its assessor"
-                text += f": {result.sendback.name} written." if result.sendback else "."
+                names = ", ".join(pack.name for pack in result.sendbacks)
+                text += f": {names} written." if names else "."
             show_message(self.moderation_message, text)
             self._stale = True
             self.refresh()

@@ -391,7 +391,7 @@ def test_team_lead_sets_up_and_assessor_opens_answers_and_exports(
     asr.case_form.focus("C1")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y)
     qtbot.waitUntil(lambda: asr.save_indicator.text().startswith("Saved"))
-    assert asr.unexported.text() != "All changes exported"
+    assert asr.unexported.text().endswith("not exported")
 
     # export now
     asr.tabs.setCurrentWidget(sync)
@@ -405,7 +405,8 @@ def test_team_lead_sets_up_and_assessor_opens_answers_and_exports(
     assert "2 cases, 1 answer" in sync.export_message.text()
     assert sync.outbox_model.rowCount() == 1
     assert cells(sync.outbox_model, 0)[2].startswith("Yes, ")
-    assert asr.unexported.text() == "All changes exported"
+    # in the shared folder, not yet merged: the bar does not pretend the lead has it
+    assert asr.unexported.text() == "All changes in the shared folder, waiting for the team lead"
     qtmodeltester.check(sync.outbox_model)
     assert unnamed(asr) == []
 

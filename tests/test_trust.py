@@ -475,3 +475,55 @@ def test_a_returned_case_goes_back_to_each_of_the_assessors_enrolled_laptops(
         assert for_devices == {team.laptops[AB].ws.device().id, second.ws.device().id}
     finally:
         second.ws.close()
+
+
+# -- the status bar tells the truth ---------------------------------------------------------------
+
+
+def test_the_export_state_says_how_far_changes_have_gone(team: Team, url: str) -> None:
+    ab = team.laptops[AB]
+    case_id = team.case(AB, "A1")
+    ab.ws.record_answer(case_id, "2.1.1", "yes")
+    assert ab.ws.export_state().words().endswith("not exported")
+    # no shared folder: in the outbox, never "exported"
+    result = ab.fw.export(team.inspection_id, None)
+    assert result.shared_path is None
+    assert ab.ws.export_state().words() == "All changes in the outbox, not yet in the shared folder"
+    # an unreachable shared folder: the same
+    gone = team.root / "unplugged"
+    result = ab.fw.export(team.inspection_id, gone / "nowhere")
+    assert ab.ws.export_state().words() == "All changes in the outbox, not yet in the shared folder"
+    ab.fw.copy_pending(team.shared)
+    assert ab.ws.export_state().words() == (
+        "All changes in the shared folder, waiting for the team lead"
+    )
+    team.merge(url)
+    ab.fw.check_receipts(team.shared)
+    assert ab.ws.export_state().words() == "All changes received by the team lead"
+    ab.ws.record_answer(case_id, "2.1.2", "no")
+    assert ab.ws.export_state().words() == "1 change not exported"
+
+
+def test_a_change_saved_while_an_export_is_built_is_not_counted_as_exported(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ab = team.laptops[AB]
+    case_id = team.case(AB, "A1")
+    ab.ws.record_answer(case_id, "2.1.1", "yes")
+    build = ab.fw.build_events_payload
+
+    def build_then_type(inspection_id: str) -> tuple[dict[str, Any], dict[str, int]]:
+        built = build(inspection_id)
+        ab.ws.record_answer(case_id, "2.1.2", "no")  # saved after the payload was read
+        return built
+
+    monkeypatch.setattr(ab.fw, "build_events_payload", build_then_type)
+    result = ab.fw.export(team.inspection_id, team.shared)
+    opened = reader.read_package(
+        result.outbox_path, private_keys=[team.lead.fw.keys.encryption_key],
+        expected_kind="events", payload_schema=EVENTS_SCHEMA,
+    )  # fmt: skip
+    held = max(e["seq"] for e in opened.payload["answers"])
+    assert opened.manifest["extra"]["seq_to"] == opened.payload["seq_to"] == held
+    assert "2.1.2" not in {e["question_id"] for e in opened.payload["answers"]}
+    assert ab.ws.export_state().words() == "1 change not exported"

@@ -380,8 +380,11 @@ class Fieldwork:
 
     # -- export (assessor) ----------------------------------------------------------------
     def build_events_payload(self, inspection_id: str) -> tuple[dict[str, Any], dict[str, int]]:
-        device = self.ws.device()
         with self.ws.store.unit_of_work(read_only=True) as uow:
+            # One snapshot: seq_to is exactly what the payload holds, even while answers are
+            # being saved (a change saved during an export waits for the next package).
+            device = uow.devices.get()
+            assert device is not None
             cases = uow.cases.list(inspection_id)
             answers = uow.answers.by_device(inspection_id, device.id)
             meetings = uow.meetings.list(inspection_id)
@@ -481,6 +484,7 @@ class Fieldwork:
             raise OperationCancelled
         progress(1, 4, "Signing and encrypting")
         device = self.ws.device()
+        seq_to = int(payload["seq_to"])  # what the package holds, not what was saved since
         package_id, data = writer.build_package(
             kind="events",
             payload=payload,
@@ -488,7 +492,7 @@ class Fieldwork:
             device_id=device.id,
             hlc=device.last_hlc or str(self.ws.clock.last),
             counts=counts,
-            extra={"seq_to": device.last_seq},
+            extra={"seq_to": seq_to},
             signer=self.keys,
             recipients=recipients,
         )
@@ -507,15 +511,15 @@ class Fieldwork:
                     "events",
                     name,
                     sha,
-                    device.last_seq,
+                    seq_to,
                     _now(),
                     None,
                     None,
                     None,
                 )
             )
-            # Everything up to last_seq is now in a package that can reach the team lead.
-            uow.devices.mark_exported(device.id, device.last_seq)
+            # Everything up to seq_to is now in a package that can reach the team lead.
+            uow.devices.mark_exported(device.id, seq_to)
         log.info("package %s written to the outbox (%s events)", package_id, counts["answers"])
         shared_path: Path | None = None
         problem: str | None = None

@@ -104,6 +104,33 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
+@dataclass(frozen=True)
+class ExportState:
+    """Sequence numbers on this laptop: the last change, and how far each step has covered."""
+
+    last_seq: int
+    written_to: int  # packages written (to the outbox) hold every change up to here
+    shared_to: int  # a package copied to the shared folder holds every change up to here
+    received_to: int  # a package the team lead merged (receipt) holds every change up to here
+
+    @property
+    def unexported(self) -> int:
+        return max(self.last_seq - self.written_to, 0)
+
+    def words(self) -> str:
+        """One line for the status bar: never 'exported' for what is only in the outbox."""
+        if self.unexported:
+            n = self.unexported
+            return f"{n} change{'s' if n != 1 else ''} not exported"
+        if self.last_seq == 0:
+            return "Nothing to export yet"
+        if self.received_to >= self.last_seq:
+            return "All changes received by the team lead"
+        if self.shared_to >= self.last_seq:
+            return "All changes in the shared folder, waiting for the team lead"
+        return "All changes in the outbox, not yet in the shared folder"
+
+
 class Workspace:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -147,6 +174,19 @@ class Workspace:
     def unexported_count(self) -> int:
         d = self.device()
         return d.last_seq - d.exported_seq
+
+    def export_state(self) -> ExportState:
+        """How far this laptop's changes have gone: packages written, copied, received."""
+        with self.store.unit_of_work(read_only=True) as uow:
+            d = uow.devices.get()
+            packages = [p for p in uow.packages.outbox() if p.kind == "events"]
+        assert d is not None
+        return ExportState(
+            d.last_seq,
+            d.exported_seq,
+            max((p.seq_to for p in packages if p.copied_at is not None), default=0),
+            max((p.seq_to for p in packages if p.receipt_at is not None), default=0),
+        )
 
     def next_event(self, uow: UnitOfWork) -> tuple[int, str]:
         """The next per-device sequence number and clock reading, in the caller's transaction."""

@@ -91,7 +91,12 @@ class DeviceRepository:
         )
 
     def mark_exported(self, device_id: str, seq: int) -> None:
-        self.s.execute(update(DeviceRow).where(DeviceRow.id == device_id).values(exported_seq=seq))
+        """Never backwards: an export that finished late covers less than a newer one."""
+        self.s.execute(
+            update(DeviceRow)
+            .where(DeviceRow.id == device_id, DeviceRow.exported_seq < seq)
+            .values(exported_seq=seq)
+        )
 
     def advance(self, device_id: str, hlc: str) -> tuple[int, str]:
         """Take the next sequence number and record the clock (same transaction as the event).

@@ -503,7 +503,7 @@ class MainWindow(QMainWindow):
     def _refresh_unexported(self) -> None:
         # When the store cannot be read the banner already says why.
         with contextlib.suppress(ProbdeskError):
-            self.unexported.set_count(self.workspace.unexported_count())
+            self.unexported.set_state(self.workspace.export_state())
 
     # -- other ----------------------------------------------------------------------------
     def open_question_set(self, path: str | None = None) -> QuestionSet | None:

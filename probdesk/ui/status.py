@@ -3,8 +3,13 @@ and, when a write failed, why."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+if TYPE_CHECKING:
+    from probdesk.services.workspace import ExportState
 
 
 class SaveIndicator(QLabel):
@@ -27,10 +32,9 @@ class UnexportedIndicator(QLabel):
         super().__init__("", parent)
         self.setAccessibleName("Changes not yet exported")
 
-    def set_count(self, n: int) -> None:
-        self.setText(
-            "All changes exported" if n == 0 else f"{n} change{'s' if n != 1 else ''} not exported"
-        )
+    def set_state(self, state: ExportState) -> None:
+        """Not exported, in the outbox, in the shared folder, or received by the team lead."""
+        self.setText(state.words())
 
 
 class ErrorBanner(QFrame):

@@ -272,7 +272,7 @@ class OpenSetupPackDialog(_Dialog):
 
 class SyncPanel(QWidget):
     inspection_opened = Signal(str)  # a pack added or changed this inspection: show it
-    exported = Signal()  # the count of changes not exported has changed
+    exported = Signal()  # how far this laptop's changes have gone has changed (status bar)
 
     def __init__(self, settings: QSettings, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -514,7 +514,6 @@ class SyncPanel(QWidget):
                 problem=True,
             )
         self.refresh_outbox()
-        self.exported.emit()
 
     def _failed(self, exc: Exception, label: QLabel | None = None) -> None:
         if not isinstance(exc, ProbdeskError):
@@ -562,6 +561,7 @@ class SyncPanel(QWidget):
             return  # the store cannot be read: the banner says why
         newest_first = sorted(rows, key=lambda p: (p.created_at, p.seq_to), reverse=True)
         self.outbox_model.set_rows(newest_first)
+        self.exported.emit()  # written, copied or received: the status bar says which
 
     # -- incoming packs -------------------------------------------------------------------
     def refresh_incoming(self) -> bool:

@@ -110,3 +110,24 @@ def _fp(keys: DeviceKeys) -> str:
     from probdesk.packages.keys import fingerprint
 
     return fingerprint(keys.signing_public)
+
+
+def test_the_settle_dialog_shows_each_sides_note_laptop_and_time(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from probdesk.services.hub import Conflict, Side
+    from probdesk.ui.hub_panel import SettleDialog
+
+    sides = (
+        Side("AB", "22222222-2222", "yes", "seen on the second laptop",
+             "1790000000000.000001.2222", "2026-11-03T10:15:00"),
+        Side("AB", "11111111-1111", "no", "", "1790000000000.000000.1111", "2026-11-03T09:40:00"),
+    )  # fmt: skip
+    conflict = Conflict("conflict", "X100001", "C1", (("AB", "yes"), ("AB", "no")),
+                        sides[0].hlc, sides)  # fmt: skip
+    dialog = SettleDialog(conflict)
+    qtbot.addWidget(dialog)
+    texts = [w.text() for w in dialog.findChildren(QLabel)]
+    assert "laptop 22222222, 2026-11-03 10:15. Note: seen on the second laptop" in texts
+    assert "laptop 11111111, 2026-11-03 09:40. No note." in texts
+    assert [r.text() for r in dialog.radios] == ["AB: Yes", "AB: No"]

@@ -142,3 +142,75 @@ def test_the_team_lead_settles_a_conflict_and_the_laptops_get_the_decision(
 def _audit(ws: Workspace) -> list[object]:
     with ws.store.unit_of_work(read_only=True) as uow:
         return list(uow.audit.entries())
+
+
+# -- a settled conflict stays settled; the same answer twice is no conflict ----------------------
+
+
+def test_a_settled_conflict_stays_settled_when_either_side_edits_afterwards(
+    scene: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, inspection_id = scene
+    work = tmp_path / "copy"
+    shutil.copytree(root, work)
+    lead_paths = Paths.resolve(work / "lead")
+    ws = Workspace.open(lead_paths)
+    url = f"sqlite:///{work / 'hub-later.sqlite'}"
+    hub = Hub(url)
+    try:
+        lead = Fieldwork(ws, lead_paths)
+        hubs.merge(hub, lead, work / "shared")
+        [conflict] = [c for c in hubs.conflicts(hub, inspection_id) if c.kind == "conflict"]
+        # the settle dialog's facts: each side's value, note, author, laptop and time
+        assert len(conflict.sides) == 2
+        assert {s.device_id for s in conflict.sides} >= {SECOND_DEVICE}
+        assert {s.note for s in conflict.sides} == {"", "seen on the second laptop"}
+        assert all(s.author == "AB" and s.recorded_at and s.hlc for s in conflict.sides)
+        kept = conflict.values[1][1]  # "no": the first laptop's
+        hubs.resolve_conflict(hub, lead, inspection_id, "X100001", "C1", keep=2)
+    finally:
+        hub.close()
+        ws.close()
+    # both laptops edit C1 afterwards, before any decision reaches them (a note, a new value)
+    for folder, value, note in (("ab2", "yes", "a note added later"), ("ab", "no", "checked")):
+        paths = Paths.resolve(work / folder)
+        lws = Workspace.open(paths)
+        try:
+            case = lws.cases(inspection_id)[0]
+            lws.record_answer(case.id, "C1", value, note)
+            Fieldwork(lws, paths).export(inspection_id, work / "shared")
+        finally:
+            lws.close()
+    ws = Workspace.open(lead_paths)
+    hub = Hub(url)
+    try:
+        hubs.merge(hub, Fieldwork(ws, lead_paths), work / "shared")
+        assert [c for c in hubs.conflicts(hub, inspection_id) if c.kind == "conflict"] == []
+        [c1] = [r for r in hubs.export_rows(hub, inspection_id, with_notes=False)
+                if r["question_id"] == "C1"]  # fmt: skip
+        assert c1["answer"] == kept
+    finally:
+        hub.close()
+        ws.close()
+
+
+def test_the_same_answer_on_two_laptops_is_no_conflict(tmp_path: Path) -> None:
+    root, inspection_id = two_laptop_conflict(tmp_path / "same")
+    # the first laptop changes its C1 to what the second said, with the same note
+    paths = Paths.resolve(root / "ab")
+    lws = Workspace.open(paths)
+    try:
+        case = lws.cases(inspection_id)[0]
+        lws.record_answer(case.id, "C1", "yes", "seen on the second laptop")
+        Fieldwork(lws, paths).export(inspection_id, root / "shared")
+    finally:
+        lws.close()
+    lead_paths = Paths.resolve(root / "lead")
+    ws = Workspace.open(lead_paths)
+    hub = Hub(f"sqlite:///{root / 'hub.sqlite'}")
+    try:
+        hubs.merge(hub, Fieldwork(ws, lead_paths), root / "shared")
+        assert [c for c in hubs.conflicts(hub, inspection_id) if c.kind == "conflict"] == []
+    finally:
+        hub.close()
+        ws.close()

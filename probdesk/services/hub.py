@@ -616,8 +616,9 @@ def load_cases(hub: Hub, inspection_id: str) -> tuple[QuestionSet, list[HubCase]
     text = hub.question_set_text(insp["qs_hash"])
     assert text is not None
     qs = loader.parse_text(text, "hub question set")
-    settled = hub.superseded_of(inspection_id)
-    evs = [e for e in hub.events_of(inspection_id) if e["id"] not in settled]
+    every = hub.events_of(inspection_id)
+    settled = settled_events(hub, inspection_id, every)
+    evs = [e for e in every if e["id"] not in settled]
 
     class _E:
         __slots__ = ("case_id", "hlc", "id", "note", "question_id", "replaces", "value")
@@ -802,6 +803,18 @@ def write_export(rows: Sequence[dict[str, object]], fmt: str, out: Path, with_no
 
 
 @dataclass(frozen=True)
+class Side:
+    """One of a conflict's answers, with what the team lead needs to choose between them."""
+
+    author: str
+    device_id: str
+    value: object
+    note: str
+    hlc: str
+    recorded_at: str  # the laptop's own time of the answer (ordering uses the clock)
+
+
+@dataclass(frozen=True)
 class Conflict:
     """Concurrent answers to one question of a case (or, kind "parallel", to its questions)."""
 
@@ -810,14 +823,42 @@ class Conflict:
     question_id: str  # empty for a parallel update
     values: tuple[tuple[str, object], ...]  # (author or device, value), winner first
     winner_hlc: str
+    sides: tuple[Side, ...] = ()  # the same answers in full, winner first
+
+
+def settled_events(hub: Hub, inspection_id: str, events: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Events a team lead's decision settled: the answers it set aside, and every later edit
+    made on top of them or of the kept answer without knowing of the decision (a note added
+    on a laptop afterwards). Edits made on top of the decision itself stand."""
+    superseded = hub.superseded_of(inspection_id)
+    if not superseded:
+        return set()
+    decisions = hub.resolution_events_of(inspection_id)
+    by_id = {e["id"]: e for e in events}
+    roots = set(superseded) | {
+        str(by_id[d]["replaces"]) for d in decisions if d in by_id and by_id[d]["replaces"]
+    }
+    children: dict[str, list[str]] = {}
+    for e in events:
+        if e["replaces"]:
+            children.setdefault(str(e["replaces"]), []).append(str(e["id"]))
+    settled = set(superseded)
+    stack = list(roots)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in decisions and child not in settled:
+                settled.add(child)
+                stack.append(child)
+    return settled
 
 
 def conflicts(hub: Hub, inspection_id: str) -> list[Conflict]:
     """Undecided conflicts, listed (never hidden); the shown winner is the newest by clock,
     then device id, as the summaries use it."""
     refs = {c["id"]: c["reference"] for c in hub.cases_of(inspection_id)}
-    settled = hub.superseded_of(inspection_id)
-    evs = [e for e in hub.events_of(inspection_id) if e["id"] not in settled]
+    every = hub.events_of(inspection_id)
+    settled = settled_events(hub, inspection_id, every)
+    evs = [e for e in every if e["id"] not in settled]
     replaced = {e["replaces"] for e in evs if e["replaces"]}
     decisions = hub.resolution_events_of(inspection_id)
     open_heads: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
@@ -834,11 +875,15 @@ def conflicts(hub: Hub, inspection_id: str) -> list[Conflict]:
     ):
         if len(hs) < 2:
             continue
+        if len({(e["value"], e["note"]) for e in hs}) == 1:
+            continue  # the same answer and note on both sides: nothing to decide
         hs = sorted(hs, key=lambda e: e["hlc"], reverse=True)
         out.append(Conflict(
             "conflict", refs.get(case_id, case_id), qid,
             tuple((e["author"] or e["device_id"][:8], json.loads(e["value"])) for e in hs),
             hs[0]["hlc"],
+            tuple(Side(e["author"] or "", e["device_id"], json.loads(e["value"]), e["note"],
+                       e["hlc"], str(e["recorded_at"])) for e in hs),
         ))  # fmt: skip
         flagged.add(case_id)
     for case_id, devs in sorted(devices_by_case.items(), key=lambda kv: refs.get(kv[0], "")):
@@ -1168,11 +1213,9 @@ def resolve_conflict(
     )
     if case is None:
         raise InputError(f"No case {case_ref} in the hub for this inspection.")
-    settled = hub.superseded_of(inspection_id)
-    evs = [
-        e for e in hub.events_of_case(case["id"])
-        if e["question_id"] == question_id and e["id"] not in settled
-    ]  # fmt: skip
+    of_case = hub.events_of_case(case["id"])
+    settled = settled_events(hub, inspection_id, of_case)
+    evs = [e for e in of_case if e["question_id"] == question_id and e["id"] not in settled]
     replaced = {e["replaces"] for e in evs if e["replaces"]}
     open_heads = sorted(
         (e for e in evs if e["id"] not in replaced), key=lambda e: e["hlc"], reverse=True

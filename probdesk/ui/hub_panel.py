@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         ModerationResult,
         ProgressRow,
         ResolutionResult,
+        Side,
         SummaryRow,
     )
 
@@ -538,6 +539,13 @@ class DrillDownDialog(QDialog):
         self.resize(620, 520)
 
 
+def _side_detail(side: Side) -> str:
+    laptop = f"laptop {side.device_id[:8]}" if side.device_id else "laptop unknown"
+    when = side.recorded_at.replace("T", " ")[:16] if side.recorded_at else "time unknown"
+    note = f"Note: {side.note}" if side.note else "No note."
+    return f"{laptop}, {when}. {note}"
+
+
 class SettleDialog(QDialog):
     """Which of a conflict's answers stands, and whether both notes are kept."""
 
@@ -556,13 +564,22 @@ class SettleDialog(QDialog):
         layout.addWidget(heading)
         self.group = QButtonGroup(self)
         self.radios: list[QRadioButton] = []
-        for i, (who, value) in enumerate(conflict.values):
+        details = [_side_detail(s) for s in conflict.sides] or [""] * len(conflict.values)
+        for i, ((who, value), about) in enumerate(zip(conflict.values, details, strict=True)):
             text = f"{who}: {_value_text(value)}"
             radio = QRadioButton(text)
             radio.setAccessibleName(f"Keep answer {i + 1}, {text}")
             self.group.addButton(radio, i)
             self.radios.append(radio)
             layout.addWidget(radio)
+            if not about:
+                continue
+            detail = QLabel(about)
+            detail.setWordWrap(True)
+            detail.setTextFormat(Qt.TextFormat.PlainText)
+            detail.setAccessibleName(f"Answer {i + 1}: laptop, time and note")
+            detail.setIndent(24)
+            layout.addWidget(detail)
         if self.radios:
             self.radios[0].setChecked(True)
         self.both_notes_box = QCheckBox("Keep &both notes")

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scenes import Laptop
 
 from probdesk import bundled
 from probdesk.domain.questionset import NA, NO, YES, AnswerType, Question
@@ -38,9 +39,8 @@ from probdesk.hub.store import Hub
 from probdesk.packages import reader, writer
 from probdesk.packages.format import PAYLOAD, PackageError
 from probdesk.packages.keys import DeviceKeys, Recipient, unb64
-from probdesk.paths import Paths
 from probdesk.services import hub as hubs
-from probdesk.services.fieldwork import EVENTS_SCHEMA, RECEIPTS_FOLDER, Fieldwork
+from probdesk.services.fieldwork import EVENTS_SCHEMA, RECEIPTS_FOLDER
 from probdesk.services.workspace import Workspace
 
 PDU_CORE = bundled.question_sets_dir() / "pdu-core.yaml"
@@ -73,19 +73,6 @@ NOT_HELD = "the package is for an inspection this hub does not hold"
 
 
 # -- the inspection ------------------------------------------------------------------------------
-
-
-@dataclass
-class Laptop:
-    paths: Paths
-    ws: Workspace
-    fw: Fieldwork
-
-    @classmethod
-    def open(cls, data: Path) -> Laptop:
-        paths = Paths.resolve(data).ensure()
-        ws = Workspace.open(paths)
-        return cls(paths, ws, Fieldwork(ws, paths))
 
 
 @dataclass(frozen=True)

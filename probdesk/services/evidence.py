@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -46,6 +44,7 @@ from probdesk.domain.evidence import (
 )
 from probdesk.domain.questionset import NonCaseQuestion, OrgQuestion, QuestionSet
 from probdesk.errors import InputError, ProbdeskError
+from probdesk.fs import replace_file
 from probdesk.services.workspace import Workspace, _now
 
 if TYPE_CHECKING:
@@ -89,21 +88,6 @@ def read_attachment(path: Path) -> bytes:
             "one. Nothing was saved."
         )
     return data
-
-
-def _write_atomically(data: bytes, target: Path) -> Path:
-    """Write to a temporary name beside the target, flush to disk, then rename over it."""
-    fd, tmp = tempfile.mkstemp(prefix=".probdesk-", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 class EvidenceLog:
@@ -288,7 +272,7 @@ class EvidenceLog:
         if not dest.parent.is_dir():
             raise InputError(f"The folder {dest.parent} does not exist; nothing was written.")
         try:
-            return _write_atomically(data, dest)
+            return replace_file(dest, data)
         except OSError as exc:
             raise InputError(
                 f"{dest} cannot be written ({exc.strerror or exc}); nothing was written."

@@ -16,7 +16,7 @@ PG_DEBS := $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,$(if $(shell comma
 # binutils: `strip`, which the bundle build uses to trim debug information.
 TEST_DEBS := poppler-utils binutils $(PG_DEBS)
 
-.PHONY: run test lint typecheck bench bundle setup sysdeps clean lock
+.PHONY: run test test-isolated lint typecheck bench bundle setup sysdeps clean lock
 
 setup: sysdeps $(STAMP)
 
@@ -68,6 +68,14 @@ run: setup
 test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc = 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+# Each test file in a process of its own, in random order inside it: no file may lean on another
+# having run first (about 1.5 times a full run; make test already runs everything in random
+# order, with the seed in its header).
+test-isolated: setup
+	@failed=""; for f in tests/test_*.py; do \
+	  echo "== $$f"; QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p randomly $$f || failed="$$failed $$f"; \
+	done; if [ -n "$$failed" ]; then echo "failed alone:$$failed"; exit 1; fi
 
 lint: setup
 	$(VENV)/bin/ruff check probdesk tests benchmarks packaging setup.py build.spec

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -22,6 +25,41 @@ from guikit import no_modal  # noqa: E402, F401  (fixture: message boxes recorde
 @pytest.fixture(autouse=True)
 def _offscreen_qt() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _probdesk_logging_restored() -> Iterator[None]:
+    """logsetup.configure (the CLI's crash log, the GUI's log) sets the "probdesk" logger's
+    level and adds a file handler in the test's folder: both are put back after the test, so
+    no later test logs into another test's folder or records what it did not ask for."""
+    logger = logging.getLogger("probdesk")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    for h in list(logger.handlers):
+        if h not in handlers:
+            logger.removeHandler(h)
+            h.close()
+    logger.setLevel(level)
+
+
+@pytest.fixture
+def hub_never_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hub opened in this test never waits for a lock another connection holds: it fails at
+    once (SQLite: no busy timeout; PostgreSQL: a lock_timeout of 100 ms) instead of after the
+    seconds the program waits. "Takes no lock" is then checked without timing anything, so a
+    slow or loaded machine cannot fail it."""
+    from probdesk.hub import store
+
+    pragmas = store._sqlite_pragmas
+
+    def without_waiting(dbapi_conn: Any, record: Any) -> None:
+        pragmas(dbapi_conn, record)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=0")
+        cur.close()
+
+    monkeypatch.setattr(store, "_sqlite_pragmas", without_waiting)
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=100")  # libpq reads it at each connect
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import importlib.metadata
-import logging
 import os
 import re
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -228,17 +226,6 @@ def test_selfcheck(tmp_data_dir: Path, where: str) -> None:
 # -- unexpected errors (in process: the failure is injected) -----------------------------------
 
 
-@pytest.fixture
-def _no_log_handlers() -> Iterator[None]:
-    yield
-    root = logging.getLogger("probdesk")
-    for h in list(root.handlers):
-        if getattr(h, "_probdesk", False):
-            root.removeHandler(h)
-            h.close()
-
-
-@pytest.mark.usefixtures("_no_log_handlers")
 def test_a_bug_is_logged_and_reported_in_one_line(
     tmp_data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -215,14 +215,10 @@ def test_the_crash_dialog_copies_its_details(qtbot: QtBot) -> None:
 
 
 @pytest.fixture
-def hook_restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def hook_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """crash.install replaces sys.excepthook: the test's own is put back after it (the log
+    handler logsetup.configure adds goes with conftest's _probdesk_logging_restored)."""
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    yield
-    root = logging.getLogger("probdesk")
-    for h in list(root.handlers):
-        if getattr(h, "_probdesk", False):
-            root.removeHandler(h)
-            h.close()
 
 
 @pytest.mark.usefixtures("hook_restored")

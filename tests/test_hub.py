@@ -871,27 +871,17 @@ def test_the_hub_opens_on_postgresql_twice_and_keeps_its_rows(
 
 
 def test_reading_a_sqlite_hub_takes_no_write_lock(
-    world: Inspection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    world: Inspection, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """A summary or the dashboard reads while a merge holds the write lock (WAL snapshot)."""
     import sqlite3
 
-    from probdesk.hub import store
-
     url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
     merge(url, world.lead, world.folder(world.pool))
     expected = snapshot_of(url, world.inspection_id)
-    # Never waited, whatever the machine's speed: with no busy timeout, asking for the lock
-    # the merge holds fails at once ("database is locked") instead of after 10 s.
-    pragmas = store._sqlite_pragmas
-
-    def without_waiting(dbapi_conn: Any, record: Any) -> None:
-        pragmas(dbapi_conn, record)
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout=0")
-        cur.close()
-
-    monkeypatch.setattr(store, "_sqlite_pragmas", without_waiting)
+    # From here on, asking for the lock the merge holds fails at once ("database is locked"):
+    # never waited, whatever the machine's speed.
+    request.getfixturevalue("hub_never_waits")
     writer_conn = sqlite3.connect(tmp_path / "hub.sqlite", isolation_level=None, timeout=0.1)
     writer_conn.execute("BEGIN IMMEDIATE")  # a merge in the middle of a package
     try:

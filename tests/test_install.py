@@ -126,25 +126,30 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     site = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, env=_installed_env(),
     ).stdout.strip()  # fmt: skip
     deps = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (Path(site) / "probdesk-test-deps.pth").write_text("\n".join(sorted(deps)) + "\n")
     done = subprocess.run(
         [python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=_installed_env(),
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     shutil.rmtree(source)  # nothing may lean on the source tree
     return python, wheel
 
 
+def _installed_env() -> dict[str, str]:
+    """The environment without what would point the installed probdesk back at the source."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PROBDESK_RESOURCES", "PYTHONPATH")}
+    return {**env, "QT_QPA_PLATFORM": "offscreen"}
+
+
 def _run_installed(python: Path, cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     script = python.parent / ("probdesk.exe" if os.name == "nt" else "probdesk")
-    env = {k: v for k, v in os.environ.items() if k not in ("PROBDESK_RESOURCES", "PYTHONPATH")}
     return subprocess.run(
         [script, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300,
-        env={**env, "QT_QPA_PLATFORM": "offscreen"},
+        env=_installed_env(),
     )  # fmt: skip
 
 
@@ -170,7 +175,7 @@ def test_the_installed_wheel_works_outside_the_source_tree(
     where = subprocess.run(
         [python, "-c", "import probdesk, probdesk.bundled as b; print(probdesk.__file__); "
          "print(b.root())"],
-        capture_output=True, text=True, cwd=tmp_path, check=True,
+        capture_output=True, text=True, cwd=tmp_path, check=True, env=_installed_env(),
     ).stdout.split()  # fmt: skip
     venv_dir = python.parent.parent
     assert all(Path(w).is_relative_to(venv_dir) for w in where), where

@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -642,13 +641,13 @@ def test_summary_without_ratings_prints_no_empty_rating_parts(tmp_path: Path) ->
     assert "66.6%" in text and "no relevant cases" in text
 
 
-def test_regional_summary_with_a_thousand_rows_builds_quickly(tmp_path: Path) -> None:
+def test_regional_summary_with_a_thousand_rows(tmp_path: Path) -> None:
+    # How fast it builds is measured on this very report by benchmarks/reports.py (target
+    # under 8 s): a bound on seconds here would fail on a slow or loaded machine.
     out = tmp_path / "region.pdf"
     report = summary_report("region", pdus=100, rows_n=400)
     assert sum(len(p.rows) for p in report.breakdown) + len(report.rows) >= 1000
-    started = time.perf_counter()
     build_summary_pdf(report, meta("Regional summary: Gogledd Cymru"), out)
-    assert time.perf_counter() - started < 8
     pages = pages_of(out)
     assert_every_page_dressed(pages)
     assert_fonts_embedded(out)
@@ -665,8 +664,9 @@ def test_regional_summary_with_a_thousand_rows_builds_quickly(tmp_path: Path) ->
 def test_line_breaking_keeps_every_character_and_fits_the_width() -> None:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from probdesk.reports.base import SANS, break_lines
+    from probdesk.reports.base import SANS, break_lines, register_fonts
 
+    register_fonts()  # as every report does first; not left to a test that built a PDF earlier
     text = f"{WELSH} {'x' * 300} two  spaces {long_note(3)}"
     lines = break_lines(text, SANS, 10, 200)
     assert all(stringWidth(line, SANS, 10) <= 200.01 for line in lines)

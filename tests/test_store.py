@@ -577,7 +577,12 @@ def test_a_locked_database_refuses_the_write_cleanly_then_takes_it(
         ws.close()
 
 
-def test_a_write_waits_for_a_short_lock(tmp_data_dir: Path) -> None:
+def test_a_write_waits_for_a_short_lock(
+    tmp_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lock goes after 0.3 s; a busy timeout far beyond that, so that a slow or loaded
+    # machine (the releasing thread late to run) still sees the write wait and then succeed.
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 120_000)  # read when connections are made
     ws, _, case_id = workspace_with_case(tmp_data_dir)
     try:
         locker = sqlite3.connect(

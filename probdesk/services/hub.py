@@ -463,7 +463,12 @@ def enrol_key(hub: Hub, lead: Fieldwork, fp: str, member: str) -> EnrolledKey:
     if member not in {a.name for a in lead.team(r.inspection_id)}:
         raise InputError(f"{member!r} is not on this inspection's team.")
     for (insp, public), s in hub.key_states().items():
-        if insp == r.inspection_id and s.device_id == r.device_id and public != r.signing_public:
+        if (
+            insp == r.inspection_id
+            and s.enrolled  # a refused forgery that copied the laptop's id takes nothing
+            and s.device_id == r.device_id
+            and public != r.signing_public
+        ):
             raise InputError(
                 f"Laptop {r.device_id[:8]} is already enrolled with another key: a copied "
                 "laptop needs its own identity; nothing was changed."

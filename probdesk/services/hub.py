@@ -50,6 +50,8 @@ class MergeOutcome:
     counts: dict[str, int] = field(default_factory=dict)
     fingerprint: str = ""  # the signing key's, for a held package
     claimed_member: str = ""  # whom a held package says it is from (not proven)
+    inspection_id: str = ""  # for a held package: with the key, what enrols it
+    signing_public: str = ""
 
 
 @dataclass
@@ -81,10 +83,17 @@ class _MergeContext:
         return self.teams[inspection_id]
 
     def device_key(self, inspection_id: str, device_id: str) -> str | None:
-        for (insp, public), state in self.keys.items():
-            if insp == inspection_id and state.device_id == device_id and state.enrolled:
-                return public
-        return None
+        return enrolled_key_of(self.keys, inspection_id, device_id)
+
+
+def enrolled_key_of(
+    keys: Mapping[tuple[str, str], KeyState], inspection_id: str, device_id: str
+) -> str | None:
+    """The key a laptop is enrolled with for an inspection, if any (a refused key is not)."""
+    for (insp, public), state in keys.items():
+        if insp == inspection_id and state.device_id == device_id and state.enrolled:
+            return public
+    return None
 
 
 def _sha256(path: Path) -> str:
@@ -154,12 +163,21 @@ def merge(
     # Read once: per package it would grow with the square of devices.
     ctx = _MergeContext(hub, lead, known, hub.key_states())
     outcomes: list[MergeOutcome] = []
+    by_name: dict[str, Path] = {}
     for n, path in enumerate(paths):
         progress(n, len(paths), path.name)
+        by_name[path.name] = path
         outcome = _merge_one(ctx, shared, path)
         if outcome is not None:
             outcomes.append(outcome)
             log.info("package file %s: %s", n, outcome.state)
+    # A package held because its key was not enrolled yet, when a later package of the same
+    # merge enrolled that key (the laptop joined with its code in between): merged now.
+    for i, o in enumerate(outcomes):
+        if o.state == HELD and ctx.keys.get((o.inspection_id, o.signing_public)) is not None:
+            again = _merge_one(ctx, shared, by_name[o.file])
+            if again is not None:
+                outcomes[i] = again
     progress(len(paths), len(paths), "done")
     return outcomes
 
@@ -211,7 +229,8 @@ def _merge_one(ctx: _MergeContext, shared: Path, path: Path) -> MergeOutcome | N
             _hold(hub, path, opened, sha, who)
         return MergeOutcome(
             path.name, who.state, who.reason, package_id, fingerprint=who.fingerprint,
-            claimed_member=who.claimed_member,
+            claimed_member=who.claimed_member, inspection_id=inspection_id,
+            signing_public=public,
         )  # fmt: skip
     member, enrol_how = who
     problems = violations(p, device_id=device_id, member=member, sample=ctx.sample(inspection_id))
@@ -462,17 +481,13 @@ def enrol_key(hub: Hub, lead: Fieldwork, fp: str, member: str) -> EnrolledKey:
     r = _held_key(hub, fp)
     if member not in {a.name for a in lead.team(r.inspection_id)}:
         raise InputError(f"{member!r} is not on this inspection's team.")
-    for (insp, public), s in hub.key_states().items():
-        if (
-            insp == r.inspection_id
-            and s.enrolled  # a refused forgery that copied the laptop's id takes nothing
-            and s.device_id == r.device_id
-            and public != r.signing_public
-        ):
-            raise InputError(
-                f"Laptop {r.device_id[:8]} is already enrolled with another key: a copied "
-                "laptop needs its own identity; nothing was changed."
-            )
+    # A refused forgery that copied the laptop's id takes nothing (only enrolled keys count).
+    taken = enrolled_key_of(hub.key_states(), r.inspection_id, r.device_id)
+    if taken is not None and taken != r.signing_public:
+        raise InputError(
+            f"Laptop {r.device_id[:8]} is already enrolled with another key: a copied "
+            "laptop needs its own identity; nothing was changed."
+        )
     with hub.transaction() as conn:
         hub.set_key_state(conn, {
             "inspection_id": r.inspection_id, "signing_public": r.signing_public,

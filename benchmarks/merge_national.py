@@ -155,7 +155,7 @@ class Generator:
         name = member_name(index)
         inspection_id = self.plan["inspections"][r]
         seq = 0
-        cases, answers = [], []
+        cases, answers, case_events = [], [], []
         for n in range(first, first + count):
             facts = facts_for(n)
             variant, questions = self._variant(facts)
@@ -182,11 +182,22 @@ class Generator:
                     "author": name,
                 })  # fmt: skip
                 head[qid] = event_id
+            # the case's status, as the laptop records it: an event like the answers
+            status = "submitted" if n % 4 else "in_progress"
+            seq += 1
+            hlc = f"{BASE_MS + seq * 1000:013d}.{0:06d}.{device_id}"
+            case_events.append({
+                "id": uid(), "case_id": case_id, "field": "status", "value": status,
+                "device_id": device_id, "seq": seq, "hlc": hlc, "replaces": None,
+                "settles": [], "author": name,
+                "recorded_at": datetime.fromtimestamp((BASE_MS + seq * 1000) / 1000)
+                .replace(microsecond=0).isoformat(),
+            })  # fmt: skip
             cases.append({
                 "id": case_id, "reference": f"X{r:02d}{n:06d}",
                 "pdu": self.pdus[r][n // per_pdu],
                 "facts": facts, "variant": variant, "assessor": name,
-                "status": "submitted" if n % 4 else "in_progress", "updated_hlc": hlc,
+                "status": status, "updated_hlc": hlc,
             })  # fmt: skip
         payload = {
             "device_id": device_id,
@@ -194,11 +205,13 @@ class Generator:
             "device": {"name": name, "role": "assessor"},
             "seq_to": seq,
             "cases": cases,
+            "case_events": case_events,
             "answers": answers,
             "meetings": [],
             "meeting_notes": [],
         }
-        counts = {"cases": len(cases), "answers": len(answers), "meetings": 0, "meeting_notes": 0}
+        counts = {"cases": len(cases), "answers": len(answers), "meetings": 0, "meeting_notes": 0,
+                  "case_changes": len(case_events)}  # fmt: skip
         return payload, counts
 
 
@@ -209,7 +222,8 @@ def build_lead(work: Path, scale: int) -> dict[str, Any]:
     """The lead's inspections, teams (one member per package), sample and enrolment codes.
 
     The sample's cases go into the lead's store with one executemany (add_sample_case, a
-    transaction per case, would take minutes at 16x); the rows are those it would write.
+    transaction per case, would take minutes at 16x); the rows are those it would write: the
+    case row and its facts, PDU and assessor as the lead's case events (one change per case).
     """
     from probdesk.domain import loader
     from probdesk.domain.records import Assessor
@@ -236,18 +250,26 @@ def build_lead(work: Path, scale: int) -> dict[str, Any]:
             lead.set_team(insp.id, [Assessor(m, "inspector") for m in members])
             codes.update(lead.enrolment_codes(insp.id))
         public = lead.keys.encryption_public.hex()
+        lead_device = ws.device_id
     finally:
         ws.close()
-    rows = []
+    rows, events = [], []
     now = datetime(2026, 3, 1, 9, 0).isoformat(sep=" ")
     for index, (r, first, count) in enumerate(slices):
         for n in range(first, first + count):
             facts = facts_for(n)
             variant = qs.variant_for(facts)
             pdu = all_pdus[r][n // per_pdu]
-            rows.append((case_uuid(scale, r, n), ids[r], f"X{r:02d}{n:06d}",
+            case_id = case_uuid(scale, r, n)
+            hlc = f"{BASE_MS - 10_000_000 + len(rows):013d}.{0:06d}.{lead_device}"
+            rows.append((case_id, ids[r], f"X{r:02d}{n:06d}",
                          json.dumps(facts, sort_keys=True), variant.id if variant else None,
-                         member_name(index), "not_started", now, "", pdu))  # fmt: skip
+                         member_name(index), "not_started", now, hlc, pdu))  # fmt: skip
+            wanted = {**{f"fact:{k}": v for k, v in facts.items()}, "pdu": pdu,
+                      "assessor": member_name(index)}  # fmt: skip
+            for name, value in wanted.items():
+                events.append((str(uuid.uuid4()), case_id, name, json.dumps(value), lead_device,
+                               len(rows), hlc, None, "[]", "TL", now))  # fmt: skip
     db = sqlite3.connect(paths.data / "probdesk.sqlite")
     with db:
         db.executemany(
@@ -255,6 +277,12 @@ def build_lead(work: Path, scale: int) -> dict[str, Any]:
             "created_at, updated_hlc, pdu) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        db.executemany(
+            "INSERT INTO case_event (id, case_id, field, value, device_id, seq, hlc, replaces, "
+            "settles, author, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            events,
+        )
+        db.execute("UPDATE device SET last_seq = ?", (len(rows),))
     db.close()
     plan = {"scale": scale, "inspections": ids, "lead_public": public, "codes": codes}
     (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
@@ -394,6 +422,8 @@ CASE_COLS = ("id", "inspection_id", "reference", "pdu", "facts", "variant", "ass
              "updated_hlc")  # fmt: skip
 EVENT_COLS = ("id", "case_id", "question_id", "value", "note", "device_id", "seq", "hlc",
               "replaces", "qs_id", "qs_version", "recorded_at", "author")  # fmt: skip
+CASE_EVENT_COLS = ("id", "inspection_id", "case_id", "field", "value", "device_id", "seq", "hlc",
+                   "replaces", "settles", "author", "recorded_at")  # fmt: skip
 
 
 def child_raw(work: Path) -> dict[str, Any]:
@@ -409,6 +439,7 @@ def child_raw(work: Path) -> dict[str, Any]:
     sql = {name: _insert(t, cols) for name, t, cols in (
         ("package", "hub_package", PACKAGE_COLS), ("device", "hub_device", DEVICE_COLS),
         ("case", "hub_case", CASE_COLS), ("event", "hub_event", EVENT_COLS),
+        ("case_event", "hub_case_event", CASE_EVENT_COLS),
     )}  # fmt: skip
     before = _rss_mb()
     seconds = 0.0
@@ -431,12 +462,19 @@ def child_raw(work: Path) -> dict[str, Any]:
              e["qs_version"], e["recorded_at"], e["author"])
             for e in p["answers"]
         ]  # fmt: skip
+        case_events = [
+            (e["id"], ins, e["case_id"], e["field"], json.dumps(e["value"]), e["device_id"],
+             e["seq"], e["hlc"], e["replaces"], json.dumps(e["settles"]), e["author"],
+             e["recorded_at"])
+            for e in p["case_events"]
+        ]  # fmt: skip
         started = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(sql["package"], package)
         conn.execute(sql["device"], device)
         conn.executemany(sql["case"], cases)
         conn.executemany(sql["event"], events)
+        conn.executemany(sql["case_event"], case_events)
         conn.execute("COMMIT")
         seconds += time.perf_counter() - started
         rows += len(events)

@@ -251,7 +251,9 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         description="Keep one of the answers two laptops gave to a question (--keep N, 1 = the "
         "one listed first), with its note or with both notes (--both-notes). The decision is "
         "kept as the team lead's own answer event; the other answers stay in the hub. With "
-        "--to SHARED a send-back pack carries it to each laptop involved.",
+        "--to SHARED a send-back pack carries it to each laptop involved. A conflict on a "
+        "case's field (--question fact:rosh_level, pdu or status) is settled the same way, "
+        "as the team lead's case event.",
     )
     rs.add_argument("--hub", metavar="URL", help=hub_help)
     rs.add_argument("--inspection", metavar="ID")
@@ -290,9 +292,10 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     cf = sub.add_parser(
         "conflicts",
         parents=[common],
-        help="list concurrent answers in the hub",
-        description="List the questions two laptops answered concurrently (conflicts, with "
-        "the winner shown first: newest by clock, then device id) and the cases several "
+        help="list concurrent answers and case changes in the hub",
+        description="List the questions two laptops answered concurrently and the case "
+        "fields (fact:ID, pdu, status) changed concurrently to different values (conflicts, "
+        "with the winner shown first: newest by clock, then device id), and the cases several "
         "laptops changed in parallel. Nothing is hidden or decided here.",
     )
     cf.add_argument("--hub", metavar="URL", help=hub_help)

@@ -111,7 +111,8 @@ def test_merge_reports_each_package_and_a_second_run_finds_them_merged(
     assert states == dict.fromkeys(names, "merged")  # the setup pack gets no line
     assert last == tally(merged=3)
     for line in first.stdout.splitlines()[:-1]:
-        assert re.search(r": \d+ answers, \d+ cases, \d+ meeting notes, \d+ meetings$", line), line
+        pattern = r": \d+ answers, (\d+ case changes, )?\d+ cases, \d+ meeting notes, \d+ meetings$"
+        assert re.search(pattern, line), line
     assert (demo.lead / "hub.sqlite").is_file()  # the data folder's hub by default
 
     second = run(home, "--data-dir", demo.lead, "merge", demo.shared)

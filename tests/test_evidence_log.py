@@ -672,7 +672,7 @@ def test_a_0003_database_upgrades_and_takes_evidence(tmp_path: Path) -> None:
     shutil.copyfile(FIXTURES / "schema-0003.sqlite", data / DB_NAME)
     ws = Workspace.open(Paths.resolve(data))
     try:
-        assert current_revision(ws.store.engine) == head_revision() == "0004"
+        assert current_revision(ws.store.engine) == head_revision()
         (inspection,) = ws.inspections()
         # A set without domain one keeps the hash an earlier release stored for it.
         with ws.store.unit_of_work(read_only=True) as uow:

@@ -536,7 +536,9 @@ def test_export_goes_to_the_outbox_and_the_shared_folder(team: Team, tmp_path: P
     assert result.shared_path.parent == team.shared
     assert result.shared_path.read_bytes() == result.outbox_path.read_bytes()
     assert result.shared_path.name == f"pd-events-{result.package_id}.pdpkg"
-    assert result.counts == {"cases": 3, "answers": n, "meetings": 1, "meeting_notes": 1}
+    assert result.counts == {
+        "cases": 3, "answers": n, "meetings": 1, "meeting_notes": 1, "case_changes": 2
+    }  # fmt: skip
     assert ab.ws.unexported_count() == 0
     [outbox] = ab.fw.outbox(iid)
     assert outbox.package_id == result.package_id

@@ -37,6 +37,7 @@ from sqlalchemy import (
     text,
 )
 
+from probdesk.domain import case_events as ce
 from probdesk.errors import EnvironmentProblem
 from probdesk.hub.store import Hub, engine_url
 from probdesk.services import hub as hubs
@@ -206,6 +207,13 @@ def check_readable(hub: Hub, rows: dict[str, list[dict[str, Any]]], step: int) -
     for table, n in counts.items():
         assert n == len(rows.get(table, [])), table
     assert {c["id"] for c in hub.cases_of(iid)} == {c["id"] for c in rows["hub_case"]}
+    # each case's state from before case events is now the fold of its base events, the same
+    folded = ce.fold(hub.case_events_of(iid))
+    for c in rows["hub_case"]:
+        state = ce.case_fields(folded.get(c["id"], {}), "not_started")
+        assert (state.facts, state.pdu, state.assessor, state.status) == (
+            json.loads(c["facts"]), c["pdu"], c["assessor"], c["status"]
+        ), c["reference"]  # fmt: skip
     assert sorted((dict(e) for e in hub.events_of(iid)), key=repr) == rows["hub_event"]
     ms, notes = hub.meetings_of(iid)
     assert [dict(m) for m in ms] == rows["hub_meeting"]

@@ -566,6 +566,7 @@ def test_a_locked_database_refuses_the_write_cleanly_then_takes_it(
         # The same call, once the lock is gone, succeeds in the same session.
         event = ws.record_answer(case_id, "C1", "yes", note="kept on screen")
         assert event is not None and event.seq == before[1] + 1
+        # the answer and the case's move to in progress are one change (one sequence number)
         assert _answer_state(db) == (before[0] + 1, before[1] + 1, "in_progress")
     finally:
         ws.close()
@@ -832,7 +833,8 @@ def test_repositories_return_frozen_records_never_orm_objects(tmp_data_dir: Path
                 *uow.meetings.get(meeting.id).groups,  # type: ignore[union-attr]
                 *uow.audit.entries(),
             ]
-            results.append(uow.cases.update(case_id, "hlc", assessor="AB"))
+            results.append(ws.change_case(uow, case_id, {"assessor": "AB"}))
+            results += uow.case_events.for_cases([case_id])
             uow.session.rollback()
         results += [
             ws.device(),

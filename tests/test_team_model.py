@@ -5,14 +5,19 @@ on real SQLite files, real packages in a real shared folder, a real SQLite hub. 
 plays the steps: answers, changes and clears; exports; packages arriving late, twice under
 another name or again long after; forgeries by an outsider; an assessor writing into a
 colleague's case with their genuine key; a second laptop (with the member's code, or without
-one and then enrolled or left held by the lead); submits; merges.
+one and then enrolled or left held by the lead); submits; an assessor correcting a case fact;
+the lead changing a fact and writing a setup revision that every laptop opens; merges.
 
 The reference model is plain Python: for every genuine package the hub merged, the events it
 carried (the laptop's own events at export time: packages are cumulative). The current answer
 per (case, question) is the one the hub is documented to use (probdesk.domain.answers.heads):
 among the events no other event replaces, the one with the greatest HLC string (clock, then
 device id). Concurrent heads (two laptops of one member answering one question) are allowed
-and modelled exactly that way. After every merge the hub must equal the model.
+and modelled exactly that way. A case's facts and status are modelled the same way from the
+case events (the lead's, which the hub takes from the lead's laptop at every merge, and those
+of the merged packages): per (case, field) the head with the greatest (clock, device id).
+After every merge the hub must equal the model, and opening a setup revision never changes a
+laptop's value of a fact the lead did not change in it.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from scenes import AB, CD, PASSPHRASE, TEAM_FACTS, Laptop, Team, build_team
+from scenes import AB, CD, PASSPHRASE, Laptop, Team, build_team
 
 from probdesk.domain.answers import check_facts
 from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
@@ -75,6 +80,19 @@ class Ev:
     replaces: str | None
 
 
+@dataclass(frozen=True)
+class CEv:
+    """A case event as the model keeps it: a change of one field of a case."""
+
+    id: str
+    case_id: str
+    field: str
+    value: object
+    device_id: str
+    hlc: str
+    replaces: str | None
+
+
 @dataclass
 class Pkg:
     """A genuine package: whose, and what it carried."""
@@ -84,7 +102,8 @@ class Pkg:
     member: str
     outbox: Path
     events: frozenset[Ev]
-    cases: dict[str, tuple[str, str, str]]  # id -> (updated_hlc, status, assessor)
+    cases: frozenset[str]  # the case ids it names
+    case_events: frozenset[CEv] = frozenset()
 
 
 @dataclass
@@ -109,6 +128,31 @@ def current(events: set[Ev] | frozenset[Ev]) -> dict[tuple[str, str], Ev]:
         if k not in out or e.hlc > out[k].hlc:
             out[k] = e
     return out
+
+
+def case_fold(events: set[CEv] | frozenset[CEv]) -> dict[str, dict[str, object]]:
+    """case -> field -> value: per field, the head (replaced by nothing) with the greatest
+    (clock, device id) -- the plain reference the hub's fold must agree with."""
+    replaced = {e.replaces for e in events if e.replaces}
+    best: dict[tuple[str, str], CEv] = {}
+    for e in events:
+        if e.id in replaced:
+            continue
+        k = (e.case_id, e.field)
+        if k not in best or (e.hlc, e.device_id) > (best[k].hlc, best[k].device_id):
+            best[k] = e
+    out: dict[str, dict[str, object]] = {}
+    for (case_id, name), e in best.items():
+        out.setdefault(case_id, {})[name] = e.value
+    return out
+
+
+def case_events_of(lt: Laptop, inspection_id: str, device_id: str | None) -> frozenset[CEv]:
+    with lt.ws.store.unit_of_work(read_only=True) as uow:
+        evs = uow.case_events.for_inspection(inspection_id, device_id)
+    return frozenset(
+        CEv(e.id, e.case_id, e.field, e.value, e.device_id, e.hlc, e.replaces) for e in evs
+    )
 
 
 def _ev(e: Any) -> Ev:
@@ -155,6 +199,7 @@ class TeamModel(RuleBasedStateMachine):
         self.team = build_team(self.tmp / "team")
         self.url = f"sqlite:///{self.tmp / 'hub.sqlite'}"
         self.insp = self.team.inspection_id
+        self.pack = self.team.pack  # the newest setup revision
         lt = self.team.laptops[AB]
         self.qs = lt.ws.question_set(lt.ws.inspection(self.insp))
         self.case_ids = {ref: self.team.case(m, ref) for m in (AB, CD) for ref in REFS[m]}
@@ -204,12 +249,18 @@ class TeamModel(RuleBasedStateMachine):
     def _model_events(self) -> set[Ev]:
         return set().union(*(self.packages[p].events for p in self.merged))
 
-    def _model_cases(self) -> dict[str, tuple[str, str, str]]:
-        out: dict[str, tuple[str, str, str]] = {}
-        for p in self.merged:  # the hub replaces a case row only by a strictly newer one
-            for cid, row in self.packages[p].cases.items():
-                if cid not in out or row[0] > out[cid][0]:
-                    out[cid] = row
+    def _model_cases(self) -> dict[str, tuple[str, str, dict[str, object]]]:
+        """case -> (status, assessor, facts), for the cases the merged packages named."""
+        named = set().union(*(self.packages[p].cases for p in self.merged))
+        evs = case_events_of(self.team.lead, self.insp, None).union(
+            *(self.packages[p].case_events for p in self.merged)
+        )
+        folded = case_fold(evs)
+        out = {}
+        for cid in named:
+            f = folded.get(cid, {})
+            facts = {k[5:]: v for k, v in f.items() if k.startswith("fact:") and v is not None}
+            out[cid] = (str(f.get("status", "not_started")), str(f.get("assessor", "")), facts)
         return out
 
     def _snapshot(self) -> tuple[Any, ...]:
@@ -221,7 +272,7 @@ class TeamModel(RuleBasedStateMachine):
                 for r in hub.events_of(self.insp)
             )  # fmt: skip
             cases = {
-                r["id"]: (r["updated_hlc"], r["status"], r["assessor"])
+                r["id"]: (r["status"], r["assessor"], json.loads(r["facts"]))
                 for r in hub.cases_of(self.insp)
             }
             qs, hub_cases = hubs.load_cases(hub, self.insp)
@@ -234,14 +285,16 @@ class TeamModel(RuleBasedStateMachine):
         return evs, cases, answers, notes, figures, keys
 
     def _model_figures(
-        self, cases: dict[str, tuple[str, str, str]], answers: dict[tuple[str, str], object]
+        self,
+        cases: dict[str, tuple[str, str, dict[str, object]]],
+        answers: dict[tuple[str, str], object],
     ) -> list[hubs.SummaryRow]:
         """Recount: the domain's per-case outcome of the model's answers, tallied here."""
-        facts, problems = check_facts(self.qs, TEAM_FACTS)
-        assert not problems
-        variant = self.qs.variant_for(facts)
         tallies: dict[str, Tally] = {}
         for cid in cases:
+            facts, problems = check_facts(self.qs, cases[cid][2])
+            assert not problems
+            variant = self.qs.variant_for(facts)
             mine = {q: v for (c, q), v in answers.items() if c == cid}
             for qid, out in case_outcomes(self.qs, variant.id if variant else None, facts,
                                           mine).items():  # fmt: skip
@@ -379,13 +432,13 @@ class TeamModel(RuleBasedStateMachine):
         """Export (cumulative); the package reaches the shared folder now or later."""
         m = self.machines.get(laptop) or self.machines[laptop[:2] + "1"]
         result = m.laptop.fw.export(self.insp, None)  # into the outbox; it arrives later
-        cases = {
-            c.id: (c.updated_hlc, c.status.value, c.assessor) for c in m.laptop.ws.cases(self.insp)
-        }
-        assert set(cases) == {self.case_ids[r] for r in REFS[m.member]}
+        cases = frozenset(c.id for c in m.laptop.ws.cases(self.insp))
+        assert cases == {self.case_ids[r] for r in REFS[m.member]}
+        own = case_events_of(m.laptop, self.insp, m.laptop.ws.device_id)
         self.packages[result.package_id] = Pkg(
-            result.package_id, m.name, m.member, result.outbox_path, frozenset(m.acked), cases
-        )
+            result.package_id, m.name, m.member, result.outbox_path, frozenset(m.acked), cases,
+            own,
+        )  # fmt: skip
         assert result.counts["answers"] == len(m.acked)
         self.staged.append(result.package_id)
         if arrive_now:
@@ -477,6 +530,48 @@ class TeamModel(RuleBasedStateMachine):
         forge(self.team, pkg.outbox, signer=m.laptop.fw.keys, change=change, name=name)
         self.forged[name] = ("unauthorised", self._fp(m))
 
+    ROSH = st.sampled_from(("low", "medium", "high", "very_high"))
+
+    @rule(data=st.data(), value=ROSH, n=st.sampled_from((0, 1)))
+    def correct_fact(self, data: st.DataObject, value: str, n: int) -> None:
+        """An assessor corrects a case's RoSH level (the file says otherwise)."""
+        m = self.machines[data.draw(st.sampled_from(sorted(self.machines)), label="laptop")]
+        case_id = self.case_ids[REFS[m.member][n]]
+        ws = m.laptop.ws
+        try:
+            ws.update_facts(case_id, {**ws.case(case_id).facts, "rosh_level": value})
+        except CaseNotEditable:
+            assert ws.case(case_id).status.value == "submitted"
+            return
+        assert ws.case(case_id).facts["rosh_level"] == value
+
+    @rule(data=st.data(), fact=st.sampled_from(("rosh_level", "domestic_abuse")))
+    def lead_revises(self, data: st.DataObject, fact: str) -> None:
+        """The lead changes one fact of one case and writes a setup revision; every laptop
+        opens it. A value the lead did not change in it never changes on any laptop."""
+        ref = data.draw(st.sampled_from(sorted(r for rs in REFS.values() for r in rs)))
+        values = ("low", "medium", "high", "very_high") if fact == "rosh_level" else (
+            "yes", "no", "unknown")  # fmt: skip
+        value = data.draw(st.sampled_from(values), label="value")
+        lead = self.team.lead.ws
+        lead_case = next(c for c in lead.cases(self.insp) if c.reference == ref)
+        lead.update_facts(lead_case.id, {**lead_case.facts, fact: value})
+        before = {
+            (m.name, c.id): c.facts for m in self.machines.values() for c in m.laptop.ws.cases(
+                self.insp)
+        }  # fmt: skip
+        self.pack = self.team.lead.fw.create_setup_pack(
+            self.insp, PASSPHRASE, self.team.shared, "TL"
+        )
+        for m in self.machines.values():
+            m.laptop.fw.open_setup_pack(self.pack, PASSPHRASE, m.member)
+        for m in self.machines.values():
+            for c in m.laptop.ws.cases(self.insp):
+                was = before[m.name, c.id]
+                for k, v in was.items():
+                    if (c.id, k) != (self.case_ids[ref], fact):
+                        assert c.facts[k] == v, (m.name, c.reference, k)
+
     @precondition(lambda self: len(self.machines) < 4)
     @rule(member=st.sampled_from([AB, CD]), coded=st.booleans())
     def second_laptop(self, member: str, coded: bool) -> None:
@@ -486,7 +581,7 @@ class TeamModel(RuleBasedStateMachine):
         if name in self.machines:
             return
         lt = Laptop.open(self.tmp / name.lower())
-        lt.fw.open_setup_pack(self.team.pack, PASSPHRASE, member,
+        lt.fw.open_setup_pack(self.pack, PASSPHRASE, member,
                               self.team.codes[member] if coded else None)  # fmt: skip
         self.machines[name] = Machine(name, member, lt, coded)
 

@@ -22,8 +22,9 @@ from probdesk.errors import InputError
 from probdesk.hub.store import Hub
 from probdesk.packages import enrolment, reader, writer
 from probdesk.packages.keys import DeviceKeys, Recipient, fingerprint
+from probdesk.packages.wire import EVENTS_SCHEMA
 from probdesk.services import hub as hubs
-from probdesk.services.fieldwork import EVENTS_SCHEMA
+from probdesk.services.workspace import CaseNotEditable
 
 
 @pytest.fixture
@@ -327,37 +328,69 @@ def test_an_assessor_cannot_write_into_a_colleagues_cases(team: Team, url: str) 
     assert team.figures(url) == before
 
 
+def case_change(field: str, value: object, **extra: object) -> Callable[[dict[str, Any]], None]:
+    """A change: one more case event on the package's first case, like the laptop's own."""
+
+    def change(p: dict[str, Any]) -> None:
+        model = max(p["case_events"], key=lambda e: e["seq"])
+        p["case_events"].append({**model, "id": "5e000000-0000-4000-8000-00000000000f",
+                                 "case_id": p["cases"][0]["id"], "field": field,
+                                 "value": value, "replaces": None, **extra})  # fmt: skip
+
+    return change
+
+
 def test_an_assessor_cannot_approve_or_write_as_another_device(team: Team, url: str) -> None:
     team.answer_all(AB)
     ab = team.export(AB)
     cd_device = team.laptops[CD].ws.device().id
     ab_keys = team.laptops[AB].fw.keys
-
-    def approve(p: dict[str, Any]) -> None:
-        for c in p["cases"]:
-            c["status"] = "approved"
+    approve = case_change("status", "approved")
 
     def as_cd(p: dict[str, Any]) -> None:
         for e in p["answers"]:
             e["device_id"] = cd_device
 
+    def row_says_approved(p: dict[str, Any]) -> None:
+        for c in p["cases"]:
+            c["status"] = "approved"
+
     approved = forge(team, ab, signer=ab_keys, change=approve, name="pd-events-x-approve.pdpkg")
     other = forge(team, ab, signer=ab_keys, change=as_cd, name="pd-events-x-as-cd.pdpkg")
+    assign = forge(team, ab, signer=ab_keys, change=case_change("assessor", AB),
+                   name="pd-events-x-assign.pdpkg")  # fmt: skip
+    settle = forge(team, ab, signer=ab_keys,
+                   change=case_change("status", "submitted", settles=["x" * 36]),
+                   name="pd-events-x-settle.pdpkg")  # fmt: skip
     got = {o.file: o for o in team.merge(url)}
     assert got[approved.name].state == hubs.REJECTED
     assert "status_not_allowed" in got[approved.name].reason
     assert got[other.name].state == hubs.REJECTED
     assert "device_mismatch" in got[other.name].reason
+    assert "assignment_not_allowed" in got[assign.name].reason
+    assert "settle_not_allowed" in got[settle.name].reason
     assert got[ab.name].state == hubs.MERGED
+    # a case row that says "approved" is only a name: the state is the fold of events
+    rows = forge(team, ab, signer=ab_keys, change=row_says_approved,
+                 name="pd-events-x-row-approved.pdpkg")  # fmt: skip
+    assert states(team.merge(url))[rows.name] == hubs.MERGED
+    hub = Hub(url)
+    try:
+        statuses = {c["status"] for c in hub.cases_of(team.inspection_id)}
+    finally:
+        hub.close()
+    assert statuses == {"in_progress"}
 
 
 BAD: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "invented-case": (lambda p: p["cases"].append({**p["cases"][0], "id": "x" * 36,
                                                    "reference": "Z1"}), "case_not_in_sample"),
     "other-reference": (lambda p: p["cases"][0].update(reference="Q999"), "reference_changed"),
-    "unknown-pdu": (lambda p: p["cases"][0].update(pdu="Atlantis"), "unknown_pdu"),
-    "bad-fact": (lambda p: p["cases"][0]["facts"].update(rosh_level="enormous"), "bad_facts"),
-    "unknown-fact": (lambda p: p["cases"][0]["facts"].update(shoe_size="9"), "bad_facts"),
+    "unknown-pdu": (case_change("pdu", "Atlantis"), "unknown_pdu"),
+    "bad-fact": (case_change("fact:rosh_level", "enormous"), "bad_facts"),
+    "unknown-fact": (case_change("fact:shoe_size", "9"), "bad_facts"),
+    "unknown-field": (case_change("colour", "red"), "unknown_field"),
+    "bad-status": (case_change("status", "locked"), "status_not_allowed"),
     "unknown-question": (lambda p: p["answers"][0].update(question_id="Z9"), "unknown_question"),
     "bad-value": (lambda p: p["answers"][0].update(value="maybe"), "bad_value"),
     "other-set": (lambda p: p["answers"][0].update(qs_version="0"), "wrong_question_set"),
@@ -430,10 +463,27 @@ def test_a_reassigned_case_keeps_the_first_assessors_work_and_takes_only_the_new
     cd = team.export(CD)
     got = states(team.merge(url))
     assert got[cd.name] == hubs.MERGED and got[before_move.name] == hubs.ALREADY
-    # AB, still holding the old copy, answers it after the move: refused, nothing changes
+    # AB's laptop still shows its old copy, read-only: a change to it could never merge
+    ab = team.laptops[AB]
+    assert ab.ws.case(case_id).assessor == CD and not ab.ws.is_mine(ab.ws.case(case_id))
+    with pytest.raises(CaseNotEditable, match="now assigned to CD"):
+        ab.ws.record_answer(case_id, "2.1.3", "no")
+    with pytest.raises(CaseNotEditable, match="now assigned to CD"):
+        ab.ws.submit(case_id)
+    # so AB's later packages keep merging
+    ab.ws.record_answer(team.case(AB, "A1"), "2.1.3", "no")
+    later = team.export(AB)
+    assert states(team.merge(url))[later.name] == hubs.MERGED
+    # and one that answers A2 after the move anyway (AB's own key) is rejected, changing nothing
     before = team.figures(url)
-    team.laptops[AB].ws.record_answer(case_id, "2.1.3", "no")
-    late = team.export(AB)
+
+    def answer_moved_case(p: dict[str, Any]) -> None:
+        newest = max(p["answers"], key=lambda e: e["hlc"])
+        p["answers"].append({**newest, "id": newest["id"][:-3] + "eee", "case_id": case_id,
+                             "question_id": "2.1.4", "seq": newest["seq"] + 1})  # fmt: skip
+
+    late = forge(team, later, signer=ab.fw.keys, change=answer_moved_case,
+                 name="pd-events-ab-after-move.pdpkg")  # fmt: skip
     got2 = {o.file: o for o in team.merge(url)}
     assert got2[late.name].state == hubs.REJECTED
     assert "not_assigned: case A2 was not assigned to AB" in got2[late.name].reason

@@ -48,6 +48,7 @@ from sqlalchemy.exc import (
     StatementError,
 )
 
+from probdesk.domain.case_events import CaseEvent
 from probdesk.errors import EnvironmentProblem, InputError, RowsRefused
 from probdesk.hub import upgrades
 
@@ -195,6 +196,22 @@ attachments = Table(
     Column("name", Text, nullable=False),
     Column("size", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),
+)  # fmt: skip
+
+case_events = Table(
+    "hub_case_event", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("inspection_id", String(36), nullable=False, index=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("field", String(80), nullable=False),
+    Column("value", Text, nullable=False),  # JSON
+    Column("device_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("hlc", String(80), nullable=False),
+    Column("replaces", String(36), nullable=True),
+    Column("settles", Text, nullable=False),  # JSON list: the heads a lead's decision settles
+    Column("author", String(80), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
 )  # fmt: skip
 
 # -- enrolment and authority (see probdesk.packages.enrolment, probdesk.services.authority) --
@@ -513,12 +530,57 @@ class Hub:
             self._insert_missing(conn, attachments, [row])
 
     def add_cases(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        """Cases are the one thing devices change in place: the newest change (clock) wins."""
+        """A case's row the first time it is seen; its state is the fold of its events,
+        written by `set_case_states`, never taken from a package."""
         self._insert_missing(conn, cases, rows)
+
+    def add_case_events(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Store the case events not stored yet; the ids of the cases that have new ones."""
+        if not rows:
+            return set()
+        ids = [r["id"] for r in rows]
+        have: set[str] = set()
+        for start in range(0, len(ids), 500):
+            have.update(conn.execute(
+                select(case_events.c.id).where(case_events.c.id.in_(ids[start:start + 500]))
+            ).scalars())  # fmt: skip
+        new = [r for r in {r["id"]: r for r in rows}.values() if r["id"] not in have]
+        self._insert_missing(conn, case_events, new)
+        return {r["case_id"] for r in new}
+
+    def case_events_in(self, conn: Connection, case_ids: Iterable[str]) -> list[CaseEvent]:
+        """Every event of these cases, read in the caller's transaction."""
+        ids = sorted(set(case_ids))
+        out: list[CaseEvent] = []
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(case_events).where(case_events.c.case_id.in_(ids[start : start + 500]))
+            )
+            out.extend(_case_event(r._mapping) for r in rows)
+        return out
+
+    def case_events_of(self, inspection_id: str) -> list[CaseEvent]:
+        with self._read() as conn:
+            rows = conn.execute(
+                select(case_events).where(case_events.c.inspection_id == inspection_id)
+            )
+            return [_case_event(r._mapping) for r in rows]
+
+    def existing_cases(self, conn: Connection, case_ids: Iterable[str]) -> set[str]:
+        ids = sorted(set(case_ids))
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            found.update(conn.execute(
+                select(cases.c.id).where(cases.c.id.in_(ids[start:start + 500]))
+            ).scalars())  # fmt: skip
+        return found
+
+    def set_case_states(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Write the fold of each case's events into its row (rows: id and the folded state)."""
         for row in rows:
             conn.execute(
                 update(cases)
-                .where(cases.c.id == row["id"], cases.c.updated_hlc < row["updated_hlc"])
+                .where(cases.c.id == row["id"])
                 .values({k: v for k, v in row.items() if k != "id"})
             )
 
@@ -765,6 +827,14 @@ class Hub:
             new.append({"case_id": case_id, "hlc": at, "inspection_id": inspection_id,
                         "reference": reference, "assessor": assessor})  # fmt: skip
         self._insert_missing(conn, assignments, new)
+
+
+def _case_event(r: Mapping[str, Any]) -> CaseEvent:
+    return CaseEvent(
+        r["id"], r["case_id"], r["field"], json.loads(r["value"]), r["device_id"], r["seq"],
+        r["hlc"], r["replaces"], tuple(json.loads(r["settles"])), r["author"],
+        r["recorded_at"],
+    )  # fmt: skip
 
 
 def now() -> datetime:

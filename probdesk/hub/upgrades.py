@@ -269,6 +269,46 @@ def _enrolment(conn: Connection) -> None:
     op.create_index("ix_hub_assignment_inspection_id", "hub_assignment", ["inspection_id"])
 
 
+def _case_events(conn: Connection) -> None:
+    import json
+
+    from probdesk.domain.case_events import base_events
+
+    op = operations(conn)
+    table = op.create_table(
+        "hub_case_event",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("inspection_id", sa.String(36), nullable=False),
+        sa.Column("case_id", sa.String(36), nullable=False),
+        sa.Column("field", sa.String(80), nullable=False),
+        sa.Column("value", sa.Text, nullable=False),
+        sa.Column("device_id", sa.String(36), nullable=False),
+        sa.Column("seq", sa.Integer, nullable=False),
+        sa.Column("hlc", sa.String(80), nullable=False),
+        sa.Column("replaces", sa.String(36), nullable=True),
+        sa.Column("settles", sa.Text, nullable=False),
+        sa.Column("author", sa.String(80), nullable=False),
+        sa.Column("recorded_at", sa.String(40), nullable=False),
+    )
+    op.create_index("ix_hub_case_event_inspection_id", "hub_case_event", ["inspection_id"])
+    op.create_index("ix_hub_case_event_case_id", "hub_case_event", ["case_id"])
+    # Each case's state until now becomes base events (as on the laptops): the same value
+    # anywhere is the same event, so the lead's next change replaces it here too.
+    rows = []
+    for c in conn.execute(
+        sa.text("SELECT id, inspection_id, facts, pdu, assessor, status FROM hub_case")
+    ):
+        for e in base_events(c.id, json.loads(c.facts or "{}"), c.pdu, c.assessor, c.status):
+            rows.append({
+                "id": e.id, "inspection_id": c.inspection_id, "case_id": e.case_id,
+                "field": e.field, "value": json.dumps(e.value, sort_keys=True),
+                "device_id": "", "seq": 0, "hlc": "", "replaces": None, "settles": "[]",
+                "author": "", "recorded_at": "",
+            })  # fmt: skip
+    if rows:
+        op.bulk_insert(table, rows)
+
+
 STEPS: list[Step] = [
     Step(1, "the first hub: inspections, devices, packages, cases, events, meetings", _first_hub),
     Step(2, "moderation decisions (hub_moderation)", _moderation),
@@ -276,7 +316,10 @@ STEPS: list[Step] = [
     Step(4, "domain one evidence (hub_org_event, hub_attachment)", _domain_one_evidence),
     Step(5, "an inspection's kind, pdu or region (hub_inspection.kind)", _inspection_kind),
     Step(6, "enrolled keys, held packages, the sample's assignments", _enrolment),
-    # Append the next step here: Step(7, "...", _its_function).
+    Step(
+        7, "case events: facts, PDU, assessor and status as events (hub_case_event)", _case_events
+    ),
+    # Append the next step here: Step(8, "...", _its_function).
 ]
 LATEST = STEPS[-1].number
 

@@ -3,14 +3,18 @@
 A package's signer is an enrolled key that speaks for one team member (probdesk.packages.
 enrolment). Everything in the package must be that member's to say:
 
-- every event, note and evidence entry was made on the signing device;
-- answers, notes, fact corrections and status changes only for cases of the inspection's
-  sample that were assigned to that member when the change was made (the team lead's
-  assignments, with the lead's clock; a case's first assignment counts from the start);
+- every event, case change, note and evidence entry was made on the signing device;
+- answers, notes, fact and PDU corrections and status changes only for cases of the
+  inspection's sample that were assigned to that member when the change was made (the team
+  lead's assignments, with the lead's clock; a case's first assignment counts from the start);
 - an assessor's statuses are not started, in progress, submitted, or returned (echoing the
-  lead's return); approving and locking are the lead's;
+  lead's return); approving and locking are the lead's, and so are assigning a case and
+  settling a conflict;
 - references are the sample's, PDUs the inspection's, facts valid for the question set,
   question ids the inspection's question set's, values valid for each question's answer type.
+
+A package's case rows only name the cases (id and reference): a case's state travels as
+case events (probdesk.domain.case_events), so a row that says "approved" changes nothing.
 
 The checks are plain set look-ups over data read once per merge (never a query per event).
 A package breaking any rule is rejected whole: `violations` says which rules, and where.
@@ -23,7 +27,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from probdesk.domain.answers import check_facts, coerce_answer, reference_problem
+from probdesk.domain.answers import coerce_answer, coerce_fact, reference_problem
+from probdesk.domain.case_events import ASSESSOR, PDU, STATUS, fact_of, field_label, valid_field
 from probdesk.domain.questionset import AnswerType, Question, QuestionSet
 from probdesk.domain.records import CaseStatus
 
@@ -99,7 +104,8 @@ def violations(
         out.add("device_mismatch", "the payload names another device than its signer")
     if payload.get("inspection_id") != sample.inspection_id:
         out.add("wrong_inspection", "the payload is for another inspection than its manifest")
-    _check_cases(payload.get("cases", []), member, sample, out)
+    _check_cases(payload.get("cases", []), sample, out)
+    _check_case_events(payload.get("case_events", []), device_id, member, sample, out)
     _check_answers(payload.get("answers", []), device_id, member, sample, out)
     for n in payload.get("meeting_notes", []):
         if n.get("device_id") != device_id:
@@ -113,9 +119,7 @@ def violations(
     return problems
 
 
-def _check_cases(
-    cases: Sequence[Mapping[str, Any]], member: str, sample: Sample, out: _Problems
-) -> None:
+def _check_cases(cases: Sequence[Mapping[str, Any]], sample: Sample, out: _Problems) -> None:
     for c in cases:
         case_id = str(c.get("id"))
         reference = sample.references.get(case_id)
@@ -128,27 +132,61 @@ def _check_cases(
             continue
         if c.get("reference") != reference:
             out.add("reference_changed", f"case {reference}: its reference is the team lead's")
-        at = str(c.get("updated_hlc") or "")
-        if sample.assignee_at(case_id, at) != member:
-            out.add("not_assigned", f"case {reference} was not assigned to {member} then")
-        if c.get("assessor") != member:
-            out.add("not_assigned", f"case {reference} is given to another assessor")
-        if c.get("status") not in ASSESSOR_STATUSES:
-            out.add("status_not_allowed", f"case {reference}: only the team lead sets "
-                    f"{c.get('status')!s:.20}")  # fmt: skip
-        pdu = c.get("pdu")
-        if pdu is not None and pdu not in sample.pdus:
-            out.add("unknown_pdu", f"case {reference}: {pdu!s:.120} is not a PDU of the inspection")
-        facts = c.get("facts")
-        if not isinstance(facts, dict):
-            out.add("bad_facts", f"case {reference}: its facts are not a set of values")
-            continue
-        _clean, problems = check_facts(sample.qs, facts)
-        if problems:
-            out.add("bad_facts", f"case {reference}: {problems[0]}")
         problem = reference_problem(reference)
         if problem:  # the lead's own reference: never expected, but never stored unchecked
             out.add("bad_reference", problem)
+
+
+def _check_case_events(
+    events: Sequence[Mapping[str, Any]],
+    device_id: str,
+    member: str,
+    sample: Sample,
+    out: _Problems,
+) -> None:
+    for e in events:
+        case_id = str(e.get("case_id"))
+        reference = sample.references.get(case_id)
+        name = str(e.get("field"))
+        value = e.get("value")
+        if e.get("device_id") != device_id:
+            out.add("device_mismatch", f"a case change ({e.get('id')}) was made on another device")
+        if reference is None:
+            out.add("case_not_in_sample", "a case change is for a case not in the inspection's "
+                    "sample (the team lead adds cases)")  # fmt: skip
+            continue
+        if e.get("settles"):
+            out.add("settle_not_allowed", f"case {reference}: only the team lead settles a "
+                    "conflict")  # fmt: skip
+        if not valid_field(name):
+            out.add("unknown_field", f"case {reference}: {name:.80} is not a field of a case")
+            continue
+        if name == ASSESSOR:
+            out.add("assignment_not_allowed", f"case {reference}: only the team lead assigns "
+                    "cases")  # fmt: skip
+            continue
+        if sample.assignee_at(case_id, str(e.get("hlc"))) != member:
+            out.add("not_assigned", f"case {reference} was not assigned to {member} when "
+                    f"{field_label(name)} was changed")  # fmt: skip
+        if name == STATUS:
+            if value not in ASSESSOR_STATUSES:
+                out.add("status_not_allowed", f"case {reference}: only the team lead sets "
+                        f"{value!s:.20}")  # fmt: skip
+        elif name == PDU:
+            if value is not None and value not in sample.pdus:
+                out.add("unknown_pdu", f"case {reference}: {value!s:.120} is not a PDU of the "
+                        "inspection")  # fmt: skip
+        else:
+            fact = fact_of(name) or ""
+            known = {f.id: f for f in sample.qs.facts}
+            if fact not in known:
+                out.add("bad_facts", f"case {reference}: '{fact:.64}' is not a case fact of "
+                        f"{sample.qs.title}")  # fmt: skip
+                continue
+            try:
+                coerce_fact(known[fact], value)
+            except (ValueError, TypeError) as exc:
+                out.add("bad_facts", f"case {reference}: {exc}")
 
 
 def _check_answers(

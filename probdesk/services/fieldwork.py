@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from probdesk.domain.evidence import ATTACHMENT_LIMIT
+from probdesk.domain import case_events as ce
 from probdesk.domain.hlc import HLC
 from probdesk.domain.records import (
     AnswerEvent,
@@ -34,9 +34,10 @@ from probdesk.domain.records import (
 )
 from probdesk.errors import EnvironmentProblem, InputError, OperationCancelled
 from probdesk.fs import replace_file
-from probdesk.packages import enrolment, reader, writer
+from probdesk.packages import enrolment, reader, wire, writer
 from probdesk.packages.format import PackageError
 from probdesk.packages.keys import DeviceKeys, Recipient, b64, fingerprint, key_id, unb64
+from probdesk.packages.wire import EVENTS_SCHEMA, RECEIPT_SCHEMA, SENDBACK_SCHEMA, SETUP_SCHEMA
 from probdesk.paths import Paths
 from probdesk.progress import Cancelled, Progress, never, quiet
 from probdesk.services.workspace import Workspace, _now
@@ -104,115 +105,6 @@ def _check_passphrase(passphrase: str) -> None:
         raise InputError(
             f"The setup pack passphrase must be at least {MIN_PASSPHRASE} characters long."
         )
-
-
-# -- payload schemas -------------------------------------------------------------------------
-
-_STR = {"type": "string"}
-_OPT_STR = {"type": ["string", "null"]}
-_ID = {"type": "string", "minLength": 1, "maxLength": 36}
-_EVENT = {
-    "type": "object",
-    "required": ["id", "case_id", "question_id", "value", "note", "device_id", "seq", "hlc",
-                 "replaces", "qs_id", "qs_version", "recorded_at"],
-    "properties": {
-        "id": _ID, "case_id": _ID, "question_id": {"type": "string", "maxLength": 64},
-        "note": {"type": "string"}, "device_id": _ID, "seq": {"type": "integer", "minimum": 0},
-        "hlc": {"type": "string", "maxLength": 80}, "replaces": {"type": ["string", "null"],
-        "maxLength": 36}, "qs_id": {"type": "string", "maxLength": 64},
-        "qs_version": {"type": "string", "maxLength": 64},
-        "recorded_at": {"type": "string", "maxLength": 40},
-        "author": {"type": "string", "maxLength": 80}},
-}  # fmt: skip
-EVENTS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["device_id", "inspection_id", "device", "seq_to", "cases", "answers",
-                 "meetings", "meeting_notes"],
-    "properties": {
-        "device_id": _STR,
-        "inspection_id": _STR,
-        "device": {"type": "object", "required": ["name", "role"]},
-        "seq_to": {"type": "integer", "minimum": 0},
-        "cases": {"type": "array", "items": {"type": "object",
-                  "required": ["id", "reference", "facts", "variant", "assessor", "status"],
-                  "properties": {
-                      "id": _ID, "reference": {"type": "string", "minLength": 1, "maxLength": 64},
-                      "pdu": {"type": ["string", "null"], "maxLength": 120},
-                      "facts": {"type": "object"}, "variant": _OPT_STR,
-                      "assessor": {"type": "string", "maxLength": 80},
-                      "status": {"type": "string", "maxLength": 20},
-                      "updated_hlc": {"type": "string", "maxLength": 80}}}},
-        "answers": {"type": "array", "items": _EVENT},
-        "enrolment": {"type": "object", "required": ["member", "proof"],
-                      "properties": {"member": {"type": "string", "maxLength": 80},
-                                     "proof": {"type": "string", "maxLength": 128}}},
-        "meetings": {"type": "array", "items": {"type": "object",
-                     "required": ["id", "kind", "held_on", "title", "groups", "questions"],
-                     "properties": {
-                         "id": _ID, "kind": {"type": "string", "maxLength": 20},
-                         "held_on": {"type": "string", "maxLength": 10}, "title": _STR,
-                         "groups": {"type": "array"}, "questions": {"type": "array"}}}},
-        "meeting_notes": {"type": "array", "items": {"type": "object",
-                          "required": ["id", "meeting_id", "question_id", "note", "device_id",
-                                       "seq", "hlc", "replaces", "recorded_at"],
-                          "properties": {
-                              "id": _ID, "meeting_id": _ID,
-                              "question_id": {"type": "string", "maxLength": 64}, "note": _STR,
-                              "device_id": _ID, "seq": {"type": "integer", "minimum": 0},
-                              "hlc": {"type": "string", "maxLength": 80},
-                              "replaces": {"type": ["string", "null"], "maxLength": 36},
-                              "recorded_at": {"type": "string", "maxLength": 40},
-                              "author": {"type": "string", "maxLength": 80}}}},
-        # Domain one evidence (absent from packages written before it existed).
-        "org_events": {"type": "array", "items": {"type": "object",
-                       "required": ["id", "kind", "subject_id", "payload", "device_id", "seq",
-                                    "hlc", "replaces", "author", "recorded_at"],
-                       "properties": {
-                           "id": _STR, "kind": {"type": "string", "pattern": "^[a-z][a-z_]{0,19}$"},
-                           "subject_id": {"type": "string", "minLength": 1, "maxLength": 200},
-                           "payload": {"type": "object"}, "device_id": _STR,
-                           "seq": {"type": "integer", "minimum": 1}, "hlc": _STR,
-                           "replaces": _OPT_STR, "author": _STR, "recorded_at": _STR}}},
-        "attachments": {"type": "array", "items": {"type": "object",
-                        "required": ["sha256", "name", "size", "data"],
-                        "properties": {
-                            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                            "name": _STR, "data": _STR,
-                            "size": {"type": "integer", "minimum": 0,
-                                     "maximum": ATTACHMENT_LIMIT}}}},
-    },
-}  # fmt: skip
-SETUP_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["device_id", "inspection_id", "revision", "inspection", "question_set",
-                 "assessors", "cases", "recipients", "lead"],
-    "properties": {
-        "revision": {"type": "integer", "minimum": 1},
-        "inspection": {"type": "object", "required": ["region", "pdu", "pdus", "fieldwork_start",
-                                                     "fieldwork_end"]},
-        "question_set": {"type": "object", "required": ["text", "hash"]},
-        "assessors": {"type": "array", "items": {"type": "object", "required": ["name", "role"]}},
-        "cases": {"type": "array", "items": {"type": "object",
-                  "required": ["id", "reference", "pdu", "facts", "assessor"]}},
-        "recipients": {"type": "array", "items": {"type": "object",
-                       "required": ["name", "role", "public"]}},
-        "lead": {"type": "object", "required": ["name", "signing_public", "encryption_public"]},
-    },
-}  # fmt: skip
-SENDBACK_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["device_id", "inspection_id", "to_device", "comments", "returned", "author"],
-    "properties": {
-        "comments": {"type": "array", "items": {"type": "object",
-                     "required": ["id", "case_id", "text", "created_at"]}},
-        "returned": {"type": "array", "items": _STR},
-        "resolutions": {"type": "array", "items": _EVENT},
-    },
-}  # fmt: skip
-RECEIPT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["device_id", "inspection_id", "package_id", "sha256", "seq_to", "merged_at"],
-}
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -386,6 +278,7 @@ class Fieldwork:
             device = uow.devices.get()
             assert device is not None
             cases = uow.cases.list(inspection_id)
+            case_events = uow.case_events.for_inspection(inspection_id, device.id)
             answers = uow.answers.by_device(inspection_id, device.id)
             meetings = uow.meetings.list(inspection_id)
             notes = uow.meetings.notes_by_device(inspection_id, device.id)
@@ -429,6 +322,7 @@ class Fieldwork:
                 }
                 for c in cases
             ],
+            "case_events": [wire.case_event_out(e) for e in case_events],
             "answers": [
                 {k: _iso(v) for k, v in e.__dict__.items()}
                 | {"value": list(e.value) if isinstance(e.value, tuple) else e.value}
@@ -464,7 +358,9 @@ class Fieldwork:
             "meetings": len(meetings),
             "meeting_notes": len(notes),
         }
-        if org_events:  # named only when there are some: older readers list every count
+        if case_events:  # named only when there are some: older readers list every count
+            counts["case_changes"] = len(case_events)
+        if org_events:
             counts["evidence_events"] = len(org_events)
             counts["attachments"] = len(attachments)
         return payload, counts
@@ -692,8 +588,7 @@ class Fieldwork:
         if assessor not in names:
             raise InputError(f"{assessor!r} is not on this inspection's team.")
         with self.ws.store.unit_of_work() as uow:
-            _, hlc = self.ws.next_event(uow)
-            updated = uow.cases.update(case_id, hlc, assessor=assessor)
+            updated = self.ws.change_case(uow, case_id, {ce.ASSESSOR: assessor})
             self.ws.audit_in(uow, "assign", "case", case_id)
         return updated
 
@@ -716,6 +611,7 @@ class Fieldwork:
             )
         with self.ws.store.unit_of_work() as uow:
             stored = uow.question_sets.get(inspection.qs_hash)
+            lead_events = uow.case_events.for_inspection(inspection_id)
         assert stored is not None
         device = self.ws.device()
         lead_recipient = RecipientKey(
@@ -759,6 +655,9 @@ class Fieldwork:
                 }
                 for c in cases
             ],
+            # The lead's changes as events: an assessor's later correction of a field the
+            # lead did not change again stands; concurrent changes are a conflict.
+            "case_events": [wire.case_event_out(e) for e in lead_events],
             "recipients": [
                 {"name": r.name, "role": r.role, "public": r.public} for r in recipients
             ],
@@ -908,31 +807,28 @@ class Fieldwork:
             assert device is not None
             if not device.assessor:
                 uow.devices.set_identity(device.id, assessor, role)
+            held = {c.id for c in uow.cases.list(inspection.id)}
             for c in mine:
-                variant = qs.variant_for(c["facts"])
-                found = uow.cases.get(c["id"])
-                _, hlc = self.ws.next_event(uow)
-                if found is None:
-                    clash = uow.cases.by_reference(inspection.id, c["reference"])
-                    if clash is not None:
-                        raise InputError(
-                            f"Case {c['reference']} in the setup pack clashes with a case "
-                            "you added yourself; nothing was changed."
-                        )
-                    uow.cases.add(
-                        Case(c["id"], inspection.id, c["reference"], dict(c["facts"]),
-                             variant.id if variant else None, assessor, CaseStatus.NOT_STARTED,
-                             _now(), c["pdu"]),
-                        hlc,
-                    )  # fmt: skip
-                    added += 1
-                else:
-                    uow.cases.update(
-                        c["id"], hlc, facts=dict(c["facts"]),
-                        variant=variant.id if variant else None,
-                        reference=c["reference"], pdu=c["pdu"], assessor=assessor,
-                    )  # fmt: skip
+                if c["id"] in held:
                     updated += 1
+                    continue
+                clash = uow.cases.by_reference(inspection.id, c["reference"])
+                if clash is not None:
+                    raise InputError(
+                        f"Case {c['reference']} in the setup pack clashes with a case "
+                        "you added yourself; nothing was changed."
+                    )
+                uow.cases.add(
+                    Case(c["id"], inspection.id, c["reference"], {}, None, "",
+                         CaseStatus.NOT_STARTED, _now(), None),
+                    "",
+                )  # fmt: skip
+                held.add(c["id"])
+                added += 1
+            # The lead's changes are events folded with this laptop's own: a fact corrected
+            # here and not changed again by the lead keeps the correction (never overwritten).
+            uow.case_events.add([e for e in wire.setup_case_events(p) if e.case_id in held])
+            self.ws.project_cases(uow, sorted(held))
             uow.packages.record_opened(
                 opened.package_id, opened.sha256, "setup", inspection.id, p["device_id"], _now()
             )
@@ -1025,8 +921,10 @@ class Fieldwork:
         out_folder: Path,
         author: str,
         resolutions: Sequence[dict[str, Any]] = (),
+        case_events: Sequence[ce.CaseEvent] = (),
     ) -> Path:
-        """Comments, returned cases and conflict resolutions for one assessor's device."""
+        """Comments, returned cases and conflict resolutions (of answers, and of case fields
+        as the lead's case events) for one assessor's device."""
         with self.ws.store.unit_of_work() as uow:
             known = uow.team.device(to_device)
         if known is None:
@@ -1034,7 +932,7 @@ class Fieldwork:
                 f"No package from device {to_device[:8]} has been seen here yet, so its key is "
                 "unknown; merge its export first."
             )
-        if not comments and not returned and not resolutions:
+        if not comments and not returned and not resolutions and not case_events:
             raise InputError("Write at least one comment or return at least one case.")
         device = self.ws.device()
         payload = {
@@ -1053,6 +951,7 @@ class Fieldwork:
             ],
             "returned": list(returned),
             "resolutions": list(resolutions),
+            "case_events": [wire.case_event_out(e) for e in case_events],
         }
         recipients = [
             Recipient(known.name or "assessor", "assessor", unb64(known.encryption_public, size=32))
@@ -1121,12 +1020,18 @@ class Fieldwork:
                 ))  # fmt: skip
                 self.ws.clock.observe(HLC.parse(e["hlc"]))
                 self.ws.audit_in(uow, "conflict_resolved", "case", e["case_id"], e["question_id"])
+            # The lead's decisions on case fields (a conflict settled): folded with our own.
+            mine = {c.id for c in uow.cases.list(inspection.id)}
+            decided = [e for e in wire.case_events_of(p) if e.case_id in mine]
+            if decided and uow.case_events.add(decided):
+                for e in decided:
+                    self.ws.clock.observe(HLC.parse(e.hlc))
+                self.ws.project_cases(uow, sorted({e.case_id for e in decided}))
             for case_id in p["returned"]:
                 case = uow.cases.get(case_id)
                 if case is None or case.inspection_id != inspection.id:
                     continue
-                _, hlc = self.ws.next_event(uow)
-                uow.cases.update(case_id, hlc, status=CaseStatus.RETURNED)
+                self.ws.change_case(uow, case_id, {ce.STATUS: CaseStatus.RETURNED.value})
                 self.ws.audit_in(uow, "returned", "case", case_id, "by team lead")
                 returned += 1
             uow.packages.record_opened(

@@ -15,20 +15,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from probdesk.domain import case_events as ce
 from probdesk.domain.answers import check_facts, heads
+from probdesk.domain.case_events import CaseEvent
 from probdesk.domain.evidence import ATTACHMENT_LIMIT, OrgEvent, OrgState, fold, payload_problem
 from probdesk.domain.questionset import QuestionSet
-from probdesk.domain.records import KnownDevice
+from probdesk.domain.records import CaseStatus, KnownDevice
 from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
 from probdesk.errors import InputError, RowsRefused
 from probdesk.hub.store import ENROLLED, REFUSED, Hub, KeyState, now
-from probdesk.packages import reader
+from probdesk.packages import reader, wire
 from probdesk.packages.enrolment import proof_matches
 from probdesk.packages.format import PackageError
 from probdesk.packages.keys import fingerprint, unb64
+from probdesk.packages.wire import EVENTS_SCHEMA
 from probdesk.progress import Progress, quiet
 from probdesk.services.authority import Sample, violations
-from probdesk.services.fieldwork import EVENTS_SCHEMA, RECEIPTS_FOLDER, Fieldwork
+from probdesk.services.fieldwork import RECEIPTS_FOLDER, Fieldwork
 
 log = logging.getLogger("probdesk.hub")
 
@@ -113,12 +116,18 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
             with lead.ws.store.unit_of_work(read_only=True) as uow:
                 stored = uow.question_sets.get(insp.qs_hash)
                 own = uow.org.by_device(insp.id, lead.ws.device_id)
+                lead_events = uow.case_events.for_inspection(insp.id)
                 shas = {
                     str(e.payload["attachment_sha256"]) for e in own
                     if e.kind == "document" and e.payload.get("attachment_sha256")
                 } - hub.attachment_shas()  # fmt: skip
                 files = [(sha, uow.org.attachment(sha)) for sha in sorted(shas)]
             hub.add_org_events(conn, [_hub_org_row(insp.id, e) for e in own])
+            # The lead's own case changes (the sample's facts, PDUs, assignments, settled
+            # conflicts): events like every laptop's, folded with theirs.
+            touched = hub.add_case_events(
+                conn, [_hub_case_event_row(insp.id, e) for e in lead_events]
+            )
             hub.add_attachments(conn, [
                 {"sha256": sha, "name": f[0], "size": len(f[1]), "data": f[1]}
                 for sha, f in files if f is not None
@@ -133,6 +142,8 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
                 "fieldwork_start": insp.fieldwork_start, "fieldwork_end": insp.fieldwork_end,
                 "qs_hash": insp.qs_hash,
             })  # fmt: skip
+            if touched:
+                _project(hub, conn, lead.ws.question_set(insp), touched)
             # The sample and who has each case, with the lead's clock: what packages are
             # checked against (an assessor writes only into the cases assigned to them).
             hub.record_assignments(conn, insp.id, [
@@ -354,18 +365,22 @@ def _write_payload(
     hub: Hub, conn: Any, inspection_id: str, device_id: str, qs: QuestionSet,
     p: Mapping[str, Any],
 ) -> None:  # fmt: skip
-    """The checked payload's rows (the variant is the hub's own reading of the facts)."""
-    cases = []
-    for c in p["cases"]:
-        facts, _problems = check_facts(qs, c["facts"])
-        variant = qs.variant_for(facts)
-        cases.append({
-            "id": c["id"], "inspection_id": inspection_id, "reference": c["reference"],
-            "pdu": c.get("pdu"), "facts": json.dumps(facts, sort_keys=True),
-            "variant": variant.id if variant else None, "assessor": c.get("assessor", ""),
-            "status": c.get("status", ""), "updated_hlc": c.get("updated_hlc", ""),
-        })  # fmt: skip
-    hub.add_cases(conn, cases)
+    """The checked payload's rows. A case's state is the fold of its events (the variant the
+    hub's own reading of the facts); a case row is only ever made, never taken over."""
+    new_cases = sorted(
+        {str(c["id"]) for c in p["cases"]} - hub.existing_cases(conn, (c["id"] for c in p["cases"]))
+    )
+    refs = {str(c["id"]): str(c["reference"]) for c in p["cases"]}
+    hub.add_cases(conn, [
+        {"id": case_id, "inspection_id": inspection_id, "reference": refs[case_id],
+         "pdu": None, "facts": "{}", "variant": None, "assessor": "", "status": "not_started",
+         "updated_hlc": ""}
+        for case_id in new_cases
+    ])  # fmt: skip
+    touched = hub.add_case_events(conn, [
+        _hub_case_event_row(inspection_id, e) for e in wire.case_events_of(p)
+    ])  # fmt: skip
+    _project(hub, conn, qs, touched | set(new_cases))
     hub.add_events(conn, [
         {"id": e["id"], "case_id": e["case_id"], "question_id": e["question_id"],
          "value": json.dumps(e["value"], sort_keys=True), "note": e.get("note", ""),
@@ -388,6 +403,35 @@ def _write_payload(
          "author": n.get("author", "")}
         for n in p["meeting_notes"]
     ])  # fmt: skip
+
+
+def _hub_case_event_row(inspection_id: str, e: CaseEvent) -> dict[str, Any]:
+    return {
+        "id": e.id, "inspection_id": inspection_id, "case_id": e.case_id, "field": e.field,
+        "value": json.dumps(e.value, sort_keys=True), "device_id": e.device_id, "seq": e.seq,
+        "hlc": e.hlc, "replaces": e.replaces, "settles": json.dumps(list(e.settles)),
+        "author": e.author, "recorded_at": e.recorded_at,
+    }  # fmt: skip
+
+
+def _project(hub: Hub, conn: Any, qs: QuestionSet, case_ids: set[str]) -> None:
+    """Write the fold of these cases' events into their rows (cases the hub holds)."""
+    held = hub.existing_cases(conn, case_ids)
+    if not held:
+        return
+    folded = ce.fold(hub.case_events_in(conn, held))
+    rows = []
+    for case_id in sorted(held):
+        state = ce.case_fields(folded.get(case_id, {}), CaseStatus.NOT_STARTED.value)
+        facts, _problems = check_facts(qs, state.facts)
+        variant = qs.variant_for(facts)
+        rows.append({
+            "id": case_id, "facts": json.dumps(facts, sort_keys=True),
+            "variant": variant.id if variant else None, "pdu": state.pdu,
+            "assessor": state.assessor, "status": state.status,
+            "updated_hlc": state.updated_hlc,
+        })  # fmt: skip
+    hub.set_case_states(conn, rows)
 
 
 def _sample(hub: Hub, inspection_id: str) -> Sample:
@@ -906,9 +950,32 @@ def conflicts(hub: Hub, inspection_id: str) -> list[Conflict]:
                        e["hlc"], str(e["recorded_at"])) for e in hs),
         ))  # fmt: skip
         flagged.add(case_id)
+    out.extend(_field_conflicts(hub, inspection_id, refs))
     for case_id, devs in sorted(devices_by_case.items(), key=lambda kv: refs.get(kv[0], "")):
         if len(devs) > 1 and case_id not in flagged:
             out.append(Conflict("parallel", refs.get(case_id, case_id), "", (), ""))
+    return out
+
+
+def _field_conflicts(hub: Hub, inspection_id: str, refs: Mapping[str, str]) -> list[Conflict]:
+    """Concurrent changes with different values to one field of a case (a fact, the PDU,
+    the status): "question" is the field ("fact:rosh_level"), settled by the team lead."""
+    out = []
+    folded = ce.fold(hub.case_events_of(inspection_id))
+    for case_id, fields in sorted(folded.items(), key=lambda kv: refs.get(kv[0], kv[0])):
+        if case_id not in refs:
+            continue
+        for name, state in sorted(fields.items()):
+            if not state.conflict:
+                continue
+            out.append(Conflict(
+                "conflict", refs[case_id], name,
+                tuple((h.author or h.device_id[:8] or "before case events", h.value)
+                      for h in state.heads),
+                state.winner.hlc,
+                tuple(Side(h.author, h.device_id, h.value, "", h.hlc, h.recorded_at)
+                      for h in state.heads),
+            ))  # fmt: skip
     return out
 
 
@@ -1233,6 +1300,8 @@ def resolve_conflict(
     )
     if case is None:
         raise InputError(f"No case {case_ref} in the hub for this inspection.")
+    if ce.valid_field(question_id) and not _sample(hub, inspection_id).qs.has_question(question_id):
+        return _settle_field(hub, lead, inspection_id, case, question_id, keep, shared)
     of_case = hub.events_of_case(case["id"])
     settled = settled_events(hub, inspection_id, of_case)
     evs = [e for e in of_case if e["question_id"] == question_id and e["id"] not in settled]
@@ -1276,6 +1345,60 @@ def resolve_conflict(
                 [], shared, moderator, resolutions=[event],
             ))  # fmt: skip
     return ResolutionResult(case["reference"], question_id, event["value"], tuple(packs))
+
+
+def _settle_field(
+    hub: Hub,
+    lead: Fieldwork,
+    inspection_id: str,
+    case: Mapping[str, Any],
+    name: str,
+    keep: int,
+    shared: Path | None,
+) -> ResolutionResult:
+    """Settle concurrent changes to one field of a case: the team lead's case event, kept on
+    the lead's laptop (the lead's next change replaces it) and in the hub, that settles
+    every head; with `shared`, a send-back pack carries it to each laptop involved."""
+    import uuid
+
+    from probdesk.domain.hlc import HLC
+
+    with hub.transaction() as conn:
+        events = hub.case_events_in(conn, [case["id"]])
+    state = ce.fold(events).get(case["id"], {}).get(name)
+    label = ce.field_label(name)
+    if state is None or not state.conflict:
+        raise InputError(f"There is no undecided conflict on {label} of case {case['reference']}.")
+    if not 1 <= keep <= len(state.heads):
+        raise InputError(f"Choose a value from 1 to {len(state.heads)}.")
+    chosen = state.heads[keep - 1]
+    lead.ws.clock.observe(HLC.parse(state.winner.hlc))  # the decision comes after them all
+    moderator = lead.ws.device().assessor or "team lead"
+    with lead.ws.store.unit_of_work() as uow:
+        seq, hlc = lead.ws.next_event(uow)
+        decision = CaseEvent(
+            str(uuid.uuid4()), case["id"], name, chosen.value, lead.ws.device_id, seq, hlc,
+            None, tuple(sorted(h.id for h in state.heads)), moderator, now().isoformat(),
+        )  # fmt: skip
+        if uow.cases.get(case["id"]) is not None:
+            uow.case_events.add([decision])
+            lead.ws.project_cases(uow, [case["id"]])
+        lead.ws.audit_in(uow, "conflict_resolved", "case", case["id"], name)
+    qs = _sample(hub, inspection_id).qs
+    with hub.transaction() as conn:
+        hub.add_case_events(conn, [_hub_case_event_row(inspection_id, decision)])
+        _project(hub, conn, qs, {case["id"]})
+    packs: list[Path] = []
+    if shared is not None:
+        devices = {h.device_id for h in state.heads if h.device_id} - {lead.ws.device_id}
+        for device_id in sorted(devices):
+            packs.append(lead.create_sendback(
+                inspection_id, device_id,
+                [(case["id"], f"The team lead settled changes made on two laptops to {label}: "
+                              f"{chosen.value} stands.")],
+                [], shared, moderator, case_events=[decision],
+            ))  # fmt: skip
+    return ResolutionResult(case["reference"], name, chosen.value, tuple(packs))
 
 
 # -- the regional inspection: pooled over the region's PDU inspections ---------------------------

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from probdesk.domain import case_events as ce
 from probdesk.domain.answers import (
     HistoryEntry,
     check_facts,
@@ -73,6 +74,11 @@ class CaseState:
     applicable: frozenset[str]
     other_variant_answers: tuple[tuple[str, object], ...]  # (question id, value), kept
     saved_at: dict[str, str] = field(default_factory=dict)  # question id -> HLC of last change
+    mine: bool = True  # False: the team lead gave the case to another assessor (read-only here)
+
+    @property
+    def editable(self) -> bool:
+        return self.case.status.editable and self.mine
 
     @property
     def answered_applicable(self) -> int:
@@ -98,6 +104,21 @@ class CaseProgress:
     applicable: int
     assessor: str
     pdu: str = ""
+
+
+def _moved_away(assessor: str, me: str, lead_device: str | None, device_id: str) -> bool:
+    """The case came in a setup pack (the lead's laptop is another) and is another's now."""
+    return bool(
+        lead_device is not None and lead_device != device_id and assessor and me
+        and assessor != me
+    )  # fmt: skip
+
+
+def _moved_words(reference: str, assessor: str) -> str:
+    return (
+        f"Case {reference} is now assigned to {assessor} by the team lead; it can be read "
+        "here but no longer changed."
+    )
 
 
 def _now() -> datetime:
@@ -229,6 +250,61 @@ class Workspace:
             self._qs_cache[inspection.qs_hash] = qs
         return qs
 
+    # -- case events: the only way a case's facts, PDU, assessor or status change -----------
+    def change_case(
+        self,
+        uow: UnitOfWork,
+        case_id: str,
+        wanted: Mapping[str, object],
+        at: tuple[int, str, str] | None = None,
+    ) -> Case:
+        """Record each wanted field value that differs from the case's fold as an event of
+        this laptop (replacing the head its author sees), then write the new fold to the row.
+
+        One change is one sequence number, however many fields it sets (a new case's facts;
+        with `at`, the answer that started the case): "changes not exported" counts changes.
+        """
+        current = ce.fold(uow.case_events.for_cases([case_id])).get(case_id, {})
+        new = []
+        todo = ce.changes(current, wanted)
+        if todo:
+            seq, hlc, author = at or self._next_with_author(uow)
+        for name, value, replaces in todo:
+            new.append(ce.CaseEvent(
+                str(uuid.uuid4()), case_id, name, value, self.device_id, seq, hlc, replaces,
+                (), author, _now().isoformat(),
+            ))  # fmt: skip
+        uow.case_events.add(new)
+        return self.project_cases(uow, [case_id])[case_id]
+
+    def project_cases(self, uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, Case]:
+        """Write the fold of the cases' events into their rows (and their variant)."""
+        folded = ce.fold(uow.case_events.for_cases(case_ids))
+        out: dict[str, Case] = {}
+        inspections: dict[str, Inspection] = {}
+        for case_id in case_ids:
+            case = uow.cases.get(case_id)
+            if case is None:
+                continue
+            insp = inspections.get(case.inspection_id)
+            if insp is None:
+                insp = uow.inspections.get(case.inspection_id)
+                assert insp is not None
+                inspections[case.inspection_id] = insp
+            qs = self._question_set_in(uow, insp)
+            state = ce.case_fields(folded.get(case_id, {}), CaseStatus.NOT_STARTED.value)
+            facts, _problems = check_facts(qs, state.facts)
+            variant = qs.variant_for(facts)
+            try:
+                status = CaseStatus(state.status)
+            except ValueError:
+                status = case.status
+            out[case_id] = uow.cases.set_state(
+                case_id, facts=facts, variant=variant.id if variant else None, status=status,
+                assessor=state.assessor, pdu=state.pdu, updated_hlc=state.updated_hlc,
+            )  # fmt: skip
+        return out
+
     def create_inspection(
         self,
         region: str,
@@ -309,7 +385,6 @@ class Workspace:
         clean, problems = check_facts(qs, facts)
         if problems:
             raise InputError(f"Case {reference}: " + "; ".join(problems) + ".")
-        variant = qs.variant_for(clean)
         with self.store.unit_of_work() as uow:
             if uow.cases.by_reference(inspection_id, reference) is not None:
                 raise InputError(
@@ -318,12 +393,15 @@ class Workspace:
                 )
             device = uow.devices.get()
             who = assessor if assessor is not None else (device.assessor if device else "")
-            _, hlc = self.next_event(uow)
             case = Case(
-                str(uuid.uuid4()), inspection_id, reference, clean,
-                variant.id if variant else None, who, CaseStatus.NOT_STARTED, _now(), pdu, hlc,
+                str(uuid.uuid4()), inspection_id, reference, {}, None, "",
+                CaseStatus.NOT_STARTED, _now(), None, "",
             )  # fmt: skip
-            uow.cases.add(case, hlc)
+            uow.cases.add(case, "")
+            wanted: dict[str, object] = {ce.fact_field(k): v for k, v in clean.items()}
+            wanted[ce.PDU] = pdu
+            wanted[ce.ASSESSOR] = who or None
+            case = self.change_case(uow, case.id, wanted)
             self.audit_in(uow, "create", "case", case.id)
         return case
 
@@ -349,8 +427,7 @@ class Workspace:
         variant = qs.variant_for(clean)
         new_variant = variant.id if variant else None
         with self.store.unit_of_work() as uow:
-            _, hlc = self.next_event(uow)
-            updated = uow.cases.update(case_id, hlc, facts=clean, variant=new_variant)
+            updated = self.change_case(uow, case_id, ce.facts_changes(case.facts, clean))
             detail = f"variant {case.variant}->{new_variant}" if new_variant != case.variant else ""
             self.audit_in(uow, "change_facts", "case", case_id, detail)
         return updated
@@ -394,6 +471,9 @@ class Workspace:
             assert inspection is not None
             qs = self._question_set_in(uow, inspection)
             events = uow.answers.for_case(case_id)
+            device = uow.devices.get()
+        me = device.assessor if device else ""
+        mine = not _moved_away(case.assessor, me, inspection.lead_device_id, self.device_id)
         current = heads(events, key=lambda e: e.question_id)
         answers = {q: e.value for q, e in current.items() if e.value is not None}
         notes = {q: e.note for q, e in current.items() if e.note}
@@ -407,6 +487,7 @@ class Workspace:
             qs.applicable(case.variant, case.facts, answers),
             others,
             {q: e.hlc for q, e in current.items()},
+            mine,
         )
 
     # -- answers --------------------------------------------------------------------------
@@ -425,7 +506,7 @@ class Workspace:
             found = uow.cases.status_of(case_id)
             if found is None:
                 raise InputError(f"No case with id {case_id}.")
-            reference, status, qs_hash = found
+            reference, status, qs_hash, assessor, lead_device = found
             if not status.editable:
                 raise CaseNotEditable(
                     f"Case {reference} is {status.label.lower()}; reopen it to change it."
@@ -450,13 +531,17 @@ class Workspace:
             if head is None and stored is None and not new_note:
                 return None
             seq, hlc, author = self._next_with_author(uow)
+            if _moved_away(assessor, author, lead_device, self.device_id):
+                raise CaseNotEditable(_moved_words(reference, assessor))
             event = AnswerEvent(
                 str(uuid.uuid4()), case_id, question_id, stored, new_note, self.device_id,
                 seq, hlc, head.id if head else None, qs.id, qs.version, _now(), author,
             )  # fmt: skip
             uow.answers.add(event)
             if status is CaseStatus.NOT_STARTED:
-                uow.cases.update(case_id, hlc, status=CaseStatus.IN_PROGRESS)
+                self.change_case(
+                    uow, case_id, {ce.STATUS: CaseStatus.IN_PROGRESS.value}, (seq, hlc, author)
+                )
         return event
 
     def record_note(self, case_id: str, question_id: str, note: str) -> AnswerEvent | None:
@@ -505,6 +590,7 @@ class Workspace:
 
     def reopen(self, case_id: str) -> Case:
         case = self.case(case_id)
+        self._require_mine(case)
         if case.status not in (CaseStatus.SUBMITTED, CaseStatus.RETURNED):
             raise InputError(
                 f"Case {case.reference} is {case.status.label.lower()}, not submitted."
@@ -513,17 +599,28 @@ class Workspace:
 
     def _set_status(self, case: Case, status: CaseStatus, action: str) -> Case:
         with self.store.unit_of_work() as uow:
-            _, hlc = self.next_event(uow)
-            updated = uow.cases.update(case.id, hlc, status=status)
+            updated = self.change_case(uow, case.id, {ce.STATUS: status.value})
             self.audit_in(uow, action, "case", case.id, f"{case.status.value}->{status.value}")
         return updated
 
-    @staticmethod
-    def _require_editable(case: Case) -> None:
+    def _require_editable(self, case: Case) -> None:
         if not case.status.editable:
             raise CaseNotEditable(
                 f"Case {case.reference} is {case.status.label.lower()}; reopen it to change it."
             )
+        self._require_mine(case)
+
+    def _require_mine(self, case: Case) -> None:
+        """A case the team lead has given to another assessor is read-only on this laptop:
+        a change made to it here could never be merged."""
+        lead_device = self.inspection(case.inspection_id).lead_device_id
+        if _moved_away(case.assessor, self.device().assessor, lead_device, self.device_id):
+            raise CaseNotEditable(_moved_words(case.reference, case.assessor))
+
+    def is_mine(self, case: Case) -> bool:
+        """False for a case the team lead has given to another assessor (read-only here)."""
+        lead_device = self.inspection(case.inspection_id).lead_device_id
+        return not _moved_away(case.assessor, self.device().assessor, lead_device, self.device_id)
 
     # -- meetings and focus groups --------------------------------------------------------
     def meetings(self, inspection_id: str) -> list[Meeting]:

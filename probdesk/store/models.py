@@ -89,6 +89,27 @@ class CaseRow(Base):
     pdu: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
+class CaseEventRow(Base):
+    """Append-only: a change of one of a case's fields (a fact, the PDU, the assessor, the
+    status); the case row is the fold of these (probdesk.domain.case_events)."""
+
+    __tablename__ = "case_event"
+    # No unique (device, seq): the state carried over from before case events is events of
+    # no device, all seq 0 (probdesk.domain.case_events.base_events).
+    __table_args__ = (Index("ix_case_event_case_id", "case_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"))
+    field: Mapped[str] = mapped_column(String(80))
+    value: Mapped[str] = mapped_column(Text)  # JSON
+    device_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    hlc: Mapped[str] = mapped_column(String(80))
+    replaces: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    settles: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of event ids
+    author: Mapped[str] = mapped_column(String(80), default="")
+    recorded_at: Mapped[str] = mapped_column(String(40), default="")
+
+
 class AnswerEventRow(Base):
     """Append-only: an answer (and its note) as recorded; current answers are a view."""
 

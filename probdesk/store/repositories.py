@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from probdesk.domain.case_events import CaseEvent
 from probdesk.domain.evidence import OrgEvent
 from probdesk.domain.records import (
     AnswerEvent,
@@ -35,6 +36,7 @@ from probdesk.store.models import (
     AssessorRow,
     AttachmentRow,
     AuditRow,
+    CaseEventRow,
     CaseRow,
     CommentRow,
     DeviceRow,
@@ -218,15 +220,22 @@ class CaseRepository:
         return self._out(r) if r else None
 
     _STATUS = (
-        select(CaseRow.reference, CaseRow.status, InspectionRow.qs_hash)
+        select(
+            CaseRow.reference,
+            CaseRow.status,
+            InspectionRow.qs_hash,
+            CaseRow.assessor,
+            InspectionRow.lead_device_id,
+        )
         .join(InspectionRow, InspectionRow.id == CaseRow.inspection_id)
         .where(CaseRow.id == bindparam("case_id"))
     )
 
-    def status_of(self, case_id: str) -> tuple[str, CaseStatus, str] | None:
-        """Reference, status and question-set hash: what saving an answer needs, in one query."""
+    def status_of(self, case_id: str) -> tuple[str, CaseStatus, str, str, str | None] | None:
+        """Reference, status, question-set hash, assessor and the inspection's team lead's
+        device: what saving an answer needs, in one query."""
         r = self.s.connection().execute(self._STATUS, {"case_id": case_id}).first()
-        return (r[0], CaseStatus(r[1]), r[2]) if r else None
+        return (r[0], CaseStatus(r[1]), r[2], r[3], r[4]) if r else None
 
     def by_reference(self, inspection_id: str, reference: str) -> Case | None:
         r = self.s.scalars(
@@ -245,36 +254,89 @@ class CaseRepository:
         )
         return [self._out(r) for r in rows]
 
-    def update(
+    def set_state(
         self,
         case_id: str,
-        hlc: str,
         *,
-        facts: dict[str, object] | None = None,
-        variant: str | type[Ellipsis] | None = ...,
-        status: CaseStatus | None = None,
-        assessor: str | None = None,
-        reference: str | None = None,
-        pdu: str | None = None,
+        facts: dict[str, object],
+        variant: str | None,
+        status: CaseStatus,
+        assessor: str,
+        pdu: str | None,
+        updated_hlc: str,
     ) -> Case:
+        """Write the fold of the case's events into its row (the row is never the source)."""
         r = self.s.get(CaseRow, case_id)
         if r is None:
             raise KeyError(case_id)
-        if facts is not None:
-            r.facts = _json(facts)
-        if variant is not ...:
-            r.variant = variant  # type: ignore[assignment]
-        if status is not None:
-            r.status = status.value
-        if assessor is not None:
-            r.assessor = assessor
-        if reference is not None:
-            r.reference = reference
-        if pdu is not None:
-            r.pdu = pdu
-        r.updated_hlc = hlc
+        r.facts = _json(facts)
+        r.variant = variant
+        r.status = status.value
+        r.assessor = assessor
+        r.pdu = pdu
+        r.updated_hlc = updated_hlc
         self.s.flush()
         return self._out(r)
+
+
+class CaseEventRepository:
+    """Append-only changes of cases' fields; adding one that is there already does nothing."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    _COLS = (
+        CaseEventRow.id, CaseEventRow.case_id, CaseEventRow.field, CaseEventRow.value,
+        CaseEventRow.device_id, CaseEventRow.seq, CaseEventRow.hlc, CaseEventRow.replaces,
+        CaseEventRow.settles, CaseEventRow.author, CaseEventRow.recorded_at,
+    )  # fmt: skip
+
+    @staticmethod
+    def _out(r: Any) -> CaseEvent:
+        return CaseEvent(
+            r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], tuple(json.loads(r[8])),
+            r[9], r[10],
+        )  # fmt: skip
+
+    def add(self, events: Sequence[CaseEvent]) -> int:
+        """Store the events not stored yet (by id); how many were new."""
+        if not events:
+            return 0
+        ids = [e.id for e in events]
+        have: set[str] = set()
+        for start in range(0, len(ids), 500):
+            have.update(self.s.scalars(
+                select(CaseEventRow.id).where(CaseEventRow.id.in_(ids[start:start + 500]))
+            ))  # fmt: skip
+        new = [e for e in dict((e.id, e) for e in events).values() if e.id not in have]
+        if new:
+            self.s.connection().execute(insert(CaseEventRow), [{
+                "id": e.id, "case_id": e.case_id, "field": e.field, "value": _json(e.value),
+                "device_id": e.device_id, "seq": e.seq, "hlc": e.hlc, "replaces": e.replaces,
+                "settles": _json(list(e.settles)), "author": e.author,
+                "recorded_at": e.recorded_at,
+            } for e in new])  # fmt: skip
+        return len(new)
+
+    def for_cases(self, case_ids: Sequence[str]) -> list[CaseEvent]:
+        out: list[CaseEvent] = []
+        ids = list(case_ids)
+        for start in range(0, len(ids), 500):
+            stmt = select(*self._COLS).where(CaseEventRow.case_id.in_(ids[start : start + 500]))
+            out.extend(self._out(r) for r in self.s.execute(stmt))
+        return out
+
+    def for_inspection(self, inspection_id: str, device_id: str | None = None) -> list[CaseEvent]:
+        """The inspection's case events (one device's only, with `device_id`), oldest first."""
+        stmt = (
+            select(*self._COLS)
+            .join(CaseRow, CaseRow.id == CaseEventRow.case_id)
+            .where(CaseRow.inspection_id == inspection_id)
+            .order_by(CaseEventRow.hlc, CaseEventRow.id)
+        )
+        if device_id is not None:
+            stmt = stmt.where(CaseEventRow.device_id == device_id)
+        return [self._out(r) for r in self.s.execute(stmt)]
 
 
 class AnswerRepository:
@@ -739,6 +801,7 @@ class UnitOfWork:
         self.question_sets = QuestionSetRepository(session)
         self.inspections = InspectionRepository(session)
         self.cases = CaseRepository(session)
+        self.case_events = CaseEventRepository(session)
         self.answers = AnswerRepository(session)
         self.meetings = MeetingRepository(session)
         self.org = OrgEventRepository(session)

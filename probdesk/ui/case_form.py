@@ -244,7 +244,7 @@ class CaseForm(QWidget):
         self._apply_visibility()
         self._set_enabled(True)
         self._refresh_header()
-        self.body.setEnabled(case.status.editable)
+        self.body.setEnabled(state.editable)
         self.scroll.verticalScrollBar().setValue(0)
 
     def _show_body(self, qs: QuestionSet, variant: str | None) -> None:
@@ -346,8 +346,9 @@ class CaseForm(QWidget):
         self.title.setAccessibleDescription(f"{variant}, {case.status.label}")
         applicable = self._applicable()
         answered = sum(1 for q in applicable if self.answers.get(q) is not None)
+        moved = "" if self.state.mine else f" · now {case.assessor}'s case: read-only here"
         self.progress.setText(
-            f"{variant} · {case.status.label} · {answered} of {len(applicable)} answered"
+            f"{variant} · {case.status.label} · {answered} of {len(applicable)} answered{moved}"
         )
         facts = "; ".join(
             f"{f.label}: {f.label_of(case.facts[f.id])}" for f in qs.facts if f.id in case.facts
@@ -356,7 +357,8 @@ class CaseForm(QWidget):
         submitted = case.status in (CaseStatus.SUBMITTED, CaseStatus.RETURNED)
         self.submit_button.setText("&Reopen case" if submitted else "&Submit case")
         self.submit_button.setAccessibleName("Reopen case" if submitted else "Submit case")
-        self.facts_button.setEnabled(case.status.editable)
+        self.facts_button.setEnabled(self.state.editable)
+        self.submit_button.setEnabled(self.state.mine)
 
     def _applicable(self) -> frozenset[str]:
         assert self.state is not None

@@ -45,6 +45,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from probdesk.domain.case_events import field_label
+from probdesk.domain.case_events import valid_field as case_field
 from probdesk.domain.records import CaseStatus, Inspection
 from probdesk.errors import ProbdeskError
 from probdesk.ui.runner import Cancelled, Progress, Runner
@@ -555,10 +557,17 @@ class SettleDialog(QDialog):
         self.setWindowTitle("Settle a conflict")
         self.setAccessibleName("Settle a conflict")
         layout = QVBoxLayout(self)
-        heading = QLabel(
-            f"Case {conflict.case_ref}, question {conflict.question_id} was answered "
-            "differently on two laptops. Which answer stands?"
-        )
+        if case_field(conflict.question_id):
+            text = (
+                f"Case {conflict.case_ref}: {field_label(conflict.question_id)} was changed "
+                "differently on two laptops (or by you and an assessor). Which value stands?"
+            )
+        else:
+            text = (
+                f"Case {conflict.case_ref}, question {conflict.question_id} was answered "
+                "differently on two laptops. Which answer stands?"
+            )
+        heading = QLabel(text)
         heading.setWordWrap(True)
         heading.setAccessibleName("The conflict")
         layout.addWidget(heading)

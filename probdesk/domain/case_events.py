@@ -1,0 +1,213 @@
+"""A case's facts, PDU, assignment and status as events, and the one fold over them.
+
+Every change to one of a case's fields is an event, exactly like an answer: the device and its
+sequence number, the clock, the event it replaces (the value its author saw), and the author.
+Nothing is updated in place: the current state is a fold over all events, on the laptop and in
+the hub alike, so the same events give the same case wherever they are folded.
+
+Fields: "status", "pdu", "assessor" (the team lead's assignment) and "fact:<fact id>" (one
+field per case fact, so a correction of one fact and the lead's change of another are not a
+conflict). A value of None for a fact means the fact is not set.
+
+Heads of a field are its events that no other event replaces or settles. One head: its value
+stands. Several heads with the same value are not a conflict. Several heads with different
+values are a conflict, shown as it is (never hidden) until the team lead settles it: the
+shown value is the newest by clock, then device id, as for answers. The lead's settling event
+names every head it settles.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+STATUS, PDU, ASSESSOR = "status", "pdu", "assessor"
+FACT = "fact:"
+
+
+def fact_field(fact_id: str) -> str:
+    return FACT + fact_id
+
+
+def fact_of(field_name: str) -> str | None:
+    """The fact id of a "fact:<id>" field, None for another field."""
+    return field_name[len(FACT) :] if field_name.startswith(FACT) else None
+
+
+def field_label(field_name: str) -> str:
+    """How a field is named to people: "the fact rosh_level", "the PDU", "the assessor"."""
+    fact = fact_of(field_name)
+    if fact is not None:
+        return f"the fact {fact}"
+    return {STATUS: "the status", PDU: "the PDU", ASSESSOR: "the assessor"}.get(
+        field_name, field_name
+    )
+
+
+def valid_field(field_name: str) -> bool:
+    return field_name in (STATUS, PDU, ASSESSOR) or (
+        field_name.startswith(FACT) and 0 < len(field_name) - len(FACT) <= 64
+    )
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    id: str
+    case_id: str
+    field: str
+    value: object  # JSON: a fact's value, a PDU, an assessor's name, a status; None = not set
+    device_id: str
+    seq: int
+    hlc: str
+    replaces: str | None  # the head its author saw (None for the field's first value)
+    settles: tuple[str, ...] = ()  # the team lead's decision: every head it settles
+    author: str = ""
+    recorded_at: str = ""  # the laptop's own time (ISO); ordering uses the clock
+
+
+@dataclass(frozen=True)
+class FieldState:
+    """A field's current value, its heads (newest first) and whether they disagree."""
+
+    value: object
+    heads: tuple[CaseEvent, ...]
+
+    @property
+    def conflict(self) -> bool:
+        return len({_same(h.value) for h in self.heads}) > 1
+
+    @property
+    def winner(self) -> CaseEvent:
+        return self.heads[0]
+
+
+def _same(value: object) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _order(e: CaseEvent) -> tuple[str, str, int, str]:
+    return (e.hlc, e.device_id, e.seq, e.id)
+
+
+def fold(events: Iterable[CaseEvent]) -> dict[str, dict[str, FieldState]]:
+    """case id -> field -> its state, over any set of events (order does not matter)."""
+    evs = list(events)
+    gone: set[str] = set()
+    settled: set[str] = set()
+    children: dict[str, list[CaseEvent]] = {}
+    for e in evs:
+        if e.replaces:
+            gone.add(e.replaces)
+            children.setdefault(e.replaces, []).append(e)
+        settled.update(e.settles)
+    # A decision settles its heads and every later change made on top of them by a laptop
+    # that had not seen the decision yet (it stands on what was set aside); changes made on
+    # top of the decision itself stand.
+    stack = list(settled)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if not child.settles and child.id not in settled:
+                settled.add(child.id)
+                stack.append(child.id)
+    gone |= settled
+    heads: dict[tuple[str, str], list[CaseEvent]] = {}
+    for e in evs:
+        if e.id not in gone:
+            heads.setdefault((e.case_id, e.field), []).append(e)
+    out: dict[str, dict[str, FieldState]] = {}
+    for (case_id, name), hs in heads.items():
+        hs.sort(key=_order, reverse=True)
+        out.setdefault(case_id, {})[name] = FieldState(hs[0].value, tuple(hs))
+    return out
+
+
+@dataclass(frozen=True)
+class CaseFields:
+    """What the fold says of one case: the values every reader uses."""
+
+    facts: dict[str, object]
+    pdu: str | None
+    assessor: str
+    status: str
+    updated_hlc: str  # the newest clock among the heads: when the case last changed
+
+
+def case_fields(fields: Mapping[str, FieldState], default_status: str) -> CaseFields:
+    facts = {
+        fact: state.value
+        for name, state in fields.items()
+        if (fact := fact_of(name)) is not None and state.value is not None
+    }
+    pdu = fields.get(PDU)
+    assessor = fields.get(ASSESSOR)
+    status = fields.get(STATUS)
+    newest = max((s.winner.hlc for s in fields.values()), default="")
+    return CaseFields(
+        dict(sorted(facts.items())),
+        str(pdu.value) if pdu is not None and pdu.value is not None else None,
+        str(assessor.value) if assessor is not None and assessor.value is not None else "",
+        str(status.value) if status is not None and status.value else default_status,
+        newest,
+    )
+
+
+def changes(
+    current: Mapping[str, FieldState], wanted: Mapping[str, object]
+) -> list[tuple[str, object, str | None]]:
+    """(field, new value, the head it replaces) for each wanted value that differs from now."""
+    out: list[tuple[str, object, str | None]] = []
+    for name, value in wanted.items():
+        state = current.get(name)
+        if state is None:
+            if value is not None:
+                out.append((name, value, None))
+        elif _same(state.value) != _same(value):  # an edit never settles a conflict
+            out.append((name, value, state.winner.id))
+    return out
+
+
+def facts_changes(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, object]:
+    """The fact fields to write so that `before` becomes `after` (None: a fact taken away)."""
+    out: dict[str, object] = {}
+    for fact in sorted(set(before) | set(after)):
+        if _same(before.get(fact)) != _same(after.get(fact)):
+            out[fact_field(fact)] = after.get(fact)
+    return out
+
+
+# -- the state carried over from before case events ----------------------------------------------
+# Stores and hubs written before case events held each case's current state only. Upgrading
+# one turns that state into "base" events, which belong to no device (device "", seq 0, clock
+# ""), and whose id is made of the case, the field and the value alone: a laptop, the team
+# lead's laptop and the hub holding the same value make the same event, so the union keeps it
+# once and the lead's next change replaces it everywhere. Where they held different values
+# (a change that had not reached the others), both stay as heads: a conflict the lead settles.
+# Released upgrades use this: never change it.
+_BASE = "a6f3c1e2-0b7d-4c55-9a1e-7d2f4b8c9e10"
+
+
+def base_events(
+    case_id: str,
+    facts: Mapping[str, object],
+    pdu: str | None,
+    assessor: str,
+    status: str,
+    default_status: str = "not_started",
+) -> list[CaseEvent]:
+    import uuid
+
+    wanted: dict[str, object] = {fact_field(k): v for k, v in sorted(facts.items())}
+    if pdu is not None:
+        wanted[PDU] = pdu
+    if assessor:
+        wanted[ASSESSOR] = assessor
+    if status and status != default_status:
+        wanted[STATUS] = status
+    ns = uuid.UUID(_BASE)
+    out = []
+    for name, value in wanted.items():
+        if value is not None:
+            event_id = str(uuid.uuid5(ns, f"{case_id}|{name}|{_same(value)}"))
+            out.append(CaseEvent(event_id, case_id, name, value, "", 0, "", None))
+    return out

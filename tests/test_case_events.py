@@ -1,0 +1,268 @@
+"""Every change is an event: a case's facts, PDU, assessor and status, folded alike on the
+laptop and in the hub. A setup revision never undoes an assessor's correction, a second
+laptop never resets what the first one submitted, and concurrent changes to one field are a
+conflict the team lead settles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from scenes import AB, CD, PASSPHRASE, TEAM_FACTS, Laptop, Team, build_team
+
+from probdesk.domain import case_events as ce
+from probdesk.domain.case_events import CaseEvent
+from probdesk.errors import InputError
+from probdesk.hub.store import Hub
+from probdesk.services import hub as hubs
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[Team]:
+    t = build_team(tmp_path / "team")
+    yield t
+    t.close()
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'hub.sqlite'}"
+
+
+# -- the fold (pure) -----------------------------------------------------------------------------
+
+
+def ev(
+    id_: str, value: object, *, device: str = "d1", hlc: str = "1", replaces: str | None = None,
+    settles: tuple[str, ...] = (), field: str = "fact:rosh_level",
+) -> CaseEvent:  # fmt: skip
+    return CaseEvent(id_, "c", field, value, device, 1, hlc, replaces, settles)
+
+
+def state(*events: CaseEvent, field: str = "fact:rosh_level") -> ce.FieldState:
+    return ce.fold(events)["c"][field]
+
+
+def test_one_head_stands_and_a_replaced_value_is_gone() -> None:
+    s = state(ev("a", "high"), ev("b", "medium", hlc="2", replaces="a"))
+    assert s.value == "medium" and not s.conflict and [h.id for h in s.heads] == ["b"]
+
+
+def test_the_order_events_arrive_in_does_not_matter() -> None:
+    evs = [ev("a", "high"), ev("b", "medium", hlc="2", replaces="a"),
+           ev("c", "low", device="d2", hlc="3", replaces="a")]  # fmt: skip
+    assert ce.fold(evs) == ce.fold(list(reversed(evs)))
+
+
+def test_concurrent_changes_conflict_unless_they_agree() -> None:
+    base = ev("a", "high")
+    same = state(base, ev("b", "medium", hlc="2", replaces="a"),
+                 ev("c", "medium", device="d2", hlc="3", replaces="a"))  # fmt: skip
+    assert not same.conflict and same.value == "medium"
+    differ = state(base, ev("b", "medium", hlc="2", replaces="a"),
+                   ev("c", "low", device="d2", hlc="3", replaces="a"))  # fmt: skip
+    assert differ.conflict
+    assert differ.value == "low"  # shown: the newest by clock, never hidden
+    assert [h.id for h in differ.heads] == ["c", "b"]
+
+
+def test_a_decision_settles_whatever_was_made_on_top_of_what_it_set_aside() -> None:
+    evs = [ev("a", "high"), ev("b", "medium", hlc="2", replaces="a"),
+           ev("c", "low", device="d2", hlc="3", replaces="a"),
+           ev("d", "medium", device="lead", hlc="4", settles=("b", "c"))]  # fmt: skip
+    assert state(*evs).value == "medium" and not state(*evs).conflict
+    # the laptop that had not seen the decision changes its own value again: still settled
+    late = ev("e", "very_high", device="d2", hlc="5", replaces="c")
+    assert state(*evs, late).value == "medium" and not state(*evs, late).conflict
+    # a change made on top of the decision stands
+    after = ev("f", "low", device="d1", hlc="6", replaces="d")
+    assert state(*evs, late, after).value == "low"
+
+
+def test_base_events_are_the_same_wherever_the_same_value_is_held() -> None:
+    one = ce.base_events("c", {"rosh_level": "high"}, "Plymouth", "AB", "submitted")
+    two = ce.base_events("c", {"rosh_level": "high"}, "Plymouth", "AB", "submitted")
+    assert one == two and {e.field for e in one} == {"fact:rosh_level", "pdu", "assessor",
+                                                      "status"}  # fmt: skip
+    other = ce.base_events("c", {"rosh_level": "medium"}, "Plymouth", "AB", "submitted")
+    assert {e.id for e in one} & {e.id for e in other} == {e.id for e in one} - {
+        e.id for e in one if e.field == "fact:rosh_level"
+    }
+    assert ce.base_events("c", {}, None, "", "not_started") == []
+
+
+def test_changes_write_only_what_differs() -> None:
+    current = ce.fold([ev("a", "high")])["c"]
+    assert ce.changes(current, {"fact:rosh_level": "high"}) == []
+    assert ce.changes(current, {"fact:rosh_level": "low"}) == [("fact:rosh_level", "low", "a")]
+    assert ce.changes(current, {"pdu": "Plymouth"}) == [("pdu", "Plymouth", None)]
+    assert ce.facts_changes({"a": 1, "b": 2}, {"a": 1, "c": 3}) == {"fact:b": None, "fact:c": 3}
+
+
+# -- on the laptops and in the hub ---------------------------------------------------------------
+
+
+def revise(team: Team) -> Path:
+    """The lead writes the next setup revision; both assessors open it."""
+    pack = team.lead.fw.create_setup_pack(team.inspection_id, PASSPHRASE, team.shared, "TL")
+    for member in (AB, CD):
+        team.laptops[member].fw.open_setup_pack(pack, PASSPHRASE, member)
+    return pack
+
+
+def lead_case(team: Team, reference: str) -> str:
+    return next(c.id for c in team.lead.ws.cases(team.inspection_id) if c.reference == reference)
+
+
+def hub_case(url: str, team: Team, reference: str) -> dict[str, object]:
+    hub = Hub(url)
+    try:
+        row = next(c for c in hub.cases_of(team.inspection_id) if c["reference"] == reference)
+        return dict(row)
+    finally:
+        hub.close()
+
+
+def test_a_setup_revision_never_undoes_an_assessors_correction(team: Team, url: str) -> None:
+    ab = team.laptops[AB]
+    a1 = team.case(AB, "A1")
+    ab.ws.update_facts(a1, {**TEAM_FACTS, "rosh_level": "medium"})  # the file says medium
+    # the lead, meanwhile, corrects another fact of the same case and writes revision 2
+    team.lead.ws.update_facts(lead_case(team, "A1"), {**TEAM_FACTS, "tier": "C3"})
+    revise(team)
+    facts = ab.ws.case(a1).facts
+    assert facts["rosh_level"] == "medium"  # the assessor's correction stands
+    assert facts["tier"] == "C3"  # and the lead's change of another fact arrives
+    ab.ws.record_answer(a1, "2.1.1", "yes")
+    team.export(AB)
+    team.merge(url)
+    row = hub_case(url, team, "A1")
+    assert '"rosh_level": "medium"' in str(row["facts"]) and '"tier": "C3"' in str(row["facts"])
+    hub = Hub(url)
+    try:
+        assert hubs.conflicts(hub, team.inspection_id) == []
+    finally:
+        hub.close()
+    # a third revision that changes nothing about A1 keeps it too
+    revise(team)
+    assert ab.ws.case(a1).facts["rosh_level"] == "medium"
+
+
+def test_the_same_fact_changed_by_the_lead_and_the_assessor_is_a_conflict_the_lead_settles(
+    team: Team, url: str
+) -> None:
+    ab = team.laptops[AB]
+    a1 = team.case(AB, "A1")
+    ab.ws.update_facts(a1, {**TEAM_FACTS, "rosh_level": "medium"})
+    team.lead.ws.update_facts(lead_case(team, "A1"), {**TEAM_FACTS, "rosh_level": "very_high"})
+    revise(team)
+    assert ab.ws.case(a1).facts["rosh_level"] in ("medium", "very_high")  # shown, not lost
+    team.export(AB)
+    team.merge(url)
+    hub = Hub(url)
+    try:
+        [conflict] = [c for c in hubs.conflicts(hub, team.inspection_id) if c.kind == "conflict"]
+        assert (conflict.case_ref, conflict.question_id) == ("A1", "fact:rosh_level")
+        assert {(s.author, s.value) for s in conflict.sides} == {(AB, "medium"),
+                                                                  ("TL", "very_high")}  # fmt: skip
+        keep = 1 + [s.value for s in conflict.sides].index("medium")
+        with pytest.raises(InputError, match="no undecided conflict on the fact tier"):
+            hubs.resolve_conflict(hub, team.lead.fw, team.inspection_id, "A1", "fact:tier")
+        result = hubs.resolve_conflict(
+            hub, team.lead.fw, team.inspection_id, "A1", "fact:rosh_level", keep=keep,
+            shared=team.shared,
+        )  # fmt: skip
+        assert result.value == "medium" and len(result.sendbacks) == 1
+        assert hubs.conflicts(hub, team.inspection_id) == []
+    finally:
+        hub.close()
+    assert '"rosh_level": "medium"' in str(hub_case(url, team, "A1")["facts"])
+    # the decision reaches the assessor's laptop and the lead's own
+    ab.fw.open_sendback(result.sendbacks[0])
+    assert ab.ws.case(a1).facts["rosh_level"] == "medium"
+    assert team.lead.ws.case(lead_case(team, "A1")).facts["rosh_level"] == "medium"
+    # later exports, merges and revisions never bring the conflict back
+    ab.ws.record_answer(a1, "2.1.1", "no")
+    team.export(AB)
+    team.merge(url)
+    revise(team)
+    team.export(AB)
+    team.merge(url)
+    hub = Hub(url)
+    try:
+        assert hubs.conflicts(hub, team.inspection_id) == []
+    finally:
+        hub.close()
+    assert ab.ws.case(a1).facts["rosh_level"] == "medium"
+
+
+def test_a_second_laptop_never_resets_what_the_first_submitted(team: Team, url: str) -> None:
+    ab = team.laptops[AB]
+    team.answer_all(AB)
+    a1 = team.case(AB, "A1")
+    ab.ws.submit(a1)
+    team.export(AB)
+    team.merge(url)
+    assert hub_case(url, team, "A1")["status"] == "submitted"
+    second = Laptop.open(team.root / "ab-second")
+    try:
+        second.fw.open_setup_pack(team.pack, PASSPHRASE, AB, team.codes[AB])
+        a2 = next(c.id for c in second.ws.cases(team.inspection_id) if c.reference == "A2")
+        second.ws.record_answer(a2, "2.1.1", "no", "seen on the second laptop")
+        result = second.fw.export(team.inspection_id, team.shared)
+        assert result.shared_path is not None
+        got = {o.file: o.state for o in team.merge(url)}
+        assert got[result.shared_path.name] == hubs.MERGED
+    finally:
+        second.ws.close()
+    assert hub_case(url, team, "A1")["status"] == "submitted"  # was reset to not started
+    assert hub_case(url, team, "A2")["status"] == "in_progress"
+
+
+def test_the_lead_reassigns_by_an_event_and_the_case_follows(team: Team, url: str) -> None:
+    a2 = lead_case(team, "A2")
+    team.lead.fw.assign(a2, CD)
+    with team.lead.ws.store.unit_of_work(read_only=True) as uow:
+        events = uow.case_events.for_cases([a2])
+    [event] = [e for e in events if e.field == "assessor" and e.value == CD]
+    assert event.device_id == team.lead.ws.device_id and event.replaces is not None
+    revise(team)
+    assert {c.reference for c in team.laptops[CD].ws.cases(team.inspection_id)} >= {"A2"}
+    cd_a2 = team.case(CD, "A2")
+    team.laptops[CD].ws.record_answer(cd_a2, "2.1.1", "yes")
+    team.export(CD)
+    team.merge(url)
+    assert hub_case(url, team, "A2")["assessor"] == CD
+
+
+def test_a_case_moved_to_a_colleague_is_read_only_in_the_old_assessors_window(
+    team: Team, qtbot: QtBot
+) -> None:
+    from probdesk.paths import Paths
+    from probdesk.ui.app import build_main_window
+
+    team.lead.fw.assign(lead_case(team, "A2"), CD)
+    revise(team)
+    a1, a2 = team.case(AB, "A1"), team.case(AB, "A2")
+    ab_data = team.laptops[AB].paths.data
+    window = build_main_window(Paths.resolve(ab_data))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.case_list.model.rowCount() == 2, timeout=10_000)
+        window.case_list.select(a2)
+        qtbot.waitUntil(lambda: window.case_form.state is not None
+                        and window.case_form.state.case.id == a2)  # fmt: skip
+        form = window.case_form
+        assert not form.body.isEnabled()
+        assert not form.submit_button.isEnabled() and not form.facts_button.isEnabled()
+        assert "now CD's case: read-only here" in form.progress.text()
+        window.case_list.select(a1)  # the assessor's own case stays editable
+        qtbot.waitUntil(lambda: form.state is not None and form.state.case.id == a1)
+        assert form.body.isEnabled() and form.submit_button.isEnabled()
+        assert "read-only" not in form.progress.text()
+    finally:
+        window.runner.wait()
+        window.workspace.close()

@@ -266,3 +266,20 @@ def test_a_case_moved_to_a_colleague_is_read_only_in_the_old_assessors_window(
     finally:
         window.runner.wait()
         window.workspace.close()
+
+
+def test_a_reassignment_counts_from_the_lead_assigning_not_from_a_later_fact_change(
+    team: Team, url: str
+) -> None:
+    """The lead gives A2 to CD, CD answers it, then the lead corrects one of A2's facts before
+    merging: CD's answer was made after the assignment and merges (the case's newest change
+    is not when it was assigned)."""
+    team.merge(url)  # the hub knows A2 as AB's
+    a2 = lead_case(team, "A2")
+    team.lead.fw.assign(a2, CD)
+    revise(team)
+    team.laptops[CD].ws.record_answer(team.case(CD, "A2"), "2.1.1", "yes")
+    team.lead.ws.update_facts(a2, {**TEAM_FACTS, "tier": "C3"})
+    package = team.export(CD)
+    got = {o.file: o for o in team.merge(url)}
+    assert got[package.name].state == hubs.MERGED, got[package.name].reason

@@ -146,8 +146,14 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
                 _project(hub, conn, lead.ws.question_set(insp), touched)
             # The sample and who has each case, with the lead's clock: what packages are
             # checked against (an assessor writes only into the cases assigned to them).
+            # The clock of an assignment is that of the lead's assessor event (the case's own
+            # newest change may be a later fact correction).
+            assigned = {
+                case_id: fields[ce.ASSESSOR].winner.hlc
+                for case_id, fields in ce.fold(lead_events).items() if ce.ASSESSOR in fields
+            }  # fmt: skip
             hub.record_assignments(conn, insp.id, [
-                (c.id, c.reference, c.assessor, c.updated_hlc)
+                (c.id, c.reference, c.assessor, assigned.get(c.id, c.updated_hlc))
                 for c in lead.ws.cases(insp.id) if c.assessor
             ])  # fmt: skip
             ids.append(insp.id)

@@ -283,3 +283,22 @@ def test_a_reassignment_counts_from_the_lead_assigning_not_from_a_later_fact_cha
     package = team.export(CD)
     got = {o.file: o for o in team.merge(url)}
     assert got[package.name].state == hubs.MERGED, got[package.name].reason
+
+
+def test_work_done_while_a_case_was_briefly_reassigned_still_merges(
+    team: Team, url: str
+) -> None:
+    """The lead gives A2 to CD, CD answers it, the lead gives it back to AB, and only then
+    does anyone merge: CD's answer was made while A2 was CD's, so it merges (the hub keeps
+    every assignment the lead made, not only the last)."""
+    team.merge(url)  # the hub knows A2 as AB's
+    a2 = lead_case(team, "A2")
+    team.lead.fw.assign(a2, CD)
+    revise(team)
+    team.laptops[CD].ws.record_answer(team.case(CD, "A2"), "2.1.1", "no")
+    team.lead.fw.assign(a2, AB)
+    revise(team)
+    package = team.export(CD)
+    got = {o.file: o for o in team.merge(url)}
+    assert got[package.name].state == hubs.MERGED, got[package.name].reason
+    assert hub_case(url, team, "A2")["assessor"] == AB

@@ -183,11 +183,13 @@ def forge(
     return out
 
 
-def invented_event(case_id: str, device_id: str, qs_id: str, qs_version: str, n: int) -> dict:
+def invented_event(
+    case_id: str, device_id: str, qs_id: str, qs_version: str, n: int, hlc: str
+) -> dict:
     return {
         "id": str(uuid.uuid4()), "case_id": case_id, "question_id": "2.1.1", "value": "no",
         "note": "invented", "device_id": device_id, "seq": 10_000 + n,
-        "hlc": f"{HIGH_HLC}{device_id}", "replaces": None, "qs_id": qs_id,
+        "hlc": hlc, "replaces": None, "qs_id": qs_id,
         "qs_version": qs_version, "recorded_at": "2026-11-03T10:00:00+00:00", "author": AB,
     }  # fmt: skip
 
@@ -204,6 +206,7 @@ class TeamModel(RuleBasedStateMachine):
         self.qs = lt.ws.question_set(lt.ws.inspection(self.insp))
         self.case_ids = {ref: self.team.case(m, ref) for m in (AB, CD) for ref in REFS[m]}
         self.owner = {self.case_ids[r]: m for m in (AB, CD) for r in REFS[m]}
+        self.refs = {m: list(REFS[m]) for m in (AB, CD)}  # who has which case now
         self.machines: dict[str, Machine] = {
             f"{m}1": Machine(f"{m}1", m, self.team.laptops[m], True) for m in (AB, CD)
         }
@@ -214,7 +217,12 @@ class TeamModel(RuleBasedStateMachine):
         self.merged: list[str] = []  # genuine package ids, in merge order
         self.lead_enrolled: set[str] = set()  # laptops (no code) the lead enrolled
         self.held_fps: dict[str, str] = {}  # fingerprint -> laptop name or "outsider"
+        # The order keys were made in: choices among keys never depend on random key bytes
+        # (hypothesis replays a run and must draw the same way).
+        self.rank: dict[str, int] = {}
         self.refused: set[str] = set()
+        for m in self.machines.values():
+            self._fp(m)
         self.n = 0
         self.merges = 0
         self.final_merge = False
@@ -237,7 +245,12 @@ class TeamModel(RuleBasedStateMachine):
 
     # -- helpers ---------------------------------------------------------------------------
     def _fp(self, m: Machine) -> str:
-        return fingerprint(m.laptop.fw.keys.signing_public)
+        fp = fingerprint(m.laptop.fw.keys.signing_public)
+        self.rank.setdefault(fp, len(self.rank))
+        return fp
+
+    def _by_rank(self, fps: Any) -> list[str]:
+        return sorted(fps, key=lambda fp: self.rank.get(fp, len(self.rank)))
 
     def _known_at_hub(self, m: Machine) -> bool:
         return m.coded or m.name in self.lead_enrolled
@@ -358,7 +371,10 @@ class TeamModel(RuleBasedStateMachine):
         """Answer, change or clear a question of one of the member's cases, with a note."""
         if value is not None and value not in VALUES[q]:
             value = "yes"
-        case_id = self.case_ids[REFS[m.member][n]]
+        refs = self.refs[m.member]
+        if not refs:
+            return
+        case_id = self.case_ids[refs[n % len(refs)]]
         try:
             ev = m.laptop.ws.record_answer(case_id, q, value, note)
         except CaseNotEditable:
@@ -411,7 +427,9 @@ class TeamModel(RuleBasedStateMachine):
     def submit(self, data: st.DataObject) -> None:
         """Answer the key questions still open (Yes), then submit; or reopen a submitted case."""
         m = self.machines[data.draw(st.sampled_from(sorted(self.machines)), label="laptop")]
-        case_id = self.case_ids[data.draw(st.sampled_from(REFS[m.member]), label="case")]
+        if not self.refs[m.member]:
+            return
+        case_id = self.case_ids[data.draw(st.sampled_from(self.refs[m.member]), label="case")]
         ws = m.laptop.ws
         if ws.case(case_id).status.value == "submitted":
             ws.reopen(case_id)
@@ -433,7 +451,7 @@ class TeamModel(RuleBasedStateMachine):
         m = self.machines.get(laptop) or self.machines[laptop[:2] + "1"]
         result = m.laptop.fw.export(self.insp, None)  # into the outbox; it arrives later
         cases = frozenset(c.id for c in m.laptop.ws.cases(self.insp))
-        assert cases == {self.case_ids[r] for r in REFS[m.member]}
+        assert cases >= {self.case_ids[r] for r in self.refs[m.member]}  # and any moved away
         own = case_events_of(m.laptop, self.insp, m.laptop.ws.device_id)
         self.packages[result.package_id] = Pkg(
             result.package_id, m.name, m.member, result.outbox_path, frozenset(m.acked), cases,
@@ -461,7 +479,7 @@ class TeamModel(RuleBasedStateMachine):
     def duplicate(self, data: st.DataObject, how: str) -> None:
         """A package already in the shared folder again, under another name: a sync tool's
         conflict copy, or an old package replayed long after newer ones were merged."""
-        name = data.draw(st.sampled_from(sorted(self.files)), label="file")
+        name = data.draw(st.sampled_from(list(self.files)), label="file")
         pid = self.files[name]
         copy_name = self._name(how.replace(" ", "-"))
         shutil.copyfile(self.team.shared / name, self.team.shared / copy_name)
@@ -475,10 +493,10 @@ class TeamModel(RuleBasedStateMachine):
     )
     def outsider_forges(self, data: st.DataObject, kind: str, copy_device: bool) -> None:
         """Someone with the shared folder but no code, claiming to be a member's laptop."""
-        pid = data.draw(st.sampled_from(sorted(self.packages)), label="source")
+        pid = data.draw(st.sampled_from(list(self.packages)), label="source")
         outsider = DeviceKeys.generate()
         device = None if copy_device else str(uuid.uuid4())
-        case_ids = sorted(self.case_ids.values())
+        case_ids = list(self.case_ids.values())  # in reference order: never by random ids
 
         def change(p: dict[str, Any]) -> None:
             if device is not None:
@@ -490,7 +508,7 @@ class TeamModel(RuleBasedStateMachine):
             dev = p["device_id"]
             if kind == "invent-answers":
                 p["answers"] += [
-                    invented_event(c, dev, self.qs.id, self.qs.version, n)
+                    invented_event(c, dev, self.qs.id, self.qs.version, n, f"{HIGH_HLC}{dev}")
                     for n, c in enumerate(case_ids)
                 ]
             elif kind == "invent-cases":
@@ -498,7 +516,9 @@ class TeamModel(RuleBasedStateMachine):
                 for n in range(3):
                     cid = f"00000000-0000-0000-0000-{n:012d}"
                     p["cases"].append({**base, "id": cid, "reference": f"Z{n:06d}"})
-                    p["answers"].append(invented_event(cid, dev, self.qs.id, self.qs.version, n))
+                    p["answers"].append(
+                        invented_event(cid, dev, self.qs.id, self.qs.version, n, f"{HIGH_HLC}{dev}")
+                    )
             elif kind == "change-values":
                 for e in p["answers"]:
                     e["id"] = str(uuid.uuid4())
@@ -511,19 +531,25 @@ class TeamModel(RuleBasedStateMachine):
         name = self._name(f"forged-{kind}")
         forge(self.team, self.packages[pid].outbox, signer=outsider, change=change, name=name)
         self.forged[name] = ("outsider", fingerprint(outsider.signing_public))
+        self.rank.setdefault(fingerprint(outsider.signing_public), len(self.rank))
 
     @precondition(lambda self: bool(self.packages))
     @rule(data=st.data(), keep_own=st.booleans())
     def assessor_writes_into_colleagues_case(self, data: st.DataObject, keep_own: bool) -> None:
         """A genuine laptop's own key, answers for a case assigned to the other member."""
-        pid = data.draw(st.sampled_from(sorted(self.packages)), label="source")
+        pid = data.draw(st.sampled_from(list(self.packages)), label="source")
         pkg = self.packages[pid]
         m = self.machines[pkg.laptop]
         other = CD if m.member == AB else AB
-        target = self.case_ids[data.draw(st.sampled_from(REFS[other]), label="case")]
+        if not self.refs[other]:
+            return
+        target = self.case_ids[data.draw(st.sampled_from(self.refs[other]), label="case")]
+
+        now = str(m.laptop.ws.clock.tick())
 
         def change(p: dict[str, Any]) -> None:
-            bad = invented_event(target, p["device_id"], self.qs.id, self.qs.version, 0)
+            # made now, on the forger's own clock (after every assignment it has seen)
+            bad = invented_event(target, p["device_id"], self.qs.id, self.qs.version, 0, now)
             p["answers"] = [*p["answers"], bad] if keep_own else [bad]
 
         name = self._name("into-colleague")
@@ -536,7 +562,10 @@ class TeamModel(RuleBasedStateMachine):
     def correct_fact(self, data: st.DataObject, value: str, n: int) -> None:
         """An assessor corrects a case's RoSH level (the file says otherwise)."""
         m = self.machines[data.draw(st.sampled_from(sorted(self.machines)), label="laptop")]
-        case_id = self.case_ids[REFS[m.member][n]]
+        refs = self.refs[m.member]
+        if not refs:
+            return
+        case_id = self.case_ids[refs[n % len(refs)]]
         ws = m.laptop.ws
         try:
             ws.update_facts(case_id, {**ws.case(case_id).facts, "rosh_level": value})
@@ -572,6 +601,34 @@ class TeamModel(RuleBasedStateMachine):
                     if (c.id, k) != (self.case_ids[ref], fact):
                         assert c.facts[k] == v, (m.name, c.reference, k)
 
+    @rule(data=st.data())
+    def lead_reassigns(self, data: st.DataObject) -> None:
+        """The lead gives a case to the other assessor and writes a setup revision that every
+        laptop opens: the case is read-only on the old assessor's laptops from then on."""
+        ref = data.draw(st.sampled_from(sorted(r for rs in REFS.values() for r in rs)))
+        old = AB if ref in self.refs[AB] else CD
+        new = CD if old == AB else AB
+        lead = self.team.lead
+        lead.fw.assign(next(c.id for c in lead.ws.cases(self.insp) if c.reference == ref), new)
+        self.pack = lead.fw.create_setup_pack(self.insp, PASSPHRASE, self.team.shared, "TL")
+        for m in self.machines.values():
+            m.laptop.fw.open_setup_pack(self.pack, PASSPHRASE, m.member)
+        self.refs[old].remove(ref)
+        self.refs[new].append(ref)
+        case_id = self.case_ids[ref]
+        for m in self.machines.values():
+            ws = m.laptop.ws
+            if m.member == new:
+                assert ws.is_mine(ws.case(case_id))
+            else:
+                assert not ws.is_mine(ws.case(case_id))
+                try:
+                    ws.record_answer(case_id, "2.1.1", "no")
+                except CaseNotEditable:
+                    pass
+                else:
+                    raise AssertionError(f"{m.name} changed {ref}, which is {new}'s now")
+
     @precondition(lambda self: len(self.machines) < 4)
     @rule(member=st.sampled_from([AB, CD]), coded=st.booleans())
     def second_laptop(self, member: str, coded: bool) -> None:
@@ -584,12 +641,13 @@ class TeamModel(RuleBasedStateMachine):
         lt.fw.open_setup_pack(self.pack, PASSPHRASE, member,
                               self.team.codes[member] if coded else None)  # fmt: skip
         self.machines[name] = Machine(name, member, lt, coded)
+        self._fp(self.machines[name])  # ranked as it is made
 
     @precondition(lambda self: any(v != "outsider" for v in self.held_fps.values()))
     @rule(data=st.data())
     def lead_enrols_held_laptop(self, data: st.DataObject) -> None:
-        fp = data.draw(st.sampled_from(sorted(k for k, v in self.held_fps.items()
-                                              if v != "outsider")), label="fp")  # fmt: skip
+        fp = data.draw(st.sampled_from(self._by_rank(k for k, v in self.held_fps.items()
+                                                     if v != "outsider")), label="fp")  # fmt: skip
         self._enrol(fp)
 
     def _enrol(self, fp: str) -> None:
@@ -606,8 +664,8 @@ class TeamModel(RuleBasedStateMachine):
     @precondition(lambda self: any(v == "outsider" for v in self.held_fps.values()))
     @rule(data=st.data())
     def lead_refuses_outsider(self, data: st.DataObject) -> None:
-        fp = data.draw(st.sampled_from(sorted(k for k, v in self.held_fps.items()
-                                              if v == "outsider")), label="fp")  # fmt: skip
+        fp = data.draw(st.sampled_from(self._by_rank(k for k, v in self.held_fps.items()
+                                                     if v == "outsider")), label="fp")  # fmt: skip
         self._refuse(fp)
 
     def _refuse(self, fp: str) -> None:
@@ -669,7 +727,7 @@ class TeamModel(RuleBasedStateMachine):
             want = first[o.file]
             assert o.state == (hubs.ALREADY if want == hubs.MERGED else want), o
         assert self._snapshot() == snap
-        held = sorted(
+        held = self._by_rank(
             fp for fp, v in self.held_fps.items() if (v == "outsider") == (decide == "refuse")
         )
         if decide and held:

@@ -802,31 +802,17 @@ class Hub:
     def record_assignments(
         self, conn: Connection, inspection_id: str, rows: Sequence[tuple[str, str, str, str]]
     ) -> None:
-        """(case id, reference, assessor, lead's clock) of the lead's cases: the changes kept.
+        """(case id, reference, assessor, lead's clock) of every assignment the team lead made.
 
-        A case's first assignment counts from the start (clock ""); a reassignment from the
+        A case's first assignment counts from the start (clock ""); each reassignment from the
         clock of the lead's change, so the previous assessor's earlier work stays theirs.
+        Rows already recorded are kept (the history only grows).
         """
-        latest: dict[str, tuple[str, str]] = {}
-        for r in conn.execute(
-            select(assignments.c.case_id, assignments.c.hlc, assignments.c.assessor).where(
-                assignments.c.inspection_id == inspection_id
-            )
-        ):
-            if r.case_id not in latest or r.hlc > latest[r.case_id][0]:
-                latest[r.case_id] = (r.hlc, r.assessor)
-        new = []
-        for case_id, reference, assessor, hlc in rows:
-            last = latest.get(case_id)
-            if last is None:
-                at = ""
-            elif last[1] == assessor or hlc <= last[0]:
-                continue
-            else:
-                at = hlc
-            new.append({"case_id": case_id, "hlc": at, "inspection_id": inspection_id,
-                        "reference": reference, "assessor": assessor})  # fmt: skip
-        self._insert_missing(conn, assignments, new)
+        self._insert_missing(conn, assignments, [
+            {"case_id": case_id, "hlc": at, "inspection_id": inspection_id,
+             "reference": reference, "assessor": assessor}
+            for case_id, reference, assessor, at in rows
+        ])  # fmt: skip
 
 
 def _case_event(r: Mapping[str, Any]) -> CaseEvent:

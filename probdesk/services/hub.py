@@ -146,15 +146,17 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
                 _project(hub, conn, lead.ws.question_set(insp), touched)
             # The sample and who has each case, with the lead's clock: what packages are
             # checked against (an assessor writes only into the cases assigned to them).
-            # The clock of an assignment is that of the lead's assessor event (the case's own
-            # newest change may be a later fact correction).
-            assigned = {
-                case_id: fields[ce.ASSESSOR].winner.hlc
-                for case_id, fields in ce.fold(lead_events).items() if ce.ASSESSOR in fields
-            }  # fmt: skip
+            # Every assignment the lead made, with the clock of its assessor event (the first
+            # counts from the start): a case moved away and back between two merges still
+            # belonged to the other assessor in between.
+            refs = {c.id: c.reference for c in lead.ws.cases(insp.id)}
+            history: dict[str, list[CaseEvent]] = {}
+            for e in sorted(lead_events, key=lambda e: (e.hlc, e.id)):
+                if e.field == ce.ASSESSOR and e.value and e.case_id in refs:
+                    history.setdefault(e.case_id, []).append(e)
             hub.record_assignments(conn, insp.id, [
-                (c.id, c.reference, c.assessor, assigned.get(c.id, c.updated_hlc))
-                for c in lead.ws.cases(insp.id) if c.assessor
+                (case_id, refs[case_id], str(e.value), "" if n == 0 else e.hlc)
+                for case_id, evs in history.items() for n, e in enumerate(evs)
             ])  # fmt: skip
             ids.append(insp.id)
     return ids

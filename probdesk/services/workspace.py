@@ -511,6 +511,11 @@ class Workspace:
                 raise CaseNotEditable(
                     f"Case {reference} is {status.label.lower()}; reopen it to change it."
                 )
+            if lead_device not in (None, self.device_id) and assessor:  # from a setup pack
+                device = uow.devices.get()
+                me = device.assessor if device else ""
+                if _moved_away(assessor, me, lead_device, self.device_id):
+                    raise CaseNotEditable(_moved_words(reference, assessor))
             qs = self._qs_cache.get(qs_hash)
             if qs is None:
                 case = uow.cases.get(case_id)
@@ -531,8 +536,6 @@ class Workspace:
             if head is None and stored is None and not new_note:
                 return None
             seq, hlc, author = self._next_with_author(uow)
-            if _moved_away(assessor, author, lead_device, self.device_id):
-                raise CaseNotEditable(_moved_words(reference, assessor))
             event = AnswerEvent(
                 str(uuid.uuid4()), case_id, question_id, stored, new_note, self.device_id,
                 seq, hlc, head.id if head else None, qs.id, qs.version, _now(), author,

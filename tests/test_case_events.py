@@ -285,9 +285,7 @@ def test_a_reassignment_counts_from_the_lead_assigning_not_from_a_later_fact_cha
     assert got[package.name].state == hubs.MERGED, got[package.name].reason
 
 
-def test_work_done_while_a_case_was_briefly_reassigned_still_merges(
-    team: Team, url: str
-) -> None:
+def test_work_done_while_a_case_was_briefly_reassigned_still_merges(team: Team, url: str) -> None:
     """The lead gives A2 to CD, CD answers it, the lead gives it back to AB, and only then
     does anyone merge: CD's answer was made while A2 was CD's, so it merges (the hub keeps
     every assignment the lead made, not only the last)."""

@@ -151,7 +151,7 @@ def test_a_setup_revision_never_undoes_an_assessors_correction(team: Team, url: 
 
 
 def test_the_same_fact_changed_by_the_lead_and_the_assessor_is_a_conflict_the_lead_settles(
-    team: Team, url: str
+    team: Team, url: str, qtbot: QtBot
 ) -> None:
     ab = team.laptops[AB]
     a1 = team.case(AB, "A1")
@@ -170,6 +170,11 @@ def test_the_same_fact_changed_by_the_lead_and_the_assessor_is_a_conflict_the_le
         keep = 1 + [s.value for s in conflict.sides].index("medium")
         with pytest.raises(InputError, match="no undecided conflict on the fact tier"):
             hubs.resolve_conflict(hub, team.lead.fw, team.inspection_id, "A1", "fact:tier")
+        from probdesk.ui.hub_panel import ConflictModel
+
+        shown = ConflictModel()  # the Hub tab's conflicts list says the field in words
+        shown.set_rows([conflict])
+        assert shown.data(shown.index(0, 1)) == "the fact rosh_level"
         result = hubs.resolve_conflict(
             hub, team.lead.fw, team.inspection_id, "A1", "fact:rosh_level", keep=keep,
             shared=team.shared,

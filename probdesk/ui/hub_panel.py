@@ -239,12 +239,19 @@ def _conflict_values(c: Conflict) -> str:
     return "  ·  ".join(parts)
 
 
+def _conflict_question(c: Conflict) -> str:
+    """The question, or the case's field in words ("the fact rosh_level"), or "(several)"."""
+    if not c.question_id:
+        return "(several)"
+    return field_label(c.question_id) if case_field(c.question_id) else c.question_id
+
+
 class ConflictModel(RecordTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(
             [
                 ("Case", lambda c: c.case_ref),
-                ("Question", lambda c: c.question_id or "(several)"),
+                ("Question", _conflict_question),
                 ("Answers, the one shown first", _conflict_values),
             ],
             tooltip=lambda c: (

@@ -21,6 +21,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from probdesk.domain.questionset import QuestionSet
 
 STATUS, PDU, ASSESSOR = "status", "pdu", "assessor"
 FACT = "fact:"
@@ -150,6 +154,25 @@ def case_fields(fields: Mapping[str, FieldState], default_status: str) -> CaseFi
         str(status.value) if status is not None and status.value else default_status,
         newest,
     )
+
+
+@dataclass(frozen=True)
+class Projected:
+    """A case as its events say, read against its question set: what the row holds."""
+
+    fields: CaseFields
+    facts: dict[str, object]  # checked against the question set
+    variant: str | None  # the set's own reading of the facts
+
+
+def project(fields: Mapping[str, FieldState], qs: QuestionSet) -> Projected:
+    """The one reading of a case's fold, on the laptop and in the hub alike."""
+    from probdesk.domain.answers import check_facts
+
+    state = case_fields(fields, "not_started")
+    facts, _problems = check_facts(qs, state.facts)
+    variant = qs.variant_for(facts)
+    return Projected(state, facts, variant.id if variant else None)
 
 
 def changes(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from probdesk.domain import case_events as ce
-from probdesk.domain.answers import check_facts, heads
+from probdesk.domain.answers import heads
 from probdesk.domain.case_events import CaseEvent
 from probdesk.domain.evidence import ATTACHMENT_LIMIT, OrgEvent, OrgState, fold, payload_problem
 from probdesk.domain.questionset import QuestionSet
@@ -430,14 +430,11 @@ def _project(hub: Hub, conn: Any, qs: QuestionSet, case_ids: set[str]) -> None:
     folded = ce.fold(hub.case_events_in(conn, held))
     rows = []
     for case_id in sorted(held):
-        state = ce.case_fields(folded.get(case_id, {}), CaseStatus.NOT_STARTED.value)
-        facts, _problems = check_facts(qs, state.facts)
-        variant = qs.variant_for(facts)
+        got = ce.project(folded.get(case_id, {}), qs)
         rows.append({
-            "id": case_id, "facts": json.dumps(facts, sort_keys=True),
-            "variant": variant.id if variant else None, "pdu": state.pdu,
-            "assessor": state.assessor, "status": state.status,
-            "updated_hlc": state.updated_hlc,
+            "id": case_id, "facts": json.dumps(got.facts, sort_keys=True),
+            "variant": got.variant, "pdu": got.fields.pdu, "assessor": got.fields.assessor,
+            "status": got.fields.status, "updated_hlc": got.fields.updated_hlc,
         })  # fmt: skip
     hub.set_case_states(conn, rows)
 
@@ -1000,7 +997,6 @@ class ProgressRow:
 
 def progress(hub: Hub, inspection_id: str, *, loaded: Loaded | None = None) -> list[ProgressRow]:
     """Cases by status, per assessor and per PDU."""
-    from probdesk.domain.records import CaseStatus
 
     _qs, hub_cases = loaded or load_cases(hub, inspection_id)
     rows = []

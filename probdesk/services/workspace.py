@@ -291,17 +291,15 @@ class Workspace:
                 insp = uow.inspections.get(case.inspection_id)
                 assert insp is not None
                 inspections[case.inspection_id] = insp
-            qs = self._question_set_in(uow, insp)
-            state = ce.case_fields(folded.get(case_id, {}), CaseStatus.NOT_STARTED.value)
-            facts, _problems = check_facts(qs, state.facts)
-            variant = qs.variant_for(facts)
+            got = ce.project(folded.get(case_id, {}), self._question_set_in(uow, insp))
             try:
-                status = CaseStatus(state.status)
+                status = CaseStatus(got.fields.status)
             except ValueError:
                 status = case.status
             out[case_id] = uow.cases.set_state(
-                case_id, facts=facts, variant=variant.id if variant else None, status=status,
-                assessor=state.assessor, pdu=state.pdu, updated_hlc=state.updated_hlc,
+                case_id, facts=got.facts, variant=got.variant, status=status,
+                assessor=got.fields.assessor, pdu=got.fields.pdu,
+                updated_hlc=got.fields.updated_hlc,
             )  # fmt: skip
         return out
 
@@ -616,8 +614,7 @@ class Workspace:
     def _require_mine(self, case: Case) -> None:
         """A case the team lead has given to another assessor is read-only on this laptop:
         a change made to it here could never be merged."""
-        lead_device = self.inspection(case.inspection_id).lead_device_id
-        if _moved_away(case.assessor, self.device().assessor, lead_device, self.device_id):
+        if not self.is_mine(case):
             raise CaseNotEditable(_moved_words(case.reference, case.assessor))
 
     def is_mine(self, case: Case) -> bool:

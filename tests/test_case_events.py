@@ -5,6 +5,7 @@ conflict the team lead settles."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,6 +80,28 @@ def test_a_decision_settles_whatever_was_made_on_top_of_what_it_set_aside() -> N
     # a change made on top of the decision stands
     after = ev("f", "low", device="d1", hlc="6", replaces="d")
     assert state(*evs, late, after).value == "low"
+
+
+def test_a_status_set_under_the_current_assignment_wins_over_one_set_before_it() -> None:
+    """AB submits A2, the lead gives it to CD, CD starts it: CD's status is the case's, and
+    the old one is no conflict for the lead. Until CD sets one, AB's status stands."""
+    st, asg = ce.STATUS, ce.ASSESSOR
+    base = [ev("s0", "not_started", device="", hlc="", field=st),
+            ev("a0", "AB", device="", hlc="", field=asg)]  # fmt: skip
+    ab_submits = ev("s1", "submitted", device="ab", hlc="2", replaces="s0", field=st)
+    to_cd = ev("a1", "CD", device="lead", hlc="3", replaces="a0", field=asg)
+    assert ce.fold([*base, ab_submits, to_cd])["c"][st].value == "submitted"
+    cd_starts = ev("s2", "in_progress", device="cd", hlc="4", replaces="s0", field=st)
+    folded = ce.fold([*base, ab_submits, to_cd, cd_starts])["c"][st]
+    assert folded.value == "in_progress" and not folded.conflict
+    assert [h.id for h in folded.heads] == ["s2"]
+    # without the reassignment, the same two statuses are a conflict, as any field's
+    both = ce.fold([*base, ab_submits, cd_starts])["c"][st]
+    assert both.conflict
+    # two statuses set after the assignment (two laptops of CD) still conflict
+    cd_other = ev("s3", "submitted", device="cd2", hlc="5", replaces="s0", field=st)
+    two = ce.fold([*base, ab_submits, to_cd, cd_starts, cd_other])["c"][st]
+    assert two.conflict and {h.id for h in two.heads} == {"s2", "s3"}
 
 
 def test_base_events_are_the_same_wherever_the_same_value_is_held() -> None:
@@ -271,6 +294,90 @@ def test_a_case_moved_to_a_colleague_is_read_only_in_the_old_assessors_window(
     finally:
         window.runner.wait()
         window.workspace.close()
+
+
+def test_a_reassigned_case_takes_its_new_assessors_status_and_lists_no_conflict(
+    team: Team, url: str
+) -> None:
+    """AB submits A2 and it merges; the lead gives A2 to CD; CD starts it. The hub shows CD's
+    status with no status conflict for the lead (the old and the new assessor's statuses are
+    not concurrent opinions of one thing)."""
+    ab = team.laptops[AB]
+    a2 = team.case(AB, "A2")
+    qs = ab.ws.question_set(ab.ws.inspection(team.inspection_id))
+    for q in qs.questions:
+        if q.is_key and q.allowed_values() and "yes" in (q.allowed_values() or ()):
+            ab.ws.record_answer(a2, q.id, "yes")
+    for _ in range(5):
+        for q in ab.ws.case_state(a2).unanswered_key_questions():
+            ab.ws.record_answer(a2, q, "yes")
+    ab.ws.submit(a2)
+    team.export(AB)
+    team.merge(url)
+    assert hub_case(url, team, "A2")["status"] == "submitted"
+    team.lead.fw.assign(lead_case(team, "A2"), CD)
+    revise(team)
+    team.merge(url)
+    assert hub_case(url, team, "A2")["status"] == "submitted"  # until CD sets one
+    team.laptops[CD].ws.record_answer(team.case(CD, "A2"), "2.1.1", "no")
+    team.export(CD)
+    team.merge(url)
+    row = hub_case(url, team, "A2")
+    assert (row["assessor"], row["status"]) == (CD, "in_progress")
+    hub = Hub(url)
+    try:
+        listed = [(c.case_ref, c.question_id) for c in hubs.conflicts(hub, team.inspection_id)]
+    finally:
+        hub.close()
+    assert ("A2", "status") not in listed
+
+
+def test_send_backs_that_arrive_after_the_case_moved_away_keep_the_laptops_packages_merging(
+    team: Team, url: str
+) -> None:
+    """The lead returns A2 to AB and settles a conflict on its RoSH level, then gives A2 to
+    CD; AB's laptop opens the revision first and the send-backs after. The comment is kept
+    and the lead's decision is folded (it is the lead's), but A2 is not set to "returned" on
+    AB's laptop: that change could never merge, and it would hold back every later package
+    of the laptop (packages are cumulative)."""
+    ab = team.laptops[AB]
+    a2 = team.case(AB, "A2")
+    ab.ws.record_answer(a2, "2.1.1", "yes")
+    ab.ws.update_facts(a2, {**TEAM_FACTS, "rosh_level": "medium"})  # AB's correction
+    team.lead.ws.update_facts(lead_case(team, "A2"), {**TEAM_FACTS, "rosh_level": "very_high"})
+    team.export(AB)
+    team.merge(url)
+    hub = Hub(url)
+    try:
+        [conflict] = [c for c in hubs.conflicts(hub, team.inspection_id)
+                      if (c.case_ref, c.question_id) == ("A2", "fact:rosh_level")]  # fmt: skip
+        keep = 1 + [s.value for s in conflict.sides].index("medium")
+        settled = hubs.resolve_conflict(
+            hub, team.lead.fw, team.inspection_id, "A2", "fact:rosh_level", keep,
+            shared=team.shared,
+        )  # fmt: skip
+        returned = hubs.moderate(hub, team.lead.fw, team.inspection_id, "A2", "returned",
+                                 "Look again at the risk assessment.", team.shared)  # fmt: skip
+    finally:
+        hub.close()
+    assert settled.sendbacks and returned.sendbacks
+    team.lead.fw.assign(lead_case(team, "A2"), CD)
+    revise(team)
+    for pack in (*settled.sendbacks, *returned.sendbacks):
+        ab.fw.open_sendback(pack)
+    case = ab.ws.case(a2)
+    assert case.facts["rosh_level"] == "medium"  # the lead's decision, folded here too
+    assert case.status.value == "in_progress"  # not returned: the case is CD's now
+    assert not ab.ws.is_mine(case)
+    assert [c.text for c in ab.fw.comments(team.inspection_id, a2)] == [
+        "The team lead settled changes made on two laptops to the fact rosh_level: medium "
+        "stands.", "Look again at the risk assessment."]  # fmt: skip
+    ab.ws.record_answer(team.case(AB, "A1"), "2.1.1", "no")  # AB goes on with A1
+    package = team.export(AB)
+    got = {o.file: o for o in team.merge(url)}
+    assert got[package.name].state == hubs.MERGED, got[package.name].reason
+    row = hub_case(url, team, "A2")
+    assert (row["assessor"], json.loads(str(row["facts"]))["rosh_level"]) == (CD, "medium")
 
 
 def test_a_reassignment_counts_from_the_lead_assigning_not_from_a_later_fact_change(

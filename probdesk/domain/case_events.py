@@ -13,7 +13,8 @@ Heads of a field are its events that no other event replaces or settles. One hea
 stands. Several heads with the same value are not a conflict. Several heads with different
 values are a conflict, shown as it is (never hidden) until the team lead settles it: the
 shown value is the newest by clock, then device id, as for answers. The lead's settling event
-names every head it settles.
+names every head it settles. One exception keeps a reassigned case's status out of the lead's
+way: statuses set under an earlier assignment give way to one set under the current one.
 """
 
 from __future__ import annotations
@@ -123,7 +124,23 @@ def fold(events: Iterable[CaseEvent]) -> dict[str, dict[str, FieldState]]:
     for (case_id, name), hs in heads.items():
         hs.sort(key=_order, reverse=True)
         out.setdefault(case_id, {})[name] = FieldState(hs[0].value, tuple(hs))
+    for fields in out.values():
+        _status_after_assignment(fields)
     return out
+
+
+def _status_after_assignment(fields: dict[str, FieldState]) -> None:
+    """A case's status is its current assessor's: once a status was set after the team
+    lead's latest assignment, the statuses set before it (by the assessor the case was taken
+    from, or by the same one before it came back) give way. Only the assignee at a clock may
+    change the status then (probdesk.services.authority), so no other member can win this
+    way. Until the new assessor sets one, the earlier status stands."""
+    status, assessor = fields.get(STATUS), fields.get(ASSESSOR)
+    if status is None or assessor is None or len(status.heads) < 2:
+        return
+    since = tuple(h for h in status.heads if h.hlc > assessor.winner.hlc)
+    if since and len(since) < len(status.heads):
+        fields[STATUS] = FieldState(since[0].value, since)
 
 
 @dataclass(frozen=True)

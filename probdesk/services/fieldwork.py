@@ -1031,6 +1031,12 @@ class Fieldwork:
                 case = uow.cases.get(case_id)
                 if case is None or case.inspection_id != inspection.id:
                     continue
+                if not self.ws.is_mine_in(uow, case):
+                    # Given to a colleague since the lead returned it: the comments are kept,
+                    # but a status change here could never merge (and would hold back every
+                    # later package of this laptop).
+                    self.ws.audit_in(uow, "return_not_applied", "case", case_id, "moved away")
+                    continue
                 self.ws.change_case(uow, case_id, {ce.STATUS: CaseStatus.RETURNED.value})
                 self.ws.audit_in(uow, "returned", "case", case_id, "by team lead")
                 returned += 1

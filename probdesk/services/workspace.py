@@ -622,6 +622,13 @@ class Workspace:
         lead_device = self.inspection(case.inspection_id).lead_device_id
         return not _moved_away(case.assessor, self.device().assessor, lead_device, self.device_id)
 
+    def is_mine_in(self, uow: UnitOfWork, case: Case) -> bool:
+        """is_mine, read in an open unit of work."""
+        insp, device = uow.inspections.get(case.inspection_id), uow.devices.get()
+        lead_device = insp.lead_device_id if insp is not None else None
+        me = device.assessor if device is not None else ""
+        return not _moved_away(case.assessor, me, lead_device, self.device_id)
+
     # -- meetings and focus groups --------------------------------------------------------
     def meetings(self, inspection_id: str) -> list[Meeting]:
         with self.store.unit_of_work(read_only=True) as uow:

@@ -73,6 +73,33 @@ def test_a_returned_case_reaches_its_assessor_and_decisions_show_in_the_export(
         cd_ws.close()
 
 
+def test_the_last_of_decisions_taken_within_one_second_stands(tmp_path: Path) -> None:
+    """A lead who approves, then at once returns, then approves again: the last decision
+    stands, however quickly they came (they were ordered by random ids within a second)."""
+    from scenes import AB, build_team
+
+    team = build_team(tmp_path / "team")
+    url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    try:
+        team.laptops[AB].ws.record_answer(team.case(AB, "A1"), "2.1.1", "yes")
+        team.export(AB)
+        team.merge(url)
+        hub = Hub(url)
+        try:
+            for n in range(12):
+                action = ("approved", "returned")[n % 2]
+                hubs.moderate(hub, team.lead.fw, team.inspection_id, "A1", action,
+                              f"comment {n}", team.shared)  # fmt: skip
+                [latest] = hub.moderation_of(team.inspection_id).values()
+                assert (latest["action"], latest["comment"]) == (action, f"comment {n}")
+            history = [m["comment"] for m in hub.moderation_history(team.inspection_id)]
+            assert history == [f"comment {n}" for n in range(12)]
+        finally:
+            hub.close()
+    finally:
+        team.close()
+
+
 def test_the_cli_moderates(demo: Path) -> None:
     base = [sys.executable, "-m", "probdesk", "--data-dir", str(demo / "lead")]
     hub_url = f"sqlite:///{demo / 'hub.sqlite'}"

@@ -5,8 +5,11 @@ on real SQLite files, real packages in a real shared folder, a real SQLite hub. 
 plays the steps: answers, changes and clears; exports; packages arriving late, twice under
 another name or again long after; forgeries by an outsider; an assessor writing into a
 colleague's case with their genuine key; a second laptop (with the member's code, or without
-one and then enrolled or left held by the lead); submits; an assessor correcting a case fact;
-the lead changing a fact and writing a setup revision that every laptop opens; merges.
+one and then enrolled or left held by the lead); submits; an assessor correcting a case fact
+(and the lead, unaware, changing the same fact); the lead changing a fact, reassigning a case
+or adding one, in a setup revision that every laptop opens; merges; the lead settling a
+conflict the hub lists (an answer or a case field), approving or returning a case; laptops
+opening the send-backs addressed to them.
 
 The reference model is plain Python: for every genuine package the hub merged, the events it
 carried (the laptop's own events at export time: packages are cumulative). The current answer
@@ -16,8 +19,15 @@ device id). Concurrent heads (two laptops of one member answering one question) 
 and modelled exactly that way. A case's facts and status are modelled the same way from the
 case events (the lead's, which the hub takes from the lead's laptop at every merge, and those
 of the merged packages): per (case, field) the head with the greatest (clock, device id).
-After every merge the hub must equal the model, and opening a setup revision never changes a
-laptop's value of a fact the lead did not change in it.
+The lead's decisions are modelled as documented: a decision on an answer sets the other
+heads aside, with every later change made on top of them (or of the kept answer) by a laptop
+that had not seen it; a change made on top of the decision stands. A decision on a case field
+settles its heads the same way; a status set under a case's current assignment makes the
+statuses set before it give way. After every merge the hub must equal the model: events,
+cases, current answers and notes, every figure, the conflicts listed for the lead (heads that
+agree are none), the answers set aside and the latest moderation of each case. Opening a
+setup revision never changes a laptop's value of a fact the lead did not change since the
+last one, and an assessor's own correction stays on their screen until the lead settles it.
 """
 
 from __future__ import annotations
@@ -43,7 +53,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from scenes import AB, CD, PASSPHRASE, Laptop, Team, build_team
+from scenes import AB, CD, PASSPHRASE, TEAM_FACTS, Laptop, Team, build_team
 
 from probdesk.domain.answers import check_facts
 from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
@@ -91,6 +101,7 @@ class CEv:
     device_id: str
     hlc: str
     replaces: str | None
+    settles: frozenset[str] = frozenset()  # the team lead's decision: the heads it settles
 
 
 @dataclass
@@ -115,35 +126,73 @@ class Machine:
     laptop: Laptop
     coded: bool
     acked: list[Ev] = field(default_factory=list)
+    received: set[Ev] = field(default_factory=set)  # the lead's decisions it opened
 
 
 def current(events: set[Ev] | frozenset[Ev]) -> dict[tuple[str, str], Ev]:
     """The reference rule: per (case, question) the unreplaced event with the greatest HLC."""
+    return {k: hs[0] for k, hs in answer_heads(events).items()}
+
+
+def answer_heads(events: set[Ev] | frozenset[Ev]) -> dict[tuple[str, str], list[Ev]]:
+    """Per (case, question) the events nothing replaces, newest (by HLC) first."""
     replaced = {e.replaces for e in events if e.replaces}
-    out: dict[tuple[str, str], Ev] = {}
+    out: dict[tuple[str, str], list[Ev]] = {}
     for e in events:
-        if e.id in replaced:
-            continue
-        k = (e.case_id, e.question_id)
-        if k not in out or e.hlc > out[k].hlc:
-            out[k] = e
+        if e.id not in replaced:
+            out.setdefault((e.case_id, e.question_id), []).append(e)
+    for hs in out.values():
+        hs.sort(key=lambda e: e.hlc, reverse=True)
+    return out
+
+
+def live(events: set[Ev], decisions: set[Ev], set_aside: set[str]) -> set[Ev]:
+    """What the team lead's decisions leave standing: the answers a decision set aside are
+    gone, and so is every later change made on top of them or of the kept answer by a laptop
+    that had not seen the decision; a change made on top of a decision stands."""
+    decided = {d.id for d in decisions}
+    gone = set(set_aside)
+    under = {d.replaces for d in decisions}
+    grew = True
+    while grew:
+        more = {e.id for e in events if e.id not in decided and e.replaces in gone | under}
+        grew = not more <= gone
+        gone |= more
+    return {e for e in events if e.id not in gone}
+
+
+def field_heads(events: set[CEv] | frozenset[CEv]) -> dict[tuple[str, str], list[CEv]]:
+    """Per (case, field) the heads, newest (clock, device id) first: the events that no event
+    replaces and no decision of the lead settles (a decision settles its heads and what was
+    changed on top of them without knowing of it). A status set after the case's current
+    assignment makes the statuses set before it give way."""
+    replaced = {e.replaces for e in events if e.replaces}
+    settled: set[str] = set().union(*(e.settles for e in events))
+    grew = True
+    while grew:
+        more = {e.id for e in events if not e.settles and e.replaces in settled}
+        grew = not more <= settled
+        settled |= more
+    out: dict[tuple[str, str], list[CEv]] = {}
+    for e in events:
+        if e.id not in replaced and e.id not in settled:
+            out.setdefault((e.case_id, e.field), []).append(e)
+    for hs in out.values():
+        hs.sort(key=lambda e: (e.hlc, e.device_id), reverse=True)
+    for (case_id, name), hs in out.items():
+        if name == "status" and (case_id, "assessor") in out:
+            assigned_at = out[case_id, "assessor"][0].hlc
+            since = [h for h in hs if h.hlc > assigned_at]
+            if since:
+                out[case_id, name] = since
     return out
 
 
 def case_fold(events: set[CEv] | frozenset[CEv]) -> dict[str, dict[str, object]]:
-    """case -> field -> value: per field, the head (replaced by nothing) with the greatest
-    (clock, device id) -- the plain reference the hub's fold must agree with."""
-    replaced = {e.replaces for e in events if e.replaces}
-    best: dict[tuple[str, str], CEv] = {}
-    for e in events:
-        if e.id in replaced:
-            continue
-        k = (e.case_id, e.field)
-        if k not in best or (e.hlc, e.device_id) > (best[k].hlc, best[k].device_id):
-            best[k] = e
+    """case -> field -> value: the newest head (the plain reference for the hub's fold)."""
     out: dict[str, dict[str, object]] = {}
-    for (case_id, name), e in best.items():
-        out.setdefault(case_id, {})[name] = e.value
+    for (case_id, name), hs in field_heads(events).items():
+        out.setdefault(case_id, {})[name] = hs[0].value
     return out
 
 
@@ -151,12 +200,20 @@ def case_events_of(lt: Laptop, inspection_id: str, device_id: str | None) -> fro
     with lt.ws.store.unit_of_work(read_only=True) as uow:
         evs = uow.case_events.for_inspection(inspection_id, device_id)
     return frozenset(
-        CEv(e.id, e.case_id, e.field, e.value, e.device_id, e.hlc, e.replaces) for e in evs
-    )
+        CEv(e.id, e.case_id, e.field, e.value, e.device_id, e.hlc, e.replaces,
+            frozenset(e.settles))
+        for e in evs
+    )  # fmt: skip
 
 
 def _ev(e: Any) -> Ev:
     return Ev(e.id, e.case_id, e.question_id, e.value, e.note, e.device_id, e.hlc, e.replaces)
+
+
+def _ev_row(r: Any) -> Ev:
+    """An answer event as the hub stores it."""
+    return Ev(r["id"], r["case_id"], r["question_id"], json.loads(r["value"]), r["note"],
+              r["device_id"], r["hlc"], r["replaces"])  # fmt: skip
 
 
 def forge(
@@ -221,6 +278,11 @@ class TeamModel(RuleBasedStateMachine):
         # (hypothesis replays a run and must draw the same way).
         self.rank: dict[str, int] = {}
         self.refused: set[str] = set()
+        self.decisions: set[Ev] = set()  # the lead's decisions on answers (in the hub)
+        self.set_aside: set[str] = set()  # the answers they set aside
+        self.moderation: dict[str, str] = {}  # case id -> the lead's latest decision
+        self.added: list[str] = []  # references of the cases the lead added
+        self.lead_changed: set[tuple[str, str]] = set()  # (case, fact) since the last revision
         for m in self.machines.values():
             self._fp(m)
         self.n = 0
@@ -255,20 +317,45 @@ class TeamModel(RuleBasedStateMachine):
     def _known_at_hub(self, m: Machine) -> bool:
         return m.coded or m.name in self.lead_enrolled
 
+    def _revision(self) -> None:
+        """The lead writes the next setup revision and every laptop opens it."""
+        self.pack = self.team.lead.fw.create_setup_pack(
+            self.insp, PASSPHRASE, self.team.shared, "TL"
+        )
+        for m in self.machines.values():
+            m.laptop.fw.open_setup_pack(self.pack, PASSPHRASE, m.member)
+        self.lead_changed.clear()
+
     def _name(self, stem: str) -> str:
         self.n += 1
         return f"pd-events-{self.n:04d}-{stem}.pdpkg"
 
     def _model_events(self) -> set[Ev]:
-        return set().union(*(self.packages[p].events for p in self.merged))
+        """Every answer event the hub holds: the merged packages' and the lead's decisions."""
+        return set().union(*(self.packages[p].events for p in self.merged)) | self.decisions
+
+    def _model_case_events(self) -> set[CEv]:
+        return set(case_events_of(self.team.lead, self.insp, None).union(
+            *(self.packages[p].case_events for p in self.merged)))  # fmt: skip
+
+    def _model_conflicts(self, cases: set[str]) -> set[tuple[str, str]]:
+        """(reference, question or field) with heads that disagree, in the hub's cases: what
+        the lead is asked to settle (concurrent heads that agree are no conflict)."""
+        ref_of = {cid: ref for ref, cid in self.case_ids.items()}
+        out = set()
+        standing = live(self._model_events(), self.decisions, self.set_aside)
+        for (cid, q), hs in answer_heads(standing).items():
+            if len({(json.dumps(h.value), h.note) for h in hs}) > 1:
+                out.add((ref_of[cid], q))
+        for (cid, name), fs in field_heads(self._model_case_events()).items():
+            if cid in cases and len({json.dumps(h.value) for h in fs}) > 1:
+                out.add((ref_of[cid], name))
+        return out
 
     def _model_cases(self) -> dict[str, tuple[str, str, dict[str, object]]]:
         """case -> (status, assessor, facts), for the cases the merged packages named."""
         named = set().union(*(self.packages[p].cases for p in self.merged))
-        evs = case_events_of(self.team.lead, self.insp, None).union(
-            *(self.packages[p].case_events for p in self.merged)
-        )
-        folded = case_fold(evs)
+        folded = case_fold(self._model_case_events())
         out = {}
         for cid in named:
             f = folded.get(cid, {})
@@ -279,11 +366,7 @@ class TeamModel(RuleBasedStateMachine):
     def _snapshot(self) -> tuple[Any, ...]:
         hub = Hub(self.url)
         try:
-            evs = frozenset(
-                Ev(r["id"], r["case_id"], r["question_id"], json.loads(r["value"]), r["note"],
-                   r["device_id"], r["hlc"], r["replaces"])
-                for r in hub.events_of(self.insp)
-            )  # fmt: skip
+            evs = frozenset(_ev_row(r) for r in hub.events_of(self.insp))
             cases = {
                 r["id"]: (r["status"], r["assessor"], json.loads(r["facts"]))
                 for r in hub.cases_of(self.insp)
@@ -293,9 +376,15 @@ class TeamModel(RuleBasedStateMachine):
             notes = {(c.id, q): v for c in hub_cases for q, v in c.notes.items()}
             figures = hubs.summarise(hub, self.insp, "pdu", loaded=(qs, hub_cases))
             keys = sorted((k.fingerprint, k.member, k.state) for k in hubs.enrolled_keys(hub))
+            listed = {
+                (c.case_ref, c.question_id) for c in hubs.conflicts(hub, self.insp)
+                if c.kind == "conflict"
+            }  # fmt: skip
+            moderated = {cid: r["action"] for cid, r in hub.moderation_of(self.insp).items()}
+            set_aside = hub.superseded_of(self.insp)
         finally:
             hub.close()
-        return evs, cases, answers, notes, figures, keys
+        return evs, cases, answers, notes, figures, keys, listed, moderated, set_aside
 
     def _model_figures(
         self,
@@ -334,7 +423,7 @@ class TeamModel(RuleBasedStateMachine):
 
     def _check_hub_equals_model(self) -> tuple[Any, ...]:
         snap = self._snapshot()
-        evs, cases, answers, notes, figures, _keys = snap
+        evs, cases, answers, notes, figures, _keys, listed, moderated, set_aside = snap
         model_evs = self._model_events()
         # (c) every acknowledged change in a merged package is in the hub, (d) nothing else is
         missing = model_evs - evs
@@ -343,14 +432,18 @@ class TeamModel(RuleBasedStateMachine):
         assert not extra, f"in the hub, but in no merged genuine package: {extra}"
         model_cases = self._model_cases()
         assert cases == model_cases
-        # (a) current answers and notes per (case, question)
-        heads = current(model_evs)
+        # (a) current answers and notes per (case, question), after the lead's decisions
+        heads = current(live(model_evs, self.decisions, self.set_aside))
         model_answers = {k: e.value for k, e in heads.items() if e.value is not None}
         model_notes = {k: e.note for k, e in heads.items() if e.note}
         assert answers == model_answers
         assert notes == model_notes
         # (b) every figure is a recount of the model's current answers
         assert figures == self._model_figures(model_cases, model_answers)
+        # (f) the conflicts listed for the lead, the decisions taken, moderation
+        assert listed == self._model_conflicts(set(model_cases))
+        assert set_aside == self.set_aside
+        assert moderated == self.moderation
         return snap
 
     def _concurrent(self) -> bool:
@@ -574,6 +667,31 @@ class TeamModel(RuleBasedStateMachine):
             return
         assert ws.case(case_id).facts["rosh_level"] == value
 
+    @rule(data=st.data(), n=st.sampled_from((0, 1)))
+    def fact_race(self, data: st.DataObject, n: int) -> None:
+        """An assessor corrects a case's RoSH level and exports while the lead, unaware,
+        changes it to another value on the lead's own laptop (the hub hears of it at the next
+        merge): a conflict on a case field, for the lead to settle. The assessor's laptop
+        keeps showing the assessor's value."""
+        m = self.machines[data.draw(st.sampled_from(sorted(self.machines)), label="laptop")]
+        refs = self.refs[m.member]
+        if not refs:
+            return
+        case_id = self.case_ids[refs[n % len(refs)]]
+        ws = m.laptop.ws
+        mine = data.draw(st.sampled_from(("low", "medium", "high", "very_high")), label="mine")
+        theirs = data.draw(st.sampled_from([v for v in ("low", "medium", "high", "very_high")
+                                            if v != mine]), label="lead's")  # fmt: skip
+        try:
+            ws.update_facts(case_id, {**ws.case(case_id).facts, "rosh_level": mine})
+        except CaseNotEditable:
+            return
+        lead = self.team.lead.ws
+        lead.update_facts(case_id, {**lead.case(case_id).facts, "rosh_level": theirs})
+        self.lead_changed.add((case_id, "rosh_level"))
+        assert ws.case(case_id).facts["rosh_level"] == mine
+        self.export(m.name, arrive_now=True)  # and the assessor's correction goes at once
+
     @rule(data=st.data(), fact=st.sampled_from(("rosh_level", "domestic_abuse")))
     def lead_revises(self, data: st.DataObject, fact: str) -> None:
         """The lead changes one fact of one case and writes a setup revision; every laptop
@@ -589,30 +707,26 @@ class TeamModel(RuleBasedStateMachine):
             (m.name, c.id): c.facts for m in self.machines.values() for c in m.laptop.ws.cases(
                 self.insp)
         }  # fmt: skip
-        self.pack = self.team.lead.fw.create_setup_pack(
-            self.insp, PASSPHRASE, self.team.shared, "TL"
-        )
-        for m in self.machines.values():
-            m.laptop.fw.open_setup_pack(self.pack, PASSPHRASE, m.member)
+        self.lead_changed.add((self.case_ids[ref], fact))
+        changed = set(self.lead_changed)
+        self._revision()
         for m in self.machines.values():
             for c in m.laptop.ws.cases(self.insp):
                 was = before[m.name, c.id]
                 for k, v in was.items():
-                    if (c.id, k) != (self.case_ids[ref], fact):
+                    if (c.id, k) not in changed:
                         assert c.facts[k] == v, (m.name, c.reference, k)
 
     @rule(data=st.data())
     def lead_reassigns(self, data: st.DataObject) -> None:
         """The lead gives a case to the other assessor and writes a setup revision that every
         laptop opens: the case is read-only on the old assessor's laptops from then on."""
-        ref = data.draw(st.sampled_from(sorted(r for rs in REFS.values() for r in rs)))
+        ref = data.draw(st.sampled_from(sorted(r for rs in self.refs.values() for r in rs)))
         old = AB if ref in self.refs[AB] else CD
         new = CD if old == AB else AB
         lead = self.team.lead
         lead.fw.assign(next(c.id for c in lead.ws.cases(self.insp) if c.reference == ref), new)
-        self.pack = lead.fw.create_setup_pack(self.insp, PASSPHRASE, self.team.shared, "TL")
-        for m in self.machines.values():
-            m.laptop.fw.open_setup_pack(self.pack, PASSPHRASE, m.member)
+        self._revision()
         self.refs[old].remove(ref)
         self.refs[new].append(ref)
         case_id = self.case_ids[ref]
@@ -628,6 +742,109 @@ class TeamModel(RuleBasedStateMachine):
                     pass
                 else:
                     raise AssertionError(f"{m.name} changed {ref}, which is {new}'s now")
+
+    @precondition(lambda self: self.merges > 0)
+    @rule(data=st.data(), keep=st.sampled_from((1, 2)), both_notes=st.booleans())
+    def settle(self, data: st.DataObject, keep: int, both_notes: bool) -> None:
+        """The lead settles one of the conflicts the hub lists (an answer or a case field),
+        keeping one side (with both notes, perhaps); send-backs go to the laptops involved."""
+        hub = Hub(self.url)
+        try:
+            listed = sorted(
+                (c for c in hubs.conflicts(hub, self.insp) if c.kind == "conflict"),
+                key=lambda c: (c.case_ref, c.question_id),
+            )
+            if not listed:
+                return
+            c = data.draw(st.sampled_from(listed), label="conflict")
+            keep = min(keep, len(c.sides))
+            is_answer = self.qs.has_question(c.question_id)
+            if is_answer:
+                # The model's own heads, newest first, are the sides shown, in that order.
+                standing = live(self._model_events(), self.decisions, self.set_aside)
+                heads = answer_heads(standing)[self.case_ids[c.case_ref], c.question_id]
+                assert [(h.value, h.note) for h in heads] == [(s.value, s.note) for s in c.sides]
+                chosen = heads[keep - 1]
+                before = hub.resolution_events_of(self.insp)
+            got = hubs.resolve_conflict(
+                hub, self.team.lead.fw, self.insp, c.case_ref, c.question_id, keep, both_notes,
+                shared=self.team.shared,
+            )  # fmt: skip
+            assert got.value == c.sides[keep - 1].value
+            if is_answer:
+                [new] = hub.resolution_events_of(self.insp) - before
+                [row] = [r for r in hub.events_of(self.insp) if r["id"] == new]
+                notes = [h.note for h in heads if h.note]
+                want = "\n\n".join(dict.fromkeys(notes)) if both_notes else chosen.note
+                decision = Ev(new, chosen.case_id, chosen.question_id, chosen.value, want,
+                              self.team.lead.ws.device_id, row["hlc"], chosen.id)  # fmt: skip
+                assert _ev_row(row) == decision
+                assert all(row["hlc"] > h.hlc for h in heads)
+                self.decisions.add(decision)
+                self.set_aside |= {h.id for h in heads if h is not chosen}
+        finally:
+            hub.close()
+        TeamModel.seen[f"the lead settled {'an answer' if is_answer else 'a case field'}"] += 1
+
+    @precondition(lambda self: self.merges > 0)
+    @rule(data=st.data(), action=st.sampled_from(("approved", "returned")))
+    def moderate(self, data: st.DataObject, action: str) -> None:
+        """The lead approves a case the hub holds, or returns it to its assessor with a
+        comment (a send-back to each of the assessor's enrolled laptops)."""
+        hub = Hub(self.url)
+        try:
+            rows = sorted(hub.cases_of(self.insp), key=lambda r: r["reference"])
+            row = data.draw(st.sampled_from(rows), label="case")
+            got = hubs.moderate(hub, self.team.lead.fw, self.insp, row["reference"], action,
+                                "Look again at the risk assessment." if action == "returned"
+                                else "", self.team.shared)  # fmt: skip
+        finally:
+            hub.close()
+        self.moderation[row["id"]] = action
+        if action == "returned":
+            theirs = {m.laptop.ws.device_id for m in self.machines.values()
+                      if m.member == row["assessor"]}  # fmt: skip
+            to = {reader.peek_manifest(p)["extra"]["for_device"] for p in got.sendbacks}
+            assert to and to <= theirs, (to, theirs)
+        TeamModel.seen[f"the lead {action} a case"] += 1
+
+    @rule(laptop=st.sampled_from(["AB1", "CD1", "AB2", "CD2"]))
+    def open_sendbacks(self, laptop: str) -> None:
+        """A laptop opens the send-backs in the shared folder addressed to it: comments, a
+        case returned (editable again, unless it has since been given to a colleague), the
+        lead's decisions (folded with its own events)."""
+        m = self.machines.get(laptop) or self.machines[laptop[:2] + "1"]
+        fw, ws = m.laptop.fw, m.laptop.ws
+        for pack in fw.incoming(self.team.shared):
+            if pack.kind != "sendback" or pack.opened:
+                continue
+            opened = fw.open_sendback(pack.path)
+            assert not opened.already_opened
+            TeamModel.seen["a laptop opened a send-back"] += 1
+        with ws.store.unit_of_work(read_only=True) as uow:
+            m.received = {d for d in self.decisions if uow.answers.exists(d.id)}
+        for c in ws.cases(self.insp):
+            if c.status.value == "returned":
+                assert ws.is_mine(c)  # a case moved away is never set to returned here
+
+    @precondition(lambda self: len(self.added) < 2)
+    @rule(member=st.sampled_from([AB, CD]))
+    def lead_adds_case(self, member: str) -> None:
+        """The lead adds a case to the sample for an assessor and writes a setup revision
+        that every laptop opens: the assessor's laptops hold it, editable."""
+        ref = f"{member[0]}{3 + len(self.added)}"
+        lead = self.team.lead
+        case = lead.fw.add_sample_case(self.insp, ref, dict(TEAM_FACTS), "Plymouth", member)
+        self._revision()
+        self.added.append(ref)
+        self.case_ids[ref] = case.id
+        self.owner[case.id] = member
+        self.refs[member].append(ref)
+        for m in self.machines.values():
+            if m.member == member:
+                got = m.laptop.ws.case(case.id)
+                assert got.reference == ref and m.laptop.ws.is_mine(got)
+        TeamModel.seen["the lead added a case"] += 1
 
     @precondition(lambda self: len(self.machines) < 4)
     @rule(member=st.sampled_from([AB, CD]), coded=st.booleans())
@@ -741,7 +958,7 @@ class TeamModel(RuleBasedStateMachine):
         """Each laptop's own current answers are those of its acknowledged events."""
         TeamModel.steps += 1
         for m in self.machines.values():
-            heads = current(set(m.acked))
+            heads = current(set(m.acked) | m.received)
             for (case_id, q), e in heads.items():
                 ws = m.laptop.ws
                 assert ws._current_value(case_id, q) == e.value

@@ -73,7 +73,8 @@ class CaseEvent:
 
 @dataclass(frozen=True)
 class FieldState:
-    """A field's current value, its heads (newest first) and whether they disagree."""
+    """A field's current value, its heads (newest first; read from a laptop, its own first in
+    a conflict) and whether they disagree."""
 
     value: object
     heads: tuple[CaseEvent, ...]
@@ -95,8 +96,14 @@ def _order(e: CaseEvent) -> tuple[str, str, int, str]:
     return (e.hlc, e.device_id, e.seq, e.id)
 
 
-def fold(events: Iterable[CaseEvent]) -> dict[str, dict[str, FieldState]]:
-    """case id -> field -> its state, over any set of events (order does not matter)."""
+def fold(events: Iterable[CaseEvent], seen_from: str = "") -> dict[str, dict[str, FieldState]]:
+    """case id -> field -> its state, over any set of events (order does not matter).
+
+    `seen_from`, a laptop's device id: in a conflict, that laptop's own newest head comes
+    first, so a change the laptop's assessor made is not silently undone on their screen by a
+    concurrent one (the team lead's, say) before the lead settles it. The hub reads with no
+    device: the newest head by clock, then device id, everywhere.
+    """
     evs = list(events)
     gone: set[str] = set()
     settled: set[str] = set()
@@ -126,7 +133,18 @@ def fold(events: Iterable[CaseEvent]) -> dict[str, dict[str, FieldState]]:
         out.setdefault(case_id, {})[name] = FieldState(hs[0].value, tuple(hs))
     for fields in out.values():
         _status_after_assignment(fields)
+        if seen_from:
+            _own_first(fields, seen_from)
     return out
+
+
+def _own_first(fields: dict[str, FieldState], device_id: str) -> None:
+    for name, state in fields.items():
+        if state.conflict and state.winner.device_id != device_id:
+            own = [h for h in state.heads if h.device_id == device_id]
+            if own:
+                rest = tuple(h for h in state.heads if h.device_id != device_id)
+                fields[name] = FieldState(own[0].value, (*own, *rest))
 
 
 def _status_after_assignment(fields: dict[str, FieldState]) -> None:
@@ -163,7 +181,7 @@ def case_fields(fields: Mapping[str, FieldState], default_status: str) -> CaseFi
     pdu = fields.get(PDU)
     assessor = fields.get(ASSESSOR)
     status = fields.get(STATUS)
-    newest = max((s.winner.hlc for s in fields.values()), default="")
+    newest = max((h.hlc for s in fields.values() for h in s.heads), default="")
     return CaseFields(
         dict(sorted(facts.items())),
         str(pdu.value) if pdu is not None and pdu.value is not None else None,

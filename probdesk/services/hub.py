@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1246,9 +1246,16 @@ def moderate(
             )
             for device_id in devices
         )  # fmt: skip
+    # The latest decision stands: each is stamped after the case's last one (to the
+    # microsecond, and never before it should the clock step back), so two decisions taken
+    # within a second keep their order.
+    latest = hub.moderation_of(inspection_id).get(case["id"])
+    at = datetime.now()
+    if latest is not None and at <= latest["at"]:
+        at = latest["at"] + timedelta(microseconds=1)
     hub.add_moderation({
         "id": str(uuid.uuid4()), "case_id": case["id"], "action": action,
-        "moderator": moderator, "comment": comment.strip(), "at": now(),
+        "moderator": moderator, "comment": comment.strip(), "at": at,
     })  # fmt: skip
     return ModerationResult(case["reference"], action, packs[0] if packs else None, packs)
 

@@ -264,7 +264,7 @@ class Workspace:
         One change is one sequence number, however many fields it sets (a new case's facts;
         with `at`, the answer that started the case): "changes not exported" counts changes.
         """
-        current = ce.fold(uow.case_events.for_cases([case_id])).get(case_id, {})
+        current = ce.fold(uow.case_events.for_cases([case_id]), self.device_id).get(case_id, {})
         new = []
         todo = ce.changes(current, wanted)
         if todo:
@@ -279,7 +279,7 @@ class Workspace:
 
     def project_cases(self, uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, Case]:
         """Write the fold of the cases' events into their rows (and their variant)."""
-        folded = ce.fold(uow.case_events.for_cases(case_ids))
+        folded = ce.fold(uow.case_events.for_cases(case_ids), self.device_id)
         out: dict[str, Case] = {}
         inspections: dict[str, Inspection] = {}
         for case_id in case_ids:

@@ -20,6 +20,7 @@ import math
 import os
 import sys
 import time
+import traceback
 
 from _common import ROOT, result
 
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{rate:.2f} steps/s")  # fmt: skip
     for what, n in sorted(TeamModel.seen.items()):
         print(f"  {what}: {n}")
-    if failed is not None:
+    if failed is not None:  # the traceback, with hypothesis' steps (its notes)
+        print("".join(traceback.format_exception(failed)), file=sys.stderr)
         print(f"FAILED: {type(failed).__name__}: {failed}", file=sys.stderr)
     passed = failed is None and rate >= TARGET
     result("team_model_soak", rate, "steps/s", TARGET, TARGET, passed=passed,

@@ -20,6 +20,25 @@ settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 from guikit import no_modal  # noqa: E402, F401  (fixture: message boxes recorded, no modal)
+from scenes import team, url  # noqa: E402, F401  (fixtures: a lead and two assessors; a hub)
+
+XDG = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_home_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Nothing a test runs writes under the real ~/.local or ~/.config: where a test, or a
+    command it starts, names no --data-dir, probdesk's platform folders are a throwaway's."""
+    base = tmp_path_factory.mktemp("home")
+    saved = {k: os.environ.get(k) for k in XDG}
+    for k in XDG:
+        os.environ[k] = str(base / k.lower())
+    yield
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from probdesk.domain.records import Assessor
 from probdesk.hub.store import Hub
@@ -166,3 +169,17 @@ def build_team(root: Path, *, enrol: bool = True) -> Team:
         lt.fw.open_setup_pack(pack, PASSPHRASE, member, codes[member] if enrol else None)
         laptops[member] = lt
     return Team(root, shared, lead, laptops, insp.id, pack, codes)
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[Team]:
+    """A lead and two assessors (AB, CD) with the set-up done (build_team)."""
+    t = build_team(tmp_path / "team")
+    yield t
+    t.close()
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    """A SQLite hub in the test's folder."""
+    return f"sqlite:///{tmp_path / 'hub.sqlite'}"

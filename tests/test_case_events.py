@@ -6,31 +6,17 @@ conflict the team lead settles."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from scenes import AB, CD, PASSPHRASE, TEAM_FACTS, Laptop, Team, build_team
+from scenes import AB, CD, PASSPHRASE, TEAM_FACTS, Laptop, Team
 
 from probdesk.domain import case_events as ce
 from probdesk.domain.case_events import CaseEvent
 from probdesk.errors import InputError
 from probdesk.hub.store import Hub
 from probdesk.services import hub as hubs
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Iterator[Team]:
-    t = build_team(tmp_path / "team")
-    yield t
-    t.close()
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'hub.sqlite'}"
-
 
 # -- the fold (pure) -----------------------------------------------------------------------------
 
@@ -305,6 +291,19 @@ def test_a_case_moved_to_a_colleague_is_read_only_in_the_old_assessors_window(
         assert not form.body.isEnabled()
         assert not form.submit_button.isEnabled() and not form.facts_button.isEnabled()
         assert "now CD's case: read-only here" in form.progress.text()
+        # the case list says so too, greyed, with why in its tooltip
+        from PySide6.QtCore import Qt
+
+        model = window.case_list.model
+        row = model.row_of(a2)
+        assert model.data(model.index(row, 2)) == "Not started: now CD's"
+        assert "given case A2 to CD" in str(
+            model.data(model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
+        )
+        assert model.data(model.index(row, 0), Qt.ItemDataRole.ForegroundRole) is not None
+        mine = model.row_of(a1)
+        assert model.data(model.index(mine, 2)) == "Not started"
+        assert model.data(model.index(mine, 0), Qt.ItemDataRole.ForegroundRole) is None
         window.case_list.select(a1)  # the assessor's own case stays editable
         qtbot.waitUntil(lambda: form.state is not None and form.state.case.id == a1)
         assert form.body.isEnabled() and form.submit_button.isEnabled()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +25,6 @@ from probdesk.packages.keys import DeviceKeys, Recipient, fingerprint
 from probdesk.packages.wire import EVENTS_SCHEMA
 from probdesk.services import hub as hubs
 from probdesk.services.workspace import CaseNotEditable
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Iterator[Team]:
-    t = build_team(tmp_path / "team")
-    yield t
-    t.close()
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'hub.sqlite'}"
 
 
 def states(outcomes: list[hubs.MergeOutcome]) -> dict[str, str]:

@@ -104,6 +104,7 @@ class CaseProgress:
     applicable: int
     assessor: str
     pdu: str = ""
+    mine: bool = True  # False: the team lead has given it to another assessor (read-only)
 
 
 def _moved_away(assessor: str, me: str, lead_device: str | None, device_id: str) -> bool:
@@ -436,6 +437,8 @@ class Workspace:
         with self.store.unit_of_work(read_only=True) as uow:
             cases = uow.cases.list(inspection_id)
             current = uow.answers.current_values(inspection_id)
+            device = uow.devices.get()
+        me = device.assessor if device is not None else ""
         by_case: dict[str, dict[str, object]] = {}
         for (case_id, qid), value in current.items():
             if value is not None:
@@ -456,6 +459,7 @@ class Workspace:
                     len(applicable),
                     c.assessor,
                     c.pdu or "",
+                    not _moved_away(c.assessor, me, inspection.lead_device_id, self.device_id),
                 )
             )
         return rows

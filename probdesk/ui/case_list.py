@@ -8,6 +8,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -69,7 +70,7 @@ class CaseTableModel(RowsTableModel):
             return (
                 r.reference,
                 r.variant,
-                r.status.label,
+                r.status.label if r.mine else f"{r.status.label}: now {r.assessor}'s",
                 f"{r.answered} / {r.applicable}",
                 r.assessor,
                 r.pdu,
@@ -80,6 +81,11 @@ class CaseTableModel(RowsTableModel):
             if col == 2:
                 return list(CaseStatus).index(r.status)
             return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role == Qt.ItemDataRole.ToolTipRole and not r.mine:
+            return (f"The team lead has given case {r.reference} to {r.assessor}: it can be read "
+                    "here but no longer changed.")  # fmt: skip
+        if role == Qt.ItemDataRole.ForegroundRole and not r.mine:
+            return QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         if role == Qt.ItemDataRole.ToolTipRole and col == 3:
             return f"{r.answered} of {r.applicable} applicable questions answered"
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:

@@ -548,9 +548,11 @@ class DrillDownDialog(QDialog):
         self.resize(620, 520)
 
 
-def _side_detail(side: Side) -> str:
+def _side_detail(side: Side, with_note: bool = True) -> str:
     laptop = f"laptop {side.device_id[:8]}" if side.device_id else "laptop unknown"
     when = side.recorded_at.replace("T", " ")[:16] if side.recorded_at else "time unknown"
+    if not with_note:  # a case's field: no note to show
+        return f"{laptop}, {when}."
     note = f"Note: {side.note}" if side.note else "No note."
     return f"{laptop}, {when}. {note}"
 
@@ -563,8 +565,10 @@ class SettleDialog(QDialog):
         self.conflict = conflict
         self.setWindowTitle("Settle a conflict")
         self.setAccessibleName("Settle a conflict")
+        self.setMinimumWidth(520)  # the sides' laptops, times and notes on few lines
         layout = QVBoxLayout(self)
-        if case_field(conflict.question_id):
+        is_field = case_field(conflict.question_id)
+        if is_field:
             text = (
                 f"Case {conflict.case_ref}: {field_label(conflict.question_id)} was changed "
                 "differently on two laptops (or by you and an assessor). Which value stands?"
@@ -580,11 +584,13 @@ class SettleDialog(QDialog):
         layout.addWidget(heading)
         self.group = QButtonGroup(self)
         self.radios: list[QRadioButton] = []
-        details = [_side_detail(s) for s in conflict.sides] or [""] * len(conflict.values)
+        details = [_side_detail(s, not is_field) for s in conflict.sides] or [""] * len(
+            conflict.values
+        )
         for i, ((who, value), about) in enumerate(zip(conflict.values, details, strict=True)):
             text = f"{who}: {_value_text(value)}"
             radio = QRadioButton(text)
-            radio.setAccessibleName(f"Keep answer {i + 1}, {text}")
+            radio.setAccessibleName(f"Keep {'value' if is_field else 'answer'} {i + 1}, {text}")
             self.group.addButton(radio, i)
             self.radios.append(radio)
             layout.addWidget(radio)
@@ -602,6 +608,7 @@ class SettleDialog(QDialog):
         self.both_notes_box.setAccessibleName("Keep both notes")
         self.both_notes_box.setToolTip("Keep the notes of every answer, not only the chosen one's")
         layout.addWidget(self.both_notes_box)
+        self.both_notes_box.setVisible(not is_field)  # a case's fields have no notes
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -108,7 +108,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.unexported)
 
         self._wire()
-        self.resize(1400, 860)
+        # 1400x860 where the screen has room; never larger than the screen (a 1366x768
+        # laptop would otherwise lose the guidance pane off its right edge).
+        screen = QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        self.resize(min(1400, room.width()) if room else 1400,
+                    min(860, room.height()) if room else 860)  # fmt: skip
         for key, restore in (
             ("main/geometry", self.restoreGeometry),
             ("main/state", self.restoreState),

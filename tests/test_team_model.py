@@ -655,17 +655,23 @@ class TeamModel(RuleBasedStateMachine):
     def correct_fact(self, data: st.DataObject, value: str, n: int) -> None:
         """An assessor corrects a case's RoSH level (the file says otherwise)."""
         m = self.machines[data.draw(st.sampled_from(sorted(self.machines)), label="laptop")]
+        self._correct(m, n, value)
+
+    def _correct(self, m: Machine, n: int, value: str) -> str | None:
+        """The RoSH level of one of the member's cases set to `value` on laptop m: the case,
+        or None when the member has no case or it is submitted (not editable)."""
         refs = self.refs[m.member]
         if not refs:
-            return
+            return None
         case_id = self.case_ids[refs[n % len(refs)]]
         ws = m.laptop.ws
         try:
             ws.update_facts(case_id, {**ws.case(case_id).facts, "rosh_level": value})
         except CaseNotEditable:
             assert ws.case(case_id).status.value == "submitted"
-            return
+            return None
         assert ws.case(case_id).facts["rosh_level"] == value
+        return case_id
 
     @rule(data=st.data(), n=st.sampled_from((0, 1)))
     def fact_race(self, data: st.DataObject, n: int) -> None:
@@ -674,18 +680,13 @@ class TeamModel(RuleBasedStateMachine):
         merge): a conflict on a case field, for the lead to settle. The assessor's laptop
         keeps showing the assessor's value."""
         m = self.machines[data.draw(st.sampled_from(sorted(self.machines)), label="laptop")]
-        refs = self.refs[m.member]
-        if not refs:
-            return
-        case_id = self.case_ids[refs[n % len(refs)]]
-        ws = m.laptop.ws
         mine = data.draw(st.sampled_from(("low", "medium", "high", "very_high")), label="mine")
         theirs = data.draw(st.sampled_from([v for v in ("low", "medium", "high", "very_high")
                                             if v != mine]), label="lead's")  # fmt: skip
-        try:
-            ws.update_facts(case_id, {**ws.case(case_id).facts, "rosh_level": mine})
-        except CaseNotEditable:
+        case_id = self._correct(m, n, mine)
+        if case_id is None:
             return
+        ws = m.laptop.ws
         lead = self.team.lead.ws
         lead.update_facts(case_id, {**lead.case(case_id).facts, "rosh_level": theirs})
         self.lead_changed.add((case_id, "rosh_level"))
@@ -771,6 +772,8 @@ class TeamModel(RuleBasedStateMachine):
                 shared=self.team.shared,
             )  # fmt: skip
             assert got.value == c.sides[keep - 1].value
+            if c.question_id.startswith("fact:"):  # the lead's word on it, in the next revision
+                self.lead_changed.add((self.case_ids[c.case_ref], c.question_id[5:]))
             if is_answer:
                 [new] = hub.resolution_events_of(self.insp) - before
                 [row] = [r for r in hub.events_of(self.insp) if r["id"] == new]

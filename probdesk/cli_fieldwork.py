@@ -553,7 +553,7 @@ def dispatch(args: argparse.Namespace, paths: Paths) -> int:
 def _setup_pack(args: argparse.Namespace, fw: object) -> int:
     from probdesk.domain.records import Assessor
     from probdesk.services import sample_import
-    from probdesk.services.fieldwork import Fieldwork
+    from probdesk.services.fieldwork import Fieldwork, check_passphrase
 
     assert isinstance(fw, Fieldwork)
     if args.pack_command == "open":
@@ -580,9 +580,13 @@ def _setup_pack(args: argparse.Namespace, fw: object) -> int:
 
     ws = fw.ws
     passphrase = _passphrase(args.passphrase_file, True)
-    if args.inspection:
-        inspection = ws.inspection(args.inspection)
-    else:
+    # Everything is read and checked before anything is written: a refused sample, file or
+    # passphrase leaves no inspection, team or case behind.
+    inspection = ws.inspection(args.inspection) if args.inspection else None
+    words = (inspection.region, inspection.pdu) if inspection else (args.region or "",
+                                                                     *(args.pdu or ()))  # fmt: skip
+    check_passphrase(passphrase, (*words, args.lead_name or ""))
+    if inspection is None:
         missing = [
             flag
             for flag, value in (
@@ -596,32 +600,36 @@ def _setup_pack(args: argparse.Namespace, fw: object) -> int:
         ]
         if missing:
             raise InputError("A new inspection needs " + ", ".join(missing) + ".")
-        inspection = ws.create_inspection(
-            args.region, args.region if args.kind == "region" else args.pdu[0], args.start,
-            args.end, args.question_set, pdus=args.pdu, kind=args.kind,
-        )  # fmt: skip
-        print(f"inspection {inspection.id} created")
+    team = None
     if args.assessor:
         team = []
         for spec in args.assessor:
             name, _, role = spec.partition(":")
             team.append(Assessor(name, role or "inspector"))
-        fw.set_team(inspection.id, team)
+    report = None
     if args.sample:
-        qs = ws.question_set(inspection)
+        from probdesk.domain import loader
+
+        qs = ws.question_set(inspection) if inspection else loader.load(args.question_set)
         table = sample_import.read_table(args.sample, args.sheet)
         mapping = sample_import.suggest_mapping(table.headers, qs)
         for spec in args.map:
             column, _, target = spec.partition("=")
             mapping[column] = target
-        existing = [c.reference for c in ws.cases(inspection.id)]
+        pdus = (list(inspection.pdus) or [inspection.pdu]) if inspection else list(args.pdu)
+        if team is not None:
+            names = [a.name for a in team]
+        else:
+            names = [a.name for a in fw.team(inspection.id)] if inspection else []
         report = sample_import.validate_sample(
             table,
             mapping,
             qs,
-            known_pdus=list(inspection.pdus) or [inspection.pdu],
-            assessors=[a.name for a in fw.team(inspection.id)],
-            existing_references=existing,
+            known_pdus=pdus,
+            assessors=names,
+            existing_references=[c.reference for c in ws.cases(inspection.id)]
+            if inspection
+            else [],
         )
         for note in table.notes:
             print(note)
@@ -634,6 +642,15 @@ def _setup_pack(args: argparse.Namespace, fw: object) -> int:
                 file=sys.stderr,
             )
             return 2
+    if inspection is None:
+        inspection = ws.create_inspection(
+            args.region, args.region if args.kind == "region" else args.pdu[0], args.start,
+            args.end, args.question_set, pdus=args.pdu, kind=args.kind,
+        )  # fmt: skip
+        print(f"inspection {inspection.id} created")
+    if team is not None:
+        fw.set_team(inspection.id, team)
+    if report is not None:
         for row in report.rows:
             fw.add_sample_case(inspection.id, row.reference, row.facts, row.pdu, row.assessor)
         print(f"{len(report.rows)} cases imported")

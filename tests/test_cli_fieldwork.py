@@ -223,10 +223,21 @@ def test_a_sample_with_bad_rows_imports_nothing(tmp_path: Path) -> None:
     assert "nothing was imported" in done.stderr
     assert "2 cases ready; 2 rows with problems" in done.stdout
     assert not out.exists() or reader.scan_folder(out) == []
+    with Opened(lead) as o:  # a refused import leaves nothing behind, no inspection either
+        assert o.ws.inspections() == []
+
+
+def test_a_refused_sample_file_or_weak_passphrase_leaves_no_inspection(tmp_path: Path) -> None:
+    lead, out = tmp_path / "lead", tmp_path / "shared"
+    missing = tmp_path / "no-such-sample.csv"
+    done = run(*create_args(lead, out, missing))
+    assert done.returncode == 2 and "no-such-sample.csv" in done.stderr
+    done = run(*create_args(lead, out), passphrase="aaaaaaaaaa")
+    assert done.returncode == 2 and "too easy to guess" in done.stderr
+    assert 'Repeats like "aaa"' in done.stderr
     with Opened(lead) as o:
-        [inspection] = o.ws.inspections()
-        assert o.ws.cases(inspection.id) == []
-        assert inspection.setup_revision == 0
+        assert o.ws.inspections() == []
+    assert not out.exists() or reader.scan_folder(out) == []
 
 
 def test_accept_valid_rows_imports_the_good_ones(tmp_path: Path) -> None:

@@ -306,8 +306,32 @@ def test_short_passphrase_is_refused(team: Team, tmp_path: Path) -> None:
         team.lead.fw.create_setup_pack(team.inspection_id, "x" * 9, out, LEAD)
     assert not out.exists()
     assert team.lead.ws.inspection(team.inspection_id).setup_revision == 1
-    # Ten characters is enough.
-    assert team.lead.fw.create_setup_pack(team.inspection_id, "x" * 10, out, LEAD).exists()
+
+
+@pytest.mark.parametrize(
+    ("passphrase", "why"),
+    [
+        ("aaaaaaaaaa", 'Repeats like "aaa" are easy to guess'),
+        ("Password123!", "similar to a commonly used password"),
+        ("qwertyuiop", "top-100 common password"),
+        ("abcdefghijkl", "easy to guess"),
+        ("Plymouth2026", "too easy to guess"),  # the inspection's own words and a year
+    ],
+)
+def test_a_passphrase_easy_to_guess_is_refused_saying_why(
+    team: Team, tmp_path: Path, passphrase: str, why: str
+) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="too easy to guess") as refused:
+        team.lead.fw.create_setup_pack(team.inspection_id, passphrase, out, LEAD)
+    assert why in str(refused.value)
+    assert "Four unrelated words" in str(refused.value)
+    assert not out.exists()
+    assert team.lead.ws.inspection(team.inspection_id).setup_revision == 1
+    # four unrelated words are strong enough
+    strong = team.lead.fw.create_setup_pack(team.inspection_id, "kettle orbit marsh violin", out,
+                                            LEAD)  # fmt: skip
+    assert strong.exists()
 
 
 # -- the assessor opens the setup pack ------------------------------------------------------------

@@ -146,8 +146,43 @@ def test_add_case(ws: Workspace, inspection_id: str) -> None:
         ("mary o'brien", "looks like a person's name"),
         ("Anne-Marie Jones Smith", "looks like a person's name"),
         ("X" * 65, "at most 64 characters"),
+        ("Siân Jones", "looks like a person's name"),
+        ("Zoë O'Neill", "looks like a person's name"),
+        ("Zoe\u0308 O'Neill", "looks like a person's name"),  # the same, decomposed
+        ("SMITH, John", "looks like a person's name"),
+        ("Smith,John", "looks like a person's name"),
+        ("\u0645\u062d\u0645\u062f \u0639\u0644\u064a", "looks like a person's name"),
+        ('=HYPERLINK("http://example.invalid","CRN")', "may not start with =, \\+, - or @"),
+        ("+44123", "may not start with"),
+        ("-0001", "may not start with"),
+        ("@SUM(A1)", "may not start with"),
+        ("CRN\n0001", "U\\+000A"),
+        ("CRN\t0001", "U\\+0009"),
+        ("CRN\u202e1000", "U\\+202E, right-to-left override"),
+        ("CRN\u200b0001", "U\\+200B, zero width space"),
     ],
-    ids=["empty", "blank", "name", "name-lowercase", "name-three-words", "too-long"],
+    ids=[
+        "empty",
+        "blank",
+        "name",
+        "name-lowercase",
+        "name-three-words",
+        "too-long",
+        "name-welsh",
+        "name-diaeresis",
+        "name-decomposed",
+        "name-surname-first",
+        "name-comma-no-space",
+        "name-arabic",
+        "formula",
+        "plus",
+        "minus",
+        "at",
+        "newline",
+        "tab",
+        "bidi-override",
+        "zero-width",
+    ],
 )
 def test_add_case_refuses_bad_references(
     ws: Workspace, inspection_id: str, reference: str, message: str
@@ -157,6 +192,14 @@ def test_add_case_refuses_bad_references(
         ws.add_case(inspection_id, reference, FACTS)
     assert ws.cases(inspection_id) == []
     assert ws.unexported_count() == before
+
+
+@pytest.mark.parametrize("reference", ["X123456", "A1", "Pseudonym A", "CRN-0001", "Case 12",
+                                       "Achos 7", "Z000001/2"])  # fmt: skip
+def test_add_case_takes_references_that_are_not_names(
+    ws: Workspace, inspection_id: str, reference: str
+) -> None:
+    assert ws.add_case(inspection_id, reference, FACTS).reference == reference
 
 
 @pytest.mark.parametrize("duplicate", ["CRN-0001", "crn-0001", "  Crn-0001  "])

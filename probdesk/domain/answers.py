@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -49,16 +50,37 @@ class HistoryEntry:
     note_changed: bool
 
 
-NAME_LIKE = re.compile(r"^[A-Za-z][A-Za-z'’-]+(?: [A-Za-z][A-Za-z'’-]+)+$")
+# A word of a person's name in any script: letters, with apostrophes and hyphens inside.
+_WORD = r"[^\W\d_](?:[^\W\d_]|['’-])+"
+NAME_LIKE = re.compile(
+    rf"^{_WORD}(?: {_WORD})+$"  # Forename Surname, Siân Jones, Zoë O'Neill
+    rf"|^{_WORD}, ?{_WORD}(?: {_WORD})*$"  # SMITH, John
+)
+FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet reads as the start of a formula
+# Control, format (bidi overrides, zero-width), line and paragraph separators, private use,
+# surrogates, unassigned: nothing a reference needs, and each can hide or reorder its text.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
 
 
 def reference_problem(reference: str) -> str | None:
-    """Why a case reference is not acceptable, or None. References, never names."""
-    ref = reference.strip()
+    """Why a case reference is not acceptable, or None. References, never names; and only
+    characters that show as themselves, in a spreadsheet cell too."""
+    ref = unicodedata.normalize("NFC", reference.strip())
     if not ref:
         return "A case needs a reference: the CRN or a pseudonym."
     if len(ref) > 64:
         return "A case reference may be at most 64 characters."
+    bad = next((ch for ch in ref if unicodedata.category(ch) in _UNSAFE_CATEGORIES), None)
+    if bad is not None:
+        return (
+            f"A case reference may not contain control or invisible characters (it holds "
+            f"U+{ord(bad):04X}, {unicodedata.name(bad, 'a control character').lower()})."
+        )
+    if ref.startswith(FORMULA_START):
+        return (
+            "A case reference may not start with =, +, - or @: a spreadsheet would read it "
+            "as a formula."
+        )
     if NAME_LIKE.match(ref):
         return f"'{ref}' looks like a person's name. Record the CRN or a pseudonym, never a name."
     return None

@@ -100,10 +100,30 @@ def passphrase_key(passphrase: str, salt: bytes) -> X25519PrivateKey:
     return X25519PrivateKey.from_private_bytes(seed)
 
 
-def _check_passphrase(passphrase: str) -> None:
+MIN_SCORE = 3  # zxcvbn's 0-4: 3 is "safely unguessable" (about 10^10 guesses)
+
+
+def check_passphrase(passphrase: str, context: Sequence[str] = ()) -> None:
+    """Refuse a setup-pack passphrase that is short or easy to guess, saying why.
+
+    The estimate is zxcvbn's (dictionary words, names, keyboard runs, repeats, dates), with
+    the inspection's own words (region, PDU, the lead's name) counted as easy to guess.
+    """
     if len(passphrase) < MIN_PASSPHRASE:
         raise InputError(
             f"The setup pack passphrase must be at least {MIN_PASSPHRASE} characters long."
+        )
+    from zxcvbn import zxcvbn
+
+    words = [w for text in context for w in text.replace(",", " ").split() if len(w) > 2]
+    result = zxcvbn(passphrase[:128], user_inputs=[*words, "probdesk", "setup", "inspection"])
+    if result["score"] < MIN_SCORE:
+        feedback = result.get("feedback") or {}
+        why = feedback.get("warning") or "It would be quick to guess."
+        hints = " ".join(feedback.get("suggestions") or [])
+        raise InputError(
+            f"The setup pack passphrase is too easy to guess. {why} {hints} Four unrelated "
+            "words make a strong one (for example: kettle orbit marsh violin).".replace("  ", " ")
         )
 
 
@@ -596,8 +616,8 @@ class Fieldwork:
         self, inspection_id: str, passphrase: str, out_folder: Path, lead_name: str
     ) -> Path:
         """Write the setup pack: inspection, question set, team, assigned cases and keys."""
-        _check_passphrase(passphrase)
         inspection = self.ws.inspection(inspection_id)
+        check_passphrase(passphrase, (inspection.region, inspection.pdu, lead_name))
         team = self.team(inspection_id)
         if not team:
             raise InputError("Add the assessors before writing the setup pack.")

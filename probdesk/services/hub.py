@@ -18,11 +18,13 @@ from typing import Any
 from probdesk.domain import case_events as ce
 from probdesk.domain.answers import heads
 from probdesk.domain.case_events import CaseEvent
+from probdesk.domain.cells import safe_cell
 from probdesk.domain.evidence import ATTACHMENT_LIMIT, OrgEvent, OrgState, fold, payload_problem
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import CaseStatus, KnownDevice
 from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
 from probdesk.errors import InputError, RowsRefused
+from probdesk.fs import replace_file
 from probdesk.hub.store import ENROLLED, REFUSED, Hub, KeyState, now
 from probdesk.packages import reader, wire
 from probdesk.packages.enrolment import proof_matches
@@ -796,7 +798,7 @@ def render(rows: Sequence[SummaryRow], fmt: str) -> str:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(fields)
         for r in rows:
-            w.writerow(["" if v is None else v for v in asdict(r).values()])
+            w.writerow([safe_cell(v) for v in asdict(r).values()])
         return buf.getvalue()
     if fmt != "table":
         raise InputError("Format is table, csv or json.")
@@ -847,24 +849,42 @@ def export_rows(hub: Hub, inspection_id: str, with_notes: bool) -> list[dict[str
 
 
 def write_export(rows: Sequence[dict[str, object]], fmt: str, out: Path, with_notes: bool) -> Path:
+    """Write the rows as CSV or XLSX, whole or not at all: the file appears under its name
+    only once written (an interrupted or failed export leaves nothing there). No cell is ever
+    a formula (probdesk.domain.cells)."""
     fields = [*EXPORT_FIELDS, *(["note"] if with_notes else [])]
-    out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        with out.open("w", encoding="utf-8-sig", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
-            w.writeheader()
-            w.writerows(rows)
-        return out
+        buf = io.StringIO()
+        # CRLF rows (RFC 4180): a note's own line breaks, \r alone included, are quoted.
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(fields)
+        for r in rows:
+            w.writerow([safe_cell(r.get(f, "")) for f in fields])
+        return replace_file(out, buf.getvalue().encode("utf-8-sig"), mode=0o600)
     if fmt == "xlsx":
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
+        def plain(value: object) -> object:
+            v = safe_cell(value)
+            return v if isinstance(v, (str, int, float)) else str(v)
+
+        # Every value first (a failure here leaves no half-written workbook behind).
+        table = [fields, *([plain(r.get(f, "")) for f in fields] for r in rows)]
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("cases")
-        ws.append(fields)
-        for r in rows:
-            ws.append([r.get(f, "") for f in fields])
-        wb.save(out)
-        return out
+
+        def cell(value: object) -> WriteOnlyCell:
+            c = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                c.data_type = "s"  # text, never a formula, whatever it starts with
+            return c
+
+        for values in table:
+            ws.append([cell(v) for v in values])
+        buf = io.BytesIO()
+        wb.save(buf)
+        return replace_file(out, buf.getvalue(), mode=0o600)
     raise InputError("Format is csv or xlsx.")
 
 

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import Assessor, Case, Inspection
 from probdesk.errors import EnvironmentProblem, InputError, ProbdeskError
+from probdesk.services.fieldwork import check_passphrase
 from probdesk.services.workspace import ROLES
 from probdesk.ui.case_form import show_problem
 from probdesk.ui.dialogs import _Dialog
@@ -361,8 +362,7 @@ class WriteSetupPackDialog(_Dialog):
 
     def apply(self) -> None:
         passphrase = self.passphrase.text()
-        if len(passphrase) < MIN_PASSPHRASE:
-            raise InputError(f"The passphrase must be at least {MIN_PASSPHRASE} characters long.")
+        check_passphrase(passphrase, (self.lead.text(),))  # and again, with the inspection's
         if passphrase != self.repeat.text():
             raise InputError("The two passphrases differ: type the same passphrase twice.")
         if not self.lead.text().strip():

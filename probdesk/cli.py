@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import traceback
 from collections.abc import Sequence
 
 from probdesk import __version__
@@ -93,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("probdesk: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug: log the traceback, tell the user one line
+    except Exception as exc:  # a bug: log where (never what), tell the user one line
         where = _log_crash(paths, exc)
         print(
             f"probdesk: unexpected error ({type(exc).__name__}); details are in {where}",
@@ -107,10 +106,10 @@ def _log_crash(paths: Paths, exc: BaseException) -> str:
 
     try:
         logsetup.configure(paths)
-        log.error("unexpected error\n%s", "".join(traceback.format_exception(exc)))
+        log.error("unexpected error\n%s", logsetup.crash_report(exc))
         return str(paths.log_file)
     except OSError:
-        traceback.print_exception(exc)
+        print(logsetup.crash_report(exc), file=sys.stderr)
         return "the output above"
 
 

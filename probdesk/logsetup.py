@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import traceback
+from pathlib import PurePath
 
 from probdesk.paths import Paths
 
@@ -26,3 +28,31 @@ def configure(paths: Paths, level: int = logging.INFO) -> logging.Handler:
     root.addHandler(handler)
     root.setLevel(level)
     return handler
+
+
+def crash_report(exc: BaseException) -> str:
+    """What a crash leaves in the log and the crash dialog: each exception of the chain by its
+    type, and where it was raised, frame by frame (file, line, function). Never its message,
+    the source lines or any value: a message can quote an answer, a note or a reference."""
+    lines = ["Crash report (types and places only; no messages or values are recorded)"]
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        kind = type(e)
+        lines.append(f"{kind.__module__}.{kind.__qualname__}")
+        for frame in traceback.extract_tb(e.__traceback__):
+            lines.append(f"  {_code_file(frame.filename)}:{frame.lineno} in {frame.name}")
+        nxt = e.__cause__ or (None if e.__suppress_context__ else e.__context__)
+        if nxt is not None:
+            lines.append("raised while handling:" if e.__cause__ is None else "caused by:")
+        e = nxt
+    return "\n".join(lines)
+
+
+def _code_file(filename: str) -> str:
+    """probdesk/services/x.py for our own code; the last two parts of anything else."""
+    parts = PurePath(filename).parts
+    if "probdesk" in parts:
+        return "/".join(parts[len(parts) - 1 - parts[::-1].index("probdesk") :])
+    return "/".join(parts[-2:])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 import os
 import re
 import subprocess
@@ -238,4 +239,35 @@ def test_a_bug_is_logged_and_reported_in_one_line(
     log_file = tmp_data_dir / "logs" / "probdesk.log"
     assert err == f"probdesk: unexpected error (RuntimeError); details are in {log_file}\n"
     logged = log_file.read_text("utf-8")
-    assert "Traceback" in logged and "RuntimeError: boom" in logged
+    assert "builtins.RuntimeError" in logged and " in broken" in logged
+    assert "boom" not in logged  # the message could quote case content
+
+
+def test_a_crash_logs_types_and_places_never_what_the_message_said(tmp_path: Path) -> None:
+    """A bug whose message quotes case content (a note, a reference) leaves only the
+    exception's type and where it was raised, through its whole chain, in the log."""
+    from probdesk import logsetup
+    from probdesk.paths import Paths
+
+    paths = Paths.resolve(tmp_path / "data").ensure()
+
+    def save(note: str) -> None:
+        try:
+            {}["missing"]
+        except KeyError as inner:
+            raise ValueError(f"could not save note {note!r} for X123456") from inner
+
+    try:
+        save("Seen at home; the partner was present")
+    except ValueError as exc:
+        where = cli._log_crash(paths, exc)
+    for h in logging.getLogger("probdesk").handlers:
+        h.flush()
+    logged = Path(where).read_text("utf-8")
+    assert "builtins.ValueError" in logged and "builtins.KeyError" in logged
+    assert "caused by:" in logged
+    assert "tests/test_cli.py:" in logged and " in save" in logged
+    for secret in ("partner", "X123456", "could not save", "missing"):
+        assert secret not in logged
+    report = logsetup.crash_report(ValueError("X123456"))
+    assert "X123456" not in report and "builtins.ValueError" in report

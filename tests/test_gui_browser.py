@@ -255,17 +255,21 @@ def test_a_bug_is_logged_and_shown_in_the_crash_dialog(
     monkeypatch.setattr(crash.CrashDialog, "exec", fake_exec)
     logsetup.configure(paths.ensure())
     crash.install(paths, window)
+    note = "Seen at home on 3 March; the partner was present"  # what a note might say
     try:
-        raise RuntimeError("something broke")
+        raise RuntimeError(f"cannot save {note!r}")
     except RuntimeError as exc:
         sys.excepthook(type(exc), exc, exc.__traceback__)
     assert warned == []
     assert len(shown) == 1
-    assert shown[0].startswith("Traceback (most recent call last):")
-    assert "RuntimeError: something broke" in shown[0]
+    assert shown[0].startswith("Crash report (types and places only")
+    assert "builtins.RuntimeError" in shown[0]
+    assert "tests/test_gui_browser.py:" in shown[0]  # where it was raised
+    assert "test_a_bug_is_logged_and_shown_in_the_crash_dialog" in shown[0]
+    assert "partner" not in shown[0]  # never what it said
     for h in logging.getLogger("probdesk").handlers:
         h.flush()
     logged = paths.log_file.read_text("utf-8")
     assert "ERROR probdesk.crash: unexpected error" in logged
-    assert "Traceback (most recent call last):" in logged
-    assert "RuntimeError: something broke" in logged
+    assert "builtins.RuntimeError" in logged
+    assert "partner" not in logged and "cannot save" not in logged

@@ -1,10 +1,10 @@
-"""Crash handling for the GUI: log the traceback, show it with a copy button, keep running."""
+"""Crash handling for the GUI: log where it happened (types and places, never values), show
+it with a copy button, keep running."""
 
 from __future__ import annotations
 
 import logging
 import sys
-import traceback
 from types import TracebackType
 
 from PySide6.QtGui import QGuiApplication
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk.errors import ProbdeskError
+from probdesk.logsetup import crash_report
 from probdesk.paths import Paths
 
 log = logging.getLogger("probdesk.crash")
@@ -63,7 +64,7 @@ def install(paths: Paths, parent: QWidget | None = None) -> None:
             text = exc.message + ("\n\n" + "\n".join(exc.details) if exc.details else "")
             QMessageBox.warning(parent, "probdesk", text)
             return
-        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        details = crash_report(exc.with_traceback(tb))
         log.error("unexpected error\n%s", details)
         CrashDialog(details, str(paths.log_file), parent).exec()
 

@@ -338,7 +338,15 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         help="region: the regional inspection's report, pooling every PDU inspection of the "
         "region in the hub, with the region's own samples and domain-one judgements",
     )  # fmt: skip
-    rp.add_argument("--folder", action="store_true", help="case: one PDF per case in --out DIR")
+    rp.add_argument(
+        "--folder", action="store_true",
+        help="case: one PDF per case in --out DIR, numbered case-001.pdf, ...",
+    )  # fmt: skip
+    rp.add_argument(
+        "--name-by-reference", action="store_true",
+        help="case --folder: name each PDF after its case reference (off by default: a file "
+        "name is seen by anyone who sees the folder, its backups and sync tools)",
+    )  # fmt: skip
     rp.add_argument(
         "--marking", default="OFFICIAL-SENSITIVE", metavar="TEXT",
         help="protective marking on every page (default: OFFICIAL-SENSITIVE)",
@@ -464,6 +472,7 @@ def _report(args: argparse.Namespace, hub: Any) -> int:
         else:
             paths = reports.write_cases(
                 source, args.out, refs=args.names, pdu=args.pdu, folder=args.folder,
+                by_reference=args.name_by_reference,
                 marking=args.marking,
             )  # fmt: skip
     elif args.kind == "pdu":

@@ -271,7 +271,12 @@ def test_one_pdf_per_case_into_a_folder(
     save_to(monkeypatch, panel, folder)
     assert panel.build()
     idle(qtbot, window)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"case-{r}.pdf" for r in mine)
+    # neutral names, numbered; each reference is inside its PDF
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"case-{n:03d}.pdf" for n in range(1, len(mine) + 1)
+    ]
+    assert sorted(text_of(p).split("Case summary: ")[1].split()[0]
+                  for p in folder.iterdir()) == mine  # fmt: skip
     assert panel.target == folder and len(panel.written) == len(mine)
     assert f"{len(mine)} PDFs in {folder}" in panel.result.text()
 
@@ -317,8 +322,10 @@ def test_open_and_print_call_the_system_with_the_path(
     proposed = save_to(monkeypatch, panel, out)
     assert panel.build()
     idle(qtbot, window)
-    assert proposed == [lead / "reports" / f"case-{ref}.pdf"]
+    assert proposed == [lead / "reports" / "case-summary.pdf"]  # no reference in the name
     assert f"Case summary: {ref}" in text_of(out)
+    panel.by_reference_box.setChecked(True)  # opt-in: named after the reference
+    assert panel.proposed_output() == lead / "reports" / f"case-{ref}.pdf"
 
     opened: list[Path] = []
     printed: list[Path] = []

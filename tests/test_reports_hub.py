@@ -126,7 +126,10 @@ def test_bulk_case_summaries_for_a_pdu_in_one_pdf_and_one_per_case(
     assert all(flat(text).count(ref) >= 2 for ref in refs)  # contents and its own pages
     files = reports.write_cases(source, tmp_path / "each", pdu=pdu, folder=True)
     assert len(files) == len(refs)
-    for f, ref in zip(sorted(files), refs, strict=True):
+    for n, (f, ref) in enumerate(zip(sorted(files), refs, strict=True), 1):
+        assert f.name == f"case-{n:03d}.pdf" and ref in pdftext(f)  # the reference inside only
+    named = reports.write_cases(source, tmp_path / "named", pdu=pdu, folder=True, by_reference=True)
+    for f, ref in zip(sorted(named), refs, strict=True):
         assert ref in f.name and ref in pdftext(f)
 
 
@@ -224,6 +227,13 @@ def test_the_demo_leaves_real_pdfs_to_open(demo: DemoResult) -> None:
     assert "region-summary.pdf" in names
     assert sum(n.startswith("pdu-") for n in names) == 3
     assert sum(n.startswith("case-") for n in names) == 1
+    assert "case-summary.pdf" in names  # no case reference in any file name
+    hub = Hub(f"sqlite:///{demo.hub}")
+    try:
+        refs = {c["reference"] for c in hub.cases_of(demo.inspection_id)}
+    finally:
+        hub.close()
+    assert refs and not any(ref in n for ref in refs for n in names)
     for p in demo.reports:
         assert p.parent == demo.out / "reports" and p.read_bytes().startswith(b"%PDF")
         assert "OFFICIAL-SENSITIVE" in pdftext(p)

@@ -488,11 +488,22 @@ def test_bulk_contents_table_splits_with_its_header_repeated(tmp_path: Path) -> 
     assert len(pages) >= 72
 
 
-def test_cases_folder_names_files_by_reference_only(tmp_path: Path) -> None:
-    reports = [case_report("CRN-A1234"), case_report("CRN/../A:1*?"), case_report("CRN\\..\\A 1")]
+def test_cases_folder_names_files_neutrally_with_the_reference_inside(tmp_path: Path) -> None:
+    reports = [case_report("CRN-B0002"), case_report("CRN-A1234")]
     paths = build_cases_folder(
         reports, lambda r: meta(f"Case summary: {r.case_ref}"), tmp_path / "out"
     )
+    assert [p.name for p in paths] == ["case-001.pdf", "case-002.pdf"]
+    assert "Case summary: CRN-B0002" in pages_of(paths[0])[0]
+    assert "Case summary: CRN-A1234" in pages_of(paths[1])[0]
+
+
+def test_cases_folder_names_files_by_reference_only_when_asked(tmp_path: Path) -> None:
+    reports = [case_report("CRN-A1234"), case_report("CRN/../A:1*?"), case_report("CRN\\..\\A 1")]
+    paths = build_cases_folder(
+        reports, lambda r: meta(f"Case summary: {r.case_ref}"), tmp_path / "out",
+        by_reference=True,
+    )  # fmt: skip
     assert [p.name for p in paths] == [
         "case-CRN-A1234.pdf",
         "case-CRN-..-A-1.pdf",

@@ -472,9 +472,16 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def case_file_name(case_ref: str) -> str:
-    """'case-CRN-A1234.pdf': the reference made safe on every file system, nothing else."""
+    """'case-CRN-A1234.pdf': the reference made safe on every file system, nothing else.
+    Only where the user asked for files named after references (a name is seen by anyone
+    who sees the folder: backups, sync tools, recent-files lists)."""
     safe = _UNSAFE.sub("-", case_ref).strip("-.")[:80].strip("-.")
     return f"case-{safe or 'unnamed'}.pdf"
+
+
+def neutral_case_file_name(n: int, total: int) -> str:
+    """'case-007.pdf': the n-th of `total` case summaries, numbered; the reference is inside."""
+    return f"case-{n:0{max(3, len(str(total)))}d}.pdf"
 
 
 def build_cases_folder(
@@ -483,8 +490,10 @@ def build_cases_folder(
     folder: Path,
     progress: Progress = quiet,
     cancelled: Cancelled = never,
+    by_reference: bool = False,
 ) -> list[Path]:
-    """One PDF per case in `folder`, named from the case reference only.
+    """One PDF per case in `folder`, numbered in the order given (case-001.pdf, ...), or with
+    `by_reference` named from the case reference only.
 
     Every file is built under a temporary name first; only when all are built do they take their
     final names, so that a cancel or a failure changes nothing in the folder.
@@ -495,8 +504,8 @@ def build_cases_folder(
     make_folder(folder)
     names: list[Path] = []
     taken: set[str] = set()
-    for r in reports:
-        name = case_file_name(r.case_ref)
+    for i, r in enumerate(reports):
+        name = case_file_name(r.case_ref) if by_reference else neutral_case_file_name(i + 1, total)
         stem, n = name[:-4], 2
         while name.casefold() in taken:  # two references that differ only in unsafe characters
             name, n = f"{stem}-{n}.pdf", n + 1

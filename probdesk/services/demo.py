@@ -244,7 +244,7 @@ def _write_reports(hub: object, inspection_id: str, folder: Path) -> list[Path]:
     written = [
         reports.write_case(
             source, done[0].reference, folder / reports.case_file_name(done[0].reference)
-        )
+        )  # case-summary.pdf: no reference in a file name
     ]
     for pdu in source.pdus:
         written.append(

@@ -537,9 +537,13 @@ def write_case(
     return path
 
 
-def case_file_name(ref: str) -> str:
-    """The file name of a case's summary: its reference made safe, nothing else."""
-    return _case_file_name(ref)
+CASE_FILE = "case-summary.pdf"  # a case summary's default name: no reference in it
+
+
+def case_file_name(ref: str, by_reference: bool = False) -> str:
+    """The file name of a case's summary: a neutral one (the reference is inside), or, when
+    the user asked for it, the reference made safe."""
+    return _case_file_name(ref) if by_reference else CASE_FILE
 
 
 def write_cases(
@@ -552,8 +556,10 @@ def write_cases(
     marking: str = DEFAULT_MARKING,
     progress: Progress = quiet,
     cancelled: Cancelled = never,
+    by_reference: bool = False,
 ) -> list[Path]:
-    """Several case summaries: one PDF with a contents page, or (folder) one PDF per case."""
+    """Several case summaries: one PDF with a contents page, or (folder) one PDF per case,
+    numbered (case-001.pdf, ...) unless `by_reference` names them after the references."""
     chosen = source.select(refs, pdu)
     if not chosen:
         raise InputError("No cases to print: the selection is empty.")
@@ -563,8 +569,9 @@ def write_cases(
         raise OperationCancelled
     if folder:
         return build_cases_folder(
-            reports, lambda r: source.case_meta(r, marking), out, progress, cancelled
-        )
+            reports, lambda r: source.case_meta(r, marking), out, progress, cancelled,
+            by_reference=by_reference,
+        )  # fmt: skip
     scope = pdu or source.region
     meta = source.meta(
         f"Case summaries: {scope}", f"{source.region} · {scope} · case summaries", marking

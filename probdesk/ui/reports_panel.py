@@ -101,6 +101,7 @@ class ReportRequest:
     pdu: str | None = None  # the PDU summarised, or whose cases are printed
     folder: bool = False
     marking: str = ""
+    by_reference: bool = False  # file names after case references (opt-in)
 
 
 def status_label(status: str) -> str:
@@ -161,6 +162,7 @@ def build_report(
     return reports.write_cases(
         source, request.out, refs=request.refs, pdu=request.pdu, folder=request.folder,
         marking=marking, progress=progress, cancelled=cancelled,
+        by_reference=request.by_reference,
     )  # fmt: skip
 
 
@@ -327,6 +329,13 @@ class ReportsPanel(QWidget):
         self.folder_box.setAccessibleName("One PDF per case, into a folder")
         self.folder_box.setToolTip("Otherwise the cases go into one PDF with a contents page")
         cases.addWidget(self.folder_box)
+        self.by_reference_box = QCheckBox("Name &files after case references")
+        self.by_reference_box.setAccessibleName("Name files after case references")
+        self.by_reference_box.setToolTip(
+            "Off: neutral names (case-summary.pdf, case-001.pdf, ...) with the reference inside. "
+            "A file name is seen by anyone who sees the folder, its backups and sync tools."
+        )
+        cases.addWidget(self.by_reference_box)
         body.addWidget(cases_box, 0, 1, 3, 1)
         body.setColumnStretch(0, 2)
         body.setColumnStretch(1, 3)
@@ -526,8 +535,7 @@ class ReportsPanel(QWidget):
 
     def proposed_output(self) -> Path:
         """Where the report would go unless the user says otherwise."""
-        from probdesk.reports.case_summary import case_file_name
-        from probdesk.services.reports import safe_name
+        from probdesk.services.reports import case_file_name, safe_name
 
         folder = self.reports_folder()
         kind = self.kind()
@@ -540,7 +548,9 @@ class ReportsPanel(QWidget):
         else:
             refs = self.selected_refs()
             if len(refs) == 1:
-                name = case_file_name(refs[0]).removesuffix(".pdf")
+                name = case_file_name(refs[0], self.by_reference_box.isChecked()).removesuffix(
+                    ".pdf"
+                )
             else:
                 name = f"cases-{len(refs)}-selected"
         return folder / name if self.folder_box.isChecked() else folder / f"{name}.pdf"
@@ -585,7 +595,9 @@ class ReportsPanel(QWidget):
             return None
         if not folder and out.suffix.lower() != ".pdf":
             out = out.with_name(out.name + ".pdf")
-        return ReportRequest(kind, out, refs, pdu, folder, self.marking())
+        return ReportRequest(
+            kind, out, refs, pdu, folder, self.marking(), self.by_reference_box.isChecked()
+        )
 
     def build(self) -> bool:
         """Ask where to save the chosen report, then build it through the runner."""

@@ -1,4 +1,5 @@
-"""Durable small files that change: write beside, fsync, rename over (never half a file)."""
+"""Durable small files that change: write beside, fsync, rename over (never half a file);
+folders and files only their owner can read."""
 
 from __future__ import annotations
 
@@ -32,4 +33,27 @@ def replace_file(path: Path, data: bytes, mode: int = 0o600) -> Path:
             os.fsync(folder)
         finally:
             os.close(folder)
+    return path
+
+
+POSIX = os.name == "posix"
+
+
+def private_folder(path: Path) -> Path:
+    """The folder, made if missing, readable by its owner only (0700 on POSIX)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if POSIX:
+        with contextlib.suppress(PermissionError):  # not ours to change: left as it is
+            os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """The file (created empty if missing) readable and writable by its owner only (0600 on
+    POSIX) before anything is written to it: SQLite gives its -wal and -shm files the same."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    if POSIX:
+        with contextlib.suppress(PermissionError):
+            os.chmod(path, 0o600)
     return path

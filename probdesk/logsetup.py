@@ -7,6 +7,7 @@ import logging.handlers
 import traceback
 from pathlib import PurePath
 
+from probdesk.fs import private_file, private_folder
 from probdesk.paths import Paths
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -19,7 +20,8 @@ def configure(paths: Paths, level: int = logging.INFO) -> logging.Handler:
         if getattr(h, "_probdesk", False):
             root.removeHandler(h)
             h.close()
-    paths.log.mkdir(parents=True, exist_ok=True)
+    private_folder(paths.log)
+    private_file(paths.log_file)  # ids and counts only, but still nobody else's to read
     handler = logging.handlers.RotatingFileHandler(
         paths.log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
     )

@@ -27,8 +27,11 @@ class Paths:
         return cls(data, Path(dirs.user_config_dir), Path(dirs.user_log_dir), data / "outbox")
 
     def ensure(self) -> Paths:
+        """Make the folders, each readable by its owner only (0700 on POSIX)."""
+        from probdesk.fs import private_folder
+
         for p in (self.data, self.config, self.log, self.outbox):
-            p.mkdir(parents=True, exist_ok=True)
+            private_folder(p)
         return self
 
     @property

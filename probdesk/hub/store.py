@@ -50,6 +50,7 @@ from sqlalchemy.exc import (
 
 from probdesk.domain.case_events import CaseEvent
 from probdesk.errors import EnvironmentProblem, InputError, RowsRefused
+from probdesk.fs import private_file
 from probdesk.hub import upgrades
 
 # The schema's history is the numbered steps in probdesk/hub/upgrades.py: a change to the
@@ -359,7 +360,12 @@ class Hub:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: Engine = _create_engine(engine_url(url))
+        parsed = engine_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            path = Path(str(parsed.database))
+            if path.parent.is_dir():
+                private_file(path)  # owner-only (and so its -wal and -shm)
+        self.engine: Engine = _create_engine(parsed)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
 

@@ -202,8 +202,12 @@ def package_file_name(kind: str, package_id: str) -> str:
     return f"pd-{kind}-{package_id}{FILE_SUFFIX}"
 
 
-def write_atomically(data: bytes, folder: Path, name: str) -> Path:
+def write_atomically(data: bytes, folder: Path, name: str, mode: int = 0o644) -> Path:
     """Write data to folder/name so that the name only ever holds the complete bytes.
+
+    `mode` on POSIX: 0644 by default, for the shared folder, where the team's accounts read
+    each other's packages (encrypted and signed: a package's bytes are safe to read); the
+    outbox's staging copies are written 0600.
 
     Temporary file ".{name}.{uuid}.tmp" (ignored by scan_folder), flush, fsync, rename over
     the final name, fsync the folder, then read the final file back and compare SHA-256.
@@ -232,6 +236,8 @@ def write_atomically(data: bytes, folder: Path, name: str) -> Path:
         temp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
         try:
             with open(temp, "xb") as f:
+                if os.name == "posix":
+                    os.fchmod(f.fileno(), mode)  # whatever the process's umask
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())

@@ -1060,7 +1060,8 @@ def temp_beside(out: Path) -> Path:
     for _ in range(20):
         tmp = out.parent / f".{out.stem[:60]}.{secrets.token_hex(4)}.part"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            # case content: the owner only
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             continue
         except OSError as exc:

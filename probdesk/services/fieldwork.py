@@ -417,7 +417,7 @@ class Fieldwork:
         progress(2, 4, "Writing to the outbox")
         self.paths.outbox.mkdir(parents=True, exist_ok=True)
         name = writer.package_file_name("events", package_id)
-        outbox_path = writer.write_atomically(data, self.paths.outbox, name)
+        outbox_path = writer.write_atomically(data, self.paths.outbox, name, mode=0o600)
         sha = reader.content_id(data)
         with self.ws.store.unit_of_work() as uow:
             uow.packages.add_outbox(

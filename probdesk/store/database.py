@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from probdesk.errors import EnvironmentProblem, ProbdeskError
+from probdesk.fs import private_file, private_folder
 from probdesk.store import location
 from probdesk.store.repositories import UnitOfWork
 
@@ -48,7 +49,10 @@ def _pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(path: Path) -> Engine:
-    """The one engine factory: WAL, synchronous=FULL, foreign keys on, a busy timeout."""
+    """The one engine factory: WAL, synchronous=FULL, foreign keys on, a busy timeout; the
+    file (and so its -wal and -shm) owner-only."""
+    if path.parent.is_dir():
+        private_file(path)
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
@@ -225,8 +229,8 @@ def _move_aside(path: Path, reason: str) -> Path:
 
 
 def backup(engine_path: Path, target: Path) -> Path:
-    """A consistent copy through SQLite's online backup API."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """A consistent copy through SQLite's online backup API (owner-only, as the original)."""
+    private_file(private_folder(target.parent) / target.name)
     src = sqlite3.connect(engine_path)
     try:
         dst = sqlite3.connect(target)
@@ -246,7 +250,7 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
     """
     if not allow_unsafe_location:
         location.check_data_dir(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir)
     path = data_dir / DB_NAME
     notices: list[str] = []
     if path.exists():

@@ -346,6 +346,8 @@ def dispatch(args: argparse.Namespace, paths: Paths) -> int:
 
     logsetup.configure(paths.ensure())
     ws = Workspace.open(paths, allow_unsafe_location=args.allow_unsafe_data_dir)
+    for notice in ws.notices:  # a damaged or empty database moved aside: said, never hidden
+        print(f"probdesk: {notice}", file=sys.stderr)
     try:
         log = EvidenceLog(ws)
         if args.command == "doc":

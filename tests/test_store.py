@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -384,6 +385,25 @@ def test_a_file_of_garbage_is_moved_aside(tmp_data_dir: Path) -> None:
     garbage = bytes((i * 131 + 7) % 256 for i in range(20_000))
     (tmp_data_dir / DB_NAME).write_bytes(garbage)
     _assert_moved_aside(tmp_data_dir, garbage)
+
+
+def test_an_empty_file_where_the_database_was_is_moved_aside_and_said(
+    tmp_data_dir: Path,
+) -> None:
+    """A zero-length file (a sync tool's placeholder, a failed copy) used to be opened as a new,
+    empty database: every case gone, no notice. It is moved aside and the user told, on the
+    command line too."""
+    ws, _inspection_id, _ = workspace_with_case(tmp_data_dir)
+    ws.close()
+    (tmp_data_dir / DB_NAME).write_bytes(b"")
+    done = subprocess.run(
+        [sys.executable, "-m", "probdesk", "--data-dir", str(tmp_data_dir), "keys"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "moved aside" in done.stderr and "the file is empty (0 bytes)" in done.stderr
+    [moved] = sorted(tmp_data_dir.glob(f"{DB_NAME}.damaged-*[0-9]"))
+    assert moved.read_bytes() == b"" and str(moved) in done.stderr
 
 
 def test_a_database_with_a_corrupted_page_is_moved_aside(tmp_data_dir: Path) -> None:

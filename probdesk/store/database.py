@@ -254,7 +254,10 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
     path = data_dir / DB_NAME
     notices: list[str] = []
     if path.exists():
-        problem = _check_readable(path)
+        # An empty file is no database of this app's: opening it would start a new, empty
+        # one silently, as if every case had gone.
+        problem = "the file is empty (0 bytes)" if path.stat().st_size == 0 else None
+        problem = problem or _check_readable(path)
         if problem is not None:
             moved = _move_aside(path, problem)
             notices.append(

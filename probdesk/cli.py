@@ -6,9 +6,10 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from probdesk import __version__
-from probdesk.errors import ProbdeskError
+from probdesk.errors import InputError, ProbdeskError
 from probdesk.paths import Paths
 
 log = logging.getLogger("probdesk.cli")
@@ -68,6 +69,26 @@ def build_parser() -> argparse.ArgumentParser:
     cli_fieldwork.add_parsers(sub, common)
     cli_evidence.add_parsers(sub, common)
 
+    snaps = sub.add_parser(
+        "snapshots",
+        parents=[common],
+        help="list this laptop's database snapshots (or take one now)",
+        description="List the snapshots of the local database, newest first, numbered: the "
+        "window takes one every 30 minutes while there are changes and one when it closes; "
+        "the newest six are kept. --take takes one now (checked before it is kept).",
+    )
+    snaps.add_argument("--take", action="store_true", help="take a snapshot now")
+    rest = sub.add_parser(
+        "restore",
+        parents=[common],
+        help="put a snapshot in place of the local database (close the window first)",
+        description="Check the snapshot, keep the current database beside it as "
+        "probdesk.sqlite.replaced-STAMP (with its -wal and -shm), then put the snapshot in "
+        "its place. Nothing is deleted. Close probdesk's window first.",
+    )
+    rest.add_argument("snapshot", metavar="NUMBER|FILE",
+                      help="a number from `probdesk snapshots` (1 = newest) or a file")  # fmt: skip
+
     sub.add_parser(
         "selfcheck",
         parents=[common],
@@ -125,6 +146,8 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         return _questionset(args)
     if args.command == "selfcheck":
         return _selfcheck(paths)
+    if args.command in ("snapshots", "restore"):
+        return _snapshots(args, paths)
     from probdesk import cli_evidence, cli_fieldwork
 
     if args.command in cli_fieldwork.COMMANDS:
@@ -132,6 +155,41 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
     if args.command in cli_evidence.COMMANDS:
         return cli_evidence.dispatch(args, paths)
     raise AssertionError(args.command)
+
+
+def _snapshots(args: argparse.Namespace, paths: Paths) -> int:
+    from probdesk import logsetup
+    from probdesk.store import snapshots
+    from probdesk.store.database import open_store
+
+    logsetup.configure(paths.ensure())
+    if args.command == "snapshots":
+        if args.take:
+            store = open_store(paths.data, allow_unsafe_location=args.allow_unsafe_data_dir)
+            try:
+                print(f"snapshot taken: {snapshots.take(store)}")
+            finally:
+                store.dispose()
+        listed = snapshots.listed(paths.data)
+        if not listed:
+            print("no snapshots yet")
+        for n, snap in enumerate(listed, 1):
+            print(f"{n:>3}  {snap.taken_at:%Y-%m-%d %H:%M:%S}  {snap.cases:>5} cases  "
+                  f"{snap.answers:>7} answers  {snap.size // 1024:>7} KB  {snap.path}")  # fmt: skip
+        return EXIT_OK
+    chosen = Path(args.snapshot)
+    if args.snapshot.isdigit():
+        listed = snapshots.listed(paths.data)
+        n = int(args.snapshot)
+        if not 1 <= n <= len(listed):
+            raise InputError(f"There is no snapshot {n}: `probdesk snapshots` lists "
+                             f"{len(listed)}.")  # fmt: skip
+        chosen = listed[n - 1].path
+    done = snapshots.restore(paths.data, chosen)
+    print(f"restored {done.snapshot}")
+    if done.replaced is not None:
+        print(f"the database it replaced is kept as {done.replaced}")
+    return EXIT_OK
 
 
 def _questionset(args: argparse.Namespace) -> int:

@@ -175,6 +175,17 @@ class Workspace:
     def close(self) -> None:
         self.store.dispose()
 
+    # -- snapshots (probdesk.store.snapshots) ----------------------------------------------
+    def snapshot_if_changed(self) -> Path | None:
+        """A checked snapshot of the database when it changed after the newest one."""
+        from probdesk.store import snapshots
+
+        if not snapshots.changed_since_newest(self.store):
+            return None
+        path = snapshots.take(self.store)
+        log.info("snapshot taken")
+        return path
+
     # -- device ---------------------------------------------------------------------------
     def device(self) -> Device:
         with self.store.unit_of_work(read_only=True) as uow:

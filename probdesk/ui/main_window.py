@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,6 +26,9 @@ from probdesk import __version__
 from probdesk.errors import ProbdeskError
 from probdesk.ui.saver import Saver
 from probdesk.ui.status import ErrorBanner, SaveIndicator, UnexportedIndicator
+
+log = logging.getLogger("probdesk.window")
+SNAPSHOT_EVERY_MS = 30 * 60 * 1000  # a snapshot every 30 minutes while there are changes
 
 if TYPE_CHECKING:
     # The views and what they show are imported when the data is opened, after the window
@@ -134,6 +138,11 @@ class MainWindow(QMainWindow):
         if not self.views_built:
             self._build_views(workspace, sets)
         self.workspace = self.case_form.workspace = workspace
+        if not hasattr(self, "snapshot_timer"):  # every 30 minutes, while there are changes
+            self.snapshot_timer = QTimer(self)
+            self.snapshot_timer.setInterval(SNAPSHOT_EVERY_MS)
+            self.snapshot_timer.timeout.connect(self.take_snapshot)
+            self.snapshot_timer.start()
         if fieldwork is not None:
             self.case_form.comments_for = fieldwork.comments
             self.sync.set_fieldwork(fieldwork)
@@ -551,6 +560,27 @@ class MainWindow(QMainWindow):
             "inspections of probation services' public-protection work.",
         )
 
+    def take_snapshot(self) -> bool:
+        """A snapshot of the database through the runner, if it changed since the newest one
+        (False when another operation is running: the next tick takes it)."""
+        if not self.views_built or self.runner.busy:
+            return False
+        workspace = self.workspace
+        return self.runner.run(
+            "Taking a snapshot",
+            lambda _progress, _cancelled: workspace.snapshot_if_changed(),
+            lambda path: (
+                path is not None
+                and self.statusBar().showMessage("Snapshot of your data taken", 5000)
+            ),
+        )
+
+    def _snapshot_on_close(self) -> None:
+        try:
+            self.workspace.snapshot_if_changed()
+        except (ProbdeskError, OSError) as exc:  # closing goes on: the data itself is saved
+            log.warning("no snapshot on close: %s", type(exc).__name__)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         from PySide6.QtWidgets import QMessageBox
 
@@ -580,5 +610,7 @@ class MainWindow(QMainWindow):
                 return
         self._save_layout()
         if self.views_built:
+            self.snapshot_timer.stop()
+            self._snapshot_on_close()
             self.hub_panel.close_hub()
         super().closeEvent(event)

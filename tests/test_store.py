@@ -387,6 +387,29 @@ def test_a_file_of_garbage_is_moved_aside(tmp_data_dir: Path) -> None:
     _assert_moved_aside(tmp_data_dir, garbage)
 
 
+@pytest.mark.parametrize("how", ["deleted", "moved", "replaced"])
+def test_no_save_is_acknowledged_once_the_data_folder_is_gone(tmp_path: Path, how: str) -> None:
+    """The data folder deleted, moved or swapped while probdesk runs: SQLite would go on
+    writing into a file nobody can open again, and every save was still acknowledged. Each
+    later save now fails with a message that says so (the change stays on screen)."""
+    data = tmp_path / "data"
+    ws, _inspection_id, case_id = workspace_with_case(data)
+    try:
+        ws.record_answer(case_id, "C1", "yes")  # saved, as usual
+        if how == "deleted":
+            shutil.rmtree(data)
+        elif how == "moved":
+            data.rename(tmp_path / "elsewhere")
+        else:
+            (data / DB_NAME).rename(data / "old.sqlite")
+            shutil.copyfile(data / "old.sqlite", data / DB_NAME)
+        for q in ("C2", "C3"):
+            with pytest.raises(StoreWriteError, match="is gone: its folder was deleted, moved"):
+                ws.record_answer(case_id, q, "no")
+    finally:
+        ws.close()
+
+
 def test_an_empty_file_where_the_database_was_is_moved_aside_and_said(
     tmp_data_dir: Path,
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -105,6 +106,18 @@ class Store:
 
     def __post_init__(self) -> None:
         self._reader = self.engine.execution_options(probdesk_read_only=True)
+        self._identity = _identity(self.path)
+
+    def _still_there(self) -> None:
+        """After a commit, before the change is called saved: the file is still the one that
+        was opened. A deleted or moved data folder leaves SQLite writing into a file nobody
+        can open again (on Linux and macOS), so such a save is no save."""
+        if self._identity is not None and _identity(self.path) != self._identity:
+            raise StoreWriteError(
+                f"The database {self.path} is gone: its folder was deleted, moved or replaced "
+                "while probdesk was open. This change was not saved; it is kept on screen. "
+                "Put the folder back (or restore a snapshot) and start probdesk again."
+            )
 
     @contextlib.contextmanager
     def unit_of_work(self, *, read_only: bool = False) -> Iterator[UnitOfWork]:
@@ -118,6 +131,8 @@ class Store:
         try:
             yield UnitOfWork(session)
             session.commit()
+            if not read_only:
+                self._still_there()
         except IntegrityError:
             session.rollback()
             raise  # a constraint broken is a bug in probdesk, not the environment
@@ -145,6 +160,15 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file, None when it is not there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def _alembic_config() -> Any:

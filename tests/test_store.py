@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import shutil
 import sqlite3
@@ -408,6 +409,58 @@ def test_no_save_is_acknowledged_once_the_data_folder_is_gone(tmp_path: Path, ho
                 ws.record_answer(case_id, q, "no")
     finally:
         ws.close()
+
+
+CRASH = """
+import json, os, signal, sys
+from datetime import date
+from pathlib import Path
+from probdesk.paths import Paths
+from probdesk.services.workspace import Workspace
+ws = Workspace.open(Paths.resolve(sys.argv[1]))
+insp = ws.create_inspection("Wales", "Cardiff", date(2025, 4, 1), date(2025, 4, 4), sys.argv[2])
+case = ws.add_case(insp.id, "CRN-0001", json.loads(sys.argv[3]))
+for q in ("C1", "C2", "C3"):
+    ws.record_answer(case.id, q, "yes")
+os.kill(os.getpid(), signal.SIGKILL)  # a crash: nothing is closed
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+@pytest.mark.parametrize("wal", ["kept", "deleted"])
+def test_a_write_ahead_log_lost_after_a_crash_is_reported(tmp_path: Path, wal: str) -> None:
+    """After a crash SQLite's -wal holds the latest saves; deleting it (by hand, or a cleaning
+    tool) lost them without a word. Now the next start says so."""
+    data = tmp_path / "data"
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH, str(data), str(QUESTION_SET), json.dumps(FACTS)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == -9, done.stderr
+    log_file = Path(f"{data / DB_NAME}-wal")
+    assert log_file.exists() and list(data.glob(f"{DB_NAME}.open-*"))
+    if wal == "deleted":
+        log_file.unlink()
+        Path(f"{data / DB_NAME}-shm").unlink(missing_ok=True)
+    store = open_store(data)
+    try:
+        if wal == "deleted":
+            [notice] = store.notices
+            assert "not closed properly" in notice and "probdesk.sqlite-wal" in notice
+            assert "restore the newest snapshot" in notice
+        else:
+            assert store.notices == []
+            ws = Workspace(store)
+            [case] = ws.cases(ws.inspections()[0].id)
+            assert ws.case_state(case.id).answers == {"C1": "yes", "C2": "yes", "C3": "yes"}
+    finally:
+        store.dispose()
+    assert sorted(p.name for p in data.glob(f"{DB_NAME}.open-*")) == []  # a clean stop now
+    again = open_store(data)  # and nothing more to say the time after
+    try:
+        assert again.notices == []
+    finally:
+        again.dispose()
 
 
 def test_an_empty_file_where_the_database_was_is_moved_aside_and_said(

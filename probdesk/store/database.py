@@ -103,6 +103,7 @@ class Store:
     path: Path
     engine: Engine
     notices: list[str] = field(default_factory=list)
+    open_marker: Path | None = None  # says "open in this process" until a clean stop
 
     def __post_init__(self) -> None:
         self._reader = self.engine.execution_options(probdesk_read_only=True)
@@ -160,6 +161,8 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.open_marker is not None:  # a clean stop: the next start need not look
+            self.open_marker.unlink(missing_ok=True)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -277,6 +280,7 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
     private_folder(data_dir)
     path = data_dir / DB_NAME
     notices: list[str] = []
+    notices.extend(_lost_log_after_unclean_stop(path))
     if path.exists():
         # An empty file is no database of this app's: opening it would start a new, empty
         # one silently, as if every case had gone.
@@ -318,4 +322,52 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
             f"The data folder {data_dir} cannot be written ({exc.strerror or exc}); nothing "
             "was changed."
         ) from exc
-    return Store(path, engine, notices)
+    marker = path.with_name(f"{DB_NAME}.open-{os.getpid()}")
+    with contextlib.suppress(OSError):  # only a help for the next start: never a reason to stop
+        private_file(marker)
+    return Store(path, engine, notices, marker)
+
+
+def _lost_log_after_unclean_stop(path: Path) -> list[str]:
+    """A notice when probdesk stopped without closing (a crash, a power cut: its marker is
+    still there, from a process no longer running) and the database's write-ahead log has
+    gone since. SQLite removes the -wal itself only on a clean close, so it was deleted or
+    moved by someone, and the changes in it since the last checkpoint with it."""
+    stale = [
+        m for m in path.parent.glob(f"{DB_NAME}.open-*")
+        if m.name.rsplit("-", 1)[1].isdigit() and not _running(int(m.name.rsplit("-", 1)[1]))
+    ]  # fmt: skip
+    out = []
+    wal = Path(f"{path}-wal")
+    if stale and path.exists() and path.stat().st_size > 0 and not wal.exists():
+        log.error("the write-ahead log was missing after an unclean stop")
+        out.append(
+            f"probdesk was not closed properly last time, and the database's write-ahead log "
+            f"({wal.name}) has been deleted or moved since: changes saved shortly before "
+            "then may be missing. If you moved it, close probdesk and put it back beside "
+            f"{path.name} before saving anything. Otherwise check your recent work, or close "
+            "probdesk and restore the newest snapshot (probdesk snapshots, probdesk restore 1)."
+        )
+    for m in stale:
+        m.unlink(missing_ok=True)
+    return out
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "posix":
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    import ctypes  # Windows: a process that can be opened is running
+
+    handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # type: ignore[attr-defined]
+    if not handle:
+        return False
+    ctypes.windll.kernel32.CloseHandle(handle)  # type: ignore[attr-defined]
+    return True

@@ -167,8 +167,70 @@ def test_the_window_takes_snapshots_while_there_are_changes_and_when_it_closes(
     assert first.answers == 2
     assert window.take_snapshot() and window.runner.wait()  # nothing changed: none taken
     assert len(snapshots.listed(data)) == 1
+    window.show_snapshots()  # File > Snapshots…
+    dialog = window.snapshots_dialog
+    assert dialog.model.rowCount() == 1 and dialog.restore_button.isEnabled()
+    assert dialog.model.data(dialog.model.index(0, 2)) == "2"  # answers
+    dialog.take_button.click()
+    assert dialog.model.rowCount() == 2 and dialog.status.text() == "Snapshot taken."
+    dialog.reject()
+    first = snapshots.listed(data)[0]
     os.utime(first.path, (first.path.stat().st_mtime - 5,) * 2)
     window.workspace.record_answer(case.id, "C3", "yes")
     window.close()  # closing takes one: the change is in it
     newest = snapshots.listed(data)
-    assert len(newest) == 2 and newest[0].answers == 3
+    assert len(newest) == 3 and newest[0].answers == 3
+
+
+RESTORE_IN_THE_WINDOW = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
+from probdesk.paths import Paths
+from probdesk.ui import app
+
+paths = Paths.resolve(sys.argv[1])
+windows = []
+opened = app.open_data
+QMessageBox.information = staticmethod(lambda _w, title, text: print("SAID:", text))
+
+
+def open_data(window, paths, **kw):
+    ok = opened(window, paths, **kw)
+    windows.append(window)
+    case = window.workspace.cases(window.workspace.inspections()[0].id)[0]
+    print("ANSWERS:", len(window.workspace.case_state(case.id).answers))
+    if len(windows) == 1:  # File > Snapshots..., the oldest chosen and confirmed
+        window.show_snapshots()
+        dialog = window.snapshots_dialog
+        dialog.view.selectRow(dialog.model.rowCount() - 1)
+        QTimer.singleShot(50, lambda: dialog.ask_restore(confirm=False))
+    else:
+        QTimer.singleShot(50, window.close)
+    return ok
+
+
+app.open_data = open_data
+sys.exit(app.run_gui(paths))
+"""
+
+
+def test_restoring_from_the_window_closes_puts_it_back_and_opens_it_again(
+    ws: Workspace,
+) -> None:
+    data = ws.store.path.parent
+    case = ws.cases(ws.inspections()[0].id)[0]
+    snapshots.take(ws.store, datetime(2026, 11, 2, 9, 0))
+    ws.record_answer(case.id, "C3", "yes")
+    ws.close()
+    done = subprocess.run(
+        [sys.executable, "-c", RESTORE_IN_THE_WINDOW, str(data)], capture_output=True,
+        text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    counts = [line for line in done.stdout.splitlines() if line.startswith("ANSWERS:")]
+    assert counts == ["ANSWERS: 3", "ANSWERS: 2"]  # then: as it was at the snapshot
+    said = [line for line in done.stdout.splitlines() if line.startswith("SAID:")]
+    assert said and "restored from the snapshot probdesk-20261102-090000.sqlite" in said[0]
+    assert "is kept as" in said[0]
+    assert len(list(data.glob(f"{DB_NAME}.replaced-*"))) == 1

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from probdesk.domain import case_events as ce
 from probdesk.domain.answers import (
@@ -176,6 +176,17 @@ class Workspace:
         self.store.dispose()
 
     # -- snapshots (probdesk.store.snapshots) ----------------------------------------------
+    def take_snapshot(self) -> Path:
+        from probdesk.store import snapshots
+
+        return snapshots.take(self.store)
+
+    def snapshots(self) -> list[Any]:
+        """This data folder's snapshots, newest first (probdesk.store.snapshots.Snapshot)."""
+        from probdesk.store import snapshots
+
+        return snapshots.listed(self.store.path.parent)
+
     def snapshot_if_changed(self) -> Path | None:
         """A checked snapshot of the database when it changed after the newest one."""
         from probdesk.store import snapshots
@@ -722,3 +733,13 @@ class Workspace:
     def audit_problems(self) -> list[int]:
         with self.store.unit_of_work(read_only=True) as uow:
             return uow.audit.verify()
+
+
+def restore_snapshot(paths: Paths, snapshot: Path) -> str:
+    """Put a snapshot back in place of the data folder's database (no Workspace may have it
+    open); what was done, in words. Raises InputError, changing nothing, when it cannot."""
+    from probdesk.store import snapshots
+
+    done = snapshots.restore(paths.data, snapshot)
+    kept = f" The database it replaced is kept as {done.replaced}." if done.replaced else ""
+    return f"Your data was restored from the snapshot {done.snapshot.name}.{kept}"

@@ -82,23 +82,34 @@ def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool =
 
 
 def run_gui(paths: Paths, *, allow_unsafe_location: bool = False) -> int:
+    from probdesk.services.workspace import restore_snapshot
     from probdesk.ui import crash
 
     app = application()
-    window = show_main_window(paths)
-    crash.install(paths, window)
-    failed: list[bool] = []
+    said: str | None = None
+    while True:  # once more after each restore chosen in File > Snapshots…
+        window = show_main_window(paths)
+        crash.install(paths, window)
+        failed: list[bool] = []
 
-    def start() -> None:
-        if not open_data(window, paths, allow_unsafe_location=allow_unsafe_location):
-            failed.append(True)
-            window.close()
+        def start(window: MainWindow = window, said: str | None = said,
+                  failed: list[bool] = failed) -> None:  # fmt: skip
+            if not open_data(window, paths, allow_unsafe_location=allow_unsafe_location):
+                failed.append(True)
+                window.close()
+            elif said:
+                QMessageBox.information(window, "probdesk: snapshot restored", said)
 
-    QTimer.singleShot(0, start)
-    code = app.exec()
-    if window.workspace is not None:
-        window.workspace.close()
-    return 2 if failed else code
+        QTimer.singleShot(0, start)
+        code = app.exec()
+        if window.workspace is not None:
+            window.workspace.close()
+        if failed or window.restore_requested is None:
+            return 2 if failed else code
+        try:
+            said = restore_snapshot(paths, window.restore_requested)  # type: ignore[arg-type]
+        except ProbdeskError as exc:
+            said = exc.message
 
 
 def selfcheck_window(paths: Paths) -> str:

@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("probdesk")
         self.setAccessibleName("probdesk main window")
         self.saver = Saver(self)
+        self.restore_requested: object = None  # a snapshot to put back once the window closed
 
         # -- views ------------------------------------------------------------------------
         central = QWidget()
@@ -237,6 +238,8 @@ class MainWindow(QMainWindow):
         self.open_action = action(
             file_menu, "&Open question set…", self.open_question_set, QKeySequence.StandardKey.Open
         )
+        file_menu.addSeparator()
+        self.snapshots_action = action(file_menu, "&Snapshots…", self.show_snapshots)
         file_menu.addSeparator()
         action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         case_menu = self.menuBar().addMenu("C&ase")
@@ -559,6 +562,32 @@ class MainWindow(QMainWindow):
             f"probdesk {__version__}\n\nOffline-first recording, merging and reporting for "
             "inspections of probation services' public-protection work.",
         )
+
+    def show_snapshots(self) -> None:
+        """File > Snapshots…; a restore chosen there closes the window, and run_gui puts the
+        snapshot back and opens the data again."""
+        from probdesk.ui.snapshots_dialog import SnapshotsDialog
+
+        if not self.views_built:
+            return
+        self.snapshots_dialog = SnapshotsDialog(self.workspace, self)
+        self.snapshots_dialog.accepted.connect(
+            lambda: self.request_restore(self.snapshots_dialog.restore_requested)
+        )
+        self.snapshots_dialog.open()
+
+    def request_restore(self, snapshot: object) -> bool:
+        """Close, so that the snapshot can be put in place of the open database."""
+        if snapshot is None:
+            return False
+        if self.runner.busy:
+            self.statusBar().showMessage(f"Please wait: {self.runner.title} is running.", 5000)
+            return False
+        self.restore_requested = snapshot
+        if not self.close():  # unsaved changes the user kept: no restore
+            self.restore_requested = None
+            return False
+        return True
 
     def take_snapshot(self) -> bool:
         """A snapshot of the database through the runner, if it changed since the newest one

@@ -463,6 +463,26 @@ def test_a_write_ahead_log_lost_after_a_crash_is_reported(tmp_path: Path, wal: s
         again.dispose()
 
 
+def test_a_process_that_ends_without_closing_the_store_raises_no_false_alarm(
+    tmp_path: Path,
+) -> None:
+    """Ending normally without closing the store is a clean stop too: SQLite closes its
+    connections and removes the -wal, and the marker goes with the process."""
+    data = tmp_path / "data"
+    script = CRASH.replace("os.kill(os.getpid(), signal.SIGKILL)", "print('done')")
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(data), str(QUESTION_SET), json.dumps(FACTS)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert list(data.glob(f"{DB_NAME}.open-*")) == []
+    store = open_store(data)
+    try:
+        assert store.notices == []
+    finally:
+        store.dispose()
+
+
 def test_an_empty_file_where_the_database_was_is_moved_aside_and_said(
     tmp_data_dir: Path,
 ) -> None:

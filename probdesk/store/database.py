@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -325,7 +326,15 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
     marker = path.with_name(f"{DB_NAME}.open-{os.getpid()}")
     with contextlib.suppress(OSError):  # only a help for the next start: never a reason to stop
         private_file(marker)
+        # A process that ends without closing the store still ends cleanly (SQLite closes
+        # its connections and removes the -wal): only a crash or a kill leaves the marker.
+        atexit.register(_remove_quietly, marker)
     return Store(path, engine, notices, marker)
+
+
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def _lost_log_after_unclean_stop(path: Path) -> list[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
+from scenes import PDU_CORE, TEAM_FACTS
 
 from probdesk.paths import Paths
 from probdesk.ui.app import open_data, show_main_window
@@ -46,5 +48,55 @@ def test_opening_the_data_fills_the_window(qtbot: QtBot, tmp_path: Path) -> None
     assert open_data(window, paths) is True
     assert window.views_built and window.tabs.count() >= 4
     assert window.statusBar().currentMessage() == ""
+    window.close()
+    window.workspace.close()
+
+
+def _index_out_of_step(db: Path) -> None:
+    """Damage the quick check at start-up does not see: an index whose entries no longer
+    match its table (the full check does)."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA writable_schema=ON")
+        conn.execute(
+            'UPDATE sqlite_master SET sql=\'CREATE INDEX ix_case_inspection_id ON "case" '
+            "(reference)' WHERE name='ix_case_inspection_id'"
+        )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+def test_the_full_check_runs_after_start_up_and_says_what_the_quick_one_missed(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damaged: bool
+) -> None:
+    from datetime import date
+
+    from probdesk.services.workspace import Workspace
+
+    paths = Paths.resolve(tmp_path / "data")
+    ws = Workspace.open(paths.ensure())
+    insp = ws.create_inspection("Wales", "Cardiff", date(2025, 4, 1), date(2025, 4, 4), PDU_CORE)
+    ws.add_case(insp.id, "CRN-0001", TEAM_FACTS)
+    ws.close()
+    if damaged:
+        _index_out_of_step(paths.data / "probdesk.sqlite")
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+    window = show_main_window(paths)
+    qtbot.addWidget(window)
+    checks: list[int] = []
+    monkeypatch.setattr(window, "check_data_later", lambda *a: checks.append(1))
+    assert open_data(window, paths) is True
+    assert checks == [1]  # scheduled, after start-up
+    assert window.check_data()
+    assert window.runner.wait()
+    if damaged:
+        assert window.data_check == "row 1 missing from index ix_case_inspection_id"
+        assert len(warned) == 1 and "File > Snapshots" in warned[0]
+        assert "row 1 missing from index" in warned[0]
+    else:
+        assert window.data_check == "ok" and warned == []
     window.close()
     window.workspace.close()

@@ -175,6 +175,12 @@ class Workspace:
     def close(self) -> None:
         self.store.dispose()
 
+    def full_check(self) -> str:
+        """SQLite's full integrity check ("ok", or the first problem): slower than the quick
+        check at start-up, and it finds what that one misses (an index that no longer
+        matches its table, say)."""
+        return self.store.integrity_check()
+
     # -- snapshots (probdesk.store.snapshots) ----------------------------------------------
     def take_snapshot(self) -> Path:
         from probdesk.store import snapshots

@@ -77,7 +77,8 @@ def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool =
         return False
     window.attach(workspace, questionsets.load_bundled(), fieldwork=fieldwork)
     for notice in workspace.notices:
-        QMessageBox.warning(window, "probdesk: database moved aside", notice)
+        QMessageBox.warning(window, "probdesk: about your data", notice)
+    window.check_data_later()
     return True
 
 

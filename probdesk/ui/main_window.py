@@ -29,6 +29,7 @@ from probdesk.ui.status import ErrorBanner, SaveIndicator, UnexportedIndicator
 
 log = logging.getLogger("probdesk.window")
 SNAPSHOT_EVERY_MS = 30 * 60 * 1000  # a snapshot every 30 minutes while there are changes
+CHECK_AFTER_MS = 3000  # the full integrity check, once start-up is over
 
 if TYPE_CHECKING:
     # The views and what they show are imported when the data is opened, after the window
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.setAccessibleName("probdesk main window")
         self.saver = Saver(self)
         self.restore_requested: object = None  # a snapshot to put back once the window closed
+        self.data_check: str | None = None  # the full integrity check's result, once run
 
         # -- views ------------------------------------------------------------------------
         central = QWidget()
@@ -562,6 +564,36 @@ class MainWindow(QMainWindow):
             f"probdesk {__version__}\n\nOffline-first recording, merging and reporting for "
             "inspections of probation services' public-protection work.",
         )
+
+    def check_data_later(self, after_ms: int = CHECK_AFTER_MS) -> None:
+        """The full integrity check, in the background once start-up is over."""
+        QTimer.singleShot(after_ms, self, self.check_data)  # dropped if the window has gone
+
+    def check_data(self) -> bool:
+        """Run the full check through the runner (again in 30 s if it is busy); a problem is
+        said at once, with the way back (File > Snapshots…)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        if not self.views_built or not self.isVisible():  # closed meanwhile: nothing to check
+            return False
+        if self.runner.busy:
+            self.check_data_later(30_000)
+            return False
+        workspace = self.workspace
+
+        def done(result: str) -> None:
+            self.data_check = result
+            if result != "ok":
+                log.error("the full integrity check found a problem")
+                QMessageBox.warning(
+                    self, "probdesk: a problem in your data",
+                    f"The full check of your database found a problem ({result}). What you "
+                    "see may be incomplete, and saving may fail. Take a copy of the data "
+                    "folder, then restore the newest good snapshot (File > Snapshots…) or "
+                    "contact the probdesk team.",
+                )  # fmt: skip
+
+        return self.runner.run("Checking your data", lambda _p, _c: workspace.full_check(), done)
 
     def show_snapshots(self) -> None:
         """File > Snapshots…; a restore chosen there closes the window, and run_gui puts the

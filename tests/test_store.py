@@ -427,7 +427,7 @@ os.kill(os.getpid(), signal.SIGKILL)  # a crash: nothing is closed
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
-@pytest.mark.parametrize("wal", ["kept", "deleted"])
+@pytest.mark.parametrize("wal", ["kept", "deleted", "damaged"])
 def test_a_write_ahead_log_lost_after_a_crash_is_reported(tmp_path: Path, wal: str) -> None:
     """After a crash SQLite's -wal holds the latest saves; deleting it (by hand, or a cleaning
     tool) lost them without a word. Now the next start says so."""
@@ -442,12 +442,21 @@ def test_a_write_ahead_log_lost_after_a_crash_is_reported(tmp_path: Path, wal: s
     if wal == "deleted":
         log_file.unlink()
         Path(f"{data / DB_NAME}-shm").unlink(missing_ok=True)
+    if wal == "damaged":  # one flipped byte in the last frame: SQLite drops it, silently
+        log = bytearray(log_file.read_bytes())
+        log[-100] ^= 0xFF
+        log_file.write_bytes(bytes(log))
+        Path(f"{data / DB_NAME}-shm").unlink(missing_ok=True)
     store = open_store(data)
     try:
         if wal == "deleted":
             [notice] = store.notices
             assert "not closed properly" in notice and "probdesk.sqlite-wal" in notice
             assert "restore the newest snapshot" in notice
+        elif wal == "damaged":
+            [notice] = store.notices
+            assert "no longer holds every change it saved" in notice
+            assert "change(s) saved shortly before then are missing" in notice
         else:
             assert store.notices == []
             ws = Workspace(store)

@@ -109,6 +109,7 @@ class Store:
     def __post_init__(self) -> None:
         self._reader = self.engine.execution_options(probdesk_read_only=True)
         self._identity = _identity(self.path)
+        self._marker_fd: int | None = None
 
     def _still_there(self) -> None:
         """After a commit, before the change is called saved: the file is still the one that
@@ -131,10 +132,13 @@ class Store:
         bind = self._reader if read_only else self.engine
         session = Session(bind, expire_on_commit=False, autoflush=False)
         try:
-            yield UnitOfWork(session)
+            uow = UnitOfWork(session)
+            yield uow
             session.commit()
             if not read_only:
                 self._still_there()
+                if uow.devices.taken is not None:
+                    self._saved_up_to(uow.devices.taken)
         except IntegrityError:
             session.rollback()
             raise  # a constraint broken is a bug in probdesk, not the environment
@@ -152,6 +156,23 @@ class Store:
         finally:
             session.close()
 
+    def _saved_up_to(self, seq: int) -> None:
+        """Note in the open marker the newest change committed: after a crash, the next start
+        compares it with the database, so changes lost with a deleted or damaged write-ahead
+        log are said, not silently gone. Not synced to disk: a hint, good for any stop but a
+        power cut."""
+        if self.open_marker is None:
+            return
+        with contextlib.suppress(OSError):
+            if self._marker_fd is None:  # kept open: one write in place per save, no more
+                self._marker_fd = os.open(self.open_marker, os.O_WRONLY | os.O_CREAT, 0o600)
+            data = f"{seq:020d}".encode("ascii")  # fixed width: each write covers the last
+            if hasattr(os, "pwrite"):
+                os.pwrite(self._marker_fd, data, 0)
+            else:  # Windows
+                os.lseek(self._marker_fd, 0, os.SEEK_SET)
+                os.write(self._marker_fd, data)
+
     def quick_check(self) -> str:
         with self.engine.connect() as conn:
             return str(conn.exec_driver_sql("PRAGMA quick_check").scalar())
@@ -162,6 +183,10 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._marker_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._marker_fd)
+            self._marker_fd = None
         if self.open_marker is not None:  # a clean stop: the next start need not look
             self.open_marker.unlink(missing_ok=True)
 
@@ -348,6 +373,18 @@ def _lost_log_after_unclean_stop(path: Path) -> list[str]:
     ]  # fmt: skip
     out = []
     wal = Path(f"{path}-wal")
+    noted = max((_noted_seq(m) for m in stale), default=0)
+    if stale and path.exists() and path.stat().st_size > 0 and wal.exists() and noted:
+        have = _last_seq(path)
+        if have is not None and have < noted:
+            log.error("changes were missing after an unclean stop")
+            out.append(
+                f"probdesk was not closed properly last time, and the database's write-ahead "
+                f"log ({wal.name}) no longer holds every change it saved: {noted - have} "
+                "change(s) saved shortly before then are missing (the log is damaged). Close "
+                "probdesk and take a copy of the data folder, then check your recent work or "
+                "restore the newest snapshot (probdesk snapshots, probdesk restore 1)."
+            )
     if stale and path.exists() and path.stat().st_size > 0 and not wal.exists():
         log.error("the write-ahead log was missing after an unclean stop")
         out.append(
@@ -360,6 +397,26 @@ def _lost_log_after_unclean_stop(path: Path) -> list[str]:
     for m in stale:
         m.unlink(missing_ok=True)
     return out
+
+
+def _noted_seq(marker: Path) -> int:
+    try:
+        return int(marker.read_text(encoding="ascii").strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def _last_seq(path: Path) -> int | None:
+    """The newest change number the database holds (it recovers its write-ahead log)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)  # changes nothing
+        try:
+            row = conn.execute("SELECT max(last_seq) FROM device").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None  # the integrity check that follows says what is wrong
+    return int(row[0]) if row and row[0] is not None else None
 
 
 def _running(pid: int) -> bool:

@@ -107,7 +107,10 @@ class DeviceRepository:
         """
         # Core, not ORM, execution: this runs for every answer saved.
         row = self.s.connection().execute(self._ADVANCE, {"device_id": device_id, "hlc": hlc}).one()
+        self.taken = int(row[0])
         return int(row[0]), str(row[1])
+
+    taken: int | None = None  # the newest sequence number this unit of work took
 
     _ADVANCE = (
         update(DeviceRow)

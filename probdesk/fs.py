@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -57,3 +58,26 @@ def private_file(path: Path) -> Path:
         with contextlib.suppress(PermissionError):
             os.chmod(path, 0o600)
     return path
+
+
+LOW_SPACE = 1 << 20  # under 1 MB free, a failing write is taken to be a full disk
+
+
+def full_disk(path: Path) -> str | None:
+    """'The disk holding PATH is full (N KB free); free at least M MB', when it is."""
+    folder = path if path.is_dir() else path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free >= LOW_SPACE:
+        return None
+    size = sum(
+        Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").is_file()
+    )
+    need = max(LOW_SPACE, 2 * size) // (1 << 20) + 1
+    return (
+        f"The disk holding {path} is full ({free // 1024} KB free). Free at least {need} MB there"
+    )

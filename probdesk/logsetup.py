@@ -29,6 +29,9 @@ def configure(paths: Paths, level: int = logging.INFO) -> logging.Handler:
     handler._probdesk = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # A log that cannot be written (a full disk, a read-only folder) never prints a traceback
+    # over the message that says what is wrong; the record is dropped.
+    logging.raiseExceptions = False
     return handler
 
 

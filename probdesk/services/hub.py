@@ -23,8 +23,8 @@ from probdesk.domain.evidence import ATTACHMENT_LIMIT, OrgEvent, OrgState, fold,
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import CaseStatus, KnownDevice
 from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
-from probdesk.errors import InputError, RowsRefused
-from probdesk.fs import replace_file
+from probdesk.errors import EnvironmentProblem, InputError, RowsRefused
+from probdesk.fs import full_disk, replace_file
 from probdesk.hub.store import ENROLLED, REFUSED, Hub, KeyState, now
 from probdesk.packages import reader, wire
 from probdesk.packages.enrolment import proof_matches
@@ -860,7 +860,7 @@ def write_export(rows: Sequence[dict[str, object]], fmt: str, out: Path, with_no
         w.writerow(fields)
         for r in rows:
             w.writerow([safe_cell(r.get(f, "")) for f in fields])
-        return replace_file(out, buf.getvalue().encode("utf-8-sig"), mode=0o600)
+        return _write_whole(out, buf.getvalue().encode("utf-8-sig"))
     if fmt == "xlsx":
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
@@ -884,8 +884,16 @@ def write_export(rows: Sequence[dict[str, object]], fmt: str, out: Path, with_no
             ws.append([cell(v) for v in values])
         buf = io.BytesIO()
         wb.save(buf)
-        return replace_file(out, buf.getvalue(), mode=0o600)
+        return _write_whole(out, buf.getvalue())
     raise InputError("Format is csv or xlsx.")
+
+
+def _write_whole(out: Path, data: bytes) -> Path:
+    try:
+        return replace_file(out, data, mode=0o600)
+    except OSError as exc:
+        why = full_disk(out) or f"{exc.strerror or exc}"
+        raise EnvironmentProblem(f"Cannot write {out}: {why}. Nothing was written there.") from exc
 
 
 # -- conflicts ---------------------------------------------------------------------------------

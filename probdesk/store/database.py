@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from probdesk.errors import EnvironmentProblem, ProbdeskError
-from probdesk.fs import private_file, private_folder
+from probdesk.fs import full_disk, private_file, private_folder
 from probdesk.store import location
 from probdesk.store.repositories import UnitOfWork
 
@@ -76,6 +76,9 @@ def make_engine(path: Path) -> Engine:
 def explain(exc: BaseException, path: Path) -> str:
     """A write failure in the inspector's words."""
     text = str(getattr(exc, "orig", exc)).lower()
+    full = full_disk(path) if ("full" in text or "disk i/o" in text or "unable" in text) else None
+    if full is not None:
+        return f"{full}; your change is kept on screen and will be saved then."
     if "locked" in text or "busy" in text:
         return (
             f"The database {path} is locked by another program (is probdesk open twice?). "
@@ -256,6 +259,11 @@ def _check_readable(path: Path) -> str | None:
         text = str(exc)
         if any(word in text.lower() for word in DAMAGE_WORDS):
             return text
+        full = full_disk(path)
+        if full is not None:
+            raise StoreWriteError(
+                f"{full}, then start probdesk again; nothing was changed."
+            ) from exc
         raise StoreWriteError(
             f"The database {path} cannot be opened ({text}). If the file or its folder is "
             "read-only or another program holds it, fix that and start probdesk again; "
@@ -319,6 +327,7 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
                 f"aside, unchanged, to {moved} and a new, empty database was started. Nothing "
                 "was deleted: contact the probdesk team to recover answers from the old file."
             )
+    created = not path.exists()
     engine = make_engine(path)
     try:
         current = current_revision(engine)
@@ -341,6 +350,13 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
         raise
     except (OperationalError, sqlite3.DatabaseError) as exc:
         engine.dispose()
+        if created and path.exists() and path.stat().st_size == 0:
+            path.unlink()  # ours, made a moment ago: not left for the next start to move aside
+        full = full_disk(path)
+        if full is not None:  # at start-up: no change on screen to speak of
+            raise StoreWriteError(
+                f"{full}, then start probdesk again; nothing was changed."
+            ) from exc
         raise StoreWriteError(explain(exc, path)) from exc
     except OSError as exc:
         engine.dispose()

@@ -4,6 +4,7 @@ folders and files only their owner can read."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import uuid
@@ -41,12 +42,48 @@ POSIX = os.name == "posix"
 
 
 def private_folder(path: Path) -> Path:
-    """The folder, made if missing, readable by its owner only (0700 on POSIX)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """The folder, made if missing, readable by its owner only (0700 on POSIX). A folder that
+    cannot be made is an EnvironmentProblem that says why (read-only, full, no access)."""
+    from probdesk.errors import EnvironmentProblem
+
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"The folder {path} cannot be created: {why_not_written(exc, path)}. Nothing was "
+            "changed."
+        ) from exc
     if POSIX:
-        with contextlib.suppress(PermissionError):  # not ours to change: left as it is
+        with contextlib.suppress(OSError):  # not ours to change, or read-only: left as it is
             os.chmod(path, 0o700)
     return path
+
+
+def read_only(path: Path) -> str | None:
+    """Why `path` (a file, or the folder it would go in) cannot be written, if it is read-only:
+    "the disk holding it is mounted read-only", "the file is read-only", ... or None."""
+    folder = path if path.is_dir() else path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    flags = getattr(os.statvfs(folder), "f_flag", 0) if hasattr(os, "statvfs") else 0
+    if flags & getattr(os, "ST_RDONLY", 1):
+        return f"the disk holding {folder} is read-only"
+    if path.is_file() and not os.access(path, os.W_OK):
+        return f"the file {path} is read-only"
+    if not os.access(folder, os.W_OK):
+        return f"the folder {folder} is read-only"
+    return None
+
+
+def why_not_written(exc: OSError, path: Path) -> str:
+    """An OSError from writing, in words: read-only, full (with the space), no access."""
+    if exc.errno == errno.EROFS:
+        return "the disk or folder is read-only"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return full_disk(path) or "the disk is full"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "you have no permission to write there"
+    return str(exc.strerror or exc)
 
 
 def private_file(path: Path) -> Path:
@@ -55,7 +92,7 @@ def private_file(path: Path) -> Path:
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     if POSIX:
-        with contextlib.suppress(PermissionError):
+        with contextlib.suppress(OSError):  # not ours, or read-only: left as it is
             os.chmod(path, 0o600)
     return path
 

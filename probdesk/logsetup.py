@@ -7,6 +7,7 @@ import logging.handlers
 import traceback
 from pathlib import PurePath
 
+from probdesk.errors import ProbdeskError
 from probdesk.fs import private_file, private_folder
 from probdesk.paths import Paths
 
@@ -20,11 +21,15 @@ def configure(paths: Paths, level: int = logging.INFO) -> logging.Handler:
         if getattr(h, "_probdesk", False):
             root.removeHandler(h)
             h.close()
-    private_folder(paths.log)
-    private_file(paths.log_file)  # ids and counts only, but still nobody else's to read
-    handler = logging.handlers.RotatingFileHandler(
-        paths.log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
-    )
+    handler: logging.Handler
+    try:
+        private_folder(paths.log)
+        private_file(paths.log_file)  # ids and counts only, but still nobody else's to read
+        handler = logging.handlers.RotatingFileHandler(
+            paths.log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
+        )
+    except (OSError, ProbdeskError):  # a read-only or full disk: probdesk says so elsewhere
+        handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler._probdesk = True  # type: ignore[attr-defined]
     root.addHandler(handler)

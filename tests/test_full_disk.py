@@ -1,6 +1,7 @@
 """A full disk says so: with the path and the space to free, on saving, at start-up and when
 exporting; nothing is left half-written, and once space is freed everything works again with
-no file to delete by hand (issue "Case data protected at rest", item 7).
+no file to delete by hand. A read-only disk says so too, never with a traceback, and works
+again once writable (issue "Case data protected at rest", item 7).
 
 A small tmpfs is mounted for the test (Linux, root); elsewhere the tests are skipped."""
 
@@ -36,6 +37,9 @@ class Disk:
 
     def free(self) -> None:
         self.filler.unlink(missing_ok=True)
+
+    def remount(self, how: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,{how}", str(self.root)], check=True)
 
 
 @pytest.fixture
@@ -119,3 +123,27 @@ def test_export_data_on_a_full_disk_leaves_nothing_and_says_why(disk: Disk, tmp_
     assert run("--data-dir", team.lead.paths.data, "export-data", "--hub", url, "--format",
                "csv", "--out", out).returncode == 0  # fmt: skip
     assert out.stat().st_size > 1000
+
+
+def test_a_read_only_disk_says_so_without_a_traceback_and_works_again_once_writable(
+    disk: Disk,
+) -> None:
+    data = disk.root / "data"
+    assert run("--data-dir", data, "keys").returncode == 0
+    disk.remount("ro")
+    try:
+        done = run("--data-dir", data, "keys")
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert (
+            f"The database {data / 'probdesk.sqlite'} cannot be opened: the disk holding"
+            in done.stderr
+        )
+        assert "is read-only. Make it writable" in done.stderr
+        assert "Crash report" not in done.stderr
+        new = run("--data-dir", disk.root / "new", "keys")
+        assert new.returncode == 2
+        assert f"The folder {disk.root / 'new'} cannot be created: the disk or folder is " \
+               "read-only" in new.stderr  # fmt: skip
+    finally:
+        disk.remount("rw")
+    assert run("--data-dir", data, "keys").returncode == 0  # no file deleted by hand

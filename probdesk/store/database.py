@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from probdesk.errors import EnvironmentProblem, ProbdeskError
-from probdesk.fs import full_disk, private_file, private_folder
+from probdesk.fs import full_disk, private_file, private_folder, read_only
 from probdesk.store import location
 from probdesk.store.repositories import UnitOfWork
 
@@ -263,6 +263,18 @@ def _check_readable(path: Path) -> str | None:
         if full is not None:
             raise StoreWriteError(
                 f"{full}, then start probdesk again; nothing was changed."
+            ) from exc
+        locked = "locked" in text.lower() or "busy" in text.lower()
+        ro = None if locked else read_only(path)
+        if ro is not None:
+            raise StoreWriteError(
+                f"The database {path} cannot be opened: {ro}. Make it writable, then start "
+                "probdesk again; nothing was changed."
+            ) from exc
+        if locked:
+            raise StoreWriteError(
+                f"The database {path} is locked by another program (is probdesk open twice?). "
+                "Close it, then start probdesk again; nothing was changed."
             ) from exc
         raise StoreWriteError(
             f"The database {path} cannot be opened ({text}). If the file or its folder is "

@@ -73,3 +73,18 @@ def test_a_quick_job_shows_no_dialog_and_leaves_focus_alone(
     qtbot.waitUntil(lambda: done == [7])
     assert not window.runner.dialog.isVisible() and window.isActiveWindow()
     assert runner_module.SHOW_AFTER_MS == 400
+
+
+def test_no_garbage_collection_runs_while_work_is_on_its_thread(window: MainWindow) -> None:
+    """A collection started on the worker thread could free the GUI thread's Qt objects there
+    (a segfault in "Garbage-collecting" was seen under a runner's work): collection is held
+    while work runs, and back once it is over."""
+    import gc
+
+    assert gc.isenabled()
+    during: list[bool] = []
+    assert window.runner.run(
+        "Holding", lambda _p, _c: during.append(gc.isenabled()), lambda _v: None
+    )
+    assert window.runner.wait()
+    assert during == [False] and gc.isenabled()

@@ -12,6 +12,7 @@ the store's pool hands each thread its own SQLite connection.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -37,6 +38,26 @@ from probdesk.errors import ProbdeskError
 from probdesk.progress import Cancelled, Progress
 
 log = logging.getLogger("probdesk.ui.runner")
+
+
+_gc_holds = 0  # runners with work on a thread (every window has its own runner)
+_gc_was_enabled = True
+
+
+def _hold_gc() -> None:
+    global _gc_holds, _gc_was_enabled
+    if _gc_holds == 0:
+        _gc_was_enabled = gc.isenabled()
+        gc.disable()
+    _gc_holds += 1
+
+
+def _release_gc() -> None:
+    global _gc_holds
+    _gc_holds = max(0, _gc_holds - 1)
+    if _gc_holds == 0 and _gc_was_enabled:
+        gc.enable()
+
 
 T = TypeVar("T")
 Work = Callable[[Progress, Cancelled], T]
@@ -195,6 +216,11 @@ class Runner(QObject):
         self._show_timer.start()
         log.info("operation started: %s", title)
         self.started.emit(title)
+        # No cyclic garbage collection while the work runs: a collection started on the worker
+        # thread can free Qt objects of the GUI thread there, which crashes (seen as a
+        # segfault in "Garbage-collecting" under a runner's work). The GUI thread collects
+        # once the work is over.
+        _hold_gc()
         thread.start()
         return True
 
@@ -256,6 +282,7 @@ class Runner(QObject):
             return  # already handled (by wait())
         thread.wait()
         self._thread = None
+        _release_gc()
         self._show_timer.stop()
         dialog_was_shown = self.dialog.isVisible()
         self.dialog.finish()

@@ -302,13 +302,16 @@ def _move_aside(path: Path, reason: str) -> Path:
 
 
 def backup(engine_path: Path, target: Path) -> Path:
-    """A consistent copy through SQLite's online backup API (owner-only, as the original)."""
+    """A consistent copy through SQLite's online backup API: owner-only, as the original, and
+    self-contained (the whole database in the one file, no -wal), so that it can be read,
+    checked or copied on its own."""
     private_file(private_folder(target.parent) / target.name)
-    src = sqlite3.connect(engine_path)
+    src = sqlite3.connect(f"file:{engine_path}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(target)
         try:
             src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
         finally:
             dst.close()
     finally:

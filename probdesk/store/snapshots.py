@@ -17,8 +17,8 @@ from datetime import datetime
 from pathlib import Path
 
 from probdesk.errors import InputError
-from probdesk.fs import POSIX, private_file, private_folder
-from probdesk.store.database import DB_NAME, KNOWN_REVISIONS, Store
+from probdesk.fs import POSIX, private_folder
+from probdesk.store.database import DB_NAME, KNOWN_REVISIONS, Store, backup
 
 FOLDER = "snapshots"
 KEEP = 6  # the newest six: three hours of work in the window, or six closes
@@ -78,7 +78,7 @@ def take(store: Store, at: datetime | None = None) -> Path:
         target = folder / f"probdesk-{stamp}-{n}.sqlite"
     part = target.with_name(f".{target.name}.part")
     try:
-        _copy(store.path, part)
+        backup(store.path, part)
         problem = problem_of(part)
         if problem is not None:
             raise InputError(f"The snapshot of {store.path} could not be checked: {problem}.")
@@ -87,22 +87,6 @@ def take(store: Store, at: datetime | None = None) -> Path:
         _discard(part)
     _rotate(folder)
     return target
-
-
-def _copy(source: Path, target: Path) -> None:
-    """A consistent copy through SQLite's backup API, as one self-contained file (no -wal),
-    owner-only."""
-    private_file(target)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")  # the whole database in the one file
-        finally:
-            dst.close()
-    finally:
-        src.close()
 
 
 def _discard(path: Path) -> None:
@@ -176,7 +160,7 @@ def restore(data_dir: Path, snapshot: Path) -> Restored:
     stamp = datetime.now().strftime(_STAMP)
     part = db.with_name(f".{DB_NAME}.{stamp}.restoring")
     try:
-        _copy(snapshot, part)
+        backup(snapshot, part)
         problem = problem_of(part)
         if problem is not None:
             raise InputError(f"The copy of {snapshot} could not be checked: {problem}.")

@@ -54,6 +54,19 @@ EXCLUDES = [
     "PIL._webp",
     "PIL._imagingcms",
     "PIL.ImageCms",
+    # Python's own SQLite: probdesk opens every database through SQLCipher's (sqlcipher3).
+    "sqlite3",
+    "_sqlite3",
+    # The CJK text codecs (1 MB): probdesk reads and writes UTF-8 (and Excel's own XML).
+    "_codecs_jp",
+    "_codecs_kr",
+    "_codecs_cn",
+    "_codecs_tw",
+    "_codecs_hk",
+    "_codecs_iso2022",
+    "_multibytecodec",
+    # A guesser of text encodings that nothing probdesk runs asks for.
+    "charset_normalizer",
     "ssl",
     "_ssl",
     "_hashlib",

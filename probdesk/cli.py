@@ -89,6 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
     rest.add_argument("snapshot", metavar="NUMBER|FILE",
                       help="a number from `probdesk snapshots` (1 = newest) or a file")  # fmt: skip
 
+    rec = sub.add_parser(
+        "recover",
+        parents=[common],
+        help="unlock a data folder with the organisation's recovery key (the recovery drill)",
+        description="For a data folder this computer cannot unlock (copied from another "
+        "laptop, or its key store was reset): unwrap its data key with the organisation's "
+        "recovery private key, then keep it through this computer's key store (or a new "
+        "passphrase where there is none). The recovery seal stays as it was. --status only "
+        "lists the ways in to the data key.",
+    )
+    rec.add_argument("--recovery-key", metavar="FILE",
+                     help="the recovery private key (PEM), kept offline")  # fmt: skip
+    rec.add_argument("--status", action="store_true",
+                     help="list how the data key can be unlocked, and change nothing")  # fmt: skip
+
     sub.add_parser(
         "selfcheck",
         parents=[common],
@@ -148,6 +163,8 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         return _selfcheck(paths)
     if args.command in ("snapshots", "restore"):
         return _snapshots(args, paths)
+    if args.command == "recover":
+        return _recover(args, paths)
     from probdesk import cli_evidence, cli_fieldwork
 
     if args.command in cli_fieldwork.COMMANDS:
@@ -159,18 +176,21 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
 
 def _snapshots(args: argparse.Namespace, paths: Paths) -> int:
     from probdesk import logsetup
-    from probdesk.store import snapshots
+    from probdesk.store import datakey, snapshots
     from probdesk.store.database import open_store
 
     logsetup.configure(paths.ensure())
+    key = datakey.unlock(paths.data)
     if args.command == "snapshots":
         if args.take:
-            store = open_store(paths.data, allow_unsafe_location=args.allow_unsafe_data_dir)
+            store = open_store(
+                paths.data, key=key, allow_unsafe_location=args.allow_unsafe_data_dir
+            )
             try:
                 print(f"snapshot taken: {snapshots.take(store)}")
             finally:
                 store.dispose()
-        listed = snapshots.listed(paths.data)
+        listed = snapshots.listed(paths.data, key)
         if not listed:
             print("no snapshots yet")
         for n, snap in enumerate(listed, 1):
@@ -179,16 +199,33 @@ def _snapshots(args: argparse.Namespace, paths: Paths) -> int:
         return EXIT_OK
     chosen = Path(args.snapshot)
     if args.snapshot.isdigit():
-        listed = snapshots.listed(paths.data)
+        listed = snapshots.listed(paths.data, key)
         n = int(args.snapshot)
         if not 1 <= n <= len(listed):
             raise InputError(f"There is no snapshot {n}: `probdesk snapshots` lists "
                              f"{len(listed)}.")  # fmt: skip
         chosen = listed[n - 1].path
-    done = snapshots.restore(paths.data, chosen)
+    done = snapshots.restore(paths.data, chosen, key)
     print(f"restored {done.snapshot}")
     if done.replaced is not None:
         print(f"the database it replaced is kept as {done.replaced}")
+    return EXIT_OK
+
+
+def _recover(args: argparse.Namespace, paths: Paths) -> int:
+    from probdesk import logsetup
+    from probdesk.packages.keys import load_private_x25519
+    from probdesk.store import datakey
+
+    if args.status:
+        for way in datakey.describe(paths.data):
+            print(way)
+        return EXIT_OK
+    if not args.recovery_key:
+        raise InputError("Name the recovery private key: probdesk recover --recovery-key FILE")
+    logsetup.configure(paths.ensure())
+    for line in datakey.recover(paths.data, load_private_x25519(Path(args.recovery_key))):
+        print(line)
     return EXIT_OK
 
 

@@ -587,9 +587,7 @@ def _case_findings(url: str | None, inspection_id: str, paths: Paths) -> list[st
         file = Path(url.removeprefix("sqlite:///").partition("?")[0])
         if not file.is_file():
             return ["Case findings", f"  No hub at {file}: {merge}."]
-    from probdesk.hub.store import Hub
-
-    hub: Any = Hub(url)
+    hub: Any = hubs.open_hub(paths.data, url)
     try:
         if inspection_id not in hub.inspection_ids():
             return ["Case findings", f"  The hub holds nothing of this inspection yet: {merge}."]

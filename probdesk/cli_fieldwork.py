@@ -397,10 +397,9 @@ def _default_inspection(fw: object, given: str | None) -> str:
 @contextlib.contextmanager
 def _hub(args: argparse.Namespace, paths: Paths) -> Iterator[Any]:
     """The hub named by --hub, or the team lead's default one; closed afterwards."""
-    from probdesk.hub.store import Hub
     from probdesk.services import hub as hubs
 
-    hub = Hub(args.hub or hubs.default_hub_url(paths.data))
+    hub = hubs.open_hub(paths.data, args.hub)
     try:
         yield hub
     finally:

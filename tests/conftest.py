@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,18 @@ from pg import pg_server, pg_url  # noqa: F401  (fixtures: a throwaway PostgreSQ
 
 # Before pytest-qt (or anything else) creates a QApplication.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The operating system's key store, which holds each data folder's wrapping key, stands in as
+# one file for the session (tests/keystore.py; a CI machine has no Secret Service); the
+# commands the tests start use it too. Tests of a computer without a key store say so.
+_TESTS = str(Path(__file__).resolve().parent)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_TESTS, *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
+)
+os.environ["PYTHON_KEYRING_BACKEND"] = "keystore.FileKeyring"
+os.environ["PROBDESK_TEST_KEYSTORE"] = os.path.join(
+    tempfile.mkdtemp(prefix="probdesk-test-keystore-"), "keystore.json"
+)
+os.environ.pop("PROBDESK_PASSPHRASE", None)
 
 settings.register_profile("ci", deadline=None, derandomize=True)
 settings.register_profile("dev", deadline=None)
@@ -44,6 +57,18 @@ def _no_real_home_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(autouse=True)
 def _offscreen_qt() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _no_key_unlocked_before() -> Iterator[None]:
+    """Each test unlocks the data keys it uses itself (probdesk keeps them per process)."""
+    from probdesk.store import datakey
+
+    datakey.forget()
+    datakey.set_asker(None)
+    yield
+    datakey.forget()
+    datakey.set_asker(None)
 
 
 @pytest.fixture(autouse=True)

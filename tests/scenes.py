@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
+import rawdb
 
 from probdesk.domain.records import Assessor
-from probdesk.hub.store import Hub
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
 from probdesk.services.fieldwork import Fieldwork
@@ -57,8 +56,9 @@ def two_laptop_conflict(root: Path) -> tuple[Path, str]:
     ab_ws.close()
     # A second laptop restored from a copy of the first: its own identity and keys.
     shutil.copytree(root / "ab", root / "ab2")
-    shutil.rmtree(root / "ab2" / "keys")
-    db = sqlite3.connect(root / "ab2" / "probdesk.sqlite")
+    for pem in ("device-signing.pem", "device-encryption.pem"):  # the data key stays with it
+        (root / "ab2" / "keys" / pem).unlink()
+    db = rawdb.connect(root / "ab2" / "probdesk.sqlite")
     db.execute("UPDATE device SET id = ?, last_seq = 0, exported_seq = 0", (SECOND_DEVICE,))
     db.commit()
     db.close()
@@ -131,14 +131,14 @@ class Team:
         return result.shared_path
 
     def merge(self, url: str) -> list[hubs.MergeOutcome]:
-        hub = Hub(url)
+        hub = rawdb.hub(url)
         try:
             return hubs.merge(hub, self.lead.fw, self.shared)
         finally:
             hub.close()
 
     def figures(self, url: str) -> list[tuple[object, ...]]:
-        hub = Hub(url)
+        hub = rawdb.hub(url)
         try:
             rows = hubs.summarise(hub, self.inspection_id, "pdu")
         finally:

@@ -1,5 +1,5 @@
 """The PyInstaller bundle: it builds from build.spec, runs, carries its icons, licences and
-Windows version resource, leaves out what probdesk does not use, and stays under 150 MB.
+Windows version resource, leaves out what probdesk does not use, and stays under 160 MB.
 
 One build (module scope) serves every test marked `bundle`. The tests of packaging/notices.py
 and packaging/trim.py at the end build nothing; they run on real installed files.
@@ -32,7 +32,9 @@ from packaging.requirements import Requirement  # the PyPI package, not ../packa
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_TIMEOUT_S = 600
 RUN_TIMEOUT_S = 120
-SIZE_LIMIT_BYTES = 150 * 1000 * 1000  # "under 150 MB", as `du -sb` counts
+# "Under 150 MB" until encryption at rest: SQLCipher and its own OpenSSL add 8.4 MB (see
+# docs/deploy.md); as `du -sb` counts.
+SIZE_LIMIT_BYTES = 160 * 1000 * 1000
 
 HAS_PYINSTALLER = importlib.util.find_spec("PyInstaller") is not None
 needs_pyinstaller = pytest.mark.skipif(
@@ -141,8 +143,12 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Built:
 def _run(
     exe: Path, *args: str, data_dir: Path, timeout: float = RUN_TIMEOUT_S
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PROBDESK_RESOURCES"}
+    dropped = ("PROBDESK_RESOURCES", "PYTHON_KEYRING_BACKEND")  # the bundle's own key store
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["QT_QPA_PLATFORM"] = "offscreen"
+    # No key store on a CI machine: the data folders open with a passphrase, given as an
+    # unattended run gives it.
+    env["PROBDESK_PASSPHRASE"] = "kettle orbit marsh violin"
     return subprocess.run(
         [str(exe), "--data-dir", str(data_dir), *args],
         cwd=data_dir,  # not the source tree, so nothing is found there by accident
@@ -360,9 +366,18 @@ def test_bundle_is_under_150_mb_and_leaves_out_what_probdesk_does_not_use(bundle
     from PyInstaller.archive.readers import pkg_archive_contents
 
     modules = {name.split(".")[0] for name in pkg_archive_contents(str(bundle.exe))}
-    for left_out in ("psycopg", "setuptools", "pygments", "tkinter", "ssl"):
+    for left_out in ("psycopg", "setuptools", "pygments", "tkinter", "ssl", "sqlite3"):
         assert left_out not in modules, f"{left_out} was bundled"
-    for needed in ("probdesk", "PySide6", "sqlalchemy", "alembic", "reportlab", "cryptography"):
+    for needed in (
+        "probdesk",
+        "PySide6",
+        "sqlalchemy",
+        "alembic",
+        "reportlab",
+        "cryptography",
+        "sqlcipher3",
+        "keyring",
+    ):
         assert needed in modules, f"{needed} is missing from the bundle"
 
 

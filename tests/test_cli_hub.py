@@ -18,11 +18,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import rawdb
 from openpyxl import load_workbook
 
 from probdesk import bundled
-from probdesk.hub.store import Hub
 from probdesk.paths import Paths
+from probdesk.services import hub as hubs
 from probdesk.services.demo import DemoResult, build_demo
 from probdesk.services.workspace import Workspace
 
@@ -154,7 +155,7 @@ def test_two_merge_commands_at_once_merge_each_package_once(
         assert set(states.values()) <= {"merged", "already merged"}
         merged.update(n for n, s in states.items() if s == "merged")
     assert merged == dict.fromkeys((pkg.name for pkg in demo.packages), 1)
-    hub, single = Hub(hub_url), Hub(url(demo.hub))
+    hub, single = hubs.open_hub(demo.lead, hub_url), rawdb.hub(url(demo.hub))
     try:
         assert hub.counts() == single.counts()
         assert hub.counts()["hub_package"] == len(demo.packages)
@@ -169,7 +170,17 @@ def test_two_merge_commands_at_once_merge_each_package_once(
 
 
 def test_summary_as_json_is_stable_and_complete(demo: DemoResult, home: Path) -> None:
-    args = ("summary", "--hub", url(demo.hub), "--by", "region", "--format", "json")
+    args = (
+        "--data-dir",
+        demo.lead,
+        "summary",
+        "--hub",
+        url(demo.hub),
+        "--by",
+        "region",
+        "--format",
+        "json",
+    )
     first, second = run(home, *args), run(home, *args)
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout  # byte for byte
@@ -184,7 +195,18 @@ def test_summary_as_json_is_stable_and_complete(demo: DemoResult, home: Path) ->
         else:
             assert r["percent"] == (1000 * r["yes"] // r["relevant"]) / 10
     for fmt in ("table", "csv"):
-        done = run(home, "summary", "--hub", url(demo.hub), "--by", "pdu", "--format", fmt)
+        done = run(
+            home,
+            "--data-dir",
+            demo.lead,
+            "summary",
+            "--hub",
+            url(demo.hub),
+            "--by",
+            "pdu",
+            "--format",
+            fmt,
+        )
         assert done.returncode == 0, done.stderr
         for pdu in ("Plymouth", "Devon & Torbay", "Cornwall & Isles of Scilly"):
             assert pdu in done.stdout
@@ -200,12 +222,34 @@ def test_summary_matches_a_recount_from_export_data(
 ) -> None:
     """Variants, conditions and N/A answers: every figure recounted from the exported rows."""
     out = tmp_path / "rows.csv"
-    done = run(home, "export-data", "--hub", url(demo.hub), "--format", "csv", "--out", out)
+    done = run(
+        home,
+        "--data-dir",
+        demo.lead,
+        "export-data",
+        "--hub",
+        url(demo.hub),
+        "--format",
+        "csv",
+        "--out",
+        out,
+    )
     assert done.returncode == 0, done.stderr
     rows = read_csv(out)
     assert done.stdout.strip() == f"{len(rows)} rows written to {out}"
     for by in ("pdu", "region"):
-        done = run(home, "summary", "--hub", url(demo.hub), "--by", by, "--format", "json")
+        done = run(
+            home,
+            "--data-dir",
+            demo.lead,
+            "summary",
+            "--hub",
+            url(demo.hub),
+            "--by",
+            by,
+            "--format",
+            "json",
+        )
         summary = json.loads(done.stdout)
         counted = {s["question_id"] for s in summary}
         recount: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -246,7 +290,17 @@ def test_export_data_as_csv_and_xlsx(demo: DemoResult, home: Path, tmp_path: Pat
     for fmt in ("csv", "xlsx"):
         for notes in (False, True):
             out = tmp_path / f"rows-{notes}.{fmt}"
-            args = ["export-data", "--hub", url(demo.hub), "--format", fmt, "--out", out]
+            args = [
+                "--data-dir",
+                demo.lead,
+                "export-data",
+                "--hub",
+                url(demo.hub),
+                "--format",
+                fmt,
+                "--out",
+                out,
+            ]
             done = run(home, *args, *(["--with-notes"] if notes else []))
             assert done.returncode == 0, done.stderr
             rows = read_csv(out) if fmt == "csv" else read_xlsx(out)
@@ -299,8 +353,8 @@ def test_a_hub_with_two_inspections_asks_which(
     ids = sorted([first, other.id])
 
     for args in (
-        ("summary", "--hub", hub_url, "--format", "json"),
-        ("export-data", "--hub", hub_url, "--out", tmp_path / "rows.csv"),
+        ("--data-dir", lead, "summary", "--hub", hub_url, "--format", "json"),
+        ("--data-dir", lead, "export-data", "--hub", hub_url, "--out", tmp_path / "rows.csv"),
     ):
         done = run(home, *args)
         assert done.returncode == 2, done.stdout
@@ -309,14 +363,45 @@ def test_a_hub_with_two_inspections_asks_which(
         assert all(i in done.stderr for i in ids), done.stderr
     assert not (tmp_path / "rows.csv").exists()
 
-    chosen = run(home, "summary", "--hub", hub_url, "--format", "json", "--inspection", first)
+    chosen = run(
+        home,
+        "--data-dir",
+        demo.lead,
+        "summary",
+        "--hub",
+        hub_url,
+        "--format",
+        "json",
+        "--inspection",
+        first,
+    )
     assert chosen.returncode == 0, chosen.stderr
-    same = run(home, "summary", "--hub", url(demo.hub), "--format", "json")
+    same = run(home, "--data-dir", demo.lead, "summary", "--hub", url(demo.hub), "--format", "json")
     assert chosen.stdout == same.stdout
     # The inspection without packages has nothing to summarise yet.
-    empty = run(home, "summary", "--hub", hub_url, "--format", "json", "--inspection", other.id)
+    empty = run(
+        home,
+        "--data-dir",
+        demo.lead,
+        "summary",
+        "--hub",
+        hub_url,
+        "--format",
+        "json",
+        "--inspection",
+        other.id,
+    )
     assert empty.returncode == 0 and json.loads(empty.stdout) == []
-    unknown = run(home, "summary", "--hub", hub_url, "--inspection", "no-such-inspection")
+    unknown = run(
+        home,
+        "--data-dir",
+        demo.lead,
+        "summary",
+        "--hub",
+        hub_url,
+        "--inspection",
+        "no-such-inspection",
+    )
     assert unknown.returncode == 2 and "no-such-inspection" in unknown.stderr
 
 

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from probdesk.packages import reader
-from probdesk.packages.keys import DeviceKeys, load_private_x25519
+from probdesk.packages.keys import load_private_x25519
+from probdesk.paths import Paths
 from probdesk.services import fieldwork
 from probdesk.services.demo import DEMO_PASSPHRASE, TEAM
+from probdesk.services.fieldwork import device_keys
 
 
 def run_demo(out: Path, seed: int = 3) -> subprocess.CompletedProcess[str]:
@@ -37,7 +39,7 @@ def payloads(out: Path) -> list[dict[str, Any]]:
     keys_folder = out / "lead" / "keys"
     assert (keys_folder / "device-signing.pem").exists()
     assert (keys_folder / "device-encryption.pem").exists()
-    lead = DeviceKeys.load_or_create(keys_folder)
+    lead = device_keys(Paths.resolve(out / "lead"))  # encrypted under its data key
     result = []
     for path in reader.scan_folder(out / "shared"):
         if reader.peek_manifest(path)["kind"] != "events":

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
+import rawdb
 from test_hub import (  # the hub tests' world of a team lead and assessors
     AB,
     Laptop,
@@ -646,7 +646,7 @@ def test_a_package_whose_attachment_does_not_match_is_rejected(tmp_path: Path) -
 def test_a_hub_of_the_previous_schema_gains_the_evidence_tables(tmp_path: Path) -> None:
     path = tmp_path / "hub.sqlite"
     Hub(f"sqlite:///{path}").close()
-    with sqlite3.connect(path) as db:  # a hub as the previous release left it
+    with rawdb.connect(path) as db:  # a hub as the previous release left it
         db.execute("DROP TABLE hub_org_event")
         db.execute("DROP TABLE hub_attachment")
         db.execute("UPDATE hub_meta SET value = '1' WHERE key = 'schema'")
@@ -656,7 +656,7 @@ def test_a_hub_of_the_previous_schema_gains_the_evidence_tables(tmp_path: Path) 
         assert hub.counts()["hub_org_event"] == 0 and hub.counts()["hub_attachment"] == 0
     finally:
         hub.close()
-    with sqlite3.connect(path) as db:
+    with rawdb.connect(path) as db:
         assert db.execute("SELECT value FROM hub_meta WHERE key = 'schema'").fetchone() == (
             SCHEMA_VERSION,
         )
@@ -697,7 +697,7 @@ def test_a_0003_database_upgrades_and_takes_evidence(tmp_path: Path) -> None:
         assert ws.audit_problems() == []
     finally:
         ws.close()
-    conn = sqlite3.connect(data / DB_NAME)
+    conn = rawdb.connect(data / DB_NAME)
     try:
         (n,) = conn.execute("SELECT count(*) FROM org_event").fetchone()
         payload = json.loads(conn.execute("SELECT payload FROM org_event LIMIT 1").fetchone()[0])

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rawdb
 
 from probdesk import bundled
 from probdesk.domain.questionset import YES
@@ -198,13 +198,13 @@ def opened_assessor(team: Team, name: str = INSPECTOR, folder: str = "ab") -> La
 def clone_device(src: Laptop, data: Path) -> Laptop:
     """A second laptop with a copy of src's database (same device id) but its own new keys."""
     data.mkdir(parents=True)
-    with (
-        sqlite3.connect(src.paths.data / "probdesk.sqlite") as a,
-        sqlite3.connect(data / "probdesk.sqlite") as b,
-    ):
-        a.backup(b)
-    a.close()
-    b.close()
+    a = rawdb.connect(src.paths.data / "probdesk.sqlite")
+    try:  # a plaintext copy: the new folder encrypts it with its own data key when it opens it
+        a.execute("ATTACH DATABASE ? AS copy KEY ''", (str(data / "probdesk.sqlite"),))
+        a.execute("SELECT sqlcipher_export('copy')")
+        a.execute("DETACH DATABASE copy")
+    finally:
+        a.close()
     assert not (data / "keys").exists()
     return _open(data)
 

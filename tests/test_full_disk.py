@@ -90,9 +90,12 @@ def test_starting_on_a_full_disk_says_so_without_a_traceback(disk: Disk) -> None
     for folder in (data, disk.root / "new"):
         done = run("--data-dir", folder, "keys")
         assert done.returncode == 2
-        assert f"The disk holding {folder / 'probdesk.sqlite'} is full" in done.stderr
+        # A new folder stops at its first file, the data key's; an existing one at the database.
+        first = folder / ("keys/data-key.json" if folder.name == "new" else "probdesk.sqlite")
+        assert f"The disk holding {first} is full" in done.stderr
         assert "Traceback" not in done.stderr and "read-only" not in done.stderr
     assert not (disk.root / "new" / "probdesk.sqlite").exists()  # no empty file left behind
+    assert not (disk.root / "new" / "keys" / "data-key.json").exists()
     disk.free()
     assert run("--data-dir", data, "keys").returncode == 0
     done = run("--data-dir", disk.root / "new", "keys")

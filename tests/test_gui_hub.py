@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rawdb
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
@@ -70,7 +71,7 @@ class Demo:
         return self.root / "shared"
 
     def hub(self) -> Hub:
-        return Hub(hubs.default_hub_url(self.lead))
+        return rawdb.hub(hubs.default_hub_url(self.lead))
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rawdb
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from scenes import two_laptop_conflict
 
-from probdesk.hub.store import Hub
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
 from probdesk.services.demo import build_demo
@@ -135,7 +135,7 @@ def test_approve_one_case_and_return_another_with_a_comment(
     assert decisions[second][4] == "Returned" and decisions[second][5]
     tip = model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert "Please look at C2 again." in tip
-    hub = Hub(hubs.default_hub_url(demo / "lead"))
+    hub = rawdb.hub(hubs.default_hub_url(demo / "lead"))
     try:
         refs = {c["id"]: c["reference"] for c in hub.cases_of(inspection_id)}
         by_ref = {refs[k]: v for k, v in hub.moderation_of(inspection_id).items()}
@@ -204,7 +204,7 @@ def test_settle_a_conflict_keeping_the_second_answer(
     assert [(c.kind, c.case_ref) for c in model.rows] == [("parallel", "X100001")]
     assert not panel.settle_button.isEnabled()
     qtmodeltester.check(model)
-    hub = Hub(hubs.default_hub_url(root / "lead"))
+    hub = rawdb.hub(hubs.default_hub_url(root / "lead"))
     try:
         assert [c for c in hubs.conflicts(hub, inspection_id) if c.kind == "conflict"] == []
         rows = hubs.export_rows(hub, inspection_id, with_notes=False)

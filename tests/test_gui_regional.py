@@ -19,6 +19,7 @@ from html import escape
 from pathlib import Path
 
 import pytest
+import rawdb
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -27,7 +28,6 @@ from test_reports_hub import fill_hub
 
 from probdesk import bundled
 from probdesk.domain.records import GroupAttendance, MeetingKind
-from probdesk.hub.store import Hub
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
 from probdesk.services.demo import build_demo
@@ -64,7 +64,7 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
     root = tmp_path_factory.mktemp("gui-regional")
     paths = Paths.resolve(root / "lead").ensure()
     url = hubs.default_hub_url(paths.data)
-    hub = Hub(url)
+    hub = rawdb.hub(url)
     try:
         fill_hub(hub, 30, PDUS_A, seed=1)
         fill_hub(hub, 40, PDUS_B, seed=2)
@@ -83,7 +83,7 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
             REGION, LED_PDU, date(2026, 10, 5), date(2026, 10, 16), sets / "pdu-core.yaml"
         )
         (root / "shared").mkdir()
-        hub = Hub(url)
+        hub = rawdb.hub(url)
         try:
             hubs.merge(hub, Fieldwork(ws, paths), root / "shared")  # registers both
             fill_hub(hub, 25, PDUS_ALL, region=REGION, question_set=OWN_SET, kind="region",
@@ -158,7 +158,7 @@ def test_a_regional_inspection_shows_its_own_sample_or_its_pdus_pooled(
     window = hub_tab(open_window, qtbot, lead, region.regional)
     panel = window.hub_panel
     model = panel.summary_model
-    hub = Hub(hubs.default_hub_url(lead))
+    hub = rawdb.hub(hubs.default_hub_url(lead))
     try:
         own_pdu = hubs.summarise(hub, region.regional, "pdu")
         own_region = hubs.summarise(hub, region.regional, "region")
@@ -237,7 +237,7 @@ def test_a_pdu_inspection_has_no_such_choice(
     window = hub_tab(open_window, qtbot, lead, region.led_pdu)
     panel = window.hub_panel
     assert not panel.source_row.isVisibleTo(window) and not panel.pooled_shown()
-    hub = Hub(hubs.default_hub_url(lead))
+    hub = rawdb.hub(hubs.default_hub_url(lead))
     try:
         expected = hubs.summarise(hub, region.led_pdu, "pdu")
     finally:
@@ -254,7 +254,7 @@ def test_no_pdu_inspection_of_the_region_merged_yet_is_said_plainly(
 ) -> None:
     data = tmp_path / "lead"
     shutil.copytree(region.lead, data, ignore=shutil.ignore_patterns("hub.sqlite*"))
-    hub = Hub(hubs.default_hub_url(data))  # only the regional inspection's own sample
+    hub = rawdb.hub(hubs.default_hub_url(data))  # only the regional inspection's own sample
     try:
         fill_hub(hub, 6, PDUS_ALL, region=REGION, question_set=OWN_SET, kind="region",
                  inspection_id=region.regional)  # fmt: skip
@@ -290,7 +290,7 @@ def test_the_hubs_notes_show_in_the_triangulation_on_the_leads_laptop(
     data = tmp_path / "lead"
     shutil.copytree(root / "lead", data)
     shutil.copy(root / "hub.sqlite", data / "hub.sqlite")
-    hub = Hub(hubs.default_hub_url(data))
+    hub = rawdb.hub(hubs.default_hub_url(data))
     try:
         notes = hubs.evidence(hub, iid)
         meetings, _ = hub.meetings_of(iid)

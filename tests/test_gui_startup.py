@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
+import rawdb
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from scenes import PDU_CORE, TEAM_FACTS
@@ -55,7 +55,7 @@ def test_opening_the_data_fills_the_window(qtbot: QtBot, tmp_path: Path) -> None
 def _index_out_of_step(db: Path) -> None:
     """Damage the quick check at start-up does not see: an index whose entries no longer
     match its table (the full check does)."""
-    conn = sqlite3.connect(db)
+    conn = rawdb.connect(db)
     try:
         conn.execute("PRAGMA writable_schema=ON")
         conn.execute(
@@ -100,3 +100,76 @@ def test_the_full_check_runs_after_start_up_and_says_what_the_quick_one_missed(
         assert window.data_check == "ok" and warned == []
     window.close()
     window.workspace.close()
+
+
+def test_without_a_key_store_the_window_asks_for_the_data_passphrase(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A computer with no key store: the window asks for a passphrase to choose (twice,
+    strong), then, at the next start, for that passphrase; a weak one is refused in the
+    dialog, saying why; Cancel leaves the data locked and says so."""
+    import keyring
+    from keyring.backends import fail
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from probdesk.store import datakey
+    from probdesk.ui.dialogs import PassphraseDialog
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        seen: list[str] = []
+
+        def answer(*typed: tuple[str, str]) -> None:
+            """Fill the dialog when it shows: each (passphrase, again) in turn, then OK."""
+            steps = list(typed)
+
+            def step() -> None:
+                dialog = QApplication.activeModalWidget()
+                if not isinstance(dialog, PassphraseDialog):
+                    QTimer.singleShot(20, step)
+                    return
+                if dialog.error.isVisible():
+                    seen.append(dialog.error.text())
+                if not steps:
+                    dialog.reject()
+                    return
+                first, again = steps.pop(0)
+                dialog.passphrase.setText(first)
+                dialog.again.setText(again)
+                dialog.buttons.accepted.emit()
+                QTimer.singleShot(20, step)
+
+            QTimer.singleShot(0, step)
+
+        shown: list[str] = []
+        monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
+        paths = Paths.resolve(tmp_path / "data")
+        window = show_main_window(paths)
+        qtbot.addWidget(window)
+        strong = "kettle orbit marsh violin"
+        answer(("aaaaaaaaaa", "aaaaaaaaaa"), (strong, "kettle orbit marsh"), (strong, strong))
+        assert open_data(window, paths) is True
+        assert any("too easy to guess" in s for s in seen)
+        assert any("differ" in s for s in seen)
+        window.close()
+        window.workspace.close()
+
+        datakey.forget()  # the next start
+        window = show_main_window(paths)
+        qtbot.addWidget(window)
+        answer((strong, ""))
+        assert open_data(window, paths) is True
+        window.close()
+        window.workspace.close()
+
+        datakey.forget()
+        window = show_main_window(paths)
+        qtbot.addWidget(window)
+        answer()  # Cancel
+        assert open_data(window, paths) is False
+        assert shown and "locked" in shown[-1]
+        window.close()
+    finally:
+        keyring.set_keyring(before)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rawdb
 from PySide6.QtCore import QDate, QEvent, QSize, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -831,7 +831,7 @@ def test_a_locked_database_keeps_the_answer_and_recovers(
     case_id = add_case(window, "X100011")
     ws = window.workspace
 
-    locker = sqlite3.connect(paths.data / database.DB_NAME, isolation_level=None, timeout=1)
+    locker = rawdb.connect(paths.data / database.DB_NAME, isolation_level=None, timeout=1)
     try:
         locker.execute("BEGIN EXCLUSIVE")
         with qtbot.captureExceptions() as escaped:
@@ -875,7 +875,7 @@ def test_nothing_escapes_a_slot_while_the_store_is_locked(
     window = make_window()
     new_inspection(window)
     add_case(window, "X100017")
-    locker = sqlite3.connect(paths.data / database.DB_NAME, isolation_level=None, timeout=1)
+    locker = rawdb.connect(paths.data / database.DB_NAME, isolation_level=None, timeout=1)
     try:
         locker.execute("BEGIN EXCLUSIVE")
         with qtbot.captureExceptions() as escaped:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rawdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scenes import Laptop
@@ -40,7 +41,7 @@ from probdesk.packages import reader, writer
 from probdesk.packages.format import PAYLOAD, PackageError
 from probdesk.packages.keys import DeviceKeys, Recipient, unb64
 from probdesk.services import hub as hubs
-from probdesk.services.fieldwork import EVENTS_SCHEMA, RECEIPTS_FOLDER
+from probdesk.services.fieldwork import EVENTS_SCHEMA, RECEIPTS_FOLDER, device_keys
 from probdesk.services.workspace import Workspace
 
 PDU_CORE = bundled.question_sets_dir() / "pdu-core.yaml"
@@ -399,7 +400,7 @@ def lead_recipient(world: Inspection) -> Recipient:
 
 
 def assessor_keys(world: Inspection, assessor: str) -> DeviceKeys:
-    return DeviceKeys.load_or_create(world.assessors[assessor].paths.data / "keys")
+    return device_keys(world.assessors[assessor].paths)
 
 
 def open_as_lead(world: Inspection, path: Path) -> reader.OpenedPackage:
@@ -874,7 +875,6 @@ def test_reading_a_sqlite_hub_takes_no_write_lock(
     world: Inspection, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """A summary or the dashboard reads while a merge holds the write lock (WAL snapshot)."""
-    import sqlite3
 
     url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
     merge(url, world.lead, world.folder(world.pool))
@@ -882,7 +882,7 @@ def test_reading_a_sqlite_hub_takes_no_write_lock(
     # From here on, asking for the lock the merge holds fails at once ("database is locked"):
     # never waited, whatever the machine's speed.
     request.getfixturevalue("hub_never_waits")
-    writer_conn = sqlite3.connect(tmp_path / "hub.sqlite", isolation_level=None, timeout=0.1)
+    writer_conn = rawdb.connect(tmp_path / "hub.sqlite", isolation_level=None, timeout=0.1)
     writer_conn.execute("BEGIN IMMEDIATE")  # a merge in the middle of a package
     try:
         hub = Hub(url)  # opening an existing hub takes no write lock either
@@ -896,13 +896,12 @@ def test_reading_a_sqlite_hub_takes_no_write_lock(
 
 
 def test_a_hub_of_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
-    import sqlite3
 
     from probdesk.errors import EnvironmentProblem
 
     path = tmp_path / "hub.sqlite"
     Hub(f"sqlite:///{path}").close()
-    with sqlite3.connect(path) as db:
+    with rawdb.connect(path) as db:
         db.execute("UPDATE hub_meta SET value = '99' WHERE key = 'schema'")
     before = path.read_bytes()
     with pytest.raises(EnvironmentProblem, match=r"schema 99, newer than this probdesk"):

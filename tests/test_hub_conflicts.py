@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import rawdb
 from scenes import SECOND_DEVICE, two_laptop_conflict
 
 from probdesk.errors import InputError
-from probdesk.hub.store import Hub
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
 from probdesk.services.fieldwork import Fieldwork
@@ -29,7 +29,7 @@ def test_a_conflict_is_kept_listed_and_has_a_deterministic_winner(
     root, inspection_id = scene
     lead_paths = Paths.resolve(root / "lead")
     ws = Workspace.open(lead_paths)
-    hub = Hub(f"sqlite:///{root / 'hub.sqlite'}")
+    hub = rawdb.hub(f"sqlite:///{root / 'hub.sqlite'}")
     try:
         outcomes = hubs.merge(hub, Fieldwork(ws, lead_paths), root / "shared")
         assert [o.state for o in outcomes] == ["merged", "merged"]
@@ -56,7 +56,7 @@ def test_the_summary_uses_the_shown_winner_whatever_the_merge_order(
         shared = tmp_path / f"shared-{len(results)}"
         shared.mkdir()
         ws = Workspace.open(lead_paths)
-        hub = Hub(f"sqlite:///{tmp_path / f'hub-{len(results)}.sqlite'}")
+        hub = rawdb.hub(f"sqlite:///{tmp_path / f'hub-{len(results)}.sqlite'}")
         try:
             for f in order:  # one package at a time, in this order
                 shutil.copy(f, shared / f.name)
@@ -99,7 +99,7 @@ def test_the_team_lead_settles_a_conflict_and_the_laptops_get_the_decision(
     shutil.copytree(root, work)  # this test changes the laptops and the hub
     lead_paths = Paths.resolve(work / "lead")
     ws = Workspace.open(lead_paths)
-    hub = Hub(f"sqlite:///{work / 'hub-resolve.sqlite'}")
+    hub = rawdb.hub(f"sqlite:///{work / 'hub-resolve.sqlite'}")
     try:
         lead = Fieldwork(ws, lead_paths)
         hubs.merge(hub, lead, work / "shared")
@@ -156,7 +156,7 @@ def test_a_settled_conflict_stays_settled_when_either_side_edits_afterwards(
     lead_paths = Paths.resolve(work / "lead")
     ws = Workspace.open(lead_paths)
     url = f"sqlite:///{work / 'hub-later.sqlite'}"
-    hub = Hub(url)
+    hub = rawdb.hub(url)
     try:
         lead = Fieldwork(ws, lead_paths)
         hubs.merge(hub, lead, work / "shared")
@@ -182,7 +182,7 @@ def test_a_settled_conflict_stays_settled_when_either_side_edits_afterwards(
         finally:
             lws.close()
     ws = Workspace.open(lead_paths)
-    hub = Hub(url)
+    hub = rawdb.hub(url)
     try:
         hubs.merge(hub, Fieldwork(ws, lead_paths), work / "shared")
         assert [c for c in hubs.conflicts(hub, inspection_id) if c.kind == "conflict"] == []
@@ -207,7 +207,7 @@ def test_the_same_answer_on_two_laptops_is_no_conflict(tmp_path: Path) -> None:
         lws.close()
     lead_paths = Paths.resolve(root / "lead")
     ws = Workspace.open(lead_paths)
-    hub = Hub(f"sqlite:///{root / 'hub.sqlite'}")
+    hub = rawdb.hub(f"sqlite:///{root / 'hub.sqlite'}")
     try:
         hubs.merge(hub, Fieldwork(ws, lead_paths), root / "shared")
         assert [c for c in hubs.conflicts(hub, inspection_id) if c.kind == "conflict"] == []

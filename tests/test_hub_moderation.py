@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import rawdb
 
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import InputError
-from probdesk.hub.store import Hub
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
 from probdesk.services.demo import build_demo
@@ -31,7 +31,7 @@ def test_a_returned_case_reaches_its_assessor_and_decisions_show_in_the_export(
 ) -> None:
     lead_paths = Paths.resolve(demo / "lead")
     ws = Workspace.open(lead_paths)
-    hub = Hub(f"sqlite:///{demo / 'hub.sqlite'}")
+    hub = rawdb.hub(f"sqlite:///{demo / 'hub.sqlite'}")
     try:
         lead = Fieldwork(ws, lead_paths)
         inspection_id = hubs.pick_inspection(hub, None)
@@ -84,7 +84,7 @@ def test_the_last_of_decisions_taken_within_one_second_stands(tmp_path: Path) ->
         team.laptops[AB].ws.record_answer(team.case(AB, "A1"), "2.1.1", "yes")
         team.export(AB)
         team.merge(url)
-        hub = Hub(url)
+        hub = rawdb.hub(url)
         try:
             for n in range(12):
                 action = ("approved", "returned")[n % 2]
@@ -120,7 +120,7 @@ def test_the_cli_moderates(demo: Path) -> None:
 
 @pytest.mark.parametrize("split_by", ["variant", "rosh_level", "assessor_role"])
 def test_split_figures_add_up_to_the_whole(demo: Path, split_by: str) -> None:
-    hub = Hub(f"sqlite:///{demo / 'hub.sqlite'}")
+    hub = rawdb.hub(f"sqlite:///{demo / 'hub.sqlite'}")
     try:
         inspection_id = hubs.pick_inspection(hub, None)
         whole = hubs.summarise(hub, inspection_id, "region")

@@ -41,6 +41,7 @@ from probdesk.domain import case_events as ce
 from probdesk.errors import EnvironmentProblem
 from probdesk.hub.store import Hub, engine_url
 from probdesk.services import hub as hubs
+from probdesk.store import cipher
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hubs"
 # The released hubs: the commit whose code made the fixture, the steps its hub had.
@@ -80,7 +81,11 @@ def engines() -> Iterator[Callable[[str], Any]]:
     made: list[Any] = []
 
     def engine(url: str) -> Any:
-        made.append(create_engine(engine_url(url)))
+        parsed = engine_url(url)
+        sqlite = parsed.get_backend_name() == "sqlite"
+        # SQLCipher's SQLite, as the hub's: two SQLite libraries on one file in one process
+        # do not see each other's locks (POSIX locks are per process), nor checkpoint safely.
+        made.append(create_engine(parsed, **({"module": cipher.dbapi} if sqlite else {})))
         return made[-1]
 
     yield engine
@@ -264,7 +269,7 @@ def check_readable(hub: Hub, rows: dict[str, list[dict[str, Any]]], step: int) -
 
 
 def sqlite_typed_rows(path: Path) -> dict[str, list[dict[str, Any]]]:
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine(f"sqlite:///{path}", module=cipher.dbapi)
     try:
         with engine.connect() as conn:
             return typed_rows(conn)

@@ -18,6 +18,7 @@ from probdesk import _version, bundled
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a source distribution would hold: everything but local state and build output.
+WHEEL_PASSPHRASE = "kettle orbit marsh violin"
 NOT_SOURCE = {".git", ".venv", "build", "dist", "out", ".pytest_cache", ".mypy_cache",
               ".ruff_cache", ".hypothesis", "__pycache__"}  # fmt: skip
 
@@ -140,9 +141,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _installed_env() -> dict[str, str]:
-    """The environment without what would point the installed probdesk back at the source."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PROBDESK_RESOURCES", "PYTHONPATH")}
-    return {**env, "QT_QPA_PLATFORM": "offscreen"}
+    """The environment without what would point the installed probdesk back at the source.
+
+    Nor the tests' stand-in key store: the installed probdesk finds the machine's own (none on
+    a CI machine), and so opens its data folders with a data passphrase, given as an
+    unattended run gives it."""
+    dropped = ("PROBDESK_RESOURCES", "PYTHONPATH", "PYTHON_KEYRING_BACKEND")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    return {**env, "QT_QPA_PLATFORM": "offscreen", "PROBDESK_PASSPHRASE": WHEEL_PASSPHRASE}
 
 
 def _run_installed(python: Path, cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:

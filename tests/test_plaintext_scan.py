@@ -2,10 +2,11 @@
 run, then a folder of case summaries, an export, a snapshot and a crash; every file they wrote
 is scanned for every case reference and note of the run.
 
-Found only where they belong: in the SQLite stores (`*.sqlite`: laptop databases, the hub,
-snapshots, backups; their encryption at rest is still to come), inside encrypted packages
-(never in a package's plaintext manifest), and inside the reports and exports a user asked for
-(their content, never their file names).
+Found only where they belong: inside encrypted packages (never in a package's plaintext
+manifest), and inside the reports and exports a user asked for (their content, never their
+file names). The SQLite stores (laptop databases and their write-ahead logs, the hub,
+snapshots, backups) are scanned like every other file: they are encrypted at rest, so no
+reference or note shows in them either.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import rawdb
 
-from probdesk.hub.store import Hub
-
-STORES = (".sqlite",)  # the databases themselves, and copies of them
 ASKED_FOR = (".pdf", ".csv", ".xlsx")  # a report or an export: its content is the point
 
 
@@ -39,7 +38,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str], set
     out = tmp_path_factory.mktemp("scan") / "demo"
     run("demo", "--out", out)
     hub_url = f"sqlite:///{out / 'hub.sqlite'}"
-    hub = Hub(hub_url)
+    hub = rawdb.hub(hub_url)
     try:
         ids = hub.inspection_ids()
         refs = {str(c["reference"]) for i in ids for c in hub.cases_of(i)}
@@ -77,7 +76,7 @@ def test_case_references_and_notes_are_only_inside_stores_packages_and_asked_for
         for ref in refs:
             assert ref not in rel, f"{rel}: a case reference in a file name"
         named += 1
-        if path.suffix in STORES or path.suffix in ASKED_FOR:
+        if path.suffix in ASKED_FOR:
             continue
         for where, data in plaintext_of(path):
             text = data.decode("utf-8", errors="replace")
@@ -87,6 +86,8 @@ def test_case_references_and_notes_are_only_inside_stores_packages_and_asked_for
                 assert note not in text, f"{rel} ({where}): a note's text in plain text"
             scanned += 1
     assert named >= 40 and scanned >= 25  # keys, logs, manifests, receipts, codes, config
+    stores = [p for p in out.rglob("*.sqlite*") if p.is_file()]
+    assert len(stores) >= 6  # four laptops' databases, the hub, a snapshot: all scanned
     logs = list(out.rglob("*.log"))
     assert logs and any(p.stat().st_size > 0 for p in logs)  # the logs were there to scan
 

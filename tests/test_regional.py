@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import rawdb
 from test_cli_hub import run
 from test_reports_hub import fill_hub, flat, pdftext
 
@@ -59,7 +60,7 @@ def region(
         url = f"sqlite:///{root / 'hub.sqlite'}"
     else:
         url = str(request.getfixturevalue("pg_server").create_database())
-    hub = Hub(url)
+    hub = rawdb.hub(url)
     try:
         a = fill_hub(hub, 40, PDUS_A, seed=1)
         b = fill_hub(hub, 70, PDUS_B, seed=2)
@@ -95,7 +96,7 @@ def region(
         log.record_judgement(pdu_insp.id, leadership.id, "Good", PDU_RATIONALE)
         shared = root / "shared"
         shared.mkdir()
-        hub = Hub(url)
+        hub = rawdb.hub(url)
         try:
             hubs.merge(hub, Fieldwork(ws, paths), shared)  # registers it, carries the evidence
             fill_hub(hub, 25, PDUS_ALL, region=REGION, question_set=OWN_SET,
@@ -110,7 +111,7 @@ def region(
 
 @pytest.fixture()
 def hub(region: Region) -> Iterator[Hub]:
-    h = Hub(region.url)
+    h = rawdb.hub(region.url)
     yield h
     h.close()
 
@@ -172,7 +173,7 @@ def test_the_summary_command_pools_a_region_and_refuses_an_unknown_one(
         "summary", "--hub", region.url, "--region", REGION, "--by", "region", "--format", "json"
     )
     assert done.returncode == 0, done.stderr
-    hub = Hub(region.url)
+    hub = rawdb.hub(region.url)
     try:
         expected = hubs.render(hubs.regional_summary(hub, REGION, "region"), "json")
     finally:
@@ -295,7 +296,7 @@ def test_a_pdu_report_holds_the_domain_one_evidence_summary_and_judgement(
 
 
 def test_a_regional_report_before_any_pdu_inspection_is_merged_says_so(tmp_path: Path) -> None:
-    hub = Hub(f"sqlite:///{tmp_path / 'hub.sqlite'}")
+    hub = rawdb.hub(f"sqlite:///{tmp_path / 'hub.sqlite'}")
     try:
         fill_hub(hub, 5, ("Ceredigion",), region="Dyfed", question_set="region-victim-contact.yaml",
                  kind="region")  # fmt: skip

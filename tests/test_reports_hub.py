@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import rawdb
 from test_cli_hub import run
 
 from probdesk import bundled
@@ -39,7 +40,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def hub(demo: DemoResult) -> Iterator[Hub]:
     assert demo.hub is not None
-    h = Hub(f"sqlite:///{demo.hub}")
+    h = rawdb.hub(f"sqlite:///{demo.hub}")
     yield h
     h.close()
 
@@ -228,7 +229,7 @@ def test_the_demo_leaves_real_pdfs_to_open(demo: DemoResult) -> None:
     assert sum(n.startswith("pdu-") for n in names) == 3
     assert sum(n.startswith("case-") for n in names) == 1
     assert "case-summary.pdf" in names  # no case reference in any file name
-    hub = Hub(f"sqlite:///{demo.hub}")
+    hub = rawdb.hub(f"sqlite:///{demo.hub}")
     try:
         refs = {c["reference"] for c in hub.cases_of(demo.inspection_id)}
     finally:
@@ -340,7 +341,7 @@ def fill_hub(
 
 def test_a_regional_report_of_a_thousand_cases(tmp_path: Path) -> None:
     pdus = ("Ynys Môn a Gwynedd", "Conwy a Sir Ddinbych", "Wrecsam a Sir y Fflint")
-    hub = Hub(f"sqlite:///{tmp_path / 'hub.sqlite'}")
+    hub = rawdb.hub(f"sqlite:///{tmp_path / 'hub.sqlite'}")
     try:
         inspection_id = fill_hub(hub, 1000, pdus)
         source = reports.ReportSource(hub, inspection_id)

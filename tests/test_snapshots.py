@@ -5,7 +5,6 @@ the snapshot first and keeps the file it replaces."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -13,11 +12,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import rawdb
 
 from probdesk.errors import InputError
 from probdesk.paths import Paths
 from probdesk.services.workspace import Workspace
-from probdesk.store import snapshots
+from probdesk.store import datakey, snapshots
 from probdesk.store.database import DB_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,7 @@ FACTS = {
 
 
 def answers_in(db: Path) -> int:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = rawdb.connect(db, read_only=True)
     try:
         return int(conn.execute("SELECT count(*) FROM answer_event").fetchone()[0])
     finally:
@@ -57,11 +57,11 @@ def test_a_snapshot_is_a_checked_owner_only_copy_listed_with_what_it_holds(
     taken = snapshots.take(ws.store)
     try:
         assert taken.parent == data / "snapshots"
-        assert snapshots.problem_of(taken) is None
+        assert snapshots.problem_of(taken, ws.store.key) is None
         if os.name == "posix":
             assert stat.S_IMODE(taken.stat().st_mode) == 0o600
             assert stat.S_IMODE(taken.parent.stat().st_mode) == 0o700
-        [listed] = snapshots.listed(data)
+        [listed] = snapshots.listed(data, datakey.unlock(data))
         assert (listed.path, listed.cases, listed.answers) == (taken, 1, 2)
         assert not snapshots.changed_since_newest(ws.store)
         case = ws.cases(ws.inspections()[0].id)[0]
@@ -80,7 +80,9 @@ def test_only_the_newest_snapshots_are_kept(ws: Workspace) -> None:
         again = snapshots.take(ws.store, start + timedelta(minutes=30 * 8))  # the same second
     finally:
         ws.close()
-    kept = [s.path for s in snapshots.listed(ws.store.path.parent)]
+    kept = [
+        s.path for s in snapshots.listed(ws.store.path.parent, datakey.unlock(ws.store.path.parent))
+    ]
     assert len(kept) == snapshots.KEEP
     assert kept[0] == again and again.name.endswith("-2.sqlite")
     assert kept[1:] == list(reversed(made))[: snapshots.KEEP - 1]
@@ -93,7 +95,7 @@ def test_restore_puts_the_snapshot_back_and_keeps_what_it_replaced(ws: Workspace
     for q in ("C3", "C4"):
         ws.record_answer(case.id, q, "yes")  # after the snapshot
     ws.close()
-    done = snapshots.restore(data, taken)
+    done = snapshots.restore(data, taken, datakey.unlock(data))
     assert done.replaced is not None and answers_in(done.replaced) == 4  # nothing lost
     again = Workspace.open(Paths.resolve(data))
     try:
@@ -110,15 +112,16 @@ def test_a_damaged_snapshot_is_refused_and_nothing_changes(ws: Workspace, tmp_pa
     before = (data / DB_NAME).read_bytes()
     bad = tmp_path / "probdesk-20261102-090000.sqlite"
     bad.write_bytes(bytes((i * 131 + 7) % 256 for i in range(8192)))
-    with pytest.raises(InputError, match=r"cannot be restored: it is not a readable") as refused:
-        snapshots.restore(data, bad)
+    refusal = r"cannot be restored: it is damaged, or is not this data folder"
+    with pytest.raises(InputError, match=refusal) as refused:
+        snapshots.restore(data, bad, datakey.unlock(data))
     assert str(bad) in str(refused.value) and "Nothing was changed" in str(refused.value)
     empty = tmp_path / "empty.sqlite"
     empty.write_bytes(b"")
     with pytest.raises(InputError, match="the file is empty"):
-        snapshots.restore(data, empty)
+        snapshots.restore(data, empty, datakey.unlock(data))
     with pytest.raises(InputError, match="there is no such file"):
-        snapshots.restore(data, tmp_path / "missing.sqlite")
+        snapshots.restore(data, tmp_path / "missing.sqlite", datakey.unlock(data))
     assert (data / DB_NAME).read_bytes() == before
     assert sorted(p.name for p in data.iterdir() if p.name.startswith(DB_NAME)) == [DB_NAME]
 
@@ -163,10 +166,10 @@ def test_the_window_takes_snapshots_while_there_are_changes_and_when_it_closes(
     assert window.snapshot_timer.interval() == SNAPSHOT_EVERY_MS == 30 * 60 * 1000
     assert window.take_snapshot()
     assert window.runner.wait()
-    [first] = snapshots.listed(data)
+    [first] = snapshots.listed(data, datakey.unlock(data))
     assert first.answers == 2
     assert window.take_snapshot() and window.runner.wait()  # nothing changed: none taken
-    assert len(snapshots.listed(data)) == 1
+    assert len(snapshots.listed(data, datakey.unlock(data))) == 1
     window.show_snapshots()  # File > Snapshots…
     dialog = window.snapshots_dialog
     assert dialog.model.rowCount() == 1 and dialog.restore_button.isEnabled()
@@ -174,11 +177,11 @@ def test_the_window_takes_snapshots_while_there_are_changes_and_when_it_closes(
     dialog.take_button.click()
     assert dialog.model.rowCount() == 2 and dialog.status.text() == "Snapshot taken."
     dialog.reject()
-    first = snapshots.listed(data)[0]
+    first = snapshots.listed(data, datakey.unlock(data))[0]
     os.utime(first.path, (first.path.stat().st_mtime - 5,) * 2)
     window.workspace.record_answer(case.id, "C3", "yes")
     window.close()  # closing takes one: the change is in it
-    newest = snapshots.listed(data)
+    newest = snapshots.listed(data, datakey.unlock(data))
     assert len(newest) == 3 and newest[0].answers == 3
 
 

@@ -8,7 +8,6 @@ import dataclasses
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import rawdb
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -77,10 +77,10 @@ def workspace_with_case(data_dir: Path) -> tuple[Workspace, str, str]:
 
 
 def quick_check(db: Path) -> str:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = rawdb.connect(db, read_only=True)
     try:
         return str(conn.execute("PRAGMA quick_check").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
+    except rawdb.DatabaseError as exc:
         return str(exc)
     finally:
         conn.close()
@@ -118,8 +118,8 @@ def test_engine_pragmas_are_in_force_on_every_connection(tmp_data_dir: Path) -> 
 
     # The factory itself, on a database it did not create.
     other = tmp_data_dir / "other.sqlite"
-    sqlite3.connect(other).close()
-    engine = make_engine(other)
+    rawdb.connect(other).close()
+    engine = make_engine(other, None)
     try:
         with engine.connect() as c:
             assert pragmas(lambda sql: c.exec_driver_sql(sql).scalar()) == EXPECTED_PRAGMAS
@@ -187,7 +187,7 @@ def test_every_released_schema_has_a_fixture() -> None:
 
 def _raw_rows(db: Path, columns: dict[str, list[str]]) -> dict[str, list[tuple[object, ...]]]:
     """The rows of each table (only the given columns), sorted."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = rawdb.connect(db, read_only=True)
     try:
         out = {}
         for table, cols in columns.items():
@@ -200,7 +200,7 @@ def _raw_rows(db: Path, columns: dict[str, list[str]]) -> dict[str, list[tuple[o
 
 
 def _columns(db: Path) -> dict[str, list[str]]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = rawdb.connect(db, read_only=True)
     try:
         tables = [
             r[0]
@@ -241,7 +241,8 @@ def test_a_released_schema_upgrades_with_its_data(fixture: Path, tmp_data_dir: P
 
     ws = Workspace.open(Paths.resolve(tmp_data_dir))
     try:
-        assert ws.notices == []
+        [encrypted] = ws.notices  # a release before encryption at rest: encrypted once
+        assert "now encrypted at rest" in encrypted
         assert current_revision(ws.store.engine) == head_revision()
         assert ws.store.integrity_check() == "ok"
         # Every row of every table that existed is still there, unchanged.
@@ -277,7 +278,7 @@ def test_a_released_schema_upgrades_with_its_data(fixture: Path, tmp_data_dir: P
     backups = sorted((tmp_data_dir / "backups").glob("*.sqlite"))
     assert len(backups) == 1
     assert backups[0].name.startswith(f"probdesk-{revision}-")
-    conn = sqlite3.connect(f"file:{backups[0]}?mode=ro", uri=True)
+    conn = rawdb.connect(backups[0], read_only=True)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == revision
@@ -345,7 +346,7 @@ def test_fixture_content_through_todays_workspace(tmp_data_dir: Path, revision: 
 
 def test_database_from_a_newer_probdesk_is_refused_clearly(tmp_data_dir: Path) -> None:
     open_store(tmp_data_dir).dispose()
-    conn = sqlite3.connect(tmp_data_dir / DB_NAME)
+    conn = rawdb.connect(tmp_data_dir / DB_NAME)
     conn.execute("UPDATE alembic_version SET version_num = '0099'")
     conn.commit()
     conn.close()
@@ -520,9 +521,9 @@ def test_a_database_with_a_corrupted_page_is_moved_aside(tmp_data_dir: Path) -> 
     ws.close()
     db = tmp_data_dir / DB_NAME
     assert not Path(f"{db}-wal").exists()
-    conn = sqlite3.connect(db)
+    conn = rawdb.connect(db)
     page_size, page_count = (
-        conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_size", "page_count")
+        int(conn.execute(f"PRAGMA {p}").fetchone()[0]) for p in ("page_size", "page_count")
     )
     conn.close()
     assert page_count >= 20
@@ -651,7 +652,7 @@ def test_a_data_folder_on_a_network_drive_is_refused(
 
 def _answer_state(db: Path) -> tuple[int, int, str]:
     """(answer events, device last_seq, case status) read straight from the file."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    conn = rawdb.connect(db, read_only=True, timeout=5)
     try:
         events = conn.execute("SELECT count(*) FROM answer_event").fetchone()[0]
         last_seq = conn.execute("SELECT last_seq FROM device").fetchone()[0]
@@ -670,7 +671,7 @@ def test_a_locked_database_refuses_the_write_cleanly_then_takes_it(
     try:
         before = _answer_state(db)
         assert before[2] == "not_started"
-        locker = sqlite3.connect(db, isolation_level=None, timeout=0)
+        locker = rawdb.connect(db, isolation_level=None, timeout=0)
         locker.execute("BEGIN EXCLUSIVE")
         locker.execute("UPDATE device SET assessor = assessor")
         # Reading is not held up by another program's write (WAL, and no lock for reads).
@@ -711,7 +712,7 @@ def test_a_write_waits_for_a_short_lock(
     monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 120_000)  # read when connections are made
     ws, _, case_id = workspace_with_case(tmp_data_dir)
     try:
-        locker = sqlite3.connect(
+        locker = rawdb.connect(
             tmp_data_dir / DB_NAME, isolation_level=None, timeout=0, check_same_thread=False
         )
         locker.execute("BEGIN EXCLUSIVE")
@@ -733,7 +734,7 @@ def test_a_database_locked_by_another_program_is_not_moved_aside(
     monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 200)
     ws, _, _ = workspace_with_case(tmp_data_dir)
     ws.close()
-    holder = sqlite3.connect(tmp_data_dir / DB_NAME, isolation_level=None, timeout=0)
+    holder = rawdb.connect(tmp_data_dir / DB_NAME, isolation_level=None, timeout=0)
     try:
         holder.execute("PRAGMA locking_mode=EXCLUSIVE")
         holder.execute("BEGIN EXCLUSIVE")
@@ -911,7 +912,7 @@ def test_the_audit_chain_detects_tampering(
     ws, _ = _audited_workspace(tmp_data_dir)
     try:
         assert ws.audit_problems() == []
-        conn = sqlite3.connect(tmp_data_dir / DB_NAME)
+        conn = rawdb.connect(tmp_data_dir / DB_NAME)
         last = conn.execute("SELECT MAX(seq) FROM audit_log").fetchone()[0]
         conn.execute(tamper)
         conn.commit()

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rawdb
 from scenes import AB, CD, PASSPHRASE, Laptop, Team, build_team
 
 from probdesk import cli
 from probdesk.errors import InputError
-from probdesk.hub.store import Hub
 from probdesk.packages import enrolment, reader, writer
 from probdesk.packages.keys import DeviceKeys, Recipient, fingerprint
 from probdesk.packages.wire import EVENTS_SCHEMA
@@ -104,7 +104,7 @@ def test_enrolled_laptops_merge_and_the_merge_exits_0(team: Team, url: str) -> N
     ab, cd = team.export(AB), team.export(CD)
     got = states(team.merge(url))
     assert got == {ab.name: hubs.MERGED, cd.name: hubs.MERGED}
-    hub = Hub(url)
+    hub = rawdb.hub(url)
     try:
         keys = hubs.enrolled_keys(hub)
     finally:
@@ -144,7 +144,7 @@ def test_a_new_key_is_held_and_changes_no_figure(
     assert held.claimed_member == AB  # what it says, listed for the lead, not believed
     assert hubs.needs_attention(outcomes)
     assert team.figures(url) == before
-    hub = Hub(url)
+    hub = rawdb.hub(url)
     try:
         listed = hubs.held_packages(hub)
     finally:
@@ -185,7 +185,7 @@ def test_a_forgery_that_copies_a_laptops_id_and_arrives_first_locks_nobody_out(
     got = states(team.merge(url))
     assert got[genuine.name] == hubs.MERGED and got[forged.name] == hubs.HELD
     # comments go back to the genuine laptop's key, never the forger's
-    hub = Hub(url)
+    hub = rawdb.hub(url)
     try:
         keys = hubs.enrolled_keys(hub)
     finally:
@@ -233,7 +233,7 @@ def test_the_lead_enrols_a_held_key_by_its_fingerprint(tmp_path: Path, url: str)
                          "--hub", url]) == 0  # fmt: skip
         assert states(team.merge(url)) == {package.name: hubs.MERGED}
         assert any(r[3] > 0 for r in team.figures(url))
-        hub = Hub(url)
+        hub = rawdb.hub(url)
         try:
             assert hubs.held_packages(hub) == []
             assert [(k.member, k.how) for k in hubs.enrolled_keys(hub)] == [(AB, "lead")]
@@ -257,7 +257,7 @@ def test_a_package_held_before_its_laptop_joined_merges_in_the_same_merge(
         outcomes = team.merge(url)
         assert states(outcomes) == {early.name: hubs.MERGED, late.name: hubs.MERGED}
         assert not hubs.needs_attention(outcomes)
-        hub = Hub(url)
+        hub = rawdb.hub(url)
         try:
             assert hubs.held_packages(hub) == []
         finally:
@@ -281,7 +281,7 @@ def test_a_second_laptop_is_enrolled_with_the_same_code_and_keeps_everything(
         assert result.shared_path is not None
         got = states(team.merge(url))
         assert got == {first.name: hubs.MERGED, result.shared_path.name: hubs.MERGED}
-        hub = Hub(url)
+        hub = rawdb.hub(url)
         try:
             members = sorted(k.member for k in hubs.enrolled_keys(hub))
         finally:
@@ -362,7 +362,7 @@ def test_an_assessor_cannot_approve_or_write_as_another_device(team: Team, url: 
     rows = forge(team, ab, signer=ab_keys, change=row_says_approved,
                  name="pd-events-x-row-approved.pdpkg")  # fmt: skip
     assert states(team.merge(url))[rows.name] == hubs.MERGED
-    hub = Hub(url)
+    hub = rawdb.hub(url)
     try:
         statuses = {c["status"] for c in hub.cases_of(team.inspection_id)}
     finally:
@@ -526,7 +526,7 @@ def test_a_returned_case_goes_back_to_each_of_the_assessors_enrolled_laptops(
         second.fw.open_setup_pack(team.pack, PASSPHRASE, AB, team.codes[AB])
         assert second.fw.export(team.inspection_id, team.shared).shared_path is not None
         team.merge(url)
-        hub = Hub(url)
+        hub = rawdb.hub(url)
         try:
             result = hubs.moderate(hub, team.lead.fw, team.inspection_id, "A1", "returned",
                                    "Say where the plan is.", team.shared)  # fmt: skip

@@ -8,7 +8,7 @@ same packages again, or in another order, gives the same hub.
 from __future__ import annotations
 
 import json
-import sqlite3
+import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -52,6 +52,9 @@ from probdesk.domain.case_events import CaseEvent
 from probdesk.errors import EnvironmentProblem, InputError, RowsRefused
 from probdesk.fs import private_file
 from probdesk.hub import upgrades
+from probdesk.store import cipher
+
+log = logging.getLogger("probdesk.hub")
 
 # The schema's history is the numbered steps in probdesk/hub/upgrades.py: a change to the
 # Table definitions below comes with one new step there (see the top of that module).
@@ -303,7 +306,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
                 cur.execute("PRAGMA journal_mode=WAL")
             break
-        except sqlite3.OperationalError as exc:
+        except cipher.OperationalError as exc:
             if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
                 raise
             time.sleep(0.05)
@@ -336,7 +339,9 @@ def engine_url(url: str) -> URL:
 def _create_engine(url: URL) -> Engine:
     sqlite = url.get_backend_name() == "sqlite"
     try:
-        return create_engine(url, connect_args={"isolation_level": None} if sqlite else {})
+        if sqlite:  # SQLCipher's build of SQLite: the hub file is encrypted when keyed
+            return create_engine(url, module=cipher.dbapi, connect_args={"isolation_level": None})
+        return create_engine(url)
     except ImportError as exc:
         shown = url.render_as_string(hide_password=True)
         if url.get_backend_name() == "postgresql":
@@ -358,15 +363,26 @@ def _create_engine(url: URL) -> Engine:
 class Hub:
     """The hub database behind any SQLAlchemy URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, key: bytes | None = None) -> None:
+        """`key`: the data key of the team lead's data folder, which encrypts a SQLite hub
+        file (a plaintext one from an earlier probdesk is encrypted at its first opening);
+        None opens a plain SQLite file. A PostgreSQL hub is protected by its server."""
         self.url = url
+        self.key = key
         parsed = engine_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             path = Path(str(parsed.database))
             if path.parent.is_dir():
                 private_file(path)  # owner-only (and so its -wal and -shm)
+            if key is not None and path.is_file() and cipher.is_plaintext(path):
+                self._encrypt(path, key)
         self.engine: Engine = _create_engine(parsed)
         if self.engine.dialect.name == "sqlite":
+
+            @event.listens_for(self.engine, "connect")
+            def _key(dbapi_conn: Any, _record: Any) -> None:
+                cipher.apply_key(dbapi_conn, key)  # first: nothing is read before the key
+
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
             # pysqlite's own transaction handling is off; writers take the write lock at the
@@ -391,6 +407,16 @@ class Hub:
         except OperationalError as exc:
             self.engine.dispose()
             raise EnvironmentProblem(f"The hub database cannot be opened: {exc.orig}") from exc
+        except DBAPIError as exc:
+            self.engine.dispose()
+            if self.engine.dialect.name == "sqlite" and "not a database" in str(exc.orig):
+                shown = self.engine.url.render_as_string(hide_password=True)
+                raise EnvironmentProblem(
+                    f"The hub {shown} cannot be opened with this data folder's key: it is "
+                    "damaged, or it is another data folder's hub (open it from the team "
+                    "lead's data folder that made it). Nothing was changed."
+                ) from exc
+            raise
         except BaseException:
             self.engine.dispose()
             raise
@@ -454,13 +480,26 @@ class Hub:
         if database in ("", ":memory:"):
             return None
         try:
-            return upgrades.backup_sqlite(Path(database), first_step)
-        except (OSError, sqlite3.Error) as exc:
+            return upgrades.backup_sqlite(Path(database), first_step, self.key)
+        except (OSError, *cipher.DatabaseError) as exc:
             raise EnvironmentProblem(
                 f"The hub {database} needs upgrading, but it could not be copied first "
                 f"({exc}); nothing was changed. Free some space beside it, or check that its "
                 "folder can be written to, and open it again."
             ) from exc
+
+    @staticmethod
+    def _encrypt(path: Path, key: bytes) -> None:
+        """A plaintext hub file from an earlier probdesk, encrypted once, checked, and its
+        plaintext removed (probdesk.store.cipher.encrypt_in_place)."""
+        try:
+            counts = cipher.encrypt_in_place(path, key)
+        except (cipher.EncryptionFailed, *cipher.DatabaseError, OSError) as exc:
+            raise EnvironmentProblem(
+                f"The hub {path} could not be encrypted ({exc}); it was left as it was. Free "
+                "some space beside it, or check that its folder can be written to."
+            ) from exc
+        log.info("the plaintext hub was encrypted (%d tables)", len(counts))
 
     def close(self) -> None:
         self.engine.dispose()

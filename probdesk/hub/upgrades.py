@@ -29,7 +29,6 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +39,8 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.reflection import Inspector
+
+from probdesk.store import cipher
 
 log = logging.getLogger(__name__)
 
@@ -426,13 +427,16 @@ def pending(conn: Connection, found: Version) -> list[Step]:
 # -- the backup of a SQLite hub ----------------------------------------------------------------
 
 
-def backup_sqlite(path: Path, first_step: int, at: datetime | None = None) -> Path:
+def backup_sqlite(
+    path: Path, first_step: int, key: bytes | None = None, at: datetime | None = None
+) -> Path:
     """A consistent copy of the hub file, beside it, before `first_step` runs on it.
 
     `hub.sqlite.before-step-N-YYYYMMDD-HHMMSS.bak`, through SQLite's online backup API on a
     read-only connection: the caller holds the write lock, so nobody changes the hub while
     it is copied, and the copy is written under another name first (a half-written copy
-    never looks like a backup). The copy is one file in rollback-journal mode.
+    never looks like a backup). The copy is one file in rollback-journal mode, encrypted
+    with the hub's key as the hub is.
     """
     stamp = (at or datetime.now()).strftime("%Y%m%d-%H%M%S")
     base = f"{path.name}.before-step-{first_step}-{stamp}"
@@ -443,16 +447,7 @@ def backup_sqlite(path: Path, first_step: int, at: datetime | None = None) -> Pa
         target = path.with_name(f"{base}-{n}.bak")
     part = target.with_name(f"{target.name}.part")
     part.unlink(missing_ok=True)
-    source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
-    try:
-        copy = sqlite3.connect(part)
-        try:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            copy.close()
-    finally:
-        source.close()
+    cipher.backup_copy(path, part, key, timeout=10)
     os.replace(part, target)
     log.info("hub %s copied to %s before upgrade step %d", path, target.name, first_step)
     return target

@@ -1,8 +1,9 @@
 """Keys: each device's Ed25519 signing key and X25519 encryption key, recipients, recovery keys.
 
-Private keys are PKCS8 PEM files without a passphrase, readable by their owner only (the
-operating system account is the protection, as for the local database). Public keys travel as
-base64 of their 32 raw bytes; people compare them by `fingerprint`.
+A device's private keys are PKCS8 PEM files encrypted (PBES2, AES-256-CBC) with a passphrase
+derived from the data folder's data key (probdesk.store.datakey), readable by their owner
+only; an unencrypted key file from an earlier probdesk is encrypted at its first loading.
+Public keys travel as base64 of their 32 raw bytes; people compare them by `fingerprint`.
 """
 
 from __future__ import annotations
@@ -103,8 +104,9 @@ class DeviceKeys:
         return cls(Ed25519PrivateKey.generate(), X25519PrivateKey.generate())
 
     @classmethod
-    def load_or_create(cls, folder: Path) -> DeviceKeys:
-        """The keys in folder, creating whichever key file is missing (folder 0o700, files 0o600).
+    def load_or_create(cls, folder: Path, password: bytes | None = None) -> DeviceKeys:
+        """The keys in folder, creating whichever key file is missing (folder 0o700, files 0o600),
+        encrypted with `password` (None: unencrypted, as tests and throwaway keys use).
 
         An existing key file that group or others can read is tightened to 0o600, with a
         warning in the log. A damaged key file is never replaced: EnvironmentProblem.
@@ -116,10 +118,10 @@ class DeviceKeys:
             raise EnvironmentProblem(f"{folder}: cannot create the key folder: {e}") from e
         _tighten(folder, 0o700)
         signing = _load_or_create(
-            folder / SIGNING_FILE, Ed25519PrivateKey.generate, Ed25519PrivateKey
+            folder / SIGNING_FILE, Ed25519PrivateKey.generate, Ed25519PrivateKey, password
         )
         encryption = _load_or_create(
-            folder / ENCRYPTION_FILE, X25519PrivateKey.generate, X25519PrivateKey
+            folder / ENCRYPTION_FILE, X25519PrivateKey.generate, X25519PrivateKey, password
         )
         return cls(signing, encryption)
 
@@ -160,11 +162,14 @@ def load_private_x25519(path: Path) -> X25519PrivateKey:
     return key
 
 
-def _pem(key: Ed25519PrivateKey | X25519PrivateKey) -> bytes:
+def _pem(key: Ed25519PrivateKey | X25519PrivateKey, password: bytes | None = None) -> bytes:
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
     return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
 
 
@@ -181,28 +186,48 @@ def _write_new(path: Path, data: bytes) -> None:
         raise
 
 
-def _load(path: Path, error: type[InputError] | type[EnvironmentProblem]) -> object:
+def _load(
+    path: Path, error: type[InputError] | type[EnvironmentProblem], password: bytes | None = None
+) -> object:
     try:
         data = path.read_bytes()
     except OSError as e:
         raise error(f"{path}: cannot read the key file: {e.strerror or e}") from e
+    encrypted = b"ENCRYPTED PRIVATE KEY" in data[:64]
+    if encrypted and password is None:
+        raise error(f"{path}: is an encrypted private key; it opens with its data folder's key")
     try:
-        return serialization.load_pem_private_key(data, password=None)
+        key = serialization.load_pem_private_key(data, password=password if encrypted else None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as e:
-        # TypeError: the file wants a passphrase; ValueError: not PEM, or not a key.
-        raise error(f"{path}: is not an unencrypted PEM private key ({e})") from None
+        # ValueError: not PEM, not a key, or (encrypted) not this data folder's key.
+        what = "this data folder's key does not open it" if encrypted else e
+        raise error(f"{path}: is not a private key probdesk can read ({what})") from None
+    if password is not None and not encrypted:
+        _rewrite_encrypted(path, key, password)
+    return key
+
+
+def _rewrite_encrypted(path: Path, key: object, password: bytes) -> None:
+    """An earlier probdesk's unencrypted key file, encrypted in place (atomically)."""
+    from probdesk.fs import replace_file
+
+    if isinstance(key, (Ed25519PrivateKey, X25519PrivateKey)):
+        replace_file(path, _pem(key, password), 0o600)
+        log.info("%s is now encrypted", path.name)
 
 
 def _describe(key: object) -> str:
     return type(key).__name__.removeprefix("_").replace("PrivateKey", " private key")
 
 
-def _load_or_create(path: Path, generate: Callable[[], _Key], kind: type[Any]) -> _Key:
+def _load_or_create(
+    path: Path, generate: Callable[[], _Key], kind: type[Any], password: bytes | None
+) -> _Key:
     raced = False
     if not path.exists():
         key = generate()
         try:
-            _write_new(path, _pem(key))
+            _write_new(path, _pem(key, password))
             log.info("created %s", path.name)
             return key
         except FileExistsError:
@@ -213,7 +238,7 @@ def _load_or_create(path: Path, generate: Callable[[], _Key], kind: type[Any]) -
     deadline = time.monotonic() + (2.0 if raced else 0.0)
     while True:
         try:
-            loaded = _load(path, EnvironmentProblem)
+            loaded = _load(path, EnvironmentProblem, password)
             break
         except EnvironmentProblem:
             if time.monotonic() >= deadline:

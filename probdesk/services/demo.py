@@ -122,6 +122,12 @@ def build_demo(out: Path, seed: int = 1, report: Report = print) -> DemoResult:
 
         raise InputError(f"{out} is not empty; choose a new folder for the demo.")
     bundled.check_installation()  # before anything is written
+    from probdesk.store import datakey
+
+    if not datakey.has_key_store():  # a server or a CI machine: say so, and how to open them
+        report(f"no key store on this computer: the demo's data folders are locked with the "
+               f"passphrase {DEMO_PASSPHRASE!r} (fictional data only)")  # fmt: skip
+        datakey.set_asker(lambda _request: DEMO_PASSPHRASE)
     shared = out / "shared"
     shared.mkdir(parents=True)
     result = DemoResult(out, out / "lead", shared)
@@ -212,11 +218,10 @@ def build_demo(out: Path, seed: int = 1, report: Report = print) -> DemoResult:
     report(f"team lead's data folder (with its keys): {result.lead}")
 
     # The team lead merges everything into the hub and looks at the regional figures.
-    from probdesk.hub.store import Hub
     from probdesk.services import hub as hubs
 
     lead_ws = Workspace.open(lead_paths)
-    hub = Hub(f"sqlite:///{out / 'hub.sqlite'}")
+    hub = hubs.open_hub(lead_paths.data, f"sqlite:///{out / 'hub.sqlite'}")
     try:
         outcomes = hubs.merge(hub, Fieldwork(lead_ws, lead_paths), shared)
         merged = sum(o.state == hubs.MERGED for o in outcomes)

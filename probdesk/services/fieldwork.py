@@ -38,19 +38,18 @@ from probdesk.packages import enrolment, reader, wire, writer
 from probdesk.packages.format import PackageError
 from probdesk.packages.keys import DeviceKeys, Recipient, b64, fingerprint, key_id, unb64
 from probdesk.packages.wire import EVENTS_SCHEMA, RECEIPT_SCHEMA, SENDBACK_SCHEMA, SETUP_SCHEMA
+from probdesk.passphrases import check_passphrase
 from probdesk.paths import Paths
 from probdesk.progress import Cancelled, Progress, never, quiet
-from probdesk.services.workspace import Workspace, _now
+from probdesk.services.workspace import RECOVERY_FILE, Workspace, _now, recovery_public
 
 log = logging.getLogger("probdesk.fieldwork")
 
 
 KEYS_FOLDER = "keys"
-RECOVERY_FILE = "recovery-public.txt"
 RECEIPTS_FOLDER = "receipts"
 CODES_FILE = "enrolment-codes.json"  # the team lead's: one code per member per inspection
 PROOF_FILE = "enrolment.json"  # a laptop's: the proof it sends, per inspection
-MIN_PASSPHRASE = 10
 PASSPHRASE_ROLE = "assessor"  # the setup pack's passphrase key stands for every assessor
 
 
@@ -58,21 +57,23 @@ PASSPHRASE_ROLE = "assessor"  # the setup pack's passphrase key stands for every
 
 
 def device_keys(paths: Paths) -> DeviceKeys:
-    return DeviceKeys.load_or_create(paths.data / KEYS_FOLDER)
+    """This device's keys, encrypted with a passphrase derived from its data key."""
+    from probdesk.store import datakey
 
-
-def recovery_public(paths: Paths) -> bytes | None:
-    """The organisational recovery key configured on this machine, if any."""
-    f = paths.config / RECOVERY_FILE
-    if not f.exists():
-        return None
-    return unb64(f.read_text(encoding="utf-8").strip(), size=32, what="recovery public key")
+    password = datakey.derive(datakey.unlock(paths.data), "device keys")
+    return DeviceKeys.load_or_create(paths.data / KEYS_FOLDER, password)
 
 
 def set_recovery_public(paths: Paths, public_b64: str) -> bytes:
+    """Configure the organisation's recovery key on this machine; the data key is sealed to
+    it too (at once when it is unlocked, else at the next opening)."""
+    from probdesk.store import datakey
+
     raw = unb64(public_b64.strip(), size=32, what="recovery public key")
     paths.config.mkdir(parents=True, exist_ok=True)
     (paths.config / RECOVERY_FILE).write_text(b64(raw) + "\n", encoding="utf-8")
+    if datakey.key_file(paths.data).exists():
+        datakey.unlock(paths.data, recovery_public=raw)
     return raw
 
 
@@ -98,33 +99,6 @@ def passphrase_key(passphrase: str, salt: bytes) -> X25519PrivateKey:
     """The setup pack's key, derived from a passphrase the team lead gives the assessors."""
     seed = Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode("utf-8"))
     return X25519PrivateKey.from_private_bytes(seed)
-
-
-MIN_SCORE = 3  # zxcvbn's 0-4: 3 is "safely unguessable" (about 10^10 guesses)
-
-
-def check_passphrase(passphrase: str, context: Sequence[str] = ()) -> None:
-    """Refuse a setup-pack passphrase that is short or easy to guess, saying why.
-
-    The estimate is zxcvbn's (dictionary words, names, keyboard runs, repeats, dates), with
-    the inspection's own words (region, PDU, the lead's name) counted as easy to guess.
-    """
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise InputError(
-            f"The setup pack passphrase must be at least {MIN_PASSPHRASE} characters long."
-        )
-    from zxcvbn import zxcvbn
-
-    words = [w for text in context for w in text.replace(",", " ").split() if len(w) > 2]
-    result = zxcvbn(passphrase[:128], user_inputs=[*words, "probdesk", "setup", "inspection"])
-    if result["score"] < MIN_SCORE:
-        feedback = result.get("feedback") or {}
-        why = feedback.get("warning") or "It would be quick to guess."
-        hints = " ".join(feedback.get("suggestions") or [])
-        raise InputError(
-            f"The setup pack passphrase is too easy to guess. {why} {hints} Four unrelated "
-            "words make a strong one (for example: kettle orbit marsh violin).".replace("  ", " ")
-        )
 
 
 # -- results ---------------------------------------------------------------------------------

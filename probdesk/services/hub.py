@@ -46,6 +46,16 @@ def default_hub_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'hub.sqlite'}"
 
 
+def open_hub(data_dir: Path, url: str | None = None) -> Hub:
+    """The team lead's hub (`url`, else hub.sqlite in `data_dir`): a SQLite hub encrypted with
+    the data key of `data_dir`, the lead's data folder."""
+    from probdesk.store import datakey
+
+    url = url or default_hub_url(data_dir)
+    sqlite = url.startswith("sqlite")
+    return Hub(url, key=datakey.unlock(data_dir) if sqlite else None)
+
+
 @dataclass(frozen=True)
 class MergeOutcome:
     file: str

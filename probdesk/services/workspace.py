@@ -153,6 +153,19 @@ class ExportState:
         return "All changes in the outbox, not yet in the shared folder"
 
 
+RECOVERY_FILE = "recovery-public.txt"  # in the config folder: the organisation's public key
+
+
+def recovery_public(paths: Paths) -> bytes | None:
+    """The organisational recovery key configured on this machine, if any."""
+    from probdesk.packages.keys import unb64
+
+    f = paths.config / RECOVERY_FILE
+    if not f.exists():
+        return None
+    return unb64(f.read_text(encoding="utf-8").strip(), size=32, what="recovery public key")
+
+
 class Workspace:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -166,7 +179,13 @@ class Workspace:
     def open(cls, paths: Paths, *, allow_unsafe_location: bool = False) -> Workspace:
         from probdesk.store.database import open_store
 
-        return cls(open_store(paths.data, allow_unsafe_location=allow_unsafe_location))
+        return cls(
+            open_store(
+                paths.data,
+                recovery_public=recovery_public(paths),
+                allow_unsafe_location=allow_unsafe_location,
+            )
+        )
 
     @property
     def notices(self) -> list[str]:
@@ -191,7 +210,7 @@ class Workspace:
         """This data folder's snapshots, newest first (probdesk.store.snapshots.Snapshot)."""
         from probdesk.store import snapshots
 
-        return snapshots.listed(self.store.path.parent)
+        return snapshots.listed(self.store.path.parent, self.store.key)
 
     def snapshot_if_changed(self) -> Path | None:
         """A checked snapshot of the database when it changed after the newest one."""
@@ -744,8 +763,8 @@ class Workspace:
 def restore_snapshot(paths: Paths, snapshot: Path) -> str:
     """Put a snapshot back in place of the data folder's database (no Workspace may have it
     open); what was done, in words. Raises InputError, changing nothing, when it cannot."""
-    from probdesk.store import snapshots
+    from probdesk.store import datakey, snapshots
 
-    done = snapshots.restore(paths.data, snapshot)
+    done = snapshots.restore(paths.data, snapshot, datakey.unlock(paths.data))
     kept = f" The database it replaced is kept as {done.replaced}." if done.replaced else ""
     return f"Your data was restored from the snapshot {done.snapshot.name}.{kept}"

@@ -6,7 +6,6 @@ import atexit
 import contextlib
 import logging
 import os
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from probdesk.errors import EnvironmentProblem, ProbdeskError
 from probdesk.fs import full_disk, private_file, private_folder, read_only
-from probdesk.store import location
+from probdesk.store import cipher, datakey, location
 from probdesk.store.repositories import UnitOfWork
 
 log = logging.getLogger("probdesk.store")
@@ -50,16 +49,22 @@ def _pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(path: Path) -> Engine:
-    """The one engine factory: WAL, synchronous=FULL, foreign keys on, a busy timeout; the
-    file (and so its -wal and -shm) owner-only."""
+def make_engine(path: Path, key: bytes | None) -> Engine:
+    """The one engine factory: SQLCipher keyed with the data key (None: a plain SQLite file),
+    WAL, synchronous=FULL, foreign keys on, a busy timeout; the file (and so its -wal and
+    -shm) owner-only."""
     if path.parent.is_dir():
         private_file(path)
     engine = create_engine(
         f"sqlite:///{path}",
+        module=cipher.dbapi,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
     )
-    event.listen(engine, "connect", _pragmas)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, record: Any) -> None:
+        cipher.apply_key(dbapi_conn, key)  # first: nothing is read before the key is given
+        _pragmas(dbapi_conn, record)
 
     # pysqlite's own transaction handling is off (isolation_level=None); begin explicitly so
     # that SQLAlchemy's transactions are real SQLite transactions.
@@ -106,6 +111,7 @@ def explain(exc: BaseException, path: Path) -> str:
 class Store:
     path: Path
     engine: Engine
+    key: bytes | None = field(default=None, repr=False)  # the data key (None: plaintext)
     notices: list[str] = field(default_factory=list)
     open_marker: Path | None = None  # says "open in this process" until a clean stop
 
@@ -243,21 +249,27 @@ def migrate(engine: Engine) -> None:
 DAMAGE_WORDS = ("not a database", "malformed", "corrupt", "file is encrypted")
 
 
-def _check_readable(path: Path) -> str | None:
-    """None when the file is a healthy SQLite database, else what is wrong with it.
+def _check_readable(path: Path, key: bytes | None) -> str | None:
+    """None when the file is a healthy database `key` opens, else what is wrong with it.
 
     Only real damage counts: a locked, unreadable or read-only file is an EnvironmentProblem
-    (nothing is moved aside for those).
+    (nothing is moved aside for those). The key was checked when it was unwrapped, so a file
+    it does not open is damaged or is not this folder's database.
     """
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = cipher.connect(path, key, read_only=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             result = conn.execute("PRAGMA quick_check").fetchone()
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except cipher.DatabaseError as exc:
         text = str(exc)
         if any(word in text.lower() for word in DAMAGE_WORDS):
+            if key is not None and "not a database" in text.lower():
+                return (
+                    "it is damaged, or is not this data folder's database: this folder's "
+                    "data key does not open it"
+                )
             return text
         full = full_disk(path)
         if full is not None:
@@ -301,40 +313,46 @@ def _move_aside(path: Path, reason: str) -> Path:
     return target
 
 
-def backup(engine_path: Path, target: Path) -> Path:
-    """A consistent copy through SQLite's online backup API: owner-only, as the original, and
-    self-contained (the whole database in the one file, no -wal), so that it can be read,
-    checked or copied on its own."""
+def backup(engine_path: Path, target: Path, key: bytes | None) -> Path:
+    """A consistent copy through SQLite's online backup API: encrypted with the same key,
+    owner-only, as the original, and self-contained (the whole database in the one file, no
+    -wal), so that it can be read, checked or copied on its own."""
     private_file(private_folder(target.parent) / target.name)
-    src = sqlite3.connect(f"file:{engine_path}?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            dst.close()
-    finally:
-        src.close()
+    cipher.backup_copy(engine_path, target, key)
     return target
 
 
-def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
-    """Check, back up, migrate and open the store in `data_dir`.
+def open_store(
+    data_dir: Path,
+    *,
+    key: bytes | None = None,
+    recovery_public: bytes | None = None,
+    allow_unsafe_location: bool = False,
+) -> Store:
+    """Unlock, check, back up, migrate and open the (encrypted) store in `data_dir`.
 
-    A damaged database is moved aside (never overwritten) and the user is told where it is.
+    `key`: the data key, when the caller has it; else it is unlocked (probdesk.store.datakey),
+    and also sealed to `recovery_public` when that is given. A plaintext database from an
+    earlier probdesk is encrypted once, checked, and its plaintext removed. A damaged database
+    is moved aside (never overwritten) and the user is told where it is.
     """
     if not allow_unsafe_location:
         location.check_data_dir(data_dir)
     private_folder(data_dir)
     path = data_dir / DB_NAME
+    if key is None:
+        key = datakey.unlock(data_dir, recovery_public=recovery_public)
     notices: list[str] = []
-    notices.extend(_lost_log_after_unclean_stop(path))
+    notices.extend(_lost_log_after_unclean_stop(path, key))
     if path.exists():
         # An empty file is no database of this app's: opening it would start a new, empty
         # one silently, as if every case had gone.
         problem = "the file is empty (0 bytes)" if path.stat().st_size == 0 else None
-        problem = problem or _check_readable(path)
+        if problem is None and cipher.is_plaintext(path):
+            problem = _check_readable(path, None)
+            if problem is None:
+                notices.extend(_encrypt_plaintext(data_dir, key))
+        problem = problem or _check_readable(path, key)
         if problem is not None:
             moved = _move_aside(path, problem)
             notices.append(
@@ -343,7 +361,7 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
                 "was deleted: contact the probdesk team to recover answers from the old file."
             )
     created = not path.exists()
-    engine = make_engine(path)
+    engine = make_engine(path, key)
     try:
         current = current_revision(engine)
         head = HEAD_REVISION
@@ -356,14 +374,16 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
         if current != head:
             if current is not None:
                 stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-                copy = backup(path, data_dir / "backups" / f"probdesk-{current}-{stamp}.sqlite")
+                copy = backup(
+                    path, data_dir / "backups" / f"probdesk-{current}-{stamp}.sqlite", key
+                )
                 log.info("backed up the database to %s before migrating", copy.name)
             migrate(engine)
             log.info("database migrated from %s to %s", current, head)
     except StoreWriteError:
         engine.dispose()
         raise
-    except (OperationalError, sqlite3.DatabaseError) as exc:
+    except (OperationalError, *cipher.DatabaseError) as exc:
         engine.dispose()
         if created and path.exists() and path.stat().st_size == 0:
             path.unlink()  # ours, made a moment ago: not left for the next start to move aside
@@ -385,7 +405,7 @@ def open_store(data_dir: Path, *, allow_unsafe_location: bool = False) -> Store:
         # A process that ends without closing the store still ends cleanly (SQLite closes
         # its connections and removes the -wal): only a crash or a kill leaves the marker.
         atexit.register(_remove_quietly, marker)
-    return Store(path, engine, notices, marker)
+    return Store(path, engine, key, notices, marker)
 
 
 def _remove_quietly(path: Path) -> None:
@@ -393,7 +413,50 @@ def _remove_quietly(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _lost_log_after_unclean_stop(path: Path) -> list[str]:
+def _encrypt_plaintext(data_dir: Path, key: bytes) -> list[str]:
+    """Encrypt the plaintext database an earlier probdesk left, and its plaintext copies
+    (snapshots, backups, replaced files); damaged copies, which cannot be checked, are left
+    as they are and said."""
+    path = data_dir / DB_NAME
+    try:
+        counts = cipher.encrypt_in_place(path, key)
+    except (cipher.EncryptionFailed, *cipher.DatabaseError, OSError) as exc:
+        full = full_disk(path)
+        raise StoreWriteError(
+            f"{full}, then start probdesk again" if full else
+            f"The database {path} could not be encrypted ({exc}); it was left as it was"
+        ) from exc  # fmt: skip
+    copies, left = 0, []
+    others = [
+        *sorted((data_dir / "snapshots").glob("*.sqlite")),
+        *sorted((data_dir / "backups").glob("*.sqlite")),
+        *sorted(data_dir.glob(f"{DB_NAME}.replaced-*")),
+    ]
+    for other in others:
+        if other.name.endswith(("-wal", "-shm")) or not cipher.is_plaintext(other):
+            continue
+        try:
+            cipher.encrypt_in_place(other, key)
+            copies += 1
+        except (cipher.EncryptionFailed, *cipher.DatabaseError, OSError):
+            left.append(other.name)
+    damaged = [p.name for p in data_dir.glob(f"{DB_NAME}.damaged-*") if cipher.is_plaintext(p)]
+    log.info("the plaintext database and %d plaintext copies were encrypted", copies)
+    notice = (
+        f"The local database ({counts.get('case', 0)} cases) is now encrypted at rest, with "
+        f"{copies} snapshot or backup copies of it; the plaintext was checked against the "
+        "encrypted copy, overwritten and removed."
+    )
+    kept = [*left, *damaged]
+    if kept:
+        notice += (
+            f" {len(kept)} older copies could not be checked and are still plaintext: "
+            f"{', '.join(kept)}. Delete them once you are sure they are not needed."
+        )
+    return [notice]
+
+
+def _lost_log_after_unclean_stop(path: Path, key: bytes | None) -> list[str]:
     """A notice when probdesk stopped without closing (a crash, a power cut: its marker is
     still there, from a process no longer running) and the database's write-ahead log has
     gone since. SQLite removes the -wal itself only on a clean close, so it was deleted or
@@ -406,7 +469,7 @@ def _lost_log_after_unclean_stop(path: Path) -> list[str]:
     wal = Path(f"{path}-wal")
     noted = max((_noted_seq(m) for m in stale), default=0)
     if stale and path.exists() and path.stat().st_size > 0 and wal.exists() and noted:
-        have = _last_seq(path)
+        have = _last_seq(path, None if cipher.is_plaintext(path) else key)
         if have is not None and have < noted:
             log.error("changes were missing after an unclean stop")
             out.append(
@@ -437,15 +500,15 @@ def _noted_seq(marker: Path) -> int:
         return 0
 
 
-def _last_seq(path: Path) -> int | None:
+def _last_seq(path: Path, key: bytes | None) -> int | None:
     """The newest change number the database holds (it recovers its write-ahead log)."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)  # changes nothing
+        conn = cipher.connect(path, key, read_only=True)  # changes nothing
         try:
             row = conn.execute("SELECT max(last_seq) FROM device").fetchone()
         finally:
             conn.close()
-    except sqlite3.DatabaseError:
+    except cipher.DatabaseError:
         return None  # the integrity check that follows says what is wrong
     return int(row[0]) if row and row[0] is not None else None
 

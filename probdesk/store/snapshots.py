@@ -5,19 +5,21 @@ A snapshot is a consistent copy made with SQLite's online backup API while probd
 checked whole before it takes its name, owner-only, in DATA/snapshots. The newest KEEP are
 kept. Restoring checks the snapshot again, keeps the file it replaces (with its -wal and
 -shm) beside it as probdesk.sqlite.replaced-STAMP, and only then puts the copy in place.
-Nothing is deleted: the replaced file can itself be restored.
+Nothing is deleted: the replaced file can itself be restored. Snapshots are encrypted with
+the data folder's data key, as the database is; a plaintext snapshot an earlier probdesk took
+is encrypted as it is restored.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from probdesk.errors import InputError
 from probdesk.fs import POSIX, private_folder
+from probdesk.store import cipher
 from probdesk.store.database import DB_NAME, KNOWN_REVISIONS, Store, backup
 
 FOLDER = "snapshots"
@@ -38,15 +40,16 @@ def folder_of(data_dir: Path) -> Path:
     return data_dir / FOLDER
 
 
-def problem_of(path: Path) -> str | None:
-    """None when `path` is a whole probdesk database this version can open, else what is
-    wrong with it (checked read-only: the file is not changed)."""
+def problem_of(path: Path, key: bytes | None) -> str | None:
+    """None when `path` is a whole probdesk database this version can open with `key` (or a
+    plaintext one, when `key` is None), else what is wrong with it (checked read-only: the
+    file is not changed)."""
     if not path.is_file():
         return "there is no such file"
     if path.stat().st_size == 0:
         return "the file is empty"
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = cipher.connect(path, key, read_only=True)
         try:
             check = conn.execute("PRAGMA integrity_check").fetchone()
             has = conn.execute(
@@ -57,7 +60,9 @@ def problem_of(path: Path) -> str | None:
             )
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except cipher.DatabaseError as exc:
+        if key is not None and "not a database" in str(exc):
+            return "it is damaged, or is not this data folder's (its data key does not open it)"
         return f"it is not a readable probdesk database ({exc})"
     if not check or check[0] != "ok":
         return f"it failed its integrity check ({check[0] if check else 'no answer'})"
@@ -78,8 +83,8 @@ def take(store: Store, at: datetime | None = None) -> Path:
         target = folder / f"probdesk-{stamp}-{n}.sqlite"
     part = target.with_name(f".{target.name}.part")
     try:
-        backup(store.path, part)
-        problem = problem_of(part)
+        backup(store.path, part, store.key)
+        problem = problem_of(part, store.key)
         if problem is not None:
             raise InputError(f"The snapshot of {store.path} could not be checked: {problem}.")
         os.replace(part, target)
@@ -125,19 +130,19 @@ def changed_since_newest(store: Store) -> bool:
     return False
 
 
-def listed(data_dir: Path) -> list[Snapshot]:
+def listed(data_dir: Path, key: bytes | None) -> list[Snapshot]:
     """The snapshots of a data folder, newest first, with what each holds."""
     out = []
     for p in _files(folder_of(data_dir)):
         cases = answers = 0
         try:
-            conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+            conn = cipher.connect(p, None if cipher.is_plaintext(p) else key, read_only=True)
             try:
                 cases = int(conn.execute('SELECT count(*) FROM "case"').fetchone()[0])
                 answers = int(conn.execute("SELECT count(*) FROM answer_event").fetchone()[0])
             finally:
                 conn.close()
-        except sqlite3.DatabaseError:
+        except cipher.DatabaseError:
             pass  # listed all the same; restoring it checks it and says what is wrong
         taken = datetime.strptime("-".join(p.stem.split("-")[1:3]), _STAMP)
         out.append(Snapshot(p, taken, p.stat().st_size, cases, answers))
@@ -150,18 +155,22 @@ class Restored:
     replaced: Path | None  # where the database it replaced was kept (None: there was none)
 
 
-def restore(data_dir: Path, snapshot: Path) -> Restored:
+def restore(data_dir: Path, snapshot: Path, key: bytes | None) -> Restored:
     """Put `snapshot` in place of the data folder's database, which probdesk must not have
-    open. The snapshot is checked first; the file it replaces is kept beside it."""
-    problem = problem_of(snapshot)
+    open. The snapshot is checked first; the file it replaces is kept beside it. A plaintext
+    snapshot (an earlier probdesk's) is encrypted with `key` on the way."""
+    plain = key is not None and cipher.is_plaintext(snapshot)
+    problem = problem_of(snapshot, None if plain else key)
     if problem is not None:
         raise InputError(f"{snapshot} cannot be restored: {problem}. Nothing was changed.")
     db = data_dir / DB_NAME
     stamp = datetime.now().strftime(_STAMP)
     part = db.with_name(f".{DB_NAME}.{stamp}.restoring")
     try:
-        backup(snapshot, part)
-        problem = problem_of(part)
+        backup(snapshot, part, None if plain else key)
+        if plain and key is not None:
+            cipher.encrypt_in_place(part, key)
+        problem = problem_of(part, key)
         if problem is not None:
             raise InputError(f"The copy of {snapshot} could not be checked: {problem}.")
         replaced = None

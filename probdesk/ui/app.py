@@ -62,7 +62,13 @@ def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool =
     from probdesk.services import questionsets
     from probdesk.services.fieldwork import Fieldwork  # cryptography: loaded with the data
     from probdesk.services.workspace import Workspace
+    from probdesk.store import datakey
+    from probdesk.ui.dialogs import ask_passphrase
 
+    def asker(request: datakey.PassphraseRequest) -> str | None:
+        return ask_passphrase(window, str(request.folder), request.new, request.problem)
+
+    datakey.set_asker(asker)  # only where the computer has no key store
     try:
         workspace = Workspace.open(paths, allow_unsafe_location=allow_unsafe_location)
     except ProbdeskError as exc:

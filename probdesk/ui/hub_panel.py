@@ -1101,11 +1101,11 @@ class HubPanel(QWidget):
     def hub(self) -> Hub:
         """The hub, opened on first use (it makes an empty hub file if there is none)."""
         if self._hub is None:
-            from probdesk.hub.store import Hub
+            from probdesk.services.hub import open_hub
 
             url = self.hub_url()
-            assert url is not None
-            self._hub = Hub(url)
+            assert url is not None and self.fieldwork is not None
+            self._hub = open_hub(self.fieldwork.paths.data, url)
         return self._hub
 
     def hub_exists(self) -> bool:

@@ -14,7 +14,7 @@ from probdesk.paths import Paths
 
 log = logging.getLogger("probdesk.cli")
 
-EXIT_OK, EXIT_INVALID, EXIT_BUG = 0, 2, 70
+EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 70
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,6 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="list how the data key can be unlocked, and change nothing")  # fmt: skip
 
     sub.add_parser(
+        "verify",
+        parents=[common],
+        help="check the local database against what this laptop signed",
+        description="Fold each inspection's recorded changes (answers, notes, case changes, "
+        "evidence) again from the database and compare them with the record the device key "
+        "signed at each save; check the audit log's chain and its signed head, and SQLite's "
+        "full integrity check. Exit 0 when everything matches, 1 when something was changed "
+        "outside probdesk (each finding is listed).",
+    )
+    sub.add_parser(
         "selfcheck",
         parents=[common],
         help="check this installation headlessly",
@@ -165,6 +175,8 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         return _snapshots(args, paths)
     if args.command == "recover":
         return _recover(args, paths)
+    if args.command == "verify":
+        return _verify(args, paths)
     from probdesk import cli_evidence, cli_fieldwork
 
     if args.command in cli_fieldwork.COMMANDS:
@@ -227,6 +239,31 @@ def _recover(args: argparse.Namespace, paths: Paths) -> int:
     for line in datakey.recover(paths.data, load_private_x25519(Path(args.recovery_key))):
         print(line)
     return EXIT_OK
+
+
+def _verify(args: argparse.Namespace, paths: Paths) -> int:
+    from probdesk import logsetup
+    from probdesk.services.workspace import Workspace
+    from probdesk.store.database import DB_NAME
+
+    logsetup.configure(paths.ensure())
+    ws = Workspace.open(paths, allow_unsafe_location=args.allow_unsafe_data_dir)
+    try:
+        for notice in ws.notices:
+            print(notice)
+        integrity = ws.full_check()
+        found = ws.verify()
+    finally:
+        ws.close()
+    if integrity != "ok":
+        found.insert(0, f"SQLite's integrity check: {integrity}")
+    if not found:
+        print(f"{paths.data / DB_NAME}: everything matches what this laptop signed")
+        return EXIT_OK
+    print(f"{paths.data / DB_NAME}: {len(found)} finding(s)", file=sys.stderr)
+    for line in found:
+        print(f"- {line}", file=sys.stderr)
+    return EXIT_FINDINGS
 
 
 def _questionset(args: argparse.Namespace) -> int:

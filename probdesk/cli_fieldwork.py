@@ -806,6 +806,8 @@ def _merge(args: argparse.Namespace, fw: object, paths: Paths) -> int:
         counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(o.counts.items()))
         detail = o.reason or counts
         print(f"{o.state:<15} {o.file}" + (f": {detail}" if detail else ""))
+        if o.flag:
+            print(f"{'':<15} note: {o.flag}")
     tally = {s: sum(o.state == s for o in outcomes) for s in (hubs.MERGED, hubs.ALREADY,
              hubs.HELD, hubs.REJECTED, hubs.QUARANTINED)}  # fmt: skip
     print(", ".join(f"{n} {s}" for s, n in tally.items()))

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import rawdb
 
 from probdesk.domain.records import Assessor, GroupAttendance, MeetingKind
 from probdesk.hub.store import Hub
@@ -73,7 +74,7 @@ def test_standards_take_their_lowest_key_question_and_points_add_up(
     merged: tuple[Path, str],
 ) -> None:
     root, inspection_id = merged
-    hub = Hub(f"sqlite:///{root / 'hub.sqlite'}")
+    hub = rawdb.hub(f"sqlite:///{root / 'hub.sqlite'}")  # encrypted once the CLI opened it
     try:
         rows, totals = hubs.standards(hub, inspection_id, "pdu")
     finally:

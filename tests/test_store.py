@@ -248,7 +248,17 @@ def test_a_released_schema_upgrades_with_its_data(fixture: Path, tmp_data_dir: P
         # Every row of every table that existed is still there, unchanged.
         after = _raw_rows(db, columns)
         for table, rows in before.items():
-            assert after[table] == rows, table
+            if table == "audit_log":  # one entry more: signing starts (probdesk.store.chains)
+                assert after[table][: len(rows)] == rows, table
+                [signing] = after[table][len(rows) :]
+                assert "sign_chains" in signing
+            elif table == "device":  # and its anchor moves on to that entry
+                kept = [i for i, c in enumerate(columns[table]) if not c.startswith("audit_")]
+                assert [[r[i] for i in kept] for r in after[table]] == [
+                    [r[i] for i in kept] for r in rows
+                ], table
+            else:
+                assert after[table] == rows, table
         # And the workspace sees the same current answers as the raw events say.
         expected = _current_from_raw(before["answer_event"])
         seen: dict[tuple[str, str], object] = {}
@@ -258,6 +268,7 @@ def test_a_released_schema_upgrades_with_its_data(fixture: Path, tmp_data_dir: P
                     seen[case.id, qid] = value
         assert {k: (list(v) if isinstance(v, tuple) else v) for k, v in seen.items()} == expected
         assert ws.audit_problems() == []
+        assert ws.verify() == []  # its chains signed at this first opening, as they are
 
         # The upgraded store takes new work, in the tables of later revisions too.
         device = ws.device()
@@ -327,11 +338,12 @@ def test_fixture_content_through_todays_workspace(tmp_data_dir: Path, revision: 
             ("create", "case"),
             ("create", "case"),
         ]
+        assert actions[-1] == ("sign_chains", "device")  # the first opening signs the chains
         if revision == "0001":
-            assert ws.unexported_count() == 9 and len(actions) == 4
+            assert ws.unexported_count() == 9 and len(actions) == 5
             assert ws.meetings(inspection.id) == []
         else:
-            assert ws.unexported_count() == 13 and actions[4:] == [("create", "meeting")]
+            assert ws.unexported_count() == 13 and actions[4:-1] == [("create", "meeting")]
             (meeting,) = ws.meetings(inspection.id)
             assert meeting.kind is MeetingKind.FOCUS_GROUP
             assert meeting.groups == (GroupAttendance("practitioners_po", 6),)
@@ -867,6 +879,7 @@ def test_actions_are_recorded_in_a_verified_chain(tmp_data_dir: Path) -> None:
             entries = uow.audit.entries()
             for_case = uow.audit.entries(case_id)
         assert [(e.action, e.entity) for e in entries] == [
+            ("sign_chains", "device"),  # a new store: its chains are signed from the start
             ("set_identity", "device"),
             ("create", "inspection"),
             ("create", "case"),
@@ -876,7 +889,7 @@ def test_actions_are_recorded_in_a_verified_chain(tmp_data_dir: Path) -> None:
             ("create", "meeting"),
         ]
         assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
-        assert all(e.actor == "AB" and e.device_id == ws.device_id for e in entries[1:])
+        assert all(e.actor == "AB" and e.device_id == ws.device_id for e in entries[2:])
         assert [e.detail for e in for_case if e.action in ("submit", "reopen")] == [
             "in_progress->submitted",
             "submitted->in_progress",

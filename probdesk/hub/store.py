@@ -743,6 +743,31 @@ class Hub:
                 )
             ]
 
+    def changes_of_device(self, inspection_id: str, device_id: str) -> dict[str, tuple[str, Any]]:
+        """Every change of one device for an inspection that the hub holds, by id: (kind, row
+        with its JSON columns decoded), as probdesk.domain.tamper reads changes."""
+        case_ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
+        meeting_ids = select(meetings.c.id).where(meetings.c.inspection_id == inspection_id)
+        out: dict[str, tuple[str, Any]] = {}
+        with self._read() as conn:
+            for kind, table, where, decoded in (
+                ("answer", events, events.c.case_id.in_(case_ids.scalar_subquery()),
+                 ("value",)),
+                ("case_event", case_events, case_events.c.inspection_id == inspection_id,
+                 ("value", "settles")),
+                ("meeting_note", meeting_notes,
+                 meeting_notes.c.meeting_id.in_(meeting_ids.scalar_subquery()), ()),
+                ("org_event", org_events, org_events.c.inspection_id == inspection_id,
+                 ("payload",)),
+            ):  # fmt: skip
+                stmt = select(table).where(where).where(table.c.device_id == device_id)
+                for r in conn.execute(stmt):
+                    row = dict(r._mapping)
+                    for name in decoded:
+                        row[name] = json.loads(row[name])
+                    out[str(row["id"])] = (kind, row)
+        return out
+
     def events_of_case(self, case_id: str) -> list[Mapping[str, Any]]:
         with self._read() as conn:
             return [

@@ -83,6 +83,14 @@ EVENTS_SCHEMA: dict[str, Any] = {
                               "replaces": {"type": ["string", "null"], "maxLength": 36},
                               "recorded_at": {"type": "string", "maxLength": 40},
                               "author": {"type": "string", "maxLength": 80}}}},
+        # The signed head of the device's chain for the inspection (probdesk.domain.tamper);
+        # absent from packages written before tamper evidence.
+        "chain": {"type": "object", "required": ["seq", "count", "hash", "signature"],
+                  "properties": {
+                      "seq": {"type": "integer", "minimum": 0},
+                      "count": {"type": "integer", "minimum": 0},
+                      "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                      "signature": {"type": "string", "pattern": "^([0-9a-f]{128})?$"}}},
         # Domain one evidence (absent from packages written before it existed).
         "org_events": {"type": "array", "items": {"type": "object",
                        "required": ["id", "kind", "subject_id", "payload", "device_id", "seq",
@@ -138,6 +146,17 @@ RECEIPT_SCHEMA: dict[str, Any] = {
 
 
 # -- case events ----------------------------------------------------------------------------------
+
+
+def own_changes(payload: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """An events package's changes made by the device that sent it, as (kind, change): what
+    its chain (probdesk.domain.tamper) covers."""
+    device_id = payload["device_id"]
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for kind, key in (("answer", "answers"), ("case_event", "case_events"),
+                      ("meeting_note", "meeting_notes"), ("org_event", "org_events")):  # fmt: skip
+        out.extend((kind, d) for d in payload.get(key, []) if d.get("device_id") == device_id)
+    return out
 
 
 def case_event_out(e: CaseEvent) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from probdesk.domain import case_events as ce
+from probdesk.domain import tamper
 from probdesk.domain.hlc import HLC
 from probdesk.domain.records import (
     AnswerEvent,
@@ -36,17 +37,23 @@ from probdesk.errors import EnvironmentProblem, InputError, OperationCancelled
 from probdesk.fs import replace_file
 from probdesk.packages import enrolment, reader, wire, writer
 from probdesk.packages.format import PackageError
-from probdesk.packages.keys import DeviceKeys, Recipient, b64, fingerprint, key_id, unb64
+from probdesk.packages.keys import Recipient, b64, fingerprint, key_id, unb64
 from probdesk.packages.wire import EVENTS_SCHEMA, RECEIPT_SCHEMA, SENDBACK_SCHEMA, SETUP_SCHEMA
 from probdesk.passphrases import check_passphrase
 from probdesk.paths import Paths
 from probdesk.progress import Cancelled, Progress, never, quiet
-from probdesk.services.workspace import RECOVERY_FILE, Workspace, _now, recovery_public
+from probdesk.services.workspace import (
+    KEYS_FOLDER,
+    RECOVERY_FILE,
+    Workspace,
+    _now,
+    device_keys,
+    recovery_public,
+)
 
 log = logging.getLogger("probdesk.fieldwork")
 
 
-KEYS_FOLDER = "keys"
 RECEIPTS_FOLDER = "receipts"
 CODES_FILE = "enrolment-codes.json"  # the team lead's: one code per member per inspection
 PROOF_FILE = "enrolment.json"  # a laptop's: the proof it sends, per inspection
@@ -54,14 +61,6 @@ PASSPHRASE_ROLE = "assessor"  # the setup pack's passphrase key stands for every
 
 
 # -- keys ------------------------------------------------------------------------------------
-
-
-def device_keys(paths: Paths) -> DeviceKeys:
-    """This device's keys, encrypted with a passphrase derived from its data key."""
-    from probdesk.store import datakey
-
-    password = datakey.derive(datakey.unlock(paths.data), "device keys")
-    return DeviceKeys.load_or_create(paths.data / KEYS_FOLDER, password)
 
 
 def set_recovery_public(paths: Paths, public_b64: str) -> bytes:
@@ -165,7 +164,9 @@ class Fieldwork:
     def __init__(self, workspace: Workspace, paths: Paths) -> None:
         self.ws = workspace
         self.paths = paths
-        self.keys = device_keys(paths)
+        self.keys = workspace.keys or device_keys(paths)
+        if workspace.keys is None:
+            workspace.sign_with(self.keys)
 
     # -- identity -------------------------------------------------------------------------
     def fingerprints(self) -> dict[str, str]:
@@ -266,6 +267,8 @@ class Fieldwork:
 
     # -- export (assessor) ----------------------------------------------------------------
     def build_events_payload(self, inspection_id: str) -> tuple[dict[str, Any], dict[str, int]]:
+        from probdesk.store import chains
+
         with self.ws.store.unit_of_work(read_only=True) as uow:
             # One snapshot: seq_to is exactly what the payload holds, even while answers are
             # being saved (a change saved during an export waits for the next package).
@@ -293,6 +296,8 @@ class Fieldwork:
                     first_seq[str(sha)] = min(first_seq.get(str(sha), e.seq), e.seq)
             shas = sorted(sha for sha, seq in first_seq.items() if seq > merged_to)
             files = [(sha, uow.org.attachment(sha)) for sha in shas]
+            # The signed head of this device's chain for the inspection, read with the rows.
+            signed = chains.signed_head(uow.session, inspection_id)
         attachments = [
             {"sha256": sha, "name": found[0], "size": len(found[1]), "data": b64(found[1])}
             for sha, found in files
@@ -343,6 +348,8 @@ class Fieldwork:
             ],
             "attachments": attachments,
         }
+        if signed is not None:
+            payload["chain"] = tamper.head_out(*signed)
         proof = self.enrolment(inspection_id)
         if proof is not None:  # without it the hub holds the package until the lead enrols us
             payload["enrolment"] = proof

@@ -15,7 +15,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from probdesk.domain import case_events as ce
+from probdesk.domain import tamper
 from probdesk.domain.answers import heads
 from probdesk.domain.case_events import CaseEvent
 from probdesk.domain.cells import safe_cell
@@ -67,6 +71,7 @@ class MergeOutcome:
     claimed_member: str = ""  # whom a held package says it is from (not proven)
     inspection_id: str = ""  # for a held package: with the key, what enrols it
     signing_public: str = ""
+    flag: str = ""  # merged, but something for the team lead to know (tamper evidence)
 
 
 @dataclass
@@ -274,6 +279,9 @@ def _merge_one(ctx: _MergeContext, shared: Path, path: Path) -> MergeOutcome | N
         org_rows, files = _org_rows(p)
     except ValueError as exc:
         return MergeOutcome(path.name, REJECTED, str(exc), package_id)
+    checked = _chain_check(hub, p, inspection_id, device_id, unb64(public, size=32))
+    if checked.rejected:
+        return MergeOutcome(path.name, REJECTED, f"tampered: {checked.rejected}", package_id)
     qs = ctx.sample(inspection_id).qs
     try:
         with hub.transaction() as conn:
@@ -322,7 +330,77 @@ def _merge_one(ctx: _MergeContext, shared: Path, path: Path) -> MergeOutcome | N
             public, signer["encryption_public"], now(),
         ))  # fmt: skip
     _receipt(lead, shared, opened, signer["encryption_public"])
-    return MergeOutcome(path.name, MERGED, "", package_id, dict(opened.manifest["counts"]))
+    if checked.flag:
+        log.warning("package %s merged with a tamper-evidence flag", package_id)
+    return MergeOutcome(
+        path.name, MERGED, "", package_id, dict(opened.manifest["counts"]), flag=checked.flag
+    )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    rejected: str = ""
+    flag: str = ""
+
+
+# What the hub stores of a change where the package may leave a field out (older packages).
+_STORED_DEFAULTS = {"note": "", "author": "", "replaces": None}
+
+
+def _stored_form(kind: str, change: Mapping[str, Any]) -> list[Any]:
+    full = {n: change.get(n, _STORED_DEFAULTS.get(n)) for n in tamper.FIELDS[kind]}
+    return tamper.content(kind, {k: _STORED_DEFAULTS.get(k) if v is None else v
+                                 for k, v in full.items()})  # fmt: skip
+
+
+def _chain_check(
+    hub: Hub, p: Mapping[str, Any], inspection_id: str, device_id: str, signing_public: bytes
+) -> _Checked:
+    """Tamper evidence on merge: the package's changes fold to the head the laptop's key
+    signed at their saving (an edit made on the laptop outside probdesk shows), and every
+    change of this laptop the hub already holds comes again unchanged (a rewrite of what was
+    merged shows). A package from before signed heads merges, flagged."""
+    own = wire.own_changes(p)
+    held = hub.changes_of_device(inspection_id, device_id)
+    ids = {str(c["id"]): (kind, c) for kind, c in own}
+    rewritten = [
+        i for i, (kind, c) in ids.items()
+        if i in held and _stored_form(kind, c) != _stored_form(*held[i])
+    ]  # fmt: skip
+    if rewritten:
+        return _Checked(rejected=(
+            f"{len(rewritten)} of the changes this laptop sent before come again with other "
+            "content (rewritten on the laptop after they were merged); nothing was merged"
+        ))  # fmt: skip
+    if "chain" not in p:
+        return _Checked(flag=(
+            "written by a probdesk without tamper evidence (no signed record of its changes): "
+            "merged as it is"
+        ))  # fmt: skip
+    head, signature = tamper.head_in(p["chain"])
+    chain = tamper.content_chain(inspection_id)
+    try:
+        Ed25519PublicKey.from_public_bytes(signing_public).verify(
+            bytes.fromhex(signature), tamper.statement(device_id, chain, head)
+        )
+    except (InvalidSignature, ValueError):
+        return _Checked(rejected=(
+            "the record of its changes is not signed by the laptop's key (changed outside "
+            "probdesk); nothing was merged"
+        ))  # fmt: skip
+    found = tamper.fold(device_id, chain, own)
+    if found != head:
+        return _Checked(rejected=(
+            f"its {found.count} changes do not match the {head.count} the laptop signed as it "
+            "saved them (the laptop's database was edited outside probdesk); nothing was merged"
+        ))  # fmt: skip
+    gone = len(set(held) - set(ids))
+    if gone:
+        return _Checked(flag=(
+            f"{gone} changes this laptop sent before are no longer on it (restored from an "
+            "older snapshot, or removed outside probdesk); the hub keeps them"
+        ))  # fmt: skip
+    return _Checked()
 
 
 def _signer_member(

@@ -39,6 +39,7 @@ from probdesk.errors import InputError, ProbdeskError
 from probdesk.paths import Paths
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is imported when a workspace is opened, not before
+    from probdesk.packages.keys import DeviceKeys
     from probdesk.store.database import Store
     from probdesk.store.repositories import UnitOfWork
 
@@ -154,6 +155,16 @@ class ExportState:
 
 
 RECOVERY_FILE = "recovery-public.txt"  # in the config folder: the organisation's public key
+KEYS_FOLDER = "keys"  # in the data folder: the device's private keys
+
+
+def device_keys(paths: Paths) -> DeviceKeys:
+    """This device's keys, encrypted with a passphrase derived from its data key."""
+    from probdesk.packages.keys import DeviceKeys
+    from probdesk.store import datakey
+
+    password = datakey.derive(datakey.unlock(paths.data), "device keys")
+    return DeviceKeys.load_or_create(paths.data / KEYS_FOLDER, password)
 
 
 def recovery_public(paths: Paths) -> bytes | None:
@@ -170,6 +181,7 @@ class Workspace:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._qs_cache: dict[str, QuestionSet] = {}
+        self.keys: DeviceKeys | None = None  # once given (sign_with): what signs its chains
         with store.unit_of_work() as uow:
             device = uow.devices.get() or uow.devices.create(str(uuid.uuid4()), _now())
         self.device_id = device.id
@@ -179,13 +191,52 @@ class Workspace:
     def open(cls, paths: Paths, *, allow_unsafe_location: bool = False) -> Workspace:
         from probdesk.store.database import open_store
 
-        return cls(
+        ws = cls(
             open_store(
                 paths.data,
                 recovery_public=recovery_public(paths),
                 allow_unsafe_location=allow_unsafe_location,
             )
         )
+        ws.sign_with(device_keys(paths))
+        return ws
+
+    def sign_with(self, keys: DeviceKeys) -> None:
+        """Sign this device's chain heads with its key from now on (probdesk.store.chains);
+        heads not signed yet (a store from before signed heads) are signed now."""
+        self.keys = keys
+        signed = self.store.attach_signer(keys.signing_key.sign)
+        if signed is not None:  # signing starts: the data as it is now is what heads vouch for
+            with self.store.unit_of_work() as uow:
+                self.audit_in(uow, "sign_chains", "device", self.device_id, f"heads={signed}")
+            log.info("signing starts: %s chain heads signed", signed)
+
+    def verify(self) -> list[str]:
+        """What does not match this laptop's signed records, in words (empty: all matches):
+        each inspection's changes folded again from the rows and compared with the head the
+        device key signed at their saving, and the audit log with its signed head."""
+        from probdesk.store import chains
+
+        if self.keys is None:
+            raise ProbdeskError("The device keys are needed to verify the database.")
+        with self.store.unit_of_work(read_only=True) as uow:
+            titles = {i.id: i.title for i in uow.inspections.list()}
+            found = chains.verify(uow.session, self.keys.signing_public, uow.audit.verify())
+            signings = sum(e.action == "sign_chains" for e in uow.audit.entries())
+        out = []
+        if signings > 1:  # the heads were all removed, and signed again from the rows
+            out.append(
+                f"This laptop's records were signed afresh {signings - 1} time"
+                f"{'s' if signings > 2 else ''} after the first: their signed heads had been "
+                "removed, so changes made before the newest signing cannot be vouched for."
+            )
+        for p in found:
+            if p.inspection_id is None:
+                out.append(p.what[0].upper() + p.what[1:] + ".")
+            else:
+                name = titles.get(p.inspection_id, f"inspection {p.inspection_id[:8]}")
+                out.append(f"{name}: {p.what}.")
+        return out
 
     @property
     def notices(self) -> list[str]:

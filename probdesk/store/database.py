@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from probdesk.errors import EnvironmentProblem, ProbdeskError
 from probdesk.fs import full_disk, private_file, private_folder, read_only
 from probdesk.store import cipher, datakey, location
+from probdesk.store.chains import Signer, Signing
 from probdesk.store.repositories import UnitOfWork
 
 log = logging.getLogger("probdesk.store")
@@ -28,8 +29,9 @@ BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration. Checked against Alembic's own idea of the head by a test, so that
 # start-up can compare revisions without importing Alembic (a tenth of a second) every time.
-HEAD_REVISION = "0005"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")  # every released schema, oldest first
+HEAD_REVISION = "0006"
+# Every released schema, oldest first.
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 
 
 class StoreWriteError(EnvironmentProblem):
@@ -116,6 +118,7 @@ class Store:
     open_marker: Path | None = None  # says "open in this process" until a clean stop
 
     def __post_init__(self) -> None:
+        self.signing = Signing()  # this device's chains are signed once it has a signer
         self._reader = self.engine.execution_options(probdesk_read_only=True)
         self._identity = _identity(self.path)
         self._marker_fd: int | None = None
@@ -141,8 +144,9 @@ class Store:
         bind = self._reader if read_only else self.engine
         session = Session(bind, expire_on_commit=False, autoflush=False)
         try:
-            uow = UnitOfWork(session)
+            uow = UnitOfWork(session, None if read_only else self.signing)
             yield uow
+            uow.chains.seal()
             session.commit()
             if not read_only:
                 self._still_there()
@@ -164,6 +168,17 @@ class Store:
             raise
         finally:
             session.close()
+
+    def attach_signer(self, signer: Signer) -> int | None:
+        """Sign this device's chain heads from now on (probdesk.store.chains). A store none
+        of whose heads is signed yet (new, or from before signed heads) has them all signed
+        now: how many (maybe 0); None for a store already signing (the usual start)."""
+        self.signing.signer = signer
+        with self.unit_of_work(read_only=True) as uow:
+            if uow.chains.signing_started():
+                return None  # no write: the folder may be read-only
+        with self.unit_of_work() as uow:
+            return uow.chains.sign_unsigned()
 
     def _saved_up_to(self, seq: int) -> None:
         """Note in the open marker the newest change committed: after a crash, the next start

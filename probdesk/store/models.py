@@ -274,3 +274,17 @@ class AttachmentRow(Base):
     name: Mapped[str] = mapped_column(Text)
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SignedHeadRow(Base):
+    """The newest link of each of this device's chains (probdesk.domain.tamper), signed with
+    the device key: "audit" for the audit log, "content/<inspection id>" for its changes."""
+
+    __tablename__ = "signed_head"
+    chain: Mapped[str] = mapped_column(String(80), primary_key=True)
+    inspection_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128), default="")  # hex; "" not signed yet

@@ -31,6 +31,7 @@ from probdesk.domain.records import (
     RecipientKey,
     StoredQuestionSet,
 )
+from probdesk.store.chains import ChainRepository, Signing
 from probdesk.store.models import (
     AnswerEventRow,
     AssessorRow,
@@ -285,8 +286,9 @@ class CaseRepository:
 class CaseEventRepository:
     """Append-only changes of cases' fields; adding one that is there already does nothing."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, chains: ChainRepository | None = None) -> None:
         self.s = session
+        self.chains = chains
 
     _COLS = (
         CaseEventRow.id, CaseEventRow.case_id, CaseEventRow.field, CaseEventRow.value,
@@ -312,6 +314,8 @@ class CaseEventRepository:
                 select(CaseEventRow.id).where(CaseEventRow.id.in_(ids[start:start + 500]))
             ))  # fmt: skip
         new = [e for e in dict((e.id, e) for e in events).values() if e.id not in have]
+        if self.chains is not None:
+            self.chains.case_events(new)
         if new:
             self.s.connection().execute(insert(CaseEventRow), [{
                 "id": e.id, "case_id": e.case_id, "field": e.field, "value": _json(e.value),
@@ -343,12 +347,15 @@ class CaseEventRepository:
 
 
 class AnswerRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, chains: ChainRepository | None = None) -> None:
         self.s = session
+        self.chains = chains
 
     _INSERT = insert(AnswerEventRow)
 
     def add(self, e: AnswerEvent) -> AnswerEvent:
+        if self.chains is not None:
+            self.chains.answers((e,))
         self.s.connection().execute(self._INSERT, [{
             "id": e.id, "case_id": e.case_id, "question_id": e.question_id,
             "value": _json(e.value), "note": e.note, "device_id": e.device_id, "seq": e.seq,
@@ -442,8 +449,9 @@ class AnswerRepository:
 
 
 class MeetingRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, chains: ChainRepository | None = None) -> None:
         self.s = session
+        self.chains = chains
 
     @staticmethod
     def _out(r: MeetingRow) -> Meeting:
@@ -482,6 +490,8 @@ class MeetingRepository:
         return [self._out(r) for r in rows]
 
     def add_note(self, e: MeetingNoteEvent) -> MeetingNoteEvent:
+        if self.chains is not None:
+            self.chains.notes((e,))
         self.s.add(MeetingNoteEventRow(
             id=e.id, meeting_id=e.meeting_id, question_id=e.question_id, note=e.note,
             device_id=e.device_id, seq=e.seq, hlc=e.hlc, replaces=e.replaces,
@@ -524,8 +534,9 @@ class MeetingRepository:
 class OrgEventRepository:
     """Organisational events (documents, gaps, judgements, survey figures) and attachments."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, chains: ChainRepository | None = None) -> None:
         self.s = session
+        self.chains = chains
 
     @staticmethod
     def _out(r: OrgEventRow) -> OrgEvent:
@@ -536,6 +547,8 @@ class OrgEventRepository:
         )  # fmt: skip
 
     def add(self, e: OrgEvent) -> OrgEvent:
+        if self.chains is not None:
+            self.chains.org_events((e,))
         self.s.add(OrgEventRow(
             id=e.id, inspection_id=e.inspection_id, kind=e.kind, subject_id=e.subject_id,
             payload=_json(dict(e.payload)), device_id=e.device_id, seq=e.seq, hlc=e.hlc,
@@ -596,8 +609,9 @@ def _audit_hash(prev: str, seq: int, at: datetime, fields: Sequence[str]) -> str
 class AuditRepository:
     """Who did what and when: ids and codes only. Each row's hash covers the one before."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, chains: ChainRepository | None = None) -> None:
         self.s = session
+        self.chains = chains
 
     def record(
         self, at: datetime, device_id: str, actor: str, action: str, entity: str, entity_id: str,
@@ -614,6 +628,8 @@ class AuditRepository:
             entity_id=entity_id, detail=detail, prev_hash=prev, hash=digest,
         ))  # fmt: skip
         self.s.execute(update(DeviceRow).values(audit_seq=seq, audit_hash=digest))
+        if self.chains is not None:
+            self.chains.audit()
         self.s.flush()
         return AuditEntry(seq, at, *fields, prev, digest)
 
@@ -798,16 +814,17 @@ class PackageRepository:
 class UnitOfWork:
     """One operation's repositories over one session and one transaction."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, signing: Signing | None = None) -> None:
         self.session = session
+        self.chains = ChainRepository(session, signing)
         self.devices = DeviceRepository(session)
         self.question_sets = QuestionSetRepository(session)
         self.inspections = InspectionRepository(session)
         self.cases = CaseRepository(session)
-        self.case_events = CaseEventRepository(session)
-        self.answers = AnswerRepository(session)
-        self.meetings = MeetingRepository(session)
-        self.org = OrgEventRepository(session)
-        self.audit = AuditRepository(session)
+        self.case_events = CaseEventRepository(session, self.chains)
+        self.answers = AnswerRepository(session, self.chains)
+        self.meetings = MeetingRepository(session, self.chains)
+        self.org = OrgEventRepository(session, self.chains)
+        self.audit = AuditRepository(session, self.chains)
         self.team = TeamRepository(session)
         self.packages = PackageRepository(session)

@@ -147,7 +147,8 @@ def _details(o: MergeOutcome) -> str:
         return o.reason
     if o.state == "already merged":
         return "merged before: nothing new"
-    return _counts_text(o.counts)
+    counts = _counts_text(o.counts)
+    return f"{counts}. Note: {o.flag}" if o.flag else counts
 
 
 # -- models ---------------------------------------------------------------------------------

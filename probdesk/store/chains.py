@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from probdesk.domain import tamper
@@ -54,6 +54,11 @@ class Signing:
     def __init__(self) -> None:
         self.signer: Signer | None = None
         self._device_id: str | None = None
+        # A case or meeting never changes inspection: what each belongs to, once read.
+        self.inspection_of: dict[str, str] = {}
+        # The head each chain had after this process's last save: tried first (the row is
+        # only read when another program saved in between, or at the first save).
+        self.heads: dict[str, tuple[str, Head]] = {}
 
     def device_id(self, session: Session) -> str | None:
         if self._device_id is None:
@@ -119,6 +124,7 @@ class ChainRepository:
         self._notes: list[Any] = []
         self._org: list[Any] = []
         self._audit = False
+        self._written: dict[str, tuple[str, Head]] = {}
 
     # -- noted by the repositories as they write -------------------------------------------
     def answers(self, events: Iterable[Any]) -> None:
@@ -174,29 +180,55 @@ class ChainRepository:
         return out
 
     def _inspections_of(self, table: Any, ids: set[str]) -> dict[str, str]:
-        if not ids:
-            return {}
-        found: dict[str, str] = {}
-        listed = sorted(ids)
+        known = self.signing.inspection_of if self.signing is not None else {}
+        found = {i: known[i] for i in ids if i in known}
+        listed = sorted(ids - set(found))
+        conn = self.s.connection()
         for start in range(0, len(listed), 500):
             stmt = select(table.id, table.inspection_id).where(
                 table.id.in_(listed[start : start + 500])
             )
-            found.update({str(i): str(insp) for i, insp in self.s.execute(stmt)})
+            found.update({str(i): str(insp) for i, insp in conn.execute(stmt)})
+        if len(known) < 100_000:
+            known.update(found)
         return found
 
     def _move_on(self, device_id: str, inspection_id: str, changes: list[tuple[str, Any]]) -> None:
         chain = tamper.content_chain(inspection_id)
-        row = self.s.get(SignedHeadRow, chain)
         changes.sort(key=tamper.order)
-        if row is not None and row.device_id == device_id and int(changes[0][1].seq) > row.seq:
-            head = Head(row.seq, row.count, row.hash)
+        first = int(changes[0][1].seq)
+        cached = self.signing.heads.get(chain) if self.signing is not None else None
+        if cached is not None and cached[0] == device_id and first > cached[1].seq:
+            head = cached[1]
+            for kind, change in changes:
+                head = tamper.link(head, kind, change)
+            if self._store(True, chain, device_id, head, expected=cached[1]):
+                return
+        row = self._head_row(chain)
+        if row is not None and row[0] == device_id and first > row[1]:
+            head = Head(row[1], row[2], row[3])
             for kind, change in changes:
                 head = tamper.link(head, kind, change)
         else:  # no head yet, or changes that do not come after it: fold all again
             self.s.flush()
             head = fold_rows(self.s, device_id, inspection_id)
-        self._store(row, chain, device_id, head)
+        self._store(row is not None, chain, device_id, head)
+
+    _HEAD = select(
+        SignedHeadRow.device_id, SignedHeadRow.seq, SignedHeadRow.count, SignedHeadRow.hash
+    ).where(SignedHeadRow.chain == bindparam("chain"))
+
+    # Built once (a statement built at each save costs more than its execution).
+    _SET = update(SignedHeadRow).where(SignedHeadRow.chain == bindparam("b_chain"))
+    _OVER = update(SignedHeadRow).where(
+        (SignedHeadRow.chain == bindparam("b_chain"))
+        & (SignedHeadRow.device_id == bindparam("b_device"))
+        & (SignedHeadRow.seq == bindparam("b_seq"))
+        & (SignedHeadRow.hash == bindparam("b_hash"))
+    )
+
+    def _head_row(self, chain: str) -> Any:
+        return self.s.connection().execute(self._HEAD, {"chain": chain}).first()
 
     def _sign_audit(self, device_id: str) -> None:
         self.s.flush()
@@ -204,18 +236,43 @@ class ChainRepository:
         if anchor is None or not anchor[0]:
             return
         head = Head(int(anchor[0]), int(anchor[0]), str(anchor[1]))
-        self._store(self.s.get(SignedHeadRow, AUDIT_CHAIN), AUDIT_CHAIN, device_id, head)
+        self._store(self._head_row(AUDIT_CHAIN) is not None, AUDIT_CHAIN, device_id, head)
 
-    def _store(self, row: SignedHeadRow | None, chain: str, device_id: str, head: Head) -> None:
+    def _store(
+        self, exists: bool, chain: str, device_id: str, head: Head, expected: Head | None = None
+    ) -> bool:
+        """Write (and sign) the head; with `expected`, only over that head (False if the row
+        holds another: another program saved since)."""
         signer = self.signing.signer if self.signing is not None else None
         signature = signer(tamper.statement(device_id, chain, head)).hex() if signer else ""
-        if row is None:
-            row = SignedHeadRow(chain=chain, inspection_id=_inspection_of(chain))
-            self.s.add(row)
-        row.device_id, row.seq, row.count, row.hash = device_id, head.seq, head.count, head.hash
-        row.signature = signature
+        values = {
+            "device_id": device_id, "seq": head.seq, "count": head.count, "hash": head.hash,
+            "signature": signature,
+        }  # fmt: skip
+        conn = self.s.connection()
+        if expected is not None:
+            where = {"b_chain": chain, "b_device": device_id, "b_seq": expected.seq,
+                     "b_hash": expected.hash}  # fmt: skip
+            if conn.execute(self._OVER, values | where).rowcount != 1:
+                return False
+        elif exists:
+            conn.execute(self._SET, values | {"b_chain": chain})
+        else:
+            conn.execute(
+                insert(SignedHeadRow),
+                [values | {"chain": chain, "inspection_id": _inspection_of(chain)}],
+            )
+        if self.signing is not None:  # as of this transaction (dropped again on rollback)
+            self._written[chain] = (device_id, head)
+        return True
 
     # -- signing what is not signed yet --------------------------------------------------
+    def committed(self) -> None:
+        """After the commit: the heads written are the ones to try first next time."""
+        if self.signing is not None:
+            self.signing.heads.update(self._written)
+        self._written = {}
+
     def signing_started(self) -> bool:
         """Whether any head of this store is signed."""
         return bool(self.s.scalar(select(SignedHeadRow.chain).where(SignedHeadRow.signature != "")
@@ -264,7 +321,7 @@ class ChainRepository:
             head = Head(row.seq, row.count, row.hash)
         else:
             head = fold_rows(self.s, device_id, inspection_id)
-        self._store(row, tamper.content_chain(inspection_id), device_id, head)
+        self._store(row is not None, tamper.content_chain(inspection_id), device_id, head)
 
 
 def _inspection_of(chain: str) -> str | None:

@@ -148,6 +148,7 @@ class Store:
             yield uow
             uow.chains.seal()
             session.commit()
+            uow.chains.committed()
             if not read_only:
                 self._still_there()
                 if uow.devices.taken is not None:

@@ -457,3 +457,18 @@ def test_a_laptop_restored_from_an_older_snapshot_merges_flagged(team: Team, url
     assert o.state == hubs.MERGED
     assert "1 changes this laptop sent before are no longer on it" in o.flag
     assert len(_hub_answers(url, team.inspection_id)) == 3
+
+
+def test_two_programs_saving_into_one_store_keep_one_true_head(laptop: Laptop) -> None:
+    """The window and a command open at once: each remembers its last head, and a save after
+    the other's finds the row moved on and links onto it."""
+    one, two = laptop.open(), laptop.open()
+    try:
+        qids = _yes_no(one, laptop.case_id)
+        for n in range(12):
+            ws = one if n % 3 else two
+            ws.record_answer(laptop.case_id, qids[n % len(qids)], "yes" if n % 2 else "no")
+        assert one.verify() == [] and two.verify() == []
+    finally:
+        one.close()
+        two.close()

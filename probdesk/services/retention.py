@@ -37,19 +37,25 @@ log = logging.getLogger("probdesk.retention")
 DEFAULT_RETENTION_DAYS = 365  # when the organisation has set none on the hub
 MAX_RETENTION_DAYS = 36500
 
-_WORDS = {
-    "cases": "cases", "case_changes": "case changes", "answers": "answers",
-    "meetings": "meetings", "meeting_notes": "meeting notes",
-    "evidence_events": "evidence log entries", "attachments": "attached files",
-    "comments": "comments", "assessors": "team members", "recipients": "team keys",
-    "outbox_packages": "outbox package records", "opened_packages": "opened pack records",
-    "question_sets": "question set copies",
+_WORDS = {  # (one, more than one)
+    "cases": ("case", "cases"), "case_changes": ("case change", "case changes"),
+    "answers": ("answer", "answers"), "meetings": ("meeting", "meetings"),
+    "meeting_notes": ("meeting note", "meeting notes"),
+    "evidence_events": ("evidence log entry", "evidence log entries"),
+    "attachments": ("attached file", "attached files"), "comments": ("comment", "comments"),
+    "assessors": ("team member", "team members"), "recipients": ("team key", "team keys"),
+    "outbox_packages": ("record of an exported package", "records of exported packages"),
+    "opened_packages": ("record of a pack opened", "records of packs opened"),
+    "question_sets": ("copy of the question set", "copies of the question set"),
 }  # fmt: skip
 
 
+def plural(n: int, one: str, more: str | None = None) -> str:
+    return f"{n} {one if n == 1 else more or one + 's'}"
+
+
 def counts_in_words(counts: dict[str, int]) -> str:
-    shown = [f"{counts[k]} {_WORDS.get(k, k.replace('_', ' '))}" for k in ROW_KINDS
-             if counts.get(k)]  # fmt: skip
+    shown = [plural(counts[k], *_WORDS[k]) for k in ROW_KINDS if counts.get(k)]
     shown += [f"{v} {k.replace('_', ' ')}" for k, v in counts.items()
               if k not in ROW_KINDS and v]  # fmt: skip
     return ", ".join(shown) or "nothing"
@@ -100,21 +106,25 @@ class PurgePlan:
         if self.unmerged:
             n = sum(self.unmerged.values())
             kinds = counts_in_words(self.unmerged)
-            text = f"{n} change(s) made on this laptop are not merged by the team lead yet"
-            text += f" ({kinds})"
+            text = f"{plural(n, 'change')} made on this laptop "
+            text += f"{'is' if n == 1 else 'are'} not merged by the team lead yet ({kinds})"
             if self.not_exported:
-                text += f"; {self.not_exported} of them are in no package yet: export first"
+                m = self.not_exported
+                text += f"; {m} of them {'is' if m == 1 else 'are'} in no package yet: export first"
             out.append(text + ".")
             if self.unreceipted:
+                n = len(self.unreceipted)
                 out.append(
-                    f"{len(self.unreceipted)} package(s) have no merge receipt yet: "
+                    f"{plural(n, 'package')} {'has' if n == 1 else 'have'} no merge receipt "
+                    "yet: "
                     + ", ".join(self.unreceipted)
                     + ". Ask the team lead to merge them, then Sync to read the receipts."
                 )
         if self.lead_missing:
             n = sum(self.lead_missing.values())
             out.append(
-                f"{n} change(s) you made as team lead are not in the hub yet "
+                f"{plural(n, 'change')} you made as team lead {'is' if n == 1 else 'are'} not "
+                "in the hub yet "
                 f"({counts_in_words(self.lead_missing)}): merge first."
             )
         if self.lead_unchecked:
@@ -128,15 +138,19 @@ class PurgePlan:
         """What the purge removes, in plain words."""
         out = [f"From the database: {counts_in_words(self.rows)}."]
         if self.files:
-            out.append(f"{len(self.files)} package file(s) this laptop wrote for it (outbox "
-                       "and shared folder).")  # fmt: skip
+            out.append(f"{plural(len(self.files), 'package file')} this laptop wrote for it "
+                       "(outbox and shared folder).")  # fmt: skip
         if self.snapshots:
-            out.append(f"{len(self.snapshots)} snapshot(s) and backup(s) of the database, "
-                       "which hold it too; a new snapshot is taken after the purge.")  # fmt: skip
+            copies = plural(len(self.snapshots), "snapshot or backup", "snapshots and backups")
+            out.append(
+                f"{copies} of the database, which hold it too; a new snapshot is taken after "
+                "the purge."
+            )
         out.append("The database is then compacted so that nothing removed stays in the file.")
         if self.kept_copies:
             out.append(
-                f"Not removed: {len(self.kept_copies)} older copies of the database kept after "
+                f"Not removed: {plural(len(self.kept_copies), 'older copy', 'older copies')} of "
+                "the database kept after "
                 "a restore or damage (" + ", ".join(p.name for p in self.kept_copies) + "). "
                 "They may hold this inspection and other unsaved work: delete them yourself "
                 "once you are sure they are not needed."

@@ -222,7 +222,15 @@ def test_the_hub_purges_after_the_retention_period_and_never_takes_the_inspectio
         assert [r.inspection_id for r in dry.purged] == [team.inspection_id]
         assert hub.cases_of(team.inspection_id)
         # ...and after it.
-        done = retention.purge_hub(hub, now=CLOSED + timedelta(days=31))
+        packs = sorted(team.shared.glob("pd-s*.pdpkg"))  # the lead's setup and closing packs
+        assert packs
+        done = retention.purge_hub(
+            hub, now=CLOSED + timedelta(days=31), shared=team.shared,
+            lead_device_id=team.lead.ws.device_id,
+        )  # fmt: skip
+        assert done.files == len(packs) + 1  # and the receipt
+        assert not any(p.exists() for p in packs)
+        assert not list((team.shared / "receipts").glob("*.pdpkg"))
         [record] = done.purged
         assert record.counts["hub_case"] == 2 and record.counts["hub_event"] >= 2
         assert hub.inspection(team.inspection_id) is None
@@ -267,9 +275,18 @@ def test_the_hub_purges_after_the_retention_period_and_never_takes_the_inspectio
     finally:
         hub.close()
     assert lead.ws.inspections() == []
-    # The lead's setup and closing packs for it are gone from the shared folder.
-    assert not list(team.shared.glob("pd-setup-*.pdpkg"))
-    assert not list(team.shared.glob("pd-sendback-*.pdpkg"))
+
+
+def test_a_laptop_purge_leaves_the_leads_packs_for_the_other_laptops(team: Team, url: str) -> None:
+    team.export(AB)
+    team.merge(url)
+    close(team, url)
+    ab = team.laptops[AB]
+    sync(ab, team.shared)
+    lead_packs = sorted(p for p in team.shared.rglob("*.pdpkg") if "events" not in p.name)
+    retention.purge(ab.fw, team.inspection_id, shared=team.shared)
+    assert all(p.exists() for p in lead_packs)  # CD still needs the setup and closing packs
+    assert not list(team.shared.glob("pd-events-*.pdpkg"))
 
 
 def test_the_lead_needs_the_hub_to_purge_their_own_copy(team: Team, url: str) -> None:

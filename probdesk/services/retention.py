@@ -200,10 +200,10 @@ def _merged_to(fw: Fieldwork, inspection_id: str) -> tuple[int, int, tuple[str, 
 
 
 def _own_files(fw: Fieldwork, inspection_id: str, shared: Path | None) -> list[Path]:
-    """Package files this device wrote for the inspection: its outbox copies, the shared
-    folder copies it recorded, and (with `shared`) every package in the shared folder it
-    signed for the inspection (a sync tool's copies, a lead's setup and send-back packs and
-    receipts), recognised by the manifest (ids only)."""
+    """Package files this device exported for the inspection: its outbox copies, the shared
+    folder copies it recorded, and (with `shared`) every events package in the shared folder
+    it signed for the inspection (a sync tool's copies), recognised by the manifest (ids
+    only)."""
     found: dict[Path, None] = {}
     for p in fw.outbox(inspection_id):
         for candidate in (fw.paths.outbox / p.file_name, Path(p.shared_path or "")):
@@ -217,7 +217,13 @@ def _own_files(fw: Fieldwork, inspection_id: str, shared: Path | None) -> list[P
                 m = reader.peek_manifest(path)
             except (PackageError, OSError):
                 continue
-            if m.get("inspection_id") == inspection_id and m.get("device_id") == fw.ws.device_id:
+            # Its exports only: a lead's setup, closing and receipt packs are still for the
+            # laptops (the hub's purge removes them, after the retention period).
+            if (
+                m.get("kind") == "events"
+                and m.get("inspection_id") == inspection_id
+                and m.get("device_id") == fw.ws.device_id
+            ):
                 found[path] = None
     return list(found)
 

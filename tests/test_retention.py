@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rawdb
@@ -377,3 +378,25 @@ def test_the_commands_say_what_they_do_and_exit_accordingly(team: Team, url: str
     assert f"purged  {team.inspection_id}" in purged.stdout and "compacted" in purged.stdout
     again = run("--data-dir", lead, "hub", "purge", "--hub", hub_url)
     assert "no closed inspection is past" in again.stdout
+
+
+def test_a_postgresql_hub_purges_every_row_and_keeps_the_record(team: Team, pg_server: Any) -> None:
+    pg = str(pg_server.create_database())
+    answer_with_notes(team, AB)
+    team.export(AB)
+    assert {o.state for o in team.merge(pg)} == {hubs.MERGED}
+    close(team, pg)
+    hub = rawdb.hub(pg)
+    try:
+        done = retention.purge_hub(hub, now=CLOSED + timedelta(days=366))
+        [record] = done.purged
+        assert record.counts["hub_case"] == 2 and "autovacuum" in done.compacted
+        assert hub.inspection(team.inspection_id) is None
+        assert hub.cases_of(team.inspection_id) == [] and hub.events_of(team.inspection_id) == []
+        assert hub.purge_record(team.inspection_id) == record
+    finally:
+        hub.close()
+    team.export(CD)
+    outcomes = team.merge(pg)  # CD's late one, and AB's merged before (its row is gone too)
+    assert len(outcomes) == 2
+    assert all(o.state == hubs.REJECTED and "purged from this hub" in o.reason for o in outcomes)

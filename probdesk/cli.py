@@ -64,10 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("path", metavar="PATH")
 
-    from probdesk import cli_evidence, cli_fieldwork
+    from probdesk import cli_evidence, cli_fieldwork, cli_retention
 
     cli_fieldwork.add_parsers(sub, common)
     cli_evidence.add_parsers(sub, common)
+    cli_retention.add_parsers(sub, common)
 
     snaps = sub.add_parser(
         "snapshots",
@@ -177,8 +178,10 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         return _recover(args, paths)
     if args.command == "verify":
         return _verify(args, paths)
-    from probdesk import cli_evidence, cli_fieldwork
+    from probdesk import cli_evidence, cli_fieldwork, cli_retention
 
+    if args.command in cli_retention.COMMANDS:
+        return cli_retention.dispatch(args, paths)
     if args.command in cli_fieldwork.COMMANDS:
         return cli_fieldwork.dispatch(args, paths)
     if args.command in cli_evidence.COMMANDS:

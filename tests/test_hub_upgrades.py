@@ -361,7 +361,11 @@ def test_a_released_sqlite_hub_is_upgraded_once_after_a_backup_and_keeps_every_r
         keep = [cols.index(c) for c in columns]
         assert sorted((tuple(r[i] for i in keep) for r in now), key=repr) == rows, table
         added = [c for c in cols if c not in columns]
-        assert added == (["kind"] if table == "hub_inspection" and step < 5 else []), table
+        expected = [
+            *(["kind"] if step < 5 else []),
+            *(["closed_at"] if step < 8 else []),  # retention (step 8)
+        ]
+        assert added == (expected if table == "hub_inspection" else []), table
     assert meta(path) == {"schema": upgrades.label(upgrades.LATEST), "step": str(upgrades.LATEST)}
     assert shape(engines(url)) == fresh_shape(f"sqlite:///{tmp_path / 'today.sqlite'}", engines)
 

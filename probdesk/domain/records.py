@@ -67,6 +67,7 @@ class Inspection:
     lead_device_id: str | None = None  # the team lead's device, once a setup pack was opened
     setup_revision: int = 0
     kind: str = "pdu"  # "pdu", or "region": a regional inspection drawing on its PDUs' data
+    closed_at: datetime | None = None  # closed by the team lead: may be purged once merged
 
     @property
     def dates(self) -> str:

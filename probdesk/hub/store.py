@@ -84,6 +84,7 @@ inspections = Table(
     Column("fieldwork_end", Date, nullable=False),
     Column("qs_hash", String(64), nullable=False),
     Column("kind", String(10), nullable=False, server_default="pdu"),
+    Column("closed_at", DateTime, nullable=True),  # the team lead closed it (step 8)
 )  # fmt: skip
 devices = Table(
     "hub_device", metadata,
@@ -252,6 +253,25 @@ assignments = Table(
     Column("reference", String(64), nullable=False),
     Column("assessor", String(80), nullable=False),
 )  # fmt: skip
+# -- retention (step 8; probdesk.services.retention) -----------------------------------------
+purges = Table(
+    "hub_purge", metadata,
+    Column("inspection_id", String(36), primary_key=True),
+    Column("closed_at", DateTime, nullable=False),
+    Column("purged_at", DateTime, nullable=False),
+    Column("retention_days", Integer, nullable=False),
+    Column("counts", Text, nullable=False),  # JSON {table: rows removed}: counts only
+)  # fmt: skip
+RETENTION_KEY = "retention_days"  # hub_meta: the organisation's retention period, in days
+
+
+@dataclass(frozen=True)
+class PurgeRecord:
+    inspection_id: str
+    closed_at: datetime
+    purged_at: datetime
+    retention_days: int
+    counts: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -883,6 +903,201 @@ class Hub:
              "reference": reference, "assessor": assessor}
             for case_id, reference, assessor, at in rows
         ])  # fmt: skip
+
+    # -- retention ---------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        with self._read() as conn:
+            return conn.execute(select(hub_meta.c.value).where(hub_meta.c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(delete(hub_meta).where(hub_meta.c.key == key))
+            conn.execute(insert(hub_meta), {"key": key, "value": value})
+
+    def set_closed(self, inspection_id: str, at: datetime) -> bool:
+        """Record the team lead's closing; False when it was closed already (kept as it was)."""
+        with self.transaction() as conn:
+            done = conn.execute(
+                update(inspections)
+                .where(inspections.c.id == inspection_id, inspections.c.closed_at.is_(None))
+                .values(closed_at=at)
+            )
+            return bool(done.rowcount)
+
+    def devices_of(self, inspection_id: str) -> list[str]:
+        """The devices whose packages for the inspection were merged here."""
+        with self._read() as conn:
+            return sorted(set(conn.execute(
+                select(packages.c.device_id).where(packages.c.inspection_id == inspection_id)
+            ).scalars()))  # fmt: skip
+
+    def missing_ids(self, wanted: Mapping[str, Sequence[str]]) -> dict[str, int]:
+        """How many of the given case change ("case_changes") and evidence event
+        ("evidence_events") ids the hub does not hold."""
+        tables = {"case_changes": case_events, "evidence_events": org_events}
+        out: dict[str, int] = {}
+        with self._read() as conn:
+            for kind, ids in wanted.items():
+                table = tables[kind]
+                have: set[str] = set()
+                for start in range(0, len(ids), 500):
+                    have.update(conn.execute(
+                        select(table.c.id).where(table.c.id.in_(list(ids[start:start + 500])))
+                    ).scalars())  # fmt: skip
+                out[kind] = len(set(ids) - have)
+        return out
+
+    def purge_record(self, inspection_id: str) -> PurgeRecord | None:
+        with self._read() as conn:
+            row = conn.execute(select(purges).where(purges.c.inspection_id == inspection_id))
+            found = row.first()
+        return _purge_record(found._mapping) if found else None
+
+    def purge_records(self) -> list[PurgeRecord]:
+        with self._read() as conn:
+            rows = conn.execute(select(purges).order_by(purges.c.purged_at))
+            return [_purge_record(r._mapping) for r in rows]
+
+    def footprint(self, conn: Connection, inspection_id: str) -> dict[str, Any]:
+        """The ids of everything the inspection holds in the hub, by table (read in `conn`)."""
+        case_ids = list(
+            conn.execute(select(cases.c.id).where(cases.c.inspection_id == inspection_id)).scalars()
+        )
+        meeting_ids = list(
+            conn.execute(
+                select(meetings.c.id).where(meetings.c.inspection_id == inspection_id)
+            ).scalars()
+        )
+        package_ids = list(conn.execute(
+            select(packages.c.package_id).where(packages.c.inspection_id == inspection_id)
+        ).scalars())  # fmt: skip
+        here: set[str] = set()
+        elsewhere: set[str] = set()
+        for insp, payload in conn.execute(
+            select(org_events.c.inspection_id, org_events.c.payload).where(
+                org_events.c.kind == "document"
+            )
+        ):
+            try:
+                sha = json.loads(payload).get("attachment_sha256")
+            except (ValueError, AttributeError):
+                continue
+            if sha:
+                (here if insp == inspection_id else elsewhere).add(str(sha))
+        qs_hash = conn.execute(
+            select(inspections.c.qs_hash).where(inspections.c.id == inspection_id)
+        ).scalar()
+        qs_shared = conn.execute(
+            select(inspections.c.id).where(
+                inspections.c.qs_hash == qs_hash, inspections.c.id != inspection_id
+            ).limit(1)
+        ).first()  # fmt: skip
+        devices_here = set(conn.execute(
+            select(packages.c.device_id).where(packages.c.inspection_id == inspection_id)
+        ).scalars()) | set(conn.execute(
+            select(device_keys.c.device_id).where(device_keys.c.inspection_id == inspection_id)
+        ).scalars())  # fmt: skip
+        devices_elsewhere = set(conn.execute(
+            select(packages.c.device_id).where(packages.c.inspection_id != inspection_id)
+        ).scalars()) | set(conn.execute(
+            select(device_keys.c.device_id).where(device_keys.c.inspection_id != inspection_id)
+        ).scalars())  # fmt: skip
+        return {
+            "cases": case_ids, "meetings": meeting_ids, "packages": package_ids,
+            "attachments": sorted(here - elsewhere),
+            "question_set": qs_hash if qs_hash is not None and qs_shared is None else None,
+            "devices": sorted(devices_here - devices_elsewhere),
+        }  # fmt: skip
+
+    def purge(
+        self, inspection_id: str, closed_at: datetime, at: datetime, retention_days: int
+    ) -> dict[str, int]:
+        """Delete every row of the inspection from every hub table in one transaction, and
+        keep a record of ids and counts (hub_purge). On SQLite the deleted content is
+        overwritten (secure_delete) and the file compacted afterwards (`compact`)."""
+        with self.transaction() as conn:
+            if self.engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA secure_delete=ON")
+            try:
+                counts = self._purge_rows(conn, inspection_id)
+            finally:
+                if self.engine.dialect.name == "sqlite":
+                    conn.exec_driver_sql("PRAGMA secure_delete=OFF")
+            conn.execute(insert(purges), {
+                "inspection_id": inspection_id, "closed_at": closed_at, "purged_at": at,
+                "retention_days": retention_days, "counts": _json(counts),
+            })  # fmt: skip
+        return counts
+
+    def _purge_rows(self, conn: Connection, inspection_id: str) -> dict[str, int]:
+        f = self.footprint(conn, inspection_id)
+        counts: dict[str, int] = {}
+
+        def gone(table: Table, where: Any) -> None:
+            counts[table.name] = counts.get(table.name, 0) + int(
+                conn.execute(delete(table).where(where)).rowcount or 0
+            )
+
+        def chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+            for start in range(0, len(ids), 500):
+                yield ids[start : start + 500]
+
+        for part in chunks(f["cases"]):
+            gone(events, events.c.case_id.in_(part))
+            gone(resolutions, resolutions.c.case_id.in_(part))
+            gone(moderation, moderation.c.case_id.in_(part))
+        for part in chunks(f["meetings"]):
+            gone(meeting_notes, meeting_notes.c.meeting_id.in_(part))
+        for part in chunks(f["packages"]):  # a quarantined copy has a merged package's id
+            gone(quarantine, quarantine.c.package_id.in_(part))
+        for part in chunks(f["attachments"]):
+            gone(attachments, attachments.c.sha256.in_(part))
+        for part in chunks(f["devices"]):
+            gone(devices, devices.c.device_id.in_(part))
+        for table in (case_events, cases, meetings, org_events, packages, held, device_keys,
+                      assignments):  # fmt: skip
+            gone(table, table.c.inspection_id == inspection_id)
+        gone(inspections, inspections.c.id == inspection_id)
+        if f["question_set"] is not None:
+            gone(question_sets, question_sets.c.content_hash == f["question_set"])
+        return {k: v for k, v in counts.items() if v}
+
+    def compact(self) -> str:
+        """After a purge: a SQLite hub is rebuilt without free pages (VACUUM) and its
+        write-ahead log emptied; a PostgreSQL hub is left to its server (what was done)."""
+        if self.engine.dialect.name != "sqlite":
+            return "the PostgreSQL server reclaims the space (autovacuum)"
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("VACUUM")
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cur.close()
+        except cipher.DatabaseError as exc:
+            raise EnvironmentProblem(
+                f"The hub was purged but could not be compacted ({exc}); what was removed "
+                "stays removed. Free some space beside the hub (compacting needs about its "
+                "size again) and purge again to compact it."
+            ) from exc
+        finally:
+            raw.close()
+        return "compacted (VACUUM) and its write-ahead log emptied"
+
+    def sqlite_path(self) -> Path | None:
+        """The hub's file, for a SQLite hub on disk."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        database = self.engine.url.database or ""
+        if database.startswith("file:") or database in ("", ":memory:"):
+            return None
+        return Path(database)
+
+
+def _purge_record(r: Mapping[str, Any]) -> PurgeRecord:
+    return PurgeRecord(
+        r["inspection_id"], r["closed_at"], r["purged_at"], int(r["retention_days"]),
+        {str(k): int(v) for k, v in json.loads(r["counts"]).items()},
+    )  # fmt: skip
 
 
 def _case_event(r: Mapping[str, Any]) -> CaseEvent:

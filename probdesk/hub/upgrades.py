@@ -310,6 +310,22 @@ def _case_events(conn: Connection) -> None:
         op.bulk_insert(table, rows)
 
 
+def _retention(conn: Connection) -> None:
+    """The day the team lead closed an inspection, and a record (ids, dates and counts) of
+    each inspection purged after the organisation's retention period."""
+    op = operations(conn)
+    with op.batch_alter_table("hub_inspection") as t:
+        t.add_column(sa.Column("closed_at", sa.DateTime, nullable=True))
+    op.create_table(
+        "hub_purge",
+        sa.Column("inspection_id", sa.String(36), primary_key=True),
+        sa.Column("closed_at", sa.DateTime, nullable=False),
+        sa.Column("purged_at", sa.DateTime, nullable=False),
+        sa.Column("retention_days", sa.Integer, nullable=False),
+        sa.Column("counts", sa.Text, nullable=False),
+    )
+
+
 STEPS: list[Step] = [
     Step(1, "the first hub: inspections, devices, packages, cases, events, meetings", _first_hub),
     Step(2, "moderation decisions (hub_moderation)", _moderation),
@@ -320,7 +336,12 @@ STEPS: list[Step] = [
     Step(
         7, "case events: facts, PDU, assessor and status as events (hub_case_event)", _case_events
     ),
-    # Append the next step here: Step(8, "...", _its_function).
+    Step(
+        8,
+        "retention: an inspection's closing (hub_inspection.closed_at), purges (hub_purge)",
+        _retention,
+    ),
+    # Append the next step here: Step(9, "...", _its_function).
 ]
 LATEST = STEPS[-1].number
 

@@ -137,6 +137,9 @@ SENDBACK_SCHEMA: dict[str, Any] = {
         "returned": {"type": "array", "items": _STR},
         "resolutions": {"type": "array", "items": _EVENT},
         "case_events": {"type": "array", "items": _CASE_EVENT},
+        # The team lead closed the inspection (absent from packs written before retention).
+        "closed_at": {"type": "string", "maxLength": 40,
+                      "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T"},
     },
 }  # fmt: skip
 RECEIPT_SCHEMA: dict[str, Any] = {

@@ -127,6 +127,7 @@ class SendbackResult:
     comments: int
     returned: int
     already_opened: bool
+    closed: bool = False  # the pack says the team lead closed the inspection
 
 
 @dataclass(frozen=True)
@@ -923,9 +924,11 @@ class Fieldwork:
         author: str,
         resolutions: Sequence[dict[str, Any]] = (),
         case_events: Sequence[ce.CaseEvent] = (),
+        closed_at: datetime | None = None,
     ) -> Path:
         """Comments, returned cases and conflict resolutions (of answers, and of case fields
-        as the lead's case events) for one assessor's device."""
+        as the lead's case events) for one assessor's device; with `closed_at`, the news that
+        the lead closed the inspection (the laptop may then purge it once all is merged)."""
         with self.ws.store.unit_of_work() as uow:
             known = uow.team.device(to_device)
         if known is None:
@@ -933,7 +936,13 @@ class Fieldwork:
                 f"No package from device {to_device[:8]} has been seen here yet, so its key is "
                 "unknown; merge its export first."
             )
-        if not comments and not returned and not resolutions and not case_events:
+        if (
+            not comments
+            and not returned
+            and not resolutions
+            and not case_events
+            and (closed_at is None)
+        ):
             raise InputError("Write at least one comment or return at least one case.")
         device = self.ws.device()
         payload = {
@@ -954,6 +963,8 @@ class Fieldwork:
             "resolutions": list(resolutions),
             "case_events": [wire.case_event_out(e) for e in case_events],
         }
+        if closed_at is not None:  # optional: packs without it read as before
+            payload["closed_at"] = closed_at.isoformat()
         recipients = [
             Recipient(known.name or "assessor", "assessor", unb64(known.encryption_public, size=32))
         ]
@@ -966,7 +977,8 @@ class Fieldwork:
             inspection_id=inspection_id,
             device_id=device.id,
             hlc=device.last_hlc or str(self.ws.clock.last),
-            counts={"comments": len(comments), "returned": len(returned)},
+            counts={"comments": len(comments), "returned": len(returned)}
+            | ({"closed": 1} if closed_at is not None else {}),
             extra={"for_device": to_device},
             signer=self.keys,
             recipients=recipients,
@@ -995,6 +1007,15 @@ class Fieldwork:
         device = self.ws.device()
         if p["to_device"] != device.id:
             raise InputError(f"{path.name} is addressed to another assessor's laptop.")
+        closed_at = None
+        if p.get("closed_at") is not None:
+            try:
+                closed_at = datetime.fromisoformat(p["closed_at"]).replace(tzinfo=None)
+            except ValueError:
+                raise InputError(
+                    f"{path.name}: its closing date ({p['closed_at'][:40]!r}) is not a date; "
+                    "nothing was changed."
+                ) from None
         with self.ws.store.unit_of_work() as uow:
             if uow.packages.opened(opened.package_id) is not None:
                 return SendbackResult(inspection.id, 0, 0, True)
@@ -1041,10 +1062,14 @@ class Fieldwork:
                 self.ws.change_case(uow, case_id, {ce.STATUS: CaseStatus.RETURNED.value})
                 self.ws.audit_in(uow, "returned", "case", case_id, "by team lead")
                 returned += 1
+            if closed_at is not None and uow.inspections.set_closed(inspection.id, closed_at):
+                self.ws.audit_in(uow, "closed_by_lead", "inspection", inspection.id)
             uow.packages.record_opened(
                 opened.package_id, opened.sha256, "sendback", inspection.id, p["device_id"], _now()
             )
-        return SendbackResult(inspection.id, len(p["comments"]), returned, False)
+        return SendbackResult(
+            inspection.id, len(p["comments"]), returned, False, p.get("closed_at") is not None
+        )
 
     def comments(self, inspection_id: str, case_id: str | None = None) -> list[Comment]:
         with self.ws.store.unit_of_work(read_only=True) as uow:

@@ -128,8 +128,11 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
     """Copy the team lead's inspections (and their question sets' text) into the hub, with
     the domain one evidence recorded on the team lead's own laptop (a union, as for packages)."""
     ids = []
+    purged = {r.inspection_id for r in hub.purge_records()}
     with hub.transaction() as conn:
         for insp in lead.ws.inspections():
+            if insp.id in purged:  # past its retention period: never brought back
+                continue
             with lead.ws.store.unit_of_work(read_only=True) as uow:
                 stored = uow.question_sets.get(insp.qs_hash)
                 own = uow.org.by_device(insp.id, lead.ws.device_id)
@@ -237,6 +240,11 @@ def _merge_one(ctx: _MergeContext, shared: Path, path: Path) -> MergeOutcome | N
     if existing is not None and existing["sha256"] == sha:
         return MergeOutcome(path.name, ALREADY, "", package_id)
     inspection_id = str(manifest["inspection_id"])
+    purged = hub.purge_record(inspection_id) if inspection_id not in ctx.known else None
+    if purged is not None:
+        from probdesk.services.retention import purged_reason
+
+        return MergeOutcome(path.name, REJECTED, purged_reason(purged), package_id)
     if inspection_id not in ctx.known:
         return MergeOutcome(
             path.name, REJECTED, "the package is for an inspection this hub does not hold",

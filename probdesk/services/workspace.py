@@ -765,8 +765,8 @@ class Workspace:
         )  # fmt: skip
         with self.store.unit_of_work() as uow:
             existed = meeting_id is not None and uow.meetings.get(meeting_id) is not None
-            saved = uow.meetings.save(meeting)
-            self.next_event(uow)
+            seq, _ = self.next_event(uow)
+            saved = uow.meetings.save(meeting, seq)
             self.audit_in(uow, "update" if existed else "create", "meeting", saved.id)
         return saved
 

@@ -29,9 +29,9 @@ BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration. Checked against Alembic's own idea of the head by a test, so that
 # start-up can compare revisions without importing Alembic (a tenth of a second) every time.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 # Every released schema, oldest first.
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 
 
 class StoreWriteError(EnvironmentProblem):
@@ -135,13 +135,20 @@ class Store:
             )
 
     @contextlib.contextmanager
-    def unit_of_work(self, *, read_only: bool = False) -> Iterator[UnitOfWork]:
+    def unit_of_work(
+        self, *, read_only: bool = False, secure_delete: bool = False
+    ) -> Iterator[UnitOfWork]:
         """One operation: commits at the end, rolls back on any error, maps write failures.
 
         read_only=True for look-ups: no write lock is taken, so reads work while another
-        program holds the database for writing.
+        program holds the database for writing. secure_delete=True for a purge: what it
+        deletes is overwritten in the file, not only marked free (PRAGMA secure_delete).
         """
-        bind = self._reader if read_only else self.engine
+        bind: Any = self._reader if read_only else self.engine
+        own: Any = None
+        if secure_delete and not read_only:
+            own = bind = self.engine.connect()
+            own.connection.driver_connection.execute("PRAGMA secure_delete=ON")
         session = Session(bind, expire_on_commit=False, autoflush=False)
         try:
             uow = UnitOfWork(session, None if read_only else self.signing)
@@ -169,6 +176,31 @@ class Store:
             raise
         finally:
             session.close()
+            if own is not None:
+                with contextlib.suppress(*cipher.DatabaseError):  # back to the pool as it was
+                    own.connection.driver_connection.execute("PRAGMA secure_delete=OFF")
+                own.close()
+
+    def compact(self) -> None:
+        """Rebuild the file without free pages (VACUUM), then fold the write-ahead log into
+        it and empty the log (a TRUNCATE checkpoint): after a purge, nothing deleted is left
+        in free pages or in the log."""
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("VACUUM")
+            busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cur.close()
+        except (OperationalError, *cipher.DatabaseError) as exc:
+            raise StoreWriteError(
+                f"The database {self.path} could not be compacted ({exc}). What was removed "
+                "stays removed; free some space (compacting needs about the database's size "
+                "again) and run the purge again to compact it."
+            ) from exc
+        finally:
+            raw.close()
+        if busy and busy[0]:
+            log.warning("the write-ahead log could not be emptied at once (a reader held it)")
 
     def attach_signer(self, signer: Signer) -> int | None:
         """Sign this device's chain heads from now on (probdesk.store.chains). A store none

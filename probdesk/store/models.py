@@ -72,6 +72,7 @@ class InspectionRow(Base):
     lead_device_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     setup_revision: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(10), default="pdu", server_default="pdu")
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class CaseRow(Base):
@@ -143,6 +144,7 @@ class MeetingRow(Base):
     groups: Mapped[str] = mapped_column(Text, default="[]")  # JSON [{group_id, head_count}]
     questions: Mapped[str] = mapped_column(Text, default="[]")  # JSON [non-case question id]
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)  # of its last save
 
 
 class MeetingNoteEventRow(Base):

@@ -51,6 +51,7 @@ from probdesk.store.models import (
     QuestionSetRow,
     RecipientRow,
 )
+from probdesk.store.purge import RetentionRepository
 
 
 def _json(value: object) -> str:
@@ -155,7 +156,7 @@ class InspectionRepository:
             r.id, r.region, r.pdu, r.fieldwork_start, r.fieldwork_end,
             r.qs_id, r.qs_version, r.qs_hash, r.created_at,
             tuple(json.loads(r.pdus or "[]")), r.lead_device_id, r.setup_revision,
-            r.kind or "pdu",
+            r.kind or "pdu", r.closed_at,
         )  # fmt: skip
 
     def add(self, inspection: Inspection) -> Inspection:
@@ -166,9 +167,21 @@ class InspectionRepository:
             qs_hash=inspection.qs_hash, created_at=inspection.created_at,
             pdus=_json(list(inspection.pdus)), lead_device_id=inspection.lead_device_id,
             setup_revision=inspection.setup_revision, kind=inspection.kind,
+            closed_at=inspection.closed_at,
         ))  # fmt: skip
         self.s.flush()
         return inspection
+
+    def set_closed(self, inspection_id: str, at: datetime) -> bool:
+        """Record the team lead's closing (the first one counts); False when already closed."""
+        r = self.s.get(InspectionRow, inspection_id)
+        if r is None:
+            raise KeyError(inspection_id)
+        if r.closed_at is not None:
+            return False
+        r.closed_at = at
+        self.s.flush()
+        return True
 
     def update_setup(self, inspection: Inspection) -> Inspection:
         """Replace the set-up fields from a newer setup pack (never answers or cases)."""
@@ -463,7 +476,8 @@ class MeetingRepository:
             groups, tuple(json.loads(r.questions)), r.created_at,
         )  # fmt: skip
 
-    def save(self, m: Meeting) -> Meeting:
+    def save(self, m: Meeting, seq: int | None = None) -> Meeting:
+        """`seq`: the change number of this save (what a merged package must cover)."""
         row = self.s.get(MeetingRow, m.id)
         groups = _json([{"group_id": g.group_id, "head_count": g.head_count} for g in m.groups])
         if row is None:
@@ -474,6 +488,8 @@ class MeetingRepository:
         row.title = m.title
         row.groups = groups
         row.questions = _json(list(m.questions))
+        if seq is not None:
+            row.seq = seq
         self.s.flush()
         return self._out(row)
 
@@ -828,3 +844,4 @@ class UnitOfWork:
         self.audit = AuditRepository(session, self.chains)
         self.team = TeamRepository(session)
         self.packages = PackageRepository(session)
+        self.retention = RetentionRepository(session)

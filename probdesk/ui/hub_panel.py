@@ -902,6 +902,23 @@ class HubPanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         progress.addWidget(self.progress_view, 1)
+        row = QHBoxLayout()
+        self.closed_label = QLabel("")
+        self.closed_label.setAccessibleName("Whether the inspection is closed")
+        self.closed_label.setWordWrap(True)
+        row.addWidget(self.closed_label, 1)
+        self.close_button = QPushButton("Close &inspection…")
+        self.close_button.setAccessibleName("Close the inspection")
+        self.close_button.setToolTip(
+            "Fieldwork and moderation are over: tell the laptops, which may then purge it "
+            "once all their work is merged; the hub keeps it for the retention period"
+        )
+        row.addWidget(self.close_button)
+        progress.addLayout(row)
+        self.close_message = message_label("Closing: message")
+        self.close_message.hide()
+        progress.addWidget(self.close_message)
+        self.close_dialog: Any = None
         top.addWidget(progress_box)
         top.setStretchFactor(0, 9)
         top.setStretchFactor(1, 11)
@@ -1034,6 +1051,7 @@ class HubPanel(QWidget):
         self.content.setStretchFactor(2, 2)
 
         self.merge_button.clicked.connect(self.merge_shared)
+        self.close_button.clicked.connect(self.ask_close)
         self.scope_combo.currentIndexChanged.connect(lambda _i: self._show_summary())
         self.source_group.idToggled.connect(self._source_toggled)
         self.summary_view.doubleClicked.connect(lambda i: self.drill_down(i.row()))
@@ -1130,6 +1148,13 @@ class HubPanel(QWidget):
         has_folder = self.shared_folder() is not None
         self.folder_hint.setVisible(ready and not has_folder)
         self.merge_button.setEnabled(ready and has_folder)
+        closed = self.inspection.closed_at if self.inspection is not None else None
+        self.close_button.setEnabled(ready and closed is None)
+        self.closed_label.setText(
+            f"Closed on {closed:%d %b %Y}: laptops may purge it once all their work is merged."
+            if closed is not None
+            else "Open: close it when fieldwork and moderation are over."
+        )
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -1483,6 +1508,71 @@ class HubPanel(QWidget):
         self.return_dialog = dialog
         dialog.open()
         return True
+
+    # -- retention ---------------------------------------------------------------------------
+    def ask_close(self) -> bool:
+        """Close inspection…: say what closing does, then close it through the runner."""
+        from probdesk.ui.purge_dialog import CloseInspectionDialog
+
+        fw, inspection = self.fieldwork, self.inspection
+        if fw is None or inspection is None or inspection.closed_at is not None:
+            return False
+        try:
+            from probdesk.services.retention import retention_days
+
+            days = retention_days(self.hub())
+        except ProbdeskError as exc:
+            show_message(self.close_message, exc.message, problem=True)
+            return False
+        shared = self.shared_folder()
+        if self.close_dialog is not None:
+            self.close_dialog.close()
+            self.close_dialog.deleteLater()
+        dialog = CloseInspectionDialog(inspection.title, days, str(shared) if shared else None,
+                                       self)  # fmt: skip
+        dialog.accepted.connect(self.close_inspection)
+        self.close_dialog = dialog
+        dialog.open()
+        return True
+
+    def close_inspection(self) -> bool:
+        fw, inspection, shared = self.fieldwork, self.inspection, self.shared_folder()
+        if fw is None or inspection is None:
+            return False
+        try:
+            hub = self.hub()
+        except ProbdeskError as exc:
+            show_message(self.close_message, exc.message, problem=True)
+            return False
+
+        def work(progress: Progress, _cancelled: Cancelled) -> Any:
+            from probdesk.services import retention
+
+            progress(0, 0, "Closing the inspection and telling the laptops")
+            return retention.close_inspection(hub, fw, inspection.id, shared)
+
+        def done(result: Any) -> None:
+            packs = len(result.packs)
+            text = f"Closed on {result.closed_at:%d %b %Y}. "
+            from probdesk.services.retention import plural
+
+            text += (
+                f"{plural(packs, 'closing pack')} written to the shared folder for the laptops."
+                if packs
+                else "No laptop has sent packages for it: no closing pack written."
+                if shared is not None
+                else "No shared folder is set: the laptops are not told yet."
+            )
+            show_message(self.close_message, text)
+            self.set_inspection(fw.ws.inspection(inspection.id))
+
+        def failed(exc: Exception) -> None:
+            if not isinstance(exc, ProbdeskError):
+                self.runner.default_error(exc)
+                return
+            show_message(self.close_message, exc.message, problem=True)
+
+        return self.runner.run("Closing the inspection", work, done, failed)
 
     # -- enrolment ---------------------------------------------------------------------------
     def _show_held(self, held: list[HeldKey]) -> None:

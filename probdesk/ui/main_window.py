@@ -36,7 +36,10 @@ if TYPE_CHECKING:
     # has appeared: that keeps start-up close to a bare Qt window's.
     from probdesk.domain.questionset import QuestionSet
     from probdesk.domain.records import Inspection
+    from probdesk.hub.store import Hub
+    from probdesk.progress import Cancelled, Progress
     from probdesk.services.fieldwork import Fieldwork
+    from probdesk.services.retention import PurgePlan, PurgeResult
     from probdesk.services.workspace import Workspace
     from probdesk.ui.case_form import CaseForm, GuidancePanel
     from probdesk.ui.case_list import CaseListPanel
@@ -146,6 +149,7 @@ class MainWindow(QMainWindow):
             self.snapshot_timer.setInterval(SNAPSHOT_EVERY_MS)
             self.snapshot_timer.timeout.connect(self.take_snapshot)
             self.snapshot_timer.start()
+        self.fieldwork = fieldwork
         if fieldwork is not None:
             self.case_form.comments_for = fieldwork.comments
             self.sync.set_fieldwork(fieldwork)
@@ -242,6 +246,7 @@ class MainWindow(QMainWindow):
         )
         file_menu.addSeparator()
         self.snapshots_action = action(file_menu, "&Snapshots…", self.show_snapshots)
+        self.purge_action = action(file_menu, "&Purge inspection…", self.purge_inspection)
         file_menu.addSeparator()
         action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         case_menu = self.menuBar().addMenu("C&ase")
@@ -641,6 +646,101 @@ class MainWindow(QMainWindow):
             self.workspace.snapshot_if_changed()
         except (ProbdeskError, OSError) as exc:  # closing goes on: the data itself is saved
             log.warning("no snapshot on close: %s", type(exc).__name__)
+
+    # -- retention ---------------------------------------------------------------------------
+    def _purge_hub(self, inspection: Inspection) -> Hub | None:
+        """The hub that must hold a team lead's own changes (None on an assessor's laptop)."""
+        if inspection.lead_device_id != self.workspace.device_id:
+            return None
+        if not self.hub_panel.hub_exists():
+            return None
+        return self.hub_panel.hub()
+
+    def purge_inspection(self) -> bool:
+        """File > Purge inspection…: check in the runner what purging the chosen inspection
+        removes, or what is still unmerged, and show it; the purge runs once confirmed."""
+        fw, inspection = getattr(self, "fieldwork", None), self.inspection
+        if not self.views_built or fw is None:
+            return False
+        if inspection is None:
+            self.statusBar().showMessage("Choose the inspection to purge first.", 5000)
+            return False
+        if self.saver.pending:
+            self.statusBar().showMessage("Please wait: a change is still being saved.", 5000)
+            return False
+        shared = self.sync.shared_folder()
+        try:
+            hub = self._purge_hub(inspection)
+        except ProbdeskError as exc:
+            self.runner.default_error(exc)
+            return False
+
+        def work(progress: Progress, _cancelled: Cancelled) -> PurgePlan:
+            from probdesk.services import retention
+
+            progress(0, 0, "Reading the merge receipts")
+            return retention.plan_purge(fw, inspection.id, shared=shared, hub=hub)
+
+        return self.runner.run("Checking the inspection before a purge", work, self._show_purge)
+
+    def _show_purge(self, plan: PurgePlan) -> None:
+        from probdesk.ui.purge_dialog import PurgeDialog
+
+        dialog = PurgeDialog(plan, self)
+        dialog.accepted.connect(lambda: self._run_purge(dialog.plan.inspection_id))
+        self.purge_dialog = dialog
+        dialog.open()
+
+    def _run_purge(self, inspection_id: str) -> bool:
+        fw = getattr(self, "fieldwork", None)
+        if fw is None:
+            return False
+        shared = self.sync.shared_folder()
+        inspection = self.workspace.inspection(inspection_id)
+        try:
+            hub = self._purge_hub(inspection)
+        except ProbdeskError as exc:
+            self.runner.default_error(exc)
+            return False
+        self.case_form.clear()  # nothing of it stays on screen either
+
+        def work(progress: Progress, _cancelled: Cancelled) -> PurgeResult:
+            from probdesk.services import retention
+
+            return retention.purge(fw, inspection_id, shared=shared, hub=hub, progress=progress)
+
+        def done(result: PurgeResult) -> None:
+            from PySide6.QtWidgets import QMessageBox
+
+            from probdesk.services.retention import counts_in_words
+
+            self.settings.remove("main/case")
+            self.reload_inspections()
+            self._refresh_unexported()
+            text = (
+                f"The inspection was purged from this laptop: "
+                f"{counts_in_words(result.rows)} removed, with {result.files} package file(s) "
+                f"and {result.snapshots} snapshot(s); the database was compacted and a new "
+                "snapshot taken."
+            )
+            kept = result.kept_copies
+            if kept:
+                text += (
+                    " Older copies of the database were not removed: "
+                    + ", ".join(str(p) for p in kept)
+                    + ". Delete them once you are sure they are not needed."
+                )
+            self.statusBar().showMessage("Inspection purged", 5000)
+            box = QMessageBox(QMessageBox.Icon.Information, "Inspection purged", text,
+                              QMessageBox.StandardButton.Ok, self)  # fmt: skip
+            self.purge_done = box  # not modal-blocking: the window goes on
+            box.open()
+
+        def failed(exc: Exception) -> None:
+            self.reload_inspections(select=inspection_id)
+            self.runner.default_error(exc)
+
+        return self.runner.run("Purging the inspection", work, done, failed)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         from PySide6.QtWidgets import QMessageBox

@@ -1,0 +1,125 @@
+"""Retention dialogs: File > Purge inspection… on a laptop, and the team lead's Close
+inspection… on the Hub tab. They show what the services plan; the work runs in the runner."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from probdesk.services.retention import PurgePlan
+
+
+def _bullets(lines: list[str]) -> str:
+    from html import escape
+
+    return "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>"
+
+
+class PurgeDialog(QDialog):
+    """What purging the inspection removes (with a confirmation to tick), or what is still
+    unmerged (and then nothing can be confirmed)."""
+
+    def __init__(self, plan: PurgePlan, parent: QWidget | None = None) -> None:
+        from html import escape
+
+        super().__init__(parent)
+        self.plan = plan
+        self.setWindowTitle("Purge inspection")
+        self.setAccessibleName("Purge inspection")
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        title = QLabel(f"<b>{escape(plan.title)}</b>")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.confirm = QCheckBox("I understand that this cannot be undone")
+        self.confirm.setAccessibleName("Confirm that the purge cannot be undone")
+        buttons = QDialogButtonBox()
+        if plan.allowed:
+            self.text.setAccessibleName("What the purge removes")
+            self.text.setText(
+                "The team lead has closed this inspection and every change made on this "
+                "laptop has been merged. Purging removes it from this laptop for good:"
+                + _bullets(plan.removes())
+                + "An audit record of ids and counts is kept."
+            )
+            self.purge_button = buttons.addButton(
+                "&Purge for good", QDialogButtonBox.ButtonRole.DestructiveRole
+            )
+            self.purge_button.setAccessibleName("Purge the inspection for good")
+            self.purge_button.setEnabled(False)
+            self.purge_button.clicked.connect(self.accept)
+            self.confirm.toggled.connect(self.purge_button.setEnabled)
+            buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        else:
+            self.text.setAccessibleName("Why the inspection cannot be purged yet")
+            self.text.setText(
+                "This inspection cannot be purged from this laptop yet. Nothing was changed."
+                + _bullets(plan.problems())
+            )
+            self.purge_button = None
+            self.confirm.hide()
+            buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(self.text)
+        layout.addWidget(self.confirm)
+        layout.addStretch(1)  # any height to spare goes below the text, not between lines
+        layout.addWidget(buttons)
+        self.adjustSize()  # as high as its text, no more
+        if plan.allowed:
+            self.confirm.setFocus()
+
+
+class CloseInspectionDialog(QDialog):
+    """The team lead's confirmation before closing an inspection on the hub."""
+
+    def __init__(
+        self, title: str, retention_days: int, shared: str | None, parent: QWidget | None = None
+    ) -> None:
+        from html import escape
+
+        super().__init__(parent)
+        self.setWindowTitle("Close inspection")
+        self.setAccessibleName("Close inspection")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        where = (
+            f"A pack saying so is written to the shared folder ({escape(shared)}) for every "
+            "laptop that sent packages."
+            if shared
+            else "No shared folder is set (Sync tab), so the laptops are not told yet."
+        )
+        self.text = QLabel(
+            f"<b>{escape(title)}</b><p>Closing records that fieldwork and moderation are "
+            f"over. {where} Each laptop may then purge the inspection once all its work is "
+            f"merged.</p><p>The hub keeps it for {retention_days} days after closing (the "
+            "organisation's retention period); then <i>probdesk hub purge</i> removes it "
+            "from the hub. Packages still arriving are merged until then.</p>"
+        )
+        self.text.setWordWrap(True)
+        self.text.setAccessibleName("What closing the inspection does")
+        layout.addWidget(self.text)
+        layout.addStretch(1)
+        buttons = QDialogButtonBox()
+        self.close_button = buttons.addButton(
+            "C&lose the inspection", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.close_button.setAccessibleName("Close the inspection")
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.adjustSize()

@@ -139,3 +139,63 @@ def test_the_lead_closes_and_the_laptop_purges_once_all_is_merged(
     assert window.inspection is None
     assert window.workspace.inspections() == []
     window.purge_done.accept()
+
+
+def test_the_lead_purges_expired_inspections_from_the_hub_after_confirming(
+    qtbot: QtBot, open_window: Callable[[Path, Path, str | None], MainWindow], tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from probdesk.services import retention
+
+    team = build_team(tmp_path / "team")
+    team.answer_all(AB)
+    team.export(AB)
+    hub = hubs.open_hub(team.lead.paths.data)
+    try:
+        hubs.merge(hub, team.lead.fw, team.shared)
+        retention.close_inspection(hub, team.lead.fw, team.inspection_id, team.shared)
+    finally:
+        hub.close()
+    shared, inspection_id = team.shared, team.inspection_id
+    team.close()
+
+    lead = open_window(tmp_path / "team" / "lead", shared, inspection_id)
+    lead.tabs.setCurrentWidget(lead.hub_panel)
+    idle(qtbot, lead)
+    panel = lead.hub_panel
+    # Within the retention period (365 days by default): nothing is due, nothing asked.
+    panel.purge_button.click()
+    qtbot.waitUntil(lambda: "No closed inspection" in panel.close_message.text(), timeout=15_000)
+    assert "kept until" in panel.close_message.text() and panel.purge_box is None
+    idle(qtbot, lead)
+
+    hub = hubs.open_hub(tmp_path / "team" / "lead")
+    try:
+        retention.set_retention_days(hub, 0)  # the organisation's period: over at once
+    finally:
+        hub.close()
+    panel.purge_button.click()
+    qtbot.waitUntil(lambda: panel.purge_box is not None, timeout=15_000)
+    box = panel.purge_box
+    assert "Plymouth" in box.text() and "for good" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()  # first, no: nothing changes
+    idle(qtbot, lead)
+    hub = hubs.open_hub(tmp_path / "team" / "lead")
+    try:
+        assert inspection_id in hub.inspection_ids()
+    finally:
+        hub.close()
+    panel.purge_box = None
+    panel.purge_button.click()
+    qtbot.waitUntil(lambda: panel.purge_box is not None, timeout=15_000)
+    panel.purge_box.button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: panel.close_message.text().startswith("Purged"), timeout=30_000)
+    assert "Purged 1 inspection from the hub" in panel.close_message.text()
+    idle(qtbot, lead)
+    done_with(lead)
+    hub = hubs.open_hub(tmp_path / "team" / "lead")
+    try:
+        assert inspection_id not in hub.inspection_ids()
+    finally:
+        hub.close()

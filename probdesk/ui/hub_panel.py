@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -914,11 +915,20 @@ class HubPanel(QWidget):
             "once all their work is merged; the hub keeps it for the retention period"
         )
         row.addWidget(self.close_button)
+        self.purge_button = QPushButton("&Purge expired…")
+        self.purge_button.setAccessibleName("Purge the closed inspections whose time is up")
+        self.purge_button.setToolTip(
+            "Remove from this hub every closed inspection whose retention period is over "
+            "(the organisation's period, set with probdesk hub retention DAYS); a record of "
+            "ids and counts stays"
+        )
+        row.addWidget(self.purge_button)
         progress.addLayout(row)
         self.close_message = message_label("Closing: message")
         self.close_message.hide()
         progress.addWidget(self.close_message)
         self.close_dialog: Any = None
+        self.purge_box: QMessageBox | None = None
         top.addWidget(progress_box)
         top.setStretchFactor(0, 9)
         top.setStretchFactor(1, 11)
@@ -1052,6 +1062,7 @@ class HubPanel(QWidget):
 
         self.merge_button.clicked.connect(self.merge_shared)
         self.close_button.clicked.connect(self.ask_close)
+        self.purge_button.clicked.connect(self.ask_purge_hub)
         self.scope_combo.currentIndexChanged.connect(lambda _i: self._show_summary())
         self.source_group.idToggled.connect(self._source_toggled)
         self.summary_view.doubleClicked.connect(lambda i: self.drill_down(i.row()))
@@ -1150,6 +1161,7 @@ class HubPanel(QWidget):
         self.merge_button.setEnabled(ready and has_folder)
         closed = self.inspection.closed_at if self.inspection is not None else None
         self.close_button.setEnabled(ready and closed is None)
+        self.purge_button.setEnabled(ready)
         self.closed_label.setText(
             f"Closed on {closed:%d %b %Y}: laptops may purge it once all their work is merged."
             if closed is not None
@@ -1573,6 +1585,95 @@ class HubPanel(QWidget):
             show_message(self.close_message, exc.message, problem=True)
 
         return self.runner.run("Closing the inspection", work, done, failed)
+
+    def ask_purge_hub(self) -> bool:
+        """Purge expired…: list what is due (a dry run, through the runner), ask, then purge."""
+        try:
+            hub = self.hub()
+        except ProbdeskError as exc:
+            show_message(self.close_message, exc.message, problem=True)
+            return False
+
+        def work(progress: Progress, _cancelled: Cancelled) -> Any:
+            from probdesk.services import retention
+
+            progress(0, 0, "Looking for inspections past their retention period")
+            return retention.retention_days(hub), retention.purge_hub(hub, dry_run=True)
+
+        def done(found: Any) -> None:
+            days, plan = found
+            titles = {i.inspection_id: i.title for i in self._hub_titles(hub)}
+            waiting = "".join(
+                f"\n- {i.title}: kept until {i.purge_from:%d %b %Y}" for i in plan.waiting
+            )
+            if not plan.purged:
+                text = f"No closed inspection is past its retention period ({days} days)."
+                show_message(self.close_message, text + (f" Waiting:{waiting}" if waiting else ""))
+                return
+            due = "".join(f"\n- {titles.get(r.inspection_id, r.inspection_id[:8])}, closed on "
+                          f"{r.closed_at:%d %b %Y}" for r in plan.purged)  # fmt: skip
+            box = QMessageBox(self)
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setWindowTitle("Purge expired inspections")
+            box.setText(
+                f"These closed inspections are past the retention period of {days} days. "
+                f"Purging removes all their cases, answers, notes, evidence and packages from "
+                f"this hub for good; a record of ids and counts stays.{due}"
+            )
+            box.setStandardButtons(
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+            )
+            box.button(QMessageBox.StandardButton.Discard).setText("Purge for good")
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+            box.finished.connect(
+                lambda code: (
+                    self.purge_hub() if code == QMessageBox.StandardButton.Discard.value else None
+                )
+            )
+            self.purge_box = box
+            box.open()
+
+        return self.runner.run("Looking for expired inspections", work, done, self._close_failed)
+
+    @staticmethod
+    def _hub_titles(hub: Hub) -> list[Any]:
+        from probdesk.services.retention import hub_inspections
+
+        return hub_inspections(hub)
+
+    def purge_hub(self) -> bool:
+        fw, shared = self.fieldwork, self.shared_folder()
+        try:
+            hub = self.hub()
+        except ProbdeskError as exc:
+            show_message(self.close_message, exc.message, problem=True)
+            return False
+
+        def work(progress: Progress, _cancelled: Cancelled) -> Any:
+            from probdesk.services import retention
+
+            progress(0, 0, "Purging expired inspections")
+            return retention.purge_hub(
+                hub, shared=shared, lead_device_id=fw.ws.device_id if fw is not None else None
+            )
+
+        def done(result: Any) -> None:
+            from probdesk.services.retention import plural
+
+            show_message(
+                self.close_message,
+                f"Purged {plural(len(result.purged), 'inspection')} from the hub; a record of "
+                "ids and counts stays.",
+            )
+            self.refresh()
+
+        return self.runner.run("Purging expired inspections", work, done, self._close_failed)
+
+    def _close_failed(self, exc: Exception) -> None:
+        if not isinstance(exc, ProbdeskError):
+            self.runner.default_error(exc)
+            return
+        show_message(self.close_message, exc.message, problem=True)
 
     # -- enrolment ---------------------------------------------------------------------------
     def _show_held(self, held: list[HeldKey]) -> None:

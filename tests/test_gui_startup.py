@@ -67,6 +67,44 @@ def _index_out_of_step(db: Path) -> None:
         conn.close()
 
 
+def test_the_check_after_start_up_says_when_answers_were_changed_outside_probdesk(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tamper evidence in the window: the background check also folds the chains again."""
+    import json
+    from datetime import date
+
+    import rawdb
+
+    from probdesk.services.workspace import Workspace
+
+    paths = Paths.resolve(tmp_path / "data")
+    ws = Workspace.open(paths.ensure())
+    insp = ws.create_inspection("Wales", "Cardiff", date(2025, 4, 1), date(2025, 4, 4), PDU_CORE)
+    case = ws.add_case(insp.id, "CRN-0001", TEAM_FACTS)
+    ws.record_answer(case.id, "2.1.1", "yes")
+    ws.close()
+    conn = rawdb.connect(paths.data / "probdesk.sqlite")
+    conn.execute("UPDATE answer_event SET value = ?", (json.dumps("no"),))
+    conn.commit()
+    conn.close()
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+    window = show_main_window(paths)
+    qtbot.addWidget(window)
+    monkeypatch.setattr(window, "check_data_later", lambda *a: None)
+    assert open_data(window, paths) is True
+    assert window.check_data()
+    assert window.runner.wait()
+    assert window.data_check == "ok"
+    [finding] = window.tamper_findings
+    assert "Cardiff" in finding and "edited" in finding
+    assert len(warned) == 1 and "does not match what this laptop signed" in warned[0]
+    assert "CRN-0001" not in warned[0]
+    window.close()
+    window.workspace.close()
+
+
 @pytest.mark.parametrize("damaged", [False, True])
 def test_the_full_check_runs_after_start_up_and_says_what_the_quick_one_missed(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damaged: bool

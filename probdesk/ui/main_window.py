@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.saver = Saver(self)
         self.restore_requested: object = None  # a snapshot to put back once the window closed
         self.data_check: str | None = None  # the full integrity check's result, once run
+        self.tamper_findings: list[str] = []  # what verify found at that check
 
         # -- views ------------------------------------------------------------------------
         central = QWidget()
@@ -586,8 +587,23 @@ class MainWindow(QMainWindow):
             return False
         workspace = self.workspace
 
-        def done(result: str) -> None:
+        def work(_p: Any, _c: Any) -> tuple[str, list[str]]:
+            result = workspace.full_check()
+            # Then what was changed outside probdesk (its signed chain heads).
+            return result, workspace.verify() if workspace.keys is not None else []
+
+        def done(found: tuple[str, list[str]]) -> None:
+            result, changed = found
             self.data_check = result
+            self.tamper_findings = changed
+            if changed:
+                log.error("verify: %s finding(s)", len(changed))
+                QMessageBox.warning(
+                    self, "probdesk: changes made outside probdesk",
+                    "Your database does not match what this laptop signed as it saved:\n\n- "
+                    + "\n- ".join(changed) + "\n\nTake a copy of the data folder and tell "
+                    "your team lead; `probdesk verify` lists this again.",
+                )  # fmt: skip
             if result != "ok":
                 log.error("the full integrity check found a problem")
                 QMessageBox.warning(
@@ -598,7 +614,7 @@ class MainWindow(QMainWindow):
                     "contact the probdesk team.",
                 )  # fmt: skip
 
-        return self.runner.run("Checking your data", lambda _p, _c: workspace.full_check(), done)
+        return self.runner.run("Checking your data", work, done)
 
     def show_snapshots(self) -> None:
         """File > Snapshots…; a restore chosen there closes the window, and run_gui puts the

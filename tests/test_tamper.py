@@ -472,3 +472,23 @@ def test_two_programs_saving_into_one_store_keep_one_true_head(laptop: Laptop) -
     finally:
         one.close()
         two.close()
+
+
+def test_an_older_package_arriving_late_merges_without_a_flag(team: Team, url: str) -> None:
+    """A synced folder delivers the first package after the second: it lacks what came after
+    it, which is no loss and no tampering."""
+    lt = team.laptops[AB]
+    case_id = team.case(AB, TEAM_SAMPLE[0][0])
+    qids = _yes_no(lt.ws, case_id)
+    lt.ws.record_answer(case_id, qids[0], "yes")
+    first = team.export(AB)
+    held_back = first.with_name(first.name + ".later")
+    first.rename(held_back)
+    lt.ws.record_answer(case_id, qids[1], "no")
+    team.export(AB)
+    [newer] = team.merge(url)
+    assert (newer.state, newer.flag) == (hubs.MERGED, "")
+    held_back.rename(first)
+    [late] = [o for o in team.merge(url) if o.state != hubs.ALREADY]
+    assert (late.state, late.reason, late.flag) == (hubs.MERGED, "", "")
+    assert len(_hub_answers(url, team.inspection_id)) == 2

@@ -402,7 +402,10 @@ def _chain_check(
             f"its {found.count} changes do not match the {head.count} the laptop signed as it "
             "saved them (the laptop's database was edited outside probdesk); nothing was merged"
         ))  # fmt: skip
-    gone = len(set(held) - set(ids))
+    # Only what the package's own numbering covers: an older package arriving late lacks the
+    # changes made after it, and that is no loss.
+    upto = int(p["seq_to"])
+    gone = sum(1 for i, (_k, c) in held.items() if i not in ids and int(c["seq"]) <= upto)
     if gone:
         return _Checked(flag=(
             f"{gone} changes this laptop sent before are no longer on it (restored from an "

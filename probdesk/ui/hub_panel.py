@@ -1551,10 +1551,8 @@ class HubPanel(QWidget):
         fw, inspection, shared = self.fieldwork, self.inspection, self.shared_folder()
         if fw is None or inspection is None:
             return False
-        try:
-            hub = self.hub()
-        except ProbdeskError as exc:
-            show_message(self.close_message, exc.message, problem=True)
+        hub = self._retention_hub()
+        if hub is None:
             return False
 
         def work(progress: Progress, _cancelled: Cancelled) -> Any:
@@ -1578,31 +1576,23 @@ class HubPanel(QWidget):
             show_message(self.close_message, text)
             self.set_inspection(fw.ws.inspection(inspection.id))
 
-        def failed(exc: Exception) -> None:
-            if not isinstance(exc, ProbdeskError):
-                self.runner.default_error(exc)
-                return
-            show_message(self.close_message, exc.message, problem=True)
-
-        return self.runner.run("Closing the inspection", work, done, failed)
+        return self.runner.run("Closing the inspection", work, done, self._close_failed)
 
     def ask_purge_hub(self) -> bool:
         """Purge expired…: list what is due (a dry run, through the runner), ask, then purge."""
-        try:
-            hub = self.hub()
-        except ProbdeskError as exc:
-            show_message(self.close_message, exc.message, problem=True)
+        hub = self._retention_hub()
+        if hub is None:
             return False
 
         def work(progress: Progress, _cancelled: Cancelled) -> Any:
             from probdesk.services import retention
 
             progress(0, 0, "Looking for inspections past their retention period")
-            return retention.retention_days(hub), retention.purge_hub(hub, dry_run=True)
+            titles = {i.inspection_id: i.title for i in retention.hub_inspections(hub)}
+            return retention.retention_days(hub), retention.purge_hub(hub, dry_run=True), titles
 
         def done(found: Any) -> None:
-            days, plan = found
-            titles = {i.inspection_id: i.title for i in self._hub_titles(hub)}
+            days, plan, titles = found
             waiting = "".join(
                 f"\n- {i.title}: kept until {i.purge_from:%d %b %Y}" for i in plan.waiting
             )
@@ -1635,18 +1625,10 @@ class HubPanel(QWidget):
 
         return self.runner.run("Looking for expired inspections", work, done, self._close_failed)
 
-    @staticmethod
-    def _hub_titles(hub: Hub) -> list[Any]:
-        from probdesk.services.retention import hub_inspections
-
-        return hub_inspections(hub)
-
     def purge_hub(self) -> bool:
         fw, shared = self.fieldwork, self.shared_folder()
-        try:
-            hub = self.hub()
-        except ProbdeskError as exc:
-            show_message(self.close_message, exc.message, problem=True)
+        hub = self._retention_hub()
+        if hub is None:
             return False
 
         def work(progress: Progress, _cancelled: Cancelled) -> Any:
@@ -1668,6 +1650,14 @@ class HubPanel(QWidget):
             self.refresh()
 
         return self.runner.run("Purging expired inspections", work, done, self._close_failed)
+
+    def _retention_hub(self) -> Hub | None:
+        """The hub for closing and purging, or None with the reason said under the buttons."""
+        try:
+            return self.hub()
+        except ProbdeskError as exc:
+            show_message(self.close_message, exc.message, problem=True)
+            return None
 
     def _close_failed(self, exc: Exception) -> None:
         if not isinstance(exc, ProbdeskError):

@@ -7,7 +7,7 @@ import logging
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         from probdesk.ui.runner import Runner
 
         self.runner = Runner(self)
+        from PySide6.QtCore import Qt  # its hundred enums cost ~14 ms: not before the data
         from PySide6.QtWidgets import QSplitter
 
         from probdesk.ui.case_form import CaseForm, GuidancePanel

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import ClassVar
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDoubleValidator,
     QFocusEvent,
@@ -181,6 +181,20 @@ class MultiChoiceWidget(AnswerWidget):
             b.blockSignals(False)
 
 
+class _NumberValidator(QDoubleValidator):
+    """A number as the store reads it (a point for decimals, whatever the locale); an empty
+    field is acceptable too, so that Enter or leaving the field clears the answer."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setLocale(QLocale.c())
+
+    def validate(self, text: str, pos: int) -> object:
+        if not text.strip():
+            return QValidator.State.Acceptable, text, pos
+        return super().validate(text, pos)
+
+
 class LineWidget(AnswerWidget):
     """A typed answer, checked when the field is left or Enter is pressed: the store refuses
     what is not a value of the type, with a message."""
@@ -217,7 +231,7 @@ class NumberWidget(LineWidget):
     PLACEHOLDER = "number"
 
     def validator(self, parent: QWidget) -> QValidator:
-        return QDoubleValidator(parent)
+        return _NumberValidator(parent)
 
 
 class DateWidget(LineWidget):

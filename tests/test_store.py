@@ -973,7 +973,7 @@ def test_repositories_return_frozen_records_never_orm_objects(tmp_data_dir: Path
                 *uow.answers.for_question(case_id, "C1"),
                 *uow.answers.for_inspection(inspection.id),
                 uow.meetings.get(meeting.id),
-                *uow.meetings.list(inspection.id),
+                *uow.meetings.for_inspection(inspection.id),
                 *uow.meetings.notes(meeting.id),
                 *uow.meetings.get(meeting.id).groups,  # type: ignore[union-attr]
                 *uow.audit.entries(),

@@ -161,7 +161,10 @@ class ChainRepository:
 
     def _pending(self, device_id: str) -> dict[str, list[tuple[str, Any]]]:
         out: dict[str, list[tuple[str, Any]]] = {}
-        mine = lambda es: [e for e in es if e.device_id == device_id]  # noqa: E731
+
+        def mine(events: list[Any]) -> list[Any]:
+            return [e for e in events if e.device_id == device_id]
+
         answers, case_events = mine(self._answers), mine(self._case_events)
         notes, org = mine(self._notes), mine(self._org)
         case_ids = {e.case_id for e in answers} | {e.case_id for e in case_events}

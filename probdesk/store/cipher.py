@@ -46,7 +46,9 @@ def apply_key(dbapi_conn: Any, key: bytes | None) -> None:
         cur.close()
 
 
-def connect(path: Path, key: bytes | None, *, read_only: bool = False, timeout: float = 5.0) -> Any:
+def connect(
+    path: Path, key: bytes | None, *, read_only: bool = False, timeout: float = 5.0
+) -> dbapi2.Connection:
     """A SQLCipher connection to `path`, keyed. read_only opens with mode=ro (changes nothing,
     creates nothing)."""
     if read_only:
@@ -100,7 +102,7 @@ def backup_copy(source: Path, target: Path, key: bytes | None, *, timeout: float
         src.close()
 
 
-def _tables(conn: Any) -> dict[str, int]:
+def _tables(conn: dbapi2.Connection) -> dict[str, int]:
     names = [
         str(r[0])
         for r in conn.execute(

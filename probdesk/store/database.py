@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,14 @@ from probdesk.store.chains import Signer, Signing
 from probdesk.store.repositories import UnitOfWork
 
 log = logging.getLogger("probdesk.store")
+# What a failed open, migration or compaction raises (SQLAlchemy's wrapper, SQLCipher's own),
+# and a failed encryption in place: named once, as a tuple an `except` takes.
+_SQL_ERRORS: tuple[type[Exception], ...] = (OperationalError, *cipher.DatabaseError)
+_ENCRYPT_ERRORS: tuple[type[Exception], ...] = (
+    cipher.EncryptionFailed,
+    *cipher.DatabaseError,
+    OSError,
+)
 
 DB_NAME = "probdesk.sqlite"
 BUSY_TIMEOUT_MS = 5000
@@ -191,7 +200,7 @@ class Store:
             cur.execute("VACUUM")
             busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             cur.close()
-        except (OperationalError, *cipher.DatabaseError) as exc:
+        except _SQL_ERRORS as exc:
             raise StoreWriteError(
                 f"The database {self.path} could not be compacted ({exc}). What was removed "
                 "stays removed; free some space (compacting needs about the database's size "
@@ -431,7 +440,7 @@ def open_store(
     except StoreWriteError:
         engine.dispose()
         raise
-    except (OperationalError, *cipher.DatabaseError) as exc:
+    except _SQL_ERRORS as exc:
         engine.dispose()
         if created and path.exists() and path.stat().st_size == 0:
             path.unlink()  # ours, made a moment ago: not left for the next start to move aside
@@ -468,7 +477,7 @@ def _encrypt_plaintext(data_dir: Path, key: bytes) -> list[str]:
     path = data_dir / DB_NAME
     try:
         counts = cipher.encrypt_in_place(path, key)
-    except (cipher.EncryptionFailed, *cipher.DatabaseError, OSError) as exc:
+    except _ENCRYPT_ERRORS as exc:
         full = full_disk(path)
         raise StoreWriteError(
             f"{full}, then start probdesk again" if full else
@@ -486,7 +495,7 @@ def _encrypt_plaintext(data_dir: Path, key: bytes) -> list[str]:
         try:
             cipher.encrypt_in_place(other, key)
             copies += 1
-        except (cipher.EncryptionFailed, *cipher.DatabaseError, OSError):
+        except _ENCRYPT_ERRORS:
             left.append(other.name)
     damaged = [p.name for p in data_dir.glob(f"{DB_NAME}.damaged-*") if cipher.is_plaintext(p)]
     log.info("the plaintext database and %d plaintext copies were encrypted", copies)
@@ -564,18 +573,18 @@ def _last_seq(path: Path, key: bytes | None) -> int | None:
 def _running(pid: int) -> bool:
     if pid == os.getpid():
         return True
-    if os.name == "posix":
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    import ctypes  # Windows: a process that can be opened is running
+    if sys.platform == "win32":  # a process that can be opened is running
+        import ctypes
 
-    handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # type: ignore[attr-defined]
-    if not handle:
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)
+        if not handle:
+            return False
+        ctypes.windll.kernel32.CloseHandle(handle)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
-    ctypes.windll.kernel32.CloseHandle(handle)  # type: ignore[attr-defined]
+    except PermissionError:
+        return True
     return True

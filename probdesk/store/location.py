@@ -7,6 +7,7 @@ immutable package files only.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path, PurePath
 
 from probdesk.errors import EnvironmentProblem
@@ -68,7 +69,7 @@ def is_network_path(path: Path, mounts_file: Path = Path("/proc/mounts")) -> boo
     text = str(path)
     if text.startswith("\\\\") or text.startswith("//"):
         return True  # a Windows UNC path
-    if os.name == "nt":  # pragma: no cover - Windows only
+    if sys.platform == "win32":  # pragma: no cover - Windows only
         import ctypes
 
         drive = os.path.splitdrive(text)[0]

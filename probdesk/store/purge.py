@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, Executable, ScalarSelect, Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from probdesk.store.models import (
@@ -41,13 +41,13 @@ class RetentionRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def _count(self, stmt: object) -> int:
-        return int(self.s.execute(stmt).scalar() or 0)  # type: ignore[call-overload]
+    def _count(self, stmt: Select[int]) -> int:
+        return int(self.s.execute(stmt).scalar() or 0)
 
-    def _case_ids(self, inspection_id: str) -> object:
+    def _case_ids(self, inspection_id: str) -> ScalarSelect[str]:
         return select(CaseRow.id).where(CaseRow.inspection_id == inspection_id).scalar_subquery()
 
-    def _meeting_ids(self, inspection_id: str) -> object:
+    def _meeting_ids(self, inspection_id: str) -> ScalarSelect[str]:
         return (
             select(MeetingRow.id).where(MeetingRow.inspection_id == inspection_id)
         ).scalar_subquery()
@@ -88,7 +88,7 @@ class RetentionRepository:
         """How many rows of each kind removing the inspection removes."""
         cases, meetings = self._case_ids(inspection_id), self._meeting_ids(inspection_id)
 
-        def n(model: type, where: object) -> int:
+        def n(model: type, where: ColumnElement[bool]) -> int:
             return self._count(select(func.count()).select_from(model).where(where))
 
         return {
@@ -112,7 +112,7 @@ class RetentionRepository:
         newest receipt covers), by kind; only kinds with some are named."""
         cases, meetings = self._case_ids(inspection_id), self._meeting_ids(inspection_id)
 
-        def n(model: type, *where: object) -> int:
+        def n(model: type, *where: ColumnElement[bool]) -> int:
             return self._count(select(func.count()).select_from(model).where(*where))
 
         found = {
@@ -148,7 +148,7 @@ class RetentionRepository:
         shas = self._attachments_only_here(inspection_id)
         qs_hash = self._question_set_only_here(inspection_id)
         cases, meetings = self._case_ids(inspection_id), self._meeting_ids(inspection_id)
-        steps: Sequence[object] = (
+        steps: Sequence[Executable] = (
             delete(AnswerEventRow).where(AnswerEventRow.case_id.in_(cases)),
             delete(CaseEventRow).where(CaseEventRow.case_id.in_(cases)),
             delete(CommentRow).where(CommentRow.inspection_id == inspection_id),
@@ -166,7 +166,7 @@ class RetentionRepository:
             delete(SignedHeadRow).where(SignedHeadRow.inspection_id == inspection_id),
         )
         for stmt in steps:
-            self.s.execute(stmt)  # type: ignore[call-overload]
+            self.s.execute(stmt)
         if qs_hash is not None:
             self.s.execute(delete(QuestionSetRow).where(QuestionSetRow.content_hash == qs_hash))
         self.s.flush()

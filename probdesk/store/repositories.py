@@ -6,9 +6,9 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from probdesk.domain.case_events import CaseEvent
@@ -53,6 +53,14 @@ from probdesk.store.models import (
 )
 from probdesk.store.purge import RetentionRepository
 
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+
+    # AnswerRepository._COLS, in order (SQLAlchemy 2.1's Row takes the column types).
+    _AnswerColumns = Row[
+        str, str, str, str, str, str, int, str, str | None, str, str, datetime, str
+    ]
+
 
 def _json(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -61,6 +69,12 @@ def _json(value: object) -> str:
 def _value_out(text: str) -> object:
     value = json.loads(text)
     return tuple(value) if isinstance(value, list) else value
+
+
+def _answer_event(r: _AnswerColumns) -> AnswerEvent:
+    return AnswerEvent(
+        r[0], r[1], r[2], _value_out(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12]
+    )
 
 
 class DeviceRepository:
@@ -384,11 +398,9 @@ class AnswerRepository:
         AnswerEventRow.qs_version, AnswerEventRow.recorded_at, AnswerEventRow.author,
     )  # fmt: skip
 
-    def _rows(self, where: object) -> list[AnswerEvent]:
-        stmt = select(*self._COLS).where(where).order_by(AnswerEventRow.hlc)  # type: ignore[arg-type]
-        return [
-            AnswerEvent(r[0], r[1], r[2], _value_out(r[3]), *r[4:]) for r in self.s.execute(stmt)
-        ]
+    def _rows(self, where: ColumnElement[bool]) -> list[AnswerEvent]:
+        stmt = select(*self._COLS).where(where).order_by(AnswerEventRow.hlc)
+        return [_answer_event(r) for r in self.s.execute(stmt)]
 
     _SAME = (AnswerEventRow.case_id == bindparam("case_id")) & (
         AnswerEventRow.question_id == bindparam("question_id")
@@ -414,7 +426,7 @@ class AnswerRepository:
         """The current answer: the newest event that no other event of the question replaces."""
         params = {"case_id": case_id, "question_id": question_id}
         r = self.s.connection().execute(self._HEAD, params).first()
-        return AnswerEvent(r[0], r[1], r[2], _value_out(r[3]), *r[4:]) if r else None
+        return _answer_event(r) if r else None
 
     def for_case(self, case_id: str) -> list[AnswerEvent]:
         return self._rows(AnswerEventRow.case_id == case_id)
@@ -497,7 +509,7 @@ class MeetingRepository:
         r = self.s.get(MeetingRow, meeting_id)
         return self._out(r) if r else None
 
-    def list(self, inspection_id: str) -> list[Meeting]:
+    def for_inspection(self, inspection_id: str) -> list[Meeting]:
         rows = self.s.scalars(
             select(MeetingRow)
             .where(MeetingRow.inspection_id == inspection_id)
@@ -545,6 +557,10 @@ class MeetingRepository:
             )
             for r in rows
         ]
+
+    # The old name, which shadowed the builtin `list` in the annotations above: kept (last, so
+    # no annotation sees it) until probdesk.services calls for_inspection; then remove it.
+    list = for_inspection
 
 
 class OrgEventRepository:

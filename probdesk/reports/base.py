@@ -18,16 +18,16 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab import rl_config  # type: ignore[import-untyped, unused-ignore]
-from reportlab.lib import colors  # type: ignore[import-untyped, unused-ignore]
-from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped, unused-ignore]
-from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped, unused-ignore]
-from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped, unused-ignore]
-from reportlab.lib.units import mm  # type: ignore[import-untyped, unused-ignore]
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped, unused-ignore]
-from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped, unused-ignore]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped, unused-ignore]
-from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
     Flowable,
@@ -40,8 +40,8 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
 
 from probdesk import bundled
 from probdesk.errors import EnvironmentProblem, OperationCancelled
-from probdesk.progress import never, quiet  # noqa: F401  (the builders' defaults)
-from probdesk.reports.model import Cancelled, DocumentMeta, Progress
+from probdesk.progress import Cancelled, Progress
+from probdesk.reports.model import DocumentMeta
 
 # -- fonts ------------------------------------------------------------------------------------
 
@@ -407,7 +407,7 @@ def break_lines(text: str, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
-class PlainText(Flowable):  # type: ignore[misc, unused-ignore]
+class PlainText(Flowable):
     """Text in one font and colour (a question, a line of a note), wrapped at spaces and drawn
     as one text object; it splits between lines across pages, keeping two lines together at
     either end.
@@ -590,7 +590,7 @@ def fit_text(text: str, font: str, size: float, width: float, smallest: float) -
 
 
 def data_table(
-    rows: Sequence[Sequence[Any]],
+    rows: Sequence[list[Any] | tuple[Any, ...]],
     widths: Sequence[float],
     *,
     header: bool = True,
@@ -631,7 +631,7 @@ def data_table(
     )
 
 
-class Details(Flowable):  # type: ignore[misc, unused-ignore]
+class Details(Flowable):
     """Label / value lines (case details, case facts, fieldwork) with zebra stripes and rules,
     as a two-column Table draws them, for a fraction of a Table's cost; splits between lines.
     """
@@ -772,7 +772,7 @@ PAGE_FORM = "pdPage%d"
 CHROME_FORM = "pdChrome"
 
 
-class PagedCanvas(Canvas):  # type: ignore[misc, unused-ignore]
+class PagedCanvas(Canvas):
     """A canvas that writes the numbers it only knows at the end ("of y", contents page numbers).
 
     Each page draws a reference to a small form; the forms are defined in save(), when every
@@ -805,7 +805,7 @@ class PagedCanvas(Canvas):  # type: ignore[misc, unused-ignore]
         super().save()
 
 
-class ReportDoc(BaseDocTemplate):  # type: ignore[misc, unused-ignore]
+class ReportDoc(BaseDocTemplate):
     """A4 document with the marking, running header and "Page x of y" on every page."""
 
     def __init__(self, filename: str, meta: DocumentMeta) -> None:
@@ -905,7 +905,7 @@ class ReportDoc(BaseDocTemplate):  # type: ignore[misc, unused-ignore]
         self.build(story, canvasmaker=PagedCanvas)
 
 
-class Marker(Flowable):  # type: ignore[misc, unused-ignore]
+class Marker(Flowable):
     """Takes no space; runs `action(canvas)` when laid out: a case or part starts here."""
 
     def __init__(self, action: Callable[[Canvas], None], *, keep_with_next: bool = False) -> None:
@@ -922,7 +922,7 @@ class Marker(Flowable):  # type: ignore[misc, unused-ignore]
         self.action(canvas)
 
 
-class RoomFor(CondPageBreak):  # type: ignore[misc, unused-ignore]
+class RoomFor(CondPageBreak):
     """A page break unless `height` points are left on the page; draws nothing."""
 
     def drawOn(self, _canvas: Canvas, _x: float, _y: float, _sW: float = 0) -> None:
@@ -932,7 +932,7 @@ class RoomFor(CondPageBreak):  # type: ignore[misc, unused-ignore]
 Run = tuple[float, str, str, float, colors.Color]  # x, text, font, size, colour
 
 
-class TextLine(Flowable):  # type: ignore[misc, unused-ignore]
+class TextLine(Flowable):
     """One short line that needs no wrapping ("Answer: Yes"), drawn straight onto the page.
 
     A Paragraph parses markup and breaks lines; for a label that is most of a case summary's
@@ -1002,7 +1002,7 @@ def heading(
     return [*flows, line]
 
 
-class LateNumber(Flowable):  # type: ignore[misc, unused-ignore]
+class LateNumber(Flowable):
     """A number known only after layout (a contents page number), right-aligned in its cell."""
 
     def __init__(self, form: str) -> None:

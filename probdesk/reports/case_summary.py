@@ -10,17 +10,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from reportlab.lib.colors import Color  # type: ignore[import-untyped, unused-ignore]
-from reportlab.lib.units import mm  # type: ignore[import-untyped, unused-ignore]
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped, unused-ignore]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped, unused-ignore]
-from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
+from reportlab.lib.colors import Color
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
     Flowable,
     PageBreak,
     Paragraph,
 )
 
 from probdesk.errors import EnvironmentProblem
+from probdesk.progress import Cancelled, Progress, never, quiet
 from probdesk.reports.base import (
     ALERT,
     ANSWER_LABEL,
@@ -53,11 +54,9 @@ from probdesk.reports.base import (
     id_margin,
     make_folder,
     markup,
-    never,
     para,
     publish,
     question_styles,
-    quiet,
     styles,
     temp_beside,
     text_flowables,
@@ -67,10 +66,8 @@ from probdesk.reports.model import (
     ANSWERED,
     DID_NOT_APPLY,
     NOT_ANSWERED,
-    Cancelled,
     CaseReport,
     DocumentMeta,
-    Progress,
     QuestionLine,
 )
 
@@ -85,7 +82,7 @@ LONG_NOTE = 1200
 HEADING_ROOM = BODY_LEADING * 6
 
 
-class QuestionBlock(Flowable):  # type: ignore[misc, unused-ignore]
+class QuestionBlock(Flowable):
     """A question with its answer in a right-hand column, then (small) why it was or was not
     asked: one flowable, laid out with break_lines and drawn as one text object.
 
@@ -111,7 +108,9 @@ class QuestionBlock(Flowable):  # type: ignore[misc, unused-ignore]
         self.level = level
         self.style = level.question_muted if muted else level.question
         self.answer_colour = answer_colour
-        self.key = level.question.backColor is not None
+        # The key question's tint (its muted style inherits it); prompts have none.
+        self.tint = self.style.backColor
+        self.key = self.tint is not None
         self.spaceBefore = self.style.spaceBefore
         self.spaceAfter = self.style.spaceAfter
         self._for_width = -1.0
@@ -174,9 +173,9 @@ class QuestionBlock(Flowable):  # type: ignore[misc, unused-ignore]
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
         st, small = self.style, self.level.small
         top = y + self.height
-        if self.key:
+        if self.tint is not None:
             canvas.saveState()
-            canvas.setFillColor(st.backColor)
+            canvas.setFillColor(self.tint)
             canvas.rect(
                 x,
                 top - self.top_h - self.pad,

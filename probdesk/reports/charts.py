@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from reportlab.graphics.shapes import (  # type: ignore[import-untyped, unused-ignore]
+from reportlab.graphics.shapes import (
     Drawing,
     Line,
     Rect,
     String,
 )
-from reportlab.lib import colors  # type: ignore[import-untyped, unused-ignore]
-from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped, unused-ignore]
+from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from probdesk.reports.base import BODY_W, MUTED, SANS, SANS_BOLD, SANS_ITALIC, register_fonts
 from probdesk.reports.model import Band, StageChart
@@ -42,6 +42,13 @@ def _tint(i: int, n: int) -> colors.Color:
     a, b = _TINTS[seg], _TINTS[seg + 1]
     rgb = [(x + (y - x) * local) / 255 for x, y in zip(a, b, strict=True)]
     return colors.Color(*rgb)
+
+
+def _filled(x: float, y: float, width: float, height: float, fill: colors.Color) -> Rect:
+    """A rectangle filled with `fill`, without an outline."""
+    # types-reportlab 5.0 annotates Rect's **kw as the keyword TypedDict itself (Unpack left
+    # out), so every keyword reads as needing that dict: checked once here.
+    return Rect(x, y, width, height, fillColor=fill, strokeColor=None)  # type: ignore[arg-type]  # stub lacks Unpack
 
 
 def band_ranges(bands: Sequence[Band]) -> list[tuple[Band, float, float]]:
@@ -134,13 +141,8 @@ def _drawing(
         zip(ranges, band_lines, strict=True)
     ):
         d.add(
-            Rect(
-                x_at(lower),
-                y0,
-                x_at(upper) - x_at(lower),
-                plot_h + band_h,
-                fillColor=_tint(i, len(ranges)),
-                strokeColor=None,
+            _filled(
+                x_at(lower), y0, x_at(upper) - x_at(lower), plot_h + band_h, _tint(i, len(ranges))
             )
         )
         centre = (x_at(lower) + x_at(upper)) / 2
@@ -189,7 +191,7 @@ def _drawing(
             continue
         x = x_at(float(percent))
         if x > x0:
-            d.add(Rect(x0, yc - BAR_H / 2, x - x0, BAR_H, fillColor=BAR, strokeColor=None))
+            d.add(_filled(x0, yc - BAR_H / 2, x - x0, BAR_H, BAR))
         d.add(
             String(
                 x + 3, yc - 2.8, f"{percent:.1f}%", fontName=SANS_BOLD, fontSize=7.8, fillColor=INK

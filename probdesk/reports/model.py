@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from probdesk.progress import Cancelled, Progress  # noqa: F401  (the builders' signatures)
-
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib.units import mm  # type: ignore[import-untyped, unused-ignore]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped, unused-ignore]
-from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
@@ -22,6 +22,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
     TableStyle,
 )
 
+from probdesk.progress import Cancelled, Progress, never, quiet
 from probdesk.reports.base import (
     BODY_W,
     COND,
@@ -36,21 +37,17 @@ from probdesk.reports.base import (
     data_table,
     details_table,
     markup,
-    never,
     para,
     percent_text,
-    quiet,
     styles,
     text_flowables,
     when_text,
 )
 from probdesk.reports.charts import band_legend, stage_drawings
 from probdesk.reports.model import (
-    Cancelled,
     DocumentMeta,
     EvidenceItem,
     PercentRow,
-    Progress,
     StandardLine,
     SummaryReport,
 )

@@ -9,6 +9,9 @@ from probdesk.errors import InputError
 
 MIN_PASSPHRASE = 10
 MIN_SCORE = 3  # zxcvbn's 0-4: 3 is "safely unguessable" (about 10^10 guesses)
+# zxcvbn refuses (ValueError) a longer password than this: the estimate is of the first 72
+# characters (a longer passphrase is at least as strong as its start).
+ESTIMATED = 72
 
 
 def check_passphrase(
@@ -24,7 +27,7 @@ def check_passphrase(
     from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 
     words = [w for text in context for w in text.replace(",", " ").split() if len(w) > 2]
-    result = zxcvbn(passphrase[:128], user_inputs=[*words, "probdesk", "setup", "inspection"])
+    result = zxcvbn(passphrase[:ESTIMATED], user_inputs=[*words, "probdesk", "setup", "inspection"])
     if result["score"] < MIN_SCORE:
         feedback = result.get("feedback") or {}
         why = feedback.get("warning") or "It would be quick to guess."

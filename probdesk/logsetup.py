@@ -15,6 +15,8 @@ from probdesk.fs import private_file, private_folder
 from probdesk.paths import Paths
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# The name of the handler configure() adds, by which a second call finds and replaces it.
+_HANDLER_NAME = "probdesk-log"
 NATIVE_CRASH_LOG = "native-crash.log"
 PREVIOUS_NATIVE_CRASH = "native-crash-previous.log"
 _native_file: IO[str] | None = None
@@ -24,7 +26,7 @@ def configure(paths: Paths, level: int = logging.INFO) -> logging.Handler:
     """Send probdesk's log records to LOG/probdesk.log (1 MB x 5 files). Idempotent."""
     root = logging.getLogger("probdesk")
     for h in list(root.handlers):
-        if getattr(h, "_probdesk", False):
+        if h.get_name() == _HANDLER_NAME:
             root.removeHandler(h)
             h.close()
     handler: logging.Handler
@@ -37,7 +39,7 @@ def configure(paths: Paths, level: int = logging.INFO) -> logging.Handler:
     except (OSError, ProbdeskError):  # a read-only or full disk: probdesk says so elsewhere
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter(_FORMAT))
-    handler._probdesk = True  # type: ignore[attr-defined]
+    handler.set_name(_HANDLER_NAME)
     root.addHandler(handler)
     root.setLevel(level)
     # A log that cannot be written (a full disk, a read-only folder) never prints a traceback

@@ -24,7 +24,7 @@ def check_passphrase(
     """
     if len(passphrase) < MIN_PASSPHRASE:
         raise InputError(f"The {what} must be at least {MIN_PASSPHRASE} characters long.")
-    from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+    from zxcvbn import zxcvbn
 
     words = [w for text in context for w in text.replace(",", " ").split() if len(w) > 2]
     result = zxcvbn(passphrase[:ESTIMATED], user_inputs=[*words, "probdesk", "setup", "inspection"])

@@ -157,7 +157,7 @@ def main() -> None:
 
         baseline_area = QScrollArea()
         baseline_area.setWidgetResizable(True)
-        baseline_area.resize(form.scroll.size())
+        baseline_area.resize(form.questions_area.size())
         baseline_area.show()
 
         def open_case(i: int) -> None:

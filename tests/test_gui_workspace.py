@@ -616,7 +616,7 @@ def test_submit_needs_key_questions_then_reopen(
     assert len(boxes) == 1
     assert ws.case(case_id).status is CaseStatus.SUBMITTED
     assert window.case_list.model.index(0, 2).data() == "Submitted"
-    body = form.scroll.widget()
+    body = form.questions_area.widget()
     assert not body.isEnabled()
     assert not row(window, "C1").answer.isEnabled()
     assert form.submit_button.accessibleName() == "Reopen case"
@@ -630,7 +630,7 @@ def test_submit_needs_key_questions_then_reopen(
     qtbot.mouseClick(form.submit_button, Qt.MouseButton.LeftButton)
     assert ws.case(case_id).status is CaseStatus.IN_PROGRESS
     assert window.case_list.model.index(0, 2).data() == "In progress"
-    assert form.scroll.widget().isEnabled()
+    assert form.questions_area.widget().isEnabled()
     assert form.facts_button.isEnabled()
     assert form.submit_button.accessibleName() == "Submit case"
     assert row(window, "C4").answer.value() == "no"

@@ -134,7 +134,7 @@ class CaseForm(QWidget):
         self, workspace: Workspace | None, saver: Saver, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.workspace: Workspace = workspace  # type: ignore[assignment]  # set before use
+        self._workspace = workspace
         self.saver = saver
         self.state: CaseState | None = None
         self.rows: dict[str, QuestionRow] = {}
@@ -184,13 +184,26 @@ class CaseForm(QWidget):
         )
         self.comments.hide()
         outer.addWidget(self.comments)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAccessibleName("Questions")
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        outer.addWidget(self.scroll, 1)
+        self.questions_area = QScrollArea()
+        self.questions_area.setWidgetResizable(True)
+        self.questions_area.setAccessibleName("Questions")
+        self.questions_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        outer.addWidget(self.questions_area, 1)
         self.clear()
-        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)  # a widget exists only once the application does
+        app.focusChanged.connect(self._focus_changed)
+
+    @property
+    def workspace(self) -> Workspace:
+        """The open data: the window attaches it before the form is used."""
+        if self._workspace is None:
+            raise RuntimeError("no data is open yet")
+        return self._workspace
+
+    @workspace.setter
+    def workspace(self, workspace: Workspace) -> None:
+        self._workspace = workspace
 
     # -- building -------------------------------------------------------------------------
     def clear(self) -> None:
@@ -199,7 +212,7 @@ class CaseForm(QWidget):
         self.rows = {}
         self.body = None
         self._built_for = None
-        old = self.scroll.takeWidget()
+        old = self.questions_area.takeWidget()
         bodies = [body for body, _rows, _kept in self._bodies.values()]
         if old is not None and old not in bodies:
             old.deleteLater()
@@ -216,7 +229,7 @@ class CaseForm(QWidget):
         )
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setWordWrap(True)
-        self.scroll.setWidget(hint)
+        self.questions_area.setWidget(hint)
         self._set_enabled(False)
 
     def _set_enabled(self, on: bool) -> None:
@@ -245,22 +258,22 @@ class CaseForm(QWidget):
         self._set_enabled(True)
         self._refresh_header()
         self.body.setEnabled(state.editable)
-        self.scroll.verticalScrollBar().setValue(0)
+        self.questions_area.verticalScrollBar().setValue(0)
 
     def _show_body(self, qs: QuestionSet, variant: str | None) -> None:
         """Put the form for this set and variant in the scroll area, built once and kept."""
         key = (qs.content_hash, variant)
         if key == self._built_for and self.body is not None:
             return
-        if self.body is not None and self.scroll.widget() is self.body:
-            self.scroll.takeWidget()  # kept for the next case of that variant, not deleted
+        if self.body is not None and self.questions_area.widget() is self.body:
+            self.questions_area.takeWidget()  # kept for the next case of that variant, not deleted
         cached = self._bodies.get(key)
         if cached is None:
             cached = self._build(qs, variant)
             self._bodies[key] = cached
         self.body, self.rows, self.kept = cached
         self._built_for = key
-        self.scroll.setWidget(self.body)
+        self.questions_area.setWidget(self.body)
 
     def prepare(self, qs: QuestionSet) -> None:
         """Build the forms of every variant ahead of time (called when the GUI is idle)."""
@@ -312,8 +325,9 @@ class CaseForm(QWidget):
         assert kept_layout is not None
         while kept_layout.count():
             item = kept_layout.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()  # type: ignore[union-attr]
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for qid, value in state.other_variant_answers:
             q = qs.question(qid) if qs.has_question(qid) else None
             text = q.text if q else "(a question this version of the set no longer has)"
@@ -440,7 +454,7 @@ class CaseForm(QWidget):
     def focus(self, qid: str) -> None:
         row = self.rows[qid]
         row.answer.focus_target().setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.scroll.ensureWidgetVisible(row, 20, 60)
+        self.questions_area.ensureWidgetVisible(row, 20, 60)
 
     def focused_question(self) -> Question | None:
         for row in self.rows.values():

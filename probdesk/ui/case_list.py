@@ -26,7 +26,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-class CaseTableModel(RowsTableModel):
+class CaseTableModel(RowsTableModel[CaseProgress]):
     HEADERS = ("Reference", "Variant", "Status", "Progress", "Assessor", "PDU")
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -88,6 +88,11 @@ def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
 
+def python_date(d: QDate) -> date:
+    """The date a QDate holds (QDate.toPython, whose stub says it returns object)."""
+    return date(d.year(), d.month(), d.day())
+
+
 class NewInspectionDialog(_Dialog):
     """Kind, region, PDU (or the PDUs a regional sample spans), fieldwork dates, question set
     (bundled or a file), and who is assessing."""
@@ -175,8 +180,8 @@ class NewInspectionDialog(_Dialog):
         self.result_value = self._create(
             self.region.currentText(),
             self.pdu.text(),
-            self.start.date().toPython(),  # type: ignore[arg-type]
-            self.end.date().toPython(),  # type: ignore[arg-type]
+            python_date(self.start.date()),
+            python_date(self.end.date()),
             str(self.question_set.currentData()),
             self.assessor.text(),
             str(self.role.currentData()),

@@ -41,7 +41,7 @@ from probdesk.ui.saver import Saver
 from probdesk.ui.tables import Index, RowsTableModel, record_view
 
 
-class MeetingTableModel(RowsTableModel):
+class MeetingTableModel(RowsTableModel[Meeting]):
     HEADERS = ("Date", "Kind", "Title", "Attended", "Questions")
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -53,8 +53,7 @@ class MeetingTableModel(RowsTableModel):
         super().set_rows(rows)
 
     def meeting_at(self, row: int) -> Meeting:
-        found: Meeting = self.row_at(row)
-        return found
+        return self.row_at(row)
 
     def row_of(self, meeting_id: str) -> int:
         return next((i for i, m in enumerate(self._rows) if m.id == meeting_id), -1)
@@ -104,7 +103,7 @@ class MeetingEditor(QWidget):
         self, workspace: Workspace | None, saver: Saver, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.workspace: Workspace = workspace  # type: ignore[assignment]  # set before use
+        self._workspace = workspace
         self.saver = saver
         self.qs: QuestionSet | None = None
         self.inspection_id: str | None = None
@@ -146,15 +145,27 @@ class MeetingEditor(QWidget):
         layout.addWidget(self.notes_scroll, 2)
         self.setEnabled(False)
 
+    @property
+    def workspace(self) -> Workspace:
+        """The open data: the window attaches it before the editor is used."""
+        if self._workspace is None:
+            raise RuntimeError("no data is open yet")
+        return self._workspace
+
+    @workspace.setter
+    def workspace(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+
     def set_inspection(self, inspection_id: str | None, qs: QuestionSet | None) -> None:
         self.flush()
         self.inspection_id, self.qs, self.meeting = inspection_id, qs, None
         for w in list(self.counts.values()):
             w.deleteLater()
         while self.groups_layout.count():
-            item = self.groups_layout.takeAt(0)
-            if item and item.widget():
-                item.widget().deleteLater()  # type: ignore[union-attr]
+            taken = self.groups_layout.takeAt(0)
+            widget = taken.widget() if taken else None
+            if widget:
+                widget.deleteLater()
         self.counts = {}
         self.questions.clear()
         if qs is not None:
@@ -252,7 +263,8 @@ class MeetingEditor(QWidget):
             for i in range(self.questions.count())
             if self.questions.item(i).checkState() == Qt.CheckState.Checked
         ]
-        held: date = self.held_on.date().toPython()  # type: ignore[assignment]
+        chosen = self.held_on.date()  # not toPython(): its stub says it returns object
+        held = date(chosen.year(), chosen.month(), chosen.day())
         try:
             self.meeting = self.workspace.save_meeting(
                 self.inspection_id,
@@ -277,7 +289,7 @@ class MeetingsPanel(QSplitter):
     ) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.setObjectName("meetingsSplitter")
-        self.workspace: Workspace = workspace  # type: ignore[assignment]  # set before use
+        self._workspace = workspace
         left = QWidget()
         llayout = QVBoxLayout(left)
         llayout.setContentsMargins(0, 0, 0, 0)
@@ -299,6 +311,17 @@ class MeetingsPanel(QSplitter):
         self.new_button.clicked.connect(self.editor.new_meeting)
         self.view.selectionModel().currentRowChanged.connect(self._selected)
         self.editor.save_button.clicked.connect(self._refresh_after_save)
+
+    @property
+    def workspace(self) -> Workspace:
+        """The open data: the window attaches it before the panel is used."""
+        if self._workspace is None:
+            raise RuntimeError("no data is open yet")
+        return self._workspace
+
+    @workspace.setter
+    def workspace(self, workspace: Workspace) -> None:
+        self._workspace = workspace
 
     def set_workspace(self, workspace: Workspace) -> None:
         self.workspace = self.editor.workspace = workspace

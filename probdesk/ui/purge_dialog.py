@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -56,13 +57,14 @@ class PurgeDialog(QDialog):
                 + _bullets(plan.removes())
                 + "An audit record of ids and counts is kept."
             )
-            self.purge_button = buttons.addButton(
+            purge = buttons.addButton(
                 "&Purge for good", QDialogButtonBox.ButtonRole.DestructiveRole
             )
-            self.purge_button.setAccessibleName("Purge the inspection for good")
-            self.purge_button.setEnabled(False)
-            self.purge_button.clicked.connect(self.accept)
-            self.confirm.toggled.connect(self.purge_button.setEnabled)
+            purge.setAccessibleName("Purge the inspection for good")
+            purge.setEnabled(False)
+            purge.clicked.connect(self.accept)
+            self.confirm.toggled.connect(purge.setEnabled)
+            self.purge_button: QPushButton | None = purge
             buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         else:
             self.text.setAccessibleName("Why the inspection cannot be purged yet")

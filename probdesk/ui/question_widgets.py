@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -305,8 +305,14 @@ class TextWidget(AnswerWidget):
         self.edit.set_text_quietly("" if value is None else str(value))
 
 
+class AnswerWidgetClass(Protocol):
+    """What the factory's table holds: an answer widget's class, built from its question."""
+
+    def __call__(self, question: Question, parent: QWidget | None = None, /) -> AnswerWidget: ...
+
+
 # The factory's table: every answer type of the registry has its widget.
-WIDGETS: Mapping[AnswerType, type[AnswerWidget]] = MappingProxyType(
+WIDGETS: Mapping[AnswerType, AnswerWidgetClass] = MappingProxyType(
     {
         AnswerType.YES_NO: YesNoWidget,
         AnswerType.YES_NO_NA: YesNoWidget,

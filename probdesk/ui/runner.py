@@ -206,7 +206,7 @@ class Runner(QObject):
             return False
         self._cancel = threading.Event()
         self._title = title
-        self._on_done = on_done  # type: ignore[assignment]
+        self._on_done = on_done
         self._on_error = on_error
         thread = _WorkThread(work, self._cancel, self)
         thread.progressed.connect(self.dialog.set_progress)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -19,6 +20,7 @@ from probdesk.ui.tables import RecordTableModel, record_view
 
 if TYPE_CHECKING:
     from probdesk.services.workspace import Workspace
+    from probdesk.store.snapshots import Snapshot
 
 
 class SnapshotsDialog(QDialog):
@@ -28,7 +30,7 @@ class SnapshotsDialog(QDialog):
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self.restore_requested: Any = None  # the chosen snapshot's path, once confirmed
+        self.restore_requested: Path | None = None  # the chosen snapshot's path, once confirmed
         self.setWindowTitle("Snapshots of your data")
         self.setAccessibleName("Snapshots of your data")
         self.setMinimumWidth(560)
@@ -41,7 +43,7 @@ class SnapshotsDialog(QDialog):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        self.model = RecordTableModel([
+        self.model: RecordTableModel[Snapshot] = RecordTableModel([
             ("Taken", lambda s: f"{s.taken_at:%d %b %Y %H:%M}"),
             ("Cases", lambda s: str(s.cases)),
             ("Answers", lambda s: str(s.answers)),
@@ -81,7 +83,7 @@ class SnapshotsDialog(QDialog):
         if not self.model.rowCount():
             self.status.setText("No snapshots yet.")
 
-    def selected(self) -> Any:
+    def selected(self) -> Snapshot | None:
         rows = self.view.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()) if rows else None
 

@@ -3,34 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 Index = QModelIndex | QPersistentModelIndex
 
 Column = tuple[str, Callable[[Any], str]]
+R = TypeVar("R")  # the record a row shows
 
 
-class RowsTableModel(QAbstractTableModel):
+class RowsTableModel(QAbstractTableModel, Generic[R]):
     """A read-only table model over a list of frozen records, one record a row."""
 
     def __init__(self, headers: Sequence[str], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.headers = list(headers)
-        self._rows: list[Any] = []
+        self._rows: list[R] = []
 
     @property
-    def rows(self) -> list[Any]:
+    def rows(self) -> list[R]:
         return list(self._rows)
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
+    def set_rows(self, rows: Sequence[R]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
 
-    def row_at(self, row: int) -> Any:
+    def row_at(self, row: int) -> R:
         return self._rows[row]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -47,19 +55,19 @@ class RowsTableModel(QAbstractTableModel):
             return self.headers[section]
         return None
 
-    def _record(self, index: Index) -> Any | None:
+    def _record(self, index: Index) -> R | None:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         return self._rows[index.row()]
 
 
-class RecordTableModel(RowsTableModel):
+class RecordTableModel(RowsTableModel[R]):
     """A read-only table over frozen records; each column is (header, record -> text)."""
 
     def __init__(
         self,
         columns: Sequence[Column],
-        tooltip: Callable[[Any], str] | None = None,
+        tooltip: Callable[[R], str] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__([c[0] for c in columns], parent)
@@ -77,7 +85,7 @@ class RecordTableModel(RowsTableModel):
         return None
 
 
-def record_view(model: QAbstractTableModel, name: str, *, multi: bool = False) -> QTableView:
+def record_view(model: QAbstractItemModel, name: str, *, multi: bool = False) -> QTableView:
     view = QTableView()
     view.setAccessibleName(name)
     view.setModel(model)

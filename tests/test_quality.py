@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
 import subprocess
 import sys
+import tokenize
 from datetime import date
 from pathlib import Path
 
@@ -36,9 +39,67 @@ def test_ruff_finds_nothing() -> None:
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_the_pure_layers_type_check_strictly() -> None:
+def test_the_listed_modules_type_check_strictly() -> None:
+    """mypy --strict over pyproject.toml's [tool.mypy] files (most of the package)."""
     run = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+# `# type: ignore[code]  # why`: which error is silenced, and why, on the same line.
+_IGNORE = re.compile(r"#\s*type:\s*ignore\b(?P<codes>\[[^\]]*\])?(?P<rest>.*)")
+_EXPLAINED = re.compile(r"\[\s*[\w-]+(\s*,\s*[\w-]+)*\s*\]\s+#\s*\S")
+# Modules being moved or reworked elsewhere whose ignores name their error code but not yet
+# why (issue #14, item 9). Remove a module from here as its ignores get their reasons.
+_REASONS_STILL_DUE = frozenset({
+    "probdesk/cli_evidence.py", "probdesk/cli_fieldwork.py", "probdesk/cli_retention.py",
+    "probdesk/services/demo.py", "probdesk/services/retention.py", "probdesk/ui/app.py",
+    "probdesk/ui/evidence_panel.py", "probdesk/ui/main_window.py",
+    "probdesk/ui/reports_panel.py",
+})  # fmt: skip
+
+
+def unexplained_ignores(source: str, *, reason_due: bool = True) -> list[tuple[int, str]]:
+    """(line, comment) of each `type: ignore` comment in `source` that names no error code
+    or (when `reason_due`) gives no reason after it."""
+    found = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type != tokenize.COMMENT:
+            continue
+        m = _IGNORE.search(tok.string)
+        if m is None:
+            continue
+        codes = m["codes"] or ""
+        ok = bool(codes.strip("[] ")) and (
+            not reason_due or _EXPLAINED.match(codes + m["rest"]) is not None
+        )
+        if not ok:
+            found.append((tok.start[0], tok.string))
+    return found
+
+
+def test_unexplained_ignores_are_found() -> None:
+    source = (
+        "a = 1  # type: ignore\n"
+        "b = 2  # type: ignore[assignment]\n"
+        "c = 3  # type: ignore[assignment]  # Qt's stub says object\n"
+        "d = 4  # type: ignore[arg-type, union-attr]  # the stub lacks Unpack\n"
+        "e = 5  # type: ignore[]  # a reason but no code\n"
+        "f = '# type: ignore'  # inside a string: not a comment\n"
+    )
+    assert [n for n, _ in unexplained_ignores(source)] == [1, 2, 5]
+    assert [n for n, _ in unexplained_ignores(source, reason_due=False)] == [1, 5]
+
+
+def test_every_type_ignore_in_the_package_names_its_error_and_why() -> None:
+    """Anywhere in probdesk/, a `type: ignore` names the error it silences and says why on
+    the same line, as in `# type: ignore[override]  # Qt's signature differs`."""
+    bad = []
+    for path in sorted((ROOT / "probdesk").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        source = path.read_text(encoding="utf-8")
+        for n, comment in unexplained_ignores(source, reason_due=rel not in _REASONS_STILL_DUE):
+            bad.append(f"{rel}:{n}: {comment}")
+    assert not bad, "type: ignore without an error code and a reason:\n" + "\n".join(bad)
 
 
 def test_the_log_never_holds_case_content(tmp_path: Path) -> None:

@@ -268,6 +268,14 @@ ALLOWED: dict[tuple[str, str], str] = {
         "scrub of a file no longer kept (docs/security.md), not a file written for keeps"
     ),
     ("probdesk.store.cipher", "os.fsync"): "the scrub's zeros reach the disk (as above)",
+    ("probdesk.logsetup", "os.open for writing"): (
+        "the native-crash log: faulthandler needs a file open for the whole run, written in "
+        "place only at the moment of a crash; a log, not a file kept"
+    ),
+    ("probdesk.logsetup", "open for writing"): "the native-crash log's handle (as above)",
+    ("probdesk.logsetup", "os.replace"): (
+        "moves the last run's native-crash log aside under a new name: nothing written"
+    ),
 }
 
 

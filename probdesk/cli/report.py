@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from probdesk.cli.hub import HUB_HELP
 from probdesk.errors import InputError
-from probdesk.paths import Paths
 
-COMMANDS = ("report",)
+if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Parents, Session
 
 
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    hub_help = HUB_HELP
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
     rp = sub.add_parser(
         "report",
-        parents=[common],
+        parents=parents.of(hub=True, inspection="hub"),
         help="print-ready PDF: case summaries, a PDU summary or the regional summary",
         description="Build a PDF from the hub. `report case REF... --out FILE.pdf` prints case "
         "summaries (one case, or several with a contents page; --pdu NAME for all of a PDU's "
@@ -31,8 +29,6 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     rp.add_argument("names", nargs="*", metavar="NAME",
                     help="case references (case) or the PDU's name (pdu)")  # fmt: skip
     rp.add_argument("--out", required=True, type=Path, metavar="FILE.pdf|DIR")
-    rp.add_argument("--hub", metavar="URL", help=hub_help)
-    rp.add_argument("--inspection", metavar="ID")
     rp.add_argument("--pdu", metavar="NAME", help="case: every case of this PDU")
     rp.add_argument(
         "--region", metavar="NAME",
@@ -52,17 +48,13 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "--marking", default="OFFICIAL-SENSITIVE", metavar="TEXT",
         help="protective marking on every page (default: OFFICIAL-SENSITIVE)",
     )  # fmt: skip
+    rp.set_defaults(run=_report)
 
 
-def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    from probdesk.cli.hub import _hub
-
-    with _hub(args, paths) as hub:
-        return _report(args, hub)
-
-
-def _report(args: argparse.Namespace, hub: Any) -> int:
+def _report(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import reports
+
+    hub = session.hub
 
     if args.kind == "region" and args.region:
         if args.inspection or args.names:

@@ -54,37 +54,33 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # t
 def _report(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import reports
 
-    hub = session.hub
-
+    pdu: str | None = args.pdu
     if args.kind == "region" and args.region:
         if args.inspection or args.names:
             raise InputError("The regional inspection's report takes --region NAME only.")
-        regional = reports.RegionalSource(hub, args.region)
-        print(reports.write_regional(regional, args.out, marking=args.marking))
-        return 0
-    source = reports.ReportSource(hub, args.inspection)
-    if args.kind == "case":
+    elif args.kind == "case":
         if not args.names and args.pdu is None:
             raise InputError("Name the case references to print, or --pdu NAME for all of a PDU.")
-        if len(args.names) == 1 and args.pdu is None and not args.folder:
-            paths = [reports.write_case(source, args.names[0], args.out, args.marking)]
-        else:
-            paths = reports.write_cases(
-                source, args.out, refs=args.names, pdu=args.pdu, folder=args.folder,
-                by_reference=args.name_by_reference,
-                marking=args.marking,
-            )  # fmt: skip
     elif args.kind == "pdu":
         if len(args.names) != 1:
             raise InputError("Name one PDU: probdesk report pdu NAME --out FILE.pdf")
-        paths = [reports.write_summary(source, "pdu", args.out, args.names[0],
-                                       marking=args.marking)]  # fmt: skip
-    else:
-        if args.names:
-            raise InputError(
-                "The regional report takes no names: probdesk report region --out FILE.pdf"
-            )
-        paths = [reports.write_summary(source, "region", args.out, marking=args.marking)]
+        pdu = args.names[0]
+    elif args.names:
+        raise InputError(
+            "The regional report takes no names: probdesk report region --out FILE.pdf"
+        )
+    request = reports.ReportRequest(
+        reports.CASES if args.kind == "case" else args.kind,
+        args.out,
+        inspection_id=args.inspection,
+        refs=tuple(args.names) if args.kind == "case" else (),
+        pdu=pdu if args.kind != "region" else None,
+        folder=args.folder and args.kind == "case",
+        marking=args.marking,
+        by_reference=args.name_by_reference,
+        region=args.region if args.kind == "region" else None,
+    )
+    paths = reports.build(session.hub, request)
     for p in paths:
         print(p)
     if len(paths) > 1:

@@ -8,7 +8,6 @@ document and a judgement; a merge registers it and carries the lead's evidence.
 
 from __future__ import annotations
 
-import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import rawdb
+from cli_support import Ran
 from test_cli_hub import run
 from test_reports_hub import fill_hub, flat, pdftext
 
@@ -166,7 +166,7 @@ def test_pooled_regional_figures_equal_a_recount_over_the_pdus_case_data(
 def test_the_summary_command_pools_a_region_and_refuses_an_unknown_one(
     region: Region, tmp_path: Path
 ) -> None:
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    def cli(*args: str) -> Ran:
         return run(tmp_path, "--data-dir", region.lead, *args)
 
     done = cli(

@@ -24,9 +24,19 @@ __all__ = ["EXIT_BUG", "EXIT_FINDINGS", "EXIT_INVALID", "EXIT_OK", "build_parser
 
 def _groups() -> tuple[ModuleType, ...]:
     """The command groups, one module each, in the order `probdesk --help` lists them."""
-    from probdesk.cli import data, demo, evidence, fieldwork, hub, questionset, report, retention
+    from probdesk.cli import (
+        case,
+        data,
+        demo,
+        evidence,
+        fieldwork,
+        hub,
+        questionset,
+        report,
+        retention,
+    )
 
-    return (questionset, fieldwork, hub, report, demo, evidence, retention, data)
+    return (questionset, case, fieldwork, hub, report, demo, evidence, retention, data)
 
 
 def build_parser() -> argparse.ArgumentParser:

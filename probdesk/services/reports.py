@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from probdesk.domain.evidence import OrgState
-from probdesk.domain.questionset import NA, QuestionSet
+from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import InputError, OperationCancelled
 from probdesk.hub.store import Hub
@@ -513,8 +513,6 @@ def _stage(stage: str) -> str:
 def _answer_text(q: Any, value: object) -> str:
     if isinstance(value, tuple):
         return "; ".join(q.label_of(v) for v in value)
-    if value == NA:
-        return "Not applicable"
     return str(q.label_of(value))
 
 

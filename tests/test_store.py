@@ -510,6 +510,7 @@ def test_a_process_that_ends_without_closing_the_store_raises_no_false_alarm(
         store.dispose()
 
 
+@pytest.mark.logs_warnings  # the command says it too: moved aside
 def test_an_empty_file_where_the_database_was_is_moved_aside_and_said(
     tmp_data_dir: Path,
 ) -> None:

@@ -250,9 +250,11 @@ def test_a_missing_action_is_a_usage_error() -> None:
 
 @pytest.mark.parametrize("where", ["after", "before"])
 def test_selfcheck(tmp_data_dir: Path, where: str) -> None:
+    # In a process of its own: selfcheck builds the application as a fresh start does (in the
+    # test process, pytest-qt's QApplication would already exist, without probdesk's icon).
     if where == "after":
-        done = run("selfcheck", "--data-dir", tmp_data_dir)
-    else:  # the real installation check, in a process of its own
+        done = in_a_process("selfcheck", "--data-dir", tmp_data_dir)
+    else:
         done = in_a_process("--data-dir", tmp_data_dir, "selfcheck")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr

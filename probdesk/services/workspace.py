@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from probdesk.domain import case_events as ce
+from probdesk.domain.answer_types import ValueKind, answer_kind, fact_kind
 from probdesk.domain.answers import (
     HistoryEntry,
     check_facts,
@@ -129,15 +130,13 @@ def _now() -> datetime:
 
 
 def _allowed_words(
-    allowed: tuple[str, ...] | None, label_of: Callable[[object], str], kind: str
+    allowed: tuple[str, ...] | None, label_of: Callable[[object], str], kind: ValueKind
 ) -> str:
-    """What may be given for a fact or an answer, in words: each value with its label."""
+    """What may be given for a fact or an answer, in words: each value with its label, or
+    what the open type takes (the registry's words)."""
     if allowed is not None:
         return "give one of " + ", ".join(f"{v} ({label_of(v)})" for v in allowed)
-    return {
-        "number": "give a number",
-        "date": "give a date as YYYY-MM-DD",
-    }.get(kind, "give text")
+    return kind.hint
 
 
 @dataclass(frozen=True)
@@ -784,9 +783,10 @@ class Workspace:
             try:
                 coerce_fact(fact, raw)
             except ValueError:
+                words = _allowed_words(fact.allowed_values(), fact.label_of, fact_kind(fact.type))
                 raise InputError(
                     f"Case fact {fact.id} ({fact.label}): {str(raw)!r} is not allowed; "
-                    f"{_allowed_words(fact.allowed_values(), fact.label_of, fact.type.value)}. "
+                    f"{words}. "
                     "Nothing was changed."
                 ) from None
         facts = {**case.facts, **changes}
@@ -825,7 +825,7 @@ class Workspace:
         try:
             coerce_answer(q, value)
         except ValueError as exc:
-            allowed = _allowed_words(q.allowed_values(), q.label_of, q.answer.value)
+            allowed = _allowed_words(q.allowed_values(), q.label_of, answer_kind(q.answer))
             raise InputError(f"{exc} ({allowed}); nothing was saved.") from None
         return self.record_answer(case_id, question_id, value, note)
 

@@ -1,0 +1,58 @@
+"""Command line for question-set files: validate and show."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from probdesk.cli.output import EXIT_INVALID, EXIT_OK
+
+if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Parents, Session
+
+
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+    qs = sub.add_parser("questionset", help="check and describe question-set files")
+    qs_sub = qs.add_subparsers(dest="qs_command", metavar="ACTION", required=True)
+    v = qs_sub.add_parser(
+        "validate",
+        help="check question-set files",
+        description="Check question-set files. Exit 0 when all are valid, 2 otherwise; each "
+        "problem is printed on stderr as FILE:LINE:COLUMN: message.",
+    )
+    v.add_argument("paths", nargs="+", metavar="PATH")
+    v.set_defaults(run=_validate)
+    s = qs_sub.add_parser(
+        "show",
+        help="print a question set's outline",
+        description="Print the outline of a question set: case facts, variants, sections, "
+        "questions and their conditions in words, and how findings are worked out.",
+    )
+    s.add_argument("path", metavar="PATH")
+    s.set_defaults(run=_show)
+
+
+def _validate(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.services import questionsets
+
+    results = questionsets.validate(args.paths)
+    for r in results:
+        if r.ok:
+            assert r.question_set is not None
+            print(f"{r.path}: valid ({r.question_set.id} {r.question_set.version})")
+        else:
+            for p in r.problems:
+                print(p, file=sys.stderr)
+    bad = sum(not r.ok for r in results)
+    if bad:
+        print(f"{bad} of {len(results)} file(s) invalid", file=sys.stderr)
+    return EXIT_OK if not bad else EXIT_INVALID
+
+
+def _show(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.domain import loader
+    from probdesk.services import questionsets
+
+    sys.stdout.write(questionsets.outline(loader.load(args.path)))
+    return EXIT_OK

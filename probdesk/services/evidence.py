@@ -474,7 +474,7 @@ class EvidenceLog:
             state = fold(uow.org.for_inspection(inspection_id))
             meetings = [
                 (m, heads(uow.meetings.notes(m.id), key=lambda e: e.question_id))
-                for m in uow.meetings.list(inspection_id)
+                for m in uow.meetings.for_inspection(inspection_id)
                 if in_scope & set(m.questions)
             ]
         by_group: dict[str, list[MeetingNote]] = {}

@@ -279,7 +279,7 @@ class Fieldwork:
             cases = uow.cases.list(inspection_id)
             case_events = uow.case_events.for_inspection(inspection_id, device.id)
             answers = uow.answers.by_device(inspection_id, device.id)
-            meetings = uow.meetings.list(inspection_id)
+            meetings = uow.meetings.for_inspection(inspection_id)
             notes = uow.meetings.notes_by_device(inspection_id, device.id)
             org_events = uow.org.by_device(inspection_id, device.id)
             # An attached file travels until a receipt says the hub merged a package that

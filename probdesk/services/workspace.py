@@ -832,7 +832,7 @@ class Workspace:
     # -- meetings and focus groups --------------------------------------------------------
     def meetings(self, inspection_id: str) -> list[Meeting]:
         with self.store.unit_of_work(read_only=True) as uow:
-            return uow.meetings.list(inspection_id)
+            return uow.meetings.for_inspection(inspection_id)
 
     def save_meeting(
         self,

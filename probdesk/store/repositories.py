@@ -558,10 +558,6 @@ class MeetingRepository:
             for r in rows
         ]
 
-    # The old name, which shadowed the builtin `list` in the annotations above: kept (last, so
-    # no annotation sees it) until probdesk.services calls for_inspection; then remove it.
-    list = for_inspection
-
 
 class OrgEventRepository:
     """Organisational events (documents, gaps, judgements, survey figures) and attachments."""

@@ -15,6 +15,7 @@ from probdesk.errors import InputError
 from probdesk.paths import Paths
 from probdesk.ui import runner as runner_module
 from probdesk.ui.app import build_main_window
+from probdesk.ui.changes import Changes
 from probdesk.ui.main_window import MainWindow
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_modal")]
@@ -105,3 +106,27 @@ def test_an_expected_failure_is_said_in_a_message_box(
     assert window.runner.run("Failing", fail, lambda _r: None)
     qtbot.waitUntil(lambda: bool(warned))
     assert warned == ["The shared folder is not there.\n\nChoose it again."]
+
+
+def test_what_an_operation_changed_is_broadcast_done_or_failed_before_it_finishes(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Views read again by the kinds of data an operation names, never by its title; a failed
+    operation still says what it may have changed (a merge may stop half-way)."""
+    heard: list[object] = []
+    window.runner.changed.connect(lambda c: heard.append(c))
+    window.runner.finished.connect(lambda title: heard.append(title))
+
+    assert window.runner.run("Merging", lambda _p, _c: 3, lambda _r: None,
+                             changes=Changes.HUB | Changes.TEAM)  # fmt: skip
+    qtbot.waitUntil(lambda: "Merging" in heard)
+
+    def fail(_p: object, _c: object) -> None:
+        raise InputError("The shared folder is not there.")
+
+    assert window.runner.run("Copying", fail, lambda _r: None, lambda _e: None,
+                             changes=Changes.OUTBOX)  # fmt: skip
+    qtbot.waitUntil(lambda: "Copying" in heard)
+    assert window.runner.run("Reading", lambda _p, _c: 1, lambda _r: None)
+    qtbot.waitUntil(lambda: "Reading" in heard)
+    assert heard == [Changes.HUB | Changes.TEAM, "Merging", Changes.OUTBOX, "Copying", "Reading"]

@@ -4,7 +4,9 @@ A slot turns a click into `runner.run(title, work, on_done, on_error)`. `work(pr
 cancelled)` runs on a QThread; `progress(done, total, text)` reaches the dialog through a
 queued signal; Cancel sets a threading.Event that `cancelled()` reads. The result, or the
 exception, comes back to the GUI thread: nothing a worker raises is lost and the dialog never
-stays up after the work has ended. One operation at a time.
+stays up after the work has ended. One operation at a time. Each operation names what it may
+change (`changes=`, probdesk.ui.changes); the runner broadcasts it on `changed` when the work
+has ended, and each view reads again what it shows.
 
 The work must not touch widgets, and opens its own units of work (every service call does):
 the store's pool hands each thread its own SQLite connection.
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from probdesk.errors import ProbdeskError
 from probdesk.progress import Cancelled, Progress
+from probdesk.ui.changes import Changes
 
 log = logging.getLogger("probdesk.ui.runner")
 
@@ -168,6 +171,7 @@ class Runner(QObject):
 
     started = Signal(str)  # title
     finished = Signal(str)  # title; after on_done / on_error have run
+    changed = Signal(object)  # the Changes the work declared; before `finished`
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -181,6 +185,7 @@ class Runner(QObject):
         self._thread: _WorkThread | None = None
         self._cancel = threading.Event()
         self._title = ""
+        self._changes = Changes.NONE
         self._on_done: Callable[[Any], None] = lambda _v: None
         self._on_error: Callable[[Exception], None] | None = None
         self._return_focus: QWidget | None = None
@@ -199,6 +204,8 @@ class Runner(QObject):
         work: Work[T],
         on_done: Callable[[T], None],
         on_error: Callable[[Exception], None] | None = None,
+        *,
+        changes: Changes = Changes.NONE,
     ) -> bool:
         """Start `work`; False (and a status-bar message) when another operation is running."""
         if self._thread is not None:
@@ -206,6 +213,7 @@ class Runner(QObject):
             return False
         self._cancel = threading.Event()
         self._title = title
+        self._changes = changes
         self._on_done = on_done
         self._on_error = on_error
         thread = _WorkThread(work, self._cancel, self)
@@ -291,6 +299,7 @@ class Runner(QObject):
         thread.progressed.disconnect(self.dialog.set_progress)
         thread.deleteLater()
         title, on_done, on_error = self._title, self._on_done, self._on_error
+        changes, self._changes = self._changes, Changes.NONE
         self._on_done, self._on_error = (lambda _v: None), None
         outcome = thread.outcome
         try:
@@ -304,6 +313,8 @@ class Runner(QObject):
                 log.info("operation failed: %s (%s)", title, type(error).__name__)
                 (on_error or self.default_error)(error)
         finally:
+            if changes:  # done or failed: a failed merge may have merged some packages
+                self.changed.emit(changes)
             self.finished.emit(title)
 
     def default_error(self, exc: Exception) -> None:

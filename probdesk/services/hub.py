@@ -29,7 +29,8 @@ from probdesk.domain.records import CaseStatus, KnownDevice
 from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
 from probdesk.errors import EnvironmentProblem, InputError, RowsRefused
 from probdesk.fs import full_disk, replace_file
-from probdesk.hub.store import ENROLLED, REFUSED, Hub, KeyState, now
+from probdesk.hub.rows import ENROLLED, REFUSED, AnswerRow, CaseRow, KeyState, OrgEventRow
+from probdesk.hub.store import Hub, Writing, now
 from probdesk.packages import reader, wire
 from probdesk.packages.enrolment import proof_matches
 from probdesk.packages.format import PackageError
@@ -237,7 +238,7 @@ def _merge_one(ctx: _MergeContext, shared: Path, path: Path) -> MergeOutcome | N
     package_id = str(manifest["package_id"])
     sha = _sha256(path)
     existing = hub.package(package_id)
-    if existing is not None and existing["sha256"] == sha:
+    if existing is not None and existing.sha256 == sha:
         return MergeOutcome(path.name, ALREADY, "", package_id)
     inspection_id = str(manifest["inspection_id"])
     purged = hub.purge_record(inspection_id) if inspection_id not in ctx.known else None
@@ -326,7 +327,7 @@ def _merge_one(ctx: _MergeContext, shared: Path, path: Path) -> MergeOutcome | N
         )  # fmt: skip
     if not recorded:
         again = hub.package(package_id)
-        if again is not None and again["sha256"] == sha:
+        if again is not None and again.sha256 == sha:
             return MergeOutcome(path.name, ALREADY, "", package_id)
         return _quarantine(hub, path, package_id, sha)
     if enrol_how is not None:
@@ -471,7 +472,7 @@ def _hold(hub: Hub, path: Path, opened: reader.OpenedPackage, sha: str, why: Mer
 
 
 def _write_payload(
-    hub: Hub, conn: Any, inspection_id: str, device_id: str, qs: QuestionSet,
+    hub: Hub, conn: Writing, inspection_id: str, device_id: str, qs: QuestionSet,
     p: Mapping[str, Any],
 ) -> None:  # fmt: skip
     """The checked payload's rows. A case's state is the fold of its events (the variant the
@@ -523,7 +524,7 @@ def _hub_case_event_row(inspection_id: str, e: CaseEvent) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _project(hub: Hub, conn: Any, qs: QuestionSet, case_ids: set[str]) -> None:
+def _project(hub: Hub, conn: Writing, qs: QuestionSet, case_ids: set[str]) -> None:
     """Write the fold of these cases' events into their rows (cases the hub holds)."""
     held = hub.existing_cases(conn, case_ids)
     if not held:
@@ -545,7 +546,7 @@ def _sample(hub: Hub, inspection_id: str) -> Sample:
 
     insp = hub.inspection(inspection_id)
     assert insp is not None
-    text = hub.question_set_text(insp["qs_hash"])
+    text = hub.question_set_text(insp.qs_hash)
     assert text is not None
     history: dict[str, list[tuple[str, str]]] = {}
     references: dict[str, str] = {}
@@ -554,7 +555,7 @@ def _sample(hub: Hub, inspection_id: str) -> Sample:
         references[r.case_id] = r.reference
     return Sample(
         inspection_id,
-        frozenset(json.loads(insp["pdus"]) or [insp["pdu"]]),
+        frozenset(insp.pdu_names),
         loader.parse_text(text, "hub question set"),
         references,
         {case_id: tuple(sorted(h)) for case_id, h in history.items()},
@@ -783,43 +784,35 @@ def load_cases(hub: Hub, inspection_id: str) -> tuple[QuestionSet, list[HubCase]
 
     insp = hub.inspection(inspection_id)
     assert insp is not None
-    text = hub.question_set_text(insp["qs_hash"])
+    text = hub.question_set_text(insp.qs_hash)
     assert text is not None
     qs = loader.parse_text(text, "hub question set")
     every = hub.events_of(inspection_id)
     settled = settled_events(hub, inspection_id, every)
-    evs = [e for e in every if e["id"] not in settled]
-
-    class _E:
-        __slots__ = ("case_id", "hlc", "id", "note", "question_id", "replaces", "value")
-
-        def __init__(self, r: Mapping[str, Any]) -> None:
-            self.id, self.hlc, self.replaces = r["id"], r["hlc"], r["replaces"]
-            self.case_id, self.question_id = r["case_id"], r["question_id"]
-            self.value, self.note = json.loads(r["value"]), r["note"]
-
-    current = heads((_E(r) for r in evs), key=lambda e: (e.case_id, e.question_id))
+    evs = [e for e in every if e.id not in settled]
+    current = heads(evs, key=lambda e: (e.case_id, e.question_id))
     answers: dict[str, dict[str, object]] = {}
     notes: dict[str, dict[str, str]] = {}
     for (case_id, qid), e in current.items():
-        if e.value is not None:
+        value = e.answer
+        if value is not None:
             answers.setdefault(case_id, {})[qid] = (
-                tuple(e.value) if isinstance(e.value, list) else e.value
+                tuple(value) if isinstance(value, list) else value
             )
         if e.note:
             notes.setdefault(case_id, {})[qid] = e.note
     out = [
         HubCase(
-            c["id"],
-            c["reference"],
-            c["pdu"] or insp["pdu"],
-            insp["region"],
-            c["variant"],
-            json.loads(c["facts"]),
-            c["assessor"],
-            c["status"],
-            answers.get(c["id"], {}),
-            notes.get(c["id"], {}),
+            c.id,
+            c.reference,
+            c.pdu or insp.pdu,
+            insp.region,
+            c.variant,
+            c.fact_values,
+            c.assessor,
+            c.status,
+            answers.get(c.id, {}),
+            notes.get(c.id, {}),
         )
         for c in hub.cases_of(inspection_id)
     ]
@@ -938,8 +931,8 @@ def export_rows(hub: Hub, inspection_id: str, with_notes: bool) -> list[dict[str
                     "answer": "" if shown is None else shown,
                     "assessor": c.assessor, "assessor_role": roles.get(c.assessor, ""),
                     "status": c.status,
-                    "moderation": decisions[c.id]["action"] if c.id in decisions else "",
-                    "moderated_by": decisions[c.id]["moderator"] if c.id in decisions else "",
+                    "moderation": decisions[c.id].action if c.id in decisions else "",
+                    "moderated_by": decisions[c.id].moderator if c.id in decisions else "",
                 }  # fmt: skip
                 if with_notes:
                     row["note"] = c.notes.get(q.id, "")
@@ -1022,7 +1015,7 @@ class Conflict:
     sides: tuple[Side, ...] = ()  # the same answers in full, winner first
 
 
-def settled_events(hub: Hub, inspection_id: str, events: Sequence[Mapping[str, Any]]) -> set[str]:
+def settled_events(hub: Hub, inspection_id: str, events: Sequence[AnswerRow]) -> set[str]:
     """Events a team lead's decision settled: the answers it set aside, and every later edit
     made on top of them or of the kept answer without knowing of the decision (a note added
     on a laptop afterwards). Edits made on top of the decision itself stand."""
@@ -1030,14 +1023,14 @@ def settled_events(hub: Hub, inspection_id: str, events: Sequence[Mapping[str, A
     if not superseded:
         return set()
     decisions = hub.resolution_events_of(inspection_id)
-    by_id = {e["id"]: e for e in events}
+    by_id = {e.id: e for e in events}
     roots = set(superseded) | {
-        str(by_id[d]["replaces"]) for d in decisions if d in by_id and by_id[d]["replaces"]
+        str(by_id[d].replaces) for d in decisions if d in by_id and by_id[d].replaces
     }
     children: dict[str, list[str]] = {}
     for e in events:
-        if e["replaces"]:
-            children.setdefault(str(e["replaces"]), []).append(str(e["id"]))
+        if e.replaces:
+            children.setdefault(e.replaces, []).append(e.id)
     settled = set(superseded)
     stack = list(roots)
     while stack:
@@ -1051,19 +1044,19 @@ def settled_events(hub: Hub, inspection_id: str, events: Sequence[Mapping[str, A
 def conflicts(hub: Hub, inspection_id: str) -> list[Conflict]:
     """Undecided conflicts, listed (never hidden); the shown winner is the newest by clock,
     then device id, as the summaries use it."""
-    refs = {c["id"]: c["reference"] for c in hub.cases_of(inspection_id)}
+    refs = {c.id: c.reference for c in hub.cases_of(inspection_id)}
     every = hub.events_of(inspection_id)
     settled = settled_events(hub, inspection_id, every)
-    evs = [e for e in every if e["id"] not in settled]
-    replaced = {e["replaces"] for e in evs if e["replaces"]}
+    evs = [e for e in every if e.id not in settled]
+    replaced = {e.replaces for e in evs if e.replaces}
     decisions = hub.resolution_events_of(inspection_id)
-    open_heads: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    open_heads: dict[tuple[str, str], list[AnswerRow]] = {}
     devices_by_case: dict[str, set[str]] = {}
     for e in evs:
-        if e["id"] not in decisions:  # the team lead's decision is not a parallel update
-            devices_by_case.setdefault(e["case_id"], set()).add(e["device_id"])
-        if e["id"] not in replaced:
-            open_heads.setdefault((e["case_id"], e["question_id"]), []).append(e)
+        if e.id not in decisions:  # the team lead's decision is not a parallel update
+            devices_by_case.setdefault(e.case_id, set()).add(e.device_id)
+        if e.id not in replaced:
+            open_heads.setdefault((e.case_id, e.question_id), []).append(e)
     out: list[Conflict] = []
     flagged: set[str] = set()
     for (case_id, qid), hs in sorted(
@@ -1071,15 +1064,15 @@ def conflicts(hub: Hub, inspection_id: str) -> list[Conflict]:
     ):
         if len(hs) < 2:
             continue
-        if len({(e["value"], e["note"]) for e in hs}) == 1:
+        if len({(e.value, e.note) for e in hs}) == 1:
             continue  # the same answer and note on both sides: nothing to decide
-        hs = sorted(hs, key=lambda e: e["hlc"], reverse=True)
+        hs = sorted(hs, key=lambda e: e.hlc, reverse=True)
         out.append(Conflict(
             "conflict", refs.get(case_id, case_id), qid,
-            tuple((e["author"] or e["device_id"][:8], json.loads(e["value"])) for e in hs),
-            hs[0]["hlc"],
-            tuple(Side(e["author"] or "", e["device_id"], json.loads(e["value"]), e["note"],
-                       e["hlc"], str(e["recorded_at"])) for e in hs),
+            tuple((e.author or e.device_id[:8], e.answer) for e in hs),
+            hs[0].hlc,
+            tuple(Side(e.author or "", e.device_id, e.answer, e.note, e.hlc, str(e.recorded_at))
+                  for e in hs),
         ))  # fmt: skip
         flagged.add(case_id)
     out.extend(_field_conflicts(hub, inspection_id, refs))
@@ -1235,24 +1228,12 @@ def evidence(hub: Hub, inspection_id: str) -> list[EvidenceNote]:
 
     insp = hub.inspection(inspection_id)
     assert insp is not None
-    text = hub.question_set_text(insp["qs_hash"])
+    text = hub.question_set_text(insp.qs_hash)
     assert text is not None
     qs = loader.parse_text(text, "hub question set")
     ms, notes = hub.meetings_of(inspection_id)
-    by_id = {m["id"]: m for m in ms}
-
-    class _N:
-        __slots__ = ("hlc", "id", "meeting_id", "note", "question_id", "replaces")
-
-        def __init__(self, r: Mapping[str, Any]) -> None:
-            self.id, self.hlc, self.replaces = r["id"], r["hlc"], r["replaces"]
-            self.meeting_id, self.question_id, self.note = (
-                r["meeting_id"],
-                r["question_id"],
-                r["note"],
-            )
-
-    current = heads((_N(n) for n in notes), key=lambda n: (n.meeting_id, n.question_id))
+    by_id = {m.id: m for m in ms}
+    current = heads(notes, key=lambda n: (n.meeting_id, n.question_id))
     labels = {g.id: g.label for g in qs.participant_groups}
     order = {q.id: i for i, q in enumerate(qs.non_case_questions)}
     texts = {q.id: q.text for q in qs.non_case_questions}
@@ -1261,14 +1242,12 @@ def evidence(hub: Hub, inspection_id: str) -> list[EvidenceNote]:
         m = by_id.get(meeting_id)
         if m is None or not n.note.strip():
             continue
-        attendance = tuple(
-            (str(g["group_id"]), int(g["head_count"])) for g in json.loads(m["groups"])
-        )
+        attendance = m.attendance
         groups = ", ".join(f"{labels.get(g, g)} ({count})" for g, count in attendance)
-        kind = "Focus group" if m["kind"] == "focus_group" else "Meeting"
+        kind = "Focus group" if m.kind == "focus_group" else "Meeting"
         out.append(EvidenceNote(
-            qid, texts.get(qid, qid), f"{kind}, {m['held_on']}: {m['title']}", groups, n.note,
-            str(m["id"]), str(m["kind"]), str(m["held_on"]), str(m["title"]), attendance,
+            qid, texts.get(qid, qid), f"{kind}, {m.held_on}: {m.title}", groups, n.note,
+            m.id, m.kind, m.held_on, m.title, attendance,
         ))  # fmt: skip
     return sorted(out, key=lambda e: (order.get(e.question_id, 1 << 30), e.meeting))
 
@@ -1302,11 +1281,10 @@ def hub_org_state(hub: Hub, inspection_id: str) -> OrgState:
     return fold(_org_event(r) for r in hub.org_events_of(inspection_id))
 
 
-def _org_event(r: Mapping[str, Any]) -> OrgEvent:
+def _org_event(r: OrgEventRow) -> OrgEvent:
     return OrgEvent(
-        r["id"], r["inspection_id"], r["kind"], r["subject_id"], json.loads(r["payload"]),
-        r["device_id"], r["seq"], r["hlc"], r["replaces"], r["author"],
-        datetime.fromisoformat(r["recorded_at"]),
+        r.id, r.inspection_id, r.kind, r.subject_id, json.loads(r.payload), r.device_id, r.seq,
+        r.hlc, r.replaces, r.author, datetime.fromisoformat(r.recorded_at),
     )  # fmt: skip
 
 
@@ -1315,7 +1293,7 @@ def hub_attachment(hub: Hub, sha256: str) -> bytes:
     row = hub.attachment(sha256)
     if row is None:
         raise InputError(f"The hub holds no attached file with SHA-256 {sha256}.")
-    data = bytes(row["data"])
+    data = row.data
     if hashlib.sha256(data).hexdigest() != sha256:
         raise InputError(f"The attached file {sha256[:12]} in the hub does not match its checksum.")
     return data
@@ -1351,7 +1329,7 @@ def moderate(
         raise InputError("Moderation is approve or return.")
     if action == "returned" and not comment.strip():
         raise InputError("Say what the assessor should look at again when returning a case.")
-    found = [c for c in hub.cases_of(inspection_id) if c["reference"].lower() == case_ref.lower()]
+    found = [c for c in hub.cases_of(inspection_id) if c.reference.lower() == case_ref.lower()]
     if not found:
         raise InputError(f"No case {case_ref} in the hub for this inspection.")
     case = found[0]
@@ -1360,15 +1338,15 @@ def moderate(
     if action == "returned":
         if shared is None:
             raise InputError("Returning a case needs the shared folder for its send-back pack.")
-        devices = _member_devices(hub, inspection_id, case["assessor"])
+        devices = _member_devices(hub, inspection_id, case.assessor)
         if not devices:
-            latest = _device_of(hub, case["id"])
+            latest = _device_of(hub, case.id)
             devices = [latest] if latest is not None else []
         if not devices:
             raise InputError(f"No laptop has sent answers for {case_ref} yet; nothing to return.")
         packs = tuple(
             lead.create_sendback(
-                inspection_id, device_id, [(case["id"], comment.strip())], [case["id"]],
+                inspection_id, device_id, [(case.id, comment.strip())], [case.id],
                 shared, moderator,
             )
             for device_id in devices
@@ -1376,15 +1354,15 @@ def moderate(
     # The latest decision stands: each is stamped after the case's last one (to the
     # microsecond, and never before it should the clock step back), so two decisions taken
     # within a second keep their order.
-    latest = hub.moderation_of(inspection_id).get(case["id"])
+    latest = hub.moderation_of(inspection_id).get(case.id)
     at = datetime.now()
-    if latest is not None and at <= latest["at"]:
-        at = latest["at"] + timedelta(microseconds=1)
+    if latest is not None and at <= latest.at:
+        at = latest.at + timedelta(microseconds=1)
     hub.add_moderation({
-        "id": str(uuid.uuid4()), "case_id": case["id"], "action": action,
+        "id": str(uuid.uuid4()), "case_id": case.id, "action": action,
         "moderator": moderator, "comment": comment.strip(), "at": at,
     })  # fmt: skip
-    return ModerationResult(case["reference"], action, packs[0] if packs else None, packs)
+    return ModerationResult(case.reference, action, packs[0] if packs else None, packs)
 
 
 def _member_devices(hub: Hub, inspection_id: str, member: str) -> list[str]:
@@ -1398,8 +1376,8 @@ def _member_devices(hub: Hub, inspection_id: str, member: str) -> list[str]:
 
 def _device_of(hub: Hub, case_id: str) -> str | None:
     """The laptop that answered a case most recently."""
-    mine = [e for e in hub.events_of_case(case_id)]
-    return max(mine, key=lambda e: e["hlc"])["device_id"] if mine else None
+    mine = hub.events_of_case(case_id)
+    return max(mine, key=lambda e: e.hlc).device_id if mine else None
 
 
 # -- resolving conflicts -----------------------------------------------------------------------
@@ -1433,63 +1411,61 @@ def resolve_conflict(
     from probdesk.domain.hlc import HLC
 
     case = next(
-        (c for c in hub.cases_of(inspection_id) if c["reference"].lower() == case_ref.lower()),
+        (c for c in hub.cases_of(inspection_id) if c.reference.lower() == case_ref.lower()),
         None,
     )
     if case is None:
         raise InputError(f"No case {case_ref} in the hub for this inspection.")
     if ce.valid_field(question_id) and not _sample(hub, inspection_id).qs.has_question(question_id):
         return _settle_field(hub, lead, inspection_id, case, question_id, keep, shared)
-    of_case = hub.events_of_case(case["id"])
+    of_case = hub.events_of_case(case.id)
     settled = settled_events(hub, inspection_id, of_case)
-    evs = [e for e in of_case if e["question_id"] == question_id and e["id"] not in settled]
-    replaced = {e["replaces"] for e in evs if e["replaces"]}
-    open_heads = sorted(
-        (e for e in evs if e["id"] not in replaced), key=lambda e: e["hlc"], reverse=True
-    )
+    evs = [e for e in of_case if e.question_id == question_id and e.id not in settled]
+    replaced = {e.replaces for e in evs if e.replaces}
+    open_heads = sorted((e for e in evs if e.id not in replaced), key=lambda e: e.hlc, reverse=True)
     if len(open_heads) < 2:
         raise InputError(f"There is no undecided conflict on {question_id} of case {case_ref}.")
     if not 1 <= keep <= len(open_heads):
         raise InputError(f"Choose an answer from 1 to {len(open_heads)}.")
     chosen = open_heads[keep - 1]
-    notes = [e["note"] for e in open_heads if e["note"]]
-    note = "\n\n".join(dict.fromkeys(notes)) if both_notes else chosen["note"]
-    lead.ws.clock.observe(HLC.parse(open_heads[0]["hlc"]))  # the decision comes after them all
+    notes = [e.note for e in open_heads if e.note]
+    note = "\n\n".join(dict.fromkeys(notes)) if both_notes else chosen.note
+    lead.ws.clock.observe(HLC.parse(open_heads[0].hlc))  # the decision comes after them all
     with lead.ws.store.unit_of_work() as uow:
         seq, hlc = lead.ws.next_event(uow)
     moderator = lead.ws.device().assessor or "team lead"
     event = {
-        "id": str(uuid.uuid4()), "case_id": case["id"], "question_id": question_id,
-        "value": json.loads(chosen["value"]), "note": note, "device_id": lead.ws.device_id,
-        "seq": seq, "hlc": hlc, "replaces": chosen["id"], "qs_id": chosen["qs_id"],
-        "qs_version": chosen["qs_version"], "recorded_at": now().isoformat(),
+        "id": str(uuid.uuid4()), "case_id": case.id, "question_id": question_id,
+        "value": chosen.answer, "note": note, "device_id": lead.ws.device_id,
+        "seq": seq, "hlc": hlc, "replaces": chosen.id, "qs_id": chosen.qs_id,
+        "qs_version": chosen.qs_version, "recorded_at": now().isoformat(),
         "author": moderator,
     }  # fmt: skip
     hub.add_resolution(
-        {**event, "value": chosen["value"]},
+        {**event, "value": chosen.value},
         {
-            "event_id": event["id"], "case_id": case["id"], "question_id": question_id,
-            "superseded": json.dumps(sorted(e["id"] for e in open_heads if e is not chosen)),
+            "event_id": event["id"], "case_id": case.id, "question_id": question_id,
+            "superseded": json.dumps(sorted(e.id for e in open_heads if e is not chosen)),
             "moderator": moderator, "at": now(),
         },
     )  # fmt: skip
     packs: list[Path] = []
     if shared is not None:
-        for device_id in sorted({e["device_id"] for e in open_heads} - {lead.ws.device_id}):
+        for device_id in sorted({e.device_id for e in open_heads} - {lead.ws.device_id}):
             packs.append(lead.create_sendback(
                 inspection_id, device_id,
-                [(case["id"], f"The team lead settled answers given on two laptops to "
+                [(case.id, f"The team lead settled answers given on two laptops to "
                               f"{question_id}: {event['value']} stands.")],
                 [], shared, moderator, resolutions=[event],
             ))  # fmt: skip
-    return ResolutionResult(case["reference"], question_id, event["value"], tuple(packs))
+    return ResolutionResult(case.reference, question_id, event["value"], tuple(packs))
 
 
 def _settle_field(
     hub: Hub,
     lead: Fieldwork,
     inspection_id: str,
-    case: Mapping[str, Any],
+    case: CaseRow,
     name: str,
     keep: int,
     shared: Path | None,
@@ -1502,11 +1478,11 @@ def _settle_field(
     from probdesk.domain.hlc import HLC
 
     with hub.transaction() as conn:
-        events = hub.case_events_in(conn, [case["id"]])
-    state = ce.fold(events).get(case["id"], {}).get(name)
+        events = hub.case_events_in(conn, [case.id])
+    state = ce.fold(events).get(case.id, {}).get(name)
     label = ce.field_label(name)
     if state is None or not state.conflict:
-        raise InputError(f"There is no undecided conflict on {label} of case {case['reference']}.")
+        raise InputError(f"There is no undecided conflict on {label} of case {case.reference}.")
     if not 1 <= keep <= len(state.heads):
         raise InputError(f"Choose a value from 1 to {len(state.heads)}.")
     chosen = state.heads[keep - 1]
@@ -1515,28 +1491,28 @@ def _settle_field(
     with lead.ws.store.unit_of_work() as uow:
         seq, hlc = lead.ws.next_event(uow)
         decision = CaseEvent(
-            str(uuid.uuid4()), case["id"], name, chosen.value, lead.ws.device_id, seq, hlc,
+            str(uuid.uuid4()), case.id, name, chosen.value, lead.ws.device_id, seq, hlc,
             None, tuple(sorted(h.id for h in state.heads)), moderator, now().isoformat(),
         )  # fmt: skip
-        if uow.cases.get(case["id"]) is not None:
+        if uow.cases.get(case.id) is not None:
             uow.case_events.add([decision])
-            lead.ws.project_cases(uow, [case["id"]])
-        lead.ws.audit_in(uow, "conflict_resolved", "case", case["id"], name)
+            lead.ws.project_cases(uow, [case.id])
+        lead.ws.audit_in(uow, "conflict_resolved", "case", case.id, name)
     qs = _sample(hub, inspection_id).qs
     with hub.transaction() as conn:
         hub.add_case_events(conn, [_hub_case_event_row(inspection_id, decision)])
-        _project(hub, conn, qs, {case["id"]})
+        _project(hub, conn, qs, {case.id})
     packs: list[Path] = []
     if shared is not None:
         devices = {h.device_id for h in state.heads if h.device_id} - {lead.ws.device_id}
         for device_id in sorted(devices):
             packs.append(lead.create_sendback(
                 inspection_id, device_id,
-                [(case["id"], f"The team lead settled changes made on two laptops to {label}: "
+                [(case.id, f"The team lead settled changes made on two laptops to {label}: "
                               f"{chosen.value} stands.")],
                 [], shared, moderator, case_events=[decision],
             ))  # fmt: skip
-    return ResolutionResult(case["reference"], name, chosen.value, tuple(packs))
+    return ResolutionResult(case.reference, name, chosen.value, tuple(packs))
 
 
 # -- the regional inspection: pooled over the region's PDU inspections ---------------------------
@@ -1552,18 +1528,18 @@ class RegionInspections:
 def region_inspections(hub: Hub, region: str) -> RegionInspections:
     """The inspections of a region in the hub (the name matched case-insensitively)."""
     rows = [r for i in hub.inspection_ids() if (r := hub.inspection(i)) is not None]
-    mine = [r for r in rows if str(r["region"]).casefold() == region.strip().casefold()]
+    mine = [r for r in rows if r.region.casefold() == region.strip().casefold()]
     if not mine:
-        known = sorted({str(r["region"]) for r in rows})
+        known = sorted({r.region for r in rows})
         raise InputError(
             f"The hub holds no inspection in the region '{region}'"
             + (f"; its regions are: {', '.join(known)}." if known else ": merge first.")
         )
-    by_start = sorted(mine, key=lambda r: (r["fieldwork_start"], r["id"]))
+    by_start = sorted(mine, key=lambda r: (r.fieldwork_start, r.id))
     return RegionInspections(
-        str(mine[0]["region"]),
-        tuple(r["id"] for r in by_start if (r["kind"] or "pdu") == "pdu"),
-        tuple(r["id"] for r in by_start if r["kind"] == "region"),
+        mine[0].region,
+        tuple(r.id for r in by_start if (r.kind or "pdu") == "pdu"),
+        tuple(r.id for r in by_start if r.kind == "region"),
     )
 
 

@@ -7,7 +7,6 @@ nothing of the hub.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from probdesk.domain.evidence import OrgState
 from probdesk.domain.questionset import NA, QuestionSet
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import InputError, OperationCancelled
+from probdesk.hub.rows import DecisionRow, InspectionRow
 from probdesk.hub.store import Hub
 from probdesk.progress import Cancelled, Progress, never, quiet
 from probdesk.reports import build_case_pdf, build_cases_folder, build_cases_pdf, build_summary_pdf
@@ -70,14 +70,14 @@ class ReportSource:
         self.inspection_id = hubs.pick_inspection(hub, inspection_id)
         insp = hub.inspection(self.inspection_id)
         assert insp is not None
-        self.insp: Mapping[str, Any] = insp
+        self.insp: InspectionRow = insp
         self.loaded = hubs.load_cases(hub, self.inspection_id)
         self.qs: QuestionSet = self.loaded[0]
         self.cases = self.loaded[1]
         self.roles = hub.device_roles()
         self.author = author
         self.generated = datetime.now().replace(microsecond=0)
-        self.pdus: list[str] = json.loads(insp["pdus"]) or [insp["pdu"]]
+        self.pdus: list[str] = list(insp.pdu_names)
         for c in self.cases:  # a case from a PDU not in the plan still gets its report
             if c.pdu not in self.pdus:
                 self.pdus.append(c.pdu)
@@ -85,7 +85,7 @@ class ReportSource:
     # -- naming ----------------------------------------------------------------------------
     @property
     def region(self) -> str:
-        return str(self.insp["region"])
+        return self.insp.region
 
     @property
     def title(self) -> str:
@@ -124,9 +124,9 @@ class ReportSource:
             )
 
     def case_reports(self, chosen: Sequence[hubs.HubCase]) -> list[CaseReport]:
-        history: dict[str, list[Mapping[str, Any]]] = {}
+        history: dict[str, list[DecisionRow]] = {}
         for m in self.hub.moderation_history(self.inspection_id):
-            history.setdefault(m["case_id"], []).append(m)
+            history.setdefault(m.case_id, []).append(m)
         open_conflicts: dict[str, list[ConflictLine]] = {}
         for c in hubs.conflicts(self.hub, self.inspection_id):
             open_conflicts.setdefault(c.case_ref, []).append(self._conflict_line(c))
@@ -149,7 +149,7 @@ class ReportSource:
     def _case_report(
         self,
         c: hubs.HubCase,
-        moderation: Sequence[Mapping[str, Any]],
+        moderation: Sequence[DecisionRow],
         open_conflicts: Mapping[str, Sequence[ConflictLine]],
     ) -> CaseReport:
         qs = self.qs
@@ -202,12 +202,7 @@ class ReportSource:
             assessor_role=ROLES.get(self.roles.get(c.assessor, ""), "role not known"),
             status=status,
             moderation=tuple(
-                ModerationLine(
-                    _when(m["at"]),
-                    m["moderator"],
-                    ACTIONS.get(m["action"], m["action"]),
-                    m["comment"],
-                )
+                ModerationLine(_when(m.at), m.moderator, ACTIONS.get(m.action, m.action), m.comment)
                 for m in moderation
             ),
             sections=tuple(sections),
@@ -236,7 +231,7 @@ class ReportSource:
         else:
             raise InputError("A summary report is for a pdu or a region.")
         fig = figures(self.hub, self.qs, mine, scope, name, self.pdus if scope == "region" else ())
-        start, end = self.insp["fieldwork_start"], self.insp["fieldwork_end"]
+        start, end = self.insp.fieldwork_start, self.insp.fieldwork_end
         notes = hubs.evidence(self.hub, self.inspection_id)
         return SummaryReport(
             scope=scope,
@@ -320,15 +315,15 @@ class RegionalSource:
             domain_one.extend(
                 domain_one_items(own_qs, hubs.hub_org_state(self.hub, inspection_id), mine)
             )
-        starts = [r["fieldwork_start"] for r in self.rows]
-        ends = [r["fieldwork_end"] for r in self.rows]
+        starts = [r.fieldwork_start for r in self.rows]
+        ends = [r.fieldwork_end for r in self.rows]
         n_pdu = len(self.found.pdu_inspections)
         return SummaryReport(
             scope="region",
             name=self.region,
             region=self.region,
             inspection=f"Regional inspection of {self.region}",
-            inspection_id=", ".join(r["id"][:8] for r in self.rows),
+            inspection_id=", ".join(r.id[:8] for r in self.rows),
             fieldwork=f"{_long_date(min(starts))} to {_long_date(max(ends))} "
             f"({n_pdu} PDU inspection{'s' if n_pdu != 1 else ''} pooled)",
             total_cases=len(cases),

@@ -320,9 +320,8 @@ def read_moderation(hub: Hub, inspection_id: str) -> list[ModerationRow]:
     for c in cases:
         if c.status not in MODERATED_STATUSES:
             continue
-        d = decisions.get(c.id) or {}
-        decision, by = str(d.get("action") or ""), str(d.get("moderator") or "")
-        comment = str(d.get("comment") or "")
+        d = decisions.get(c.id)
+        decision, by, comment = (d.action, d.moderator, d.comment) if d else ("", "", "")
         rows.append(ModerationRow(c.reference, c.pdu, c.assessor, c.status, decision, by, comment))
     return rows
 
@@ -691,7 +690,7 @@ def read_figures(hub: Hub, inspection_id: str) -> HubFigures | None:
     from probdesk.services import hub as hubs
 
     insp = hub.inspection(inspection_id)
-    text = hub.question_set_text(insp["qs_hash"]) if insp is not None else None
+    text = hub.question_set_text(insp.qs_hash) if insp is not None else None
     if text is None:
         return None
     return HubFigures(
@@ -759,7 +758,7 @@ def read_regional(hub: Hub, region: str) -> RegionalFigures:
     return RegionalFigures(
         found.region,
         found.pdu_inspections,
-        tuple(str(r["pdu"]) for r in rows),
+        tuple(r.pdu for r in rows),
         tuple(pools),
         summary,
         pool_of,

@@ -145,7 +145,7 @@ def build_report(
     if cancelled():
         raise OperationCancelled
     marking = request.marking
-    if request.kind == REGION and source.insp["kind"] == "region":
+    if request.kind == REGION and source.insp.kind == "region":
         # A regional inspection: its PDU inspections pooled, with its own sample and domain one.
         regional = reports.RegionalSource(hub, source.region, author=author)
         return [reports.write_regional(regional, request.out, marking=marking,

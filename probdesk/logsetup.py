@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import logging.handlers
+import os
 import traceback
-from pathlib import PurePath
+from pathlib import Path, PurePath
+from typing import IO
 
 from probdesk.errors import ProbdeskError
 from probdesk.fs import private_file, private_folder
 from probdesk.paths import Paths
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+NATIVE_CRASH_LOG = "native-crash.log"
+PREVIOUS_NATIVE_CRASH = "native-crash-previous.log"
+_native_file: IO[str] | None = None
 
 
 def configure(paths: Paths, level: int = logging.INFO) -> logging.Handler:
@@ -66,3 +72,31 @@ def _code_file(filename: str) -> str:
     if "probdesk" in parts:
         return "/".join(parts[len(parts) - 1 - parts[::-1].index("probdesk") :])
     return "/".join(parts[-2:])
+
+
+def native_crashes(paths: Paths) -> Path | None:
+    """Send native crashes (a segmentation fault in Qt, an abort) to LOG/native-crash.log.
+
+    faulthandler writes, at the moment of the crash, each thread's Python frames (file, line,
+    function: never a value), which is all a crash inside compiled code leaves. The file is
+    empty while all is well. When it is not empty at the next start, the previous run died
+    there: its content is moved to native-crash-previous.log, whose path is returned so that
+    the window can say so once; None when the last run did not crash (or nothing could be
+    read or written: the log folder's problems are told elsewhere)."""
+    global _native_file
+    folder = paths.log
+    target = folder / NATIVE_CRASH_LOG
+    previous: Path | None = None
+    try:
+        private_folder(folder)
+        if target.exists() and target.stat().st_size > 0:
+            previous = folder / PREVIOUS_NATIVE_CRASH
+            os.replace(target, previous)
+        if _native_file is not None:
+            _native_file.close()
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        _native_file = os.fdopen(fd, "w", encoding="utf-8")
+        faulthandler.enable(_native_file, all_threads=True)
+    except OSError:
+        return previous
+    return previous

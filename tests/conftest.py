@@ -71,6 +71,32 @@ def _no_key_unlocked_before() -> Iterator[None]:
     datakey.set_asker(None)
 
 
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _logfail(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that logs a warning or an error it did not expect fails (qutebrowser's logfail):
+    a warning is something a user or a maintainer would have to act on, so a test that
+    provokes one says so, by reading it with caplog or with @pytest.mark.logs_warnings."""
+    recorder = _Recorder()
+    root = logging.getLogger()
+    root.addHandler(recorder)
+    yield
+    root.removeHandler(recorder)
+    expected = "caplog" in request.fixturenames or request.node.get_closest_marker("logs_warnings")
+    if recorder.records and not expected:
+        lines = [f"{r.levelname} {r.name}: {r.getMessage()[:200]}" for r in recorder.records]
+        pytest.fail("unexpected log warnings (read them with caplog, or mark the test "
+                    "@pytest.mark.logs_warnings):\n" + "\n".join(lines), pytrace=False)  # fmt: skip
+
+
 @pytest.fixture(autouse=True)
 def _probdesk_logging_restored() -> Iterator[None]:
     """logsetup.configure (the CLI's crash log, the GUI's log) sets the "probdesk" logger's

@@ -457,7 +457,7 @@ def test_notices_trace_real_files_to_their_components(tmp_path: Path) -> None:
         ("sqlalchemy", str(_record_file("SQLAlchemy", "sqlalchemy/__init__.py")), "PYMODULE"),
         ("PySide6", str(_record_file("PySide6_Essentials", "PySide6/__init__.py")), "PYMODULE"),
         ("os", os.__file__, "PYMODULE"),
-        ("probdesk.cli", str(ROOT / "probdesk" / "cli.py"), "PYMODULE"),
+        ("probdesk.cli", str(ROOT / "probdesk" / "cli" / "__init__.py"), "PYMODULE"),
         ("probdesk/resources/fonts/DejaVuSans.ttf", str(fonts / "DejaVuSans.ttf"), "DATA"),
         ("probdesk/question_sets/pdu-core.yaml", str(sets / "pdu-core.yaml"), "DATA"),
         ("namespace.pkg", "-", "PYMODULE"),

@@ -227,6 +227,7 @@ def test_selfcheck(tmp_data_dir: Path, where: str) -> None:
 # -- unexpected errors (in process: the failure is injected) -----------------------------------
 
 
+@pytest.mark.logs_warnings
 def test_a_bug_is_logged_and_reported_in_one_line(
     tmp_data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -243,6 +244,7 @@ def test_a_bug_is_logged_and_reported_in_one_line(
     assert "boom" not in logged  # the message could quote case content
 
 
+@pytest.mark.logs_warnings
 def test_a_crash_logs_types_and_places_never_what_the_message_said(tmp_path: Path) -> None:
     """A bug whose message quotes case content (a note, a reference) leaves only the
     exception's type and where it was raised, through its whole chain, in the log."""

@@ -17,7 +17,7 @@ import pytest
 from test_cli_hub import run
 
 from probdesk import bundled
-from probdesk.cli_evidence import pick
+from probdesk.cli.evidence import pick
 from probdesk.domain.evidence import ATTACHMENT_LIMIT
 from probdesk.domain.records import GroupAttendance, MeetingKind
 from probdesk.errors import InputError

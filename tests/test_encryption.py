@@ -298,6 +298,7 @@ def test_device_private_keys_are_encrypted_and_old_plain_ones_encrypted_in_place
         DeviceKeys.load_or_create(fresh.data / "keys", b"not this folder's key")
 
 
+@pytest.mark.logs_warnings
 def test_another_folders_database_put_in_place_is_moved_aside_and_said(tmp_path: Path) -> None:
     mine = Paths.resolve(tmp_path / "mine").ensure()
     theirs = Paths.resolve(tmp_path / "theirs").ensure()

@@ -665,6 +665,7 @@ def test_a_laptop_that_recorded_nothing_yet_can_still_write_packages(
 # -- interrupted and unreachable copies --------------------------------------------------------
 
 
+@pytest.mark.logs_warnings
 def test_an_interrupted_copy_is_kept_in_the_outbox_and_copied_later(
     team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -708,6 +709,7 @@ def test_an_interrupted_copy_is_kept_in_the_outbox_and_copied_later(
     assert sorted((p.name, p.stat().st_mtime_ns) for p in team.shared.iterdir()) == listing
 
 
+@pytest.mark.logs_warnings
 def test_an_unreachable_shared_folder_leaves_the_package_in_the_outbox(
     team: Team, tmp_path: Path
 ) -> None:

@@ -240,6 +240,7 @@ def test_an_expected_error_shows_a_message_box(
     assert opened == []
 
 
+@pytest.mark.logs_warnings
 @pytest.mark.usefixtures("hook_restored")
 def test_a_bug_is_logged_and_shown_in_the_crash_dialog(
     window: MainWindow, paths: Paths, monkeypatch: pytest.MonkeyPatch

@@ -463,6 +463,7 @@ def assessor(make_window: Callable[[str], MainWindow], shared: Path, qtbot: QtBo
     return asr
 
 
+@pytest.mark.logs_warnings
 def test_an_unreachable_shared_folder_keeps_the_package_until_copy_pending(
     qtbot: QtBot, assessor: MainWindow, tmp_path: Path, boxes: list[Box]
 ) -> None:

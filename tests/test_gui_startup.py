@@ -67,6 +67,7 @@ def _index_out_of_step(db: Path) -> None:
         conn.close()
 
 
+@pytest.mark.logs_warnings
 def test_the_check_after_start_up_says_when_answers_were_changed_outside_probdesk(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,6 +106,7 @@ def test_the_check_after_start_up_says_when_answers_were_changed_outside_probdes
     window.workspace.close()
 
 
+@pytest.mark.logs_warnings
 @pytest.mark.parametrize("damaged", [False, True])
 def test_the_full_check_runs_after_start_up_and_says_what_the_quick_one_missed(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damaged: bool

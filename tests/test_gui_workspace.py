@@ -819,6 +819,7 @@ def test_every_visible_control_has_an_accessible_name(qtbot: QtBot, window: Main
 # -- 10. a failed write ---------------------------------------------------------------------
 
 
+@pytest.mark.logs_warnings
 def test_a_locked_database_keeps_the_answer_and_recovers(
     qtbot: QtBot,
     make_window: Callable[[], MainWindow],
@@ -865,6 +866,7 @@ def test_a_locked_database_keeps_the_answer_and_recovers(
     assert progress(window, case_id) == f"3 / {len(CORE_APPLICABLE)}"
 
 
+@pytest.mark.logs_warnings
 def test_nothing_escapes_a_slot_while_the_store_is_locked(
     qtbot: QtBot,
     make_window: Callable[[], MainWindow],

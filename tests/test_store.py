@@ -396,6 +396,7 @@ def _assert_moved_aside(data_dir: Path, damaged_bytes: bytes) -> None:
     assert moved[0].read_bytes() == damaged_bytes
 
 
+@pytest.mark.logs_warnings
 def test_a_file_of_garbage_is_moved_aside(tmp_data_dir: Path) -> None:
     tmp_data_dir.mkdir(parents=True)
     garbage = bytes((i * 131 + 7) % 256 for i in range(20_000))
@@ -441,6 +442,7 @@ os.kill(os.getpid(), signal.SIGKILL)  # a crash: nothing is closed
 """
 
 
+@pytest.mark.logs_warnings
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 @pytest.mark.parametrize("wal", ["kept", "deleted", "damaged"])
 def test_a_write_ahead_log_lost_after_a_crash_is_reported(tmp_path: Path, wal: str) -> None:
@@ -526,6 +528,7 @@ def test_an_empty_file_where_the_database_was_is_moved_aside_and_said(
     assert moved.read_bytes() == b"" and str(moved) in done.stderr
 
 
+@pytest.mark.logs_warnings
 def test_a_database_with_a_corrupted_page_is_moved_aside(tmp_data_dir: Path) -> None:
     ws, inspection_id, _ = workspace_with_case(tmp_data_dir)
     for n in range(40):
@@ -549,6 +552,7 @@ def test_a_database_with_a_corrupted_page_is_moved_aside(tmp_data_dir: Path) -> 
     _assert_moved_aside(tmp_data_dir, bytes(data))
 
 
+@pytest.mark.logs_warnings
 def test_two_damaged_files_in_the_same_second_are_both_kept(
     tmp_data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

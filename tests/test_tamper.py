@@ -416,6 +416,7 @@ def test_rewriting_what_the_hub_merged_is_refused_even_when_re_signed(team: Team
     assert _hub_answers(url, team.inspection_id) == before and team.figures(url) == figures
 
 
+@pytest.mark.logs_warnings
 def test_a_package_from_before_signed_heads_merges_flagged(team: Team, url: str) -> None:
     lt = team.laptops[AB]
     team.answer_all(AB)
@@ -436,6 +437,7 @@ def test_a_package_from_before_signed_heads_merges_flagged(team: Team, url: str)
     assert len(_hub_answers(url, team.inspection_id)) == counts["answers"]
 
 
+@pytest.mark.logs_warnings
 def test_a_laptop_restored_from_an_older_snapshot_merges_flagged(team: Team, url: str) -> None:
     """Not tampering: a restore takes the laptop back; what the hub merged before stays."""
     lt = team.laptops[AB]
@@ -492,3 +494,20 @@ def test_an_older_package_arriving_late_merges_without_a_flag(team: Team, url: s
     [late] = [o for o in team.merge(url) if o.state != hubs.ALREADY]
     assert (late.state, late.reason, late.flag) == (hubs.MERGED, "", "")
     assert len(_hub_answers(url, team.inspection_id)) == 2
+
+
+def test_a_second_laptop_with_nothing_of_its_own_merges_without_a_flag(
+    team: Team, url: str
+) -> None:
+    """An assessor's second laptop that only opened the setup pack has no changes, so no chain
+    to sign: its package is not 'from a probdesk without tamper evidence'."""
+    team.answer_all(AB)
+    team.export(AB)
+    second = scenes.Laptop.open(team.root / "ab-second")
+    try:
+        second.fw.open_setup_pack(team.pack, scenes.PASSPHRASE, AB, team.codes[AB])
+        assert second.fw.export(team.inspection_id, team.shared).shared_path is not None
+    finally:
+        second.ws.close()
+    outcomes = team.merge(url)
+    assert [(o.state, o.reason, o.flag) for o in outcomes] == [(hubs.MERGED, "", "")] * 2

@@ -542,6 +542,7 @@ def test_a_returned_case_goes_back_to_each_of_the_assessors_enrolled_laptops(
 # -- the status bar tells the truth ---------------------------------------------------------------
 
 
+@pytest.mark.logs_warnings
 def test_the_export_state_says_how_far_changes_have_gone(team: Team, url: str) -> None:
     ab = team.laptops[AB]
     case_id = team.case(AB, "A1")

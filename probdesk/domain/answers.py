@@ -6,11 +6,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Protocol, TypeVar
 
-from probdesk.domain.questionset import AnswerType, Fact, FactType, Question, QuestionSet
+from probdesk.domain.answer_types import answer_kind, fact_kind
+from probdesk.domain.questionset import Fact, Question, QuestionSet
 
 
 class _Event(Protocol):
@@ -88,34 +87,7 @@ def reference_problem(reference: str) -> str | None:
 
 def coerce_fact(fact: Fact, raw: object) -> object:
     """A fact value in its stored form; raises ValueError with a message for the user."""
-    if raw is None or raw == "":
-        return None
-    allowed = fact.allowed_values()
-    if allowed is not None:
-        if str(raw) not in allowed:
-            labels = ", ".join(fact.label_of(v) for v in allowed)
-            raise ValueError(f"{fact.label}: '{raw}' is not one of {labels}")
-        return str(raw)
-    if fact.type is FactType.NUMBER:
-        return _number(fact.label, raw)
-    if fact.type is FactType.DATE:
-        return _date(fact.label, raw)
-    return str(raw).strip()
-
-
-def _number(what: str, raw: object) -> int | float:
-    try:
-        number = Decimal(str(raw))
-    except InvalidOperation:
-        raise ValueError(f"{what}: '{raw}' is not a number") from None
-    return int(number) if number == number.to_integral_value() else float(number)
-
-
-def _date(what: str, raw: object) -> str:
-    try:
-        return date.fromisoformat(str(raw)).isoformat()
-    except ValueError:
-        raise ValueError(f"{what}: '{raw}' is not a date (YYYY-MM-DD)") from None
+    return fact_kind(fact.type).coerce(raw, what=fact.label, options=fact.options, list_labels=True)
 
 
 def check_facts(
@@ -144,21 +116,4 @@ def check_facts(
 
 def coerce_answer(q: Question, raw: object) -> object:
     """An answer value in its stored form; raises ValueError with a message for the user."""
-    if raw is None or raw == "" or raw == ():
-        return None
-    allowed = q.allowed_values()
-    if q.answer is AnswerType.MULTI_CHOICE:
-        values = tuple(str(v) for v in (raw if isinstance(raw, list | tuple) else [raw]))
-        bad = [v for v in values if allowed is not None and v not in allowed]
-        if bad:
-            raise ValueError(f"{q.id}: {', '.join(bad)} is not an option")
-        return tuple(v for v in (allowed or values) if v in values)
-    if allowed is not None:
-        if str(raw) not in allowed:
-            raise ValueError(f"{q.id}: '{raw}' is not one of {', '.join(allowed)}")
-        return str(raw)
-    if q.answer is AnswerType.NUMBER:
-        return _number(q.id, raw)
-    if q.answer is AnswerType.DATE:
-        return _date(q.id, raw)
-    return str(raw)
+    return answer_kind(q.answer).coerce(raw, what=q.id, options=q.options)

@@ -22,6 +22,7 @@ import yaml
 
 from probdesk import bundled
 from probdesk.domain import conditions as cond
+from probdesk.domain.answer_types import answer_kind, countable_answer_types, fact_kind
 from probdesk.domain.questionset import (
     AnswerType,
     Fact,
@@ -292,8 +293,8 @@ def _semantic_problems(d: Mapping[str, Any], problems: _Problems) -> None:
         questions.setdefault(q["id"], (p, q))
 
     for i, f in enumerate(d.get("facts", [])):
-        if f["type"] == "choice" and not f.get("options"):
-            problems.at(("facts", i, "type"), f"fact '{f['id']}' is a choice with no options")
+        if fact_kind(f["type"]).from_options and not f.get("options"):
+            problems.at(("facts", i, "type"), f"fact '{f['id']}' is a {f['type']} with no options")
         if f.get("options"):
             _option_dupes(f["options"], ("facts", i, "options"), problems)
 
@@ -312,15 +313,16 @@ def _semantic_problems(d: Mapping[str, Any], problems: _Problems) -> None:
 
     for path, q in all_q:
         atype = q["answer"]
-        if atype in ("choice", "multi_choice") and not q.get("options"):
+        kind = answer_kind(atype)
+        if kind.from_options and not q.get("options"):
             problems.at((*path, "answer"), f"question '{q['id']}' is a {atype} with no options")
         if q.get("options"):
             _option_dupes(q["options"], (*path, "options"), problems)
-        if q.get("counts") and atype not in ("yes_no", "yes_no_na"):
+        if q.get("counts") and not kind.countable:
             problems.at(
                 (*path, "counts"),
                 f"question '{q['id']}' counts toward findings but its answer is {atype}; "
-                "only yes_no and yes_no_na answers can be counted",
+                f"only {' and '.join(countable_answer_types())} answers can be counted",
             )
         if "applies_when" in q:
             _check_condition(q["applies_when"], (*path, "applies_when"), facts, questions, problems)
@@ -384,16 +386,10 @@ def _option_dupes(options: list[Mapping[str, Any]], path: JsonPath, problems: _P
 
 
 def _allowed(kind: str, item: Mapping[str, Any]) -> set[str] | None:
-    t = item.get("type") if kind == "fact" else item.get("answer")
-    if t == "yes_no":
-        return {"yes", "no"}
-    if t == "yes_no_unknown":
-        return {"yes", "no", "unknown"}
-    if t == "yes_no_na":
-        return {"yes", "no", "na"}
-    if t in ("choice", "multi_choice"):
-        return {o["value"] for o in item.get("options", [])}
-    return None
+    """The values a condition may compare a fact or an answer with; None for open types."""
+    entry = fact_kind(item["type"]) if kind == "fact" else answer_kind(item["answer"])
+    allowed = entry.allowed(_options(item.get("options", [])))
+    return None if allowed is None else set(allowed)
 
 
 def _check_condition(
@@ -536,6 +532,7 @@ def _options(items: Iterable[Mapping[str, Any]]) -> tuple[Option, ...]:
 
 def _question(q: Mapping[str, Any], section_id: str, is_key: bool) -> Question:
     atype = AnswerType(q["answer"])
+    kind = answer_kind(atype)
     return Question(
         id=q["id"],
         text=q["text"].strip(),
@@ -545,7 +542,7 @@ def _question(q: Mapping[str, Any], section_id: str, is_key: bool) -> Question:
         options=_options(q.get("options", [])),
         guidance=q.get("guidance", "").strip(),
         evidence=tuple(q.get("evidence", [])),
-        counts=bool(q.get("counts", atype.is_yes_no)),
+        counts=bool(q.get("counts", kind.countable)),
         applies_when=cond.parse(q["applies_when"]) if "applies_when" in q else None,
     )
 

@@ -5,46 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 
+# The answer values and types belong to the answer-type registry; named here as before.
+from probdesk.domain.answer_types import NA as NA
+from probdesk.domain.answer_types import NO as NO
+from probdesk.domain.answer_types import UNKNOWN as UNKNOWN
+from probdesk.domain.answer_types import YES as YES
+from probdesk.domain.answer_types import AnswerType as AnswerType
+from probdesk.domain.answer_types import FactType as FactType
+from probdesk.domain.answer_types import Option as Option
+from probdesk.domain.answer_types import answer_kind, fact_kind
 from probdesk.domain.conditions import Condition, Env, describe, evaluate
-
-
-class AnswerType(StrEnum):
-    YES_NO = "yes_no"
-    YES_NO_NA = "yes_no_na"
-    CHOICE = "choice"
-    MULTI_CHOICE = "multi_choice"
-    NUMBER = "number"
-    DATE = "date"
-    TEXT = "text"
-
-    @property
-    def is_yes_no(self) -> bool:
-        return self in (AnswerType.YES_NO, AnswerType.YES_NO_NA)
-
-    @property
-    def has_options(self) -> bool:
-        return self in (AnswerType.CHOICE, AnswerType.MULTI_CHOICE)
-
-
-class FactType(StrEnum):
-    YES_NO = "yes_no"
-    YES_NO_UNKNOWN = "yes_no_unknown"
-    CHOICE = "choice"
-    NUMBER = "number"
-    DATE = "date"
-    TEXT = "text"
-
-
-YES, NO, NA, UNKNOWN = "yes", "no", "na", "unknown"
-_BUILTIN_LABELS = {YES: "Yes", NO: "No", NA: "Not applicable", UNKNOWN: "Not known"}
-
-
-@dataclass(frozen=True)
-class Option:
-    value: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -58,24 +29,11 @@ class Fact:
 
     def allowed_values(self) -> tuple[str, ...] | None:
         """The closed list of values, or None for open types (number, date, text)."""
-        if self.type is FactType.YES_NO:
-            return (YES, NO)
-        if self.type is FactType.YES_NO_UNKNOWN:
-            return (YES, NO, UNKNOWN)
-        if self.type is FactType.CHOICE:
-            return tuple(o.value for o in self.options)
-        return None
+        return fact_kind(self.type).allowed(self.options)
 
     def label_of(self, value: object) -> str:
-        return label_of(self.options, value)
-
-
-def label_of(options: tuple[Option, ...], value: object) -> str:
-    """An option's label, the words for yes / no / n/a / not known, or the value itself."""
-    for o in options:
-        if o.value == value:
-            return o.label
-    return _BUILTIN_LABELS.get(str(value), str(value))
+        """An option's label, the words of the type's own values (Not known), or the value."""
+        return fact_kind(self.type).label_of(value, self.options)
 
 
 @dataclass(frozen=True)
@@ -92,16 +50,13 @@ class Question:
     applies_when: Condition | None = None
 
     def allowed_values(self) -> tuple[str, ...] | None:
-        if self.answer is AnswerType.YES_NO:
-            return (YES, NO)
-        if self.answer is AnswerType.YES_NO_NA:
-            return (YES, NO, NA)
-        if self.answer.has_options:
-            return tuple(o.value for o in self.options)
-        return None
+        """The closed list of values, or None for open types (number, date, text)."""
+        return answer_kind(self.answer).allowed(self.options)
 
     def label_of(self, value: object) -> str:
-        return label_of(self.options, value)
+        """An option's label, the words of the type's own values (Yes, Not applicable), or
+        the value itself."""
+        return answer_kind(self.answer).label_of(value, self.options)
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from fractions import Fraction
 
-from probdesk.domain.questionset import NA, NO, YES, QuestionSet, RatingLevel, Ratings, Standard
-
-
-class Outcome(StrEnum):
-    """What one case contributes to one question's figures."""
-
-    YES = "yes"
-    NO = "no"
-    NOT_APPLICABLE = "na"  # answered N/A, or the question's condition does not hold
-    UNANSWERED = "unanswered"  # applies, but no answer yet
-    NOT_ASKED = "not_asked"  # the question belongs to another variant: not counted at all
+# What one case contributes to one question's figures; each answer type's counting rule (in
+# the registry) says which outcome an answer is.
+from probdesk.domain.answer_types import Outcome as Outcome
+from probdesk.domain.answer_types import answer_kind
+from probdesk.domain.questionset import QuestionSet, RatingLevel, Ratings, Standard
 
 
 @dataclass(frozen=True)
@@ -120,15 +113,7 @@ def case_outcomes(
         elif q.id not in applicable:
             out[q.id] = Outcome.NOT_APPLICABLE
         else:
-            value = answers.get(q.id)
-            if value == YES:
-                out[q.id] = Outcome.YES
-            elif value == NO:
-                out[q.id] = Outcome.NO
-            elif value == NA:
-                out[q.id] = Outcome.NOT_APPLICABLE
-            else:
-                out[q.id] = Outcome.UNANSWERED
+            out[q.id] = answer_kind(q.answer).outcome(answers.get(q.id))
     return out
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from probdesk.domain.answers import coerce_answer, coerce_fact, reference_problem
 from probdesk.domain.case_events import ASSESSOR, PDU, STATUS, fact_of, field_label, valid_field
-from probdesk.domain.questionset import AnswerType, Question, QuestionSet
+from probdesk.domain.questionset import Question, QuestionSet
 from probdesk.domain.records import CaseStatus
 
 ASSESSOR_STATUSES = frozenset(
@@ -70,7 +70,7 @@ class Sample:
 
 def _checker(q: Question) -> Callable[[object], bool]:
     allowed = q.allowed_values()
-    if allowed is not None and q.answer is not AnswerType.MULTI_CHOICE:
+    if allowed is not None and not q.answer.kind.several:
         closed = frozenset(allowed)
         return lambda v: v is None or (isinstance(v, str) and v in closed)
 

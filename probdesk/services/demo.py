@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from probdesk import bundled
-from probdesk.domain.questionset import NA, NO, YES, AnswerType, QuestionSet
+from probdesk.domain.questionset import NA, NO, YES, QuestionSet
 from probdesk.domain.records import Assessor, GroupAttendance, MeetingKind
 from probdesk.paths import Paths
 from probdesk.services.fieldwork import Fieldwork, set_recovery_public
@@ -97,12 +97,13 @@ def _answer_case(
             break
         for q in todo:
             note = rnd.choice(NOTES) if rnd.random() < 0.2 else None
-            if q.answer.is_yes_no:
-                if q.answer is AnswerType.YES_NO_NA and rnd.random() < 0.08:
+            kind = q.answer.kind
+            if kind.is_yes_no:
+                if NA in (kind.allowed() or ()) and rnd.random() < 0.08:
                     value: object = NA
                 else:
                     value = YES if rnd.random() < quality else NO
-            elif q.answer is AnswerType.CHOICE and q.options:
+            elif kind.from_options and not kind.several and q.options:
                 value = rnd.choice(q.options).value
             else:
                 continue

@@ -382,10 +382,14 @@ def _chain_check(
             "content (rewritten on the laptop after they were merged); nothing was merged"
         ))  # fmt: skip
     if "chain" not in p:
-        return _Checked(flag=(
-            "written by a probdesk without tamper evidence (no signed record of its changes): "
-            "merged as it is"
-        ))  # fmt: skip
+        if own:
+            return _Checked(flag=(
+                "written by a probdesk without tamper evidence (no signed record of its "
+                "changes): merged as it is"
+            ))  # fmt: skip
+        # Nothing of its own (a second laptop, one that only received): no chain to sign,
+        # nothing to flag; what the hub holds from it is still checked below.
+        return _gone(held, ids, int(p["seq_to"]))
     head, signature = tamper.head_in(p["chain"])
     chain = tamper.content_chain(inspection_id)
     try:
@@ -403,9 +407,13 @@ def _chain_check(
             f"its {found.count} changes do not match the {head.count} the laptop signed as it "
             "saved them (the laptop's database was edited outside probdesk); nothing was merged"
         ))  # fmt: skip
-    # Only what the package's own numbering covers: an older package arriving late lacks the
-    # changes made after it, and that is no loss.
-    upto = int(p["seq_to"])
+    return _gone(held, ids, int(p["seq_to"]))
+
+
+def _gone(held: Mapping[str, Any], ids: Mapping[str, Any], upto: int) -> _Checked:
+    """Flagged when changes the hub holds from this laptop are no longer on it. Only what the
+    package's own numbering covers: an older package arriving late lacks the changes made
+    after it, and that is no loss."""
     gone = sum(1 for i, (_k, c) in held.items() if i not in ids and int(c["seq"]) <= upto)
     if gone:
         return _Checked(flag=(

@@ -7,26 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from probdesk import bundled
-from probdesk.domain.questionset import Question, QuestionSet
+from probdesk.domain.answer_types import answer_kind, fact_kind
+from probdesk.domain.questionset import Fact, Question, QuestionSet
 from probdesk.errors import QuestionSetError
-
-ANSWER_WORDS = {
-    "yes_no": "Yes / No",
-    "yes_no_na": "Yes / No / Not applicable",
-    "choice": "one choice",
-    "multi_choice": "several choices",
-    "number": "number",
-    "date": "date",
-    "text": "free text",
-}
-FACT_WORDS = {
-    "yes_no": "Yes / No",
-    "yes_no_unknown": "Yes / No / Not known",
-    "choice": "choice",
-    "number": "number",
-    "date": "date",
-    "text": "text",
-}
 
 
 @dataclass(frozen=True)
@@ -59,10 +42,16 @@ def load_bundled() -> list[QuestionSet]:
 
 
 def answer_words(q: Question) -> str:
-    words = ANSWER_WORDS[q.answer.value]
+    """How a question is answered, in words: "Yes / No", "one choice: Low, High"."""
+    words = answer_kind(q.answer).words
     if q.options:
         words += ": " + ", ".join(o.label for o in q.options)
     return words
+
+
+def fact_words(f: Fact) -> str:
+    """What a case fact records, in words, without its options: "Yes / No / Not known"."""
+    return fact_kind(f.type).words
 
 
 def outline(qs: QuestionSet) -> str:
@@ -76,7 +65,7 @@ def outline(qs: QuestionSet) -> str:
     lines.append("")
     lines.append("Case facts")
     for f in qs.facts:
-        kind = FACT_WORDS[f.type.value]
+        kind = fact_words(f)
         if f.options:
             kind += ": " + ", ".join(o.label for o in f.options)
         optional = "" if f.required else " (optional)"

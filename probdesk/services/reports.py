@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from probdesk.domain.evidence import OrgState
-from probdesk.domain.questionset import NA, QuestionSet
+from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import InputError, OperationCancelled
 from probdesk.hub.rows import DecisionRow, InspectionRow
@@ -505,8 +505,6 @@ def _stage(stage: str) -> str:
 def _answer_text(q: Any, value: object) -> str:
     if isinstance(value, tuple):
         return "; ".join(q.label_of(v) for v in value)
-    if value == NA:
-        return "Not applicable"
     return str(q.label_of(value))
 
 

@@ -737,7 +737,7 @@ def _value_lookup(fact: Fact) -> dict[str, str]:
     for value in allowed:
         lookup.setdefault(_norm(value), value)
         lookup.setdefault(_norm(fact.label_of(value)), value)
-    if fact.type in (FactType.YES_NO, FactType.YES_NO_UNKNOWN):
+    if fact.type.is_yes_no:
         words = {YES: _YES_WORDS, NO: _NO_WORDS, UNKNOWN: _UNKNOWN_WORDS}
         for value in allowed:
             for word in words.get(value, ()):

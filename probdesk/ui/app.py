@@ -89,10 +89,14 @@ def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool =
 
 
 def run_gui(paths: Paths, *, allow_unsafe_location: bool = False) -> int:
+    from probdesk import logsetup
     from probdesk.services.workspace import restore_snapshot
     from probdesk.ui import crash
 
     app = application()
+    crashed_before = logsetup.native_crashes(paths)
+    # Said once, after the data is open: a native crash of the last run (see logsetup).
+    told = [crash.native_notice(crashed_before)] if crashed_before is not None else []
     said: str | None = None
     while True:  # once more after each restore chosen in File > Snapshots…
         window = show_main_window(paths)
@@ -104,7 +108,10 @@ def run_gui(paths: Paths, *, allow_unsafe_location: bool = False) -> int:
             if not open_data(window, paths, allow_unsafe_location=allow_unsafe_location):
                 failed.append(True)
                 window.close()
-            elif said:
+                return
+            while told:
+                QMessageBox.warning(window, "probdesk stopped unexpectedly", told.pop())
+            if said:
                 QMessageBox.information(window, "probdesk: snapshot restored", said)
 
         QTimer.singleShot(0, start)

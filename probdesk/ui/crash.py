@@ -56,6 +56,16 @@ class CrashDialog(QDialog):
         QGuiApplication.clipboard().setText(self.details.toPlainText())
 
 
+def native_notice(report: object) -> str:
+    """What the window says once after a native crash (one inside Qt or another compiled
+    library, which no Python handler sees)."""
+    return (
+        "probdesk stopped unexpectedly the last time it ran. Everything that was shown as "
+        f"saved is still saved.\nWhere it stopped is recorded in {report}; please send that "
+        "file to the probdesk team (it holds places in the program, never case content)."
+    )
+
+
 def install(paths: Paths, parent: QWidget | None = None) -> None:
     """Route uncaught exceptions to the log and a dialog instead of killing the window."""
 

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from probdesk.domain.answer_types import value_word
 from probdesk.domain.case_events import field_label
 from probdesk.domain.case_events import valid_field as case_field
 from probdesk.domain.records import CaseStatus, Inspection
@@ -130,7 +131,7 @@ def _value_text(value: object) -> str:
         return "(cleared)"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
-    return {"yes": "Yes", "no": "No", "na": "N/A"}.get(str(value), str(value))
+    return value_word(value)
 
 
 def _counts_text(counts: dict[str, int]) -> str:

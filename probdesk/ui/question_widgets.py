@@ -1,19 +1,24 @@
 """One widget per answer type, all with the same small interface: value(), set_value(), changed.
 
-Yes / No / Not applicable answers take one key each (Y, N, A; Delete clears) while focused.
+`WIDGETS` is the factory's table: one widget class per answer type of the domain's registry
+(probdesk/domain/answer_types.py), which tests/test_answer_types.py keeps in step. Yes / No /
+Not applicable answers take one key each (Y, N, A; Delete clears) while focused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import ClassVar
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDoubleValidator,
     QFocusEvent,
     QKeyEvent,
     QPalette,
     QRegularExpressionValidator,
+    QValidator,
 )
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -27,7 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from probdesk.domain.questionset import NA, NO, YES, AnswerType, Question
+from probdesk.domain.answer_types import NA, NO, YES, AnswerType, answer_kind
+from probdesk.domain.questionset import Question
 
 NOTE_PAUSE_MS = 800
 
@@ -60,13 +66,11 @@ class YesNoWidget(AnswerWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         self.buttons: dict[str, QRadioButton] = {}
-        options = [(YES, "&Yes"), (NO, "&No")]
-        if question.answer is AnswerType.YES_NO_NA:
-            options.append((NA, "Not &applicable"))
-        for value, text in options:
-            b = QRadioButton(text.replace("&", ""))
+        for option in answer_kind(question.answer).fixed:  # Yes, No (, Not applicable)
+            value = option.value
+            b = QRadioButton(option.label)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.setAccessibleName(f"{text.replace('&', '')} for {question.id}")
+            b.setAccessibleName(f"{option.label} for {question.id}")
             self.group.addButton(b)
             self.buttons[value] = b
             layout.addWidget(b)
@@ -177,8 +181,25 @@ class MultiChoiceWidget(AnswerWidget):
             b.blockSignals(False)
 
 
+class _NumberValidator(QDoubleValidator):
+    """A number as the store reads it (a point for decimals, whatever the locale); an empty
+    field is acceptable too, so that Enter or leaving the field clears the answer."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setLocale(QLocale.c())
+
+    def validate(self, text: str, pos: int) -> object:
+        if not text.strip():
+            return QValidator.State.Acceptable, text, pos
+        return super().validate(text, pos)
+
+
 class LineWidget(AnswerWidget):
-    """Number and date answers: typed, checked when the field is left or Enter is pressed."""
+    """A typed answer, checked when the field is left or Enter is pressed: the store refuses
+    what is not a value of the type, with a message."""
+
+    PLACEHOLDER = ""
 
     def __init__(self, question: Question, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -186,14 +207,8 @@ class LineWidget(AnswerWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         self.edit = QLineEdit()
         self.edit.setAccessibleName(f"Answer to {question.id}")
-        if question.answer is AnswerType.NUMBER:
-            self.edit.setValidator(QDoubleValidator(self.edit))
-            self.edit.setPlaceholderText("number")
-        else:
-            self.edit.setValidator(
-                QRegularExpressionValidator(r"\d{0,4}-?\d{0,2}-?\d{0,2}", self.edit)
-            )
-            self.edit.setPlaceholderText("YYYY-MM-DD")
+        self.edit.setValidator(self.validator(self.edit))
+        self.edit.setPlaceholderText(self.PLACEHOLDER)
         self.edit.setMaximumWidth(160)
         self.edit.editingFinished.connect(self.changed.emit)
         layout.addWidget(self.edit)
@@ -207,6 +222,23 @@ class LineWidget(AnswerWidget):
 
     def set_value(self, value: object) -> None:
         self.edit.setText("" if value is None else str(value))
+
+    def validator(self, parent: QWidget) -> QValidator:
+        raise NotImplementedError
+
+
+class NumberWidget(LineWidget):
+    PLACEHOLDER = "number"
+
+    def validator(self, parent: QWidget) -> QValidator:
+        return _NumberValidator(parent)
+
+
+class DateWidget(LineWidget):
+    PLACEHOLDER = "YYYY-MM-DD"
+
+    def validator(self, parent: QWidget) -> QValidator:
+        return QRegularExpressionValidator(r"\d{0,4}-?\d{0,2}-?\d{0,2}", parent)
 
 
 class AutosaveText(QPlainTextEdit):
@@ -273,13 +305,24 @@ class TextWidget(AnswerWidget):
         self.edit.set_text_quietly("" if value is None else str(value))
 
 
+# The factory's table: every answer type of the registry has its widget.
+WIDGETS: Mapping[AnswerType, type[AnswerWidget]] = MappingProxyType(
+    {
+        AnswerType.YES_NO: YesNoWidget,
+        AnswerType.YES_NO_NA: YesNoWidget,
+        AnswerType.CHOICE: ChoiceWidget,
+        AnswerType.MULTI_CHOICE: MultiChoiceWidget,
+        AnswerType.NUMBER: NumberWidget,
+        AnswerType.DATE: DateWidget,
+        AnswerType.TEXT: TextWidget,
+    }
+)
+
+
 def answer_widget(question: Question) -> AnswerWidget:
-    if question.answer.is_yes_no:
-        return YesNoWidget(question)
-    if question.answer is AnswerType.CHOICE:
-        return ChoiceWidget(question)
-    if question.answer is AnswerType.MULTI_CHOICE:
-        return MultiChoiceWidget(question)
-    if question.answer is AnswerType.TEXT:
-        return TextWidget(question)
-    return LineWidget(question)
+    widget = WIDGETS.get(question.answer)
+    if widget is None:
+        raise KeyError(
+            f"answer type '{question.answer}' has no widget in probdesk/ui/question_widgets.py"
+        )
+    return widget(question)

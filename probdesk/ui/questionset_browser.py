@@ -9,7 +9,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QSplitter, QTextBrowser, QTreeView, QWidget
 
 from probdesk.domain.questionset import Question, QuestionSet
-from probdesk.services.questionsets import FACT_WORDS, answer_words
+from probdesk.services.questionsets import answer_words, fact_words
 
 ROLE_HTML = Qt.ItemDataRole.UserRole + 1
 
@@ -69,7 +69,7 @@ def build_model(sets: list[QuestionSet]) -> QStandardItemModel:
         facts_html = (
             "<h3>Case facts</h3><ul>"
             + "".join(
-                f"<li><b>{escape(f.label)}</b> ({FACT_WORDS[f.type.value]}"
+                f"<li><b>{escape(f.label)}</b> ({fact_words(f)}"
                 + (": " + escape(", ".join(o.label for o in f.options)) if f.options else "")
                 + ")"
                 + (f"<br><small>{escape(f.help)}</small>" if f.help else "")

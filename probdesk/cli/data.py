@@ -1,75 +1,19 @@
-"""Command line: `probdesk` opens the GUI; subcommands give the same services headlessly."""
+"""Command line for this laptop's data: snapshots, restore, recover, verify and selfcheck."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from probdesk import __version__
+from probdesk.cli.output import EXIT_FINDINGS, EXIT_OK
 from probdesk.errors import InputError, ProbdeskError
 from probdesk.paths import Paths
 
-log = logging.getLogger("probdesk.cli")
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 70
+COMMANDS = ("snapshots", "restore", "recover", "verify", "selfcheck")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="probdesk",
-        description=(
-            "probdesk: record, merge and report inspections of probation services' "
-            "public-protection work. With no command, opens the desktop window."
-        ),
-    )
-    parser.add_argument("--version", action="version", version=f"probdesk {__version__}")
-    data_dir_help = (
-        "keep all data, settings, logs and the outbox under DIR "
-        "(default: the platform's user data folders)"
-    )
-    parser.add_argument("--data-dir", metavar="DIR", help=data_dir_help)
-    # `probdesk selfcheck --data-dir DIR` works too: SUPPRESS keeps a value given before the
-    # command when none is given after it.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=data_dir_help)
-    unsafe_help = (
-        "open the data folder even inside a synced (OneDrive, Dropbox, ...) or network "
-        "folder; risks corrupting the database"
-    )
-    parser.add_argument("--allow-unsafe-data-dir", action="store_true", help=unsafe_help)
-    common.add_argument(
-        "--allow-unsafe-data-dir", action="store_true", default=argparse.SUPPRESS, help=unsafe_help
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    sub.add_parser("gui", parents=[common], help="open the desktop window (the default)")
-
-    qs = sub.add_parser("questionset", help="check and describe question-set files")
-    qs_sub = qs.add_subparsers(dest="qs_command", metavar="ACTION", required=True)
-    v = qs_sub.add_parser(
-        "validate",
-        help="check question-set files",
-        description="Check question-set files. Exit 0 when all are valid, 2 otherwise; each "
-        "problem is printed on stderr as FILE:LINE:COLUMN: message.",
-    )
-    v.add_argument("paths", nargs="+", metavar="PATH")
-    s = qs_sub.add_parser(
-        "show",
-        help="print a question set's outline",
-        description="Print the outline of a question set: case facts, variants, sections, "
-        "questions and their conditions in words, and how findings are worked out.",
-    )
-    s.add_argument("path", metavar="PATH")
-
-    from probdesk import cli_evidence, cli_fieldwork, cli_retention
-
-    cli_fieldwork.add_parsers(sub, common)
-    cli_evidence.add_parsers(sub, common)
-    cli_retention.add_parsers(sub, common)
-
+def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     snaps = sub.add_parser(
         "snapshots",
         parents=[common],
@@ -122,71 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load every bundled question set and build the main window offscreen; "
         "exit 0 when everything works.",
     )
-    return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    paths = Paths.resolve(args.data_dir)
-    try:
-        return _dispatch(args, paths)
-    except ProbdeskError as exc:
-        print(f"probdesk: {exc.message}", file=sys.stderr)
-        for d in exc.details:
-            print(d, file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("probdesk: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug: log where (never what), tell the user one line
-        where = _log_crash(paths, exc)
-        print(
-            f"probdesk: unexpected error ({type(exc).__name__}); details are in {where}",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
-
-
-def _log_crash(paths: Paths, exc: BaseException) -> str:
-    from probdesk import logsetup
-
-    try:
-        logsetup.configure(paths)
-        log.error("unexpected error\n%s", logsetup.crash_report(exc))
-        return str(paths.log_file)
-    except OSError:
-        print(logsetup.crash_report(exc), file=sys.stderr)
-        return "the output above"
-
-
-def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    if args.command in (None, "gui"):
-        from probdesk import logsetup
-
-        logsetup.configure(paths.ensure())
-        from probdesk.ui.app import run_gui
-
-        return run_gui(paths, allow_unsafe_location=args.allow_unsafe_data_dir)
-    if args.command == "questionset":
-        return _questionset(args)
+def dispatch(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "selfcheck":
         return _selfcheck(paths)
     if args.command in ("snapshots", "restore"):
         return _snapshots(args, paths)
     if args.command == "recover":
         return _recover(args, paths)
-    if args.command == "verify":
-        return _verify(args, paths)
-    from probdesk import cli_evidence, cli_fieldwork, cli_retention
-
-    if args.command in cli_retention.COMMANDS:
-        return cli_retention.dispatch(args, paths)
-    if args.command in cli_fieldwork.COMMANDS:
-        return cli_fieldwork.dispatch(args, paths)
-    if args.command in cli_evidence.COMMANDS:
-        return cli_evidence.dispatch(args, paths)
-    raise AssertionError(args.command)
+    return _verify(args, paths)
 
 
 def _snapshots(args: argparse.Namespace, paths: Paths) -> int:
@@ -269,29 +158,6 @@ def _verify(args: argparse.Namespace, paths: Paths) -> int:
     return EXIT_FINDINGS
 
 
-def _questionset(args: argparse.Namespace) -> int:
-    from probdesk.domain import loader
-    from probdesk.services import questionsets
-
-    if args.qs_command == "validate":
-        results = questionsets.validate(args.paths)
-        for r in results:
-            if r.ok:
-                assert r.question_set is not None
-                print(f"{r.path}: valid ({r.question_set.id} {r.question_set.version})")
-            else:
-                for p in r.problems:
-                    print(p, file=sys.stderr)
-        bad = sum(not r.ok for r in results)
-        if bad:
-            print(f"{bad} of {len(results)} file(s) invalid", file=sys.stderr)
-        return EXIT_OK if not bad else EXIT_INVALID
-    if args.qs_command == "show":
-        sys.stdout.write(questionsets.outline(loader.load(args.path)))
-        return EXIT_OK
-    raise AssertionError(args.qs_command)
-
-
 def _selfcheck(paths: Paths) -> int:
     import os
 
@@ -341,7 +207,3 @@ def _selfcheck_pdf() -> str:
                              Path(tmp) / "selfcheck.pdf")  # fmt: skip
         size = out.stat().st_size
     return f"reports: a case summary PDF built with the bundled fonts ({size} bytes)"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

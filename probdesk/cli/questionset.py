@@ -1,0 +1,57 @@
+"""Command line for question-set files: validate and show."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from probdesk.cli.output import EXIT_INVALID, EXIT_OK
+from probdesk.paths import Paths
+
+COMMANDS = ("questionset",)
+
+
+def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    qs = sub.add_parser("questionset", help="check and describe question-set files")
+    qs_sub = qs.add_subparsers(dest="qs_command", metavar="ACTION", required=True)
+    v = qs_sub.add_parser(
+        "validate",
+        help="check question-set files",
+        description="Check question-set files. Exit 0 when all are valid, 2 otherwise; each "
+        "problem is printed on stderr as FILE:LINE:COLUMN: message.",
+    )
+    v.add_argument("paths", nargs="+", metavar="PATH")
+    s = qs_sub.add_parser(
+        "show",
+        help="print a question set's outline",
+        description="Print the outline of a question set: case facts, variants, sections, "
+        "questions and their conditions in words, and how findings are worked out.",
+    )
+    s.add_argument("path", metavar="PATH")
+
+
+def dispatch(args: argparse.Namespace, paths: Paths) -> int:
+    return _questionset(args)
+
+
+def _questionset(args: argparse.Namespace) -> int:
+    from probdesk.domain import loader
+    from probdesk.services import questionsets
+
+    if args.qs_command == "validate":
+        results = questionsets.validate(args.paths)
+        for r in results:
+            if r.ok:
+                assert r.question_set is not None
+                print(f"{r.path}: valid ({r.question_set.id} {r.question_set.version})")
+            else:
+                for p in r.problems:
+                    print(p, file=sys.stderr)
+        bad = sum(not r.ok for r in results)
+        if bad:
+            print(f"{bad} of {len(results)} file(s) invalid", file=sys.stderr)
+        return EXIT_OK if not bad else EXIT_INVALID
+    if args.qs_command == "show":
+        sys.stdout.write(questionsets.outline(loader.load(args.path)))
+        return EXIT_OK
+    raise AssertionError(args.qs_command)

@@ -1,0 +1,100 @@
+"""Command line for the print-ready PDF reports from the hub."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from probdesk.cli.hub import HUB_HELP
+from probdesk.errors import InputError
+from probdesk.paths import Paths
+
+COMMANDS = ("report",)
+
+
+def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    hub_help = HUB_HELP
+    rp = sub.add_parser(
+        "report",
+        parents=[common],
+        help="print-ready PDF: case summaries, a PDU summary or the regional summary",
+        description="Build a PDF from the hub. `report case REF... --out FILE.pdf` prints case "
+        "summaries (one case, or several with a contents page; --pdu NAME for all of a PDU's "
+        "cases; --folder to write one PDF per case into --out DIR). `report pdu NAME --out "
+        "FILE.pdf` and `report region --out FILE.pdf` print the summary reports with the same "
+        "figures as `probdesk summary`; `report region --region NAME` prints a regional "
+        "inspection's report (its PDU inspections pooled, with its own samples). Every page "
+        "carries the protective marking.",
+    )
+    rp.add_argument("kind", choices=("case", "pdu", "region"))
+    rp.add_argument("names", nargs="*", metavar="NAME",
+                    help="case references (case) or the PDU's name (pdu)")  # fmt: skip
+    rp.add_argument("--out", required=True, type=Path, metavar="FILE.pdf|DIR")
+    rp.add_argument("--hub", metavar="URL", help=hub_help)
+    rp.add_argument("--inspection", metavar="ID")
+    rp.add_argument("--pdu", metavar="NAME", help="case: every case of this PDU")
+    rp.add_argument(
+        "--region", metavar="NAME",
+        help="region: the regional inspection's report, pooling every PDU inspection of the "
+        "region in the hub, with the region's own samples and domain-one judgements",
+    )  # fmt: skip
+    rp.add_argument(
+        "--folder", action="store_true",
+        help="case: one PDF per case in --out DIR, numbered case-001.pdf, ...",
+    )  # fmt: skip
+    rp.add_argument(
+        "--name-by-reference", action="store_true",
+        help="case --folder: name each PDF after its case reference (off by default: a file "
+        "name is seen by anyone who sees the folder, its backups and sync tools)",
+    )  # fmt: skip
+    rp.add_argument(
+        "--marking", default="OFFICIAL-SENSITIVE", metavar="TEXT",
+        help="protective marking on every page (default: OFFICIAL-SENSITIVE)",
+    )  # fmt: skip
+
+
+def dispatch(args: argparse.Namespace, paths: Paths) -> int:
+    from probdesk.cli.hub import _hub
+
+    with _hub(args, paths) as hub:
+        return _report(args, hub)
+
+
+def _report(args: argparse.Namespace, hub: Any) -> int:
+    from probdesk.services import reports
+
+    if args.kind == "region" and args.region:
+        if args.inspection or args.names:
+            raise InputError("The regional inspection's report takes --region NAME only.")
+        regional = reports.RegionalSource(hub, args.region)
+        print(reports.write_regional(regional, args.out, marking=args.marking))
+        return 0
+    source = reports.ReportSource(hub, args.inspection)
+    if args.kind == "case":
+        if not args.names and args.pdu is None:
+            raise InputError("Name the case references to print, or --pdu NAME for all of a PDU.")
+        if len(args.names) == 1 and args.pdu is None and not args.folder:
+            paths = [reports.write_case(source, args.names[0], args.out, args.marking)]
+        else:
+            paths = reports.write_cases(
+                source, args.out, refs=args.names, pdu=args.pdu, folder=args.folder,
+                by_reference=args.name_by_reference,
+                marking=args.marking,
+            )  # fmt: skip
+    elif args.kind == "pdu":
+        if len(args.names) != 1:
+            raise InputError("Name one PDU: probdesk report pdu NAME --out FILE.pdf")
+        paths = [reports.write_summary(source, "pdu", args.out, args.names[0],
+                                       marking=args.marking)]  # fmt: skip
+    else:
+        if args.names:
+            raise InputError(
+                "The regional report takes no names: probdesk report region --out FILE.pdf"
+            )
+        paths = [reports.write_summary(source, "region", args.out, marking=args.marking)]
+    for p in paths:
+        print(p)
+    if len(paths) > 1:
+        print(f"{len(paths)} PDFs written")
+    return 0

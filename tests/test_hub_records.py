@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import re
 import types
 import typing
 from pathlib import Path
@@ -238,3 +239,37 @@ def f(hub, i):
 @pytest.mark.parametrize("path", sources_above(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_hub_row_is_read_by_column_name(path: Path) -> None:
     assert row_reads(path.read_text(encoding="utf-8")) == [], path.name
+
+
+# -- who opens the hub (issue #14, item 1) -----------------------------------------------------
+
+OPENERS = {"open_hub", "Hub", "HubAccess"}
+ROOTS = {"ui/app.py", "cli/hub.py"}  # the window's composition root; the commands' one place
+
+
+def hub_openings(source: str) -> list[int]:
+    """Lines that call open_hub, Hub or HubAccess (by name or as an attribute)."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) in OPENERS
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sources_above() if p.relative_to(PACKAGE).parts[0] in ("ui", "cli")],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_only_the_composition_roots_open_a_hub(path: Path) -> None:
+    """No tab opens a hub or lends its own to another: the window's data-opening code makes
+    the one the tabs share, and the command line opens its hub in one place."""
+    name = path.relative_to(PACKAGE).as_posix()
+    source = path.read_text(encoding="utf-8")
+    found = hub_openings(source)
+    if name in ROOTS:
+        assert found, f"{name} is where the hub is opened"
+    else:
+        assert found == [], f"{name} opens a hub on lines {found}"
+    assert not re.search(r"\w+_panel\.(hub|open_hub|hub_exists)\b", source), name

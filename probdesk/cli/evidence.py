@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from probdesk.errors import InputError
 from probdesk.paths import Paths
@@ -579,21 +579,19 @@ def _triangulate(args: argparse.Namespace, ws: Workspace, log: EvidenceLog, path
 def _case_findings(url: str | None, inspection_id: str, paths: Paths) -> list[str]:
     """The key-question percentages of the inspection from the hub, or why there are none.
     A missing SQLite hub file is never created here."""
-    from probdesk.services import hub as hubs
+    from probdesk.cli.hub import opened_hub
+    from probdesk.services import figures
+    from probdesk.services.hub import default_hub_url
 
-    url = url or hubs.default_hub_url(paths.data)
     merge = "merge the packages to see the case findings (`probdesk merge SHARED`)"
-    if url.startswith("sqlite:///"):
-        file = Path(url.removeprefix("sqlite:///").partition("?")[0])
-        if not file.is_file():
-            return ["Case findings", f"  No hub at {file}: {merge}."]
-    hub: Any = hubs.open_hub(paths.data, url)
-    try:
-        if inspection_id not in hub.inspection_ids():
-            return ["Case findings", f"  The hub holds nothing of this inspection yet: {merge}."]
-        rows = [r for r in hubs.summarise(hub, inspection_id, "region") if r.key_question]
-    finally:
-        hub.close()
+    with opened_hub(paths, url, only_if_there=True) as hub:
+        if hub is None:
+            file = (url or default_hub_url(paths.data)).removeprefix("sqlite:///")
+            return ["Case findings", f"  No hub at {file.partition('?')[0]}: {merge}."]
+        found = figures.key_findings(hub, inspection_id)
+    if found is None:
+        return ["Case findings", f"  The hub holds nothing of this inspection yet: {merge}."]
+    rows = found
     names = sorted({r.name for r in rows})
     out = [f"Case findings ({', '.join(names) or 'no cases merged'}, key questions)"]
     several = len(names) > 1

@@ -132,40 +132,53 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 
 @contextlib.contextmanager
-def _hub(args: argparse.Namespace, paths: Paths) -> Iterator[Any]:
-    """The hub named by --hub, or the team lead's default one; closed afterwards."""
-    from probdesk.services import hub as hubs
+def opened_hub(
+    paths: Paths, url: str | None = None, *, only_if_there: bool = False
+) -> Iterator[Any]:
+    """The one place the command line opens a hub: the one named by --hub (`url`), or the
+    team lead's hub.sqlite in the data folder; closed when the command is done. With
+    only_if_there, None when there is no hub file (none is made)."""
+    from probdesk.services.hub_access import HubAccess
 
-    hub = hubs.open_hub(paths.data, args.hub)
+    access = HubAccess(paths.data, url)
+    if only_if_there and not access.exists():
+        yield None
+        return
     try:
-        yield hub
+        yield access.get()
     finally:
-        hub.close()
+        access.close()
+
+
+def _hub(args: argparse.Namespace, paths: Paths) -> contextlib.AbstractContextManager[Any]:
+    """The hub named by the command's --hub, or the team lead's default one."""
+    return opened_hub(paths, args.hub)
 
 
 def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
+    from probdesk.services import figures
     from probdesk.services import hub as hubs
 
     with _hub(args, paths) as hub:
         if args.command == "summary" and args.region:
             if args.inspection:
                 raise InputError("Give --region or --inspection, not both.")
-            rows = hubs.regional_summary(hub, args.region, args.by, args.split_by)
-            sys.stdout.write(hubs.render(rows, args.format))
+            rows = figures.regional_summary(hub, args.region, args.by, args.split_by)
+            sys.stdout.write(figures.render(rows, args.format))
             return 0
         if args.command == "summary":
-            inspection_id = hubs.pick_inspection(hub, args.inspection)
-            rows = hubs.summarise(hub, inspection_id, args.by, args.split_by)
-            sys.stdout.write(hubs.render(rows, args.format))
+            inspection_id = figures.pick_inspection(hub, args.inspection)
+            rows = figures.summarise(hub, inspection_id, args.by, args.split_by)
+            sys.stdout.write(figures.render(rows, args.format))
             if args.format == "table":
                 sys.stdout.write(
-                    hubs.render_standards(*hubs.standards(hub, inspection_id, args.by))
+                    figures.render_standards(*figures.standards(hub, inspection_id, args.by))
                 )
             return 0
-        inspection_id = hubs.pick_inspection(hub, args.inspection)
+        inspection_id = figures.pick_inspection(hub, args.inspection)
         if args.command == "evidence":
             last = None
-            for e in hubs.evidence(hub, inspection_id):
+            for e in figures.evidence(hub, inspection_id):
                 if e.question_id != last:
                     print(f"\n{e.question_id}  {e.question}")
                     last = e.question_id
@@ -173,7 +186,7 @@ def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
                 print(f"    {e.note}")
             return 0
         if args.command == "conflicts":
-            found = hubs.conflicts(hub, inspection_id)
+            found = figures.conflicts(hub, inspection_id)
             for c in found:
                 if c.kind == "conflict":
                     shown = "; ".join(f"{who}: {value}" for who, value in c.values)

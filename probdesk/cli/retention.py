@@ -139,15 +139,10 @@ def _lead(paths: Paths, args: argparse.Namespace) -> Iterator[Any]:
         ws.close()
 
 
-@contextlib.contextmanager
-def _hub(paths: Paths, url: str | None) -> Iterator[Any]:
-    from probdesk.services import hub as hubs
+def _hub(paths: Paths, url: str | None) -> contextlib.AbstractContextManager[Any]:
+    from probdesk.cli.hub import opened_hub
 
-    hub = hubs.open_hub(paths.data, url)
-    try:
-        yield hub
-    finally:
-        hub.close()
+    return opened_hub(paths, url)
 
 
 def dispatch(args: argparse.Namespace, paths: Paths) -> int:
@@ -222,18 +217,13 @@ def _purge(args: argparse.Namespace, paths: Paths) -> int:
 @contextlib.contextmanager
 def _maybe_hub(paths: Paths, args: argparse.Namespace, fw: Any, inspection: Any) -> Iterator[Any]:
     """The team lead's hub, for the lead's own inspection (its own changes go there)."""
-    from probdesk.services import hub as hubs
-
     lead = inspection.lead_device_id == fw.ws.device_id
     default = paths.data / "hub.sqlite"
     if not lead or (args.hub is None and not default.is_file()):
         yield None
         return
-    hub = hubs.open_hub(paths.data, args.hub)
-    try:
+    with _hub(paths, args.hub) as hub:
         yield hub
-    finally:
-        hub.close()
 
 
 def _close(args: argparse.Namespace, paths: Paths) -> int:

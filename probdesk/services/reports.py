@@ -1,13 +1,12 @@
 """Reports from the hub: the figures and the cases, gathered into plain data, then into PDF.
 
-Every figure comes from the same functions as `probdesk summary` (services/hub.py), so a
-printed percentage always equals the summary command's. The builders (probdesk/reports) know
-nothing of the hub.
+Every figure comes from probdesk.services.figures, the functions behind `probdesk summary`
+and the Hub tab, so a printed percentage always equals the one the command and the window
+show. The builders (probdesk/reports) know nothing of the hub.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,7 +43,7 @@ from probdesk.reports.model import (
     StandardLine,
     SummaryReport,
 )
-from probdesk.services import hub as hubs
+from probdesk.services import figures as views  # `figures` names the report's own below
 from probdesk.services.workspace import ROLES  # role id -> its label
 
 ACTIONS = {"approved": "Approved", "returned": "Returned to assessor"}
@@ -67,11 +66,11 @@ class ReportSource:
 
     def __init__(self, hub: Hub, inspection_id: str | None, *, author: str = "") -> None:
         self.hub = hub
-        self.inspection_id = hubs.pick_inspection(hub, inspection_id)
+        self.inspection_id = views.pick_inspection(hub, inspection_id)
         insp = hub.inspection(self.inspection_id)
         assert insp is not None
         self.insp: InspectionRow = insp
-        self.loaded = hubs.load_cases(hub, self.inspection_id)
+        self.loaded = views.load_cases(hub, self.inspection_id)
         self.qs: QuestionSet = self.loaded[0]
         self.cases = self.loaded[1]
         self.roles = hub.device_roles()
@@ -102,7 +101,7 @@ class ReportSource:
         return f"{self.qs.id} {self.qs.version}"
 
     # -- case summaries --------------------------------------------------------------------
-    def select(self, refs: Sequence[str] = (), pdu: str | None = None) -> list[hubs.HubCase]:
+    def select(self, refs: Sequence[str] = (), pdu: str | None = None) -> list[views.HubCase]:
         """Cases by reference (case-insensitive, in the order given) or all of a PDU / all."""
         if refs:
             by_ref = {c.reference.casefold(): c for c in self.cases}
@@ -123,16 +122,16 @@ class ReportSource:
                 f"No PDU '{pdu}' in the inspection; its PDUs are: {', '.join(self.pdus)}."
             )
 
-    def case_reports(self, chosen: Sequence[hubs.HubCase]) -> list[CaseReport]:
+    def case_reports(self, chosen: Sequence[views.HubCase]) -> list[CaseReport]:
         history: dict[str, list[DecisionRow]] = {}
         for m in self.hub.moderation_history(self.inspection_id):
             history.setdefault(m.case_id, []).append(m)
         open_conflicts: dict[str, list[ConflictLine]] = {}
-        for c in hubs.conflicts(self.hub, self.inspection_id):
+        for c in views.conflicts(self.hub, self.inspection_id):
             open_conflicts.setdefault(c.case_ref, []).append(self._conflict_line(c))
         return [self._case_report(c, history.get(c.id, []), open_conflicts) for c in chosen]
 
-    def _conflict_line(self, c: hubs.Conflict) -> ConflictLine:
+    def _conflict_line(self, c: views.Conflict) -> ConflictLine:
         if c.kind != "conflict":
             return ConflictLine(
                 "",
@@ -148,7 +147,7 @@ class ReportSource:
 
     def _case_report(
         self,
-        c: hubs.HubCase,
+        c: views.HubCase,
         moderation: Sequence[DecisionRow],
         open_conflicts: Mapping[str, Sequence[ConflictLine]],
     ) -> CaseReport:
@@ -232,7 +231,7 @@ class ReportSource:
             raise InputError("A summary report is for a pdu or a region.")
         fig = figures(self.hub, self.qs, mine, scope, name, self.pdus if scope == "region" else ())
         start, end = self.insp.fieldwork_start, self.insp.fieldwork_end
-        notes = hubs.evidence(self.hub, self.inspection_id)
+        notes = views.evidence(self.hub, self.inspection_id)
         return SummaryReport(
             scope=scope,
             name=name,
@@ -255,7 +254,7 @@ class ReportSource:
             question_set=self.set_name,
             generated=self.generated,
             domain_one=domain_one_items(
-                self.qs, hubs.hub_org_state(self.hub, self.inspection_id), notes
+                self.qs, views.hub_org_state(self.hub, self.inspection_id), notes
             ),
         )
 
@@ -275,14 +274,14 @@ class RegionalSource:
 
     def __init__(self, hub: Hub, region: str, *, author: str = "") -> None:
         self.hub = hub
-        self.found = hubs.region_inspections(hub, region)
+        self.found = views.region_inspections(hub, region)
         self.region = self.found.region
         self.author = author
         self.generated = datetime.now().replace(microsecond=0)
         if not self.found.pdu_inspections and not self.found.region_inspections:
             raise InputError(f"The hub holds nothing for {self.region} yet: merge first.")
-        self.pools = hubs.pooled_cases(hub, self.found.pdu_inspections)
-        self.own = [hubs.load_cases(hub, i) for i in self.found.region_inspections]
+        self.pools = views.pooled_cases(hub, self.found.pdu_inspections)
+        self.own = [views.load_cases(hub, i) for i in self.found.region_inspections]
         self.rows = [
             r
             for i in (*self.found.pdu_inspections, *self.found.region_inspections)
@@ -300,7 +299,7 @@ class RegionalSource:
             qs, cases, fig = None, [], None
             set_name = f"none yet: no PDU inspection of {self.region} is in the hub"
         samples = []
-        notes: list[hubs.EvidenceNote] = []
+        notes: list[views.EvidenceNote] = []
         domain_one: list[DomainOneItem] = []
         for inspection_id, (own_qs, own_cases) in zip(
             self.found.region_inspections, self.own, strict=True
@@ -310,10 +309,10 @@ class RegionalSource:
                 own_qs.title, f"{own_qs.id} {own_qs.version}", len(own_cases), own.by_status,
                 own.rows, own.charts, own.standards, own.score, own.band,
             ))  # fmt: skip
-            mine = hubs.evidence(self.hub, inspection_id)
+            mine = views.evidence(self.hub, inspection_id)
             notes.extend(mine)
             domain_one.extend(
-                domain_one_items(own_qs, hubs.hub_org_state(self.hub, inspection_id), mine)
+                domain_one_items(own_qs, views.hub_org_state(self.hub, inspection_id), mine)
             )
         starts = [r.fieldwork_start for r in self.rows]
         ends = [r.fieldwork_end for r in self.rows]
@@ -386,57 +385,36 @@ class Figures:
 def figures(
     hub: Hub,
     qs: QuestionSet,
-    cases: list[hubs.HubCase],
+    cases: list[views.HubCase],
     scope: str,
     name: str,
     breakdown_pdus: Sequence[str] = (),
 ) -> Figures:
-    """The figures of `cases` (counted by the summary command's own functions) for the PDU or
-    region `name`; with breakdown_pdus, each of those PDUs' key questions and standards too."""
-    loaded = (qs, cases)
-    rows = tuple(
-        percent_row(qs, r)
-        for r in hubs.summarise(hub, "", scope, loaded=loaded)
-        if r.name.casefold() == name.casefold()
-    )
-    std_rows, totals = hubs.standards(hub, "", scope, loaded=loaded)
-    total = next((t for t in totals if t.name.casefold() == name.casefold()), None)
-    breakdown: tuple[PduBreakdown, ...] = ()
-    if breakdown_pdus:
-        by_pdu = hubs.summarise(hub, "", "pdu", loaded=loaded)
-        pdu_std, pdu_totals = hubs.standards(hub, "", "pdu", loaded=loaded)
-        counts = Counter(c.pdu for c in cases)
-        breakdown = tuple(
-            PduBreakdown(
-                pdu,
-                counts[pdu],
-                tuple(percent_row(qs, r) for r in by_pdu if r.name == pdu and r.key_question),
-                tuple(_standard_line(s) for s in pdu_std if s.name == pdu),
-                next((t.score for t in pdu_totals if t.name == pdu), None),
-                next((t.band for t in pdu_totals if t.name == pdu), None),
-            )
-            for pdu in breakdown_pdus
-        )
-    by_variant = Counter(
-        qs.variant(c.variant).label if c.variant else "not determined" for c in cases
-    )
-    variants = tuple((v.label, by_variant[v.label]) for v in qs.variants if by_variant[v.label])
-    if by_variant["not determined"]:
-        variants += (("not determined", by_variant["not determined"]),)
-    by_status = Counter(c.status for c in cases)
+    """The figures of `cases` for the PDU or region `name`, in the report's words: the very
+    rows of `figures.group_figures` (the Hub tab's and `probdesk summary`'s functions); with
+    breakdown_pdus, each of those PDUs' key questions and standards too."""
+    g = views.group_figures(hub, (qs, cases), scope, name, breakdown_pdus)
+    rows = tuple(percent_row(qs, r) for r in g.rows)
     return Figures(
         rows,
         charts(qs, rows),
-        tuple(_standard_line(s) for s in std_rows if s.name.casefold() == name.casefold()),
-        total.score if total else None,
-        total.band if total else None,
-        breakdown,
-        variants,
-        tuple((st.label, by_status[st.value]) for st in CaseStatus if by_status[st.value]),
-    )
+        tuple(_standard_line(s) for s in g.standards),
+        g.overall.score if g.overall else None,
+        g.overall.band if g.overall else None,
+        tuple(
+            PduBreakdown(
+                p.name, p.cases, tuple(percent_row(qs, r) for r in p.rows),
+                tuple(_standard_line(s) for s in p.standards),
+                p.overall.score if p.overall else None, p.overall.band if p.overall else None,
+            )
+            for p in g.breakdown
+        ),
+        g.by_variant,
+        g.by_status,
+    )  # fmt: skip
 
 
-def percent_row(qs: QuestionSet, r: hubs.SummaryRow) -> PercentRow:
+def percent_row(qs: QuestionSet, r: views.SummaryRow) -> PercentRow:
     q = qs.question(r.question_id)
     s = qs.section_of(r.question_id)
     return PercentRow(
@@ -445,7 +423,7 @@ def percent_row(qs: QuestionSet, r: hubs.SummaryRow) -> PercentRow:
     )  # fmt: skip
 
 
-def _standard_line(s: hubs.StandardRow) -> StandardLine:
+def _standard_line(s: views.StandardRow) -> StandardLine:
     return StandardLine(s.standard_id, s.title, s.rating, s.lowest_question, s.percent)
 
 
@@ -462,7 +440,7 @@ def charts(qs: QuestionSet, rows: Sequence[PercentRow]) -> tuple[StageChart, ...
 
 
 def domain_one_items(
-    qs: QuestionSet, state: OrgState, notes: Sequence[hubs.EvidenceNote]
+    qs: QuestionSet, state: OrgState, notes: Sequence[views.EvidenceNote]
 ) -> tuple[DomainOneItem, ...]:
     """Per domain-one key question (then per non-case question the team judged): the logged
     documents, gaps, survey figures and meeting notes on it, and the team's judgement."""

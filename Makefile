@@ -65,9 +65,14 @@ run: setup
 	  rm -rf out/demo && $(VENV)/bin/probdesk demo --out out/demo; \
 	fi
 
+# The whole suite, every tier, under coverage; then coverage by package against its floors
+# (tests/coverage_floors.py).
 test: setup
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS); rc=$$?; \
-	  if [ $$rc = 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+	QT_QPA_PLATFORM=offscreen $(PY) -m coverage run -m pytest -q $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc = 5 ]; then echo "pytest collected no tests"; exit 1; fi; \
+	  if [ $$rc != 0 ]; then exit $$rc; fi
+	@if [ -z "$(PYTEST_ARGS)" ]; then $(PY) tests/coverage_floors.py; else \
+	  echo "coverage floors not checked: only part of the suite ran (PYTEST_ARGS)"; fi
 
 # Each test file in a process of its own, in random order inside it: no file may lean on another
 # having run first (about 1.5 times a full run; make test already runs everything in random

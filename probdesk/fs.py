@@ -1,5 +1,20 @@
-"""Durable small files that change: write beside, fsync, rename over (never half a file);
-folders and files only their owner can read."""
+"""The one way probdesk writes a file for keeps (atomic_write, atomic_path); folders and files
+only their owner can read; disk problems in words.
+
+Durability (docs/storage.md, "Writing a file"): the bytes go to a hidden temporary file in
+the same folder (".NAME.<random>.tmp": the package reader skips it, the snapshot and backup
+lists never match it), created with its final mode before anything is written; the file is
+flushed and fsynced; os.replace gives it its name in one step (exclusive: a hard link, which
+fails if the name is taken); then the folder is fsynced so that the name survives a power
+cut. Nothing is ever under the final name until
+it is complete, and a failure at any step removes the temporary file:
+
+- a crash or power cut before the rename leaves the old file (or none) under the name, and
+  at most a hidden temporary file beside it, which nothing reads;
+- after the rename but before the folder's fsync, a power cut leaves the old file or the new,
+  each whole;
+- once atomic_write returns, the new file and its name are on the disk.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +23,140 @@ import errno
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+POSIX = os.name == "posix"
+TEMP_SUFFIX = ".tmp"
+# Files SQLite may leave beside a database it wrote under the temporary name.
+_COMPANIONS = ("-journal", "-wal", "-shm")
+# A link(2) failing with these means "no hard links on this file system" (FAT, some shares).
+_NO_LINKS = {errno.EPERM, errno.EMLINK, errno.EXDEV, errno.ENOSYS, errno.ENOTSUP,
+             getattr(errno, "EOPNOTSUPP", errno.ENOTSUP)}  # fmt: skip
 
 
-def replace_file(path: Path, data: bytes, mode: int = 0o600) -> Path:
-    """Write `data` to `path` atomically: a reader sees the old file or the new, whole.
+def atomic_write(
+    path: Path,
+    data: bytes | Callable[[BinaryIO], object],
+    *,
+    mode: int = 0o600,
+    exclusive: bool = False,
+    parents: bool = False,
+) -> Path:
+    """Write `data` (bytes, or a callable that writes into the open binary file: a large
+    output streamed) to `path` durably: a reader sees the old file or the new, whole, never
+    part of one (see this module's docstring for each step).
 
-    The file is created with `mode` (owner-only by default) before anything is written to it.
+    `mode`: the file's mode on POSIX (owner-only by default), whatever the umask, set before
+    anything is written. `exclusive`: refuse (FileExistsError) when `path` exists, even one
+    made by another process while this one was writing. `parents`: make missing folders
+    first (as `mkdir -p`). OSError from any step, with nothing under the name changed.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with (
+        atomic_path(path, mode=mode, exclusive=exclusive, parents=parents) as temp,
+        open(temp, "r+b") as f,
+    ):
+        if callable(data):
+            data(f)
+        else:
+            f.write(data)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def atomic_path(
+    path: Path, *, mode: int = 0o600, exclusive: bool = False, parents: bool = False
+) -> Iterator[Path]:
+    """The streaming form of atomic_write, for writers that open a file by its name (SQLite's
+    backup, ReportLab): yields the temporary file's path (created empty, with `mode`); when the
+    block ends normally the file is fsynced and takes `path`'s name, then the folder is
+    fsynced. When the block raises, the temporary file goes (with any -journal, -wal or -shm
+    file SQLite made beside it) and nothing under `path` changes. A check made inside the
+    block (a snapshot's integrity, say) therefore runs before the file has its name.
+    """
+    path = Path(path)
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if exclusive and os.path.lexists(path):
+        raise FileExistsError(errno.EEXIST, "the file already exists", str(path))
+    temp = _new_temp(path, mode)
+    try:
+        yield temp
+        if POSIX:
+            os.chmod(temp, mode)  # a writer that made the file anew got the umask's mode
+        _fsync_file(temp)
+        _publish(temp, path, exclusive)
+    finally:
+        _discard(temp)  # after the rename there is nothing left to remove but companions
+    _fsync_folder(path.parent)
+
+
+def temp_name(path: Path) -> Path:
+    """A new hidden name beside `path` (".NAME.<random>.tmp"): the package reader, the
+    snapshot list and the retention scans skip or never match it."""
+    short = path.name.encode("utf-8")[:100].decode("utf-8", "ignore")  # a name's limit is bytes
+    return path.with_name(f".{short}.{uuid.uuid4().hex[:16]}{TEMP_SUFFIX}")
+
+
+def _new_temp(path: Path, mode: int) -> Path:
+    temp = temp_name(path)
     flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
     fd = os.open(temp, flags, mode)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
+        if POSIX:
+            os.fchmod(fd, mode)  # whatever the process's umask
     except BaseException:
-        temp.unlink(missing_ok=True)
+        os.close(fd)
+        _discard(temp)
         raise
-    with contextlib.suppress(OSError):  # some file systems cannot fsync a folder: fine
-        folder = os.open(path.parent, os.O_RDONLY)
+    os.close(fd)
+    return temp
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _publish(temp: Path, path: Path, exclusive: bool) -> None:
+    if not exclusive:
+        os.replace(temp, path)
+    elif not POSIX:
+        os.rename(temp, path)  # Windows: FileExistsError when the name is taken
+    else:
         try:
-            os.fsync(folder)
+            os.link(temp, path)  # FileExistsError when the name is taken, atomically
+        except FileExistsError:
+            raise
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            # No hard links here: the check and the rename are two steps.
+            if os.path.lexists(path):
+                raise FileExistsError(errno.EEXIST, "the file already exists", str(path)) from None
+            os.rename(temp, path)
+
+
+def _discard(temp: Path) -> None:
+    for suffix in ("", *_COMPANIONS):
+        with contextlib.suppress(OSError):
+            Path(f"{temp}{suffix}").unlink(missing_ok=True)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the new name durable (POSIX); some file systems cannot fsync a folder: fine."""
+    if not POSIX:
+        return  # Windows cannot open a folder to fsync it; NTFS journals the rename
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
         finally:
-            os.close(folder)
-    return path
-
-
-POSIX = os.name == "posix"
+            os.close(fd)
 
 
 def private_folder(path: Path) -> Path:

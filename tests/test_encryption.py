@@ -133,7 +133,7 @@ def test_a_plaintext_database_is_encrypted_once_checked_and_its_plaintext_remove
         ws.close()
     for path, content in plain_bytes(data):
         assert not holds_content(content), path
-    assert not list(data.glob(".*encrypting*"))
+    assert not list(data.glob(".*.tmp*"))  # no temporary copy left (probdesk.fs.atomic_path)
     # Once: the next opening has nothing to say.
     again = Workspace.open(Paths.resolve(data))
     try:

@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from probdesk.errors import InputError
 from probdesk.paths import Paths
 from probdesk.ui import runner as runner_module
 from probdesk.ui.app import build_main_window
@@ -88,3 +89,19 @@ def test_no_garbage_collection_runs_while_work_is_on_its_thread(window: MainWind
     )
     assert window.runner.wait()
     assert during == [False] and gc.isenabled()
+
+
+def test_an_expected_failure_is_said_in_a_message_box(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no handler of its own, an expected failure is a warning with its details (the
+    kit's show_problem: the runner reaches into no tab for it)."""
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+
+    def fail(_p: object, _c: object) -> None:
+        raise InputError("The shared folder is not there.", details=("Choose it again.",))
+
+    assert window.runner.run("Failing", fail, lambda _r: None)
+    qtbot.waitUntil(lambda: bool(warned))
+    assert warned == ["The shared folder is not there.\n\nChoose it again."]

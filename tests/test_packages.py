@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from probdesk import fs as fs_module
 from probdesk.errors import EnvironmentProblem, InputError
 from probdesk.packages import reader as reader_module
 from probdesk.packages import writer as writer_module
@@ -775,7 +776,7 @@ def test_a_temporary_file_left_by_a_crash_is_ignored(
     name = package_file_name("events", package_id)
     with monkeypatch.context() as m:
         m.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
-        m.setattr(writer_module, "_remove_quietly", lambda path: None)  # as if killed
+        m.setattr(fs_module, "_discard", lambda path: None)  # as if killed
         with pytest.raises(KeyboardInterrupt):
             write_atomically(data, tmp_path, name)
     left = list(tmp_path.iterdir())

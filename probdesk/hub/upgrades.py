@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +39,7 @@ from alembic.operations import Operations
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.reflection import Inspector
 
+from probdesk.fs import atomic_path
 from probdesk.store import cipher
 
 log = logging.getLogger(__name__)
@@ -455,9 +455,9 @@ def backup_sqlite(
 
     `hub.sqlite.before-step-N-YYYYMMDD-HHMMSS.bak`, through SQLite's online backup API on a
     read-only connection: the caller holds the write lock, so nobody changes the hub while
-    it is copied, and the copy is written under another name first (a half-written copy
-    never looks like a backup). The copy is one file in rollback-journal mode, encrypted
-    with the hub's key as the hub is.
+    it is copied, and the copy is written under a hidden temporary name first
+    (probdesk.fs.atomic_path: a half-written copy never looks like a backup). The copy is one
+    file in rollback-journal mode, owner-only and encrypted with the hub's key as the hub is.
     """
     stamp = (at or datetime.now()).strftime("%Y%m%d-%H%M%S")
     base = f"{path.name}.before-step-{first_step}-{stamp}"
@@ -466,9 +466,7 @@ def backup_sqlite(
         if not target.exists():
             break
         target = path.with_name(f"{base}-{n}.bak")
-    part = target.with_name(f"{target.name}.part")
-    part.unlink(missing_ok=True)
-    cipher.backup_copy(path, part, key, timeout=10)
-    os.replace(part, target)
+    with atomic_path(target, mode=0o600) as part:  # the hub's cases: owner-only, as the hub
+        cipher.backup_copy(path, part, key, timeout=10)
     log.info("hub %s copied to %s before upgrade step %d", path, target.name, first_step)
     return target

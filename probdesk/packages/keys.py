@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from probdesk.errors import EnvironmentProblem, InputError
+from probdesk.fs import atomic_write
 from probdesk.packages.format import ROLES
 
 log = logging.getLogger(__name__)
@@ -174,16 +175,9 @@ def _pem(key: Ed25519PrivateKey | X25519PrivateKey, password: bytes | None = Non
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    """Create path exclusively with mode 0o600, write data and fsync; FileExistsError if it is."""
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    """A new key file, 0o600, written whole before it has its name (probdesk.fs.atomic_write);
+    FileExistsError if the name is taken, also by another process meanwhile."""
+    atomic_write(path, data, mode=0o600, exclusive=True)
 
 
 def _load(
@@ -209,10 +203,8 @@ def _load(
 
 def _rewrite_encrypted(path: Path, key: object, password: bytes) -> None:
     """An earlier probdesk's unencrypted key file, encrypted in place (atomically)."""
-    from probdesk.fs import replace_file
-
     if isinstance(key, (Ed25519PrivateKey, X25519PrivateKey)):
-        replace_file(path, _pem(key, password), 0o600)
+        atomic_write(path, _pem(key, password), mode=0o600)
         log.info("%s is now encrypted", path.name)
 
 

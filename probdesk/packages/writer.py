@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from probdesk.errors import EnvironmentProblem
+from probdesk.fs import atomic_write
 from probdesk.packages.format import (
     CIPHER,
     FILE_SUFFIX,
@@ -209,8 +210,9 @@ def write_atomically(data: bytes, folder: Path, name: str, mode: int = 0o644) ->
     each other's packages (encrypted and signed: a package's bytes are safe to read); the
     outbox's staging copies are written 0600.
 
-    Temporary file ".{name}.{uuid}.tmp" (ignored by scan_folder), flush, fsync, rename over
-    the final name, fsync the folder, then read the final file back and compare SHA-256.
+    Written by probdesk.fs.atomic_write (a temporary ".{name}.<random>.tmp" that scan_folder
+    ignores, flush, fsync, rename over the final name, fsync the folder), then the final file
+    is read back and its SHA-256 compared.
     Writing the same bytes again is a no-op (a retry after an interruption); different bytes
     under an existing name are a PackageError "name_taken"; a read-back mismatch removes the
     file and is a PackageError "verify_failed". Disk problems are EnvironmentProblem.
@@ -233,19 +235,7 @@ def write_atomically(data: bytes, folder: Path, name: str, mode: int = 0o644) ->
                 "a different file with this name is already in the shared folder; "
                 "it was left as it is",
             )
-        temp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
-        try:
-            with open(temp, "xb") as f:
-                if os.name == "posix":
-                    os.fchmod(f.fileno(), mode)  # whatever the process's umask
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temp, final)
-        except BaseException:
-            _remove_quietly(temp)
-            raise
-        _fsync_folder(folder)
+        atomic_write(final, data, mode=mode)  # `mode` whatever the process's umask
         if _sha256_of(final) != want:
             _remove_quietly(final)
             raise PackageError(
@@ -268,22 +258,6 @@ def _sha256_of(path: Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (POSIX); some file systems refuse to fsync a folder: fine."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _remove_quietly(path: Path) -> None:

@@ -5,12 +5,10 @@ text-to-paragraph helpers, and writing the file so that nothing half-built is ev
 from __future__ import annotations
 
 import math
-import os
 import re
-import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -40,6 +38,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
 
 from probdesk import bundled
 from probdesk.errors import EnvironmentProblem, OperationCancelled
+from probdesk.fs import atomic_path
 from probdesk.progress import never, quiet  # noqa: F401  (the builders' defaults)
 from probdesk.reports.model import Cancelled, DocumentMeta, Progress
 
@@ -1055,49 +1054,15 @@ def make_folder(folder: Path) -> None:
         raise EnvironmentProblem(f"Cannot write reports into {folder}: it is not a folder.")
 
 
-def temp_beside(out: Path) -> Path:
-    """A new, empty, hidden file in out's folder (so that os.replace is a rename)."""
-    for _ in range(20):
-        tmp = out.parent / f".{out.stem[:60]}.{secrets.token_hex(4)}.part"
-        try:
-            # case content: the owner only
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise EnvironmentProblem(
-                f"Cannot write the report into {out.parent}: {_reason(exc)}."
-            ) from exc
-        os.close(fd)
-        return tmp
-    raise EnvironmentProblem(f"Cannot write the report into {out.parent}: no free file name.")
-
-
-def discard(path: Path) -> None:
-    with suppress(OSError):
-        path.unlink()
-
-
-def publish(tmp: Path, out: Path) -> None:
-    try:
-        os.replace(tmp, out)
-    except OSError as exc:
-        discard(tmp)
-        raise EnvironmentProblem(f"Cannot write the report {out}: {_reason(exc)}.") from exc
-
-
 @contextmanager
 def building(out: Path) -> Iterator[Path]:
-    """Yields a temporary path beside `out`; on success it becomes `out`, on failure it goes."""
+    """Yields a hidden temporary path beside `out` (owner-only: case content) for ReportLab to
+    write; on success it becomes `out`, durably, on failure it goes and `out` is as it was
+    (probdesk.fs.atomic_path). A disk problem is an EnvironmentProblem naming `out`."""
     out = Path(out)
     make_folder(out.parent)
-    tmp = temp_beside(out)
     try:
-        yield tmp
+        with atomic_path(out, mode=0o600) as tmp:
+            yield tmp
     except OSError as exc:
-        discard(tmp)
         raise EnvironmentProblem(f"Cannot write the report {out}: {_reason(exc)}.") from exc
-    except BaseException:
-        discard(tmp)
-        raise
-    publish(tmp, out)

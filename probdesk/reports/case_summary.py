@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -21,6 +22,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
 )
 
 from probdesk.errors import EnvironmentProblem
+from probdesk.fs import atomic_path
 from probdesk.reports.base import (
     ALERT,
     ANSWER_LABEL,
@@ -48,18 +50,15 @@ from probdesk.reports.base import (
     clean,
     data_table,
     details_table,
-    discard,
     heading,
     id_margin,
     make_folder,
     markup,
     never,
     para,
-    publish,
     question_styles,
     quiet,
     styles,
-    temp_beside,
     text_flowables,
     when_text,
 )
@@ -511,32 +510,21 @@ def build_cases_folder(
             name, n = f"{stem}-{n}.pdf", n + 1
         taken.add(name.casefold())
         names.append(folder / name)
-    built: list[tuple[Path, Path]] = []
     try:
-        for i, (r, out) in enumerate(zip(reports, names, strict=True)):
-            steps.step(i, total, f"Case {i + 1} of {total}")
-            tmp = temp_beside(out)
-            built.append((tmp, out))
-            meta = meta_for(r)
-            doc = ReportDoc(str(tmp), meta)
-            doc.write(case_story(r, doc, title=meta.title, key="case"))
-        steps.step(total, total, "Naming the files")
+        # Each file under its hidden temporary name (probdesk.fs.atomic_path) until all are
+        # built; then, as the stack closes, each takes its name. A failure or a cancel on
+        # the way removes every temporary file, and the names not yet taken stay free.
+        with ExitStack() as files:
+            for i, (r, out) in enumerate(zip(reports, names, strict=True)):
+                steps.step(i, total, f"Case {i + 1} of {total}")
+                tmp = files.enter_context(atomic_path(out, mode=0o600))
+                meta = meta_for(r)
+                doc = ReportDoc(str(tmp), meta)
+                doc.write(case_story(r, doc, title=meta.title, key="case"))
+            steps.step(total, total, "Naming the files")
     except OSError as exc:
-        for tmp, _ in built:
-            discard(tmp)
         raise EnvironmentProblem(
             f"Cannot write the reports into {folder}: {exc.strerror or exc}."
         ) from exc
-    except BaseException:
-        for tmp, _ in built:
-            discard(tmp)
-        raise
-    for k, (tmp, out) in enumerate(built):
-        try:
-            publish(tmp, out)
-        except BaseException:
-            for rest, _ in built[k + 1 :]:
-                discard(rest)
-            raise
     progress(total, total, f"{total} case summaries written")
     return names

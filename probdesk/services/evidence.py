@@ -44,7 +44,7 @@ from probdesk.domain.evidence import (
 )
 from probdesk.domain.questionset import NonCaseQuestion, OrgQuestion, QuestionSet
 from probdesk.errors import InputError, ProbdeskError
-from probdesk.fs import replace_file
+from probdesk.fs import atomic_write
 from probdesk.services.workspace import Workspace, _now
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ class EvidenceLog:
         if not dest.parent.is_dir():
             raise InputError(f"The folder {dest.parent} does not exist; nothing was written.")
         try:
-            return replace_file(dest, data)
+            return atomic_write(dest, data)
         except OSError as exc:
             raise InputError(
                 f"{dest} cannot be written ({exc.strerror or exc}); nothing was written."

@@ -34,7 +34,7 @@ from probdesk.domain.records import (
     RecipientKey,
 )
 from probdesk.errors import EnvironmentProblem, InputError, OperationCancelled
-from probdesk.fs import replace_file
+from probdesk.fs import atomic_write, private_folder
 from probdesk.packages import enrolment, reader, wire, writer
 from probdesk.packages.format import PackageError
 from probdesk.packages.keys import Recipient, b64, fingerprint, key_id, unb64
@@ -69,8 +69,8 @@ def set_recovery_public(paths: Paths, public_b64: str) -> bytes:
     from probdesk.store import datakey
 
     raw = unb64(public_b64.strip(), size=32, what="recovery public key")
-    paths.config.mkdir(parents=True, exist_ok=True)
-    (paths.config / RECOVERY_FILE).write_text(b64(raw) + "\n", encoding="utf-8")
+    private_folder(paths.config)
+    atomic_write(paths.config / RECOVERY_FILE, (b64(raw) + "\n").encode("utf-8"))
     if datakey.key_file(paths.data).exists():
         datakey.unlock(paths.data, recovery_public=raw)
     return raw
@@ -91,7 +91,8 @@ def _read_secret(path: Path) -> dict[str, Any]:
 
 def _write_secret(path: Path, data: dict[str, Any]) -> None:
     text = json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False).encode("utf-8")
-    replace_file(path, text, 0o600)  # owner-only, in the 0700 keys folder: secret as the keys
+    private_folder(path.parent)  # the 0700 keys folder: the file is as secret as the keys
+    atomic_write(path, text, mode=0o600)
 
 
 def passphrase_key(passphrase: str, salt: bytes) -> X25519PrivateKey:

@@ -28,7 +28,7 @@ from probdesk.domain.evidence import ATTACHMENT_LIMIT, OrgEvent, payload_problem
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import KnownDevice
 from probdesk.errors import EnvironmentProblem, InputError, RowsRefused
-from probdesk.fs import full_disk, replace_file
+from probdesk.fs import atomic_write, full_disk
 from probdesk.hub.rows import ENROLLED, REFUSED, CaseRow, HeldRow, KeyState
 from probdesk.hub.store import Hub, Writing, now
 from probdesk.packages import reader, wire
@@ -846,7 +846,7 @@ def write_export(rows: Sequence[dict[str, object]], fmt: str, out: Path, with_no
 
 def _write_whole(out: Path, data: bytes) -> Path:
     try:
-        return replace_file(out, data, mode=0o600)
+        return atomic_write(out, data, mode=0o600, parents=True)
     except OSError as exc:
         why = full_disk(out) or f"{exc.strerror or exc}"
         raise EnvironmentProblem(f"Cannot write {out}: {why}. Nothing was written there.") from exc

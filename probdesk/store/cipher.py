@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlcipher3 import dbapi2
+
+from probdesk.fs import atomic_path
 
 dbapi = dbapi2  # the only SQLite probdesk uses (Python's own sqlite3 is never imported)
 PLAIN_HEADER = b"SQLite format 3\x00"
@@ -121,9 +123,25 @@ def encrypt_in_place(path: Path, key: bytes) -> dict[str, int]:
     docs/security.md). Returns the tables' row counts. The file's -wal is folded in first.
     """
     path = Path(path)
-    part = path.with_name(f".{path.name}.encrypting")
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{part}{suffix}").unlink(missing_ok=True)
+    with contextlib.ExitStack() as handles:
+        # The encrypted copy is written and checked under a temporary name and takes the
+        # plaintext's name whole (probdesk.fs.atomic_path): a crash at any moment leaves a
+        # whole database under the name.
+        with atomic_path(path, mode=0o600) as part:
+            counts = _export_encrypted(path, part, key)
+            # A handle on the plaintext, kept across the rename, to overwrite its blocks once
+            # the encrypted file is in place. Windows cannot rename over an open file: there
+            # the old file is replaced only.
+            old = handles.enter_context(open(path, "rb+")) if os.name != "nt" else None
+        if old is not None:
+            _overwrite(old)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return counts
+
+
+def _export_encrypted(path: Path, part: Path, key: bytes) -> dict[str, int]:
+    """The plain database `path` copied into `part`, encrypted with `key`, and checked."""
     src = connect(path, None)
     try:
         src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -136,47 +154,29 @@ def encrypt_in_place(path: Path, key: bytes) -> dict[str, int]:
         src.execute("PRAGMA journal_mode=DELETE")  # the plaintext's -wal and -shm go with it
     finally:
         src.close()
+    check = connect(part, key)
     try:
-        check = connect(part, key)
-        try:
-            ok = check.execute("PRAGMA integrity_check").fetchone()
-            got = _tables(check)
-        finally:
-            check.close()
-        if not ok or ok[0] != "ok" or got != counts:
-            raise EncryptionFailed(
-                f"the encrypted copy of {path.name} did not match it ({ok[0] if ok else '?'}); "
-                "the plaintext file was left as it was"
-            )
-        if os.name == "posix":
-            os.chmod(part, 0o600)
-        with open(part, "rb+") as f:
-            os.fsync(f.fileno())
-        _replace_overwriting(part, path)
+        ok = check.execute("PRAGMA integrity_check").fetchone()
+        got = _tables(check)
     finally:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{part}{suffix}").unlink(missing_ok=True)
+        check.close()
+    if not ok or ok[0] != "ok" or got != counts:
+        raise EncryptionFailed(
+            f"the encrypted copy of {path.name} did not match it ({ok[0] if ok else '?'}); "
+            "the plaintext file was left as it was"
+        )
     return counts
 
 
-def _replace_overwriting(new: Path, old: Path) -> None:
-    """Put `new` in place of `old`, then write zeros over the old file's blocks through a
-    handle kept on it (the encrypted file is in place before the plaintext is touched, so a
-    crash at any moment leaves a whole database). Windows cannot rename over an open file:
-    there the old file is replaced only."""
-    if os.name == "nt":
-        os.replace(new, old)
-    else:
-        with open(old, "rb+") as handle:
-            os.replace(new, old)
-            with contextlib.suppress(OSError):  # a help, never a reason to fail
-                left = os.fstat(handle.fileno()).st_size
-                handle.seek(0)
-                while left > 0:
-                    n = min(left, 1 << 16)
-                    handle.write(b"\x00" * n)
-                    left -= n
-                handle.flush()
-                os.fsync(handle.fileno())
-    for suffix in ("-wal", "-shm"):
-        Path(f"{old}{suffix}").unlink(missing_ok=True)
+def _overwrite(handle: BinaryIO) -> None:
+    """Zeros over the replaced plaintext's blocks, through the handle kept on it (as far as
+    the file system lets a program: see docs/security.md); a help, never a reason to fail."""
+    with contextlib.suppress(OSError):
+        left = os.fstat(handle.fileno()).st_size
+        handle.seek(0)
+        while left > 0:
+            n = min(left, 1 << 16)
+            handle.write(b"\x00" * n)
+            left -= n
+        handle.flush()
+        os.fsync(handle.fileno())

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from probdesk.errors import EnvironmentProblem, ProbdeskError
-from probdesk.fs import full_disk, private_file, private_folder, read_only
+from probdesk.fs import atomic_path, full_disk, private_file, private_folder, read_only
 from probdesk.store import cipher, datakey, location
 from probdesk.store.chains import Signer, Signing
 from probdesk.store.repositories import UnitOfWork
@@ -364,9 +364,11 @@ def _move_aside(path: Path, reason: str) -> Path:
 def backup(engine_path: Path, target: Path, key: bytes | None) -> Path:
     """A consistent copy through SQLite's online backup API: encrypted with the same key,
     owner-only, as the original, and self-contained (the whole database in the one file, no
-    -wal), so that it can be read, checked or copied on its own."""
-    private_file(private_folder(target.parent) / target.name)
-    cipher.backup_copy(engine_path, target, key)
+    -wal), so that it can be read, checked or copied on its own. Written under a hidden
+    temporary name first (probdesk.fs.atomic_path): a half-made copy never looks like one."""
+    private_folder(target.parent)
+    with atomic_path(target, mode=0o600) as part:
+        cipher.backup_copy(engine_path, part, key)
     return target
 
 

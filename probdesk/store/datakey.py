@@ -268,12 +268,12 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
-    from probdesk.fs import private_folder, replace_file, why_not_written
+    from probdesk.fs import atomic_write, private_folder, why_not_written
 
     text = json.dumps(data, indent=1, sort_keys=True).encode("utf-8")
     try:
         private_folder(path.parent)
-        replace_file(path, text, 0o600)
+        atomic_write(path, text, mode=0o600)
     except OSError as exc:
         raise Locked(
             f"The data key file {path} cannot be written: {why_not_written(exc, path)}. "

@@ -12,15 +12,14 @@ is encrypted as it is restored.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from probdesk.errors import InputError
-from probdesk.fs import POSIX, private_folder
+from probdesk.fs import atomic_path, private_folder
 from probdesk.store import cipher
-from probdesk.store.database import DB_NAME, KNOWN_REVISIONS, Store, backup
+from probdesk.store.database import DB_NAME, KNOWN_REVISIONS, Store
 
 FOLDER = "snapshots"
 KEEP = 6  # the newest six: three hours of work in the window, or six closes
@@ -81,22 +80,15 @@ def take(store: Store, at: datetime | None = None) -> Path:
     while target.exists():
         n += 1
         target = folder / f"probdesk-{stamp}-{n}.sqlite"
-    part = target.with_name(f".{target.name}.part")
-    try:
-        backup(store.path, part, store.key)
+    # Copied and checked under a hidden temporary name; only a whole, checked copy takes the
+    # snapshot's name (probdesk.fs.atomic_path).
+    with atomic_path(target, mode=0o600) as part:
+        cipher.backup_copy(store.path, part, store.key)
         problem = problem_of(part, store.key)
         if problem is not None:
             raise InputError(f"The snapshot of {store.path} could not be checked: {problem}.")
-        os.replace(part, target)
-    finally:
-        _discard(part)
     _rotate(folder)
     return target
-
-
-def _discard(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _rotate(folder: Path) -> None:
@@ -165,9 +157,10 @@ def restore(data_dir: Path, snapshot: Path, key: bytes | None) -> Restored:
         raise InputError(f"{snapshot} cannot be restored: {problem}. Nothing was changed.")
     db = data_dir / DB_NAME
     stamp = datetime.now().strftime(_STAMP)
-    part = db.with_name(f".{DB_NAME}.{stamp}.restoring")
-    try:
-        backup(snapshot, part, None if plain else key)
+    # The copy is made and checked under a hidden temporary name, and takes the database's
+    # name only once the file it replaces is kept aside (probdesk.fs.atomic_path).
+    with atomic_path(db, mode=0o600) as part:
+        cipher.backup_copy(snapshot, part, None if plain else key)
         if plain and key is not None:
             cipher.encrypt_in_place(part, key)
         problem = problem_of(part, key)
@@ -183,9 +176,4 @@ def restore(data_dir: Path, snapshot: Path, key: bytes | None) -> Restored:
                 src_file = Path(f"{db}{suffix}")
                 if src_file.exists():
                     src_file.rename(Path(f"{replaced}{suffix}"))
-        os.replace(part, db)
-        if POSIX:
-            os.chmod(db, 0o600)
-    finally:
-        _discard(part)
     return Restored(snapshot, replaced)

@@ -309,7 +309,7 @@ class Runner(QObject):
     def default_error(self, exc: Exception) -> None:
         """An expected failure as a message; anything else is a bug for the crash dialog."""
         if isinstance(exc, ProbdeskError):
-            from probdesk.ui.case_form import show_problem
+            from probdesk.ui.messages import show_problem
 
             show_problem(self._window, exc)
             return

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from probdesk.errors import InputError
+
 if TYPE_CHECKING:
     from probdesk.hub.store import Hub
 
@@ -47,3 +49,10 @@ class HubAccess:
         if self._hub is not None:
             self._hub.close()
             self._hub = None
+
+
+def hub_of(access: HubAccess | None) -> Hub:
+    """The hub through the handle the composition root passed in, or why there is none."""
+    if access is None:
+        raise InputError("There is no hub here: open the team lead's data folder.")
+    return access.get()

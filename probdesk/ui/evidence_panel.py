@@ -57,9 +57,10 @@ from probdesk.domain.questionset import NonCaseQuestion, OrgQuestion, QuestionSe
 from probdesk.domain.records import Inspection, Meeting, MeetingKind
 from probdesk.errors import ProbdeskError
 from probdesk.services.evidence import EvidenceLog
+from probdesk.services.hub_access import hub_of
 from probdesk.services.workspace import Workspace
 from probdesk.ui.dialogs import _Dialog
-from probdesk.ui.hub_panel import hub_of, section
+from probdesk.ui.hub_panel import section
 from probdesk.ui.runner import Cancelled, Progress, Runner
 from probdesk.ui.saver import Saver
 from probdesk.ui.sync_panel import hint_label, message_label, plural, scrolling_body, show_message

@@ -51,7 +51,7 @@ from probdesk.domain.answer_types import value_word
 from probdesk.domain.case_events import field_label
 from probdesk.domain.case_events import valid_field as case_field
 from probdesk.domain.records import CaseStatus, Inspection
-from probdesk.errors import InputError, ProbdeskError
+from probdesk.errors import ProbdeskError
 from probdesk.ui.runner import Cancelled, Progress, Runner
 from probdesk.ui.sync_panel import (
     SHARED_FOLDER_KEY,
@@ -651,13 +651,6 @@ class ReturnDialog(QDialog):
 HubRead = tuple["InspectionFigures | None", list["HeldKey"], "RegionalFigures | None"]
 
 
-def hub_of(access: HubAccess | None) -> Hub:
-    """The window's hub through the handle it passed in, or why there is none."""
-    if access is None:
-        raise InputError("This window has no hub: open the team lead's data folder.")
-    return access.get()
-
-
 def section(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
     box = QGroupBox(title)
     box.setAccessibleName(name)
@@ -1010,6 +1003,8 @@ class HubPanel(QWidget):
 
     def hub(self) -> Hub:
         """The window's hub (a new one is made on first use if there is none: merging comes)."""
+        from probdesk.services.hub_access import hub_of
+
         return hub_of(self.hub_access)
 
     def hub_exists(self) -> bool:

@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.records import CaseStatus, Inspection
 from probdesk.errors import OperationCancelled, ProbdeskError
-from probdesk.ui.hub_panel import hub_of, section
+from probdesk.services.hub_access import hub_of
+from probdesk.ui.hub_panel import section
 from probdesk.ui.runner import Cancelled, Progress, Runner
 from probdesk.ui.sync_panel import (
     hint_label,

@@ -1,4 +1,6 @@
-"""The command line, run as a user runs it: `python -m probdesk ...` in a subprocess."""
+"""The command line: `probdesk.cli.main(argv)` in this process (tests/cli_support.py), and a
+few smoke tests of the real entry points in a subprocess (`python -m probdesk`, the `probdesk`
+script, a crash)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from cli_support import run
 
 import probdesk
 from probdesk import _version, bundled, cli
@@ -22,14 +25,16 @@ PDU = bundled.question_sets_dir() / "pdu-core.yaml"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def in_a_process(*args: str | Path, program: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m probdesk ARGS` (or the installed `probdesk` script) in a real process."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    command = [program] if program else [sys.executable, "-m", "probdesk"]
     return subprocess.run(
-        [sys.executable, "-m", "probdesk", *map(str, args)],
+        [*command, *map(str, args)],
         capture_output=True,
         text=True,
         env=env,
-        cwd=cwd,
+        stdin=subprocess.DEVNULL,
         timeout=120,
     )
 
@@ -42,6 +47,41 @@ def test_version_flag() -> None:
     assert done.returncode == 0
     assert done.stdout.strip() == f"probdesk {_version.__version__}"
     assert re.fullmatch(r"\d+\.\d+\.\d+", _version.__version__)
+
+
+# -- the real entry points, in a process of their own -----------------------------------------
+
+
+def test_python_m_probdesk_and_the_probdesk_script_run() -> None:
+    script = Path(sys.executable).parent / ("probdesk.exe" if os.name == "nt" else "probdesk")
+    for done in (in_a_process("--version"), in_a_process("--version", program=str(script))):
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"probdesk {_version.__version__}\n"
+    done = in_a_process("--help")
+    assert done.returncode == 0 and done.stdout.startswith("usage: probdesk")
+    done = in_a_process("questionset")  # a usage error
+    assert done.returncode == 2 and "usage:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_crash_in_a_real_process_is_one_line_and_exit_code_70(tmp_path: Path) -> None:
+    crash = (
+        "import sys\n"
+        "import probdesk.cli as cli\n"
+        "def broken(*_args):\n"
+        "    raise RuntimeError('boom X123456')\n"
+        "cli._dispatch = broken\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", crash, "--data-dir", str(tmp_path / "data"), "verify"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == cli.EXIT_BUG
+    log_file = tmp_path / "data" / "logs" / "probdesk.log"
+    assert done.stderr == (
+        f"probdesk: unexpected error (RuntimeError); details are in {log_file}\n"
+    )
+    assert "X123456" not in log_file.read_text("utf-8")
 
 
 def test_the_version_has_one_source() -> None:
@@ -210,10 +250,12 @@ def test_a_missing_action_is_a_usage_error() -> None:
 
 @pytest.mark.parametrize("where", ["after", "before"])
 def test_selfcheck(tmp_data_dir: Path, where: str) -> None:
+    # In a process of its own: selfcheck builds the application as a fresh start does (in the
+    # test process, pytest-qt's QApplication would already exist, without probdesk's icon).
     if where == "after":
-        done = run("selfcheck", "--data-dir", tmp_data_dir)
+        done = in_a_process("selfcheck", "--data-dir", tmp_data_dir)
     else:
-        done = run("--data-dir", tmp_data_dir, "selfcheck")
+        done = in_a_process("--data-dir", tmp_data_dir, "selfcheck")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     lines = done.stdout.splitlines()
@@ -273,3 +315,28 @@ def test_a_crash_logs_types_and_places_never_what_the_message_said(tmp_path: Pat
         assert secret not in logged
     report = logsetup.crash_report(ValueError("X123456"))
     assert "X123456" not in report and "builtins.ValueError" in report
+
+
+# -- main called many times in one process -------------------------------------------------------
+
+
+def test_main_leaves_nothing_behind_in_the_process(tmp_path: Path) -> None:
+    """A command's log handler, logging's settings and the data keys it unlocked are put back
+    when main returns, so that commands run one after another in one process (the tests, a
+    script) never see each other's state."""
+    from probdesk.store import datakey
+
+    logger = logging.getLogger("probdesk")
+    before = (list(logger.handlers), logger.level, logging.raiseExceptions)
+    environ = dict(os.environ)
+    for n in range(2):
+        data = tmp_path / f"data{n}"
+        assert run("--data-dir", data, "keys").returncode == 0
+        assert (data / "logs" / "probdesk.log").is_file()  # it did log, to its own folder
+        assert (list(logger.handlers), logger.level, logging.raiseExceptions) == before
+        assert datakey._unlocked == {}
+        assert dict(os.environ) == environ
+    # A usage error, --help and --version return their code instead of leaving the process.
+    assert cli.main(["--data-dir", str(tmp_path / "x"), "no-such-command"]) == 2
+    assert cli.main(["--help"]) == 0
+    assert cli.main(["--version"]) == 0

@@ -1,5 +1,5 @@
-"""Domain one evidence from the command line, as the team runs it: `python -m probdesk doc|gap|
-survey|judge|triangulate` against a real data folder holding a pdu-core inspection.
+"""Domain one evidence from the command line, as the team runs it: `probdesk doc|gap|survey|judge|
+triangulate` (in this process) against a real data folder holding a pdu-core inspection.
 
 No command may show a traceback; refused input exits 2 with one line on stderr and changes
 nothing. All content is fictional.
@@ -8,16 +8,16 @@ nothing. All content is fictional.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
+from cli_support import Ran
 from test_cli_hub import run
 
 from probdesk import bundled
-from probdesk.cli.evidence import pick
+from probdesk.cli.output import pick
 from probdesk.domain.evidence import ATTACHMENT_LIMIT
 from probdesk.domain.records import GroupAttendance, MeetingKind
 from probdesk.errors import InputError
@@ -39,8 +39,8 @@ class Folder:
     inspection_id: str
     meeting_id: str
 
-    def run(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
-        done = run(self.root / "home", "--data-dir", self.data, *args, timeout=60)
+    def run(self, *args: str | Path) -> Ran:
+        done = run(self.root / "home", "--data-dir", self.data, *args)
         assert "Traceback" not in done.stdout, done.stdout
         return done
 

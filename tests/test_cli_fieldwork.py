@@ -1,4 +1,4 @@
-"""The fieldwork command line, run as users run it: `python -m probdesk ...` in subprocesses.
+"""The fieldwork command line, run as users run it (in this process: tests/cli_support.py).
 
 Real data folders, a real shared folder, real packages. No command may show a traceback.
 """
@@ -6,15 +6,14 @@ Real data folders, a real shared folder, real packages. No command may show a tr
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
+import cli_support
 import pytest
+from cli_support import Ran
 
 from probdesk import bundled
 from probdesk.domain.records import CaseStatus, KnownDevice
@@ -33,21 +32,8 @@ PASSPHRASE = "correct horse battery"
 FINGERPRINT = r"[0-9a-f]{4}( [0-9a-f]{4}){7}"
 
 
-def run(
-    *args: str | Path, passphrase: str | None = PASSPHRASE, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    env.pop("PROBDESK_PASSPHRASE", None)
-    if passphrase is not None:
-        env["PROBDESK_PASSPHRASE"] = passphrase
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-    )
+def run(*args: str | Path, passphrase: str | None = PASSPHRASE) -> Ran:
+    done = cli_support.run(*args, env={"PROBDESK_PASSPHRASE": passphrase})
     assert "Traceback" not in done.stderr, done.stderr
     assert "unexpected error" not in done.stderr, done.stderr
     return done
@@ -79,7 +65,7 @@ def fingerprints(data: Path) -> dict[str, str]:
 
 
 class Opened:
-    """A data folder opened in this process, after the subprocesses are done with it."""
+    """A data folder opened by the test itself, between commands."""
 
     def __init__(self, data: Path) -> None:
         self.paths = Paths.resolve(data)
@@ -96,6 +82,7 @@ class Opened:
 # -- a whole round: lead, assessor, shared folder ---------------------------------------------
 
 
+@pytest.mark.logs_warnings  # the command says it too: the copy failed
 def test_setup_open_export_and_sync(tmp_path: Path) -> None:
     lead, ab, shared = tmp_path / "lead", tmp_path / "ab", tmp_path / "shared"
     shared.mkdir()

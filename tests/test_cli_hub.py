@@ -1,7 +1,8 @@
 """The hub's command line as a team lead runs it: `python -m probdesk merge|summary|export-data`.
 
 One demo folder per module (a team lead, three assessors, their packages in DIR/shared, already
-merged into DIR/hub.sqlite by the demo). No command may show a traceback.
+merged into DIR/hub.sqlite by the demo). The commands run in this process (tests/cli_support.py),
+except two merges at once, which are two real processes. No command may show a traceback.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 
+import cli_support
 import pytest
 import rawdb
+from cli_support import Ran, home_environment
 from openpyxl import load_workbook
 
 from probdesk import bundled
@@ -54,16 +57,9 @@ def environment(home: Path) -> dict[str, str]:
     return env
 
 
-def run(home: Path, *args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = environment(home)
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-    )
+def run(home: Path, *args: str | Path) -> Ran:
+    """`probdesk ARGS` in this process, with the default data folders under `home`."""
+    done = cli_support.run(*args, env=home_environment(home))
     assert "Traceback" not in done.stderr, done.stderr
     assert "unexpected error" not in done.stderr, done.stderr
     return done

@@ -1,19 +1,19 @@
 """`probdesk send-back`, run as the team lead runs it, on the demo's fictional inspection.
 
-Subprocesses (`python -m probdesk ...`) on a copy of the demo: the team lead's data folder, the
-assessors' laptops and their exports in the shared folder. No command may show a traceback.
+The command line in this process (tests/cli_support.py) on a copy of the demo: the team lead's
+data folder, the assessors' laptops and their exports in the shared folder. No command may show
+a traceback.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+import cli_support
 import pytest
+from cli_support import Ran
 
 from probdesk.domain.records import Case, CaseStatus
 from probdesk.paths import Paths
@@ -24,16 +24,8 @@ from probdesk.services.workspace import Workspace
 FINGERPRINT = r"[0-9a-f]{4}( [0-9a-f]{4}){7}"
 
 
-def run(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-    )
+def run(*args: str | Path) -> Ran:
+    done = cli_support.run(*args)
     assert "Traceback" not in done.stderr, done.stderr
     assert "unexpected error" not in done.stderr, done.stderr
     return done
@@ -66,7 +58,7 @@ def cases_of(data: Path, assessor: str) -> list[Case]:
         ws.close()
 
 
-def send_back(demo: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+def send_back(demo: Path, *args: str | Path) -> Ran:
     return run("--data-dir", demo / "lead", "send-back", "--to", demo / "shared", *args)
 
 

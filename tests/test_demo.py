@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import Ran, run
 
 from probdesk.packages import reader
 from probdesk.packages.keys import load_private_x25519
@@ -19,17 +17,8 @@ from probdesk.services.demo import DEMO_PASSPHRASE, TEAM
 from probdesk.services.fieldwork import device_keys
 
 
-def run_demo(out: Path, seed: int = 3) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    env.pop("PROBDESK_PASSPHRASE", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", "demo", "--out", str(out), "--seed", str(seed)],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=180,
-    )
+def run_demo(out: Path, seed: int = 3) -> Ran:
+    done = run("demo", "--out", out, "--seed", str(seed), env={"PROBDESK_PASSPHRASE": None})
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -60,13 +49,13 @@ def answers_by_assessor(out: Path) -> Counter[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ran]:
     out = tmp_path_factory.mktemp("demo") / "demo"
     return out, run_demo(out)
 
 
 def test_demo_builds_a_lead_and_a_shared_folder(
-    demo: tuple[Path, subprocess.CompletedProcess[str]],
+    demo: tuple[Path, Ran],
 ) -> None:
     out, done = demo
     assert done.returncode == 0, done.stderr
@@ -85,7 +74,7 @@ def test_demo_builds_a_lead_and_a_shared_folder(
 
 
 def test_every_demo_package_opens_with_the_lead_key(
-    demo: tuple[Path, subprocess.CompletedProcess[str]],
+    demo: tuple[Path, Ran],
 ) -> None:
     out, _ = demo
     found = payloads(out)
@@ -104,9 +93,7 @@ def test_every_demo_package_opens_with_the_lead_key(
             assert reader.read_package(path, private_keys=[recovery]).payload["answers"]
 
 
-def test_the_same_seed_gives_the_same_demo(
-    demo: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
-) -> None:
+def test_the_same_seed_gives_the_same_demo(demo: tuple[Path, Ran], tmp_path: Path) -> None:
     out, _ = demo
     again = tmp_path / "again"
     done = run_demo(again)

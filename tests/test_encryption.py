@@ -11,14 +11,13 @@ import os
 import shutil
 import sqlite3
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import keyring
 import pytest
+from cli_support import Ran, run
 from keyring.backends import fail
 
 from probdesk.errors import InputError
@@ -203,16 +202,13 @@ def test_without_a_key_store_a_strong_passphrase_is_chosen_then_asked(
     assert (paths.data / DB_NAME).read_bytes() == before
 
 
-def test_the_command_line_reads_the_passphrase_from_the_environment(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+def test_the_command_line_reads_the_passphrase_from_the_environment(
+    tmp_path: Path, no_key_store: None
+) -> None:
     data = tmp_path / "data"
 
-    def probdesk(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "probdesk", "--data-dir", str(data), *args],
-            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-            env={**env, **extra},
-        )  # fmt: skip
+    def probdesk(*args: str, **extra: str) -> Ran:
+        return run("--data-dir", data, *args, env={"PROBDESK_PASSPHRASE": None, **extra})
 
     none = probdesk("snapshots")
     assert none.returncode != 0 and "no passphrase was given" in none.stderr
@@ -252,13 +248,9 @@ def test_the_recovery_drill_opens_a_folder_copied_to_another_computer(tmp_path: 
     with pytest.raises(datakey.Locked, match="recover --recovery-key"):
         Workspace.open(Paths.resolve(copy))
 
-    run = subprocess.run(
-        [sys.executable, "-m", "probdesk", "--data-dir", str(copy), "recover",
-         "--recovery-key", str(recovery_pem)],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    assert "unwrapped with the recovery key" in run.stdout
+    done = run("--data-dir", copy, "recover", "--recovery-key", recovery_pem)
+    assert done.returncode == 0, done.stderr
+    assert "unwrapped with the recovery key" in done.stdout
     datakey.forget()
     ws = Workspace.open(Paths.resolve(copy))
     try:

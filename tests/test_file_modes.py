@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import run
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
@@ -24,10 +23,11 @@ def mode(p: Path) -> int:
 
 def test_a_demo_run_with_a_lax_umask_leaves_nothing_readable_by_others(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", "demo", "--out", str(out)],
-        capture_output=True, text=True, preexec_fn=lambda: os.umask(0o022), timeout=300,
-    )  # fmt: skip
+    before = os.umask(0o022)
+    try:
+        done = run("demo", "--out", out)
+    finally:
+        os.umask(before)
     assert done.returncode == 0, done.stderr
     data_folders = [out / name for name in ("lead", "ab", "cd", "ef")]
     checked = 0

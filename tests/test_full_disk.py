@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from cli_support import run
 from scenes import PDU_CORE, TEAM_FACTS
 
 from probdesk.paths import Paths
@@ -56,11 +57,6 @@ def disk(tmp_path: Path) -> Iterator[Disk]:
         yield Disk(root)
     finally:
         subprocess.run(["umount", "-l", str(root)], capture_output=True)
-
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "probdesk", *map(str, args)],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
 def test_saving_on_a_full_disk_says_so_and_works_again_once_space_is_freed(disk: Disk) -> None:

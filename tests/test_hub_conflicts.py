@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import rawdb
+from cli_support import run
 from scenes import SECOND_DEVICE, two_laptop_conflict
 
 from probdesk.errors import InputError
@@ -75,16 +74,10 @@ def test_the_summary_uses_the_shown_winner_whatever_the_merge_order(
 def test_the_cli_lists_conflicts(scene: tuple[Path, str], tmp_path: Path) -> None:
     root, _ = scene
     hub_url = f"sqlite:///{tmp_path / 'cli-hub.sqlite'}"
-    base = [sys.executable, "-m", "probdesk", "--data-dir", str(root / "lead")]
-    merged = subprocess.run(
-        [*base, "merge", str(root / "shared"), "--hub", hub_url],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    base = ("--data-dir", root / "lead")
+    merged = run(*base, "merge", root / "shared", "--hub", hub_url)
     assert merged.returncode == 0, merged.stderr
-    listed = subprocess.run(
-        [*base, "conflicts", "--hub", hub_url],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    listed = run(*base, "conflicts", "--hub", hub_url)
     assert listed.returncode == 0, listed.stderr
     assert "conflict  case X100001 C1:" in listed.stdout
     assert "1 conflict(s) undecided" in listed.stdout

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import rawdb
+from cli_support import run
 
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import InputError
@@ -99,18 +98,12 @@ def test_the_last_of_decisions_taken_within_one_second_stands(tmp_path: Path) ->
 
 
 def test_the_cli_moderates(demo: Path) -> None:
-    base = [sys.executable, "-m", "probdesk", "--data-dir", str(demo / "lead")]
+    base = ("--data-dir", demo / "lead")
     hub_url = f"sqlite:///{demo / 'hub.sqlite'}"
-    ok = subprocess.run(
-        [*base, "moderate", "--hub", hub_url, "--case", "X700100", "--approve"],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    ok = run(*base, "moderate", "--hub", hub_url, "--case", "X700100", "--approve")
     assert ok.returncode == 0, ok.stderr
     assert "case X700100: approved" in ok.stdout
-    refused = subprocess.run(
-        [*base, "moderate", "--hub", hub_url, "--case", "X700100", "--return"],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    refused = run(*base, "moderate", "--hub", hub_url, "--case", "X700100", "--return")
     assert refused.returncode == 2
     assert "Say what the assessor should look at again" in refused.stderr
     assert "Traceback" not in refused.stderr

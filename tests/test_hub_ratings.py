@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 import rawdb
+from cli_support import run
 
 from probdesk.domain.records import Assessor, GroupAttendance, MeetingKind
 from probdesk.hub.store import Hub
@@ -96,18 +95,12 @@ def test_the_table_summary_shows_standards_and_the_evidence_digest_lists_notes(
 ) -> None:
     root, _ = merged
     hub_url = f"sqlite:///{root / 'hub.sqlite'}"
-    base = [sys.executable, "-m", "probdesk", "--data-dir", str(root / "lead")]
-    table = subprocess.run(
-        [*base, "summary", "--hub", hub_url, "--by", "region"],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    base = ("--data-dir", root / "lead")
+    table = run(*base, "summary", "--hub", hub_url, "--by", "region")
     assert table.returncode == 0, table.stderr
     assert "Standards (rated by their lowest key question)" in table.stdout
     assert "overall: 7 points: Good" in table.stdout
-    notes = subprocess.run(
-        [*base, "evidence", "--hub", hub_url],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    notes = run(*base, "evidence", "--hub", hub_url)
     assert notes.returncode == 0, notes.stderr
     assert "Leaders are visible." in notes.stdout
     assert "(5)" in notes.stdout  # the head count, never names

@@ -12,23 +12,19 @@ reference or note shows in them either.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
+import cli_support
 import pytest
 import rawdb
+from cli_support import Ran
 
 ASKED_FOR = (".pdf", ".csv", ".xlsx")  # a report or an export: its content is the point
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", *map(str, args)], capture_output=True, text=True,
-        timeout=300, cwd=cwd, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )  # fmt: skip
+def run(*args: str | Path) -> Ran:
+    done = cli_support.run(*args)
     assert done.returncode == 0, done.stderr
     return done
 

@@ -8,7 +8,6 @@ document and a judgement; a merge registers it and carries the lead's evidence.
 
 from __future__ import annotations
 
-import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import rawdb
+from cli_support import Ran
 from test_cli_hub import run
 from test_reports_hub import fill_hub, flat, pdftext
 
@@ -166,7 +166,7 @@ def test_pooled_regional_figures_equal_a_recount_over_the_pdus_case_data(
 def test_the_summary_command_pools_a_region_and_refuses_an_unknown_one(
     region: Region, tmp_path: Path
 ) -> None:
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    def cli(*args: str) -> Ran:
         return run(tmp_path, "--data-dir", region.lead, *args)
 
     done = cli(
@@ -273,6 +273,24 @@ def test_the_reports_tab_builds_the_regional_inspections_report(
     assert "3 PDU inspections pooled" in words and flat(RATIONALE) in words
     assert all(pdu in words for pdu in PDUS_ALL) and "OFFICIAL-SENSITIVE" not in words
     assert seen, "no progress reported"
+
+
+def test_the_command_and_the_tab_build_a_regional_inspections_report_the_same_way(
+    hub: Hub, region: Region, tmp_path: Path
+) -> None:
+    """One dispatch (services/reports.build): `report region` on the regional inspection, by
+    --inspection as the tab names it or by --region, pools its PDUs as the tab does."""
+    by_id, by_name = tmp_path / "by-id.pdf", tmp_path / "by-name.pdf"
+    base = ("--data-dir", region.lead, "report", "region", "--hub", region.url)
+    for extra, out in ((("--inspection", region.regional), by_id), (("--region", REGION), by_name)):
+        done = run(tmp_path, *base, *extra, "--out", out)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == [str(out)]
+    for out in (by_id, by_name):
+        words = flat(pdftext(out))
+        assert f"Regional inspection: {REGION}" in words and "3 PDU inspections pooled" in words
+    with pytest.raises(ValueError, match="no report of kind"):
+        reports.build(hub, reports.ReportRequest("poster", tmp_path / "x.pdf"))
 
 
 def test_a_pdu_report_holds_the_domain_one_evidence_summary_and_judgement(

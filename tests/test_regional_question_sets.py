@@ -3,12 +3,10 @@ unpaid work and the statutory victim contact scheme."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import run
 
 from probdesk import bundled
 from probdesk.domain import loader
@@ -192,13 +190,6 @@ def test_victim_facts_switch_mappa_parole_needs_and_closure(vc: QuestionSet) -> 
 
 
 def test_questionset_validate_accepts_both_regional_sets() -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", "questionset", "validate", *map(str, REGIONAL)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    done = run("questionset", "validate", *REGIONAL)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count(": valid (") == 2

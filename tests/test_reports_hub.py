@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import rawdb
+from cli_support import Ran
 from test_cli_hub import run
 
 from probdesk import bundled
@@ -60,9 +61,9 @@ def pages(path: Path) -> list[str]:
     return pdftext(path).split("\f")[:-1]
 
 
-def cli(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """The real command line (test_cli_hub.run: also fails on any traceback)."""
-    return run(home, *args, timeout=180)
+def cli(home: Path, *args: str | Path) -> Ran:
+    """The command line, in this process (test_cli_hub.run: also fails on any traceback)."""
+    return run(home, *args)
 
 
 # -- case summaries ------------------------------------------------------------------------------

@@ -4,15 +4,14 @@ period. Real encrypted stores, real packages, a real hub (fictional data only)."
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import cli_support
 import pytest
 import rawdb
+from cli_support import Ran
 from scenes import AB, CD, PDU_CORE, TEAM_FACTS, Laptop, Team
 
 from probdesk.domain.records import GroupAttendance, MeetingKind
@@ -331,12 +330,8 @@ def test_closing_twice_keeps_the_first_date_and_an_unknown_inspection_is_said(
 # -- the command line --------------------------------------------------------------------------
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", *map(str, args)],
-        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120,
-    )  # fmt: skip
+def run(*args: str | Path) -> Ran:
+    done = cli_support.run(*args)
     assert "Traceback" not in done.stderr, done.stderr
     return done
 

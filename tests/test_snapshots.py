@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import rawdb
+from cli_support import run
 
 from probdesk.errors import InputError
 from probdesk.paths import Paths
@@ -124,13 +125,6 @@ def test_a_damaged_snapshot_is_refused_and_nothing_changes(ws: Workspace, tmp_pa
         snapshots.restore(data, tmp_path / "missing.sqlite", datakey.unlock(data))
     assert (data / DB_NAME).read_bytes() == before
     assert sorted(p.name for p in data.iterdir() if p.name.startswith(DB_NAME)) == [DB_NAME]
-
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "probdesk", *map(str, args)], capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
 
 
 def test_the_command_line_takes_lists_and_restores(ws: Workspace) -> None:

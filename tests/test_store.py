@@ -20,6 +20,7 @@ import pytest
 import rawdb
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from cli_support import run
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -509,6 +510,7 @@ def test_a_process_that_ends_without_closing_the_store_raises_no_false_alarm(
         store.dispose()
 
 
+@pytest.mark.logs_warnings  # the command says it too: moved aside
 def test_an_empty_file_where_the_database_was_is_moved_aside_and_said(
     tmp_data_dir: Path,
 ) -> None:
@@ -518,10 +520,7 @@ def test_an_empty_file_where_the_database_was_is_moved_aside_and_said(
     ws, _inspection_id, _ = workspace_with_case(tmp_data_dir)
     ws.close()
     (tmp_data_dir / DB_NAME).write_bytes(b"")
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", "--data-dir", str(tmp_data_dir), "keys"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = run("--data-dir", tmp_data_dir, "keys")
     assert done.returncode == 0, done.stderr
     assert "moved aside" in done.stderr and "the file is empty (0 bytes)" in done.stderr
     [moved] = sorted(tmp_data_dir.glob(f"{DB_NAME}.damaged-*[0-9]"))

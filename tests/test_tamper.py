@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 import rawdb
 import scenes
+from cli_support import run
 from scenes import AB, TEAM_SAMPLE, Team
 
 from probdesk.domain import tamper
@@ -144,10 +143,7 @@ def _recompute_head(lap: Laptop) -> None:
 
 def test_an_untouched_database_verifies_and_the_cli_says_so(laptop: Laptop) -> None:
     assert laptop.verify() == []
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", "verify", "--data-dir", str(laptop.data)],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    done = run("verify", "--data-dir", laptop.data)
     assert done.returncode == 0, done.stderr
     assert "everything matches what this laptop signed" in done.stdout
 
@@ -158,10 +154,7 @@ def test_an_answer_edited_with_the_sqlite3_tool_shows(laptop: Laptop) -> None:
     [finding] = laptop.verify()
     assert finding.startswith("Plymouth, South West")
     assert "some of its" in finding and "edited" in finding
-    done = subprocess.run(
-        [sys.executable, "-m", "probdesk", "verify", "--data-dir", str(laptop.data)],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    done = run("verify", "--data-dir", laptop.data)
     assert done.returncode == 1
     assert "1 finding(s)" in done.stderr and "edited" in done.stderr
     assert "TQ-4410-HERON" not in done.stderr + done.stdout  # findings never name a case

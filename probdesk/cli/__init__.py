@@ -7,11 +7,15 @@ import logging
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from probdesk import __version__
 from probdesk.cli.output import EXIT_BUG, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK
 from probdesk.errors import ProbdeskError
 from probdesk.paths import Paths
+
+if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Run
 
 log = logging.getLogger("probdesk.cli")
 
@@ -20,12 +24,24 @@ __all__ = ["EXIT_BUG", "EXIT_FINDINGS", "EXIT_INVALID", "EXIT_OK", "build_parser
 
 def _groups() -> tuple[ModuleType, ...]:
     """The command groups, one module each, in the order `probdesk --help` lists them."""
-    from probdesk.cli import data, demo, evidence, fieldwork, hub, questionset, report, retention
+    from probdesk.cli import (
+        case,
+        data,
+        demo,
+        evidence,
+        fieldwork,
+        hub,
+        questionset,
+        report,
+        retention,
+    )
 
-    return (questionset, fieldwork, hub, report, demo, evidence, retention, data)
+    return (questionset, case, fieldwork, hub, report, demo, evidence, retention, data)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from probdesk.cli.bootstrap import DATA_DIR_HELP, UNSAFE_HELP, Parents
+
     parser = argparse.ArgumentParser(
         prog="probdesk",
         description=(
@@ -34,36 +50,36 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"probdesk {__version__}")
-    data_dir_help = (
-        "keep all data, settings, logs and the outbox under DIR "
-        "(default: the platform's user data folders)"
-    )
-    parser.add_argument("--data-dir", metavar="DIR", help=data_dir_help)
-    # `probdesk selfcheck --data-dir DIR` works too: SUPPRESS keeps a value given before the
-    # command when none is given after it.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=data_dir_help)
-    unsafe_help = (
-        "open the data folder even inside a synced (OneDrive, Dropbox, ...) or network "
-        "folder; risks corrupting the database"
-    )
-    parser.add_argument("--allow-unsafe-data-dir", action="store_true", help=unsafe_help)
-    common.add_argument(
-        "--allow-unsafe-data-dir", action="store_true", default=argparse.SUPPRESS, help=unsafe_help
-    )
+    parser.add_argument("--data-dir", metavar="DIR", help=DATA_DIR_HELP)
+    parser.add_argument("--allow-unsafe-data-dir", action="store_true", help=UNSAFE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parents = Parents()
 
-    sub.add_parser("gui", parents=[common], help="open the desktop window (the default)")
+    sub.add_parser("gui", parents=parents.of(), help="open the desktop window (the default)")
 
     for group in _groups():
-        group.add_parsers(sub, common)
+        group.add_parsers(sub, parents)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (`argv`, else the process's arguments) and return its exit code.
+
+    Safe to call many times in one process: what a command sets up (the log's handler, the
+    data keys it unlocked) is put back when it returns."""
+    from probdesk.cli.bootstrap import process_state_restored
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (printed already)
+        return exc.code if isinstance(exc.code, int) else EXIT_INVALID
     paths = Paths.resolve(args.data_dir)
+    with process_state_restored():
+        return _run(args, paths)
+
+
+def _run(args: argparse.Namespace, paths: Paths) -> int:
     try:
         return _dispatch(args, paths)
     except ProbdeskError as exc:
@@ -103,11 +119,11 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         from probdesk.ui.app import run_gui
 
         return run_gui(paths, allow_unsafe_location=args.allow_unsafe_data_dir)
-    for group in _groups():
-        if args.command in group.COMMANDS:
-            result: int = group.dispatch(args, paths)
-            return result
-    raise AssertionError(args.command)
+    from probdesk.cli.bootstrap import Session
+
+    run: Run = args.run  # each command's parser sets its `run`
+    with Session(args, paths) as session:
+        return run(args, session)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,27 +5,30 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from probdesk.cli.output import EXIT_FINDINGS, EXIT_OK
 from probdesk.errors import InputError, ProbdeskError
-from probdesk.paths import Paths
 
-COMMANDS = ("snapshots", "restore", "recover", "verify", "selfcheck")
+if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Parents, Session
 
 
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+    common = parents.of()
     snaps = sub.add_parser(
         "snapshots",
-        parents=[common],
+        parents=common,
         help="list this laptop's database snapshots (or take one now)",
         description="List the snapshots of the local database, newest first, numbered: the "
         "window takes one every 30 minutes while there are changes and one when it closes; "
         "the newest six are kept. --take takes one now (checked before it is kept).",
     )
     snaps.add_argument("--take", action="store_true", help="take a snapshot now")
+    snaps.set_defaults(run=_snapshots)
     rest = sub.add_parser(
         "restore",
-        parents=[common],
+        parents=common,
         help="put a snapshot in place of the local database (close the window first)",
         description="Check the snapshot, keep the current database beside it as "
         "probdesk.sqlite.replaced-STAMP (with its -wal and -shm), then put the snapshot in "
@@ -33,10 +36,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     )
     rest.add_argument("snapshot", metavar="NUMBER|FILE",
                       help="a number from `probdesk snapshots` (1 = newest) or a file")  # fmt: skip
+    rest.set_defaults(run=_snapshots)
 
     rec = sub.add_parser(
         "recover",
-        parents=[common],
+        parents=common,
         help="unlock a data folder with the organisation's recovery key (the recovery drill)",
         description="For a data folder this computer cannot unlock (copied from another "
         "laptop, or its key store was reset): unwrap its data key with the organisation's "
@@ -48,10 +52,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
                      help="the recovery private key (PEM), kept offline")  # fmt: skip
     rec.add_argument("--status", action="store_true",
                      help="list how the data key can be unlocked, and change nothing")  # fmt: skip
+    rec.set_defaults(run=_recover)
 
-    sub.add_parser(
+    ver = sub.add_parser(
         "verify",
-        parents=[common],
+        parents=common,
         help="check the local database against what this laptop signed",
         description="Fold each inspection's recorded changes (answers, notes, case changes, "
         "evidence) again from the database and compare them with the record the device key "
@@ -59,31 +64,22 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "full integrity check. Exit 0 when everything matches, 1 when something was changed "
         "outside probdesk (each finding is listed).",
     )
-    sub.add_parser(
+    ver.set_defaults(run=_verify)
+    sc = sub.add_parser(
         "selfcheck",
-        parents=[common],
+        parents=common,
         help="check this installation headlessly",
         description="Load every bundled question set and build the main window offscreen; "
         "exit 0 when everything works.",
     )
+    sc.set_defaults(run=_selfcheck)
 
 
-def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    if args.command == "selfcheck":
-        return _selfcheck(paths)
-    if args.command in ("snapshots", "restore"):
-        return _snapshots(args, paths)
-    if args.command == "recover":
-        return _recover(args, paths)
-    return _verify(args, paths)
-
-
-def _snapshots(args: argparse.Namespace, paths: Paths) -> int:
-    from probdesk import logsetup
+def _snapshots(args: argparse.Namespace, session: Session) -> int:
     from probdesk.store import datakey, snapshots
     from probdesk.store.database import open_store
 
-    logsetup.configure(paths.ensure())
+    paths = session.start_logging()
     key = datakey.unlock(paths.data)
     if args.command == "snapshots":
         if args.take:
@@ -116,37 +112,31 @@ def _snapshots(args: argparse.Namespace, paths: Paths) -> int:
     return EXIT_OK
 
 
-def _recover(args: argparse.Namespace, paths: Paths) -> int:
-    from probdesk import logsetup
+def _recover(args: argparse.Namespace, session: Session) -> int:
     from probdesk.packages.keys import load_private_x25519
     from probdesk.store import datakey
 
+    paths = session.paths
     if args.status:
         for way in datakey.describe(paths.data):
             print(way)
         return EXIT_OK
     if not args.recovery_key:
         raise InputError("Name the recovery private key: probdesk recover --recovery-key FILE")
-    logsetup.configure(paths.ensure())
+    session.start_logging()
     for line in datakey.recover(paths.data, load_private_x25519(Path(args.recovery_key))):
         print(line)
     return EXIT_OK
 
 
-def _verify(args: argparse.Namespace, paths: Paths) -> int:
-    from probdesk import logsetup
-    from probdesk.services.workspace import Workspace
+def _verify(args: argparse.Namespace, session: Session) -> int:
     from probdesk.store.database import DB_NAME
 
-    logsetup.configure(paths.ensure())
-    ws = Workspace.open(paths, allow_unsafe_location=args.allow_unsafe_data_dir)
-    try:
-        for notice in ws.notices:
-            print(notice)
-        integrity = ws.full_check()
-        found = ws.verify()
-    finally:
-        ws.close()
+    paths = session.paths
+    ws = session.workspace(notices_on_stdout=True)
+    integrity = ws.full_check()
+    found = ws.verify()
+    session.close()
     if integrity != "ok":
         found.insert(0, f"SQLite's integrity check: {integrity}")
     if not found:
@@ -158,7 +148,7 @@ def _verify(args: argparse.Namespace, paths: Paths) -> int:
     return EXIT_FINDINGS
 
 
-def _selfcheck(paths: Paths) -> int:
+def _selfcheck(args: argparse.Namespace, session: Session) -> int:
     import os
 
     from probdesk import bundled
@@ -171,10 +161,15 @@ def _selfcheck(paths: Paths) -> int:
     for qs in sets:
         print(f"question set {qs.id} {qs.version}: {len(qs.questions)} questions, valid")
     print(_selfcheck_pdf())
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from probdesk.ui.app import selfcheck_window
 
-    print(selfcheck_window(paths))
+    unset = "QT_QPA_PLATFORM" not in os.environ
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        print(selfcheck_window(session.paths))
+    finally:
+        if unset:
+            os.environ.pop("QT_QPA_PLATFORM", None)
     print("selfcheck: ok")
     return EXIT_OK
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from probdesk.paths import Paths
+if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Parents, Session
 
-COMMANDS = ("demo",)
 
-
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
     d = sub.add_parser(
         "demo",
         help="build a fictional inspection with exported packages",
@@ -20,9 +20,10 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     )
     d.add_argument("--out", required=True, type=Path, metavar="DIR")
     d.add_argument("--seed", type=int, default=1)
+    d.set_defaults(run=_demo)
 
 
-def dispatch(args: argparse.Namespace, paths: Paths) -> int:
+def _demo(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services.demo import build_demo
 
     build_demo(args.out, seed=args.seed)

@@ -10,33 +10,33 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
+from probdesk.cli.bootstrap import PREFIX_INSPECTION_HELP
+from probdesk.cli.output import (
+    MIN_PREFIX,
+    inspection_here,
+    inspections_here,
+    pick,
+    short,
+    size_text,
+    table,
+)
 from probdesk.errors import InputError
-from probdesk.paths import Paths
 
 if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Parents, Session
     from probdesk.domain.evidence import Document, Gap, Judgement
     from probdesk.domain.records import Inspection, Meeting
     from probdesk.services.evidence import EvidenceLog
     from probdesk.services.workspace import Workspace
 
-COMMANDS = ("doc", "gap", "survey", "judge", "triangulate")
 
-SHORT = 8  # characters of an id shown in lists
-MIN_PREFIX = 4  # the shortest id prefix accepted
-
-T = TypeVar("T")
-
-_INSPECTION_HELP = "the inspection (an id or a unique prefix); default: the only one here"
-
-
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    def inspection(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--inspection", metavar="ID", help=_INSPECTION_HELP)
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+    common = parents.of(inspection="prefix")
 
     ids = f"IDs may be shortened to a unique prefix of at least {MIN_PREFIX} characters."
 
@@ -47,10 +47,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         description="Log the documents the PDU or region submitted, with the domain-one or "
         "non-case questions each informs and, optionally, the file itself (at most 10 MB). " + ids,
     )
+    doc.set_defaults(run=_doc)
     doc_sub = doc.add_subparsers(dest="doc_command", metavar="ACTION", required=True)
     add = doc_sub.add_parser(
         "add",
-        parents=[common],
+        parents=common,
         help="log a document; prints its id",
         description="Log a document the PDU or region submitted and print its id. The file "
         "given with --attach is copied into the local database (at most 10 MB; a larger file "
@@ -67,19 +68,17 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         help="domain-one key question, prompt or non-case question ids it informs",
     )  # fmt: skip
     add.add_argument("--attach", type=Path, metavar="FILE", help="the document's file")
-    inspection(add)
-    lst = doc_sub.add_parser(
+    doc_sub.add_parser(
         "list",
-        parents=[common],
+        parents=common,
         help="list the evidence log",
         description="List the logged documents by date received: id, date received, kind, "
         "title, the questions each informs, the attached file's name and size, and whether "
         "it was withdrawn (with the reason).",
     )
-    inspection(lst)
     wd = doc_sub.add_parser(
         "withdraw",
-        parents=[common],
+        parents=common,
         help="mark a document withdrawn (it stays in the log)",
         description="Mark a logged document withdrawn, for example replaced by a newer version "
         "or sent in error. It stays in the evidence log, marked withdrawn, and no longer shows "
@@ -87,17 +86,15 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     )
     wd.add_argument("id", metavar="ID")
     wd.add_argument("--reason", default="", metavar="TEXT", help="why it is withdrawn (required)")
-    inspection(wd)
     sv = doc_sub.add_parser(
         "save",
-        parents=[common],
+        parents=common,
         help="write a document's attached file",
         description="Write the file attached to a logged document to PATH (a file name, or a "
         "folder to put it in under its own name), replacing a file already there. " + ids,
     )
     sv.add_argument("id", metavar="ID")
     sv.add_argument("--out", required=True, type=Path, metavar="PATH")
-    inspection(sv)
 
     # -- gap ------------------------------------------------------------------------------
     gap = sub.add_parser(
@@ -107,39 +104,37 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "non-case question, plan it into a meeting or focus group, then record the answer or "
         "close it with a reason. " + ids,
     )
+    gap.set_defaults(run=_gap)
     gap_sub = gap.add_subparsers(dest="gap_command", metavar="ACTION", required=True)
     rg = gap_sub.add_parser(
         "raise",
-        parents=[common],
+        parents=common,
         help="raise a gap; prints its id",
         description="Raise a gap in the evidence, or a point to clarify, against a question; "
         "prints the gap's id.",
     )
     rg.add_argument("--question", required=True, metavar="QID")
     rg.add_argument("--text", required=True, metavar="TEXT", help="what is missing or unclear")
-    inspection(rg)
     pg = gap_sub.add_parser(
         "plan",
-        parents=[common],
+        parents=common,
         help="plan a gap into a meeting or focus group",
         description="Plan a gap into a meeting or focus group, where it is to be asked; plan it "
         "again to move it to another. `probdesk gap meetings` lists the meetings. " + ids,
     )
     pg.add_argument("id", metavar="ID")
     pg.add_argument("--meeting", required=True, metavar="MEETING_ID")
-    inspection(pg)
     ag = gap_sub.add_parser(
         "answer",
-        parents=[common],
+        parents=common,
         help="record the answer to a gap",
         description="Record what the answer was; the gap is then answered. " + ids,
     )
     ag.add_argument("id", metavar="ID")
     ag.add_argument("--outcome", default="", metavar="TEXT", help="what the answer was (required)")
-    inspection(ag)
     cg = gap_sub.add_parser(
         "close",
-        parents=[common],
+        parents=common,
         help="close a gap without an answer, with the reason",
         description="Close a gap without an answer, for example because it is no longer "
         "needed or the evidence arrived another way. The reason is required. " + ids,
@@ -148,69 +143,68 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     cg.add_argument(
         "--reason", default="", metavar="TEXT", help="why it is closed without an answer (required)"
     )
-    inspection(cg)
     lg = gap_sub.add_parser(
         "list",
-        parents=[common],
+        parents=common,
         help="list the gaps",
         description="List the gaps, oldest raised first: id, question, state, the meeting it "
         "is planned into, the text, and the outcome or the reason it was closed.",
     )
     lg.add_argument("--open", action="store_true", help="only gaps not yet answered or closed")
-    inspection(lg)
-    mg = gap_sub.add_parser(
+    gap_sub.add_parser(
         "meetings",
-        parents=[common],
+        parents=common,
         help="list the meetings and focus groups to plan gaps into",
         description="List the inspection's meetings and focus groups: id, date, kind, title, "
         "the non-case questions covered and the participant groups with head counts.",
     )
-    inspection(mg)
 
     # -- survey ---------------------------------------------------------------------------
     su = sub.add_parser(
         "survey",
-        parents=[common],
+        parents=common,
         help="record a staff survey figure against a question (domain one)",
         description="Record a staff survey figure by hand against a domain-one or non-case "
         "question, for example --label 'Workload is manageable' --value '58%'. Recording the "
         "same label again replaces its value; an empty --value '' clears it. "
         "`probdesk triangulate` lists the figures.",
     )
+    su.set_defaults(run=_survey)
     su.add_argument("--question", required=True, metavar="QID")
     su.add_argument("--label", required=True, metavar="LABEL")
     su.add_argument("--value", required=True, metavar="VALUE", help="the figure; '' clears it")
-    inspection(su)
 
     # -- judge ----------------------------------------------------------------------------
     ju = sub.add_parser(
         "judge",
-        parents=[common],
+        parents=common,
         help="record the team's judgement on a question, or show its history (domain one)",
         description="Record the team's judgement on a domain-one key question or a non-case "
         "question: a rating and its rationale. Where the question set rates, the rating must "
         "be one of its scale (e.g. Outstanding, Good, Requires improvement, Inadequate). Every "
         "change is kept: `probdesk judge history --question QID` shows them all.",
     )
+    ju.set_defaults(run=_judge)
     ju.add_argument("--question", metavar="QID")
     ju.add_argument("--rating", default="", metavar="LABEL", help="a rating of the set's scale")
     ju.add_argument("--rationale", default="", metavar="TEXT", help="what the evidence shows")
-    inspection(ju)
     ju_sub = ju.add_subparsers(dest="judge_command", metavar="ACTION")
     jh = ju_sub.add_parser(
         "history",
-        parents=[common],
+        parents=parents.of(),
         help="every judgement recorded on a question",
         description="Every judgement recorded on a question, oldest first: when, who, the "
         "rating and the rationale.",
     )
     jh.add_argument("--question", dest="history_question", required=True, metavar="QID")
-    jh.add_argument("--inspection", dest="history_inspection", metavar="ID", help=_INSPECTION_HELP)
+    jh.add_argument(
+        "--inspection", dest="history_inspection", metavar="ID", help=PREFIX_INSPECTION_HELP
+    )
 
     # -- triangulate ----------------------------------------------------------------------
     tr = sub.add_parser(
         "triangulate",
-        parents=[common],
+        parents=common,
         help="everything that informs one question, side by side (domain one)",
         description="Print a domain-one key question (with its prompts) or a non-case "
         "question, then the documents informing it, the meeting and focus-group notes by "
@@ -220,61 +214,15 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "team lead's hub.sqlite in the data folder when it exists), also the case findings: "
         "the key-question percentages for the region.",
     )
+    tr.set_defaults(run=_triangulate)
     tr.add_argument("--question", required=True, metavar="QID")
     tr.add_argument(
         "--hub", metavar="URL",
         help="the hub database URL (default: hub.sqlite in the data folder, when it exists)",
     )  # fmt: skip
-    inspection(tr)
 
 
 # -- ids ----------------------------------------------------------------------------------------
-
-
-def short(identifier: str) -> str:
-    return identifier[:SHORT]
-
-
-def pick(given: str, items: Sequence[T], key: Callable[[T], str], what: str, listing: str) -> T:
-    """The one item whose id is `given` or starts with it (at least MIN_PREFIX characters);
-    `listing` tells where the ids are shown."""
-    wanted = given.strip().casefold()
-    exact = [i for i in items if key(i).casefold() == wanted]
-    if exact:
-        return exact[0]
-    if len(wanted) < MIN_PREFIX:
-        raise InputError(
-            f"Give at least {MIN_PREFIX} characters of the {what} id ({given!r} is too short); "
-            f"{listing}."
-        )
-    found = [i for i in items if key(i).casefold().startswith(wanted)]
-    if not found:
-        raise InputError(f"No {what} with an id starting {given!r}; {listing}.")
-    if len(found) > 1:
-        shown = ", ".join(key(i)[: len(wanted) + 4] for i in found[:5])
-        raise InputError(f"{given!r} matches {len(found)} {what}s ({shown}): give more of the id.")
-    return found[0]
-
-
-def _inspections(ws: Workspace, given: str | None) -> list[Inspection]:
-    """The inspection named by --inspection, or every inspection here when none is named."""
-    inspections = ws.inspections()
-    if given:
-        here = "; ".join(f"{short(i.id)} {i.title}" for i in inspections) or "none"
-        return [pick(given, inspections, lambda i: i.id, "inspection",
-                     f"the inspections here: {here}")]  # fmt: skip
-    if not inspections:
-        raise InputError("There is no inspection here yet: open a setup pack first.")
-    return inspections
-
-
-def _inspection(ws: Workspace, given: str | None) -> Inspection:
-    inspections = _inspections(ws, given)
-    if len(inspections) > 1:
-        listed = "; ".join(f"{short(i.id)} {i.title}" for i in inspections)
-        raise InputError(f"There are several inspections here; choose one with --inspection: "
-                         f"{listed}.")  # fmt: skip
-    return inspections[0]
 
 
 def _documents(log: EvidenceLog, inspections: Iterable[Inspection]) -> list[Document]:
@@ -295,26 +243,6 @@ def _date(text: str) -> date:
 
 
 # -- formatting ---------------------------------------------------------------------------------
-
-
-def size_text(size: int) -> str:
-    from probdesk.domain.evidence import size_in_mb
-
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{-(-size // 1024)} KB"
-    return size_in_mb(size)
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns padded to their widest cell; the last column is not padded."""
-    widths = [max(len(str(r[c])) for r in [headers, *rows]) for c in range(len(headers))]
-    lines = []
-    for r in [headers, *rows]:
-        cells = [str(v).ljust(w) for v, w in zip(r[:-1], widths[:-1], strict=True)]
-        lines.append("  ".join([*cells, str(r[-1])]).rstrip())
-    return "\n".join(lines) + "\n"
 
 
 def _attachment(d: Document) -> str:
@@ -339,36 +267,17 @@ def _judgement_lines(j: Judgement, indent: str) -> list[str]:
 # -- dispatch -----------------------------------------------------------------------------------
 
 
-def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    from probdesk import logsetup
+def _opened(session: Session) -> tuple[Workspace, EvidenceLog]:
     from probdesk.services.evidence import EvidenceLog
-    from probdesk.services.workspace import Workspace
 
-    logsetup.configure(paths.ensure())
-    ws = Workspace.open(paths, allow_unsafe_location=args.allow_unsafe_data_dir)
-    for notice in ws.notices:  # a damaged or empty database moved aside: said, never hidden
-        print(f"probdesk: {notice}", file=sys.stderr)
-    try:
-        log = EvidenceLog(ws)
-        if args.command == "doc":
-            return _doc(args, ws, log)
-        if args.command == "gap":
-            return _gap(args, ws, log)
-        if args.command == "survey":
-            return _survey(args, ws, log)
-        if args.command == "judge":
-            return _judge(args, ws, log)
-        if args.command == "triangulate":
-            return _triangulate(args, ws, log, paths)
-    finally:
-        ws.close()
-    raise AssertionError(args.command)
+    return session.ws, EvidenceLog(session.ws)
 
 
-def _doc(args: argparse.Namespace, ws: Workspace, log: EvidenceLog) -> int:
+def _doc(args: argparse.Namespace, session: Session) -> int:
+    ws, log = _opened(session)
     action = args.doc_command
     if action == "add":
-        inspection = _inspection(ws, args.inspection)
+        inspection = inspection_here(ws, args.inspection)
         informs = [q.strip() for spec in args.informs for q in spec.split(",") if q.strip()]
         doc = log.add_document(
             inspection.id, args.title, args.kind, _date(args.received), informs, args.attach
@@ -376,7 +285,7 @@ def _doc(args: argparse.Namespace, ws: Workspace, log: EvidenceLog) -> int:
         print(doc.id)
         return 0
     if action == "list":
-        inspection = _inspection(ws, args.inspection)
+        inspection = inspection_here(ws, args.inspection)
         docs = log.documents(inspection.id)
         if not docs:
             print("No documents logged for this inspection yet: `probdesk doc add` logs one.")
@@ -397,7 +306,7 @@ def _doc(args: argparse.Namespace, ws: Workspace, log: EvidenceLog) -> int:
         sys.stdout.write(table(headers, rows))
         return 0
     listing = "`probdesk doc list` shows the ids"
-    found = pick(args.id, _documents(log, _inspections(ws, args.inspection)), lambda d: d.id,
+    found = pick(args.id, _documents(log, inspections_here(ws, args.inspection)), lambda d: d.id,
                  "document", listing)  # fmt: skip
     if action == "withdraw":
         log.withdraw_document(found.id, args.reason)
@@ -410,18 +319,19 @@ def _doc(args: argparse.Namespace, ws: Workspace, log: EvidenceLog) -> int:
     raise AssertionError(action)
 
 
-def _gap(args: argparse.Namespace, ws: Workspace, log: EvidenceLog) -> int:
+def _gap(args: argparse.Namespace, session: Session) -> int:
+    ws, log = _opened(session)
     action = args.gap_command
     if action == "raise":
-        inspection = _inspection(ws, args.inspection)
+        inspection = inspection_here(ws, args.inspection)
         gap = log.raise_gap(inspection.id, args.question.strip(), args.text)
         print(gap.id)
         return 0
     if action == "meetings":
-        inspection = _inspection(ws, args.inspection)
+        inspection = inspection_here(ws, args.inspection)
         return _list_meetings(ws, inspection)
     if action == "list":
-        inspection = _inspection(ws, args.inspection)
+        inspection = inspection_here(ws, args.inspection)
         gaps = log.gaps(inspection.id, open_only=args.open)
         if not gaps:
             print("No open gaps." if args.open else "No gaps raised for this inspection yet.")
@@ -436,7 +346,7 @@ def _gap(args: argparse.Namespace, ws: Workspace, log: EvidenceLog) -> int:
         headers = ("ID", "QUESTION", "STATE", "MEETING", "TEXT", "OUTCOME / REASON")
         sys.stdout.write(table(headers, rows))
         return 0
-    inspections = _inspections(ws, args.inspection)
+    inspections = inspections_here(ws, args.inspection)
     found = pick(
         args.id, _gaps(log, inspections), lambda g: g.id, "gap", "`probdesk gap list` shows the ids"
     )
@@ -483,8 +393,9 @@ def _list_meetings(ws: Workspace, inspection: Inspection) -> int:
     return 0
 
 
-def _survey(args: argparse.Namespace, ws: Workspace, log: EvidenceLog) -> int:
-    inspection = _inspection(ws, args.inspection)
+def _survey(args: argparse.Namespace, session: Session) -> int:
+    ws, log = _opened(session)
+    inspection = inspection_here(ws, args.inspection)
     question, label = args.question.strip(), args.label.strip()
     figure = log.record_survey(inspection.id, question, label, args.value)
     if figure is None:
@@ -496,9 +407,10 @@ def _survey(args: argparse.Namespace, ws: Workspace, log: EvidenceLog) -> int:
     return 0
 
 
-def _judge(args: argparse.Namespace, ws: Workspace, log: EvidenceLog) -> int:
+def _judge(args: argparse.Namespace, session: Session) -> int:
+    ws, log = _opened(session)
     if args.judge_command == "history":
-        inspection = _inspection(ws, args.history_inspection or args.inspection)
+        inspection = inspection_here(ws, args.history_inspection or args.inspection)
         question = args.history_question.strip()
         history = log.judgement_history(inspection.id, question)
         if not history:
@@ -513,17 +425,18 @@ def _judge(args: argparse.Namespace, ws: Workspace, log: EvidenceLog) -> int:
             "Name the question with --question QID (with --rating and --rationale), or use "
             "`probdesk judge history --question QID`."
         )
-    inspection = _inspection(ws, args.inspection)
+    inspection = inspection_here(ws, args.inspection)
     question = args.question.strip()
     j = log.record_judgement(inspection.id, question, args.rating, args.rationale)
     print(f"judgement on {question}: {j.rating or '(no rating)'} (recorded {_when(j)})")
     return 0
 
 
-def _triangulate(args: argparse.Namespace, ws: Workspace, log: EvidenceLog, paths: Paths) -> int:
+def _triangulate(args: argparse.Namespace, session: Session) -> int:
+    ws, log = _opened(session)
     from probdesk.domain.questionset import OrgQuestion
 
-    inspection = _inspection(ws, args.inspection)
+    inspection = inspection_here(ws, args.inspection)
     t = log.triangulation(inspection.id, args.question.strip())
     q = t.question
     out: list[str] = []
@@ -571,24 +484,24 @@ def _triangulate(args: argparse.Namespace, ws: Workspace, log: EvidenceLog, path
         out += ["", f"History ({len(t.history)}, oldest first)"]
         for h in t.history:
             out += _judgement_lines(h, "  ")
-    out += ["", *_case_findings(args.hub, inspection.id, paths)]
+    out += ["", *_case_findings(args.hub, inspection.id, session)]
     print("\n".join(out))
     return 0
 
 
-def _case_findings(url: str | None, inspection_id: str, paths: Paths) -> list[str]:
+def _case_findings(url: str | None, inspection_id: str, session: Session) -> list[str]:
     """The key-question percentages of the inspection from the hub, or why there are none.
     A missing SQLite hub file is never created here."""
-    from probdesk.cli.hub import opened_hub
     from probdesk.services import figures
-    from probdesk.services.hub import default_hub_url
+    from probdesk.services import hub as hubs
 
+    url = url or hubs.default_hub_url(session.paths.data)
     merge = "merge the packages to see the case findings (`probdesk merge SHARED`)"
-    with opened_hub(paths, url, only_if_there=True) as hub:
-        if hub is None:
-            file = (url or default_hub_url(paths.data)).removeprefix("sqlite:///")
-            return ["Case findings", f"  No hub at {file.partition('?')[0]}: {merge}."]
-        found = figures.key_findings(hub, inspection_id)
+    if url.startswith("sqlite:///"):
+        file = Path(url.removeprefix("sqlite:///").partition("?")[0])
+        if not file.is_file():
+            return ["Case findings", f"  No hub at {file}: {merge}."]
+    found = figures.key_findings(session.open_hub(url), inspection_id)
     if found is None:
         return ["Case findings", f"  The hub holds nothing of this inspection yet: {merge}."]
     rows = found

@@ -8,21 +8,26 @@ import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from probdesk.errors import InputError, ProbdeskError
-from probdesk.paths import Paths
 
-COMMANDS = ("keys", "setup-pack", "export", "sync", "send-back", "enrolment")
+if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Parents, Session
 
 
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+    common = parents.of()
+    local = parents.of(inspection="local")
+    hub = parents.of(hub=True)
     keys = sub.add_parser(
         "keys",
-        parents=[common],
+        parents=common,
         help="this device's key fingerprints; the recovery key",
         description="Without an action: print this device's id and key fingerprints (and the "
         "organisational recovery key, when one is configured).",
     )
+    keys.set_defaults(run=_keys)
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION")
     create = keys_sub.add_parser(
         "create-recovery",
@@ -31,6 +36,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "every laptop) and print its public key for `keys set-recovery`.",
     )
     create.add_argument("--out", required=True, metavar="FILE", type=Path)
+    create.set_defaults(run=_create_recovery)
     set_rec = keys_sub.add_parser(
         "set-recovery",
         help="make every export also readable with the recovery key",
@@ -43,7 +49,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     pack_sub = pack.add_subparsers(dest="pack_command", metavar="ACTION", required=True)
     c = pack_sub.add_parser(
         "create",
-        parents=[common],
+        parents=common,
         help="set up an inspection and write its setup pack",
         description="Create (or, with --inspection, update) an inspection with its team and "
         "case sample, then write a setup pack to --out. The case sample is a CSV or XLSX file; "
@@ -77,9 +83,10 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     c.add_argument("--lead-name", required=True, metavar="NAME")
     c.add_argument("--out", required=True, type=Path, metavar="DIR")
     c.add_argument("--passphrase-file", type=Path, metavar="FILE")
+    c.set_defaults(run=_setup_pack)
     o = pack_sub.add_parser(
         "open",
-        parents=[common],
+        parents=common,
         help="open a setup pack from the team lead",
         description="Add the inspection and your assigned cases from a setup pack. Opening a "
         "newer pack adds and updates cases and never touches answers.",
@@ -93,10 +100,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "your exports are merged as they arrive; without it they wait until the team lead "
         "enrols this laptop by its key fingerprint",
     )  # fmt: skip
+    o.set_defaults(run=_setup_pack)
 
     en = sub.add_parser(
         "enrolment",
-        parents=[common],
+        parents=common,
         help="enrol laptops' keys for team members (codes, held packages, enrol, refuse)",
         description="A laptop's exports count only once its key is enrolled for a named team "
         "member. The team lead gives each member their own enrolment code in person (codes); "
@@ -106,58 +114,52 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "the member) or refuses them. See docs/trust.md.",
     )  # fmt: skip
     en_sub = en.add_subparsers(dest="enrol_command", metavar="ACTION", required=True)
-    ec = en_sub.add_parser("codes", parents=[common], help="each member's code (team lead)")
-    ec.add_argument("--inspection", metavar="ID", help="default: the only or newest inspection")
+    en.set_defaults(run=_enrolment)
+    en_sub.add_parser("codes", parents=local, help="each member's code (team lead)")
     enew = en_sub.add_parser(
-        "new-code", parents=[common], help="replace one member's code (team lead)"
+        "new-code", parents=local, help="replace one member's code (team lead)"
     )
     enew.add_argument("member", metavar="MEMBER")
-    enew.add_argument("--inspection", metavar="ID", help="default: the only or newest inspection")
-    ej = en_sub.add_parser("join", parents=[common], help="type your code on this laptop")
+    ej = en_sub.add_parser("join", parents=local, help="type your code on this laptop")
     ej.add_argument("code", metavar="CODE")
-    ej.add_argument("--inspection", metavar="ID", help="default: the only or newest inspection")
-    el = en_sub.add_parser(
-        "list", parents=[common], help="enrolled and refused keys, held packages (team lead)"
+    en_sub.add_parser(
+        "list", parents=hub, help="enrolled and refused keys, held packages (team lead)"
     )
-    el.add_argument("--hub", metavar="URL", help="the hub database URL (default: hub.sqlite)")
     ee = en_sub.add_parser(
-        "enrol", parents=[common], help="enrol a held key for a member (team lead)",
+        "enrol", parents=hub, help="enrol a held key for a member (team lead)",
         description="Enrol the key with this fingerprint for MEMBER, after reading the "
         "fingerprint aloud with them (probdesk keys on their laptop shows it). Its held "
         "packages merge at the next merge.",
     )  # fmt: skip
     ee.add_argument("fingerprint", metavar="FINGERPRINT")
     ee.add_argument("--as", dest="member", required=True, metavar="MEMBER")
-    ee.add_argument("--hub", metavar="URL", help="the hub database URL (default: hub.sqlite)")
-    er = en_sub.add_parser(
-        "refuse", parents=[common], help="refuse a held key for good (team lead)"
-    )
+    er = en_sub.add_parser("refuse", parents=hub, help="refuse a held key for good (team lead)")
     er.add_argument("fingerprint", metavar="FINGERPRINT")
-    er.add_argument("--hub", metavar="URL", help="the hub database URL (default: hub.sqlite)")
 
     e = sub.add_parser(
         "export",
-        parents=[common],
+        parents=local,
         help="export this device's work to the shared folder",
         description="Write a signed, encrypted package of everything this device recorded for "
         "the inspection to the outbox, then copy it to the shared folder.",
     )
     e.add_argument("--to", required=True, type=Path, metavar="SHARED")
-    e.add_argument("--inspection", metavar="ID", help="default: the only or newest inspection")
+    e.set_defaults(run=_export)
 
     s = sub.add_parser(
         "sync",
-        parents=[common],
+        parents=common,
         help="copy pending packages, read receipts and comments",
         description="Copy outbox packages not yet in the shared folder, drop outbox copies "
         "whose merge receipts have arrived, open send-back packs addressed to this device, "
         "and list setup packs waiting to be opened.",
     )
     s.add_argument("shared", type=Path, metavar="SHARED")
+    s.set_defaults(run=_sync)
 
     b = sub.add_parser(
         "send-back",
-        parents=[common],
+        parents=local,
         help="send comments and returned cases to an assessor (team lead)",
         description="Team lead: write a signed comments pack for one assessor into the shared "
         "folder, encrypted for their laptop. The assessors' exports in SHARED tell which "
@@ -173,7 +175,6 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     b.add_argument(
         "--assessor", required=True, metavar="NAME", help="the assessor, as named on the team"
     )
-    b.add_argument("--inspection", metavar="ID", help="default: the only or newest inspection")
     b.add_argument(
         "--comment", action="append", default=[], metavar="CASE_REF:TEXT",
         help="a comment on one case; repeat for each",
@@ -183,6 +184,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "--return", dest="returned", action="append", default=[], metavar="CASE_REF",
         help="return a case to the assessor for more work; repeat for each",
     )  # fmt: skip
+    b.set_defaults(run=_send_back)
 
 
 def _passphrase(file: Path | None, confirm: bool) -> str:
@@ -204,79 +206,52 @@ def _passphrase(file: Path | None, confirm: bool) -> str:
     return first
 
 
-def _default_inspection(fw: object, given: str | None) -> str:
-    from probdesk.services.fieldwork import Fieldwork
+def _create_recovery(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.packages.keys import b64, fingerprint, generate_recovery_key
 
-    assert isinstance(fw, Fieldwork)
-    if given:
-        return fw.ws.inspection(given).id
-    inspections = fw.ws.inspections()
-    if not inspections:
-        raise InputError("There is no inspection here yet: open a setup pack first.")
-    return inspections[0].id
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    public = generate_recovery_key(args.out)
+    print(f"recovery private key written to {args.out}: keep it offline")
+    print(f"public key: {b64(public)}")
+    print(f"fingerprint: {fingerprint(public)}")
+    return 0
 
 
-def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    if args.command == "keys" and getattr(args, "keys_command", None) == "create-recovery":
-        from probdesk.packages.keys import b64, fingerprint, generate_recovery_key
+def _keys(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.services.fieldwork import set_recovery_public
 
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        public = generate_recovery_key(args.out)
-        print(f"recovery private key written to {args.out}: keep it offline")
-        print(f"public key: {b64(public)}")
-        print(f"fingerprint: {fingerprint(public)}")
+    fw = session.fw
+    if args.keys_command == "set-recovery":
+        text = args.public
+        if Path(text).is_file():
+            text = Path(text).read_text(encoding="utf-8").strip()
+        set_recovery_public(session.paths, text)
+    print(f"device {fw.ws.device_id}")
+    for name, fp in fw.fingerprints().items():
+        print(f"{name:>10} key: {fp}")
+    return 0
+
+
+def _export(args: argparse.Namespace, session: Session) -> int:
+    fw = session.fw
+    inspection_id = session.default_inspection(args.inspection)
+    result = fw.export(inspection_id, args.to)
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in result.counts.items())
+    print(f"package {result.package_id}: {counts}")
+    print(f"outbox: {result.outbox_path}")
+    if result.shared_path is not None:
+        print(f"shared folder: {result.shared_path}")
         return 0
-
-    from probdesk import logsetup
-    from probdesk.services.fieldwork import Fieldwork, set_recovery_public
-    from probdesk.services.workspace import Workspace
-
-    logsetup.configure(paths.ensure())
-    ws = Workspace.open(paths, allow_unsafe_location=args.allow_unsafe_data_dir)
-    for notice in ws.notices:  # a damaged or empty database moved aside: said, never hidden
-        print(f"probdesk: {notice}", file=sys.stderr)
-    try:
-        fw = Fieldwork(ws, paths)
-        if args.command == "keys":
-            if args.keys_command == "set-recovery":
-                text = args.public
-                if Path(text).is_file():
-                    text = Path(text).read_text(encoding="utf-8").strip()
-                set_recovery_public(paths, text)
-            print(f"device {ws.device_id}")
-            for name, fp in fw.fingerprints().items():
-                print(f"{name:>10} key: {fp}")
-            return 0
-        if args.command == "setup-pack":
-            return _setup_pack(args, fw)
-        if args.command == "export":
-            inspection_id = _default_inspection(fw, args.inspection)
-            result = fw.export(inspection_id, args.to)
-            counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in result.counts.items())
-            print(f"package {result.package_id}: {counts}")
-            print(f"outbox: {result.outbox_path}")
-            if result.shared_path is not None:
-                print(f"shared folder: {result.shared_path}")
-                return 0
-            print(f"not copied: {result.copy_problem}", file=sys.stderr)
-            return 3
-        if args.command == "sync":
-            return _sync(args, fw)
-        if args.command == "enrolment":
-            return _enrolment(args, fw, paths)
-        if args.command == "send-back":
-            return _send_back(args, fw)
-    finally:
-        ws.close()
-    raise AssertionError(args.command)
+    print(f"not copied: {result.copy_problem}", file=sys.stderr)
+    return 3
 
 
-def _setup_pack(args: argparse.Namespace, fw: object) -> int:
+def _setup_pack(args: argparse.Namespace, session: Session) -> int:
     from probdesk.domain.records import Assessor
     from probdesk.services import sample_import
-    from probdesk.services.fieldwork import Fieldwork, check_passphrase
+    from probdesk.services.fieldwork import check_passphrase
 
-    assert isinstance(fw, Fieldwork)
+    fw = session.fw
     if args.pack_command == "open":
         result = fw.open_setup_pack(
             args.path, _passphrase(args.passphrase_file, False), args.assessor, args.code
@@ -386,10 +361,8 @@ def _setup_pack(args: argparse.Namespace, fw: object) -> int:
     return 0
 
 
-def _sync(args: argparse.Namespace, fw: object) -> int:
-    from probdesk.services.fieldwork import Fieldwork
-
-    assert isinstance(fw, Fieldwork)
+def _sync(args: argparse.Namespace, session: Session) -> int:
+    fw = session.fw
     if not args.shared.is_dir():
         raise InputError(f"The shared folder {args.shared} is not reachable.")
     copied = fw.copy_pending(args.shared)
@@ -427,10 +400,8 @@ def _written(path: Path) -> datetime:
         return datetime.min.replace(tzinfo=UTC)
 
 
-def _send_back(args: argparse.Namespace, fw: object) -> int:
-    from probdesk.services.fieldwork import Fieldwork
-
-    assert isinstance(fw, Fieldwork)
+def _send_back(args: argparse.Namespace, session: Session) -> int:
+    fw = session.fw
     by_ref: list[tuple[str, str]] = []
     for spec in args.comment:
         ref, sep, text = spec.partition(":")
@@ -447,7 +418,7 @@ def _send_back(args: argparse.Namespace, fw: object) -> int:
     shared: Path = args.to
     if not shared.is_dir():
         raise InputError(f"The shared folder {shared} is not reachable.")
-    inspection_id = _default_inspection(fw, args.inspection)
+    inspection_id = session.default_inspection(args.inspection)
 
     exports = fw.read_exports(shared, inspection_id)
     for e in exports:
@@ -506,14 +477,13 @@ def _send_back(args: argparse.Namespace, fw: object) -> int:
     return 0
 
 
-def _enrolment(args: argparse.Namespace, fw: object, paths: Paths) -> int:
+def _enrolment(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import hub as hubs
-    from probdesk.services.fieldwork import Fieldwork
 
-    assert isinstance(fw, Fieldwork)
+    fw = session.fw
     command = args.enrol_command
     if command in ("codes", "new-code", "join"):
-        inspection_id = _default_inspection(fw, args.inspection)
+        inspection_id = session.default_inspection(args.inspection)
         if command == "codes":
             print("give each member their own code, in person; never by email or the shared "
                   "folder:")  # fmt: skip
@@ -530,25 +500,23 @@ def _enrolment(args: argparse.Namespace, fw: object, paths: Paths) -> int:
             print(f"this laptop's exports now say they are {member}'s; they are merged as "
                   "they arrive if the code is the one your team lead made for you")  # fmt: skip
         return 0
-    from probdesk.cli.hub import _hub
-
-    with _hub(args, paths) as hub:
-        if command == "list":
-            for k in hubs.enrolled_keys(hub):
-                print(f"{k.state:<9} {k.fingerprint}  {k.member:<12} laptop {k.device_id[:8]}"
-                      f" ({k.how})")  # fmt: skip
-            held = hubs.held_packages(hub)
-            for h in held:
-                print(f"held      {h.fingerprint}  says {h.claimed_member or 'nobody':<7} "
-                      f"{h.packages} package(s), last {h.file_name}")  # fmt: skip
-            if not held:
-                print("no held packages")
-            return 0
-        if command == "enrol":
-            done = hubs.enrol_key(hub, fw, args.fingerprint, args.member)
-            print(f"key {done.fingerprint} enrolled for {done.member}: its held packages "
-                  "merge at the next merge")  # fmt: skip
-            return 0
-        done = hubs.refuse_key(hub, fw, args.fingerprint)
-        print(f"key {done.fingerprint} refused: its packages are rejected from now on")
+    hub = session.hub
+    if command == "list":
+        for k in hubs.enrolled_keys(hub):
+            print(f"{k.state:<9} {k.fingerprint}  {k.member:<12} laptop {k.device_id[:8]}"
+                  f" ({k.how})")  # fmt: skip
+        held = hubs.held_packages(hub)
+        for h in held:
+            print(f"held      {h.fingerprint}  says {h.claimed_member or 'nobody':<7} "
+                  f"{h.packages} package(s), last {h.file_name}")  # fmt: skip
+        if not held:
+            print("no held packages")
         return 0
+    if command == "enrol":
+        done = hubs.enrol_key(hub, fw, args.fingerprint, args.member)
+        print(f"key {done.fingerprint} enrolled for {done.member}: its held packages "
+              "merge at the next merge")  # fmt: skip
+        return 0
+    done = hubs.refuse_key(hub, fw, args.fingerprint)
+    print(f"key {done.fingerprint} refused: its packages are rejected from now on")
+    return 0

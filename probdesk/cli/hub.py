@@ -4,31 +4,25 @@ meeting evidence and the data export."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from probdesk.errors import InputError
-from probdesk.paths import Paths
+
+if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Parents, Session
 
 # merge: some package was held, rejected or quarantined (the others merged); see docs/hub.md.
 EXIT_ATTENTION = 3
 
-COMMANDS = ("merge", "summary", "export-data", "conflicts", "evidence", "moderate", "resolve")
 
-HUB_HELP = (
-    "the hub database URL (default: hub.sqlite in the data folder); "
-    "postgresql+psycopg://... for a regional or national hub"
-)
-
-
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    hub_help = HUB_HELP
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+    hub = parents.of(hub=True)
+    hub_inspection = parents.of(hub=True, inspection="hub")
     m = sub.add_parser(
         "merge",
-        parents=[common],
+        parents=hub,
         help="merge the assessors' packages into the hub (team lead)",
         description="Find events packages in SHARED (and one folder down), verify and decrypt "
         "them with this device's team lead key, and merge each into the hub in its own "
@@ -37,18 +31,17 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "merged package goes to SHARED/receipts/.",
     )
     m.add_argument("shared", type=Path, metavar="SHARED")
-    m.add_argument("--hub", metavar="URL", help=hub_help)
+    m.set_defaults(run=_merge)
     sm = sub.add_parser(
         "summary",
-        parents=[common],
+        parents=hub_inspection,
         help="percentages per key question and prompt, per PDU or region",
         description="Per key question and prompt: relevant cases, Yes, No, not applicable and "
         "the percentage Yes over relevant cases (rounded down to one decimal place; null when "
         "no case is relevant), with ratings where the question set declares them. A region "
         "pools its PDUs' cases.",
     )
-    sm.add_argument("--hub", metavar="URL", help=hub_help)
-    sm.add_argument("--inspection", metavar="ID")
+    sm.set_defaults(run=_summary)
     sm.add_argument(
         "--region", metavar="NAME",
         help="the regional inspection's figures: pooled over every PDU inspection of the "
@@ -62,7 +55,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     )  # fmt: skip
     rs = sub.add_parser(
         "resolve",
-        parents=[common],
+        parents=hub_inspection,
         help="settle a conflict listed by `probdesk conflicts`",
         description="Keep one of the answers two laptops gave to a question (--keep N, 1 = the "
         "one listed first), with its note or with both notes (--both-notes). The decision is "
@@ -71,8 +64,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "case's field (--question fact:rosh_level, pdu or status) is settled the same way, "
         "as the team lead's case event.",
     )
-    rs.add_argument("--hub", metavar="URL", help=hub_help)
-    rs.add_argument("--inspection", metavar="ID")
+    rs.set_defaults(run=_resolve)
     rs.add_argument("--case", required=True, metavar="CASE_REF")
     rs.add_argument("--question", required=True, metavar="QUESTION_ID")
     rs.add_argument("--keep", type=int, default=1, metavar="N")
@@ -80,15 +72,14 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     rs.add_argument("--to", type=Path, metavar="SHARED")
     mo = sub.add_parser(
         "moderate",
-        parents=[common],
+        parents=hub_inspection,
         help="approve a case, or return it to its assessor with a comment",
         description="Record a moderation decision on a merged case. --return writes a "
         "send-back pack to SHARED for the laptop that answered the case: the case becomes "
         "returned there and the comment shows with it. Every decision is kept with who made "
         "it; export-data shows the latest.",
     )
-    mo.add_argument("--hub", metavar="URL", help=hub_help)
-    mo.add_argument("--inspection", metavar="ID")
+    mo.set_defaults(run=_moderate)
     mo.add_argument("--case", required=True, metavar="CASE_REF")
     choice = mo.add_mutually_exclusive_group(required=True)
     choice.add_argument("--approve", action="store_true")
@@ -97,140 +88,102 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     mo.add_argument("--to", type=Path, metavar="SHARED", help="the shared folder (for --return)")
     ev = sub.add_parser(
         "evidence",
-        parents=[common],
+        parents=hub_inspection,
         help="meeting and focus-group notes by non-case question",
         description="Print the notes from meetings and focus groups merged into the hub, by "
         "non-case question then meeting, with the participant groups and head counts: for "
         "lining up what each group said against the case findings.",
     )
-    ev.add_argument("--hub", metavar="URL", help=hub_help)
-    ev.add_argument("--inspection", metavar="ID")
+    ev.set_defaults(run=_evidence)
     cf = sub.add_parser(
         "conflicts",
-        parents=[common],
+        parents=hub_inspection,
         help="list concurrent answers and case changes in the hub",
         description="List the questions two laptops answered concurrently and the case "
         "fields (fact:ID, pdu, status) changed concurrently to different values (conflicts, "
         "with the winner shown first: newest by clock, then device id), and the cases several "
         "laptops changed in parallel. Nothing is hidden or decided here.",
     )
-    cf.add_argument("--hub", metavar="URL", help=hub_help)
-    cf.add_argument("--inspection", metavar="ID")
+    cf.set_defaults(run=_conflicts)
     ed = sub.add_parser(
         "export-data",
-        parents=[common],
+        parents=hub_inspection,
         help="one row per case and question, as CSV or XLSX",
         description="Write one row per case and question of its variant: region, pdu, case_ref, "
         "variant, question_id, key_question, applicable, answer (yes, no, na, the value, or "
         "empty), assessor, assessor_role and status; evidence notes only with --with-notes.",
     )
-    ed.add_argument("--hub", metavar="URL", help=hub_help)
-    ed.add_argument("--inspection", metavar="ID")
+    ed.set_defaults(run=_export_data)
     ed.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     ed.add_argument("--out", required=True, type=Path, metavar="FILE")
     ed.add_argument("--with-notes", action="store_true")
 
 
-@contextlib.contextmanager
-def opened_hub(
-    paths: Paths, url: str | None = None, *, only_if_there: bool = False
-) -> Iterator[Any]:
-    """The one place the command line opens a hub: the one named by --hub (`url`), or the
-    team lead's hub.sqlite in the data folder; closed when the command is done. With
-    only_if_there, None when there is no hub file (none is made)."""
-    from probdesk.services.hub_access import HubAccess
-
-    access = HubAccess(paths.data, url)
-    if only_if_there and not access.exists():
-        yield None
-        return
-    try:
-        yield access.get()
-    finally:
-        access.close()
-
-
-def _hub(args: argparse.Namespace, paths: Paths) -> contextlib.AbstractContextManager[Any]:
-    """The hub named by the command's --hub, or the team lead's default one."""
-    return opened_hub(paths, args.hub)
-
-
-def _hub_command(args: argparse.Namespace, paths: Paths) -> int:
+def _summary(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import figures
-    from probdesk.services import hub as hubs
 
-    with _hub(args, paths) as hub:
-        if args.command == "summary" and args.region:
-            if args.inspection:
-                raise InputError("Give --region or --inspection, not both.")
-            rows = figures.regional_summary(hub, args.region, args.by, args.split_by)
-            sys.stdout.write(figures.render(rows, args.format))
-            return 0
-        if args.command == "summary":
-            inspection_id = figures.pick_inspection(hub, args.inspection)
-            rows = figures.summarise(hub, inspection_id, args.by, args.split_by)
-            sys.stdout.write(figures.render(rows, args.format))
-            if args.format == "table":
-                sys.stdout.write(
-                    figures.render_standards(*figures.standards(hub, inspection_id, args.by))
-                )
-            return 0
-        inspection_id = figures.pick_inspection(hub, args.inspection)
-        if args.command == "evidence":
-            last = None
-            for e in figures.evidence(hub, inspection_id):
-                if e.question_id != last:
-                    print(f"\n{e.question_id}  {e.question}")
-                    last = e.question_id
-                print(f"  {e.meeting} — {e.groups}")
-                print(f"    {e.note}")
-            return 0
-        if args.command == "conflicts":
-            found = figures.conflicts(hub, inspection_id)
-            for c in found:
-                if c.kind == "conflict":
-                    shown = "; ".join(f"{who}: {value}" for who, value in c.values)
-                    print(f"conflict  case {c.case_ref} {c.question_id}: {shown} (first wins)")
-                else:
-                    print(f"parallel  case {c.case_ref}: changed on several laptops")
-            print(f"{sum(c.kind == 'conflict' for c in found)} conflict(s) undecided")
-            return 0
-        rows_out = hubs.export_rows(hub, inspection_id, args.with_notes)
-        path = hubs.write_export(rows_out, args.format, args.out, args.with_notes)
-        print(f"{len(rows_out)} rows written to {path}")
+    hub = session.hub
+    if args.region:
+        if args.inspection:
+            raise InputError("Give --region or --inspection, not both.")
+        rows = figures.regional_summary(hub, args.region, args.by, args.split_by)
+        sys.stdout.write(figures.render(rows, args.format))
         return 0
+    inspection_id = figures.pick_inspection(hub, args.inspection)
+    rows = figures.summarise(hub, inspection_id, args.by, args.split_by)
+    sys.stdout.write(figures.render(rows, args.format))
+    if args.format == "table":
+        sys.stdout.write(figures.render_standards(*figures.standards(hub, inspection_id, args.by)))
+    return 0
 
 
-def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    if args.command not in ("merge", "moderate", "resolve"):
-        return _hub_command(args, paths)
+def _evidence(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.services import figures
 
-    from probdesk import logsetup
-    from probdesk.services.fieldwork import Fieldwork
-    from probdesk.services.workspace import Workspace
-
-    logsetup.configure(paths.ensure())
-    ws = Workspace.open(paths, allow_unsafe_location=args.allow_unsafe_data_dir)
-    for notice in ws.notices:  # a damaged or empty database moved aside: said, never hidden
-        print(f"probdesk: {notice}", file=sys.stderr)
-    try:
-        fw = Fieldwork(ws, paths)
-        if args.command == "moderate":
-            return _moderate(args, fw, paths)
-        if args.command == "resolve":
-            return _resolve(args, fw, paths)
-        return _merge(args, fw, paths)
-    finally:
-        ws.close()
+    hub = session.hub
+    inspection_id = figures.pick_inspection(hub, args.inspection)
+    last = None
+    for e in figures.evidence(hub, inspection_id):
+        if e.question_id != last:
+            print(f"\n{e.question_id}  {e.question}")
+            last = e.question_id
+        print(f"  {e.meeting} — {e.groups}")
+        print(f"    {e.note}")
+    return 0
 
 
-def _merge(args: argparse.Namespace, fw: object, paths: Paths) -> int:
+def _conflicts(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.services import figures
+
+    hub = session.hub
+    inspection_id = figures.pick_inspection(hub, args.inspection)
+    found = figures.conflicts(hub, inspection_id)
+    for c in found:
+        if c.kind == "conflict":
+            shown = "; ".join(f"{who}: {value}" for who, value in c.values)
+            print(f"conflict  case {c.case_ref} {c.question_id}: {shown} (first wins)")
+        else:
+            print(f"parallel  case {c.case_ref}: changed on several laptops")
+    print(f"{sum(c.kind == 'conflict' for c in found)} conflict(s) undecided")
+    return 0
+
+
+def _export_data(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import hub as hubs
-    from probdesk.services.fieldwork import Fieldwork
 
-    assert isinstance(fw, Fieldwork)
-    with _hub(args, paths) as hub:
-        outcomes = hubs.merge(hub, fw, args.shared)
+    hub = session.hub
+    inspection_id = hubs.pick_inspection(hub, args.inspection)
+    rows_out = hubs.export_rows(hub, inspection_id, args.with_notes)
+    path = hubs.write_export(rows_out, args.format, args.out, args.with_notes)
+    print(f"{len(rows_out)} rows written to {path}")
+    return 0
+
+
+def _merge(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.services import hub as hubs
+
+    fw = session.fw
+    outcomes = hubs.merge(session.hub, fw, args.shared)
     for o in outcomes:
         counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(o.counts.items()))
         detail = o.reason or counts
@@ -248,31 +201,27 @@ def _merge(args: argparse.Namespace, fw: object, paths: Paths) -> int:
     return 0
 
 
-def _moderate(args: argparse.Namespace, fw: object, paths: Paths) -> int:
+def _moderate(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import hub as hubs
-    from probdesk.services.fieldwork import Fieldwork
 
-    assert isinstance(fw, Fieldwork)
-    with _hub(args, paths) as hub:
-        inspection_id = hubs.pick_inspection(hub, args.inspection)
-        action = "approved" if args.approve else "returned"
-        result = hubs.moderate(hub, fw, inspection_id, args.case, action, args.comment, args.to)
+    fw, hub = session.fw, session.hub
+    inspection_id = hubs.pick_inspection(hub, args.inspection)
+    action = "approved" if args.approve else "returned"
+    result = hubs.moderate(hub, fw, inspection_id, args.case, action, args.comment, args.to)
     print(f"case {result.case_ref}: {result.action}")
     for pack in result.sendbacks:
         print(f"send-back pack: {pack}")
     return 0
 
 
-def _resolve(args: argparse.Namespace, fw: object, paths: Paths) -> int:
+def _resolve(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import hub as hubs
-    from probdesk.services.fieldwork import Fieldwork
 
-    assert isinstance(fw, Fieldwork)
-    with _hub(args, paths) as hub:
-        inspection_id = hubs.pick_inspection(hub, args.inspection)
-        result = hubs.resolve_conflict(
-            hub, fw, inspection_id, args.case, args.question, args.keep, args.both_notes, args.to
-        )
+    fw, hub = session.fw, session.hub
+    inspection_id = hubs.pick_inspection(hub, args.inspection)
+    result = hubs.resolve_conflict(
+        hub, fw, inspection_id, args.case, args.question, args.keep, args.both_notes, args.to
+    )
     print(f"case {result.case_ref} {result.question_id}: {result.value} stands")
     for pack in result.sendbacks:
         print(f"send-back pack: {pack}")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from probdesk.cli.output import EXIT_INVALID, EXIT_OK
-from probdesk.paths import Paths
 
-COMMANDS = ("questionset",)
+if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Parents, Session
 
 
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
     qs = sub.add_parser("questionset", help="check and describe question-set files")
     qs_sub = qs.add_subparsers(dest="qs_command", metavar="ACTION", required=True)
     v = qs_sub.add_parser(
@@ -21,6 +22,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "problem is printed on stderr as FILE:LINE:COLUMN: message.",
     )
     v.add_argument("paths", nargs="+", metavar="PATH")
+    v.set_defaults(run=_validate)
     s = qs_sub.add_parser(
         "show",
         help="print a question set's outline",
@@ -28,30 +30,29 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "questions and their conditions in words, and how findings are worked out.",
     )
     s.add_argument("path", metavar="PATH")
+    s.set_defaults(run=_show)
 
 
-def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    return _questionset(args)
+def _validate(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.services import questionsets
+
+    results = questionsets.validate(args.paths)
+    for r in results:
+        if r.ok:
+            assert r.question_set is not None
+            print(f"{r.path}: valid ({r.question_set.id} {r.question_set.version})")
+        else:
+            for p in r.problems:
+                print(p, file=sys.stderr)
+    bad = sum(not r.ok for r in results)
+    if bad:
+        print(f"{bad} of {len(results)} file(s) invalid", file=sys.stderr)
+    return EXIT_OK if not bad else EXIT_INVALID
 
 
-def _questionset(args: argparse.Namespace) -> int:
+def _show(args: argparse.Namespace, session: Session) -> int:
     from probdesk.domain import loader
     from probdesk.services import questionsets
 
-    if args.qs_command == "validate":
-        results = questionsets.validate(args.paths)
-        for r in results:
-            if r.ok:
-                assert r.question_set is not None
-                print(f"{r.path}: valid ({r.question_set.id} {r.question_set.version})")
-            else:
-                for p in r.problems:
-                    print(p, file=sys.stderr)
-        bad = sum(not r.ok for r in results)
-        if bad:
-            print(f"{bad} of {len(results)} file(s) invalid", file=sys.stderr)
-        return EXIT_OK if not bad else EXIT_INVALID
-    if args.qs_command == "show":
-        sys.stdout.write(questionsets.outline(loader.load(args.path)))
-        return EXIT_OK
-    raise AssertionError(args.qs_command)
+    sys.stdout.write(questionsets.outline(loader.load(args.path)))
+    return EXIT_OK

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from probdesk.cli.hub import HUB_HELP
 from probdesk.errors import InputError
-from probdesk.paths import Paths
 
-COMMANDS = ("report",)
+if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Parents, Session
 
 
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    hub_help = HUB_HELP
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
     rp = sub.add_parser(
         "report",
-        parents=[common],
+        parents=parents.of(hub=True, inspection="hub"),
         help="print-ready PDF: case summaries, a PDU summary or the regional summary",
         description="Build a PDF from the hub. `report case REF... --out FILE.pdf` prints case "
         "summaries (one case, or several with a contents page; --pdu NAME for all of a PDU's "
@@ -31,8 +29,6 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     rp.add_argument("names", nargs="*", metavar="NAME",
                     help="case references (case) or the PDU's name (pdu)")  # fmt: skip
     rp.add_argument("--out", required=True, type=Path, metavar="FILE.pdf|DIR")
-    rp.add_argument("--hub", metavar="URL", help=hub_help)
-    rp.add_argument("--inspection", metavar="ID")
     rp.add_argument("--pdu", metavar="NAME", help="case: every case of this PDU")
     rp.add_argument(
         "--region", metavar="NAME",
@@ -52,47 +48,39 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "--marking", default="OFFICIAL-SENSITIVE", metavar="TEXT",
         help="protective marking on every page (default: OFFICIAL-SENSITIVE)",
     )  # fmt: skip
+    rp.set_defaults(run=_report)
 
 
-def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    from probdesk.cli.hub import _hub
-
-    with _hub(args, paths) as hub:
-        return _report(args, hub)
-
-
-def _report(args: argparse.Namespace, hub: Any) -> int:
+def _report(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import reports
 
+    pdu: str | None = args.pdu
     if args.kind == "region" and args.region:
         if args.inspection or args.names:
             raise InputError("The regional inspection's report takes --region NAME only.")
-        regional = reports.RegionalSource(hub, args.region)
-        print(reports.write_regional(regional, args.out, marking=args.marking))
-        return 0
-    source = reports.ReportSource(hub, args.inspection)
-    if args.kind == "case":
+    elif args.kind == "case":
         if not args.names and args.pdu is None:
             raise InputError("Name the case references to print, or --pdu NAME for all of a PDU.")
-        if len(args.names) == 1 and args.pdu is None and not args.folder:
-            paths = [reports.write_case(source, args.names[0], args.out, args.marking)]
-        else:
-            paths = reports.write_cases(
-                source, args.out, refs=args.names, pdu=args.pdu, folder=args.folder,
-                by_reference=args.name_by_reference,
-                marking=args.marking,
-            )  # fmt: skip
     elif args.kind == "pdu":
         if len(args.names) != 1:
             raise InputError("Name one PDU: probdesk report pdu NAME --out FILE.pdf")
-        paths = [reports.write_summary(source, "pdu", args.out, args.names[0],
-                                       marking=args.marking)]  # fmt: skip
-    else:
-        if args.names:
-            raise InputError(
-                "The regional report takes no names: probdesk report region --out FILE.pdf"
-            )
-        paths = [reports.write_summary(source, "region", args.out, marking=args.marking)]
+        pdu = args.names[0]
+    elif args.names:
+        raise InputError(
+            "The regional report takes no names: probdesk report region --out FILE.pdf"
+        )
+    request = reports.ReportRequest(
+        reports.CASES if args.kind == "case" else args.kind,
+        args.out,
+        inspection_id=args.inspection,
+        refs=tuple(args.names) if args.kind == "case" else (),
+        pdu=pdu if args.kind != "region" else None,
+        folder=args.folder and args.kind == "case",
+        marking=args.marking,
+        by_reference=args.name_by_reference,
+        region=args.region if args.kind == "region" else None,
+    )
+    paths = reports.build(session.hub, request)
     for p in paths:
         print(p)
     if len(paths) > 1:

@@ -4,27 +4,21 @@ retention period; a laptop purges a closed inspection once all its work is merge
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from probdesk.errors import InputError
-from probdesk.paths import Paths
 
-COMMANDS = ("purge", "hub")
-
-HUB_HELP = (
-    "the hub database URL (default: hub.sqlite in the data folder); "
-    "postgresql+psycopg://... for a regional or national hub"
-)
+if TYPE_CHECKING:
+    from probdesk.cli.bootstrap import Parents, Session
 
 
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+    common, hub = parents.of(), parents.of(hub=True)
     p = sub.add_parser(
         "purge",
-        parents=[common],
+        parents=common,
         help="remove a closed, fully merged inspection from this laptop",
         description="Remove an inspection from this laptop for good: its cases, answers, "
         "notes, meetings, evidence, comments and team, the package files this laptop wrote "
@@ -63,6 +57,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         help="team lead only: the hub that must hold your own changes "
         "(default: hub.sqlite in the data folder, when there is one)",
     )
+    p.set_defaults(run=_purge)
 
     h = sub.add_parser(
         "hub",
@@ -77,7 +72,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     h_sub = h.add_subparsers(dest="hub_command", metavar="ACTION", required=True)
     c = h_sub.add_parser(
         "close",
-        parents=[common],
+        parents=hub,
         help="close an inspection (team lead)",
         description="Record on the hub (and on this laptop) that the "
         "inspection is closed. With --to SHARED, each laptop that sent "
@@ -91,20 +86,20 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         metavar="SHARED",
         help="the shared folder: write the closing packs for the laptops there",
     )
-    c.add_argument("--hub", metavar="URL", help=HUB_HELP)
+    c.set_defaults(run=_close)
     r = h_sub.add_parser(
         "retention",
-        parents=[common],
+        parents=hub,
         help="show or set the retention period, in days after closing",
         description="Without DAYS: the period and each inspection's closing "
         "and purge dates. With DAYS (0 to 36500): set the period for this "
         "hub (the organisation's retention schedule; default 365).",
     )
     r.add_argument("days", nargs="?", type=int, metavar="DAYS")
-    r.add_argument("--hub", metavar="URL", help=HUB_HELP)
+    r.set_defaults(run=_retention)
     pu = h_sub.add_parser(
         "purge",
-        parents=[common],
+        parents=hub,
         help="purge closed inspections past the retention period",
         description="Remove every closed inspection whose retention period "
         "is over from every hub table (cases, answers, notes, evidence, "
@@ -120,87 +115,54 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         metavar="SHARED",
         help="the shared folder: remove the lead's packs and receipts for them",
     )
-    pu.add_argument("--hub", metavar="URL", help=HUB_HELP)
+    pu.set_defaults(run=_hub_purge)
 
 
-@contextlib.contextmanager
-def _lead(paths: Paths, args: argparse.Namespace) -> Iterator[Any]:
-    from probdesk import logsetup
-    from probdesk.services.fieldwork import Fieldwork
-    from probdesk.services.workspace import Workspace
-
-    logsetup.configure(paths.ensure())
-    ws = Workspace.open(paths, allow_unsafe_location=args.allow_unsafe_data_dir)
-    for notice in ws.notices:
-        print(f"probdesk: {notice}", file=sys.stderr)
-    try:
-        yield Fieldwork(ws, paths)
-    finally:
-        ws.close()
-
-
-def _hub(paths: Paths, url: str | None) -> contextlib.AbstractContextManager[Any]:
-    from probdesk.cli.hub import opened_hub
-
-    return opened_hub(paths, url)
-
-
-def dispatch(args: argparse.Namespace, paths: Paths) -> int:
-    if args.command == "purge":
-        return _purge(args, paths)
-    if args.hub_command == "close":
-        return _close(args, paths)
-    with _hub(paths, args.hub) as hub:
-        if args.hub_command == "retention":
-            return _retention(args, hub)
-        return _hub_purge(args, paths, hub)
-
-
-def _purge(args: argparse.Namespace, paths: Paths) -> int:
+def _purge(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import retention
 
     if args.shared is not None and not args.shared.is_dir():
         raise InputError(f"The shared folder {args.shared} is not reachable; nothing was changed.")
-    with _lead(paths, args) as fw:
-        if args.list:
-            inspections = fw.ws.inspections()
-            if not inspections:
-                print("no inspections on this laptop")
-            for insp in inspections:
-                plan = retention.plan_purge(fw, insp.id, shared=args.shared)
-                state = "closed" if insp.closed_at else "open"
-                ready = (
-                    "may be purged"
-                    if plan.allowed
-                    else (
-                        f"{sum(plan.unmerged.values())} change(s) unmerged"
-                        if plan.unmerged
-                        else "not closed by the team lead"
-                        if insp.closed_at is None
-                        else "waiting"
-                    )
+    fw = session.fw
+    if args.list:
+        inspections = fw.ws.inspections()
+        if not inspections:
+            print("no inspections on this laptop")
+        for insp in inspections:
+            plan = retention.plan_purge(fw, insp.id, shared=args.shared)
+            state = "closed" if insp.closed_at else "open"
+            ready = (
+                "may be purged"
+                if plan.allowed
+                else (
+                    f"{sum(plan.unmerged.values())} change(s) unmerged"
+                    if plan.unmerged
+                    else "not closed by the team lead"
+                    if insp.closed_at is None
+                    else "waiting"
                 )
-                print(f"{insp.id}  {state:<6}  {ready}  {insp.title}")
-            return 0
-        if not args.inspection:
-            raise InputError("Name the inspection: probdesk purge INSPECTION (--list lists them).")
-        inspection = retention.resolve_inspection(fw, args.inspection)
-        with _maybe_hub(paths, args, fw, inspection) as hub:
-            plan = retention.plan_purge(fw, inspection.id, shared=args.shared, hub=hub)
-            if args.dry_run or not plan.allowed:
-                print(f"inspection {inspection.id}: {inspection.title}")
-                if not plan.allowed:
-                    raise retention.PurgeRefused(
-                        f"Inspection {inspection.id[:8]} cannot be purged from this laptop "
-                        "yet; nothing was changed.",
-                        details=tuple(plan.problems()),
-                    )
-                print("a purge would remove:")
-                for line in plan.removes():
-                    print(f"  {line}")
-                print("dry run: nothing was changed")
-                return 0
-            done = retention.purge(fw, inspection.id, shared=args.shared, hub=hub)
+            )
+            print(f"{insp.id}  {state:<6}  {ready}  {insp.title}")
+        return 0
+    if not args.inspection:
+        raise InputError("Name the inspection: probdesk purge INSPECTION (--list lists them).")
+    inspection = retention.resolve_inspection(fw, args.inspection)
+    hub = _lead_hub(session, fw, inspection)
+    plan = retention.plan_purge(fw, inspection.id, shared=args.shared, hub=hub)
+    if args.dry_run or not plan.allowed:
+        print(f"inspection {inspection.id}: {inspection.title}")
+        if not plan.allowed:
+            raise retention.PurgeRefused(
+                f"Inspection {inspection.id[:8]} cannot be purged from this laptop "
+                "yet; nothing was changed.",
+                details=tuple(plan.problems()),
+            )
+        print("a purge would remove:")
+        for line in plan.removes():
+            print(f"  {line}")
+        print("dry run: nothing was changed")
+        return 0
+    done = retention.purge(fw, inspection.id, shared=args.shared, hub=hub)
     print(f"inspection {done.inspection_id} purged: {retention.counts_in_words(done.rows)}")
     print(
         f"{done.files} package file(s) and {done.snapshots} snapshot(s) or backup(s) removed; "
@@ -214,23 +176,20 @@ def _purge(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _maybe_hub(paths: Paths, args: argparse.Namespace, fw: Any, inspection: Any) -> Iterator[Any]:
+def _lead_hub(session: Session, fw: Any, inspection: Any) -> Any:
     """The team lead's hub, for the lead's own inspection (its own changes go there)."""
     lead = inspection.lead_device_id == fw.ws.device_id
-    default = paths.data / "hub.sqlite"
-    if not lead or (args.hub is None and not default.is_file()):
-        yield None
-        return
-    with _hub(paths, args.hub) as hub:
-        yield hub
+    default = session.paths.data / "hub.sqlite"
+    if not lead or (session.args.hub is None and not default.is_file()):
+        return None
+    return session.hub
 
 
-def _close(args: argparse.Namespace, paths: Paths) -> int:
+def _close(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import retention
 
-    with _lead(paths, args) as fw, _hub(paths, args.hub) as hub:
-        done = retention.close_inspection(hub, fw, args.inspection.strip(), args.to)
+    fw, hub = session.fw, session.hub
+    done = retention.close_inspection(hub, fw, args.inspection.strip(), args.to)
     word = "was already closed on" if done.already else "closed on"
     print(f"inspection {done.inspection_id} {word} {done.closed_at:%d %b %Y %H:%M}")
     for pack in done.packs:
@@ -247,8 +206,10 @@ def _close(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def _retention(args: argparse.Namespace, hub: Any) -> int:
+def _retention(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import retention
+
+    hub = session.hub
 
     if args.days is not None:
         retention.set_retention_days(hub, args.days)
@@ -270,15 +231,15 @@ def _retention(args: argparse.Namespace, hub: Any) -> int:
     return 0
 
 
-def _hub_purge(args: argparse.Namespace, paths: Paths, hub: Any) -> int:
+def _hub_purge(args: argparse.Namespace, session: Session) -> int:
     from probdesk.services import retention
 
+    hub = session.hub
     if args.to is not None and not args.to.is_dir():
         raise InputError(f"The shared folder {args.to} is not reachable; nothing was purged.")
     lead_device = None
     if args.to is not None:
-        with _lead(paths, args) as fw:
-            lead_device = fw.ws.device_id
+        lead_device = session.ws.device_id
     done = retention.purge_hub(
         hub, dry_run=args.dry_run, shared=args.to, lead_device_id=lead_device
     )

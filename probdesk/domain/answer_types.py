@@ -129,6 +129,7 @@ class ValueKind:
     several: bool = False  # an answer is a list of values, in the options' order
     parse: Callable[[str, object], object] = parse_text  # an open value: raw -> stored
     counting: Mapping[str, Outcome] | None = field(default=None)  # None: never counts
+    hint: str = "give text"  # what to give for an open value, in words (the CLI's refusals)
 
     @property
     def is_yes_no(self) -> bool:
@@ -202,6 +203,7 @@ class ValueKind:
 # -- the registry --------------------------------------------------------------------------------
 
 _YES_NO = (Option(YES, "Yes"), Option(NO, "No"))
+DATE_HINT = "give a date as YYYY-MM-DD"
 
 ANSWER_TYPES: Mapping[AnswerType, ValueKind] = MappingProxyType(
     {
@@ -223,8 +225,8 @@ ANSWER_TYPES: Mapping[AnswerType, ValueKind] = MappingProxyType(
         AnswerType.MULTI_CHOICE: ValueKind(
             "multi_choice", "several choices", from_options=True, several=True
         ),
-        AnswerType.NUMBER: ValueKind("number", "number", parse=parse_number),
-        AnswerType.DATE: ValueKind("date", "date", parse=parse_date),
+        AnswerType.NUMBER: ValueKind("number", "number", parse=parse_number, hint="give a number"),
+        AnswerType.DATE: ValueKind("date", "date", parse=parse_date, hint=DATE_HINT),
         AnswerType.TEXT: ValueKind("text", "free text", parse=parse_text),
     }
 )
@@ -236,8 +238,8 @@ FACT_TYPES: Mapping[FactType, ValueKind] = MappingProxyType(
             "yes_no_unknown", "Yes / No / Not known", fixed=(*_YES_NO, Option(UNKNOWN, "Not known"))
         ),
         FactType.CHOICE: ValueKind("choice", "choice", from_options=True),
-        FactType.NUMBER: ValueKind("number", "number", parse=parse_number),
-        FactType.DATE: ValueKind("date", "date", parse=parse_date),
+        FactType.NUMBER: ValueKind("number", "number", parse=parse_number, hint="give a number"),
+        FactType.DATE: ValueKind("date", "date", parse=parse_date, hint=DATE_HINT),
         FactType.TEXT: ValueKind("text", "text", parse=parse_stripped_text),
     }
 )

@@ -48,6 +48,9 @@ from probdesk.services.workspace import ROLES  # role id -> its label
 
 ACTIONS = {"approved": "Approved", "returned": "Returned to assessor"}
 
+# The reports there are: case summaries, a PDU summary, the regional summary.
+CASES, PDU, REGION = "cases", "pdu", "region"
+
 
 def _long_date(d: date | str) -> str:
     if isinstance(d, str):
@@ -596,3 +599,62 @@ def _write_summary(
     if cancelled():
         raise OperationCancelled
     return build_summary_pdf(report, source.summary_meta(report, marking), out, progress, cancelled)
+
+
+# -- the one dispatch: which builder for which report (the Reports tab and `probdesk report`) ----
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """One report to build from the hub; `out` is a file, or a folder if `folder`."""
+
+    kind: str  # CASES, PDU or REGION
+    out: Path
+    inspection_id: str | None = None  # None: the hub's only inspection
+    refs: tuple[str, ...] = ()  # CASES: these cases (in this order)
+    pdu: str | None = None  # PDU: the PDU summarised; CASES: every case of this PDU
+    folder: bool = False  # CASES: one PDF per case in the folder `out`
+    marking: str = DEFAULT_MARKING
+    by_reference: bool = False  # CASES with folder: file names after the references (opt-in)
+    region: str | None = None  # REGION: the regional inspection of this region, by name
+    author: str = ""
+
+
+def build(
+    hub: Hub, request: ReportRequest, progress: Progress = quiet, cancelled: Cancelled = never
+) -> list[Path]:
+    """Build `request` from the hub; the files written.
+
+    The regional summary of a regional inspection (named by `region`, or an inspection of kind
+    "region") pools its PDU inspections, with its own samples and domain one; of a PDU
+    inspection it pools that inspection's PDUs. One case without a folder is one case summary;
+    anything else with CASES is several (one PDF with a contents page, or a folder)."""
+    if request.kind not in (CASES, PDU, REGION):
+        raise ValueError(f"no report of kind {request.kind!r}")
+    progress(0, 0, "Reading the inspection from the hub")
+    marking, author = request.marking, request.author
+    if request.kind == REGION and request.region:
+        regional = RegionalSource(hub, request.region, author=author)
+        return [write_regional(regional, request.out, marking=marking, progress=progress,
+                               cancelled=cancelled)]  # fmt: skip
+    source = ReportSource(hub, request.inspection_id, author=author)
+    if cancelled():
+        raise OperationCancelled
+    if request.kind == REGION and source.insp.kind == "region":
+        regional = RegionalSource(hub, source.region, author=author)
+        return [write_regional(regional, request.out, marking=marking, progress=progress,
+                               cancelled=cancelled)]  # fmt: skip
+    if request.kind == REGION:
+        return [write_summary(source, "region", request.out, marking=marking, progress=progress,
+                              cancelled=cancelled)]  # fmt: skip
+    if request.kind == PDU:
+        return [write_summary(source, "pdu", request.out, request.pdu, marking=marking,
+                              progress=progress, cancelled=cancelled)]  # fmt: skip
+    if len(request.refs) == 1 and request.pdu is None and not request.folder:
+        return [write_case(source, request.refs[0], request.out, marking, progress=progress,
+                           cancelled=cancelled)]  # fmt: skip
+    return write_cases(
+        source, request.out, refs=request.refs, pdu=request.pdu, folder=request.folder,
+        marking=marking, progress=progress, cancelled=cancelled,
+        by_reference=request.by_reference,
+    )  # fmt: skip

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from probdesk.domain import case_events as ce
+from probdesk.domain.answer_types import ValueKind, answer_kind, fact_kind
 from probdesk.domain.answers import (
     HistoryEntry,
     check_facts,
     coerce_answer,
+    coerce_fact,
     heads,
     reference_problem,
 )
@@ -125,6 +127,16 @@ def _moved_words(reference: str, assessor: str) -> str:
 
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
+
+
+def _allowed_words(
+    allowed: tuple[str, ...] | None, label_of: Callable[[object], str], kind: ValueKind
+) -> str:
+    """What may be given for a fact or an answer, in words: each value with its label, or
+    what the open type takes (the registry's words)."""
+    if allowed is not None:
+        return "give one of " + ", ".join(f"{v} ({label_of(v)})" for v in allowed)
+    return kind.hint
 
 
 @dataclass(frozen=True)
@@ -730,6 +742,92 @@ class Workspace:
         lead_device = insp.lead_device_id if insp is not None else None
         me = device.assessor if device is not None else ""
         return not _moved_away(case.assessor, me, lead_device, self.device_id)
+
+    # -- the same rules from outside the window (the command line, scripts) ----------------
+    def find_case(self, reference: str, inspection_id: str | None = None) -> Case:
+        """The case with this reference (exactly, else ignoring case), in `inspection_id` or
+        in any inspection here; refused when none has it, or when several do."""
+        wanted = reference.strip()
+        inspections = [inspection_id] if inspection_id else [i.id for i in self.inspections()]
+        cases = [c for i in inspections for c in self.cases(i)]
+        found = [c for c in cases if c.reference == wanted] or [
+            c for c in cases if c.reference.casefold() == wanted.casefold()
+        ]
+        if not found:
+            where = "in this inspection" if inspection_id else "on this laptop"
+            raise InputError(f"No case with reference {wanted!r} {where}.")
+        if len(found) > 1:
+            ids = ", ".join(sorted({c.inspection_id[:8] for c in found}))
+            raise InputError(
+                f"Several inspections here have a case {wanted!r} ({ids}): choose one with "
+                "--inspection."
+            )
+        return found[0]
+
+    def change_facts(self, case_id: str, changes: Mapping[str, object]) -> Case:
+        """Set some of a case's facts (None or "" clears one), keeping the others; what the
+        facts dialog does, with each unknown fact or value refused by name, with the allowed
+        values, before anything is saved. A variant switch keeps every answer given."""
+        case = self.case(case_id)
+        self._require_editable(case)
+        qs = self.question_set(self.inspection(case.inspection_id))
+        known = {f.id: f for f in qs.facts}
+        for name, raw in changes.items():
+            fact = known.get(name)
+            if fact is None:
+                listed = ", ".join(f"{f.id} ({f.label})" for f in qs.facts)
+                raise InputError(
+                    f"{name!r} is not a case fact of {qs.title}; its facts are: {listed}. "
+                    "Nothing was changed."
+                )
+            try:
+                coerce_fact(fact, raw)
+            except ValueError:
+                words = _allowed_words(fact.allowed_values(), fact.label_of, fact_kind(fact.type))
+                raise InputError(
+                    f"Case fact {fact.id} ({fact.label}): {str(raw)!r} is not allowed; "
+                    f"{words}. "
+                    "Nothing was changed."
+                ) from None
+        facts = {**case.facts, **changes}
+        return self.update_facts(case_id, {k: v for k, v in facts.items() if v not in (None, "")})
+
+    def answer_question(
+        self, case_id: str, question_id: str, value: object, note: str | None = None
+    ) -> AnswerEvent | None:
+        """record_answer with the checks the question form makes by what it shows: the
+        question must be one of the set's, asked in the case's variant and switched on by its
+        conditions (given the case's facts and answers), and the value one its answer type
+        allows. A refusal names the reason and saves nothing."""
+        state = self.case_state(case_id)
+        qs, case = state.question_set, state.case
+        if not qs.has_question(question_id):
+            raise InputError(
+                f"{question_id} is not a question of {qs.title}; nothing was saved. "
+                f"`probdesk case show {case.reference}` lists the case's questions."
+            )
+        q = qs.question(question_id)
+        in_variant = {x.id for s in qs.sections_for(case.variant) for x in s.questions}
+        if question_id not in in_variant:
+            why = (
+                f"it is not asked in the {qs.variant(case.variant).label} variant"
+                if case.variant
+                else "the case's variant is not decided yet: set its facts first"
+            )
+            raise InputError(f"{question_id} is not asked for case {case.reference}: {why}; "
+                             "nothing was saved.")  # fmt: skip
+        if question_id not in state.applicable:
+            assert q.applies_when is not None
+            raise InputError(
+                f"{question_id} does not apply to case {case.reference}: it is asked only when "
+                f"{qs.describe(q.applies_when)}; nothing was saved."
+            )
+        try:
+            coerce_answer(q, value)
+        except ValueError as exc:
+            allowed = _allowed_words(q.allowed_values(), q.label_of, answer_kind(q.answer))
+            raise InputError(f"{exc} ({allowed}); nothing was saved.") from None
+        return self.record_answer(case_id, question_id, value, note)
 
     # -- meetings and focus groups --------------------------------------------------------
     def meetings(self, inspection_id: str) -> list[Meeting]:

@@ -139,32 +139,18 @@ def build_report(
     progress: Progress,
     cancelled: Cancelled,
 ) -> list[Path]:
-    """Build `request` from the hub (on the worker thread); the files written."""
+    """Build `request` from the hub (on the worker thread) through the one report dispatch,
+    which `probdesk report` uses too; the files written."""
     from probdesk.services import reports
 
-    progress(0, 0, "Reading the inspection from the hub")
-    source = reports.ReportSource(hub, inspection_id, author=author)
-    if cancelled():
-        raise OperationCancelled
-    marking = request.marking
-    if request.kind == REGION and source.insp.kind == "region":
-        # A regional inspection: its PDU inspections pooled, with its own sample and domain one.
-        regional = reports.RegionalSource(hub, source.region, author=author)
-        return [reports.write_regional(regional, request.out, marking=marking,
-                                       progress=progress, cancelled=cancelled)]  # fmt: skip
-    if request.kind == REGION:
-        return [reports.write_summary(source, "region", request.out, marking=marking,
-                                      progress=progress, cancelled=cancelled)]  # fmt: skip
-    if request.kind == PDU:
-        return [reports.write_summary(source, "pdu", request.out, request.pdu, marking=marking,
-                                      progress=progress, cancelled=cancelled)]  # fmt: skip
-    if len(request.refs) == 1 and not request.folder:
-        return [reports.write_case(source, request.refs[0], request.out, marking,
-                                   progress=progress, cancelled=cancelled)]  # fmt: skip
-    return reports.write_cases(
-        source, request.out, refs=request.refs, pdu=request.pdu, folder=request.folder,
-        marking=marking, progress=progress, cancelled=cancelled,
-        by_reference=request.by_reference,
+    return reports.build(
+        hub,
+        reports.ReportRequest(
+            request.kind, request.out, inspection_id, request.refs, request.pdu, request.folder,
+            request.marking, request.by_reference, author=author,
+        ),
+        progress,
+        cancelled,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ conflict the team lead settles."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -143,8 +144,8 @@ def lead_case(team: Team, reference: str) -> str:
 def hub_case(url: str, team: Team, reference: str) -> dict[str, object]:
     hub = Hub(url)
     try:
-        row = next(c for c in hub.cases_of(team.inspection_id) if c["reference"] == reference)
-        return dict(row)
+        row = next(c for c in hub.cases_of(team.inspection_id) if c.reference == reference)
+        return asdict(row)
     finally:
         hub.close()
 

@@ -137,14 +137,14 @@ def test_approve_one_case_and_return_another_with_a_comment(
     assert "Please look at C2 again." in tip
     hub = rawdb.hub(hubs.default_hub_url(demo / "lead"))
     try:
-        refs = {c["id"]: c["reference"] for c in hub.cases_of(inspection_id)}
+        refs = {c.id: c.reference for c in hub.cases_of(inspection_id)}
         by_ref = {refs[k]: v for k, v in hub.moderation_of(inspection_id).items()}
     finally:
         hub.close()
-    assert by_ref[first]["action"] == "approved"
-    assert by_ref[second]["action"] == "returned"
-    assert by_ref[second]["comment"] == "Please look at C2 again."
-    assert by_ref[second]["moderator"] == decisions[second][5]
+    assert by_ref[first].action == "approved"
+    assert by_ref[second].action == "returned"
+    assert by_ref[second].comment == "Please look at C2 again."
+    assert by_ref[second].moderator == decisions[second][5]
     new_packs = set(shared.glob("pd-sendback-*.pdpkg")) - packs_before
     assert len(new_packs) == 1
     assert next(iter(new_packs)).name in panel.moderation_message.text()

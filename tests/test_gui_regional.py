@@ -10,7 +10,6 @@ each test. The notes come from the demo, whose assessors' meetings are merged in
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -298,8 +297,8 @@ def test_the_hubs_notes_show_in_the_triangulation_on_the_leads_laptop(
         hub.close()
     note = notes[0]
     on_question = sum(n.question_id == note.question_id for n in notes)
-    meeting = next(m for m in meetings if note.meeting.endswith(f": {m['title']}"))
-    attended = [str(g["group_id"]) for g in json.loads(meeting["groups"])]
+    meeting = next(m for m in meetings if note.meeting.endswith(f": {m.title}"))
+    attended = [group for group, _count in meeting.attendance]
 
     window = open_window(data)
     ws = window.workspace
@@ -327,8 +326,8 @@ def test_the_hubs_notes_show_in_the_triangulation_on_the_leads_laptop(
     # The team lead recorded the same focus group on this laptop too, with the same note:
     # it is shown once, from here.
     same = ws.save_meeting(
-        iid, MeetingKind(meeting["kind"]), date.fromisoformat(meeting["held_on"]),
-        meeting["title"], [GroupAttendance(attended[0], 3)], [note.question_id],
+        iid, MeetingKind(meeting.kind), date.fromisoformat(meeting.held_on),
+        meeting.title, [GroupAttendance(attended[0], 3)], [note.question_id],
     )  # fmt: skip
     ws.record_meeting_note(same.id, note.question_id, note.note)
     panel.refresh()

@@ -22,7 +22,7 @@ import uuid
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -260,7 +260,7 @@ def snapshot(hub: Hub, inspection_id: str) -> Snapshot:
         "pdu.csv": hubs.render(hubs.summarise(hub, inspection_id, "pdu"), "csv"),
         "export": json.dumps(hubs.export_rows(hub, inspection_id, True), ensure_ascii=False),
         "cases": json.dumps(
-            [{k: str(v) for k, v in c.items()} for c in hub.cases_of(inspection_id)],
+            [{k: str(v) for k, v in asdict(c).items()} for c in hub.cases_of(inspection_id)],
             ensure_ascii=False,
         ),
     }
@@ -591,8 +591,8 @@ def test_a_resigned_copy_is_quarantined_and_a_sync_copy_is_already_merged(
             assert hub.counts()["hub_quarantine"] == 1
             merged = hub.package(target.package_id)
             assert merged is not None
-            assert merged["sha256"] == hashlib.sha256(target.path.read_bytes()).hexdigest()
-            assert merged["file_name"] == target.path.name
+            assert merged.sha256 == hashlib.sha256(target.path.read_bytes()).hexdigest()
+            assert merged.file_name == target.path.name
         finally:
             hub.close()
 
@@ -842,7 +842,7 @@ def test_sqlite_and_postgresql_give_identical_summaries(
         assert pg.counts == lite.counts
         hub = Hub(pg_url)
         try:
-            assert hub.engine.dialect.name == "postgresql"
+            assert hub.dialect == "postgresql"
             assert hubs.render(hubs.summarise(hub, w.inspection_id, "region"), "csv") == (
                 hubs.render(
                     [hubs.SummaryRow(**r) for r in json.loads(lite.texts["region.json"])], "csv"

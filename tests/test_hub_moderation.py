@@ -34,10 +34,8 @@ def test_a_returned_case_reaches_its_assessor_and_decisions_show_in_the_export(
     try:
         lead = Fieldwork(ws, lead_paths)
         inspection_id = hubs.pick_inspection(hub, None)
-        cases = {c["reference"]: c for c in hub.cases_of(inspection_id)}
-        approve_ref, return_ref = sorted(ref for ref, c in cases.items() if c["assessor"] == "CD")[
-            :2
-        ]
+        cases = {c.reference: c for c in hub.cases_of(inspection_id)}
+        approve_ref, return_ref = sorted(ref for ref, c in cases.items() if c.assessor == "CD")[:2]
         with pytest.raises(InputError, match="Say what"):
             hubs.moderate(hub, lead, inspection_id, return_ref, "returned", "", demo / "shared")
         with pytest.raises(InputError, match="No case"):
@@ -90,8 +88,8 @@ def test_the_last_of_decisions_taken_within_one_second_stands(tmp_path: Path) ->
                 hubs.moderate(hub, team.lead.fw, team.inspection_id, "A1", action,
                               f"comment {n}", team.shared)  # fmt: skip
                 [latest] = hub.moderation_of(team.inspection_id).values()
-                assert (latest["action"], latest["comment"]) == (action, f"comment {n}")
-            history = [m["comment"] for m in hub.moderation_history(team.inspection_id)]
+                assert (latest.action, latest.comment) == (action, f"comment {n}")
+            history = [m.comment for m in hub.moderation_history(team.inspection_id)]
             assert history == [f"comment {n}" for n in range(12)]
         finally:
             hub.close()

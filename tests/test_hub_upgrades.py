@@ -20,6 +20,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -201,17 +202,17 @@ def check_readable(hub: Hub, rows: dict[str, list[dict[str, Any]]], step: int) -
     assert hub.inspection_ids() == [iid]
     got = hub.inspection(iid)
     assert got is not None
-    assert {k: got[k] for k in insp} == insp
-    assert got["kind"] == "pdu"  # every inspection before kinds was a PDU inspection
+    assert {k: getattr(got, k) for k in insp} == insp
+    assert got.kind == "pdu"  # every inspection before kinds was a PDU inspection
     assert hub.question_set_text(insp["qs_hash"]) == rows["hub_question_set"][0]["text"]
     assert hub.device_keys() == {d["device_id"]: d["signing_public"] for d in rows["hub_device"]}
     for p in rows["hub_package"]:
         found = hub.package(p["package_id"])
-        assert found is not None and dict(found) == p
+        assert found is not None and asdict(found) == p
     counts = hub.counts()
     for table, n in counts.items():
         assert n == len(rows.get(table, [])), table
-    assert {c["id"] for c in hub.cases_of(iid)} == {c["id"] for c in rows["hub_case"]}
+    assert {c.id for c in hub.cases_of(iid)} == {c["id"] for c in rows["hub_case"]}
     # each case's state from before case events is now the fold of its base events, the same
     folded = ce.fold(hub.case_events_of(iid))
     for c in rows["hub_case"]:
@@ -219,10 +220,10 @@ def check_readable(hub: Hub, rows: dict[str, list[dict[str, Any]]], step: int) -
         assert (state.facts, state.pdu, state.assessor, state.status) == (
             json.loads(c["facts"]), c["pdu"], c["assessor"], c["status"]
         ), c["reference"]  # fmt: skip
-    assert sorted((dict(e) for e in hub.events_of(iid)), key=repr) == rows["hub_event"]
+    assert sorted((asdict(e) for e in hub.events_of(iid)), key=repr) == rows["hub_event"]
     ms, notes = hub.meetings_of(iid)
-    assert [dict(m) for m in ms] == rows["hub_meeting"]
-    assert [dict(n) for n in notes] == rows["hub_meeting_note"]
+    assert [asdict(m) for m in ms] == rows["hub_meeting"]
+    assert [asdict(n) for n in notes] == rows["hub_meeting_note"]
 
     _qs, cases = hubs.load_cases(hub, iid)
     assert {c.reference for c in cases} == REFERENCES
@@ -249,7 +250,7 @@ def check_readable(hub: Hub, rows: dict[str, list[dict[str, Any]]], step: int) -
     exported = hubs.export_rows(hub, iid, True)
     decided = {r["case_ref"]: r["moderation"] for r in exported}
     if step >= 2:
-        assert [dict(m) for m in hub.moderation_history(iid)] == sorted(
+        assert [asdict(m) for m in hub.moderation_history(iid)] == sorted(
             rows["hub_moderation"], key=lambda m: (m["at"], m["id"])
         )
         assert decided == {"A100001": "approved", "A100002": "", "C100001": "returned"}
@@ -395,7 +396,7 @@ def test_a_5ec7afc_hub_labelled_schema_2_gains_the_inspection_kind(tmp_path: Pat
     hub = Hub(f"sqlite:///{path}")
     try:
         found = hub.inspection(iid)  # before the fix: no such column: hub_inspection.kind
-        assert found is not None and found["kind"] == "pdu"
+        assert found is not None and found.kind == "pdu"
         assert {r.name for r in hubs.summarise(hub, iid, "pdu")} == PDUS
         assert hubs.region_inspections(hub, REGION).pdu_inspections == (iid,)
     finally:
@@ -414,7 +415,7 @@ def test_an_upgraded_sqlite_hub_opens_while_a_merge_holds_the_write_lock(
     try:
         hub = Hub(f"sqlite:///{path}")  # "database is locked" if it took the lock
         try:
-            assert {c["reference"] for c in hub.cases_of(hub.inspection_ids()[0])} == REFERENCES
+            assert {c.reference for c in hub.cases_of(hub.inspection_ids()[0])} == REFERENCES
         finally:
             hub.close()
     finally:

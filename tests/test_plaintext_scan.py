@@ -37,8 +37,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str], set
     hub = rawdb.hub(hub_url)
     try:
         ids = hub.inspection_ids()
-        refs = {str(c["reference"]) for i in ids for c in hub.cases_of(i)}
-        notes = {str(e["note"]) for i in ids for e in hub.events_of(i) if len(e["note"]) >= 12}
+        refs = {c.reference for i in ids for c in hub.cases_of(i)}
+        notes = {e.note for i in ids for e in hub.events_of(i) if len(e.note) >= 12}
     finally:
         hub.close()
     assert len(refs) >= 20 and len(notes) >= 5  # the demo's notes come from a few phrases

@@ -232,7 +232,7 @@ def test_the_demo_leaves_real_pdfs_to_open(demo: DemoResult) -> None:
     assert "case-summary.pdf" in names  # no case reference in any file name
     hub = rawdb.hub(f"sqlite:///{demo.hub}")
     try:
-        refs = {c["reference"] for c in hub.cases_of(demo.inspection_id)}
+        refs = {c.reference for c in hub.cases_of(demo.inspection_id)}
     finally:
         hub.close()
     assert refs and not any(ref in n for ref in refs for n in names)

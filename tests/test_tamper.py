@@ -347,7 +347,7 @@ def _resign(lt: Any, inspection_id: str) -> None:
 def _hub_answers(url: str, inspection_id: str) -> list[tuple[str, str]]:
     hub = rawdb.hub(url)
     try:
-        return sorted((str(e["id"]), str(e["value"])) for e in hub.events_of(inspection_id))
+        return sorted((e.id, e.value) for e in hub.events_of(inspection_id))
     finally:
         hub.close()
 

@@ -57,6 +57,7 @@ from scenes import AB, CD, PASSPHRASE, TEAM_FACTS, Laptop, Team, build_team
 
 from probdesk.domain.answers import check_facts
 from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
+from probdesk.hub.rows import AnswerRow
 from probdesk.hub.store import Hub
 from probdesk.packages import reader, writer
 from probdesk.packages.keys import DeviceKeys, Recipient, fingerprint
@@ -210,10 +211,9 @@ def _ev(e: Any) -> Ev:
     return Ev(e.id, e.case_id, e.question_id, e.value, e.note, e.device_id, e.hlc, e.replaces)
 
 
-def _ev_row(r: Any) -> Ev:
+def _ev_row(r: AnswerRow) -> Ev:
     """An answer event as the hub stores it."""
-    return Ev(r["id"], r["case_id"], r["question_id"], json.loads(r["value"]), r["note"],
-              r["device_id"], r["hlc"], r["replaces"])  # fmt: skip
+    return Ev(r.id, r.case_id, r.question_id, r.answer, r.note, r.device_id, r.hlc, r.replaces)
 
 
 def forge(
@@ -367,10 +367,7 @@ class TeamModel(RuleBasedStateMachine):
         hub = Hub(self.url)
         try:
             evs = frozenset(_ev_row(r) for r in hub.events_of(self.insp))
-            cases = {
-                r["id"]: (r["status"], r["assessor"], json.loads(r["facts"]))
-                for r in hub.cases_of(self.insp)
-            }
+            cases = {r.id: (r.status, r.assessor, r.fact_values) for r in hub.cases_of(self.insp)}
             qs, hub_cases = hubs.load_cases(hub, self.insp)
             answers = {(c.id, q): v for c in hub_cases for q, v in c.answers.items()}
             notes = {(c.id, q): v for c in hub_cases for q, v in c.notes.items()}
@@ -380,7 +377,7 @@ class TeamModel(RuleBasedStateMachine):
                 (c.case_ref, c.question_id) for c in hubs.conflicts(hub, self.insp)
                 if c.kind == "conflict"
             }  # fmt: skip
-            moderated = {cid: r["action"] for cid, r in hub.moderation_of(self.insp).items()}
+            moderated = {cid: r.action for cid, r in hub.moderation_of(self.insp).items()}
             set_aside = hub.superseded_of(self.insp)
         finally:
             hub.close()
@@ -776,13 +773,13 @@ class TeamModel(RuleBasedStateMachine):
                 self.lead_changed.add((self.case_ids[c.case_ref], c.question_id[5:]))
             if is_answer:
                 [new] = hub.resolution_events_of(self.insp) - before
-                [row] = [r for r in hub.events_of(self.insp) if r["id"] == new]
+                [row] = [r for r in hub.events_of(self.insp) if r.id == new]
                 notes = [h.note for h in heads if h.note]
                 want = "\n\n".join(dict.fromkeys(notes)) if both_notes else chosen.note
                 decision = Ev(new, chosen.case_id, chosen.question_id, chosen.value, want,
-                              self.team.lead.ws.device_id, row["hlc"], chosen.id)  # fmt: skip
+                              self.team.lead.ws.device_id, row.hlc, chosen.id)  # fmt: skip
                 assert _ev_row(row) == decision
-                assert all(row["hlc"] > h.hlc for h in heads)
+                assert all(row.hlc > h.hlc for h in heads)
                 self.decisions.add(decision)
                 self.set_aside |= {h.id for h in heads if h is not chosen}
         finally:
@@ -796,17 +793,17 @@ class TeamModel(RuleBasedStateMachine):
         comment (a send-back to each of the assessor's enrolled laptops)."""
         hub = Hub(self.url)
         try:
-            rows = sorted(hub.cases_of(self.insp), key=lambda r: r["reference"])
+            rows = sorted(hub.cases_of(self.insp), key=lambda r: r.reference)
             row = data.draw(st.sampled_from(rows), label="case")
-            got = hubs.moderate(hub, self.team.lead.fw, self.insp, row["reference"], action,
+            got = hubs.moderate(hub, self.team.lead.fw, self.insp, row.reference, action,
                                 "Look again at the risk assessment." if action == "returned"
                                 else "", self.team.shared)  # fmt: skip
         finally:
             hub.close()
-        self.moderation[row["id"]] = action
+        self.moderation[row.id] = action
         if action == "returned":
             theirs = {m.laptop.ws.device_id for m in self.machines.values()
-                      if m.member == row["assessor"]}  # fmt: skip
+                      if m.member == row.assessor}  # fmt: skip
             to = {reader.peek_manifest(p)["extra"]["for_device"] for p in got.sendbacks}
             assert to and to <= theirs, (to, theirs)
         TeamModel.seen[f"the lead {action} a case"] += 1

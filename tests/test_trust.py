@@ -364,7 +364,7 @@ def test_an_assessor_cannot_approve_or_write_as_another_device(team: Team, url: 
     assert states(team.merge(url))[rows.name] == hubs.MERGED
     hub = rawdb.hub(url)
     try:
-        statuses = {c["status"] for c in hub.cases_of(team.inspection_id)}
+        statuses = {c.status for c in hub.cases_of(team.inspection_id)}
     finally:
         hub.close()
     assert statuses == {"in_progress"}

@@ -492,6 +492,7 @@ def _triangulate(args: argparse.Namespace, session: Session) -> int:
 def _case_findings(url: str | None, inspection_id: str, session: Session) -> list[str]:
     """The key-question percentages of the inspection from the hub, or why there are none.
     A missing SQLite hub file is never created here."""
+    from probdesk.services import figures
     from probdesk.services import hub as hubs
 
     url = url or hubs.default_hub_url(session.paths.data)
@@ -500,10 +501,10 @@ def _case_findings(url: str | None, inspection_id: str, session: Session) -> lis
         file = Path(url.removeprefix("sqlite:///").partition("?")[0])
         if not file.is_file():
             return ["Case findings", f"  No hub at {file}: {merge}."]
-    hub = session.open_hub(url)
-    if inspection_id not in hub.inspection_ids():
+    found = figures.key_findings(session.open_hub(url), inspection_id)
+    if found is None:
         return ["Case findings", f"  The hub holds nothing of this inspection yet: {merge}."]
-    rows = [r for r in hubs.summarise(hub, inspection_id, "region") if r.key_question]
+    rows = found
     names = sorted({r.name for r in rows})
     out = [f"Case findings ({', '.join(names) or 'no cases merged'}, key questions)"]
     several = len(names) > 1

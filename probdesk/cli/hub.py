@@ -120,30 +120,30 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # t
 
 
 def _summary(args: argparse.Namespace, session: Session) -> int:
-    from probdesk.services import hub as hubs
+    from probdesk.services import figures
 
     hub = session.hub
     if args.region:
         if args.inspection:
             raise InputError("Give --region or --inspection, not both.")
-        rows = hubs.regional_summary(hub, args.region, args.by, args.split_by)
-        sys.stdout.write(hubs.render(rows, args.format))
+        rows = figures.regional_summary(hub, args.region, args.by, args.split_by)
+        sys.stdout.write(figures.render(rows, args.format))
         return 0
-    inspection_id = hubs.pick_inspection(hub, args.inspection)
-    rows = hubs.summarise(hub, inspection_id, args.by, args.split_by)
-    sys.stdout.write(hubs.render(rows, args.format))
+    inspection_id = figures.pick_inspection(hub, args.inspection)
+    rows = figures.summarise(hub, inspection_id, args.by, args.split_by)
+    sys.stdout.write(figures.render(rows, args.format))
     if args.format == "table":
-        sys.stdout.write(hubs.render_standards(*hubs.standards(hub, inspection_id, args.by)))
+        sys.stdout.write(figures.render_standards(*figures.standards(hub, inspection_id, args.by)))
     return 0
 
 
 def _evidence(args: argparse.Namespace, session: Session) -> int:
-    from probdesk.services import hub as hubs
+    from probdesk.services import figures
 
     hub = session.hub
-    inspection_id = hubs.pick_inspection(hub, args.inspection)
+    inspection_id = figures.pick_inspection(hub, args.inspection)
     last = None
-    for e in hubs.evidence(hub, inspection_id):
+    for e in figures.evidence(hub, inspection_id):
         if e.question_id != last:
             print(f"\n{e.question_id}  {e.question}")
             last = e.question_id
@@ -153,11 +153,11 @@ def _evidence(args: argparse.Namespace, session: Session) -> int:
 
 
 def _conflicts(args: argparse.Namespace, session: Session) -> int:
-    from probdesk.services import hub as hubs
+    from probdesk.services import figures
 
     hub = session.hub
-    inspection_id = hubs.pick_inspection(hub, args.inspection)
-    found = hubs.conflicts(hub, inspection_id)
+    inspection_id = figures.pick_inspection(hub, args.inspection)
+    found = figures.conflicts(hub, inspection_id)
     for c in found:
         if c.kind == "conflict":
             shown = "; ".join(f"{who}: {value}" for who, value in c.values)

@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,23 @@ from probdesk.domain.case_events import CaseEvent
 from probdesk.errors import EnvironmentProblem, InputError, RowsRefused
 from probdesk.fs import private_file
 from probdesk.hub import upgrades
+from probdesk.hub.rows import ENROLLED as ENROLLED  # the key states, where they were before
+from probdesk.hub.rows import REFUSED as REFUSED
+from probdesk.hub.rows import (
+    AnswerRow,
+    AssignmentRow,
+    AttachmentRow,
+    CaseRow,
+    DecisionRow,
+    HeldRow,
+    InspectionRow,
+    KeyState,
+    MeetingNoteRow,
+    MeetingRow,
+    OrgEventRow,
+    PackageRow,
+    PurgeRecord,
+)
 from probdesk.store import cipher
 
 log = logging.getLogger("probdesk.hub")
@@ -220,7 +236,6 @@ case_events = Table(
 )  # fmt: skip
 
 # -- enrolment and authority (see probdesk.packages.enrolment, probdesk.services.authority) --
-ENROLLED, REFUSED = "enrolled", "refused"
 device_keys = Table(
     "hub_device_key", metadata,
     Column("inspection_id", String(36), primary_key=True),
@@ -265,51 +280,23 @@ purges = Table(
 RETENTION_KEY = "retention_days"  # hub_meta: the organisation's retention period, in days
 
 
-@dataclass(frozen=True)
-class PurgeRecord:
-    inspection_id: str
-    closed_at: datetime
-    purged_at: datetime
-    retention_days: int
-    counts: dict[str, int]
-
-
-@dataclass(frozen=True)
-class KeyState:
-    member: str
-    device_id: str
-    state: str
-    how: str
-
-    @property
-    def enrolled(self) -> bool:
-        return self.state == ENROLLED
-
-
-@dataclass(frozen=True)
-class HeldRow:
-    sha256: str
-    package_id: str
-    inspection_id: str
-    device_id: str
-    signing_public: str
-    encryption_public: str
-    fingerprint: str
-    claimed_member: str
-    file_name: str
-    seen_at: datetime
-
-
-@dataclass(frozen=True)
-class AssignmentRow:
-    case_id: str
-    hlc: str
-    reference: str
-    assessor: str
-
-
 def _json(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class Writing:
+    """One write transaction of the hub, as `Hub.transaction` hands it out: what a service
+    passes to the Hub's writing methods so that several writes commit or fail together,
+    without holding the database connection itself."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+
+def _connection(tx: Writing) -> Connection:
+    return tx._conn
 
 
 WAL_ATTEMPTS = 200  # x 50 ms: hubs opened together on a new file take turns switching to WAL
@@ -396,24 +383,24 @@ class Hub:
                 private_file(path)  # owner-only (and so its -wal and -shm)
             if key is not None and path.is_file() and cipher.is_plaintext(path):
                 self._encrypt(path, key)
-        self.engine: Engine = _create_engine(parsed)
-        if self.engine.dialect.name == "sqlite":
+        self._engine: Engine = _create_engine(parsed)
+        if self._engine.dialect.name == "sqlite":
 
-            @event.listens_for(self.engine, "connect")
+            @event.listens_for(self._engine, "connect")
             def _key(dbapi_conn: Any, _record: Any) -> None:
                 cipher.apply_key(dbapi_conn, key)  # first: nothing is read before the key
 
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self._engine, "connect", _sqlite_pragmas)
 
             # pysqlite's own transaction handling is off; writers take the write lock at the
             # start (BEGIN IMMEDIATE), readers take none (a deferred BEGIN reads one snapshot
             # under WAL while a merge writes).
-            @event.listens_for(self.engine, "begin")
+            @event.listens_for(self._engine, "begin")
             def _begin(conn: Any) -> None:
                 read_only = conn.get_execution_options().get("hub_read_only", False)
                 conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
-        self._reader: Engine = self.engine.execution_options(hub_read_only=True)
+        self._reader: Engine = self._engine.execution_options(hub_read_only=True)
 
         self.created = False  # this opening created the hub's tables
         self.upgraded: tuple[int, ...] = ()  # the upgrade steps this opening ran on the hub
@@ -425,12 +412,12 @@ class Hub:
                 self._upgrade()
             # else an up-to-date hub opens without the write lock (a merge may hold it)
         except OperationalError as exc:
-            self.engine.dispose()
+            self._engine.dispose()
             raise EnvironmentProblem(f"The hub database cannot be opened: {exc.orig}") from exc
         except DBAPIError as exc:
-            self.engine.dispose()
-            if self.engine.dialect.name == "sqlite" and "not a database" in str(exc.orig):
-                shown = self.engine.url.render_as_string(hide_password=True)
+            self._engine.dispose()
+            if self._engine.dialect.name == "sqlite" and "not a database" in str(exc.orig):
+                shown = self._engine.url.render_as_string(hide_password=True)
                 raise EnvironmentProblem(
                     f"The hub {shown} cannot be opened with this data folder's key: it is "
                     "damaged, or it is another data folder's hub (open it from the team "
@@ -438,12 +425,12 @@ class Hub:
                 ) from exc
             raise
         except BaseException:
-            self.engine.dispose()
+            self._engine.dispose()
             raise
 
     def _schema(self, conn: Connection) -> upgrades.Version:
         """The hub's version rows; a hub newer than this probdesk is refused (and left alone)."""
-        shown = self.engine.url.render_as_string(hide_password=True)
+        shown = self._engine.url.render_as_string(hide_password=True)
         try:
             found = upgrades.read_version(conn)
         except upgrades.UnreadableVersion as exc:
@@ -462,8 +449,8 @@ class Hub:
 
     def _upgrade(self) -> None:
         """Create a new hub, or run the steps an older one lacks: once, in one transaction."""
-        with self.engine.begin() as conn:  # on SQLite BEGIN IMMEDIATE: the write lock
-            if self.engine.dialect.name == "postgresql":
+        with self._engine.begin() as conn:  # on SQLite BEGIN IMMEDIATE: the write lock
+            if self._engine.dialect.name == "postgresql":
                 # Hubs opened at once: one upgrades (or creates the tables), the others wait
                 # here and then find it done (SQLite's BEGIN IMMEDIATE does the same).
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
@@ -476,7 +463,7 @@ class Hub:
                 self.created = True
                 return
             steps = upgrades.pending(conn, found)
-            if steps and self.engine.dialect.name == "sqlite":
+            if steps and self._engine.dialect.name == "sqlite":
                 self.backup = self._backup_sqlite(steps[0].number)
             for step in steps:  # PostgreSQL: no copy; the one transaction undoes a failure
                 try:
@@ -491,7 +478,7 @@ class Hub:
 
     def _backup_sqlite(self, first_step: int) -> Path | None:
         """A copy of the hub file beside it; None for a database in memory (nothing to keep)."""
-        database = self.engine.url.database or ""
+        database = self._engine.url.database or ""
         if database.startswith("file:"):  # a URI filename (?uri=true)
             parts = urlsplit(database)
             if "mode=memory" in parts.query:
@@ -522,13 +509,24 @@ class Hub:
         log.info("the plaintext hub was encrypted (%d tables)", len(counts))
 
     def close(self) -> None:
-        self.engine.dispose()
+        self._engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        """The kind of database behind the hub: "sqlite" or "postgresql"."""
+        return str(self._engine.dialect.name)
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One write transaction; rows the database refuses roll it back as RowsRefused."""
+    def transaction(self) -> Iterator[Writing]:
+        """One write transaction for the Hub's writing methods; rows the database refuses roll
+        it back as RowsRefused. Callers hold the handle, never the connection behind it."""
+        with self._transaction() as conn:
+            yield Writing(conn)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
         try:
-            with self.engine.begin() as conn:
+            with self._engine.begin() as conn:
                 yield conn
         except (IntegrityError, DataError, InterfaceError) as exc:
             raise RowsRefused(f"the hub refused the rows ({type(exc.orig).__name__})") from exc
@@ -553,7 +551,7 @@ class Hub:
         conn.execute(self._insert_or_skip(table), list(rows))
 
     def _insert_or_skip(self, table: Table) -> Any:
-        dialect = self.engine.dialect.name
+        dialect = self._engine.dialect.name
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -565,42 +563,43 @@ class Hub:
         # pragma: no cover - other databases are not supported
         raise EnvironmentProblem(f"The hub supports SQLite and PostgreSQL, not {dialect}.")
 
-    def add_question_set(self, conn: Connection, content_hash: str, set_id: str, version: str,
+    def add_question_set(self, tx: Writing, content_hash: str, set_id: str, version: str,
                          text: str) -> None:  # fmt: skip
-        self._insert_missing(conn, question_sets, [
+        self._insert_missing(_connection(tx), question_sets, [
             {"content_hash": content_hash, "set_id": set_id, "version": version, "text": text}
         ])  # fmt: skip
 
-    def add_inspection(self, conn: Connection, row: dict[str, Any]) -> None:
-        self._insert_missing(conn, inspections, [row])
+    def add_inspection(self, tx: Writing, row: dict[str, Any]) -> None:
+        self._insert_missing(_connection(tx), inspections, [row])
 
-    def add_device(self, conn: Connection, row: dict[str, Any]) -> None:
-        self._insert_missing(conn, devices, [row])
+    def add_device(self, tx: Writing, row: dict[str, Any]) -> None:
+        self._insert_missing(_connection(tx), devices, [row])
 
-    def add_events(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
-        self._insert_missing(conn, events, list(rows))
+    def add_events(self, tx: Writing, rows: Iterable[dict[str, Any]]) -> None:
+        self._insert_missing(_connection(tx), events, list(rows))
 
-    def add_meetings(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
-        self._insert_missing(conn, meetings, list(rows))
+    def add_meetings(self, tx: Writing, rows: Iterable[dict[str, Any]]) -> None:
+        self._insert_missing(_connection(tx), meetings, list(rows))
 
-    def add_meeting_notes(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
-        self._insert_missing(conn, meeting_notes, list(rows))
+    def add_meeting_notes(self, tx: Writing, rows: Iterable[dict[str, Any]]) -> None:
+        self._insert_missing(_connection(tx), meeting_notes, list(rows))
 
-    def add_org_events(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
-        self._insert_missing(conn, org_events, list(rows))
+    def add_org_events(self, tx: Writing, rows: Iterable[dict[str, Any]]) -> None:
+        self._insert_missing(_connection(tx), org_events, list(rows))
 
-    def add_attachments(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+    def add_attachments(self, tx: Writing, rows: Iterable[dict[str, Any]]) -> None:
         """Attached files by SHA-256: the same file from several packages is kept once."""
         for row in rows:  # one at a time: each may be megabytes
-            self._insert_missing(conn, attachments, [row])
+            self._insert_missing(_connection(tx), attachments, [row])
 
-    def add_cases(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    def add_cases(self, tx: Writing, rows: Sequence[dict[str, Any]]) -> None:
         """A case's row the first time it is seen; its state is the fold of its events,
         written by `set_case_states`, never taken from a package."""
-        self._insert_missing(conn, cases, rows)
+        self._insert_missing(_connection(tx), cases, rows)
 
-    def add_case_events(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
+    def add_case_events(self, tx: Writing, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Store the case events not stored yet; the ids of the cases that have new ones."""
+        conn = _connection(tx)
         if not rows:
             return set()
         ids = [r["id"] for r in rows]
@@ -613,10 +612,11 @@ class Hub:
         self._insert_missing(conn, case_events, new)
         return {r["case_id"] for r in new}
 
-    def case_events_in(self, conn: Connection, case_ids: Iterable[str]) -> list[CaseEvent]:
+    def case_events_in(self, tx: Writing, case_ids: Iterable[str]) -> list[CaseEvent]:
         """Every event of these cases, read in the caller's transaction."""
         ids = sorted(set(case_ids))
         out: list[CaseEvent] = []
+        conn = _connection(tx)
         for start in range(0, len(ids), 500):
             rows = conn.execute(
                 select(case_events).where(case_events.c.case_id.in_(ids[start : start + 500]))
@@ -631,17 +631,19 @@ class Hub:
             )
             return [_case_event(r._mapping) for r in rows]
 
-    def existing_cases(self, conn: Connection, case_ids: Iterable[str]) -> set[str]:
+    def existing_cases(self, tx: Writing, case_ids: Iterable[str]) -> set[str]:
         ids = sorted(set(case_ids))
         found: set[str] = set()
+        conn = _connection(tx)
         for start in range(0, len(ids), 500):
             found.update(conn.execute(
                 select(cases.c.id).where(cases.c.id.in_(ids[start:start + 500]))
             ).scalars())  # fmt: skip
         return found
 
-    def set_case_states(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    def set_case_states(self, tx: Writing, rows: Sequence[dict[str, Any]]) -> None:
         """Write the fold of each case's events into its row (rows: id and the folded state)."""
+        conn = _connection(tx)
         for row in rows:
             conn.execute(
                 update(cases)
@@ -649,22 +651,23 @@ class Hub:
                 .values({k: v for k, v in row.items() if k != "id"})
             )
 
-    def record_package(self, conn: Connection, row: dict[str, Any]) -> bool:
+    def record_package(self, tx: Writing, row: dict[str, Any]) -> bool:
         """False when the package was recorded already (by a merge running at the same time)."""
+        conn = _connection(tx)
         stmt = self._insert_or_skip(packages)
-        if self.engine.dialect.name == "postgresql":  # psycopg gives no rowcount here
+        if self._engine.dialect.name == "postgresql":  # psycopg gives no rowcount here
             return conn.execute(stmt.returning(packages.c.package_id), row).first() is not None
         return conn.execute(stmt, row).rowcount == 1  # RETURNING needs SQLite 3.35
 
-    def record_quarantine(self, conn: Connection, row: dict[str, Any]) -> None:
-        self._insert_missing(conn, quarantine, [row])
+    def record_quarantine(self, tx: Writing, row: dict[str, Any]) -> None:
+        self._insert_missing(_connection(tx), quarantine, [row])
 
     def add_moderation(self, row: dict[str, Any]) -> None:
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             self._insert_missing(conn, moderation, [row])
 
     def add_resolution(self, event_row: dict[str, Any], row: dict[str, Any]) -> None:
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             self._insert_missing(conn, events, [event_row])
             self._insert_missing(conn, resolutions, [row])
 
@@ -691,7 +694,7 @@ class Hub:
                 ).scalars()
             )
 
-    def moderation_of(self, inspection_id: str) -> dict[str, Mapping[str, Any]]:
+    def moderation_of(self, inspection_id: str) -> dict[str, DecisionRow]:
         """Case id -> its latest moderation decision (an audited trail: rows are only added)."""
         ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
         with self._read() as conn:
@@ -700,23 +703,23 @@ class Hub:
                 .where(moderation.c.case_id.in_(ids.scalar_subquery()))
                 .order_by(moderation.c.at, moderation.c.id)
             )
-            return {r.case_id: r._mapping for r in rows}
+            return {r.case_id: DecisionRow(**r._mapping) for r in rows}
 
-    def moderation_history(self, inspection_id: str) -> list[Mapping[str, Any]]:
+    def moderation_history(self, inspection_id: str) -> list[DecisionRow]:
         """Every moderation decision of the inspection's cases, oldest first."""
         ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
         with self._read() as conn:
-            return [r._mapping for r in conn.execute(
+            return [DecisionRow(**r._mapping) for r in conn.execute(
                 select(moderation)
                 .where(moderation.c.case_id.in_(ids.scalar_subquery()))
                 .order_by(moderation.c.at, moderation.c.id)
             )]  # fmt: skip
 
     # -- reading ---------------------------------------------------------------------------
-    def package(self, package_id: str) -> Mapping[str, Any] | None:
+    def package(self, package_id: str) -> PackageRow | None:
         with self._read() as conn:
             row = conn.execute(select(packages).where(packages.c.package_id == package_id)).first()
-        return row._mapping if row else None
+        return PackageRow(**row._mapping) if row else None
 
     def device_keys(self) -> dict[str, str]:
         with self._read() as conn:
@@ -731,10 +734,10 @@ class Hub:
         with self._read() as conn:
             return [r.id for r in conn.execute(select(inspections.c.id).order_by(inspections.c.id))]
 
-    def inspection(self, inspection_id: str) -> Mapping[str, Any] | None:
+    def inspection(self, inspection_id: str) -> InspectionRow | None:
         with self._read() as conn:
             row = conn.execute(select(inspections).where(inspections.c.id == inspection_id)).first()
-        return row._mapping if row else None
+        return InspectionRow(**row._mapping) if row else None
 
     def question_set_text(self, content_hash: str) -> str | None:
         with self._read() as conn:
@@ -742,20 +745,21 @@ class Hub:
                 select(question_sets.c.text).where(question_sets.c.content_hash == content_hash)
             ).scalar()
 
-    def cases_of(self, inspection_id: str) -> list[Mapping[str, Any]]:
+    def cases_of(self, inspection_id: str) -> list[CaseRow]:
         with self._read() as conn:
             return [
-                r._mapping
+                CaseRow(**r._mapping)
                 for r in conn.execute(
                     select(cases).where(cases.c.inspection_id == inspection_id).order_by(cases.c.id)
                 )
             ]
 
-    def events_of(self, inspection_id: str) -> list[Mapping[str, Any]]:
+    def events_of(self, inspection_id: str) -> list[AnswerRow]:
+        """Every answer event of the inspection's cases, in clock order."""
         case_ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
         with self._read() as conn:
             return [
-                r._mapping
+                AnswerRow(**r._mapping)
                 for r in conn.execute(
                     select(events)
                     .where(events.c.case_id.in_(case_ids.scalar_subquery()))
@@ -788,39 +792,39 @@ class Hub:
                     out[str(row["id"])] = (kind, row)
         return out
 
-    def events_of_case(self, case_id: str) -> list[Mapping[str, Any]]:
+    def events_of_case(self, case_id: str) -> list[AnswerRow]:
         with self._read() as conn:
-            return [
-                r._mapping for r in conn.execute(select(events).where(events.c.case_id == case_id))
-            ]
+            rows = conn.execute(select(events).where(events.c.case_id == case_id))
+            return [AnswerRow(**r._mapping) for r in rows]
 
-    def meetings_of(
-        self, inspection_id: str
-    ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    def meetings_of(self, inspection_id: str) -> tuple[list[MeetingRow], list[MeetingNoteRow]]:
+        """The inspection's meetings (by date) and every note taken at them (by clock)."""
         ids = select(meetings.c.id).where(meetings.c.inspection_id == inspection_id)
         with self._read() as conn:
-            ms = [r._mapping for r in conn.execute(
+            ms = [MeetingRow(**r._mapping) for r in conn.execute(
                 select(meetings).where(meetings.c.inspection_id == inspection_id)
                 .order_by(meetings.c.held_on, meetings.c.id)
             )]  # fmt: skip
-            notes = [r._mapping for r in conn.execute(
+            notes = [MeetingNoteRow(**r._mapping) for r in conn.execute(
                 select(meeting_notes).where(meeting_notes.c.meeting_id.in_(ids.scalar_subquery()))
                 .order_by(meeting_notes.c.hlc, meeting_notes.c.id)
             )]  # fmt: skip
         return ms, notes
 
-    def org_events_of(self, inspection_id: str) -> list[Mapping[str, Any]]:
+    def org_events_of(self, inspection_id: str) -> list[OrgEventRow]:
         with self._read() as conn:
-            return [r._mapping for r in conn.execute(
+            return [OrgEventRow(**r._mapping) for r in conn.execute(
                 select(org_events).where(org_events.c.inspection_id == inspection_id)
                 .order_by(org_events.c.hlc, org_events.c.id)
             )]  # fmt: skip
 
-    def attachment(self, sha256: str) -> Mapping[str, Any] | None:
-        """An attached file's row (sha256, name, size, data), or None."""
+    def attachment(self, sha256: str) -> AttachmentRow | None:
+        """An attached file (sha256, name, size, data), or None."""
         with self._read() as conn:
             row = conn.execute(select(attachments).where(attachments.c.sha256 == sha256)).first()
-        return row._mapping if row else None
+        if row is None:
+            return None
+        return AttachmentRow(row.sha256, row.name, int(row.size), bytes(row.data))  # PG: memoryview
 
     def attachment_shas(self) -> set[str]:
         """The SHA-256 of every attached file the hub holds."""
@@ -854,7 +858,8 @@ class Hub:
                 for r in conn.execute(select(device_keys))
             }
 
-    def set_key_state(self, conn: Connection, row: dict[str, Any]) -> None:
+    def set_key_state(self, tx: Writing, row: dict[str, Any]) -> None:
+        conn = _connection(tx)
         conn.execute(
             delete(device_keys).where(
                 device_keys.c.inspection_id == row["inspection_id"],
@@ -863,11 +868,11 @@ class Hub:
         )
         conn.execute(insert(device_keys), row)
 
-    def record_held(self, conn: Connection, row: dict[str, Any]) -> None:
-        self._insert_missing(conn, held, [row])
+    def record_held(self, tx: Writing, row: dict[str, Any]) -> None:
+        self._insert_missing(_connection(tx), held, [row])
 
-    def clear_held(self, conn: Connection, signing_public: str, inspection_id: str) -> None:
-        conn.execute(
+    def clear_held(self, tx: Writing, signing_public: str, inspection_id: str) -> None:
+        _connection(tx).execute(
             delete(held).where(
                 held.c.signing_public == signing_public, held.c.inspection_id == inspection_id
             )
@@ -890,7 +895,7 @@ class Hub:
             return [AssignmentRow(*r) for r in rows]
 
     def record_assignments(
-        self, conn: Connection, inspection_id: str, rows: Sequence[tuple[str, str, str, str]]
+        self, tx: Writing, inspection_id: str, rows: Sequence[tuple[str, str, str, str]]
     ) -> None:
         """(case id, reference, assessor, lead's clock) of every assignment the team lead made.
 
@@ -898,7 +903,7 @@ class Hub:
         clock of the lead's change, so the previous assessor's earlier work stays theirs.
         Rows already recorded are kept (the history only grows).
         """
-        self._insert_missing(conn, assignments, [
+        self._insert_missing(_connection(tx), assignments, [
             {"case_id": case_id, "hlc": at, "inspection_id": inspection_id,
              "reference": reference, "assessor": assessor}
             for case_id, reference, assessor, at in rows
@@ -910,13 +915,13 @@ class Hub:
             return conn.execute(select(hub_meta.c.value).where(hub_meta.c.key == key)).scalar()
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             conn.execute(delete(hub_meta).where(hub_meta.c.key == key))
             conn.execute(insert(hub_meta), {"key": key, "value": value})
 
     def set_closed(self, inspection_id: str, at: datetime) -> bool:
         """Record the team lead's closing; False when it was closed already (kept as it was)."""
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             done = conn.execute(
                 update(inspections)
                 .where(inspections.c.id == inspection_id, inspections.c.closed_at.is_(None))
@@ -958,7 +963,7 @@ class Hub:
             rows = conn.execute(select(purges).order_by(purges.c.purged_at))
             return [_purge_record(r._mapping) for r in rows]
 
-    def footprint(self, conn: Connection, inspection_id: str) -> dict[str, Any]:
+    def _footprint(self, conn: Connection, inspection_id: str) -> dict[str, Any]:
         """The ids of everything the inspection holds in the hub, by table (read in `conn`)."""
         case_ids = list(
             conn.execute(select(cases.c.id).where(cases.c.inspection_id == inspection_id)).scalars()
@@ -1015,13 +1020,13 @@ class Hub:
         """Delete every row of the inspection from every hub table in one transaction, and
         keep a record of ids and counts (hub_purge). On SQLite the deleted content is
         overwritten (secure_delete) and the file compacted afterwards (`compact`)."""
-        with self.transaction() as conn:
-            if self.engine.dialect.name == "sqlite":
+        with self._transaction() as conn:
+            if self._engine.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA secure_delete=ON")
             try:
                 counts = self._purge_rows(conn, inspection_id)
             finally:
-                if self.engine.dialect.name == "sqlite":
+                if self._engine.dialect.name == "sqlite":
                     conn.exec_driver_sql("PRAGMA secure_delete=OFF")
             conn.execute(insert(purges), {
                 "inspection_id": inspection_id, "closed_at": closed_at, "purged_at": at,
@@ -1030,7 +1035,7 @@ class Hub:
         return counts
 
     def _purge_rows(self, conn: Connection, inspection_id: str) -> dict[str, int]:
-        f = self.footprint(conn, inspection_id)
+        f = self._footprint(conn, inspection_id)
         counts: dict[str, int] = {}
 
         def gone(table: Table, where: Any) -> None:
@@ -1065,9 +1070,9 @@ class Hub:
     def compact(self) -> str:
         """After a purge: a SQLite hub is rebuilt without free pages (VACUUM) and its
         write-ahead log emptied; a PostgreSQL hub is left to its server (what was done)."""
-        if self.engine.dialect.name != "sqlite":
+        if self._engine.dialect.name != "sqlite":
             return "the PostgreSQL server reclaims the space (autovacuum)"
-        raw = self.engine.raw_connection()
+        raw = self._engine.raw_connection()
         try:
             cur = raw.cursor()
             cur.execute("VACUUM")
@@ -1085,9 +1090,9 @@ class Hub:
 
     def sqlite_path(self) -> Path | None:
         """The hub's file, for a SQLite hub on disk."""
-        if self.engine.dialect.name != "sqlite":
+        if self._engine.dialect.name != "sqlite":
             return None
-        database = self.engine.url.database or ""
+        database = self._engine.url.database or ""
         if database.startswith("file:") or database in ("", ":memory:"):
             return None
         return Path(database)

@@ -1,4 +1,6 @@
-"""The team lead's hub: merge packages from the shared folder, summarise, export the data."""
+"""The team lead's hub: merge packages from the shared folder, enrol laptops, moderate, settle
+conflicts, export the data. The figures (summaries, conflicts, progress, pooling, evidence)
+are the read side, in probdesk.services.figures."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,16 +22,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from probdesk.domain import case_events as ce
 from probdesk.domain import tamper
-from probdesk.domain.answers import heads
 from probdesk.domain.case_events import CaseEvent
 from probdesk.domain.cells import safe_cell
-from probdesk.domain.evidence import ATTACHMENT_LIMIT, OrgEvent, OrgState, fold, payload_problem
+from probdesk.domain.evidence import ATTACHMENT_LIMIT, OrgEvent, payload_problem
 from probdesk.domain.questionset import QuestionSet
-from probdesk.domain.records import CaseStatus, KnownDevice
-from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
+from probdesk.domain.records import KnownDevice
 from probdesk.errors import EnvironmentProblem, InputError, RowsRefused
 from probdesk.fs import atomic_write, full_disk
-from probdesk.hub.store import ENROLLED, REFUSED, Hub, KeyState, now
+from probdesk.hub.rows import ENROLLED, REFUSED, CaseRow, HeldRow, KeyState
+from probdesk.hub.store import Hub, Writing, now
 from probdesk.packages import reader, wire
 from probdesk.packages.enrolment import proof_matches
 from probdesk.packages.format import PackageError
@@ -39,15 +40,42 @@ from probdesk.progress import Progress, quiet
 from probdesk.services.authority import Sample, violations
 from probdesk.services.fieldwork import RECEIPTS_FOLDER, Fieldwork
 
+# The read side, importable from here as it was before it had a module of its own.
+from probdesk.services.figures import CaseOutcome as CaseOutcome
+from probdesk.services.figures import Conflict as Conflict
+from probdesk.services.figures import EvidenceNote as EvidenceNote
+from probdesk.services.figures import HubCase as HubCase
+from probdesk.services.figures import Loaded as Loaded
+from probdesk.services.figures import OverallRow as OverallRow
+from probdesk.services.figures import Pool as Pool
+from probdesk.services.figures import ProgressRow as ProgressRow
+from probdesk.services.figures import RegionInspections as RegionInspections
+from probdesk.services.figures import Side as Side
+from probdesk.services.figures import StandardRow as StandardRow
+from probdesk.services.figures import SummaryRow as SummaryRow
+from probdesk.services.figures import conflicts as conflicts
+from probdesk.services.figures import drill_down as drill_down
+from probdesk.services.figures import evidence as evidence
+from probdesk.services.figures import hub_org_state as hub_org_state
+from probdesk.services.figures import load_cases as load_cases
+from probdesk.services.figures import pick_inspection as pick_inspection
+from probdesk.services.figures import pooled_cases as pooled_cases
+from probdesk.services.figures import progress as progress
+from probdesk.services.figures import region_inspections as region_inspections
+from probdesk.services.figures import regional_summary as regional_summary
+from probdesk.services.figures import render as render
+from probdesk.services.figures import render_standards as render_standards
+from probdesk.services.figures import settled_events as settled_events
+from probdesk.services.figures import standards as standards
+from probdesk.services.figures import summarise as summarise
+from probdesk.services.hub_access import HubAccess as HubAccess
+from probdesk.services.hub_access import default_hub_url as default_hub_url
+
 log = logging.getLogger("probdesk.hub")
 
 
 MERGED, ALREADY, REJECTED, QUARANTINED = "merged", "already merged", "rejected", "quarantined"
 HELD = "held"  # signed by a key not enrolled for any team member: waits for the team lead
-
-
-def default_hub_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / 'hub.sqlite'}"
 
 
 def open_hub(data_dir: Path, url: str | None = None) -> Hub:
@@ -237,7 +265,7 @@ def _merge_one(ctx: _MergeContext, shared: Path, path: Path) -> MergeOutcome | N
     package_id = str(manifest["package_id"])
     sha = _sha256(path)
     existing = hub.package(package_id)
-    if existing is not None and existing["sha256"] == sha:
+    if existing is not None and existing.sha256 == sha:
         return MergeOutcome(path.name, ALREADY, "", package_id)
     inspection_id = str(manifest["inspection_id"])
     purged = hub.purge_record(inspection_id) if inspection_id not in ctx.known else None
@@ -326,7 +354,7 @@ def _merge_one(ctx: _MergeContext, shared: Path, path: Path) -> MergeOutcome | N
         )  # fmt: skip
     if not recorded:
         again = hub.package(package_id)
-        if again is not None and again["sha256"] == sha:
+        if again is not None and again.sha256 == sha:
             return MergeOutcome(path.name, ALREADY, "", package_id)
         return _quarantine(hub, path, package_id, sha)
     if enrol_how is not None:
@@ -479,7 +507,7 @@ def _hold(hub: Hub, path: Path, opened: reader.OpenedPackage, sha: str, why: Mer
 
 
 def _write_payload(
-    hub: Hub, conn: Any, inspection_id: str, device_id: str, qs: QuestionSet,
+    hub: Hub, conn: Writing, inspection_id: str, device_id: str, qs: QuestionSet,
     p: Mapping[str, Any],
 ) -> None:  # fmt: skip
     """The checked payload's rows. A case's state is the fold of its events (the variant the
@@ -531,7 +559,7 @@ def _hub_case_event_row(inspection_id: str, e: CaseEvent) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _project(hub: Hub, conn: Any, qs: QuestionSet, case_ids: set[str]) -> None:
+def _project(hub: Hub, conn: Writing, qs: QuestionSet, case_ids: set[str]) -> None:
     """Write the fold of these cases' events into their rows (cases the hub holds)."""
     held = hub.existing_cases(conn, case_ids)
     if not held:
@@ -553,7 +581,7 @@ def _sample(hub: Hub, inspection_id: str) -> Sample:
 
     insp = hub.inspection(inspection_id)
     assert insp is not None
-    text = hub.question_set_text(insp["qs_hash"])
+    text = hub.question_set_text(insp.qs_hash)
     assert text is not None
     history: dict[str, list[tuple[str, str]]] = {}
     references: dict[str, str] = {}
@@ -562,7 +590,7 @@ def _sample(hub: Hub, inspection_id: str) -> Sample:
         references[r.case_id] = r.reference
     return Sample(
         inspection_id,
-        frozenset(json.loads(insp["pdus"]) or [insp["pdu"]]),
+        frozenset(insp.pdu_names),
         loader.parse_text(text, "hub question set"),
         references,
         {case_id: tuple(sorted(h)) for case_id, h in history.items()},
@@ -602,11 +630,14 @@ def enrolled_keys(hub: Hub) -> list[EnrolledKey]:
     return sorted(keys, key=lambda k: (k.inspection_id, k.member, k.fingerprint))
 
 
-def held_packages(hub: Hub) -> list[HeldKey]:
-    """Keys whose packages wait for the team lead, one line per key (not yet decided)."""
+def held_packages(hub: Hub, inspection_id: str | None = None) -> list[HeldKey]:
+    """Keys whose packages wait for the team lead, one line per key (not yet decided); of
+    one inspection, or of all."""
     decided = hub.key_states()
-    by_key: dict[tuple[str, str], list[Any]] = {}
+    by_key: dict[tuple[str, str], list[HeldRow]] = {}
     for r in hub.held():
+        if inspection_id is not None and r.inspection_id != inspection_id:
+            continue
         if (r.inspection_id, r.signing_public) not in decided:
             by_key.setdefault((r.inspection_id, r.signing_public), []).append(r)
     out = []
@@ -739,188 +770,6 @@ def _receipt(lead: Fieldwork, shared: Path, opened: reader.OpenedPackage, public
         log.warning("receipt not written: %s", type(exc).__name__)
 
 
-# -- summaries ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    scope: str  # "pdu" or "region"
-    name: str
-    question_id: str
-    key_question: bool
-    relevant: int
-    yes: int
-    no: int
-    not_applicable: int
-    percent: float | None  # rounded down to one decimal place; None when nothing is relevant
-    rating: str | None
-    split: str | None = None  # the variant, case fact value or assessor role, when split
-
-
-@dataclass(frozen=True)
-class HubCase:
-    id: str
-    reference: str
-    pdu: str
-    region: str
-    variant: str | None
-    facts: dict[str, object]
-    assessor: str
-    status: str
-    answers: dict[str, object]
-    notes: dict[str, str]
-
-
-def pick_inspection(hub: Hub, inspection_id: str | None) -> str:
-    ids = hub.inspection_ids()
-    if inspection_id:
-        if inspection_id not in ids:
-            raise InputError(f"The hub holds no inspection {inspection_id}.")
-        return inspection_id
-    if not ids:
-        raise InputError("The hub is empty: merge the shared folder first.")
-    if len(ids) > 1:
-        raise InputError("The hub holds several inspections; choose one with --inspection: "
-                         + ", ".join(ids))  # fmt: skip
-    return ids[0]
-
-
-def load_cases(hub: Hub, inspection_id: str) -> tuple[QuestionSet, list[HubCase]]:
-    """Every case with its current answers (the newest unreplaced event per question)."""
-    from probdesk.domain import loader
-
-    insp = hub.inspection(inspection_id)
-    assert insp is not None
-    text = hub.question_set_text(insp["qs_hash"])
-    assert text is not None
-    qs = loader.parse_text(text, "hub question set")
-    every = hub.events_of(inspection_id)
-    settled = settled_events(hub, inspection_id, every)
-    evs = [e for e in every if e["id"] not in settled]
-
-    class _E:
-        __slots__ = ("case_id", "hlc", "id", "note", "question_id", "replaces", "value")
-
-        def __init__(self, r: Mapping[str, Any]) -> None:
-            self.id, self.hlc, self.replaces = r["id"], r["hlc"], r["replaces"]
-            self.case_id, self.question_id = r["case_id"], r["question_id"]
-            self.value, self.note = json.loads(r["value"]), r["note"]
-
-    current = heads((_E(r) for r in evs), key=lambda e: (e.case_id, e.question_id))
-    answers: dict[str, dict[str, object]] = {}
-    notes: dict[str, dict[str, str]] = {}
-    for (case_id, qid), e in current.items():
-        if e.value is not None:
-            answers.setdefault(case_id, {})[qid] = (
-                tuple(e.value) if isinstance(e.value, list) else e.value
-            )
-        if e.note:
-            notes.setdefault(case_id, {})[qid] = e.note
-    out = [
-        HubCase(
-            c["id"],
-            c["reference"],
-            c["pdu"] or insp["pdu"],
-            insp["region"],
-            c["variant"],
-            json.loads(c["facts"]),
-            c["assessor"],
-            c["status"],
-            answers.get(c["id"], {}),
-            notes.get(c["id"], {}),
-        )
-        for c in hub.cases_of(inspection_id)
-    ]
-    return qs, sorted(out, key=lambda c: c.reference)
-
-
-Loaded = tuple[QuestionSet, list["HubCase"]]  # load_cases' result, to share between figures
-
-
-def summarise(
-    hub: Hub,
-    inspection_id: str,
-    by: str,
-    split_by: str | None = None,
-    *,
-    loaded: Loaded | None = None,
-) -> list[SummaryRow]:
-    """Per key question and prompt: counts and percentage Yes over relevant cases.
-
-    split_by: "variant", "assessor_role" or a case fact id (RoSH level, sentence type, ...).
-    """
-    if by not in ("pdu", "region"):
-        raise InputError("Summarise --by pdu or --by region.")
-    qs, hub_cases = loaded or load_cases(hub, inspection_id)
-    splitter = _splitter(qs, hub, split_by)
-    groups: dict[tuple[str, str | None], dict[str, Tally]] = {}
-    for c in hub_cases:
-        name = c.pdu if by == "pdu" else c.region
-        tallies = groups.setdefault((name, splitter(c) if splitter else None), {})
-        for qid, outcome in case_outcomes(qs, c.variant, c.facts, c.answers).items():
-            if outcome is not Outcome.NOT_ASKED:
-                tallies[qid] = tallies.get(qid, Tally()).add(outcome)
-    order = [q.id for q in qs.questions if q.counts]
-    scale = qs.ratings.scale if qs.ratings else ()
-    rows = []
-    for name, part in sorted(groups, key=lambda k: (k[0], k[1] or "")):
-        tallies = groups[(name, part)]
-        for qid in order:
-            if qid not in tallies:
-                continue
-            t = tallies[qid]
-            q = qs.question(qid)
-            level = rate(t.percent, scale) if scale and q.is_key else None
-            rows.append(SummaryRow(
-                by, name, qid, q.is_key, t.relevant, t.yes, t.no, t.not_applicable,
-                percent_value(t.percent), level.label if level else None, part,
-            ))  # fmt: skip
-    return rows
-
-
-def _splitter(qs: QuestionSet, hub: Hub, split_by: str | None) -> Callable[[HubCase], str] | None:
-    if split_by is None:
-        return None
-    if split_by == "variant":
-        return lambda c: qs.variant(c.variant).label if c.variant else "variant not determined"
-    if split_by == "assessor_role":
-        roles = hub.device_roles()
-        return lambda c: roles.get(c.assessor, "") or "role not known"
-    fact = next((f for f in qs.facts if f.id == split_by), None)
-    if fact is None:
-        known = ", ".join(["variant", "assessor_role", *(f.id for f in qs.facts)])
-        raise InputError(f"Cannot split by '{split_by}': choose one of {known}.")
-    return lambda c: (
-        fact.label_of(c.facts[split_by]) if c.facts.get(split_by) is not None else "not recorded"
-    )
-
-
-def render(rows: Sequence[SummaryRow], fmt: str) -> str:
-    """The same rows always give the same bytes."""
-    if fmt == "json":
-        return json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False) + "\n"
-    fields = list(SummaryRow.__dataclass_fields__)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(fields)
-        for r in rows:
-            w.writerow([safe_cell(v) for v in asdict(r).values()])
-        return buf.getvalue()
-    if fmt != "table":
-        raise InputError("Format is table, csv or json.")
-    lines = [f"{'scope':<7}{'name':<28}{'question':<10}{'relevant':>9}{'yes':>6}{'no':>6}"
-             f"{'n/a':>6}  {'% yes':>7}  rating"]  # fmt: skip
-    for r in rows:
-        pct = "no relevant cases" if r.percent is None else f"{r.percent:.1f}%"
-        name = f"{r.name} / {r.split}" if r.split is not None else r.name
-        lines.append(
-            f"{r.scope:<7}{name[:27]:<28}{r.question_id:<10}{r.relevant:>9}{r.yes:>6}"
-            f"{r.no:>6}{r.not_applicable:>6}  {pct:>7}  {r.rating or ''}"
-        )
-    return "\n".join(lines) + "\n"
-
-
 EXPORT_FIELDS = ("region", "pdu", "case_ref", "variant", "question_id", "key_question",
                  "applicable", "answer", "assessor", "assessor_role", "status", "moderation",
                  "moderated_by")  # fmt: skip
@@ -946,8 +795,8 @@ def export_rows(hub: Hub, inspection_id: str, with_notes: bool) -> list[dict[str
                     "answer": "" if shown is None else shown,
                     "assessor": c.assessor, "assessor_role": roles.get(c.assessor, ""),
                     "status": c.status,
-                    "moderation": decisions[c.id]["action"] if c.id in decisions else "",
-                    "moderated_by": decisions[c.id]["moderator"] if c.id in decisions else "",
+                    "moderation": decisions[c.id].action if c.id in decisions else "",
+                    "moderated_by": decisions[c.id].moderator if c.id in decisions else "",
                 }  # fmt: skip
                 if with_notes:
                     row["note"] = c.notes.get(q.id, "")
@@ -1003,319 +852,7 @@ def _write_whole(out: Path, data: bytes) -> Path:
         raise EnvironmentProblem(f"Cannot write {out}: {why}. Nothing was written there.") from exc
 
 
-# -- conflicts ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Side:
-    """One of a conflict's answers, with what the team lead needs to choose between them."""
-
-    author: str
-    device_id: str
-    value: object
-    note: str
-    hlc: str
-    recorded_at: str  # the laptop's own time of the answer (ordering uses the clock)
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Concurrent answers to one question of a case (or, kind "parallel", to its questions)."""
-
-    kind: str  # "conflict": the same question; "parallel": different questions, several laptops
-    case_ref: str
-    question_id: str  # empty for a parallel update
-    values: tuple[tuple[str, object], ...]  # (author or device, value), winner first
-    winner_hlc: str
-    sides: tuple[Side, ...] = ()  # the same answers in full, winner first
-
-
-def settled_events(hub: Hub, inspection_id: str, events: Sequence[Mapping[str, Any]]) -> set[str]:
-    """Events a team lead's decision settled: the answers it set aside, and every later edit
-    made on top of them or of the kept answer without knowing of the decision (a note added
-    on a laptop afterwards). Edits made on top of the decision itself stand."""
-    superseded = hub.superseded_of(inspection_id)
-    if not superseded:
-        return set()
-    decisions = hub.resolution_events_of(inspection_id)
-    by_id = {e["id"]: e for e in events}
-    roots = set(superseded) | {
-        str(by_id[d]["replaces"]) for d in decisions if d in by_id and by_id[d]["replaces"]
-    }
-    children: dict[str, list[str]] = {}
-    for e in events:
-        if e["replaces"]:
-            children.setdefault(str(e["replaces"]), []).append(str(e["id"]))
-    settled = set(superseded)
-    stack = list(roots)
-    while stack:
-        for child in children.get(stack.pop(), ()):
-            if child not in decisions and child not in settled:
-                settled.add(child)
-                stack.append(child)
-    return settled
-
-
-def conflicts(hub: Hub, inspection_id: str) -> list[Conflict]:
-    """Undecided conflicts, listed (never hidden); the shown winner is the newest by clock,
-    then device id, as the summaries use it."""
-    refs = {c["id"]: c["reference"] for c in hub.cases_of(inspection_id)}
-    every = hub.events_of(inspection_id)
-    settled = settled_events(hub, inspection_id, every)
-    evs = [e for e in every if e["id"] not in settled]
-    replaced = {e["replaces"] for e in evs if e["replaces"]}
-    decisions = hub.resolution_events_of(inspection_id)
-    open_heads: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
-    devices_by_case: dict[str, set[str]] = {}
-    for e in evs:
-        if e["id"] not in decisions:  # the team lead's decision is not a parallel update
-            devices_by_case.setdefault(e["case_id"], set()).add(e["device_id"])
-        if e["id"] not in replaced:
-            open_heads.setdefault((e["case_id"], e["question_id"]), []).append(e)
-    out: list[Conflict] = []
-    flagged: set[str] = set()
-    for (case_id, qid), hs in sorted(
-        open_heads.items(), key=lambda kv: (refs.get(kv[0][0], ""), kv[0][1])
-    ):
-        if len(hs) < 2:
-            continue
-        if len({(e["value"], e["note"]) for e in hs}) == 1:
-            continue  # the same answer and note on both sides: nothing to decide
-        hs = sorted(hs, key=lambda e: e["hlc"], reverse=True)
-        out.append(Conflict(
-            "conflict", refs.get(case_id, case_id), qid,
-            tuple((e["author"] or e["device_id"][:8], json.loads(e["value"])) for e in hs),
-            hs[0]["hlc"],
-            tuple(Side(e["author"] or "", e["device_id"], json.loads(e["value"]), e["note"],
-                       e["hlc"], str(e["recorded_at"])) for e in hs),
-        ))  # fmt: skip
-        flagged.add(case_id)
-    out.extend(_field_conflicts(hub, inspection_id, refs))
-    for case_id, devs in sorted(devices_by_case.items(), key=lambda kv: refs.get(kv[0], "")):
-        if len(devs) > 1 and case_id not in flagged:
-            out.append(Conflict("parallel", refs.get(case_id, case_id), "", (), ""))
-    return out
-
-
-def _field_conflicts(hub: Hub, inspection_id: str, refs: Mapping[str, str]) -> list[Conflict]:
-    """Concurrent changes with different values to one field of a case (a fact, the PDU,
-    the status): "question" is the field ("fact:rosh_level"), settled by the team lead."""
-    out = []
-    folded = ce.fold(hub.case_events_of(inspection_id))
-    for case_id, fields in sorted(folded.items(), key=lambda kv: refs.get(kv[0], kv[0])):
-        if case_id not in refs:
-            continue
-        for name, state in sorted(fields.items()):
-            if not state.conflict:
-                continue
-            out.append(Conflict(
-                "conflict", refs[case_id], name,
-                tuple((h.author or h.device_id[:8] or "before case events", h.value)
-                      for h in state.heads),
-                state.winner.hlc,
-                tuple(Side(h.author, h.device_id, h.value, "", h.hlc, h.recorded_at)
-                      for h in state.heads),
-            ))  # fmt: skip
-    return out
-
-
-# -- fieldwork progress, drill-down, split figures ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProgressRow:
-    group: str  # "assessor" or "pdu"
-    name: str
-    by_status: tuple[tuple[str, int], ...]  # (status, count), in the order of CaseStatus
-    total: int
-
-
-def progress(hub: Hub, inspection_id: str, *, loaded: Loaded | None = None) -> list[ProgressRow]:
-    """Cases by status, per assessor and per PDU."""
-
-    _qs, hub_cases = loaded or load_cases(hub, inspection_id)
-    rows = []
-    for group, key in (("assessor", lambda c: c.assessor), ("pdu", lambda c: c.pdu)):
-        names = sorted({key(c) for c in hub_cases})
-        for name in names:
-            mine = [c for c in hub_cases if key(c) == name]
-            counts = tuple((st.value, sum(c.status == st.value for c in mine)) for st in CaseStatus)
-            rows.append(ProgressRow(group, name, counts, len(mine)))
-    return rows
-
-
-@dataclass(frozen=True)
-class CaseOutcome:
-    case_ref: str
-    pdu: str
-    assessor: str
-    outcome: str  # yes / no / na / unanswered
-
-
-def drill_down(
-    hub: Hub, inspection_id: str, question_id: str, pdu: str | None
-) -> list[CaseOutcome]:
-    """The cases behind a percentage: each case's outcome for one question (one PDU or all)."""
-    qs, hub_cases = load_cases(hub, inspection_id)
-    if not qs.has_question(question_id):
-        raise InputError(f"{question_id} is not a question of {qs.title}.")
-    out = []
-    for c in hub_cases:
-        if pdu is not None and c.pdu != pdu:
-            continue
-        outcome = case_outcomes(qs, c.variant, c.facts, c.answers).get(question_id)
-        if outcome is None or outcome is Outcome.NOT_ASKED:
-            continue
-        out.append(CaseOutcome(c.reference, c.pdu, c.assessor, outcome.value))
-    return out
-
-
-# -- ratings of standards, and the non-case evidence ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class StandardRow:
-    scope: str
-    name: str
-    standard_id: str
-    title: str
-    rating: str | None  # from the lowest key question with relevant cases
-    lowest_question: str | None
-    percent: float | None
-
-
-@dataclass(frozen=True)
-class OverallRow:
-    scope: str
-    name: str
-    score: int | None  # None until every standard has a rating
-    band: str | None
-
-
-def standards(
-    hub: Hub, inspection_id: str, by: str, *, loaded: Loaded | None = None
-) -> tuple[list[StandardRow], list[OverallRow]]:
-    """Standard ratings, points and score bands, where the question set declares them."""
-    from probdesk.domain.summary import overall
-
-    qs, hub_cases = loaded or load_cases(hub, inspection_id)
-    if qs.ratings is None:
-        return [], []
-    groups: dict[str, dict[str, Tally]] = {}
-    for c in hub_cases:
-        name = c.pdu if by == "pdu" else c.region
-        tallies = groups.setdefault(name, {})
-        for qid, outcome in case_outcomes(qs, c.variant, c.facts, c.answers).items():
-            if outcome is not Outcome.NOT_ASKED:
-                tallies[qid] = tallies.get(qid, Tally()).add(outcome)
-    rows: list[StandardRow] = []
-    totals: list[OverallRow] = []
-    for name in sorted(groups):
-        result = overall(qs.ratings, groups[name])
-        for r in result.standards:
-            rows.append(StandardRow(
-                by, name, r.standard.id, r.standard.title,
-                r.rating.label if r.rating else None, r.lowest_question,
-                percent_value(r.percent),
-            ))  # fmt: skip
-        totals.append(OverallRow(by, name, result.score, result.band))
-    return rows, totals
-
-
-@dataclass(frozen=True)
-class EvidenceNote:
-    question_id: str
-    question: str
-    meeting: str  # kind, date and title
-    groups: str  # participant groups with head counts, no names
-    note: str
-    meeting_id: str = ""
-    kind: str = ""  # "meeting" or "focus_group"
-    held_on: str = ""  # YYYY-MM-DD
-    title: str = ""
-    attendance: tuple[tuple[str, int], ...] = ()  # (participant group id, head count)
-
-
-def evidence(hub: Hub, inspection_id: str) -> list[EvidenceNote]:
-    """Notes from meetings and focus groups, by non-case question then meeting: for
-    triangulation against the case findings."""
-    from probdesk.domain import loader
-
-    insp = hub.inspection(inspection_id)
-    assert insp is not None
-    text = hub.question_set_text(insp["qs_hash"])
-    assert text is not None
-    qs = loader.parse_text(text, "hub question set")
-    ms, notes = hub.meetings_of(inspection_id)
-    by_id = {m["id"]: m for m in ms}
-
-    class _N:
-        __slots__ = ("hlc", "id", "meeting_id", "note", "question_id", "replaces")
-
-        def __init__(self, r: Mapping[str, Any]) -> None:
-            self.id, self.hlc, self.replaces = r["id"], r["hlc"], r["replaces"]
-            self.meeting_id, self.question_id, self.note = (
-                r["meeting_id"],
-                r["question_id"],
-                r["note"],
-            )
-
-    current = heads((_N(n) for n in notes), key=lambda n: (n.meeting_id, n.question_id))
-    labels = {g.id: g.label for g in qs.participant_groups}
-    order = {q.id: i for i, q in enumerate(qs.non_case_questions)}
-    texts = {q.id: q.text for q in qs.non_case_questions}
-    out = []
-    for (meeting_id, qid), n in current.items():
-        m = by_id.get(meeting_id)
-        if m is None or not n.note.strip():
-            continue
-        attendance = tuple(
-            (str(g["group_id"]), int(g["head_count"])) for g in json.loads(m["groups"])
-        )
-        groups = ", ".join(f"{labels.get(g, g)} ({count})" for g, count in attendance)
-        kind = "Focus group" if m["kind"] == "focus_group" else "Meeting"
-        out.append(EvidenceNote(
-            qid, texts.get(qid, qid), f"{kind}, {m['held_on']}: {m['title']}", groups, n.note,
-            str(m["id"]), str(m["kind"]), str(m["held_on"]), str(m["title"]), attendance,
-        ))  # fmt: skip
-    return sorted(out, key=lambda e: (order.get(e.question_id, 1 << 30), e.meeting))
-
-
-def render_standards(rows: Sequence[StandardRow], totals: Sequence[OverallRow]) -> str:
-    """The standards block under the table summary (empty when the set does not rate)."""
-    if not rows:
-        return ""
-    lines = ["", "Standards (rated by their lowest key question)"]
-    for r in rows:
-        pct = (
-            "no relevant cases" if r.percent is None else f"{r.percent:.1f}% ({r.lowest_question})"
-        )
-        lines.append(
-            f"  {r.name[:27]:<28}{r.standard_id:<6}{r.title[:30]:<31}{r.rating or '-':<22}{pct}"
-        )
-    for t in totals:
-        score = "not all standards rated" if t.score is None else f"{t.score} points: {t.band}"
-        lines.append(f"  {t.name[:27]:<28}overall: {score}")
-    return "\n".join(lines) + "\n"
-
-
 # -- domain one evidence -----------------------------------------------------------------------
-
-
-def hub_org_state(hub: Hub, inspection_id: str) -> OrgState:
-    """Every laptop's logged documents, gaps, judgements (current and history) and survey
-    figures for an inspection, folded exactly as on a laptop (`probdesk.domain.evidence`)."""
-    if hub.inspection(inspection_id) is None:
-        raise InputError(f"The hub holds no inspection {inspection_id}.")
-    return fold(_org_event(r) for r in hub.org_events_of(inspection_id))
-
-
-def _org_event(r: Mapping[str, Any]) -> OrgEvent:
-    return OrgEvent(
-        r["id"], r["inspection_id"], r["kind"], r["subject_id"], json.loads(r["payload"]),
-        r["device_id"], r["seq"], r["hlc"], r["replaces"], r["author"],
-        datetime.fromisoformat(r["recorded_at"]),
-    )  # fmt: skip
 
 
 def hub_attachment(hub: Hub, sha256: str) -> bytes:
@@ -1323,7 +860,7 @@ def hub_attachment(hub: Hub, sha256: str) -> bytes:
     row = hub.attachment(sha256)
     if row is None:
         raise InputError(f"The hub holds no attached file with SHA-256 {sha256}.")
-    data = bytes(row["data"])
+    data = row.data
     if hashlib.sha256(data).hexdigest() != sha256:
         raise InputError(f"The attached file {sha256[:12]} in the hub does not match its checksum.")
     return data
@@ -1359,7 +896,7 @@ def moderate(
         raise InputError("Moderation is approve or return.")
     if action == "returned" and not comment.strip():
         raise InputError("Say what the assessor should look at again when returning a case.")
-    found = [c for c in hub.cases_of(inspection_id) if c["reference"].lower() == case_ref.lower()]
+    found = [c for c in hub.cases_of(inspection_id) if c.reference.lower() == case_ref.lower()]
     if not found:
         raise InputError(f"No case {case_ref} in the hub for this inspection.")
     case = found[0]
@@ -1368,15 +905,15 @@ def moderate(
     if action == "returned":
         if shared is None:
             raise InputError("Returning a case needs the shared folder for its send-back pack.")
-        devices = _member_devices(hub, inspection_id, case["assessor"])
+        devices = _member_devices(hub, inspection_id, case.assessor)
         if not devices:
-            latest = _device_of(hub, case["id"])
+            latest = _device_of(hub, case.id)
             devices = [latest] if latest is not None else []
         if not devices:
             raise InputError(f"No laptop has sent answers for {case_ref} yet; nothing to return.")
         packs = tuple(
             lead.create_sendback(
-                inspection_id, device_id, [(case["id"], comment.strip())], [case["id"]],
+                inspection_id, device_id, [(case.id, comment.strip())], [case.id],
                 shared, moderator,
             )
             for device_id in devices
@@ -1384,15 +921,15 @@ def moderate(
     # The latest decision stands: each is stamped after the case's last one (to the
     # microsecond, and never before it should the clock step back), so two decisions taken
     # within a second keep their order.
-    latest = hub.moderation_of(inspection_id).get(case["id"])
+    latest = hub.moderation_of(inspection_id).get(case.id)
     at = datetime.now()
-    if latest is not None and at <= latest["at"]:
-        at = latest["at"] + timedelta(microseconds=1)
+    if latest is not None and at <= latest.at:
+        at = latest.at + timedelta(microseconds=1)
     hub.add_moderation({
-        "id": str(uuid.uuid4()), "case_id": case["id"], "action": action,
+        "id": str(uuid.uuid4()), "case_id": case.id, "action": action,
         "moderator": moderator, "comment": comment.strip(), "at": at,
     })  # fmt: skip
-    return ModerationResult(case["reference"], action, packs[0] if packs else None, packs)
+    return ModerationResult(case.reference, action, packs[0] if packs else None, packs)
 
 
 def _member_devices(hub: Hub, inspection_id: str, member: str) -> list[str]:
@@ -1406,8 +943,8 @@ def _member_devices(hub: Hub, inspection_id: str, member: str) -> list[str]:
 
 def _device_of(hub: Hub, case_id: str) -> str | None:
     """The laptop that answered a case most recently."""
-    mine = [e for e in hub.events_of_case(case_id)]
-    return max(mine, key=lambda e: e["hlc"])["device_id"] if mine else None
+    mine = hub.events_of_case(case_id)
+    return max(mine, key=lambda e: e.hlc).device_id if mine else None
 
 
 # -- resolving conflicts -----------------------------------------------------------------------
@@ -1441,63 +978,61 @@ def resolve_conflict(
     from probdesk.domain.hlc import HLC
 
     case = next(
-        (c for c in hub.cases_of(inspection_id) if c["reference"].lower() == case_ref.lower()),
+        (c for c in hub.cases_of(inspection_id) if c.reference.lower() == case_ref.lower()),
         None,
     )
     if case is None:
         raise InputError(f"No case {case_ref} in the hub for this inspection.")
     if ce.valid_field(question_id) and not _sample(hub, inspection_id).qs.has_question(question_id):
         return _settle_field(hub, lead, inspection_id, case, question_id, keep, shared)
-    of_case = hub.events_of_case(case["id"])
+    of_case = hub.events_of_case(case.id)
     settled = settled_events(hub, inspection_id, of_case)
-    evs = [e for e in of_case if e["question_id"] == question_id and e["id"] not in settled]
-    replaced = {e["replaces"] for e in evs if e["replaces"]}
-    open_heads = sorted(
-        (e for e in evs if e["id"] not in replaced), key=lambda e: e["hlc"], reverse=True
-    )
+    evs = [e for e in of_case if e.question_id == question_id and e.id not in settled]
+    replaced = {e.replaces for e in evs if e.replaces}
+    open_heads = sorted((e for e in evs if e.id not in replaced), key=lambda e: e.hlc, reverse=True)
     if len(open_heads) < 2:
         raise InputError(f"There is no undecided conflict on {question_id} of case {case_ref}.")
     if not 1 <= keep <= len(open_heads):
         raise InputError(f"Choose an answer from 1 to {len(open_heads)}.")
     chosen = open_heads[keep - 1]
-    notes = [e["note"] for e in open_heads if e["note"]]
-    note = "\n\n".join(dict.fromkeys(notes)) if both_notes else chosen["note"]
-    lead.ws.clock.observe(HLC.parse(open_heads[0]["hlc"]))  # the decision comes after them all
+    notes = [e.note for e in open_heads if e.note]
+    note = "\n\n".join(dict.fromkeys(notes)) if both_notes else chosen.note
+    lead.ws.clock.observe(HLC.parse(open_heads[0].hlc))  # the decision comes after them all
     with lead.ws.store.unit_of_work() as uow:
         seq, hlc = lead.ws.next_event(uow)
     moderator = lead.ws.device().assessor or "team lead"
     event = {
-        "id": str(uuid.uuid4()), "case_id": case["id"], "question_id": question_id,
-        "value": json.loads(chosen["value"]), "note": note, "device_id": lead.ws.device_id,
-        "seq": seq, "hlc": hlc, "replaces": chosen["id"], "qs_id": chosen["qs_id"],
-        "qs_version": chosen["qs_version"], "recorded_at": now().isoformat(),
+        "id": str(uuid.uuid4()), "case_id": case.id, "question_id": question_id,
+        "value": chosen.answer, "note": note, "device_id": lead.ws.device_id,
+        "seq": seq, "hlc": hlc, "replaces": chosen.id, "qs_id": chosen.qs_id,
+        "qs_version": chosen.qs_version, "recorded_at": now().isoformat(),
         "author": moderator,
     }  # fmt: skip
     hub.add_resolution(
-        {**event, "value": chosen["value"]},
+        {**event, "value": chosen.value},
         {
-            "event_id": event["id"], "case_id": case["id"], "question_id": question_id,
-            "superseded": json.dumps(sorted(e["id"] for e in open_heads if e is not chosen)),
+            "event_id": event["id"], "case_id": case.id, "question_id": question_id,
+            "superseded": json.dumps(sorted(e.id for e in open_heads if e is not chosen)),
             "moderator": moderator, "at": now(),
         },
     )  # fmt: skip
     packs: list[Path] = []
     if shared is not None:
-        for device_id in sorted({e["device_id"] for e in open_heads} - {lead.ws.device_id}):
+        for device_id in sorted({e.device_id for e in open_heads} - {lead.ws.device_id}):
             packs.append(lead.create_sendback(
                 inspection_id, device_id,
-                [(case["id"], f"The team lead settled answers given on two laptops to "
+                [(case.id, f"The team lead settled answers given on two laptops to "
                               f"{question_id}: {event['value']} stands.")],
                 [], shared, moderator, resolutions=[event],
             ))  # fmt: skip
-    return ResolutionResult(case["reference"], question_id, event["value"], tuple(packs))
+    return ResolutionResult(case.reference, question_id, event["value"], tuple(packs))
 
 
 def _settle_field(
     hub: Hub,
     lead: Fieldwork,
     inspection_id: str,
-    case: Mapping[str, Any],
+    case: CaseRow,
     name: str,
     keep: int,
     shared: Path | None,
@@ -1510,11 +1045,11 @@ def _settle_field(
     from probdesk.domain.hlc import HLC
 
     with hub.transaction() as conn:
-        events = hub.case_events_in(conn, [case["id"]])
-    state = ce.fold(events).get(case["id"], {}).get(name)
+        events = hub.case_events_in(conn, [case.id])
+    state = ce.fold(events).get(case.id, {}).get(name)
     label = ce.field_label(name)
     if state is None or not state.conflict:
-        raise InputError(f"There is no undecided conflict on {label} of case {case['reference']}.")
+        raise InputError(f"There is no undecided conflict on {label} of case {case.reference}.")
     if not 1 <= keep <= len(state.heads):
         raise InputError(f"Choose a value from 1 to {len(state.heads)}.")
     chosen = state.heads[keep - 1]
@@ -1523,95 +1058,25 @@ def _settle_field(
     with lead.ws.store.unit_of_work() as uow:
         seq, hlc = lead.ws.next_event(uow)
         decision = CaseEvent(
-            str(uuid.uuid4()), case["id"], name, chosen.value, lead.ws.device_id, seq, hlc,
+            str(uuid.uuid4()), case.id, name, chosen.value, lead.ws.device_id, seq, hlc,
             None, tuple(sorted(h.id for h in state.heads)), moderator, now().isoformat(),
         )  # fmt: skip
-        if uow.cases.get(case["id"]) is not None:
+        if uow.cases.get(case.id) is not None:
             uow.case_events.add([decision])
-            lead.ws.project_cases(uow, [case["id"]])
-        lead.ws.audit_in(uow, "conflict_resolved", "case", case["id"], name)
+            lead.ws.project_cases(uow, [case.id])
+        lead.ws.audit_in(uow, "conflict_resolved", "case", case.id, name)
     qs = _sample(hub, inspection_id).qs
     with hub.transaction() as conn:
         hub.add_case_events(conn, [_hub_case_event_row(inspection_id, decision)])
-        _project(hub, conn, qs, {case["id"]})
+        _project(hub, conn, qs, {case.id})
     packs: list[Path] = []
     if shared is not None:
         devices = {h.device_id for h in state.heads if h.device_id} - {lead.ws.device_id}
         for device_id in sorted(devices):
             packs.append(lead.create_sendback(
                 inspection_id, device_id,
-                [(case["id"], f"The team lead settled changes made on two laptops to {label}: "
+                [(case.id, f"The team lead settled changes made on two laptops to {label}: "
                               f"{chosen.value} stands.")],
                 [], shared, moderator, case_events=[decision],
             ))  # fmt: skip
-    return ResolutionResult(case["reference"], name, chosen.value, tuple(packs))
-
-
-# -- the regional inspection: pooled over the region's PDU inspections ---------------------------
-
-
-@dataclass(frozen=True)
-class RegionInspections:
-    region: str
-    pdu_inspections: tuple[str, ...]  # kind "pdu": their cases pool into the regional figures
-    region_inspections: tuple[str, ...]  # kind "region": the region's own samples and evidence
-
-
-def region_inspections(hub: Hub, region: str) -> RegionInspections:
-    """The inspections of a region in the hub (the name matched case-insensitively)."""
-    rows = [r for i in hub.inspection_ids() if (r := hub.inspection(i)) is not None]
-    mine = [r for r in rows if str(r["region"]).casefold() == region.strip().casefold()]
-    if not mine:
-        known = sorted({str(r["region"]) for r in rows})
-        raise InputError(
-            f"The hub holds no inspection in the region '{region}'"
-            + (f"; its regions are: {', '.join(known)}." if known else ": merge first.")
-        )
-    by_start = sorted(mine, key=lambda r: (r["fieldwork_start"], r["id"]))
-    return RegionInspections(
-        str(mine[0]["region"]),
-        tuple(r["id"] for r in by_start if (r["kind"] or "pdu") == "pdu"),
-        tuple(r["id"] for r in by_start if r["kind"] == "region"),
-    )
-
-
-@dataclass(frozen=True)
-class Pool:
-    """Cases of several inspections answered against one question set, counted together."""
-
-    qs: QuestionSet
-    cases: list[HubCase]
-    inspections: tuple[str, ...]  # the inspections whose cases these are
-
-    @property
-    def loaded(self) -> Loaded:
-        return self.qs, self.cases
-
-
-def pooled_cases(hub: Hub, inspection_ids: Sequence[str]) -> list[Pool]:
-    """The cases of several inspections, pooled per question set (only cases answered against
-    the same set, by content hash, are counted together); the largest pool first."""
-    pools: dict[str, Pool] = {}
-    for inspection_id in inspection_ids:
-        qs, cases = load_cases(hub, inspection_id)
-        pool = pools.get(qs.content_hash)
-        if pool is None:
-            pools[qs.content_hash] = Pool(qs, cases, (inspection_id,))
-        else:
-            pool.cases.extend(cases)
-            pools[qs.content_hash] = Pool(qs, pool.cases, (*pool.inspections, inspection_id))
-    return sorted(pools.values(), key=lambda p: (-len(p.cases), p.qs.id))
-
-
-def regional_summary(
-    hub: Hub, region: str, by: str = "region", split_by: str | None = None
-) -> list[SummaryRow]:
-    """Domain-two figures pooled over every PDU inspection of the region in the hub: by region
-    (one figure per question for the whole region) or by PDU (the breakdown)."""
-    found = region_inspections(hub, region)
-    if not found.pdu_inspections:
-        raise InputError(f"The hub holds no PDU inspection in {found.region} to pool yet.")
-    rows: list[SummaryRow] = []
-    for pool in pooled_cases(hub, found.pdu_inspections):
-        rows.extend(summarise(hub, "", by, split_by, loaded=pool.loaded))
-    return rows
+    return ResolutionResult(case.reference, name, chosen.value, tuple(packs))

@@ -1,14 +1,12 @@
 """Reports from the hub: the figures and the cases, gathered into plain data, then into PDF.
 
-Every figure comes from the same functions as `probdesk summary` (services/hub.py), so a
-printed percentage always equals the summary command's. The builders (probdesk/reports) know
-nothing of the hub.
+Every figure comes from probdesk.services.figures, the functions behind `probdesk summary`
+and the Hub tab, so a printed percentage always equals the one the command and the window
+show. The builders (probdesk/reports) know nothing of the hub.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +17,7 @@ from probdesk.domain.evidence import OrgState
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import InputError, OperationCancelled
+from probdesk.hub.rows import DecisionRow, InspectionRow
 from probdesk.hub.store import Hub
 from probdesk.progress import Cancelled, Progress, never, quiet
 from probdesk.reports import build_case_pdf, build_cases_folder, build_cases_pdf, build_summary_pdf
@@ -44,7 +43,7 @@ from probdesk.reports.model import (
     StandardLine,
     SummaryReport,
 )
-from probdesk.services import hub as hubs
+from probdesk.services import figures as views  # `figures` names the report's own below
 from probdesk.services.workspace import ROLES  # role id -> its label
 
 ACTIONS = {"approved": "Approved", "returned": "Returned to assessor"}
@@ -70,17 +69,17 @@ class ReportSource:
 
     def __init__(self, hub: Hub, inspection_id: str | None, *, author: str = "") -> None:
         self.hub = hub
-        self.inspection_id = hubs.pick_inspection(hub, inspection_id)
+        self.inspection_id = views.pick_inspection(hub, inspection_id)
         insp = hub.inspection(self.inspection_id)
         assert insp is not None
-        self.insp: Mapping[str, Any] = insp
-        self.loaded = hubs.load_cases(hub, self.inspection_id)
+        self.insp: InspectionRow = insp
+        self.loaded = views.load_cases(hub, self.inspection_id)
         self.qs: QuestionSet = self.loaded[0]
         self.cases = self.loaded[1]
         self.roles = hub.device_roles()
         self.author = author
         self.generated = datetime.now().replace(microsecond=0)
-        self.pdus: list[str] = json.loads(insp["pdus"]) or [insp["pdu"]]
+        self.pdus: list[str] = list(insp.pdu_names)
         for c in self.cases:  # a case from a PDU not in the plan still gets its report
             if c.pdu not in self.pdus:
                 self.pdus.append(c.pdu)
@@ -88,7 +87,7 @@ class ReportSource:
     # -- naming ----------------------------------------------------------------------------
     @property
     def region(self) -> str:
-        return str(self.insp["region"])
+        return self.insp.region
 
     @property
     def title(self) -> str:
@@ -105,7 +104,7 @@ class ReportSource:
         return f"{self.qs.id} {self.qs.version}"
 
     # -- case summaries --------------------------------------------------------------------
-    def select(self, refs: Sequence[str] = (), pdu: str | None = None) -> list[hubs.HubCase]:
+    def select(self, refs: Sequence[str] = (), pdu: str | None = None) -> list[views.HubCase]:
         """Cases by reference (case-insensitive, in the order given) or all of a PDU / all."""
         if refs:
             by_ref = {c.reference.casefold(): c for c in self.cases}
@@ -126,16 +125,16 @@ class ReportSource:
                 f"No PDU '{pdu}' in the inspection; its PDUs are: {', '.join(self.pdus)}."
             )
 
-    def case_reports(self, chosen: Sequence[hubs.HubCase]) -> list[CaseReport]:
-        history: dict[str, list[Mapping[str, Any]]] = {}
+    def case_reports(self, chosen: Sequence[views.HubCase]) -> list[CaseReport]:
+        history: dict[str, list[DecisionRow]] = {}
         for m in self.hub.moderation_history(self.inspection_id):
-            history.setdefault(m["case_id"], []).append(m)
+            history.setdefault(m.case_id, []).append(m)
         open_conflicts: dict[str, list[ConflictLine]] = {}
-        for c in hubs.conflicts(self.hub, self.inspection_id):
+        for c in views.conflicts(self.hub, self.inspection_id):
             open_conflicts.setdefault(c.case_ref, []).append(self._conflict_line(c))
         return [self._case_report(c, history.get(c.id, []), open_conflicts) for c in chosen]
 
-    def _conflict_line(self, c: hubs.Conflict) -> ConflictLine:
+    def _conflict_line(self, c: views.Conflict) -> ConflictLine:
         if c.kind != "conflict":
             return ConflictLine(
                 "",
@@ -151,8 +150,8 @@ class ReportSource:
 
     def _case_report(
         self,
-        c: hubs.HubCase,
-        moderation: Sequence[Mapping[str, Any]],
+        c: views.HubCase,
+        moderation: Sequence[DecisionRow],
         open_conflicts: Mapping[str, Sequence[ConflictLine]],
     ) -> CaseReport:
         qs = self.qs
@@ -205,12 +204,7 @@ class ReportSource:
             assessor_role=ROLES.get(self.roles.get(c.assessor, ""), "role not known"),
             status=status,
             moderation=tuple(
-                ModerationLine(
-                    _when(m["at"]),
-                    m["moderator"],
-                    ACTIONS.get(m["action"], m["action"]),
-                    m["comment"],
-                )
+                ModerationLine(_when(m.at), m.moderator, ACTIONS.get(m.action, m.action), m.comment)
                 for m in moderation
             ),
             sections=tuple(sections),
@@ -239,8 +233,8 @@ class ReportSource:
         else:
             raise InputError("A summary report is for a pdu or a region.")
         fig = figures(self.hub, self.qs, mine, scope, name, self.pdus if scope == "region" else ())
-        start, end = self.insp["fieldwork_start"], self.insp["fieldwork_end"]
-        notes = hubs.evidence(self.hub, self.inspection_id)
+        start, end = self.insp.fieldwork_start, self.insp.fieldwork_end
+        notes = views.evidence(self.hub, self.inspection_id)
         return SummaryReport(
             scope=scope,
             name=name,
@@ -263,7 +257,7 @@ class ReportSource:
             question_set=self.set_name,
             generated=self.generated,
             domain_one=domain_one_items(
-                self.qs, hubs.hub_org_state(self.hub, self.inspection_id), notes
+                self.qs, views.hub_org_state(self.hub, self.inspection_id), notes
             ),
         )
 
@@ -283,14 +277,14 @@ class RegionalSource:
 
     def __init__(self, hub: Hub, region: str, *, author: str = "") -> None:
         self.hub = hub
-        self.found = hubs.region_inspections(hub, region)
+        self.found = views.region_inspections(hub, region)
         self.region = self.found.region
         self.author = author
         self.generated = datetime.now().replace(microsecond=0)
         if not self.found.pdu_inspections and not self.found.region_inspections:
             raise InputError(f"The hub holds nothing for {self.region} yet: merge first.")
-        self.pools = hubs.pooled_cases(hub, self.found.pdu_inspections)
-        self.own = [hubs.load_cases(hub, i) for i in self.found.region_inspections]
+        self.pools = views.pooled_cases(hub, self.found.pdu_inspections)
+        self.own = [views.load_cases(hub, i) for i in self.found.region_inspections]
         self.rows = [
             r
             for i in (*self.found.pdu_inspections, *self.found.region_inspections)
@@ -308,7 +302,7 @@ class RegionalSource:
             qs, cases, fig = None, [], None
             set_name = f"none yet: no PDU inspection of {self.region} is in the hub"
         samples = []
-        notes: list[hubs.EvidenceNote] = []
+        notes: list[views.EvidenceNote] = []
         domain_one: list[DomainOneItem] = []
         for inspection_id, (own_qs, own_cases) in zip(
             self.found.region_inspections, self.own, strict=True
@@ -318,20 +312,20 @@ class RegionalSource:
                 own_qs.title, f"{own_qs.id} {own_qs.version}", len(own_cases), own.by_status,
                 own.rows, own.charts, own.standards, own.score, own.band,
             ))  # fmt: skip
-            mine = hubs.evidence(self.hub, inspection_id)
+            mine = views.evidence(self.hub, inspection_id)
             notes.extend(mine)
             domain_one.extend(
-                domain_one_items(own_qs, hubs.hub_org_state(self.hub, inspection_id), mine)
+                domain_one_items(own_qs, views.hub_org_state(self.hub, inspection_id), mine)
             )
-        starts = [r["fieldwork_start"] for r in self.rows]
-        ends = [r["fieldwork_end"] for r in self.rows]
+        starts = [r.fieldwork_start for r in self.rows]
+        ends = [r.fieldwork_end for r in self.rows]
         n_pdu = len(self.found.pdu_inspections)
         return SummaryReport(
             scope="region",
             name=self.region,
             region=self.region,
             inspection=f"Regional inspection of {self.region}",
-            inspection_id=", ".join(r["id"][:8] for r in self.rows),
+            inspection_id=", ".join(r.id[:8] for r in self.rows),
             fieldwork=f"{_long_date(min(starts))} to {_long_date(max(ends))} "
             f"({n_pdu} PDU inspection{'s' if n_pdu != 1 else ''} pooled)",
             total_cases=len(cases),
@@ -394,57 +388,36 @@ class Figures:
 def figures(
     hub: Hub,
     qs: QuestionSet,
-    cases: list[hubs.HubCase],
+    cases: list[views.HubCase],
     scope: str,
     name: str,
     breakdown_pdus: Sequence[str] = (),
 ) -> Figures:
-    """The figures of `cases` (counted by the summary command's own functions) for the PDU or
-    region `name`; with breakdown_pdus, each of those PDUs' key questions and standards too."""
-    loaded = (qs, cases)
-    rows = tuple(
-        percent_row(qs, r)
-        for r in hubs.summarise(hub, "", scope, loaded=loaded)
-        if r.name.casefold() == name.casefold()
-    )
-    std_rows, totals = hubs.standards(hub, "", scope, loaded=loaded)
-    total = next((t for t in totals if t.name.casefold() == name.casefold()), None)
-    breakdown: tuple[PduBreakdown, ...] = ()
-    if breakdown_pdus:
-        by_pdu = hubs.summarise(hub, "", "pdu", loaded=loaded)
-        pdu_std, pdu_totals = hubs.standards(hub, "", "pdu", loaded=loaded)
-        counts = Counter(c.pdu for c in cases)
-        breakdown = tuple(
-            PduBreakdown(
-                pdu,
-                counts[pdu],
-                tuple(percent_row(qs, r) for r in by_pdu if r.name == pdu and r.key_question),
-                tuple(_standard_line(s) for s in pdu_std if s.name == pdu),
-                next((t.score for t in pdu_totals if t.name == pdu), None),
-                next((t.band for t in pdu_totals if t.name == pdu), None),
-            )
-            for pdu in breakdown_pdus
-        )
-    by_variant = Counter(
-        qs.variant(c.variant).label if c.variant else "not determined" for c in cases
-    )
-    variants = tuple((v.label, by_variant[v.label]) for v in qs.variants if by_variant[v.label])
-    if by_variant["not determined"]:
-        variants += (("not determined", by_variant["not determined"]),)
-    by_status = Counter(c.status for c in cases)
+    """The figures of `cases` for the PDU or region `name`, in the report's words: the very
+    rows of `figures.group_figures` (the Hub tab's and `probdesk summary`'s functions); with
+    breakdown_pdus, each of those PDUs' key questions and standards too."""
+    g = views.group_figures(hub, (qs, cases), scope, name, breakdown_pdus)
+    rows = tuple(percent_row(qs, r) for r in g.rows)
     return Figures(
         rows,
         charts(qs, rows),
-        tuple(_standard_line(s) for s in std_rows if s.name.casefold() == name.casefold()),
-        total.score if total else None,
-        total.band if total else None,
-        breakdown,
-        variants,
-        tuple((st.label, by_status[st.value]) for st in CaseStatus if by_status[st.value]),
-    )
+        tuple(_standard_line(s) for s in g.standards),
+        g.overall.score if g.overall else None,
+        g.overall.band if g.overall else None,
+        tuple(
+            PduBreakdown(
+                p.name, p.cases, tuple(percent_row(qs, r) for r in p.rows),
+                tuple(_standard_line(s) for s in p.standards),
+                p.overall.score if p.overall else None, p.overall.band if p.overall else None,
+            )
+            for p in g.breakdown
+        ),
+        g.by_variant,
+        g.by_status,
+    )  # fmt: skip
 
 
-def percent_row(qs: QuestionSet, r: hubs.SummaryRow) -> PercentRow:
+def percent_row(qs: QuestionSet, r: views.SummaryRow) -> PercentRow:
     q = qs.question(r.question_id)
     s = qs.section_of(r.question_id)
     return PercentRow(
@@ -453,7 +426,7 @@ def percent_row(qs: QuestionSet, r: hubs.SummaryRow) -> PercentRow:
     )  # fmt: skip
 
 
-def _standard_line(s: hubs.StandardRow) -> StandardLine:
+def _standard_line(s: views.StandardRow) -> StandardLine:
     return StandardLine(s.standard_id, s.title, s.rating, s.lowest_question, s.percent)
 
 
@@ -470,7 +443,7 @@ def charts(qs: QuestionSet, rows: Sequence[PercentRow]) -> tuple[StageChart, ...
 
 
 def domain_one_items(
-    qs: QuestionSet, state: OrgState, notes: Sequence[hubs.EvidenceNote]
+    qs: QuestionSet, state: OrgState, notes: Sequence[views.EvidenceNote]
 ) -> tuple[DomainOneItem, ...]:
     """Per domain-one key question (then per non-case question the team judged): the logged
     documents, gaps, survey figures and meeting notes on it, and the team's judgement."""
@@ -667,7 +640,7 @@ def build(
     source = ReportSource(hub, request.inspection_id, author=author)
     if cancelled():
         raise OperationCancelled
-    if request.kind == REGION and source.insp["kind"] == "region":
+    if request.kind == REGION and source.insp.kind == "region":
         regional = RegionalSource(hub, source.region, author=author)
         return [write_regional(regional, request.out, marking=marking, progress=progress,
                                cancelled=cancelled)]  # fmt: skip

@@ -17,7 +17,8 @@ from typing import Any
 
 from probdesk.domain.records import Inspection
 from probdesk.errors import InputError
-from probdesk.hub.store import RETENTION_KEY, Hub, PurgeRecord
+from probdesk.hub.rows import PurgeRecord
+from probdesk.hub.store import RETENTION_KEY, Hub
 from probdesk.packages import reader
 from probdesk.packages.format import PackageError
 from probdesk.progress import Progress, quiet
@@ -373,7 +374,9 @@ def close_inspection(
         raise InputError(f"The shared folder {shared} is not reachable; nothing was closed.")
     when = (at or _now()).replace(microsecond=0)
     fresh = hub.set_closed(inspection_id, when)
-    closed_at = hub.inspection(inspection_id)["closed_at"]  # type: ignore[index]
+    row = hub.inspection(inspection_id)
+    assert row is not None and row.closed_at is not None  # closed just now, or before
+    closed_at = row.closed_at
     with contextlib.suppress(InputError):  # the lead's laptop holds it when it set it up
         lead.ws.inspection(inspection_id)
         with lead.ws.store.unit_of_work() as uow:
@@ -437,10 +440,10 @@ def hub_inspections(hub: Hub) -> list[HubInspection]:
     for inspection_id in hub.inspection_ids():
         row = hub.inspection(inspection_id)
         assert row is not None
-        closed = row["closed_at"]
-        title = f"{row['pdu']}, {row['region']}" if row["kind"] != "region" else row["region"]
+        closed = row.closed_at
+        title = f"{row.pdu}, {row.region}" if row.kind != "region" else row.region
         until = closed + timedelta(days=days) if closed else None
-        title = f"{title}, fieldwork {row['fieldwork_start']}"
+        title = f"{title}, fieldwork {row.fieldwork_start}"
         out.append(HubInspection(inspection_id, title, closed, until))
     return out
 

@@ -1,4 +1,5 @@
-"""Composition root for the GUI: application, settings, workspace, crash hook, main window."""
+"""Composition root for the GUI: application, settings, workspace, fieldwork, the hub, crash
+hook, main window."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def application() -> QApplication:
 def build_main_window(paths: Paths, *, allow_unsafe_location: bool = False) -> MainWindow:
     from probdesk.services import questionsets
     from probdesk.services.fieldwork import Fieldwork  # cryptography: loaded with the data
+    from probdesk.services.hub_access import HubAccess
     from probdesk.services.workspace import Workspace
 
     paths.ensure()
@@ -46,6 +48,7 @@ def build_main_window(paths: Paths, *, allow_unsafe_location: bool = False) -> M
         questionsets.load_bundled(),
         settings_for(paths),
         fieldwork=Fieldwork(workspace, paths),
+        hub=HubAccess(paths.data),
     )
 
 
@@ -61,6 +64,7 @@ def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool =
     """Open the store (checks, backup, migrations) into the window; False if it cannot be."""
     from probdesk.services import questionsets
     from probdesk.services.fieldwork import Fieldwork  # cryptography: loaded with the data
+    from probdesk.services.hub_access import HubAccess
     from probdesk.services.workspace import Workspace
     from probdesk.store import datakey
     from probdesk.ui.dialogs import ask_passphrase
@@ -81,7 +85,10 @@ def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool =
         workspace.close()
         QMessageBox.critical(window, "probdesk cannot open your keys", exc.message)
         return False
-    window.attach(workspace, questionsets.load_bundled(), fieldwork=fieldwork)
+    # The data folder's hub, opened on first use and shared by the tabs that read it.
+    window.attach(
+        workspace, questionsets.load_bundled(), fieldwork=fieldwork, hub=HubAccess(paths.data)
+    )
     for notice in workspace.notices:
         QMessageBox.warning(window, "probdesk: about your data", notice)
     window.check_data_later()

@@ -4,7 +4,7 @@ question, the evidence side by side with the team's judgement and its history.
 
 Every write is one quick local unit of work (`EvidenceLog`), made on the GUI thread as the
 Meetings tab makes its own; dialogs keep what was typed when the service refuses it. The case
-findings come from the hub, through the Hub tab's connection (one hub per window), read on the
+findings come from the hub (the window's, passed in) through probdesk.services.figures, read on the
 window's Runner. Judgements are recorded by people: nothing here computes one.
 """
 
@@ -57,6 +57,7 @@ from probdesk.domain.questionset import NonCaseQuestion, OrgQuestion, QuestionSe
 from probdesk.domain.records import Inspection, Meeting, MeetingKind
 from probdesk.errors import ProbdeskError
 from probdesk.services.evidence import EvidenceLog
+from probdesk.services.hub_access import hub_of
 from probdesk.services.workspace import Workspace
 from probdesk.ui.dialogs import _Dialog
 from probdesk.ui.hub_panel import section
@@ -66,8 +67,8 @@ from probdesk.ui.sync_panel import hint_label, message_label, plural, scrolling_
 from probdesk.ui.tables import RecordTableModel, record_view
 
 if TYPE_CHECKING:
-    from probdesk.hub.store import Hub
-    from probdesk.services.hub import SummaryRow
+    from probdesk.services.figures import CaseFindings, EvidenceNote, SummaryRow
+    from probdesk.services.hub_access import HubAccess
 
 READ_TITLE = "Reading the case findings from the hub"
 DOCUMENT_KINDS = (
@@ -508,29 +509,16 @@ class Findings:
     notes: tuple[HubNote, ...] = ()
 
 
-def read_findings(hub: Hub, inspection_id: str) -> list[SummaryRow] | None:
-    """The region's case key-question rows; None when the hub does not hold the inspection."""
-    from probdesk.services import hub as hubs
-
-    if hub.inspection(inspection_id) is None:
-        return None
-    return [r for r in hubs.summarise(hub, inspection_id, "region") if r.key_question]
-
-
 def _meeting_label(kind: str, held_on: object, title: str) -> str:
-    """A meeting as `hubs.evidence` names it: "Focus group, 2026-11-03: Practitioners"."""
+    """A meeting as `figures.evidence` names it: "Focus group, 2026-11-03: Practitioners"."""
     return f"{'Focus group' if kind == MeetingKind.FOCUS_GROUP else 'Meeting'}, {held_on}: {title}"
 
 
-def read_hub_notes(hub: Hub, inspection_id: str) -> list[HubNote]:
-    """Every current meeting and focus-group note the hub holds for the inspection (`[]` when
-    it holds nothing of it), with each meeting's participant groups and head counts."""
-    from probdesk.services import hub as hubs
-
-    if hub.inspection(inspection_id) is None:
-        return []
+def hub_notes_of(notes: Sequence[EvidenceNote]) -> list[HubNote]:
+    """The hub's current meeting and focus-group notes as this tab lays them out, with each
+    meeting's participant groups and head counts."""
     out = []
-    for e in hubs.evidence(hub, inspection_id):
+    for e in notes:
         try:
             held_on: date | None = date.fromisoformat(e.held_on)
             kind: MeetingKind | None = MeetingKind(e.kind)
@@ -562,16 +550,12 @@ class EvidencePanel(QWidget):
         workspace: Workspace | None,
         saver: Saver,
         runner: Runner,
-        hub: Callable[[], Hub],
-        hub_exists: Callable[[], bool],
         parent: QWidget | None = None,
     ) -> None:
-        """`hub` opens (or returns) the window's hub; `hub_exists` says whether there is one."""
         super().__init__(parent)
         self.saver = saver
         self.runner = runner
-        self.open_hub = hub
-        self.hub_exists = hub_exists
+        self.hub_access: HubAccess | None = None  # the window's hub: passed in (`set_hub`)
         self.log: EvidenceLog | None = None
         self.workspace: Workspace | None = None
         self.inspection: Inspection | None = None
@@ -1214,6 +1198,14 @@ class EvidencePanel(QWidget):
         self.findings_view.setVisible(bool(rows))
 
     # -- the hub --------------------------------------------------------------------------
+    def set_hub(self, hub: HubAccess | None) -> None:
+        """The window's hub (made and closed by the window when it opens the data)."""
+        self.hub_access = hub
+        self._findings_stale = True
+
+    def hub_exists(self) -> bool:
+        return self.hub_access is not None and self.hub_access.exists()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh()  # meetings and notes may have changed on their own tab
@@ -1239,24 +1231,23 @@ class EvidencePanel(QWidget):
             self._show_findings()
             return False
         try:
-            hub = self.open_hub()
+            hub = hub_of(self.hub_access)
         except ProbdeskError as exc:
             self.findings = Findings(inspection.id, None, exc.message)
             self._show_findings()
             return False
 
-        def work(
-            progress: Progress, _cancelled: Cancelled
-        ) -> tuple[list[SummaryRow] | None, list[HubNote]]:
-            progress(0, 0, "Reading the case findings from the hub")
-            rows = read_findings(hub, inspection.id)
-            progress(0, 0, "Reading the meeting and focus-group notes from the hub")
-            return rows, read_hub_notes(hub, inspection.id) if rows is not None else []
+        def work(progress: Progress, _cancelled: Cancelled) -> CaseFindings | None:
+            from probdesk.services import figures
 
-        def done(read: tuple[list[SummaryRow] | None, list[HubNote]]) -> None:
-            rows, notes = read
-            self.findings = Findings(
-                inspection.id, rows, NOT_IN_HUB if rows is None else "", tuple(notes)
+            progress(0, 0, "Reading the case findings and meeting notes from the hub")
+            return figures.case_findings(hub, inspection.id)
+
+        def done(read: CaseFindings | None) -> None:
+            self.findings = (
+                Findings(inspection.id, None, NOT_IN_HUB)
+                if read is None
+                else Findings(inspection.id, read.rows, "", tuple(hub_notes_of(read.notes)))
             )
             self._show_findings()
             tri, now = self.triangulation, self.inspection

@@ -1,14 +1,15 @@
 """The Hub tab: the team lead merges the shared folder into the hub and reads the figures,
 the conflicts and how far fieldwork has got.
 
-The hub is opened when first needed and closed by the main window. Every read and write of
-it goes through the Runner: a hub on a network drive or a server never freezes the window.
+The hub is the window's, passed in (`set_hub`): the window opens it when first needed and
+closes it. The figures are probdesk.services.figures', the same the reports print. Every read
+and write of the hub goes through the Runner: a hub on a network drive or a server never
+freezes the window.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,18 +69,23 @@ if TYPE_CHECKING:
     from probdesk.domain.questionset import QuestionSet, RatingLevel
     from probdesk.hub.store import Hub
     from probdesk.services.fieldwork import Fieldwork
-    from probdesk.services.hub import (
+    from probdesk.services.figures import (
         CaseOutcome,
         Conflict,
+        InspectionFigures,
+        ModerationItem,
+        RegionalFigures,
+        Side,
+        SummaryRow,
+    )
+    from probdesk.services.hub import (
         EnrolledKey,
         HeldKey,
         MergeOutcome,
         ModerationResult,
-        ProgressRow,
         ResolutionResult,
-        Side,
-        SummaryRow,
     )
+    from probdesk.services.hub_access import HubAccess
 
 Index = QModelIndex | QPersistentModelIndex
 PERCENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -268,20 +274,6 @@ class ConflictModel(RecordTableModel):
 
 
 DECISION_LABELS = {"approved": "Approved", "returned": "Returned"}
-MODERATED_STATUSES = (CaseStatus.SUBMITTED.value, CaseStatus.RETURNED.value)
-
-
-@dataclass(frozen=True)
-class ModerationRow:
-    """A submitted (or returned) case and the latest moderation decision on it, if any."""
-
-    case_ref: str
-    pdu: str
-    assessor: str
-    status: str
-    decision: str  # "approved", "returned" or "" (none yet)
-    moderator: str
-    comment: str
 
 
 def _status_label(status: str) -> str:
@@ -310,22 +302,6 @@ class ModerationModel(RecordTableModel):
             ),
             parent=parent,
         )
-
-
-def read_moderation(hub: Hub, inspection_id: str) -> list[ModerationRow]:
-    from probdesk.services import hub as hubs
-
-    _qs, cases = hubs.load_cases(hub, inspection_id)
-    decisions = hub.moderation_of(inspection_id)
-    rows = []
-    for c in cases:
-        if c.status not in MODERATED_STATUSES:
-            continue
-        d = decisions.get(c.id) or {}
-        decision, by = str(d.get("action") or ""), str(d.get("moderator") or "")
-        comment = str(d.get("comment") or "")
-        rows.append(ModerationRow(c.reference, c.pdu, c.assessor, c.status, decision, by, comment))
-    return rows
 
 
 class SummaryModel(RowsTableModel):
@@ -672,109 +648,7 @@ class ReturnDialog(QDialog):
 # -- the panel ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HubFigures:
-    """What the hub holds for one inspection, read in one go off the GUI thread."""
-
-    inspection_id: str
-    qs: QuestionSet
-    summary: dict[str, list[SummaryRow]]  # "pdu" and "region"
-    conflicts: list[Conflict]
-    progress: list[ProgressRow]
-    packages: int  # merged into the hub so far (every inspection's)
-    moderation: list[ModerationRow]  # submitted and returned cases, latest decision
-    held: list[HeldKey]  # laptops whose packages wait for the team lead to enrol or refuse
-
-
-def read_figures(hub: Hub, inspection_id: str) -> HubFigures | None:
-    """None when the hub does not hold the inspection (nothing merged for it yet)."""
-    from probdesk.domain import loader
-    from probdesk.services import hub as hubs
-
-    insp = hub.inspection(inspection_id)
-    text = hub.question_set_text(insp["qs_hash"]) if insp is not None else None
-    if text is None:
-        return None
-    return HubFigures(
-        inspection_id,
-        loader.parse_text(text, "hub question set"),
-        {by: hubs.summarise(hub, inspection_id, by) for by in ("pdu", "region")},
-        hubs.conflicts(hub, inspection_id),
-        hubs.progress(hub, inspection_id),
-        hub.counts()["hub_package"],
-        read_moderation(hub, inspection_id),
-        [h for h in hubs.held_packages(hub) if h.inspection_id == inspection_id],
-    )
-
-
-@dataclass(frozen=True)
-class PooledSet:
-    """PDU inspections answered against one question set: their cases are counted together."""
-
-    qs: QuestionSet
-    inspection_ids: tuple[str, ...]
-    cases: int
-
-
-@dataclass(frozen=True)
-class RegionalFigures:
-    """A regional inspection's pooled figures: every PDU inspection of its region in the hub,
-    pooled per question set (the largest pool first), as `probdesk summary --region` gives."""
-
-    region: str
-    pdu_inspections: tuple[str, ...]  # none: no PDU inspection of the region merged yet
-    pdu_names: tuple[str, ...]  # the PDU each of those inspections is named after
-    pools: tuple[PooledSet, ...]
-    summary: dict[str, list[SummaryRow]]  # "pdu" and "region"
-    pool_of: dict[str, list[int]]  # for each row of summary[by], the index of its pool
-
-    @property
-    def cases(self) -> int:
-        return sum(p.cases for p in self.pools)
-
-
-def read_regional(hub: Hub, region: str) -> RegionalFigures:
-    """The pooled figures of `region`'s PDU inspections (none, when none is in the hub yet).
-
-    The rows are `regional_summary`'s, pool by pool, from one read of the cases; each row
-    remembers its pool, so that the drill-down reads the cases of that pool's inspections."""
-    from probdesk.errors import InputError
-    from probdesk.services import hub as hubs
-
-    try:
-        found = hubs.region_inspections(hub, region)
-    except InputError:  # the hub holds no inspection of the region at all
-        found = hubs.RegionInspections(region, (), ())
-    if not found.pdu_inspections:
-        return RegionalFigures(found.region, (), (), (), {"pdu": [], "region": []}, {})
-    rows = [r for i in found.pdu_inspections if (r := hub.inspection(i)) is not None]
-    summary: dict[str, list[SummaryRow]] = {"pdu": [], "region": []}
-    pool_of: dict[str, list[int]] = {"pdu": [], "region": []}
-    pools = []
-    for k, pool in enumerate(hubs.pooled_cases(hub, found.pdu_inspections)):
-        pools.append(PooledSet(pool.qs, pool.inspections, len(pool.cases)))
-        for by in ("pdu", "region"):
-            part = hubs.summarise(hub, "", by, loaded=pool.loaded)
-            summary[by].extend(part)
-            pool_of[by].extend([k] * len(part))
-    return RegionalFigures(
-        found.region,
-        found.pdu_inspections,
-        tuple(str(r["pdu"]) for r in rows),
-        tuple(pools),
-        summary,
-        pool_of,
-    )
-
-
-def read_pooled_cases(
-    hub: Hub, inspection_ids: Sequence[str], question_id: str, pdu: str | None
-) -> list[CaseOutcome]:
-    """The cases behind a pooled figure: each pooled inspection's, by PDU then reference."""
-    from probdesk.services import hub as hubs
-
-    out = [c for i in inspection_ids for c in hubs.drill_down(hub, i, question_id, pdu)]
-    return sorted(out, key=lambda c: (c.pdu, c.case_ref))
+HubRead = tuple["InspectionFigures | None", list["HeldKey"], "RegionalFigures | None"]
 
 
 def section(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
@@ -790,12 +664,13 @@ class HubPanel(QWidget):
         self.runner = runner
         self.fieldwork: Fieldwork | None = None
         self.inspection: Inspection | None = None
-        self.figures: HubFigures | None = None
+        self.figures: InspectionFigures | None = None
+        self.held_keys: list[HeldKey] = []  # the inspection's laptops waiting for enrolment
         self.regional: RegionalFigures | None = None  # a regional inspection's pooled figures
         self.drill_dialog: DrillDownDialog | None = None
         self.settle_dialog: SettleDialog | None = None
         self.return_dialog: ReturnDialog | None = None
-        self._hub: Hub | None = None
+        self.hub_access: HubAccess | None = None  # the window's hub: passed in, never opened here
         self._stale = True  # the figures on show may not be the inspection's: read again
 
         layout = scrolling_body(self, "Hub")
@@ -1081,8 +956,6 @@ class HubPanel(QWidget):
 
     # -- state ----------------------------------------------------------------------------
     def set_fieldwork(self, fieldwork: Fieldwork) -> None:
-        if self.fieldwork is not None and self.fieldwork.paths.data != fieldwork.paths.data:
-            self.close_hub()
         self.fieldwork = fieldwork
         self._stale = True
         self._update()
@@ -1122,36 +995,20 @@ class HubPanel(QWidget):
         text = str(self.settings.value(SHARED_FOLDER_KEY, "") or "")
         return Path(text).expanduser() if text else None
 
-    def hub_url(self) -> str | None:
-        if self.fieldwork is None:
-            return None
-        from probdesk.services.hub import default_hub_url
-
-        return default_hub_url(self.fieldwork.paths.data)
+    def set_hub(self, hub: HubAccess | None) -> None:
+        """The window's hub (made and closed by the window when it opens the data)."""
+        self.hub_access = hub
+        self._stale = True
+        self._refresh_if_shown()
 
     def hub(self) -> Hub:
-        """The hub, opened on first use (it makes an empty hub file if there is none)."""
-        if self._hub is None:
-            from probdesk.services.hub import open_hub
+        """The window's hub (a new one is made on first use if there is none: merging comes)."""
+        from probdesk.services.hub_access import hub_of
 
-            url = self.hub_url()
-            assert url is not None and self.fieldwork is not None
-            self._hub = open_hub(self.fieldwork.paths.data, url)
-        return self._hub
+        return hub_of(self.hub_access)
 
     def hub_exists(self) -> bool:
-        url = self.hub_url()
-        if url is None:
-            return False
-        if self._hub is not None or not url.startswith("sqlite:///"):
-            return True
-        return Path(url.removeprefix("sqlite:///")).exists()
-
-    def close_hub(self) -> None:
-        """Let go of the hub database (the main window calls this when it closes)."""
-        if self._hub is not None:
-            self._hub.close()
-            self._hub = None
+        return self.hub_access is not None and self.hub_access.exists()
 
     def _update(self) -> None:
         ready = self.inspection is not None and self.fieldwork is not None
@@ -1272,17 +1129,19 @@ class HubPanel(QWidget):
 
         regional = inspection.kind == "region"
 
-        def work(
-            progress: Progress, _cancelled: Cancelled
-        ) -> tuple[HubFigures | None, RegionalFigures | None]:
-            progress(0, 0, "Reading the figures from the hub")
-            figures = read_figures(hub, inspection.id)
-            if not regional:
-                return figures, None
-            progress(0, 0, f"Pooling the PDU inspections of {inspection.region}")
-            return figures, read_regional(hub, inspection.region)
+        def work(progress: Progress, _cancelled: Cancelled) -> HubRead:
+            from probdesk.services import figures as views
+            from probdesk.services.hub import held_packages
 
-        def done(read: tuple[HubFigures | None, RegionalFigures | None]) -> None:
+            progress(0, 0, "Reading the figures from the hub")
+            figures = views.inspection_figures(hub, inspection.id)
+            held = held_packages(hub, inspection.id) if figures is not None else []
+            if not regional:
+                return figures, held, None
+            progress(0, 0, f"Pooling the PDU inspections of {inspection.region}")
+            return figures, held, views.regional_figures(hub, inspection.region)
+
+        def done(read: HubRead) -> None:
             if self.inspection is None or self.inspection.id != inspection.id:
                 return  # the inspection changed meanwhile; stale is set, it reads again
             self._show_figures(*read)
@@ -1299,11 +1158,14 @@ class HubPanel(QWidget):
         return started
 
     def _show_figures(
-        self, figures: HubFigures | None, regional: RegionalFigures | None = None
+        self,
+        figures: InspectionFigures | None,
+        held: Sequence[HeldKey] = (),
+        regional: RegionalFigures | None = None,
     ) -> None:
         self.figures = figures
         self.regional = regional
-        self._show_held(figures.held if figures else [])
+        self._show_held(list(held))
         self._show_summary()
         self.conflict_model.set_rows(figures.conflicts if figures else [])
         undecided = sum(c.kind == "conflict" for c in figures.conflicts) if figures else 0
@@ -1423,12 +1285,12 @@ class HubPanel(QWidget):
             pooled_from = regional.pools[regional.pool_of[by][row]].inspection_ids
 
         def work(progress: Progress, _cancelled: Cancelled) -> list[CaseOutcome]:
-            from probdesk.services import hub as hubs
+            from probdesk.services import figures
 
             progress(0, 0, f"Finding the cases behind {r.question_id} in {r.name}")
             if pooled_from:
-                return read_pooled_cases(hub, pooled_from, r.question_id, pdu)
-            return hubs.drill_down(hub, inspection.id, r.question_id, pdu)
+                return figures.pooled_drill_down(hub, pooled_from, r.question_id, pdu)
+            return figures.drill_down(hub, inspection.id, r.question_id, pdu)
 
         def done(cases: list[CaseOutcome]) -> None:
             text = self.summary_model.question_text(r.question_id)
@@ -1500,7 +1362,7 @@ class HubPanel(QWidget):
         return self.runner.run("Settling a conflict", work, done)
 
     # -- moderation -------------------------------------------------------------------------
-    def selected_case(self) -> ModerationRow | None:
+    def selected_case(self) -> ModerationItem | None:
         rows = selected_rows(self.moderation_view)
         return self.moderation_model.row_at(rows[0]) if rows else None
 

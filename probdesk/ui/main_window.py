@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from probdesk.hub.store import Hub
     from probdesk.progress import Cancelled, Progress
     from probdesk.services.fieldwork import Fieldwork
+    from probdesk.services.hub_access import HubAccess
     from probdesk.services.retention import PurgePlan, PurgeResult
     from probdesk.services.workspace import Workspace
     from probdesk.ui.case_form import CaseForm, GuidancePanel
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         settings: QSettings,
         parent: QWidget | None = None,
         fieldwork: Fieldwork | None = None,
+        hub: HubAccess | None = None,
     ) -> None:
         """With no workspace the window shows at once and `attach` fills it in later."""
         super().__init__(parent)
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         self.restore_requested: object = None  # a snapshot to put back once the window closed
         self.data_check: str | None = None  # the full integrity check's result, once run
         self.tamper_findings: list[str] = []  # what verify found at that check
+        self.hub: HubAccess | None = None  # the team lead's hub, shared by the tabs that read it
 
         # -- views ------------------------------------------------------------------------
         central = QWidget()
@@ -136,12 +139,18 @@ class MainWindow(QMainWindow):
             self.centralWidget().setEnabled(False)
             self.statusBar().showMessage("Opening your data…")
         else:
-            self.attach(workspace, sets, fieldwork)
+            self.attach(workspace, sets, fieldwork, hub)
 
     def attach(
-        self, workspace: Workspace, sets: list[QuestionSet], fieldwork: Fieldwork | None = None
+        self,
+        workspace: Workspace,
+        sets: list[QuestionSet],
+        fieldwork: Fieldwork | None = None,
+        hub: HubAccess | None = None,
     ) -> None:
-        """Give the window its workspace: fill in the inspection, cases and meetings."""
+        """Give the window its workspace: fill in the inspection, cases and meetings. `hub`:
+        the data folder's hub, which the Hub, Reports and Evidence tabs share; the window
+        closes it when it closes or is given another."""
         if not self.views_built:
             self._build_views(workspace, sets)
         self.workspace = self.case_form.workspace = workspace
@@ -151,6 +160,7 @@ class MainWindow(QMainWindow):
             self.snapshot_timer.timeout.connect(self.take_snapshot)
             self.snapshot_timer.start()
         self.fieldwork = fieldwork
+        self._set_hub(hub)
         if fieldwork is not None:
             self.case_form.comments_for = fieldwork.comments
             self.sync.set_fieldwork(fieldwork)
@@ -167,6 +177,14 @@ class MainWindow(QMainWindow):
         if last_case and self.case_list.model.row_of(last_case) >= 0:
             self.case_list.select(last_case)
         self._refresh_unexported()
+
+    def _set_hub(self, hub: HubAccess | None) -> None:
+        """Hand the tabs that read the hub the window's one (one hub per window)."""
+        if self.hub is not None and self.hub is not hub:
+            self.hub.close()
+        self.hub = hub
+        for tab in (self.hub_panel, self.reports_panel, self.evidence):
+            tab.set_hub(hub)
 
     def _build_views(self, workspace: Workspace, sets: list[QuestionSet]) -> None:
         from probdesk.ui.runner import Runner
@@ -209,16 +227,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.team_lead, "&Team lead")
         self.hub_panel: HubPanel = HubPanel(self.settings, self.runner)
         self.tabs.addTab(self.hub_panel, "Hu&b")  # Alt+H is the Help menu
-        # The reports read the hub through the Hub tab's connection: one hub per window.
-        self.reports_panel: ReportsPanel = ReportsPanel(
-            self.settings, self.runner, self.hub_panel.hub, self.hub_panel.hub_exists
-        )
+        self.reports_panel: ReportsPanel = ReportsPanel(self.settings, self.runner)
         self.tabs.addTab(self.reports_panel, "Re&ports")  # Alt+R is the Hub tab's Merge
         # Domain one evidence, beside the meetings it draws on; case findings from the hub.
         # Alt+J: every letter of "Evidence" is taken on some tab already.
-        self.evidence: EvidencePanel = EvidencePanel(
-            workspace, self.saver, self.runner, self.hub_panel.hub, self.hub_panel.hub_exists
-        )
+        self.evidence: EvidencePanel = EvidencePanel(workspace, self.saver, self.runner)
         self.tabs.insertTab(
             self.tabs.indexOf(self.meetings) + 1, self.evidence, "Evidence and &judgements"
         )
@@ -669,9 +682,9 @@ class MainWindow(QMainWindow):
         """The hub that must hold a team lead's own changes (None on an assessor's laptop)."""
         if inspection.lead_device_id != self.workspace.device_id:
             return None
-        if not self.hub_panel.hub_exists():
+        if self.hub is None or not self.hub.exists():
             return None
-        return self.hub_panel.hub()
+        return self.hub.get()
 
     def purge_inspection(self) -> bool:
         """File > Purge inspection…: check in the runner what purging the chosen inspection
@@ -790,5 +803,6 @@ class MainWindow(QMainWindow):
         if self.views_built:
             self.snapshot_timer.stop()
             self._snapshot_on_close()
-            self.hub_panel.close_hub()
+            if self.hub is not None:
+                self.hub.close()
         super().closeEvent(event)

@@ -1,8 +1,8 @@
 """The Reports tab: the team lead prints case summaries, a PDU summary or the regional summary
 from the hub, as PDF, then opens or prints the result.
 
-The panel reads the hub through the Hub tab's connection (one hub per window) and builds every
-report through the window's Runner, with progress and Cancel. The PDF code (ReportLab) is loaded
+The panel reads the window's hub (passed in, as to every tab) and builds every report through
+the window's Runner, with progress and Cancel. The PDF code (ReportLab) is loaded
 the first time the tab is shown, not when the window starts.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.records import CaseStatus, Inspection
 from probdesk.errors import OperationCancelled, ProbdeskError
+from probdesk.services.hub_access import hub_of
 from probdesk.ui.hub_panel import section
 from probdesk.ui.runner import Cancelled, Progress, Runner
 from probdesk.ui.sync_panel import (
@@ -55,6 +55,7 @@ from probdesk.ui.tables import RecordTableModel, record_view
 if TYPE_CHECKING:
     from probdesk.hub.store import Hub
     from probdesk.services.fieldwork import Fieldwork
+    from probdesk.services.hub_access import HubAccess
 
 MARKING_KEY = "reports/marking"
 CASES, PDU, REGION = "cases", "pdu", "region"
@@ -113,9 +114,10 @@ def status_label(status: str) -> str:
 
 def read_choices(hub: Hub, inspection_id: str) -> ReportChoices | None:
     """None when the hub does not hold the inspection (nothing merged for it yet)."""
+    from probdesk.services.figures import holds
     from probdesk.services.reports import ReportSource
 
-    if hub.inspection(inspection_id) is None:
+    if not holds(hub, inspection_id):
         return None
     source = ReportSource(hub, inspection_id)
     return ReportChoices(
@@ -170,16 +172,12 @@ class ReportsPanel(QWidget):
         self,
         settings: QSettings,
         runner: Runner,
-        hub: Callable[[], Hub],
-        hub_exists: Callable[[], bool],
         parent: QWidget | None = None,
     ) -> None:
-        """`hub` opens (or returns) the window's hub; `hub_exists` says whether there is one."""
         super().__init__(parent)
         self.settings = settings
         self.runner = runner
-        self.open_hub = hub
-        self.hub_exists = hub_exists
+        self.hub_access: HubAccess | None = None  # the window's hub: passed in (`set_hub`)
         self.fieldwork: Fieldwork | None = None
         self.inspection: Inspection | None = None
         self.choices: ReportChoices | None = None
@@ -450,6 +448,14 @@ class ReportsPanel(QWidget):
         self._refresh_if_shown()
 
     # -- reading the hub --------------------------------------------------------------------
+    def set_hub(self, hub: HubAccess | None) -> None:
+        """The window's hub (made and closed by the window when it opens the data)."""
+        self.hub_access = hub
+        self._stale = True
+
+    def hub_exists(self) -> bool:
+        return self.hub_access is not None and self.hub_access.exists()
+
     def refresh(self) -> bool:
         """Read the inspection's cases and PDUs from the hub again."""
         inspection = self.inspection
@@ -461,7 +467,7 @@ class ReportsPanel(QWidget):
             self._show_choices(None)
             return False
         try:
-            hub = self.open_hub()
+            hub = hub_of(self.hub_access)
         except ProbdeskError as exc:
             self._show_choices(None, exc.message)
             return False
@@ -595,7 +601,7 @@ class ReportsPanel(QWidget):
             return False
         self._remember_marking()
         try:
-            hub = self.open_hub()
+            hub = hub_of(self.hub_access)
         except ProbdeskError as exc:
             self.runner.default_error(exc)
             return False

@@ -59,6 +59,7 @@ from probdesk.errors import ProbdeskError
 from probdesk.services.evidence import EvidenceLog
 from probdesk.services.hub_access import hub_of
 from probdesk.services.workspace import Workspace
+from probdesk.ui.changes import Changes
 from probdesk.ui.dialogs import _Dialog
 from probdesk.ui.hub_panel import section
 from probdesk.ui.runner import Cancelled, Progress, Runner
@@ -807,6 +808,7 @@ class EvidencePanel(QWidget):
         self.survey_button.clicked.connect(self.save_survey)
         self.survey_value.returnPressed.connect(self.save_survey)
         self.record_button.clicked.connect(self.record_judgement)
+        self.runner.changed.connect(self._changed)
         self.runner.finished.connect(self._runner_finished)
         if workspace is not None:
             self.set_workspace(workspace)
@@ -1211,10 +1213,12 @@ class EvidencePanel(QWidget):
         self.refresh()  # meetings and notes may have changed on their own tab
         self._refresh_findings_if_shown()
 
-    def _runner_finished(self, title: str) -> None:
-        if title != READ_TITLE:
+    def _changed(self, changes: Changes) -> None:
+        if changes & Changes.HUB:
             self._findings_stale = True  # a merge, a moderation, a settled conflict
-        self._refresh_findings_if_shown()
+
+    def _runner_finished(self, _title: str) -> None:
+        self._refresh_findings_if_shown()  # once the runner is free again
 
     def _refresh_findings_if_shown(self) -> None:
         if self._findings_stale and self.isVisible() and not self.runner.busy:

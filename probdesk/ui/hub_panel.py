@@ -52,6 +52,7 @@ from probdesk.domain.case_events import field_label
 from probdesk.domain.case_events import valid_field as case_field
 from probdesk.domain.records import CaseStatus, Inspection
 from probdesk.errors import ProbdeskError
+from probdesk.ui.changes import Changes
 from probdesk.ui.runner import Cancelled, Progress, Runner
 from probdesk.ui.sync_panel import (
     SHARED_FOLDER_KEY,
@@ -951,6 +952,7 @@ class HubPanel(QWidget):
         for view in (self.conflict_view, self.moderation_view):
             view.selectionModel().selectionChanged.connect(lambda *_a: self._update_actions())
             view.model().modelReset.connect(self._update_actions)
+        self.runner.changed.connect(self._changed)
         self.runner.finished.connect(self._runner_finished)
         self.set_inspection(None)
 
@@ -1043,8 +1045,12 @@ class HubPanel(QWidget):
         if self._stale and self.isVisible() and not self.runner.busy:
             self.refresh()
 
+    def _changed(self, changes: Changes) -> None:
+        if changes & (Changes.HUB | Changes.TEAM):
+            self._stale = True  # read again: at once when shown, else when next shown
+
     def _runner_finished(self, _title: str) -> None:
-        self._refresh_if_shown()
+        self._refresh_if_shown()  # once the runner is free again
 
     # -- merge ----------------------------------------------------------------------------
     def merge_shared(self) -> bool:
@@ -1071,7 +1077,11 @@ class HubPanel(QWidget):
             return hubs.merge(hub, fw, shared, report)
 
         return self.runner.run(
-            "Merging the shared folder into the hub", work, self._merged, self._merge_failed
+            "Merging the shared folder into the hub",
+            work,
+            self._merged,
+            self._merge_failed,
+            changes=Changes.HUB | Changes.TEAM,  # held laptops, receipts for the assessors
         )
 
     def _merged(self, outcomes: list[MergeOutcome]) -> None:
@@ -1359,7 +1369,7 @@ class HubPanel(QWidget):
             self._stale = True
             self.refresh()
 
-        return self.runner.run("Settling a conflict", work, done)
+        return self.runner.run("Settling a conflict", work, done, changes=Changes.HUB)
 
     # -- moderation -------------------------------------------------------------------------
     def selected_case(self) -> ModerationItem | None:
@@ -1439,7 +1449,9 @@ class HubPanel(QWidget):
             show_message(self.close_message, text)
             self.set_inspection(fw.ws.inspection(inspection.id))
 
-        return self.runner.run("Closing the inspection", work, done, self._close_failed)
+        return self.runner.run(
+            "Closing the inspection", work, done, self._close_failed, changes=Changes.HUB
+        )
 
     def ask_purge_hub(self) -> bool:
         """Purge expired…: list what is due (a dry run, through the runner), ask, then purge."""
@@ -1512,7 +1524,9 @@ class HubPanel(QWidget):
             )
             self.refresh()
 
-        return self.runner.run("Purging expired inspections", work, done, self._close_failed)
+        return self.runner.run(
+            "Purging expired inspections", work, done, self._close_failed, changes=Changes.HUB
+        )
 
     def _retention_hub(self) -> Hub | None:
         """The hub for closing and purging, or None with the reason said under the buttons."""
@@ -1604,7 +1618,7 @@ class HubPanel(QWidget):
             show_message(self.enrol_message, exc.message, problem=True)
 
         title = "Refusing a laptop" if member is None else "Enrolling a laptop"
-        return self.runner.run(title, work, done, failed)
+        return self.runner.run(title, work, done, failed, changes=Changes.HUB | Changes.TEAM)
 
     def moderate(self, case_ref: str, action: str, comment: str) -> bool:
         """Approve or return a case through the runner, then read the hub again."""
@@ -1635,4 +1649,4 @@ class HubPanel(QWidget):
             self.refresh()
 
         title = "Approving a case" if action == "approved" else "Returning a case"
-        return self.runner.run(title, work, done)
+        return self.runner.run(title, work, done, changes=Changes.HUB | Changes.OUTBOX)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 # paint does not need are imported where they are used.
 from probdesk import __version__
 from probdesk.errors import ProbdeskError
+from probdesk.ui.changes import Changes
 from probdesk.ui.saver import Saver
 from probdesk.ui.status import ErrorBanner, SaveIndicator, UnexportedIndicator
 
@@ -770,7 +771,11 @@ class MainWindow(QMainWindow):
             self.reload_inspections(select=inspection_id)
             self.runner.default_error(exc)
 
-        return self.runner.run("Purging the inspection", work, done, failed)
+        return self.runner.run(
+            "Purging the inspection", work, done, failed,
+            changes=Changes.INSPECTIONS | Changes.CASES | Changes.MEETINGS | Changes.EVIDENCE
+            | Changes.OUTBOX,
+        )  # fmt: skip
 
     def closeEvent(self, event: QCloseEvent) -> None:
         from PySide6.QtWidgets import QMessageBox

@@ -1,7 +1,7 @@
 """One widget per answer type, all with the same small interface: value(), set_value(), changed.
 
 `WIDGETS` is the factory's table: one widget class per answer type of the domain's registry
-(probdesk/domain/answer_types.py), which tests/test_answer_types.py keeps in step. Yes / No /
+(probdesk/domain/answer_types.py), which tests/unit/test_answer_types.py keeps in step. Yes / No /
 Not applicable answers take one key each (Y, N, A; Delete clears) while focused.
 """
 

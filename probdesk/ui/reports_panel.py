@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from probdesk.domain.records import CaseStatus, Inspection
 from probdesk.errors import OperationCancelled, ProbdeskError
 from probdesk.services.hub_access import hub_of
+from probdesk.ui.changes import Changes
 from probdesk.ui.hub_panel import section
 from probdesk.ui.runner import Cancelled, Progress, Runner
 from probdesk.ui.sync_panel import (
@@ -341,6 +342,7 @@ class ReportsPanel(QWidget):
         print_shortcut = QShortcut(QKeySequence.StandardKey.Print, self)
         print_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         print_shortcut.activated.connect(self.print_result)
+        self.runner.changed.connect(self._changed)
         self.runner.finished.connect(self._runner_finished)
         self._show_result([])
         self.set_inspection(None)
@@ -442,10 +444,12 @@ class ReportsPanel(QWidget):
         if self._stale and self.isVisible() and not self.runner.busy:
             self.refresh()
 
-    def _runner_finished(self, title: str) -> None:
-        if title not in (READ_TITLE, BUILD_TITLE):
+    def _changed(self, changes: Changes) -> None:
+        if changes & Changes.HUB:
             self._stale = True  # a merge, a moderation, a settled conflict: read the hub again
-        self._refresh_if_shown()
+
+    def _runner_finished(self, _title: str) -> None:
+        self._refresh_if_shown()  # once the runner is free again
 
     # -- reading the hub --------------------------------------------------------------------
     def set_hub(self, hub: HubAccess | None) -> None:

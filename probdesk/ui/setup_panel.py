@@ -47,6 +47,7 @@ from probdesk.errors import EnvironmentProblem, InputError, ProbdeskError
 from probdesk.services.fieldwork import check_passphrase
 from probdesk.services.workspace import ROLES
 from probdesk.ui.case_form import show_problem
+from probdesk.ui.changes import Changes
 from probdesk.ui.dialogs import _Dialog
 from probdesk.ui.runner import Cancelled, Progress, Runner
 from probdesk.ui.sync_panel import (
@@ -641,7 +642,8 @@ class SendBackDialog(_Dialog):
             self.show_error(exc.message + (f"\n{details}" if details else ""))
 
         self._set_busy(True)
-        if not self.runner.run(f"Sending comments to {self.export.name}", work, done, failed):
+        title = f"Sending comments to {self.export.name}"
+        if not self.runner.run(title, work, done, failed, changes=Changes.HUB | Changes.OUTBOX):
             self._set_busy(False)
             self.show_error("Please wait: another operation is still running.")
 
@@ -995,7 +997,10 @@ class SetupPanel(QWidget):
             self.reload_cases()
             self.cases_changed.emit(inspection.id)
 
-        self.runner.run(f"Importing {plural(len(rows), 'case')}", work, done, self._failed)
+        self.runner.run(
+            f"Importing {plural(len(rows), 'case')}", work, done, self._failed,
+            changes=Changes.TEAM | Changes.CASES,
+        )  # fmt: skip
 
     def selected_cases(self) -> list[Case]:
         return [self.cases_model.row_at(i) for i in selected_rows(self.cases_view)]
@@ -1019,7 +1024,10 @@ class SetupPanel(QWidget):
             self.reload_cases()
             self.cases_changed.emit(inspection.id)
 
-        return self.runner.run(f"Assigning cases to {name}", work, done, self._failed)
+        return self.runner.run(
+            f"Assigning cases to {name}", work, done, self._failed,
+            changes=Changes.TEAM | Changes.CASES,
+        )  # fmt: skip
 
     def _failed(self, exc: Exception) -> None:
         self.reload_cases()
@@ -1062,7 +1070,7 @@ class SetupPanel(QWidget):
             else:
                 self.runner.default_error(exc)
 
-        self.runner.run("Writing the setup pack", work, done, failed)
+        self.runner.run("Writing the setup pack", work, done, failed, changes=Changes.TEAM)
 
     def team_names(self) -> list[str]:
         return [a.name for a in self.saved_team]

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from probdesk.domain.records import Inspection, OutboxPackage
 from probdesk.errors import InputError, ProbdeskError
 from probdesk.packages import enrolment
+from probdesk.ui.changes import Changes
 from probdesk.ui.dialogs import _Dialog
 from probdesk.ui.runner import Cancelled, Progress, Runner
 from probdesk.ui.tables import Column, RecordTableModel, record_view
@@ -482,8 +483,9 @@ class SyncPanel(QWidget):
             return result, cleared
 
         return self.runner.run(
-            f"Exporting your work on {inspection.title}", work, self._exported, self._failed
-        )
+            f"Exporting your work on {inspection.title}", work, self._exported, self._failed,
+            changes=Changes.OUTBOX,
+        )  # fmt: skip
 
     def _exported(self, outcome: tuple[ExportResult, int]) -> None:
         result, cleared = outcome
@@ -548,7 +550,10 @@ class SyncPanel(QWidget):
                 show_message(self.export_message, "No package was waiting to be copied.")
             self.refresh_outbox()
 
-        return self.runner.run("Copying packages to the shared folder", work, done, self._failed)
+        return self.runner.run(
+            "Copying packages to the shared folder", work, done, self._failed,
+            changes=Changes.OUTBOX,
+        )  # fmt: skip
 
     def refresh_outbox(self) -> None:
         if self.fieldwork is None:
@@ -664,7 +669,10 @@ class SyncPanel(QWidget):
             else:
                 self._failed(exc, self.incoming_message)
 
-        self.runner.run("Opening the setup pack", work, done, failed)
+        self.runner.run(
+            "Opening the setup pack", work, done, failed,
+            changes=Changes.INSPECTIONS | Changes.CASES | Changes.TEAM,
+        )  # fmt: skip
 
     def open_sendback(self, pack: IncomingPack) -> None:
         fw = self.fieldwork
@@ -692,4 +700,5 @@ class SyncPanel(QWidget):
             work,
             done,
             lambda exc: self._failed(exc, self.incoming_message),
+            changes=Changes.CASES,  # comments and returned cases
         )

@@ -1,0 +1,338 @@
+"""The GUI on a regional inspection: the Hub tab shows its own sample or its region's PDU
+inspections pooled; the Evidence tab shows the hub's meeting and focus-group notes.
+
+As in tests/integration/test_regional.py, PDU inspections of Gogledd Cymru (and one of another
+region, which must not leak in) go straight into a hub; the team lead's laptop holds the regional
+inspection and a PDU inspection of the region, registered by a merge, each with cases. The
+hub is where the Hub tab looks for it: `hub.sqlite` in the team lead's data folder, copied for
+each test. The notes come from the demo, whose assessors' meetings are merged into its hub.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from pathlib import Path
+
+import pytest
+import rawdb
+from hubfill import fill_hub
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from test_gui_hub import cells, expected_cells, number_cells, unnamed
+
+from probdesk import bundled
+from probdesk.domain.records import GroupAttendance, MeetingKind
+from probdesk.paths import Paths
+from probdesk.services import hub as hubs
+from probdesk.services.demo import build_demo
+from probdesk.services.fieldwork import Fieldwork
+from probdesk.services.workspace import Workspace
+from probdesk.ui.app import build_main_window
+from probdesk.ui.hub_panel import NO_CASES, DrillDownDialog, HubPanel, SummaryModel
+from probdesk.ui.main_window import MainWindow
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.usefixtures("no_modal"),  # tests/support/guikit.py: boxes recorded, no modal dialog
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+
+Make = Callable[[Path], MainWindow]
+REGION = "Gogledd Cymru"
+PDUS_A = ("Ynys Môn a Gwynedd",)
+PDUS_B = ("Conwy a Sir Ddinbych", "Wrecsam a Sir y Fflint")
+PDUS_ALL = PDUS_A + PDUS_B
+LED_PDU = "Sir Ddinbych"
+OWN_SET = "region-unpaid-work.yaml"
+
+
+@dataclass
+class Region:
+    lead: Path  # the team lead's data folder, its hub inside
+    regional: str  # the regional inspection (kind "region")
+    led_pdu: str  # a PDU inspection of the region, led from the same laptop
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
+    root = tmp_path_factory.mktemp("gui-regional")
+    paths = Paths.resolve(root / "lead").ensure()
+    url = hubs.default_hub_url(paths.data)
+    hub = rawdb.hub(url)
+    try:
+        fill_hub(hub, 30, PDUS_A, seed=1)
+        fill_hub(hub, 40, PDUS_B, seed=2)
+        fill_hub(hub, 20, ("Bristol",), region="South West", seed=3)
+    finally:
+        hub.close()
+    ws = Workspace.open(paths)
+    try:
+        ws.set_identity("TL", "team_lead")
+        sets = bundled.question_sets_dir()
+        insp = ws.create_inspection(
+            REGION, REGION, date(2026, 12, 1), date(2026, 12, 11), sets / OWN_SET,
+            pdus=PDUS_ALL, kind="region",
+        )  # fmt: skip
+        pdu_insp = ws.create_inspection(
+            REGION, LED_PDU, date(2026, 10, 5), date(2026, 10, 16), sets / "pdu-core.yaml"
+        )
+        (root / "shared").mkdir()
+        hub = rawdb.hub(url)
+        try:
+            hubs.merge(hub, Fieldwork(ws, paths), root / "shared")  # registers both
+            fill_hub(hub, 25, PDUS_ALL, region=REGION, question_set=OWN_SET, kind="region",
+                     inspection_id=insp.id)  # fmt: skip
+            fill_hub(hub, 12, (LED_PDU,), region=REGION, inspection_id=pdu_insp.id)
+        finally:
+            hub.close()
+    finally:
+        ws.close()
+    return Region(paths.data, insp.id, pdu_insp.id)
+
+
+@pytest.fixture
+def open_window(qtbot: QtBot) -> Iterator[Make]:
+    windows: list[MainWindow] = []
+
+    def make(data: Path) -> MainWindow:
+        w = build_main_window(Paths.resolve(data))
+        qtbot.addWidget(w)
+        windows.append(w)
+        w.resize(1400, 1000)
+        w.show()
+        return w
+
+    yield make
+    for w in windows:
+        w.runner.wait()
+        w.close()  # closes the tab's hub too
+        w.workspace.close()
+
+
+def idle(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=15_000)
+
+
+@pytest.fixture
+def lead(region: Region, tmp_path: Path) -> Path:
+    """A copy of the team lead's data folder, the region's hub where the Hub tab looks."""
+    data = tmp_path / "lead"
+    shutil.copytree(region.lead, data)
+    assert (data / "hub.sqlite").is_file()
+    return data
+
+
+def hub_tab(open_window: Make, qtbot: QtBot, data: Path, inspection_id: str) -> MainWindow:
+    window = open_window(data)
+    window.reload_inspections(select=inspection_id)
+    assert window.inspection is not None and window.inspection.id == inspection_id
+    window.tabs.setCurrentWidget(window.hub_panel)
+    idle(qtbot, window)  # the figures are read when the tab is shown
+    return window
+
+
+def shown(model: SummaryModel) -> list[tuple[str, ...]]:
+    return [number_cells(model, i) for i in range(model.rowCount())]
+
+
+def by(panel: HubPanel, scope: str) -> None:
+    panel.scope_combo.setCurrentIndex(panel.scope_combo.findData(scope))
+
+
+# -- the Hub tab ----------------------------------------------------------------------------
+
+
+def test_a_regional_inspection_shows_its_own_sample_or_its_pdus_pooled(
+    qtbot: QtBot,
+    open_window: Make,
+    lead: Path,
+    region: Region,
+    no_modal: list[str],
+) -> None:
+    window = hub_tab(open_window, qtbot, lead, region.regional)
+    panel = window.hub_panel
+    model = panel.summary_model
+    hub = rawdb.hub(hubs.default_hub_url(lead))
+    try:
+        own_pdu = hubs.summarise(hub, region.regional, "pdu")
+        own_region = hubs.summarise(hub, region.regional, "region")
+        pooled_region = hubs.regional_summary(hub, REGION, "region")
+        pooled_pdu = hubs.regional_summary(hub, REGION, "pdu")
+    finally:
+        hub.close()
+
+    # the choice is there, on the own sample first
+    assert panel.source_row.isVisibleTo(window)
+    assert panel.own_radio.isChecked() and not panel.pooled_radio.isChecked()
+    assert panel.pooled_radio.text().replace("&", "") == (
+        "The region's PDU inspections, pooled (3 inspections)"
+    )
+    assert shown(model) == [expected_cells(r) for r in own_pdu]
+    assert not panel.pooled_note.isVisibleTo(window)
+
+    # the keyboard reaches it: an arrow key moves from one choice to the other. Qt moves a
+    # radio choice only for the application's focus widget, so the window must be active and
+    # the radio focused before the key (as for a user, who has clicked into the window).
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    panel.own_radio.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.own_radio)
+    qtbot.keyClick(panel.own_radio, Qt.Key.Key_Right)
+    assert panel.pooled_radio.isChecked() and panel.pooled_shown()
+    idle(qtbot, window)
+    assert shown(model) == [expected_cells(r) for r in pooled_pdu]
+    assert {cells(model, i)[0] for i in range(model.rowCount())} == {*PDUS_ALL, LED_PDU}
+    note = panel.pooled_note.text()
+    assert panel.pooled_note.isVisibleTo(window) and "3 PDU inspections pooled" in note
+    assert "Bristol" not in note  # another region's PDU does not leak in
+
+    by(panel, "region")
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "Region"
+    assert shown(model) == [expected_cells(r) for r in pooled_region]
+    key = [r for r in pooled_region if r.key_question]
+    assert key and all(r.name == REGION for r in pooled_region)
+    for i, r in enumerate(pooled_region):  # relevant, yes and % Yes per key question
+        if r.key_question:
+            c = cells(model, i)
+            percent = NO_CASES if r.percent is None else f"{r.percent:.1f}%"
+            assert (c[2], c[3], c[6]) == (str(r.relevant), str(r.yes), percent)
+    assert not panel.empty_hint.isVisibleTo(window) and not panel.pooled_hint.isVisibleTo(window)
+
+    # the drill-down goes across the pooled inspections
+    view = panel.summary_view
+    view.setFocus()
+    view.selectRow(0)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.drill_dialog is not None, timeout=10_000)
+    idle(qtbot, window)
+    dialog = panel.drill_dialog
+    assert isinstance(dialog, DrillDownDialog) and dialog.isVisible()
+    outcomes = [c.outcome for c in dialog.model.rows]
+    assert outcomes.count("yes") == pooled_region[0].yes
+    assert outcomes.count("no") == pooled_region[0].no
+    assert {c.pdu for c in dialog.model.rows} == {*PDUS_ALL, LED_PDU}
+    assert "3 PDU inspections pooled" in dialog.heading.text()
+    dialog.close()
+    assert unnamed(window) == []
+
+    # back to the own sample
+    panel.show_pooled(False)
+    assert shown(model) == [expected_cells(r) for r in own_region]
+    assert not panel.pooled_note.isVisibleTo(window)
+    assert no_modal == []
+
+
+def test_a_pdu_inspection_has_no_such_choice(
+    qtbot: QtBot,
+    open_window: Make,
+    lead: Path,
+    region: Region,
+) -> None:
+    window = hub_tab(open_window, qtbot, lead, region.led_pdu)
+    panel = window.hub_panel
+    assert not panel.source_row.isVisibleTo(window) and not panel.pooled_shown()
+    hub = rawdb.hub(hubs.default_hub_url(lead))
+    try:
+        expected = hubs.summarise(hub, region.led_pdu, "pdu")
+    finally:
+        hub.close()
+    assert expected and shown(panel.summary_model) == [expected_cells(r) for r in expected]
+    assert panel.regional is None
+
+
+def test_no_pdu_inspection_of_the_region_merged_yet_is_said_plainly(
+    qtbot: QtBot,
+    open_window: Make,
+    region: Region,
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "lead"
+    shutil.copytree(region.lead, data, ignore=shutil.ignore_patterns("hub.sqlite*"))
+    hub = rawdb.hub(hubs.default_hub_url(data))  # only the regional inspection's own sample
+    try:
+        fill_hub(hub, 6, PDUS_ALL, region=REGION, question_set=OWN_SET, kind="region",
+                 inspection_id=region.regional)  # fmt: skip
+    finally:
+        hub.close()
+    window = hub_tab(open_window, qtbot, data, region.regional)
+    panel = window.hub_panel
+    assert panel.summary_model.rowCount() > 0  # the own sample
+    assert panel.pooled_radio.text().endswith("(none merged yet)")
+    panel.show_pooled()
+    assert panel.summary_model.rowCount() == 0
+    assert panel.pooled_hint.isVisibleTo(window) and not panel.empty_hint.isVisibleTo(window)
+    assert panel.pooled_hint.text().startswith(
+        f"No PDU inspection of {REGION} has been merged into this hub yet"
+    )
+
+
+# -- the Evidence tab: the hub's notes on the team lead's laptop --------------------------------
+
+
+@pytest.fixture(scope="module")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("notes") / "demo"
+    result = build_demo(out, seed=4, report=lambda _s: None)
+    assert result.hub is not None and result.meetings
+    return out, result.inspection_id
+
+
+def test_the_hubs_notes_show_in_the_triangulation_on_the_leads_laptop(
+    qtbot: QtBot, open_window: Make, built_demo: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, iid = built_demo
+    data = tmp_path / "lead"
+    shutil.copytree(root / "lead", data)
+    shutil.copy(root / "hub.sqlite", data / "hub.sqlite")
+    hub = rawdb.hub(hubs.default_hub_url(data))
+    try:
+        notes = hubs.evidence(hub, iid)
+        meetings, _ = hub.meetings_of(iid)
+    finally:
+        hub.close()
+    note = notes[0]
+    on_question = sum(n.question_id == note.question_id for n in notes)
+    meeting = next(m for m in meetings if note.meeting.endswith(f": {m.title}"))
+    attended = [group for group, _count in meeting.attendance]
+
+    window = open_window(data)
+    ws = window.workspace
+    qs = ws.question_set(ws.inspection(iid))
+    labels = {g.id: g.label for g in qs.participant_groups}
+    window.reload_inspections(select=iid)
+    window.tabs.setCurrentWidget(window.evidence)
+    panel = window.evidence
+    panel.choose_question(note.question_id)
+    qtbot.waitUntil(lambda: panel.findings is not None, timeout=20_000)
+    idle(qtbot, window)
+
+    # The hub's note shows, under each participant group that attended, marked as the hub's.
+    text = panel.notes_text.text()
+    assert text.count(escape(note.note)) == len(attended) >= 1
+    assert "attended, from the hub)" in text
+    assert f"{on_question} note{'s' * (on_question > 1)} from the hub: recorded" in text
+    for g in attended:
+        assert f"<b>{escape(labels[g])}</b>" in text
+
+    # Another question's notes are not this one's.
+    other = next(n for n in notes if n.question_id != note.question_id)
+    assert escape(other.note) not in text or other.note == note.note
+
+    # The team lead recorded the same focus group on this laptop too, with the same note:
+    # it is shown once, from here.
+    same = ws.save_meeting(
+        iid, MeetingKind(meeting.kind), date.fromisoformat(meeting.held_on),
+        meeting.title, [GroupAttendance(attended[0], 3)], [note.question_id],
+    )  # fmt: skip
+    ws.record_meeting_note(same.id, note.question_id, note.note)
+    panel.refresh()
+    panel.choose_question(note.question_id)
+    text = panel.notes_text.text()
+    assert text.count(escape(note.note)) == 1 and "3 attended)" in text
+    left = on_question - 1
+    assert (f"{left} note{'s' * (left > 1)} from the hub" in text) == (left > 0)

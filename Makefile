@@ -16,7 +16,7 @@ PG_DEBS := $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,$(if $(shell comma
 # binutils: `strip`, which the bundle build uses to trim debug information.
 TEST_DEBS := poppler-utils binutils $(PG_DEBS)
 
-.PHONY: run test test-isolated lint typecheck bench bundle setup sysdeps clean lock
+.PHONY: run test test-fast test-isolated lint typecheck bench bundle setup sysdeps clean lock
 
 setup: sysdeps $(STAMP)
 
@@ -74,11 +74,18 @@ test: setup
 	@if [ -z "$(PYTEST_ARGS)" ]; then $(PY) tests/coverage_floors.py; else \
 	  echo "coverage floors not checked: only part of the suite ran (PYTEST_ARGS)"; fi
 
+# The edit-test loop (about a minute): the unit and command-line tiers, which between them
+# reach every layer; stops at the first failure, no coverage. One more tier or file:
+# make test-fast FAST="unit or cli or integration", or PYTEST_ARGS=tests/integration/test_store.py
+FAST ?= unit or cli
+test-fast: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -x -p no:randomly -m "$(FAST)" $(PYTEST_ARGS)
+
 # Each test file in a process of its own, in random order inside it: no file may lean on another
 # having run first (about 1.5 times a full run; make test already runs everything in random
 # order, with the seed in its header).
 test-isolated: setup
-	@failed=""; for f in tests/test_*.py; do \
+	@failed=""; for f in tests/*/test_*.py; do \
 	  echo "== $$f"; QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p randomly $$f || failed="$$failed $$f"; \
 	done; if [ -n "$$failed" ]; then echo "failed alone:$$failed"; exit 1; fi
 

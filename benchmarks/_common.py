@@ -33,7 +33,7 @@ def _key_store() -> str:
         import keyring
 
         return type(keyring.get_keyring()).__name__
-    tests = str(ROOT / "tests")  # the tests' stand-in: tests/keystore.py
+    tests = str(ROOT / "tests" / "support")  # the tests' stand-in: tests/support/keystore.py
     sys.path.insert(0, tests)
     os.environ["PYTHONPATH"] = os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")])
     os.environ["PYTHON_KEYRING_BACKEND"] = "keystore.FileKeyring"

@@ -10,8 +10,8 @@
 3. Regional report: ReportSource (reading the hub) + write_summary for 1,000 cases over three
    PDUs: median seconds (no target set by the issue).
 4. A regional summary PDF of 100 PDUs and over 1,000 rows (build_summary_pdf on the report
-   tests/test_reports_pdf.py checks for content): median seconds; target under 8 s (the bound
-   that test held until timings left the tests).
+   tests/integration/test_reports_pdf.py checks for content): median seconds; target under
+   8 s (the bound that test held until timings left the tests).
 
     .venv/bin/python benchmarks/reports.py
 """
@@ -26,9 +26,10 @@ from xml.sax.saxutils import escape
 
 from _common import ROOT, median, result, summary, time_ms
 
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
-from test_reports_hub import fill_hub
+from hubfill import fill_hub
 from test_reports_pdf import meta as pdf_meta
 from test_reports_pdf import summary_report
 

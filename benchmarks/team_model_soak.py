@@ -1,4 +1,4 @@
-"""Soak: the randomized team model (tests/test_team_model.py) for many more steps.
+"""Soak: the randomized team model (tests/integration/test_team_model.py) for many more steps.
 
 A lead and two assessors with one or two laptops each, real workspaces, packages, shared folder
 and SQLite hub; after every merge the hub must equal a plain reference model (see the test's
@@ -24,7 +24,8 @@ import traceback
 
 from _common import ROOT, result
 
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from hypothesis import HealthCheck, Phase, settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,16 +12,21 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
-from pg import pg_server, pg_url  # noqa: F401  (fixtures: a throwaway PostgreSQL server)
+
+# The shared helpers (tests/support/: scenes, rawdb, keystore, guikit, pg, cli_support,
+# hubfill) import by their names, in this process and in the commands a test starts.
+_SUPPORT = str(Path(__file__).resolve().parent / "support")
+sys.path.insert(0, _SUPPORT)
+
+from pg import pg_server, pg_url  # noqa: E402, F401  (fixtures: a throwaway PostgreSQL server)
 
 # Before pytest-qt (or anything else) creates a QApplication.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The operating system's key store, which holds each data folder's wrapping key, stands in as
-# one file for the session (tests/keystore.py; a CI machine has no Secret Service); the
+# one file for the session (tests/support/keystore.py; a CI machine has no Secret Service); the
 # commands the tests start use it too. Tests of a computer without a key store say so.
-_TESTS = str(Path(__file__).resolve().parent)
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    [_TESTS, *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    [_SUPPORT, *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
 )
 os.environ["PYTHON_KEYRING_BACKEND"] = "keystore.FileKeyring"
 os.environ["PROBDESK_TEST_KEYSTORE"] = os.path.join(
@@ -34,6 +40,18 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 from guikit import no_modal  # noqa: E402, F401  (fixture: message boxes recorded, no modal)
 from scenes import team, url  # noqa: E402, F401  (fixtures: a lead and two assessors; a hub)
+
+TIERS = ("unit", "integration", "gui", "cli", "system")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked with its tier, the folder it lives in (tests/<tier>/): `-m unit`,
+    `-m "not system"` and so on (make test-fast)."""
+    for item in items:
+        tier = next((p for p in item.path.parts[-3:-1] if p in TIERS), None)
+        if tier is not None:
+            item.add_marker(getattr(pytest.mark, tier))
+
 
 XDG = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
 

@@ -12,7 +12,7 @@ TO ADD A TABLE OR A COLUMN to the hub:
      rebuilds the table on SQLite when SQLite's ALTER TABLE cannot make the change).
   That is all (and a row in the table of steps in docs/hub.md): Hub() runs the steps a hub
   lacks, once, under the write lock (after a backup of a SQLite file) and records the last
-  step's number. tests/test_hub_upgrades.py fails until a hub upgraded from any step has
+  step's number. tests/integration/test_hub_upgrades.py fails until a hub upgraded from any step has
   exactly the tables, columns and indexes of a new one, on SQLite and PostgreSQL.
   Never edit or renumber a step that has been released; fix a mistake with a new step.
 

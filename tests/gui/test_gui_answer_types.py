@@ -40,7 +40,7 @@ pytestmark = [
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
-ALL_TYPES = Path(__file__).resolve().parents[1] / "fixtures" / "question_sets" / "all-answer-types.yaml"
+ALL_TYPES = Path(__file__).resolve().parents[1] / "fixtures/question_sets/all-answer-types.yaml"
 NO = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 

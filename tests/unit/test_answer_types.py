@@ -27,7 +27,7 @@ from probdesk.errors import QuestionSetError
 from probdesk.services.questionsets import outline
 from probdesk.ui.question_widgets import WIDGETS
 
-ALL_TYPES = Path(__file__).resolve().parents[1] / "fixtures" / "question_sets" / "all-answer-types.yaml"
+ALL_TYPES = Path(__file__).resolve().parents[1] / "fixtures/question_sets/all-answer-types.yaml"
 OPTIONS = (Option("low", "Low"), Option("medium", "Medium"), Option("high", "High"))
 
 

@@ -35,7 +35,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, RowMapping, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DataError,
@@ -486,9 +486,10 @@ class Hub:
             database = unquote(parts.path)
         if database in ("", ":memory:"):
             return None
+        unreadable: tuple[type[Exception], ...] = (OSError, *cipher.DatabaseError)
         try:
             return upgrades.backup_sqlite(Path(database), first_step, self.key)
-        except (OSError, *cipher.DatabaseError) as exc:
+        except unreadable as exc:
             raise EnvironmentProblem(
                 f"The hub {database} needs upgrading, but it could not be copied first "
                 f"({exc}); nothing was changed. Free some space beside it, or check that its "
@@ -499,9 +500,12 @@ class Hub:
     def _encrypt(path: Path, key: bytes) -> None:
         """A plaintext hub file from an earlier probdesk, encrypted once, checked, and its
         plaintext removed (probdesk.store.cipher.encrypt_in_place)."""
+        failed: tuple[type[Exception], ...] = (
+            cipher.EncryptionFailed, *cipher.DatabaseError, OSError,
+        )  # fmt: skip
         try:
             counts = cipher.encrypt_in_place(path, key)
-        except (cipher.EncryptionFailed, *cipher.DatabaseError, OSError) as exc:
+        except failed as exc:
             raise EnvironmentProblem(
                 f"The hub {path} could not be encrypted ({exc}); it was left as it was. Free "
                 "some space beside it, or check that its folder can be written to."
@@ -1098,14 +1102,14 @@ class Hub:
         return Path(database)
 
 
-def _purge_record(r: Mapping[str, Any]) -> PurgeRecord:
+def _purge_record(r: RowMapping) -> PurgeRecord:
     return PurgeRecord(
         r["inspection_id"], r["closed_at"], r["purged_at"], int(r["retention_days"]),
         {str(k): int(v) for k, v in json.loads(r["counts"]).items()},
     )  # fmt: skip
 
 
-def _case_event(r: Mapping[str, Any]) -> CaseEvent:
+def _case_event(r: RowMapping) -> CaseEvent:
     return CaseEvent(
         r["id"], r["case_id"], r["field"], json.loads(r["value"]), r["device_id"], r["seq"],
         r["hlc"], r["replaces"], tuple(json.loads(r["settles"])), r["author"],

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from probdesk import bundled
 from probdesk.domain.questionset import NA, NO, YES, QuestionSet
@@ -17,6 +18,9 @@ from probdesk.domain.records import Assessor, GroupAttendance, MeetingKind
 from probdesk.paths import Paths
 from probdesk.services.fieldwork import Fieldwork, set_recovery_public
 from probdesk.services.workspace import Workspace
+
+if TYPE_CHECKING:  # the hub (SQLAlchemy) loads only when a demo is written
+    from probdesk.hub.store import Hub
 
 DEMO_PASSPHRASE = "demo passphrase 2026"  # fictional data only: printed by the demo on purpose
 REGION = "South West"
@@ -240,12 +244,12 @@ def build_demo(out: Path, seed: int = 1, report: Report = print) -> DemoResult:
     return result
 
 
-def _write_reports(hub: object, inspection_id: str, folder: Path) -> list[Path]:
+def _write_reports(hub: Hub, inspection_id: str, folder: Path) -> list[Path]:
     """One case summary (the first approved or submitted case), each PDU's summary and the
     regional summary: real PDFs for a newcomer to open."""
     from probdesk.services import reports
 
-    source = reports.ReportSource(hub, inspection_id, author=LEAD)  # type: ignore[arg-type]
+    source = reports.ReportSource(hub, inspection_id, author=LEAD)
     done = [c for c in source.cases if c.status in ("approved", "submitted")] or source.cases
     written = [
         reports.write_case(

@@ -337,7 +337,10 @@ def progress(hub: Hub, inspection_id: str, *, loaded: Loaded | None = None) -> l
 
     _qs, hub_cases = loaded or load_cases(hub, inspection_id)
     rows = []
-    for group, key in (("assessor", lambda c: c.assessor), ("pdu", lambda c: c.pdu)):
+    groups: tuple[tuple[str, Callable[[HubCase], str]], ...] = (
+        ("assessor", lambda c: c.assessor), ("pdu", lambda c: c.pdu),
+    )  # fmt: skip
+    for group, key in groups:
         names = sorted({key(c) for c in hub_cases})
         for name in names:
             mine = [c for c in hub_cases if key(c) == name]

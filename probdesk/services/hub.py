@@ -466,7 +466,8 @@ def _signer_member(
             return MergeOutcome("", REJECTED, f"not_on_team: {state.member} is no longer on "
                                 "the inspection's team")  # fmt: skip
         return state.member, None
-    claim = p.get("enrolment") if isinstance(p.get("enrolment"), dict) else {}
+    enrolment = p.get("enrolment")
+    claim: dict[str, Any] = enrolment if isinstance(enrolment, dict) else {}
     claimed = str(claim.get("member") or p.get("device", {}).get("name") or "")[:80]
     code = ctx.code(inspection_id, claimed) if claimed in ctx.team(inspection_id) else None
     proven = code is not None and proof_matches(
@@ -819,18 +820,21 @@ def write_export(rows: Sequence[dict[str, object]], fmt: str, out: Path, with_no
         return _write_whole(out, buf.getvalue().encode("utf-8-sig"))
     if fmt == "xlsx":
         from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell import Cell, WriteOnlyCell
 
         def plain(value: object) -> object:
             v = safe_cell(value)
             return v if isinstance(v, (str, int, float)) else str(v)
 
         # Every value first (a failure here leaves no half-written workbook behind).
-        table = [fields, *([plain(r.get(f, "")) for f in fields] for r in rows)]
+        table: list[list[object]] = [
+            list(fields),
+            *([plain(r.get(f, "")) for f in fields] for r in rows),
+        ]
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("cases")
 
-        def cell(value: object) -> WriteOnlyCell:
+        def cell(value: object) -> Cell:
             c = WriteOnlyCell(ws, value=value)
             if isinstance(value, str):
                 c.data_type = "s"  # text, never a formula, whatever it starts with
@@ -838,9 +842,9 @@ def write_export(rows: Sequence[dict[str, object]], fmt: str, out: Path, with_no
 
         for values in table:
             ws.append([cell(v) for v in values])
-        buf = io.BytesIO()
-        wb.save(buf)
-        return _write_whole(out, buf.getvalue())
+        book = io.BytesIO()
+        wb.save(book)
+        return _write_whole(out, book.getvalue())
     raise InputError("Format is csv or xlsx.")
 
 
@@ -921,10 +925,10 @@ def moderate(
     # The latest decision stands: each is stamped after the case's last one (to the
     # microsecond, and never before it should the clock step back), so two decisions taken
     # within a second keep their order.
-    latest = hub.moderation_of(inspection_id).get(case.id)
+    last = hub.moderation_of(inspection_id).get(case.id)
     at = datetime.now()
-    if latest is not None and at <= latest.at:
-        at = latest.at + timedelta(microseconds=1)
+    if last is not None and at <= last.at:
+        at = last.at + timedelta(microseconds=1)
     hub.add_moderation({
         "id": str(uuid.uuid4()), "case_id": case.id, "action": action,
         "moderator": moderator, "comment": comment.strip(), "at": at,

@@ -24,13 +24,12 @@ from probdesk.packages.format import PackageError
 from probdesk.progress import Progress, quiet
 from probdesk.services.fieldwork import (
     CODES_FILE,
-    KEYS_FOLDER,
     PROOF_FILE,
     Fieldwork,
     _read_secret,
     _write_secret,
 )
-from probdesk.services.workspace import _now
+from probdesk.services.workspace import KEYS_FOLDER, _now
 from probdesk.store.purge import ROW_KINDS
 
 log = logging.getLogger("probdesk.retention")
@@ -434,6 +433,12 @@ class HubInspection:
         return self.purge_from is not None and self.purge_from <= now
 
 
+def _closed(i: HubInspection) -> datetime:
+    """When a due inspection was closed: only a closed one has a purge date, so is due."""
+    assert i.closed_at is not None
+    return i.closed_at
+
+
 def hub_inspections(hub: Hub) -> list[HubInspection]:
     days = retention_days(hub)
     out = []
@@ -474,17 +479,17 @@ def purge_hub(
     waiting = tuple(i for i in listed if i.closed_at is not None and not i.due(at))
     if dry_run or not due:
         return HubPurgeResult(
-            tuple(PurgeRecord(i.inspection_id, i.closed_at, at, days, {})  # type: ignore[arg-type]
-                  for i in due), waiting,
+            tuple(PurgeRecord(i.inspection_id, _closed(i), at, days, {}) for i in due),
+            waiting,
         )  # fmt: skip
     records = []
     files = 0
     for i in due:
-        assert i.closed_at is not None
-        counts = hub.purge(i.inspection_id, i.closed_at, at, days)
+        closed_at = _closed(i)
+        counts = hub.purge(i.inspection_id, closed_at, at, days)
         if shared is not None and lead_device_id is not None:
             files += _remove_signed_by(shared, i.inspection_id, lead_device_id)
-        records.append(PurgeRecord(i.inspection_id, i.closed_at, at, days, counts))
+        records.append(PurgeRecord(i.inspection_id, closed_at, at, days, counts))
     compacted = hub.compact()
     backups = _remove_hub_backups(hub)
     log.info("hub purge: %d inspection(s)", len(records))

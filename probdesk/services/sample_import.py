@@ -22,11 +22,15 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from probdesk.domain.answers import coerce_fact, reference_problem
 from probdesk.domain.questionset import NO, UNKNOWN, YES, Fact, FactType, QuestionSet
 from probdesk.errors import InputError
+
+if TYPE_CHECKING:  # openpyxl loads on the first workbook read, not at start-up
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -264,10 +268,10 @@ class _Workbook:
 
     def __init__(self, path: Path, name: str) -> None:
         self.path, self.name = path, name
-        self.wb: Any = None
+        self.wb: Workbook | None = None
         self._warnings = warnings.catch_warnings()
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Workbook:
         from openpyxl import load_workbook  # loaded on first import, not at start-up
 
         if not zipfile.is_zipfile(self.path):
@@ -332,7 +336,7 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> Table:
             raise
 
 
-def _xlsx_records(ws: Any, where: str) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_records(ws: Worksheet, where: str) -> Iterator[tuple[int, list[str]]]:
     rows = ws.iter_rows(values_only=True)
     number = 0
     while True:

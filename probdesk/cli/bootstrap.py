@@ -13,7 +13,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from probdesk.errors import InputError
 from probdesk.paths import Paths
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from probdesk.hub.store import Hub
     from probdesk.services.fieldwork import Fieldwork
     from probdesk.services.workspace import Workspace
+
+    # What add_subparsers() returns; generic in typeshed only, so named for type checking.
+    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 Run = Callable[[argparse.Namespace, "Session"], int]
 

@@ -19,7 +19,7 @@ from probdesk.cli.output import inspection_here, inspections_here, short, table
 from probdesk.errors import InputError
 
 if TYPE_CHECKING:
-    from probdesk.cli.bootstrap import Parents, Session
+    from probdesk.cli.bootstrap import Parents, Session, Subparsers
     from probdesk.domain.questionset import Question, QuestionSet
     from probdesk.domain.records import Case
     from probdesk.services.workspace import CaseState, Workspace
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 REF_HELP = "the case's reference (CRN or pseudonym)"
 
 
-def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
     common = parents.of(inspection="prefix")
     case = sub.add_parser(
         "case",

@@ -11,10 +11,10 @@ from probdesk.cli.output import EXIT_FINDINGS, EXIT_OK
 from probdesk.errors import InputError, ProbdeskError
 
 if TYPE_CHECKING:
-    from probdesk.cli.bootstrap import Parents, Session
+    from probdesk.cli.bootstrap import Parents, Session, Subparsers
 
 
-def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
     common = parents.of()
     snaps = sub.add_parser(
         "snapshots",

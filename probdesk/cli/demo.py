@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from probdesk.cli.bootstrap import Parents, Session
+    from probdesk.cli.bootstrap import Parents, Session, Subparsers
 
 
-def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
     d = sub.add_parser(
         "demo",
         help="build a fictional inspection with exported packages",

@@ -28,14 +28,14 @@ from probdesk.cli.output import (
 from probdesk.errors import InputError
 
 if TYPE_CHECKING:
-    from probdesk.cli.bootstrap import Parents, Session
+    from probdesk.cli.bootstrap import Parents, Session, Subparsers
     from probdesk.domain.evidence import Document, Gap, Judgement
     from probdesk.domain.records import Inspection, Meeting
     from probdesk.services.evidence import EvidenceLog
     from probdesk.services.workspace import Workspace
 
 
-def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
     common = parents.of(inspection="prefix")
 
     ids = f"IDs may be shortened to a unique prefix of at least {MIN_PREFIX} characters."

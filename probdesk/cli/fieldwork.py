@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from probdesk.errors import InputError, ProbdeskError
 
 if TYPE_CHECKING:
-    from probdesk.cli.bootstrap import Parents, Session
+    from probdesk.cli.bootstrap import Parents, Session, Subparsers
 
 
-def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
     common = parents.of()
     local = parents.of(inspection="local")
     hub = parents.of(hub=True)
@@ -248,8 +248,8 @@ def _export(args: argparse.Namespace, session: Session) -> int:
 
 def _setup_pack(args: argparse.Namespace, session: Session) -> int:
     from probdesk.domain.records import Assessor
+    from probdesk.passphrases import check_passphrase
     from probdesk.services import sample_import
-    from probdesk.services.fieldwork import check_passphrase
 
     fw = session.fw
     if args.pack_command == "open":

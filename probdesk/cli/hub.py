@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 from probdesk.errors import InputError
 
 if TYPE_CHECKING:
-    from probdesk.cli.bootstrap import Parents, Session
+    from probdesk.cli.bootstrap import Parents, Session, Subparsers
 
 # merge: some package was held, rejected or quarantined (the others merged); see docs/hub.md.
 EXIT_ATTENTION = 3
 
 
-def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
     hub = parents.of(hub=True)
     hub_inspection = parents.of(hub=True, inspection="hub")
     m = sub.add_parser(

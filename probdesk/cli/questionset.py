@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from probdesk.cli.output import EXIT_INVALID, EXIT_OK
 
 if TYPE_CHECKING:
-    from probdesk.cli.bootstrap import Parents, Session
+    from probdesk.cli.bootstrap import Parents, Session, Subparsers
 
 
-def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
     qs = sub.add_parser("questionset", help="check and describe question-set files")
     qs_sub = qs.add_subparsers(dest="qs_command", metavar="ACTION", required=True)
     v = qs_sub.add_parser(

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from probdesk.errors import InputError
 
 if TYPE_CHECKING:
-    from probdesk.cli.bootstrap import Parents, Session
+    from probdesk.cli.bootstrap import Parents, Session, Subparsers
 
 
-def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
     rp = sub.add_parser(
         "report",
         parents=parents.of(hub=True, inspection="hub"),

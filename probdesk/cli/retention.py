@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from probdesk.errors import InputError
 
 if TYPE_CHECKING:
-    from probdesk.cli.bootstrap import Parents, Session
+    from probdesk.cli.bootstrap import Parents, Session, Subparsers
 
 
-def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
     common, hub = parents.of(), parents.of(hub=True)
     p = sub.add_parser(
         "purge",

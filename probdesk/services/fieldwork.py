@@ -276,7 +276,7 @@ class Fieldwork:
             # being saved (a change saved during an export waits for the next package).
             device = uow.devices.get()
             assert device is not None
-            cases = uow.cases.list(inspection_id)
+            cases = uow.cases.for_inspection(inspection_id)
             case_events = uow.case_events.for_inspection(inspection_id, device.id)
             answers = uow.answers.by_device(inspection_id, device.id)
             meetings = uow.meetings.for_inspection(inspection_id)
@@ -810,7 +810,7 @@ class Fieldwork:
             assert device is not None
             if not device.assessor:
                 uow.devices.set_identity(device.id, assessor, role)
-            held = {c.id for c in uow.cases.list(inspection.id)}
+            held = {c.id for c in uow.cases.for_inspection(inspection.id)}
             for c in mine:
                 if c["id"] in held:
                     updated += 1
@@ -1044,7 +1044,7 @@ class Fieldwork:
                 self.ws.clock.observe(HLC.parse(e["hlc"]))
                 self.ws.audit_in(uow, "conflict_resolved", "case", e["case_id"], e["question_id"])
             # The lead's decisions on case fields (a conflict settled): folded with our own.
-            mine = {c.id for c in uow.cases.list(inspection.id)}
+            mine = {c.id for c in uow.cases.for_inspection(inspection.id)}
             decided = [e for e in wire.case_events_of(p) if e.case_id in mine]
             if decided and uow.case_events.add(decided):
                 for e in decided:

@@ -232,7 +232,7 @@ class Workspace:
         if self.keys is None:
             raise ProbdeskError("The device keys are needed to verify the database.")
         with self.store.unit_of_work(read_only=True) as uow:
-            titles = {i.id: i.title for i in uow.inspections.list()}
+            titles = {i.id: i.title for i in uow.inspections.newest_first()}
             found = chains.verify(uow.session, self.keys.signing_public, uow.audit.verify())
             signings = sum(e.action == "sign_chains" for e in uow.audit.entries())
         out = []
@@ -467,7 +467,7 @@ class Workspace:
 
     def inspections(self) -> list[Inspection]:
         with self.store.unit_of_work(read_only=True) as uow:
-            return uow.inspections.list()
+            return uow.inspections.newest_first()
 
     def inspection(self, inspection_id: str) -> Inspection:
         with self.store.unit_of_work(read_only=True) as uow:
@@ -523,7 +523,7 @@ class Workspace:
 
     def cases(self, inspection_id: str) -> list[Case]:
         with self.store.unit_of_work(read_only=True) as uow:
-            return uow.cases.list(inspection_id)
+            return uow.cases.for_inspection(inspection_id)
 
     def update_facts(self, case_id: str, facts: Mapping[str, object]) -> Case:
         """Change a case's facts; a variant switch keeps every answer already given."""
@@ -545,7 +545,7 @@ class Workspace:
         inspection = self.inspection(inspection_id)
         qs = self.question_set(inspection)
         with self.store.unit_of_work(read_only=True) as uow:
-            cases = uow.cases.list(inspection_id)
+            cases = uow.cases.for_inspection(inspection_id)
             current = uow.answers.current_values(inspection_id)
             device = uow.devices.get()
         me = device.assessor if device is not None else ""

@@ -220,7 +220,8 @@ class InspectionRepository:
         r = self.s.get(InspectionRow, inspection_id)
         return self._out(r) if r else None
 
-    def list(self) -> list[Inspection]:
+    def newest_first(self) -> list[Inspection]:
+        """Every inspection, the newest first."""
         rows = self.s.scalars(select(InspectionRow).order_by(InspectionRow.created_at.desc()))
         return [self._out(r) for r in rows]
 
@@ -277,7 +278,8 @@ class CaseRepository:
         ).first()
         return self._out(r) if r else None
 
-    def list(self, inspection_id: str) -> list[Case]:
+    def for_inspection(self, inspection_id: str) -> list[Case]:
+        """The inspection's cases, by reference."""
         rows = self.s.scalars(
             select(CaseRow)
             .where(CaseRow.inspection_id == inspection_id)

@@ -179,8 +179,8 @@ def snapshot(lt: Laptop) -> tuple[Any, ...]:
     """Everything a pack could change on an assessor's laptop."""
     ws = lt.ws
     with ws.store.unit_of_work(read_only=True) as uow:
-        inspections = uow.inspections.list()
-        cases = [c for i in inspections for c in uow.cases.list(i.id)]
+        inspections = uow.inspections.newest_first()
+        cases = [c for i in inspections for c in uow.cases.for_inspection(i.id)]
         answers = [a for i in inspections for a in uow.answers.for_inspection(i.id)]
         audit = uow.audit.entries()
         device = uow.devices.get()

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -53,18 +52,17 @@ from probdesk.domain.case_events import valid_field as case_field
 from probdesk.domain.records import CaseStatus, Inspection
 from probdesk.errors import ProbdeskError
 from probdesk.ui.changes import Changes
-from probdesk.ui.runner import Cancelled, Progress, Runner
-from probdesk.ui.sync_panel import (
-    SHARED_FOLDER_KEY,
-    hint_label,
-    message_label,
-    name_buttons,
-    plural,
-    scrolling_body,
+from probdesk.ui.kit.layout import hint_label, name_buttons, plural, scrolling_body, section
+from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
+from probdesk.ui.kit.tables import (
+    Column,
+    RecordTableModel,
+    RowsTableModel,
+    record_view,
     selected_rows,
-    show_message,
 )
-from probdesk.ui.tables import Column, RecordTableModel, RowsTableModel, record_view
+from probdesk.ui.runner import Cancelled, Progress, Runner
 
 if TYPE_CHECKING:
     from probdesk.domain.questionset import QuestionSet, RatingLevel
@@ -650,12 +648,6 @@ class ReturnDialog(QDialog):
 
 
 HubRead = tuple["InspectionFigures | None", list["HeldKey"], "RegionalFigures | None"]
-
-
-def section(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
-    box = QGroupBox(title)
-    box.setAccessibleName(name)
-    return box, QVBoxLayout(box)
 
 
 class HubPanel(QWidget):

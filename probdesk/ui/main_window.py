@@ -560,7 +560,7 @@ class MainWindow(QMainWindow):
         try:
             qs = loader.load(path)
         except ProbdeskError as exc:
-            from probdesk.ui.case_form import show_problem
+            from probdesk.ui.kit.messages import show_problem
 
             show_problem(self, exc)
             return None

@@ -42,16 +42,10 @@ from probdesk.domain.records import CaseStatus, Inspection
 from probdesk.errors import OperationCancelled, ProbdeskError
 from probdesk.services.hub_access import hub_of
 from probdesk.ui.changes import Changes
-from probdesk.ui.hub_panel import section
+from probdesk.ui.kit.layout import hint_label, plural, scrolling_body, section
+from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.tables import RecordTableModel, record_view
 from probdesk.ui.runner import Cancelled, Progress, Runner
-from probdesk.ui.sync_panel import (
-    hint_label,
-    message_label,
-    plural,
-    scrolling_body,
-    show_message,
-)
-from probdesk.ui.tables import RecordTableModel, record_view
 
 if TYPE_CHECKING:
     from probdesk.hub.store import Hub

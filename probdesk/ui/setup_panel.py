@@ -46,24 +46,19 @@ from probdesk.domain.records import Assessor, Case, Inspection
 from probdesk.errors import EnvironmentProblem, InputError, ProbdeskError
 from probdesk.services.fieldwork import check_passphrase
 from probdesk.services.workspace import ROLES
-from probdesk.ui.case_form import show_problem
 from probdesk.ui.changes import Changes
 from probdesk.ui.dialogs import _Dialog
-from probdesk.ui.runner import Cancelled, Progress, Runner
-from probdesk.ui.sync_panel import (
-    SHARED_FOLDER_KEY,
-    RecordTableModel,
+from probdesk.ui.kit.layout import (
     fixed_font_label,
     hint_label,
-    message_label,
     name_buttons,
     plural,
-    record_view,
     scrolling_body,
-    selected_rows,
-    shared_folder_problem,
-    show_message,
 )
+from probdesk.ui.kit.messages import message_label, show_message, show_problem
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY, shared_folder_problem
+from probdesk.ui.kit.tables import RecordTableModel, record_view, selected_rows
+from probdesk.ui.runner import Cancelled, Progress, Runner
 
 if TYPE_CHECKING:
     from probdesk.services.fieldwork import ExportSeen, Fieldwork

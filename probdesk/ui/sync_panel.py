@@ -19,18 +19,14 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFontDatabase, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QDialogButtonBox,
     QFileDialog,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,8 +36,17 @@ from probdesk.errors import InputError, ProbdeskError
 from probdesk.packages import enrolment
 from probdesk.ui.changes import Changes
 from probdesk.ui.dialogs import _Dialog
+from probdesk.ui.kit.layout import (
+    fixed_font_label,
+    hint_label,
+    name_buttons,
+    plural,
+    scrolling_body,
+)
+from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY, shared_folder_problem
+from probdesk.ui.kit.tables import RecordTableModel, record_view, selected_rows
 from probdesk.ui.runner import Cancelled, Progress, Runner
-from probdesk.ui.tables import Column, RecordTableModel, record_view
 
 if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, not at start-up
     from probdesk.services.fieldwork import ExportResult, Fieldwork, IncomingPack
@@ -49,92 +54,7 @@ if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, no
 log = logging.getLogger("probdesk.ui.sync")
 
 Index = QModelIndex | QPersistentModelIndex
-SHARED_FOLDER_KEY = "sync/shared_folder"
-OK_STYLE = ""
-PROBLEM_STYLE = "color: #a4000f; font-weight: bold;"
 KINDS = {"setup": "Setup pack", "sendback": "Comments from the team lead", "events": "Your work"}
-
-
-# -- helpers shared with the Team lead tab -------------------------------------------------
-
-
-def shared_folder_problem(folder: Path, data: Path) -> str | None:
-    """Why `folder` cannot be the shared folder, or None.
-
-    The shared folder only ever holds finished package files: never the live database, so it
-    may not be inside the data folder, nor hold it.
-    """
-    try:
-        f, d = folder.expanduser().resolve(), data.expanduser().resolve()
-    except OSError as exc:
-        return f"{folder} cannot be used: {exc.strerror or exc}."
-    if f == d or f.is_relative_to(d):
-        return (
-            f"{folder} is inside probdesk's own data folder ({data}). Choose the folder your "
-            "team shares (a network drive or a synced folder) instead."
-        )
-    if d.is_relative_to(f):
-        return (
-            f"probdesk's data folder ({data}) is inside {folder}. The shared folder must never "
-            "hold a live database: choose a folder that only the team's packages go into."
-        )
-    return None
-
-
-def fixed_font_label(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def scrolling_body(panel: QWidget, name: str) -> QVBoxLayout:
-    """The panel's layout, inside a scroll area: a short window scrolls, it never clips or
-    makes the main window taller than the screen."""
-    outer = QVBoxLayout(panel)
-    outer.setContentsMargins(0, 0, 0, 0)
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setAccessibleName(name)
-    body = QWidget()
-    scroll.setWidget(body)
-    outer.addWidget(scroll)
-    return QVBoxLayout(body)
-
-
-def hint_label(text: str, name: str) -> QLabel:
-    """What to do first, shown while a tab has nothing to work on."""
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setAccessibleName(name)
-    label.setStyleSheet(
-        "background: #e7f0fa; color: #12304f; border: 1px solid #9bb7d4; padding: 8px;"
-    )
-    return label
-
-
-def message_label(name: str) -> QLabel:
-    label = QLabel("")
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setAccessibleName(name)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def show_message(label: QLabel, text: str, *, problem: bool = False) -> None:
-    label.setText(text)
-    label.setStyleSheet(PROBLEM_STYLE if problem else OK_STYLE)
-    label.setVisible(bool(text))
-
-
-def name_buttons(buttons: QDialogButtonBox, ok_text: str, ok_name: str) -> None:
-    """Say what OK does, and give OK and Cancel accessible names."""
-    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-    ok.setText(ok_text)
-    ok.setAccessibleName(ok_name)
-    buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
 
 
 def short_id(package_id: str) -> str:
@@ -145,17 +65,7 @@ def _when(at: datetime | None) -> str:
     return at.strftime("%d %b %Y %H:%M") if at else ""
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 # -- models ---------------------------------------------------------------------------------
-
-__all__ = ["Column", "RecordTableModel", "record_view"]  # used by the Team lead tab too
-
-
-def selected_rows(view: QTableView) -> list[int]:
-    return sorted({i.row() for i in view.selectionModel().selectedRows()})
 
 
 class OutboxModel(RecordTableModel):

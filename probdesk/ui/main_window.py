@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from probdesk.services.workspace import Workspace
     from probdesk.ui.case_form import CaseForm, GuidancePanel
     from probdesk.ui.case_list import CaseListPanel
-    from probdesk.ui.evidence_panel import EvidencePanel
+    from probdesk.ui.evidence import EvidencePanel
     from probdesk.ui.hub_panel import HubPanel
     from probdesk.ui.meetings import MeetingsPanel
     from probdesk.ui.questionset_browser import QuestionSetBrowser
@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
 
         from probdesk.ui.case_form import CaseForm, GuidancePanel
         from probdesk.ui.case_list import CaseListPanel
-        from probdesk.ui.evidence_panel import EvidencePanel
+        from probdesk.ui.evidence import EvidencePanel
         from probdesk.ui.hub_panel import HubPanel
         from probdesk.ui.meetings import MeetingsPanel
         from probdesk.ui.questionset_browser import QuestionSetBrowser
@@ -388,7 +388,7 @@ class MainWindow(QMainWindow):
         self.tabs.setTabVisible(self.tabs.indexOf(self.team_lead), leads_here)
         self.tabs.setTabVisible(self.tabs.indexOf(self.hub_panel), leads_here)
         self.tabs.setTabVisible(self.tabs.indexOf(self.reports_panel), leads_here)
-        from probdesk.ui.evidence_panel import applies_to
+        from probdesk.ui.evidence import applies_to
 
         # Everyone gathers domain one evidence: shown wherever the set has questions for it.
         self.evidence.set_inspection(self.inspection, qs, lead=leads_here)

@@ -52,7 +52,7 @@ _EXPLAINED = re.compile(r"\[\s*[\w-]+(\s*,\s*[\w-]+)*\s*\]\s+#\s*\S")
 # error code but not yet why (issue #14, item 9). Remove each as its ignores get reasons.
 _REASONS_STILL_DUE = (
     "probdesk/cli/", "probdesk/services/demo.py", "probdesk/services/retention.py",
-    "probdesk/ui/app.py", "probdesk/ui/evidence_panel.py", "probdesk/ui/main_window.py",
+    "probdesk/ui/app.py", "probdesk/ui/main_window.py",
     "probdesk/ui/reports_panel.py",
 )  # fmt: skip
 

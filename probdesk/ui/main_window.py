@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from probdesk.ui.hub_panel import HubPanel
     from probdesk.ui.meetings import MeetingsPanel
     from probdesk.ui.questionset_browser import QuestionSetBrowser
-    from probdesk.ui.reports_panel import ReportsPanel
+    from probdesk.ui.reports import ReportsPanel
     from probdesk.ui.setup_panel import SetupPanel
     from probdesk.ui.sync_panel import SyncPanel
 
@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
         from probdesk.ui.hub_panel import HubPanel
         from probdesk.ui.meetings import MeetingsPanel
         from probdesk.ui.questionset_browser import QuestionSetBrowser
-        from probdesk.ui.reports_panel import ReportsPanel
+        from probdesk.ui.reports import ReportsPanel
         from probdesk.ui.setup_panel import SetupPanel
         from probdesk.ui.sync_panel import SyncPanel
 

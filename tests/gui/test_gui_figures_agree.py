@@ -29,7 +29,7 @@ from probdesk.services.workspace import Workspace
 from probdesk.ui.app import build_main_window
 from probdesk.ui.hub_panel import NO_CASES, HubPanel, SummaryModel
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.reports_panel import ReportsPanel
+from probdesk.ui.reports import ReportsPanel
 
 pytestmark = [
     pytest.mark.gui,

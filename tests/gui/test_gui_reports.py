@@ -31,7 +31,8 @@ from probdesk.paths import Paths
 from probdesk.services.demo import REGION, build_demo
 from probdesk.ui.app import build_main_window
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.reports_panel import MARKING_KEY, ReportsPanel
+from probdesk.ui.reports import ReportsPanel
+from probdesk.ui.reports.models import MARKING_KEY
 from probdesk.ui.sync_panel import SHARED_FOLDER_KEY
 
 pytestmark = [

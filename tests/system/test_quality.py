@@ -53,7 +53,6 @@ _EXPLAINED = re.compile(r"\[\s*[\w-]+(\s*,\s*[\w-]+)*\s*\]\s+#\s*\S")
 _REASONS_STILL_DUE = (
     "probdesk/cli/", "probdesk/services/demo.py", "probdesk/services/retention.py",
     "probdesk/ui/app.py", "probdesk/ui/main_window.py",
-    "probdesk/ui/reports_panel.py",
 )  # fmt: skip
 
 

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from probdesk.ui.questionset_browser import QuestionSetBrowser
     from probdesk.ui.reports import ReportsPanel
     from probdesk.ui.setup_panel import SetupPanel
-    from probdesk.ui.sync_panel import SyncPanel
+    from probdesk.ui.sync import SyncPanel
 
 SHORTCUTS = (
     ("Y / N / A", "answer Yes / No / Not applicable (answer field in focus)"),
@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
         from probdesk.ui.questionset_browser import QuestionSetBrowser
         from probdesk.ui.reports import ReportsPanel
         from probdesk.ui.setup_panel import SetupPanel
-        from probdesk.ui.sync_panel import SyncPanel
+        from probdesk.ui.sync import SyncPanel
 
         self.tabs.clear()
         self.case_list: CaseListPanel = CaseListPanel()

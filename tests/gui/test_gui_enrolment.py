@@ -18,8 +18,8 @@ from probdesk.packages import writer
 from probdesk.packages.keys import DeviceKeys, Recipient
 from probdesk.paths import Paths
 from probdesk.ui.app import build_main_window
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.sync_panel import SHARED_FOLDER_KEY
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_modal")]
 

@@ -43,9 +43,9 @@ from probdesk.ui.hub_panel import (
     PercentBarDelegate,
     SummaryModel,
 )
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.kit.tables import record_view
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.sync_panel import SHARED_FOLDER_KEY
 
 pytestmark = [
     pytest.mark.gui,

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from probdesk.ui.case_form import CaseForm, GuidancePanel
     from probdesk.ui.case_list import CaseListPanel
     from probdesk.ui.evidence import EvidencePanel
-    from probdesk.ui.hub_panel import HubPanel
+    from probdesk.ui.hub import HubPanel
     from probdesk.ui.meetings import MeetingsPanel
     from probdesk.ui.questionset_browser import QuestionSetBrowser
     from probdesk.ui.reports import ReportsPanel
@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         from probdesk.ui.case_form import CaseForm, GuidancePanel
         from probdesk.ui.case_list import CaseListPanel
         from probdesk.ui.evidence import EvidencePanel
-        from probdesk.ui.hub_panel import HubPanel
+        from probdesk.ui.hub import HubPanel
         from probdesk.ui.meetings import MeetingsPanel
         from probdesk.ui.questionset_browser import QuestionSetBrowser
         from probdesk.ui.reports import ReportsPanel

@@ -116,7 +116,7 @@ def test_the_settle_dialog_shows_each_sides_note_laptop_and_time(qtbot: QtBot) -
     from PySide6.QtWidgets import QLabel
 
     from probdesk.services.hub import Conflict, Side
-    from probdesk.ui.hub_panel import SettleDialog
+    from probdesk.ui.hub.dialogs import SettleDialog
 
     sides = (
         Side("AB", "22222222-2222", "yes", "seen on the second laptop",

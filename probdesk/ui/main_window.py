@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from probdesk.ui.meetings import MeetingsPanel
     from probdesk.ui.questionset_browser import QuestionSetBrowser
     from probdesk.ui.reports import ReportsPanel
-    from probdesk.ui.setup_panel import SetupPanel
     from probdesk.ui.sync import SyncPanel
+    from probdesk.ui.team_lead import SetupPanel
 
 SHORTCUTS = (
     ("Y / N / A", "answer Yes / No / Not applicable (answer field in focus)"),
@@ -201,8 +201,8 @@ class MainWindow(QMainWindow):
         from probdesk.ui.meetings import MeetingsPanel
         from probdesk.ui.questionset_browser import QuestionSetBrowser
         from probdesk.ui.reports import ReportsPanel
-        from probdesk.ui.setup_panel import SetupPanel
         from probdesk.ui.sync import SyncPanel
+        from probdesk.ui.team_lead import SetupPanel
 
         self.tabs.clear()
         self.case_list: CaseListPanel = CaseListPanel()

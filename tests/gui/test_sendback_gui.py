@@ -39,7 +39,8 @@ from probdesk.services.workspace import Workspace
 from probdesk.ui.app import build_main_window
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.setup_panel import SendBackCasesModel, SendBackDialog
+from probdesk.ui.team_lead.models import SendBackCasesModel
+from probdesk.ui.team_lead.send_back_dialog import SendBackDialog
 
 pytestmark = [
     pytest.mark.gui,

@@ -43,12 +43,11 @@ if TYPE_CHECKING:
     from probdesk.services.hub_access import HubAccess
     from probdesk.services.retention import PurgePlan, PurgeResult
     from probdesk.services.workspace import Workspace
-    from probdesk.ui.case_form import CaseForm, GuidancePanel
-    from probdesk.ui.case_list import CaseListPanel
+    from probdesk.ui.cases import CaseForm, CaseListPanel, GuidancePanel
     from probdesk.ui.evidence import EvidencePanel
     from probdesk.ui.hub import HubPanel
     from probdesk.ui.meetings import MeetingsPanel
-    from probdesk.ui.questionset_browser import QuestionSetBrowser
+    from probdesk.ui.question_sets import QuestionSetBrowser
     from probdesk.ui.reports import ReportsPanel
     from probdesk.ui.sync import SyncPanel
     from probdesk.ui.team_lead import SetupPanel
@@ -194,12 +193,11 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import Qt  # its hundred enums cost ~14 ms: not before the data
         from PySide6.QtWidgets import QSplitter
 
-        from probdesk.ui.case_form import CaseForm, GuidancePanel
-        from probdesk.ui.case_list import CaseListPanel
+        from probdesk.ui.cases import CaseForm, CaseListPanel, GuidancePanel
         from probdesk.ui.evidence import EvidencePanel
         from probdesk.ui.hub import HubPanel
         from probdesk.ui.meetings import MeetingsPanel
-        from probdesk.ui.questionset_browser import QuestionSetBrowser
+        from probdesk.ui.question_sets import QuestionSetBrowser
         from probdesk.ui.reports import ReportsPanel
         from probdesk.ui.sync import SyncPanel
         from probdesk.ui.team_lead import SetupPanel

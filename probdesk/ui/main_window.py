@@ -43,15 +43,14 @@ if TYPE_CHECKING:
     from probdesk.services.hub_access import HubAccess
     from probdesk.services.retention import PurgePlan, PurgeResult
     from probdesk.services.workspace import Workspace
-    from probdesk.ui.case_form import CaseForm, GuidancePanel
-    from probdesk.ui.case_list import CaseListPanel
-    from probdesk.ui.evidence_panel import EvidencePanel
-    from probdesk.ui.hub_panel import HubPanel
+    from probdesk.ui.cases import CaseForm, CaseListPanel, GuidancePanel
+    from probdesk.ui.evidence import EvidencePanel
+    from probdesk.ui.hub import HubPanel
     from probdesk.ui.meetings import MeetingsPanel
-    from probdesk.ui.questionset_browser import QuestionSetBrowser
-    from probdesk.ui.reports_panel import ReportsPanel
-    from probdesk.ui.setup_panel import SetupPanel
-    from probdesk.ui.sync_panel import SyncPanel
+    from probdesk.ui.question_sets import QuestionSetBrowser
+    from probdesk.ui.reports import ReportsPanel
+    from probdesk.ui.sync import SyncPanel
+    from probdesk.ui.team_lead import SetupPanel
 
 SHORTCUTS = (
     ("Y / N / A", "answer Yes / No / Not applicable (answer field in focus)"),
@@ -194,15 +193,14 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import Qt  # its hundred enums cost ~14 ms: not before the data
         from PySide6.QtWidgets import QSplitter
 
-        from probdesk.ui.case_form import CaseForm, GuidancePanel
-        from probdesk.ui.case_list import CaseListPanel
-        from probdesk.ui.evidence_panel import EvidencePanel
-        from probdesk.ui.hub_panel import HubPanel
+        from probdesk.ui.cases import CaseForm, CaseListPanel, GuidancePanel
+        from probdesk.ui.evidence import EvidencePanel
+        from probdesk.ui.hub import HubPanel
         from probdesk.ui.meetings import MeetingsPanel
-        from probdesk.ui.questionset_browser import QuestionSetBrowser
-        from probdesk.ui.reports_panel import ReportsPanel
-        from probdesk.ui.setup_panel import SetupPanel
-        from probdesk.ui.sync_panel import SyncPanel
+        from probdesk.ui.question_sets import QuestionSetBrowser
+        from probdesk.ui.reports import ReportsPanel
+        from probdesk.ui.sync import SyncPanel
+        from probdesk.ui.team_lead import SetupPanel
 
         self.tabs.clear()
         self.case_list: CaseListPanel = CaseListPanel()
@@ -388,7 +386,7 @@ class MainWindow(QMainWindow):
         self.tabs.setTabVisible(self.tabs.indexOf(self.team_lead), leads_here)
         self.tabs.setTabVisible(self.tabs.indexOf(self.hub_panel), leads_here)
         self.tabs.setTabVisible(self.tabs.indexOf(self.reports_panel), leads_here)
-        from probdesk.ui.evidence_panel import applies_to
+        from probdesk.ui.evidence import applies_to
 
         # Everyone gathers domain one evidence: shown wherever the set has questions for it.
         self.evidence.set_inspection(self.inspection, qs, lead=leads_here)
@@ -560,7 +558,7 @@ class MainWindow(QMainWindow):
         try:
             qs = loader.load(path)
         except ProbdeskError as exc:
-            from probdesk.ui.case_form import show_problem
+            from probdesk.ui.kit.messages import show_problem
 
             show_problem(self, exc)
             return None

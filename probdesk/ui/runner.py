@@ -320,7 +320,7 @@ class Runner(QObject):
     def default_error(self, exc: Exception) -> None:
         """An expected failure as a message; anything else is a bug for the crash dialog."""
         if isinstance(exc, ProbdeskError):
-            from probdesk.ui.messages import show_problem
+            from probdesk.ui.kit.messages import show_problem
 
             show_problem(self._window, exc)
             return

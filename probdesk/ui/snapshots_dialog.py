@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk.errors import ProbdeskError
-from probdesk.ui.tables import RecordTableModel, record_view
+from probdesk.ui.kit.tables import RecordTableModel, record_view
 
 if TYPE_CHECKING:
     from probdesk.services.workspace import Workspace

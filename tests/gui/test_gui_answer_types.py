@@ -22,7 +22,7 @@ from probdesk.domain.answers import coerce_answer
 from probdesk.paths import Paths
 from probdesk.ui import question_widgets
 from probdesk.ui.app import build_main_window
-from probdesk.ui.case_form import CaseForm
+from probdesk.ui.cases import CaseForm
 from probdesk.ui.main_window import MainWindow
 from probdesk.ui.question_widgets import (
     ChoiceWidget,

@@ -18,8 +18,8 @@ from probdesk.packages import writer
 from probdesk.packages.keys import DeviceKeys, Recipient
 from probdesk.paths import Paths
 from probdesk.ui.app import build_main_window
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.sync_panel import SHARED_FOLDER_KEY
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_modal")]
 
@@ -116,7 +116,7 @@ def test_the_settle_dialog_shows_each_sides_note_laptop_and_time(qtbot: QtBot) -
     from PySide6.QtWidgets import QLabel
 
     from probdesk.services.hub import Conflict, Side
-    from probdesk.ui.hub_panel import SettleDialog
+    from probdesk.ui.hub.dialogs import SettleDialog
 
     sides = (
         Side("AB", "22222222-2222", "yes", "seen on the second laptop",

@@ -38,14 +38,9 @@ from probdesk.domain.records import GroupAttendance, Meeting, MeetingKind
 from probdesk.paths import Paths
 from probdesk.services.evidence import EvidenceLog
 from probdesk.ui.app import build_main_window
-from probdesk.ui.evidence_panel import (
-    MERGE_FIRST,
-    DocumentDialog,
-    EvidencePanel,
-    GapDialog,
-    PlanDialog,
-    TextDialog,
-)
+from probdesk.ui.evidence import EvidencePanel
+from probdesk.ui.evidence.dialogs import DocumentDialog, GapDialog, PlanDialog, TextDialog
+from probdesk.ui.evidence.models import MERGE_FIRST
 from probdesk.ui.main_window import MainWindow
 
 pytestmark = [
@@ -179,7 +174,7 @@ def cells(model: Any, row: int) -> list[str]:
 
 def choose_file(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
     monkeypatch.setattr(
-        "probdesk.ui.evidence_panel.QFileDialog.getOpenFileName",
+        "probdesk.ui.evidence.dialogs.QFileDialog.getOpenFileName",
         staticmethod(lambda *_a, **_k: (str(path), "All files (*)")),
     )
 
@@ -251,7 +246,7 @@ def test_a_document_with_its_file_is_logged_saved_and_withdrawn(
     out = tmp_path / "out" / "plan.pdf"
     out.parent.mkdir()
     monkeypatch.setattr(
-        "probdesk.ui.evidence_panel.QFileDialog.getSaveFileName",
+        "probdesk.ui.evidence.log_section.QFileDialog.getSaveFileName",
         staticmethod(lambda *_a, **_k: (str(out), "")),
     )
     qtbot.mouseClick(panel.save_file_button, Qt.MouseButton.LeftButton)

@@ -27,9 +27,10 @@ from probdesk.services import hub as hubs
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
 from probdesk.ui.app import build_main_window
-from probdesk.ui.hub_panel import NO_CASES, HubPanel, SummaryModel
+from probdesk.ui.hub import HubPanel
+from probdesk.ui.hub.models import NO_CASES, SummaryModel
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.reports_panel import ReportsPanel
+from probdesk.ui.reports import ReportsPanel
 
 pytestmark = [
     pytest.mark.gui,

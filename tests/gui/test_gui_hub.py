@@ -35,17 +35,12 @@ from probdesk.paths import Paths
 from probdesk.services import hub as hubs
 from probdesk.services.demo import build_demo
 from probdesk.ui.app import build_main_window
-from probdesk.ui.hub_panel import (
-    NO_CASES,
-    PERCENT_ROLE,
-    DrillDownDialog,
-    MergeOutcomeModel,
-    PercentBarDelegate,
-    SummaryModel,
-)
+from probdesk.ui.hub.dialogs import DrillDownDialog
+from probdesk.ui.hub.figures_section import PercentBarDelegate
+from probdesk.ui.hub.models import NO_CASES, PERCENT_ROLE, MergeOutcomeModel, SummaryModel
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
+from probdesk.ui.kit.tables import record_view
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.sync_panel import SHARED_FOLDER_KEY
-from probdesk.ui.tables import record_view
 
 pytestmark = [
     pytest.mark.gui,

@@ -22,9 +22,9 @@ from probdesk.paths import Paths
 from probdesk.services import hub as hubs
 from probdesk.services.demo import build_demo
 from probdesk.ui.app import build_main_window
-from probdesk.ui.hub_panel import ReturnDialog, SettleDialog
+from probdesk.ui.hub.dialogs import ReturnDialog, SettleDialog
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.sync_panel import SHARED_FOLDER_KEY
 
 pytestmark = [
     pytest.mark.gui,

@@ -33,7 +33,9 @@ from probdesk.services.demo import build_demo
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
 from probdesk.ui.app import build_main_window
-from probdesk.ui.hub_panel import NO_CASES, DrillDownDialog, HubPanel, SummaryModel
+from probdesk.ui.hub import HubPanel
+from probdesk.ui.hub.dialogs import DrillDownDialog
+from probdesk.ui.hub.models import NO_CASES, SummaryModel
 from probdesk.ui.main_window import MainWindow
 
 pytestmark = [

@@ -30,9 +30,10 @@ from pytestqt.qtbot import QtBot
 from probdesk.paths import Paths
 from probdesk.services.demo import REGION, build_demo
 from probdesk.ui.app import build_main_window
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.reports_panel import MARKING_KEY, ReportsPanel
-from probdesk.ui.sync_panel import SHARED_FOLDER_KEY
+from probdesk.ui.reports import ReportsPanel
+from probdesk.ui.reports.models import MARKING_KEY
 
 pytestmark = [
     pytest.mark.gui,

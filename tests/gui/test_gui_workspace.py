@@ -48,7 +48,7 @@ from probdesk.domain.records import CaseStatus, Inspection
 from probdesk.paths import Paths
 from probdesk.store import database
 from probdesk.ui.app import build_main_window
-from probdesk.ui.case_form import QuestionRow
+from probdesk.ui.cases.case_form import QuestionRow
 from probdesk.ui.dialogs import FactsDialog, NewInspectionDialog
 from probdesk.ui.main_window import MainWindow
 from probdesk.ui.question_widgets import YesNoWidget

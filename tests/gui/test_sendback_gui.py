@@ -37,9 +37,10 @@ from probdesk.services.demo import DemoResult, build_demo
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
 from probdesk.ui.app import build_main_window
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.setup_panel import SendBackCasesModel, SendBackDialog
-from probdesk.ui.sync_panel import SHARED_FOLDER_KEY
+from probdesk.ui.team_lead.models import SendBackCasesModel
+from probdesk.ui.team_lead.send_back_dialog import SendBackDialog
 
 pytestmark = [
     pytest.mark.gui,

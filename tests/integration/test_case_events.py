@@ -198,7 +198,7 @@ def test_the_same_fact_changed_by_the_lead_and_the_assessor_is_a_conflict_the_le
         keep = 1 + [s.value for s in conflict.sides].index("very_high")  # the lead's own
         with pytest.raises(InputError, match="no undecided conflict on the fact tier"):
             hubs.resolve_conflict(hub, team.lead.fw, team.inspection_id, "A1", "fact:tier")
-        from probdesk.ui.hub_panel import ConflictModel
+        from probdesk.ui.hub.models import ConflictModel
 
         shown = ConflictModel()  # the Hub tab's conflicts list says the field in words
         shown.set_rows([conflict])

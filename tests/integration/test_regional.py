@@ -260,8 +260,8 @@ def test_the_reports_tab_builds_the_regional_inspections_report(
     hub: Hub, region: Region, tmp_path: Path
 ) -> None:
     """The Reports tab's "Regional summary" on a regional inspection pools its PDUs."""
-    from probdesk.ui.reports_panel import REGION as REGION_KIND
-    from probdesk.ui.reports_panel import ReportRequest, build_report
+    from probdesk.ui.reports.models import REGION as REGION_KIND
+    from probdesk.ui.reports.models import ReportRequest, build_report
 
     seen: list[str] = []
     (out,) = build_report(

@@ -112,20 +112,6 @@ EXEMPT: dict[tuple[str, str], str] = {
         "is; cipher belongs to a storage module both databases share (storage/ in "
         "TARGET-LAYOUT.md), moved when hub/store.py is reworked"
     ),
-    **{
-        pair: "shared widgets still live in a tab: they move to ui/kit/ when the tabs become "
-        "packages (#11's ui rework)"
-        for pair in [
-            ("probdesk.ui.evidence_panel", "probdesk.ui.hub_panel"),  # section()
-            ("probdesk.ui.evidence_panel", "probdesk.ui.sync_panel"),  # labels, show_message
-            ("probdesk.ui.hub_panel", "probdesk.ui.sync_panel"),
-            ("probdesk.ui.reports_panel", "probdesk.ui.hub_panel"),  # section()
-            ("probdesk.ui.reports_panel", "probdesk.ui.sync_panel"),
-            ("probdesk.ui.setup_panel", "probdesk.ui.sync_panel"),
-            ("probdesk.ui.setup_panel", "probdesk.ui.case_form"),  # show_problem()
-            ("probdesk.ui.meetings", "probdesk.ui.case_form"),  # show_problem()
-        ]
-    },
 }
 
 
@@ -431,7 +417,8 @@ ALLOWED = [
      "from probdesk.domain.records import Inspection\nfrom probdesk.errors import InputError\n"),
     ("probdesk.ui.app", "def f():\n    from probdesk.store import datakey\n"),  # downward
     ("probdesk.ui.hub_panel", "from probdesk.ui.runner import Runner\n"
-     "from probdesk.ui.tables import RecordTableModel\nfrom PySide6.QtWidgets import QWidget\n"),
+     "from probdesk.ui.kit.tables import RecordTableModel\n"
+     "from PySide6.QtWidgets import QWidget\n"),
     ("probdesk.ui.hub.panel", "from .models import HubModel\nfrom ..kit import runner\n"),
     ("probdesk.ui.case_list", "from probdesk.ui.case_form import CaseForm\n"),  # one tab
     ("probdesk.ui.main_window", "from probdesk.ui.hub_panel import HubPanel\n"

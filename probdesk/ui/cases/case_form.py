@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -31,13 +30,9 @@ from probdesk.domain.records import CaseStatus, Comment
 from probdesk.errors import ProbdeskError
 from probdesk.services.questionsets import answer_words
 from probdesk.services.workspace import CaseState, Workspace
+from probdesk.ui.kit.messages import show_problem
 from probdesk.ui.question_widgets import AnswerWidget, AutosaveText, answer_widget
 from probdesk.ui.saver import Saver
-
-
-def show_problem(parent: QWidget, exc: ProbdeskError) -> None:
-    text = exc.message + ("\n\n" + "\n".join(exc.details) if exc.details else "")
-    QMessageBox.warning(parent, "probdesk", text)
 
 
 class QuestionRow(QFrame):

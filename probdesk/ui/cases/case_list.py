@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.records import CaseStatus
 from probdesk.services.workspace import CaseProgress
-from probdesk.ui.tables import Index, RowsTableModel, record_view
+from probdesk.ui.kit.tables import Index, RowsTableModel, record_view
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2

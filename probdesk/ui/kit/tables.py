@@ -104,3 +104,8 @@ def record_view(model: QAbstractItemModel, name: str, *, multi: bool = False) ->
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
     return view
+
+
+def selected_rows(view: QTableView) -> list[int]:
+    """The rows selected in `view`, in order."""
+    return sorted({i.row() for i in view.selectionModel().selectedRows()})

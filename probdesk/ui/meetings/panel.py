@@ -35,10 +35,10 @@ from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import GroupAttendance, Meeting, MeetingKind
 from probdesk.errors import ProbdeskError
 from probdesk.services.workspace import Workspace
-from probdesk.ui.case_form import show_problem
+from probdesk.ui.kit.messages import show_problem
+from probdesk.ui.kit.tables import Index, RowsTableModel, record_view
 from probdesk.ui.question_widgets import AutosaveText
 from probdesk.ui.saver import Saver
-from probdesk.ui.tables import Index, RowsTableModel, record_view
 
 
 class MeetingTableModel(RowsTableModel[Meeting]):

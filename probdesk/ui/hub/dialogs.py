@@ -1,0 +1,196 @@
+"""The Hub tab's dialogs: the cases behind a percentage, settling a conflict, returning a
+case with a comment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from probdesk.domain.case_events import field_label
+from probdesk.domain.case_events import valid_field as case_field
+from probdesk.ui.hub.models import OUTCOME_LABELS, value_text
+from probdesk.ui.kit.layout import name_buttons, plural
+from probdesk.ui.kit.tables import RecordTableModel, record_view
+
+if TYPE_CHECKING:
+    from probdesk.services.figures import (
+        CaseOutcome,
+        Conflict,
+        Side,
+    )
+
+
+class DrillDownDialog(QDialog):
+    """The cases behind one percentage, with each case's outcome."""
+
+    def __init__(
+        self, heading: str, cases: Sequence[CaseOutcome], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Cases behind the figure")
+        self.setAccessibleName("Cases behind the figure")
+        layout = QVBoxLayout(self)
+        self.heading = QLabel(heading)
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setAccessibleName("Question and group")
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        layout.addWidget(self.heading)
+        tally = {k: sum(c.outcome == k for c in cases) for k in OUTCOME_LABELS}
+        self.summary = QLabel(
+            f"{plural(len(cases), 'case')}: {tally['yes']} Yes, {tally['no']} No, "
+            f"{tally['na']} not applicable, {tally['unanswered']} not answered yet."
+        )
+        self.summary.setAccessibleName("Outcomes in short")
+        layout.addWidget(self.summary)
+        self.model = RecordTableModel(
+            [
+                ("Case", lambda c: c.case_ref),
+                ("PDU", lambda c: c.pdu),
+                ("Assessor", lambda c: c.assessor),
+                ("Outcome", lambda c: OUTCOME_LABELS.get(c.outcome, c.outcome)),
+            ],
+            parent=self,
+        )
+        self.model.set_rows(cases)
+        self.view = record_view(self.model, "Cases and their outcomes")
+        layout.addWidget(self.view, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setAccessibleName("Close")
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(620, 520)
+
+
+def side_detail(side: Side, with_note: bool = True) -> str:
+    laptop = f"laptop {side.device_id[:8]}" if side.device_id else "laptop unknown"
+    when = side.recorded_at.replace("T", " ")[:16] if side.recorded_at else "time unknown"
+    if not with_note:  # a case's field: no note to show
+        return f"{laptop}, {when}."
+    note = f"Note: {side.note}" if side.note else "No note."
+    return f"{laptop}, {when}. {note}"
+
+
+class SettleDialog(QDialog):
+    """Which of a conflict's answers stands, and whether both notes are kept."""
+
+    def __init__(self, conflict: Conflict, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.conflict = conflict
+        self.setWindowTitle("Settle a conflict")
+        self.setAccessibleName("Settle a conflict")
+        self.setMinimumWidth(520)  # the sides' laptops, times and notes on few lines
+        layout = QVBoxLayout(self)
+        is_field = case_field(conflict.question_id)
+        if is_field:
+            text = (
+                f"Case {conflict.case_ref}: {field_label(conflict.question_id)} was changed "
+                "differently on two laptops (or by you and an assessor). Which value stands?"
+            )
+        else:
+            text = (
+                f"Case {conflict.case_ref}, question {conflict.question_id} was answered "
+                "differently on two laptops. Which answer stands?"
+            )
+        heading = QLabel(text)
+        heading.setWordWrap(True)
+        heading.setAccessibleName("The conflict")
+        layout.addWidget(heading)
+        self.group = QButtonGroup(self)
+        self.radios: list[QRadioButton] = []
+        details = [side_detail(s, not is_field) for s in conflict.sides] or [""] * len(
+            conflict.values
+        )
+        for i, ((who, value), about) in enumerate(zip(conflict.values, details, strict=True)):
+            text = f"{who}: {value_text(value)}"
+            radio = QRadioButton(text)
+            radio.setAccessibleName(f"Keep {'value' if is_field else 'answer'} {i + 1}, {text}")
+            self.group.addButton(radio, i)
+            self.radios.append(radio)
+            layout.addWidget(radio)
+            if not about:
+                continue
+            detail = QLabel(about)
+            detail.setWordWrap(True)
+            detail.setTextFormat(Qt.TextFormat.PlainText)
+            detail.setAccessibleName(f"Answer {i + 1}: laptop, time and note")
+            detail.setIndent(24)
+            layout.addWidget(detail)
+        if self.radios:
+            self.radios[0].setChecked(True)
+        self.both_notes_box = QCheckBox("Keep &both notes")
+        self.both_notes_box.setAccessibleName("Keep both notes")
+        self.both_notes_box.setToolTip("Keep the notes of every answer, not only the chosen one's")
+        layout.addWidget(self.both_notes_box)
+        self.both_notes_box.setVisible(not is_field)  # a case's fields have no notes
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        name_buttons(buttons, "Settle", "Settle the conflict")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def keep(self) -> int:
+        """The chosen answer, 1 for the one listed first."""
+        return max(self.group.checkedId(), 0) + 1
+
+    def both_notes(self) -> bool:
+        return self.both_notes_box.isChecked()
+
+
+class ReturnDialog(QDialog):
+    """Return a case to its assessor: what they should look at again (required)."""
+
+    def __init__(self, case_ref: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.case_ref = case_ref
+        self.setWindowTitle(f"Return case {case_ref}")
+        self.setAccessibleName("Return a case with a comment")
+        layout = QVBoxLayout(self)
+        label = QLabel(f"What should the assessor look at again in case {case_ref}?")
+        label.setWordWrap(True)
+        label.setAccessibleName("What to write")
+        layout.addWidget(label)
+        self.comment_edit = QPlainTextEdit()
+        self.comment_edit.setAccessibleName("Comment for the assessor")
+        label.setBuddy(self.comment_edit)
+        layout.addWidget(self.comment_edit, 1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        name_buttons(self.buttons, "Return", "Return the case to its assessor")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.comment_edit.textChanged.connect(self._update)
+        self._update()
+        self.resize(480, 260)
+
+    def comment(self) -> str:
+        return self.comment_edit.toPlainText().strip()
+
+    def _update(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(bool(self.comment()))
+
+    def accept(self) -> None:
+        if not self.comment():  # the comment is required
+            return
+        super().accept()

@@ -1,0 +1,271 @@
+"""The Hub tab: the team lead merges the shared folder into the hub and reads the figures,
+the conflicts and how far fieldwork has got.
+
+The hub is the window's, passed in (`set_hub`): the window opens it when first needed and
+closes it. The figures are probdesk.services.figures', the same the reports print. Every read
+and write of the hub goes through the Runner: a hub on a network drive or a server never
+freezes the window.
+
+This module puts the sections together and holds their shared state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QSplitter, QWidget
+
+from probdesk.domain.records import Inspection
+from probdesk.errors import ProbdeskError
+from probdesk.ui.changes import Changes
+from probdesk.ui.hub.decisions_section import DecisionsSection
+from probdesk.ui.hub.dialogs import DrillDownDialog, ReturnDialog, SettleDialog
+from probdesk.ui.hub.figures_section import FiguresSection
+from probdesk.ui.hub.merge_section import MergeSection
+from probdesk.ui.hub.progress_section import ProgressSection
+from probdesk.ui.kit.layout import hint_label, scrolling_body
+from probdesk.ui.kit.messages import show_message
+from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
+from probdesk.ui.runner import Cancelled, Progress, Runner
+
+if TYPE_CHECKING:
+    from probdesk.hub.store import Hub
+    from probdesk.services.fieldwork import Fieldwork
+    from probdesk.services.figures import (
+        InspectionFigures,
+        RegionalFigures,
+    )
+    from probdesk.services.hub import (
+        HeldKey,
+    )
+    from probdesk.services.hub_access import HubAccess
+
+HubRead = tuple["InspectionFigures | None", list["HeldKey"], "RegionalFigures | None"]
+
+
+class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection, QWidget):
+    """The Hub tab: its sections (merge_section.py, progress_section.py, figures_section.py,
+    decisions_section.py), each built in its own method, put together and wired here, with
+    the state they share and the reading of the hub."""
+
+    def __init__(self, settings: QSettings, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.runner = runner
+        self.fieldwork: Fieldwork | None = None
+        self.inspection: Inspection | None = None
+        self.figures: InspectionFigures | None = None
+        self.held_keys: list[HeldKey] = []  # the inspection's laptops waiting for enrolment
+        self.regional: RegionalFigures | None = None  # a regional inspection's pooled figures
+        self.drill_dialog: DrillDownDialog | None = None
+        self.settle_dialog: SettleDialog | None = None
+        self.return_dialog: ReturnDialog | None = None
+        self.hub_access: HubAccess | None = None  # the window's hub: passed in, never opened here
+        self._stale = True  # the figures on show may not be the inspection's: read again
+
+        layout = scrolling_body(self, "Hub")
+        self.hint = hint_label(
+            "Choose an inspection at the top to merge the assessors' packages from the shared "
+            "folder and see its figures.",
+            "Hub: no inspection chosen",
+        )
+        layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignTop)
+        self.content = QSplitter(Qt.Orientation.Vertical)
+        self.content.setObjectName("hubSplitter")
+        self.content.setAccessibleName("Hub sections")
+        self.content.setChildrenCollapsible(False)
+        layout.addWidget(self.content, 1)
+
+        # -- 1. merge -----------------------------------------------------------------------
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.setAccessibleName("Merge and fieldwork progress")
+        top.setChildrenCollapsible(False)
+        top.addWidget(self._build_merge())
+        top.addWidget(self._build_progress())
+        top.setStretchFactor(0, 9)
+        top.setStretchFactor(1, 11)
+        self.content.addWidget(top)
+
+        # -- 2. figures and 3. conflicts ----------------------------------------------------
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.setAccessibleName("Figures and conflicts")
+        bottom.setChildrenCollapsible(False)
+        bottom.addWidget(self._build_figures())
+        bottom.addWidget(self._build_conflicts())
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 1)
+        bottom.setSizes([1000, 380])
+        self.content.addWidget(bottom)
+
+        self.content.addWidget(self._build_moderation())
+        self.content.setStretchFactor(0, 2)
+        self.content.setStretchFactor(1, 5)
+        self.content.setStretchFactor(2, 2)
+
+        self._wire()
+        self.set_inspection(None)
+
+    def _wire(self) -> None:
+        self.merge_button.clicked.connect(self.merge_shared)
+        self.close_button.clicked.connect(self.ask_close)
+        self.purge_button.clicked.connect(self.ask_purge_hub)
+        self.scope_combo.currentIndexChanged.connect(lambda _i: self._show_summary())
+        self.source_group.idToggled.connect(self._source_toggled)
+        self.summary_view.doubleClicked.connect(lambda i: self.drill_down(i.row()))
+        # Enter on a row opens its cases. An event filter on the view, not a QShortcut: a
+        # shortcut only fires in the active window, a key press reaches the focused view always.
+        self.summary_view.installEventFilter(self)
+        self.settle_button.clicked.connect(self.settle_selected)
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.return_button.clicked.connect(self.return_selected)
+        for view in (self.conflict_view, self.moderation_view):
+            view.selectionModel().selectionChanged.connect(lambda *_a: self._update_actions())
+            view.model().modelReset.connect(self._update_actions)
+        self.runner.changed.connect(self._changed)
+        self.runner.finished.connect(self._runner_finished)
+
+    # -- state ----------------------------------------------------------------------------
+    def set_fieldwork(self, fieldwork: Fieldwork) -> None:
+        self.fieldwork = fieldwork
+        self._stale = True
+        self._update()
+        self._refresh_if_shown()
+
+    def set_inspection(self, inspection: Inspection | None) -> None:
+        changed = (inspection.id if inspection else None) != (
+            self.inspection.id if self.inspection else None
+        )
+        self.inspection = inspection
+        if changed:
+            self.merge_model.set_rows([])
+            self.tally.setText("")
+            show_message(self.merge_message, "")
+            show_message(self.conflict_message, "")
+            show_message(self.moderation_message, "")
+            self.own_radio.setChecked(True)  # a regional inspection opens on its own sample
+            self._show_figures(None)
+            self._stale = True
+        self.source_row.setVisible(self.is_regional())
+        self._update()
+        self._refresh_if_shown()
+
+    def is_regional(self) -> bool:
+        """Whether the chosen inspection is a regional one (kind "region")."""
+        return self.inspection is not None and self.inspection.kind == "region"
+
+    def pooled_shown(self) -> bool:
+        """Whether the figures on show are the region's PDU inspections, pooled."""
+        return self.is_regional() and self.pooled_radio.isChecked()
+
+    def show_pooled(self, pooled: bool = True) -> None:
+        """Show the pooled figures of the region's PDU inspections, or the own sample's."""
+        (self.pooled_radio if pooled else self.own_radio).setChecked(True)
+
+    def shared_folder(self) -> Path | None:
+        text = str(self.settings.value(SHARED_FOLDER_KEY, "") or "")
+        return Path(text).expanduser() if text else None
+
+    def set_hub(self, hub: HubAccess | None) -> None:
+        """The window's hub (made and closed by the window when it opens the data)."""
+        self.hub_access = hub
+        self._stale = True
+        self._refresh_if_shown()
+
+    def hub(self) -> Hub:
+        """The window's hub (a new one is made on first use if there is none: merging comes)."""
+        from probdesk.services.hub_access import hub_of
+
+        return hub_of(self.hub_access)
+
+    def hub_exists(self) -> bool:
+        return self.hub_access is not None and self.hub_access.exists()
+
+    def _update(self) -> None:
+        ready = self.inspection is not None and self.fieldwork is not None
+        self.hint.setVisible(not ready)
+        self.content.setVisible(ready)
+        has_folder = self.shared_folder() is not None
+        self.folder_hint.setVisible(ready and not has_folder)
+        self.merge_button.setEnabled(ready and has_folder)
+        closed = self.inspection.closed_at if self.inspection is not None else None
+        self.close_button.setEnabled(ready and closed is None)
+        self.purge_button.setEnabled(ready)
+        self.closed_label.setText(
+            f"Closed on {closed:%d %b %Y}: laptops may purge it once all their work is merged."
+            if closed is not None
+            else "Open: close it when fieldwork and moderation are over."
+        )
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        conflict = self.selected_conflict()
+        self.settle_button.setEnabled(conflict is not None and conflict.kind == "conflict")
+        case = self.selected_case()
+        self.approve_button.setEnabled(case is not None)
+        self.return_button.setEnabled(case is not None and self.shared_folder() is not None)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._update()  # the shared folder may have been set on the Sync tab meanwhile
+        self._refresh_if_shown()
+
+    def _refresh_if_shown(self) -> None:
+        if self._stale and self.isVisible() and not self.runner.busy:
+            self.refresh()
+
+    def _changed(self, changes: Changes) -> None:
+        if changes & (Changes.HUB | Changes.TEAM):
+            self._stale = True  # read again: at once when shown, else when next shown
+
+    def _runner_finished(self, _title: str) -> None:
+        self._refresh_if_shown()  # once the runner is free again
+
+    # -- figures, conflicts, progress -----------------------------------------------------
+    def refresh(self) -> bool:
+        """Read the inspection's figures, conflicts and progress from the hub again."""
+        inspection = self.inspection
+        if inspection is None or self.fieldwork is None:
+            self._show_figures(None)
+            return False
+        if not self.hub_exists():  # nothing merged on this laptop: make no empty hub file
+            self._stale = False
+            self._show_figures(None)
+            return False
+        try:
+            hub = self.hub()
+        except ProbdeskError as exc:
+            show_message(self.merge_message, exc.message, problem=True)
+            return False
+
+        regional = inspection.kind == "region"
+
+        def work(progress: Progress, _cancelled: Cancelled) -> HubRead:
+            from probdesk.services import figures as views
+            from probdesk.services.hub import held_packages
+
+            progress(0, 0, "Reading the figures from the hub")
+            figures = views.inspection_figures(hub, inspection.id)
+            held = held_packages(hub, inspection.id) if figures is not None else []
+            if not regional:
+                return figures, held, None
+            progress(0, 0, f"Pooling the PDU inspections of {inspection.region}")
+            return figures, held, views.regional_figures(hub, inspection.region)
+
+        def done(read: HubRead) -> None:
+            if self.inspection is None or self.inspection.id != inspection.id:
+                return  # the inspection changed meanwhile; stale is set, it reads again
+            self._show_figures(*read)
+
+        def failed(exc: Exception) -> None:
+            if not isinstance(exc, ProbdeskError):
+                self.runner.default_error(exc)
+                return
+            show_message(self.merge_message, exc.message, problem=True)
+
+        started = self.runner.run("Reading the hub's figures", work, done, failed)
+        if started:
+            self._stale = False
+        return started

@@ -1,0 +1,68 @@
+"""Building blocks of a tab's layout: a titled section, a scrolling body, the hint shown while
+a tab has nothing to work on, fixed-font labels, named dialog buttons, words for counts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QDialogButtonBox,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def section(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
+    """A titled box with an accessible name, and the layout to fill it with."""
+    box = QGroupBox(title)
+    box.setAccessibleName(name)
+    return box, QVBoxLayout(box)
+
+
+def scrolling_body(panel: QWidget, name: str) -> QVBoxLayout:
+    """The panel's layout, inside a scroll area: a short window scrolls, it never clips or
+    makes the main window taller than the screen."""
+    outer = QVBoxLayout(panel)
+    outer.setContentsMargins(0, 0, 0, 0)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setAccessibleName(name)
+    body = QWidget()
+    scroll.setWidget(body)
+    outer.addWidget(scroll)
+    return QVBoxLayout(body)
+
+
+def hint_label(text: str, name: str) -> QLabel:
+    """What to do first, shown while a tab has nothing to work on."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setAccessibleName(name)
+    label.setStyleSheet(
+        "background: #e7f0fa; color: #12304f; border: 1px solid #9bb7d4; padding: 8px;"
+    )
+    return label
+
+
+def fixed_font_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def name_buttons(buttons: QDialogButtonBox, ok_text: str, ok_name: str) -> None:
+    """Say what OK does, and give OK and Cancel accessible names."""
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(ok_text)
+    ok.setAccessibleName(ok_name)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -554,7 +554,7 @@ def test_models_pass_the_model_tester_and_every_control_is_named(
 def test_the_case_findings_come_from_the_hub(
     qtbot: QtBot, tmp_path: Path, make_window: Callable[[str], MainWindow]
 ) -> None:
-    from test_hub import AB, YES, export, merge, setup_inspection, yes_no_questions
+    from hubworld import AB, YES, export, merge, setup_inspection, yes_no_questions
 
     world = setup_inspection(tmp_path / "world", [("A100001", "Plymouth", AB, {})], ["Plymouth"])
     try:

@@ -13,7 +13,7 @@ One entry per type holds what the rest of probdesk needs to know about it:
 The loader (allowed values, condition values, `counts`), the summary, the words printed for a
 set and the case form's widget factory all read this registry. Adding an answer type means an
 entry here, the schema's enum (question_sets/schema/question-set.schema.json) and a widget in
-probdesk/ui/question_widgets.py; tests/unit/test_answer_types.py fails until all three agree.
+probdesk/ui/cases/question_widgets.py; tests/unit/test_answer_types.py fails until all three agree.
 """
 
 from __future__ import annotations

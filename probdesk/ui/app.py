@@ -67,7 +67,7 @@ def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool =
     from probdesk.services.hub_access import HubAccess
     from probdesk.services.workspace import Workspace
     from probdesk.store import datakey
-    from probdesk.ui.dialogs import ask_passphrase
+    from probdesk.ui.kit.passphrase import ask_passphrase
 
     def asker(request: datakey.PassphraseRequest) -> str | None:
         return ask_passphrase(window, str(request.folder), request.new, request.problem)

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 # paint does not need are imported where they are used.
 from probdesk import __version__
 from probdesk.errors import ProbdeskError
-from probdesk.ui.changes import Changes
-from probdesk.ui.saver import Saver
-from probdesk.ui.status import ErrorBanner, SaveIndicator, UnexportedIndicator
+from probdesk.ui.kit.changes import Changes
+from probdesk.ui.kit.saver import Saver
+from probdesk.ui.kit.status import ErrorBanner, SaveIndicator, UnexportedIndicator
 
 log = logging.getLogger("probdesk.window")
 SNAPSHOT_EVERY_MS = 30 * 60 * 1000  # a snapshot every 30 minutes while there are changes
@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
             tab.set_hub(hub)
 
     def _build_views(self, workspace: Workspace, sets: list[QuestionSet]) -> None:
-        from probdesk.ui.runner import Runner
+        from probdesk.ui.kit.runner import Runner
 
         self.runner = Runner(self)
         from PySide6.QtCore import Qt  # its hundred enums cost ~14 ms: not before the data
@@ -420,7 +420,7 @@ class MainWindow(QMainWindow):
             return self.workspace.create_inspection(region, pdu, start, end, qs_path)
 
         from probdesk.domain.records import Inspection
-        from probdesk.ui.dialogs import NewInspectionDialog
+        from probdesk.ui.window.new_inspection_dialog import NewInspectionDialog
 
         dialog = NewInspectionDialog(create, device.assessor, device.role, self)
         if dialog.exec() and isinstance(dialog.result_value, Inspection):
@@ -441,7 +441,7 @@ class MainWindow(QMainWindow):
             return
         inspection = self.inspection
         qs = self.workspace.question_set(inspection)
-        from probdesk.ui.dialogs import FactsDialog
+        from probdesk.ui.cases.facts_dialog import FactsDialog
 
         dialog = FactsDialog(
             qs, lambda ref, facts: self.workspace.add_case(inspection.id, ref, facts), parent=self
@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
                 "(Ctrl+Return) to change its facts.",
             )
             return
-        from probdesk.ui.dialogs import FactsDialog
+        from probdesk.ui.cases.facts_dialog import FactsDialog
 
         dialog = FactsDialog(
             state.question_set,
@@ -509,7 +509,7 @@ class MainWindow(QMainWindow):
     def show_history(self, case_id: str, question_id: str) -> None:
         state = self.case_form.state
         q = state.question_set.question(question_id) if state else None
-        from probdesk.ui.dialogs import HistoryDialog
+        from probdesk.ui.cases.history_dialog import HistoryDialog
 
         HistoryDialog(q, self.workspace.history(case_id, question_id), self).exec()
 
@@ -632,7 +632,7 @@ class MainWindow(QMainWindow):
     def show_snapshots(self) -> None:
         """File > Snapshots…; a restore chosen there closes the window, and run_gui puts the
         snapshot back and opens the data again."""
-        from probdesk.ui.snapshots_dialog import SnapshotsDialog
+        from probdesk.ui.window.snapshots_dialog import SnapshotsDialog
 
         if not self.views_built:
             return
@@ -713,7 +713,7 @@ class MainWindow(QMainWindow):
         return self.runner.run("Checking the inspection before a purge", work, self._show_purge)
 
     def _show_purge(self, plan: PurgePlan) -> None:
-        from probdesk.ui.purge_dialog import PurgeDialog
+        from probdesk.ui.window.purge_dialog import PurgeDialog
 
         dialog = PurgeDialog(plan, self)
         dialog.accepted.connect(lambda: self._run_purge(dialog.plan.inspection_id))

@@ -20,11 +20,9 @@ from probdesk.domain import loader
 from probdesk.domain.answer_types import ANSWER_TYPES
 from probdesk.domain.answers import coerce_answer
 from probdesk.paths import Paths
-from probdesk.ui import question_widgets
 from probdesk.ui.app import build_main_window
-from probdesk.ui.cases import CaseForm
-from probdesk.ui.main_window import MainWindow
-from probdesk.ui.question_widgets import (
+from probdesk.ui.cases import CaseForm, question_widgets
+from probdesk.ui.cases.question_widgets import (
     ChoiceWidget,
     DateWidget,
     MultiChoiceWidget,
@@ -32,6 +30,7 @@ from probdesk.ui.question_widgets import (
     TextWidget,
     YesNoWidget,
 )
+from probdesk.ui.main_window import MainWindow
 
 pytestmark = [
     pytest.mark.gui,

@@ -40,9 +40,9 @@ from probdesk.packages.keys import b64
 from probdesk.paths import Paths
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.ui.app import build_main_window
+from probdesk.ui.kit.runner import SHOW_AFTER_MS
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.runner import SHOW_AFTER_MS
 from probdesk.ui.sync import OpenSetupPackDialog
 from probdesk.ui.team_lead.sample_import_dialog import ImportSampleDialog
 from probdesk.ui.team_lead.setup_pack_dialog import WriteSetupPackDialog

@@ -15,9 +15,10 @@ from probdesk.services import hub as hubs
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
 from probdesk.ui.app import build_main_window
+from probdesk.ui.hub.close_dialog import CloseInspectionDialog
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
-from probdesk.ui.purge_dialog import CloseInspectionDialog, PurgeDialog
+from probdesk.ui.window.purge_dialog import PurgeDialog
 
 pytestmark = [
     pytest.mark.gui,

@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from probdesk.errors import InputError
 from probdesk.paths import Paths
-from probdesk.ui import runner as runner_module
 from probdesk.ui.app import build_main_window
-from probdesk.ui.changes import Changes
+from probdesk.ui.kit import runner as runner_module
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.main_window import MainWindow
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_modal")]

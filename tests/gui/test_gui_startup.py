@@ -154,7 +154,7 @@ def test_without_a_key_store_the_window_asks_for_the_data_passphrase(
     from PySide6.QtWidgets import QApplication
 
     from probdesk.store import datakey
-    from probdesk.ui.dialogs import PassphraseDialog
+    from probdesk.ui.kit.passphrase import PassphraseDialog
 
     before = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())

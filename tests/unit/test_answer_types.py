@@ -25,7 +25,7 @@ from probdesk.domain.answers import coerce_answer, coerce_fact
 from probdesk.domain.summary import case_outcomes
 from probdesk.errors import QuestionSetError
 from probdesk.services.questionsets import outline
-from probdesk.ui.question_widgets import WIDGETS
+from probdesk.ui.cases.question_widgets import WIDGETS
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "fixtures/question_sets/all-answer-types.yaml"
 OPTIONS = (Option("low", "Low"), Option("medium", "Medium"), Option("high", "High"))
@@ -54,7 +54,9 @@ def answer_type_places() -> dict[str, set[str]]:
         "the registry ANSWER_TYPES (probdesk/domain/answer_types.py)": {
             k.name for k in ANSWER_TYPES.values()
         },
-        "the widget factory WIDGETS (probdesk/ui/question_widgets.py)": {t.value for t in WIDGETS},
+        "the widget factory WIDGETS (probdesk/ui/cases/question_widgets.py)": {
+            t.value for t in WIDGETS
+        },
     }
 
 
@@ -85,14 +87,14 @@ def test_a_type_added_in_one_place_only_is_named_with_the_places_it_lacks() -> N
     assert out_of_step("answer type", places) == [
         "answer type 'scale' is missing from AnswerType (probdesk/domain/answer_types.py) "
         "and from the registry ANSWER_TYPES (probdesk/domain/answer_types.py) "
-        "and from the widget factory WIDGETS (probdesk/ui/question_widgets.py)"
+        "and from the widget factory WIDGETS (probdesk/ui/cases/question_widgets.py)"
     ]
     widgets = next(k for k in places if k.startswith("the widget"))
     places = answer_type_places()
     places[widgets] = places[widgets] - {"date"}
     assert out_of_step("answer type", places) == [
         "answer type 'date' is missing from the widget factory WIDGETS "
-        "(probdesk/ui/question_widgets.py)"
+        "(probdesk/ui/cases/question_widgets.py)"
     ]
 
 

@@ -11,10 +11,10 @@ The rule, from the top (docs/development.md says the same):
              logsetup (in this order: each may use only the ones before it)
 
 A module may import its own package and anything of a lower rank; never a higher rank, never a
-peer. Inside ui, a tab (`ui/<name>_panel.py` and the modules listed in FLAT_TABS today,
-`ui/<name>/` once the tabs are packages) imports only itself and the shared ui modules (the
-kit); the kit imports no tab; the wiring (app.py, main_window.py) puts the tabs together. The
-command line is `cli.py` and `cli_*.py` today, `cli/` later, and `__main__.py`.
+peer. Inside ui, a tab (a package `ui/<name>/`) imports only itself and the shared ui modules
+(the kit, `ui/kit/`); the kit imports no tab; the wiring (app.py, main_window.py and the
+window's own dialogs in `ui/window/`) puts the tabs together. The command line is `cli/` and
+`__main__.py`.
 
 Every import counts: at module level, inside a function, under `if TYPE_CHECKING:`, relative,
 and `importlib.import_module` / `__import__` with a literal name.
@@ -67,17 +67,10 @@ ROOT_NAMES = {"__version__"}  # `from probdesk import __version__` reaches the p
 DOMAIN_BASE = ("probdesk._version", "probdesk", "probdesk.errors", "probdesk.progress",
                "probdesk.bundled")  # fmt: skip
 
-# ui: the wiring puts the tabs together; a tab is `<name>_panel.py`, one of FLAT_TABS, or a
-# package `ui/<name>/` (TAB_PACKAGES, as in /work/shared/design/TARGET-LAYOUT.md, or any folder
-# there but KIT_PACKAGES); every other ui module is the kit every tab may use.
-UI_WIRING = {"app", "main_window"}
-FLAT_TABS = {
-    "case_list": "cases",
-    "case_form": "cases",
-    "meetings": "meetings",
-    "questionset_browser": "question_sets",
-}
-PANEL_TABS = {"setup": "team_lead"}  # setup_panel.py is the Team lead tab
+# ui: the wiring puts the tabs together; a tab is a package `ui/<name>/` (TAB_PACKAGES, as in
+# /work/shared/design/TARGET-LAYOUT.md, or any folder there but the kit's and the wiring's);
+# every other ui module (crash.py) is kit every tab may use.
+UI_WIRING = {"app", "main_window", "window"}
 TAB_PACKAGES = {"cases", "meetings", "question_sets", "evidence", "sync", "team_lead", "hub",
                 "reports"}  # fmt: skip
 KIT_PACKAGES = {"kit"}
@@ -132,11 +125,6 @@ def _ui_unit(parts: list[str]) -> str:
     name = parts[2]
     if name in UI_WIRING:
         return "wiring"
-    if name.endswith("_panel"):
-        tab = name.removesuffix("_panel")
-        return "tab:" + PANEL_TABS.get(tab, tab)
-    if name in FLAT_TABS:
-        return "tab:" + FLAT_TABS[name]
     if name in KIT_PACKAGES:
         return "kit"
     if name in TAB_PACKAGES or (PACKAGE / "ui" / name).is_dir():
@@ -152,7 +140,7 @@ def place(name: str) -> Place | None:
     if len(parts) == 1 or parts[1] in ROOT_NAMES:
         return Place("base", BASE, "probdesk")
     top = parts[1]
-    if top in ("cli", "__main__") or top.startswith("cli_"):
+    if top in ("cli", "__main__"):
         return Place("cli", TOP)
     if top == "ui":
         return Place("ui", TOP, _ui_unit(parts))
@@ -351,8 +339,8 @@ REFUSED = [
      "rank rule (sideways)"),
     ("probdesk.hub.store", "def f():\n    from probdesk.services import fieldwork\n",
      "probdesk.services.fieldwork", "rank rule (upward)"),
-    ("probdesk.ui.hub_panel", "from probdesk.ui.sync_panel import hint_label\n",
-     "probdesk.ui.sync_panel.hint_label", "no tab imports another tab's module"),
+    ("probdesk.ui.hub.panel", "from probdesk.ui.sync.panel import hint_label\n",
+     "probdesk.ui.sync.panel.hint_label", "no tab imports another tab's module"),
     ("probdesk.cli", "def f():\n    from probdesk.ui.main_window import MainWindow\n",
      "probdesk.ui.main_window.MainWindow", "only through probdesk.ui.app"),
     ("probdesk.store.database", "from probdesk.hub import store\n", "probdesk.hub.store",
@@ -360,13 +348,13 @@ REFUSED = [
     # The same rules in the package layout the tabs and the command line are moving to.
     ("probdesk.ui.hub.panel", "from ..sync.models import RecordTableModel\n",
      "probdesk.ui.sync.models.RecordTableModel", "(tab:hub -> tab:sync)"),
-    ("probdesk.ui.evidence.panel", "import probdesk.ui.hub_panel\n", "probdesk.ui.hub_panel",
+    ("probdesk.ui.evidence.panel", "import probdesk.ui.hub.panel\n", "probdesk.ui.hub.panel",
      "(tab:evidence -> tab:hub)"),
-    ("probdesk.ui.setup_panel", "from probdesk.ui.cases.case_form import show_problem\n",
+    ("probdesk.ui.team_lead.panel", "from probdesk.ui.cases.case_form import show_problem\n",
      "probdesk.ui.cases.case_form.show_problem", "(tab:team_lead -> tab:cases)"),
     ("probdesk.cli.report", "from probdesk.ui.reports import panel\n", "probdesk.ui.reports.panel",
      "only through probdesk.ui.app"),
-    ("probdesk.cli_fieldwork", "from probdesk.ui import sync_panel\n", "probdesk.ui.sync_panel",
+    ("probdesk.cli.fieldwork", "from probdesk.ui.sync import panel\n", "probdesk.ui.sync.panel",
      "only through probdesk.ui.app"),
     # Every kind of import counts.
     ("probdesk.store.models",
@@ -377,14 +365,16 @@ REFUSED = [
     ("probdesk.domain.loader", "import importlib\nimportlib.import_module('PySide6')\n",
      "PySide6", "only in probdesk.ui"),
     # The rest of the rule.
-    ("probdesk.ui.runner", "from probdesk.ui.case_form import show_problem\n",
-     "probdesk.ui.case_form.show_problem", "the kit) import no tab"),
-    ("probdesk.ui.sync_panel", "from probdesk.ui.main_window import MainWindow\n",
+    ("probdesk.ui.kit.runner", "from probdesk.ui.cases.case_form import show_problem\n",
+     "probdesk.ui.cases.case_form.show_problem", "the kit) import no tab"),
+    ("probdesk.ui.crash", "from probdesk.ui.hub.models import value_text\n",
+     "probdesk.ui.hub.models.value_text", "the kit) import no tab"),
+    ("probdesk.ui.sync.panel", "from probdesk.ui.main_window import MainWindow\n",
      "probdesk.ui.main_window.MainWindow", "wire the window"),
     ("probdesk.ui.app", "from probdesk.cli import main\n", "probdesk.cli.main",
      "rank rule (sideways)"),
-    ("probdesk.services.reports", "from probdesk.cli_fieldwork import x\n",
-     "probdesk.cli_fieldwork.x", "rank rule (upward)"),
+    ("probdesk.services.reports", "from probdesk.cli.fieldwork import x\n",
+     "probdesk.cli.fieldwork.x", "rank rule (upward)"),
     ("probdesk.domain.loader", "from ..paths import Paths\n", "probdesk.paths.Paths",
      "domain rule"),
     ("probdesk.domain.loader", "import requests\n", "requests", "in no row of the library table"),
@@ -413,21 +403,23 @@ def test_the_checker_refuses(module: str, source: str, imported: str, rule: str)
 
 
 ALLOWED = [
-    ("probdesk.ui.hub_panel", "from probdesk.services.hub import HubService\n"
+    ("probdesk.ui.hub.panel", "from probdesk.services.hub import HubService\n"
      "from probdesk.domain.records import Inspection\nfrom probdesk.errors import InputError\n"),
     ("probdesk.ui.app", "def f():\n    from probdesk.store import datakey\n"),  # downward
-    ("probdesk.ui.hub_panel", "from probdesk.ui.runner import Runner\n"
+    ("probdesk.ui.hub.panel", "from probdesk.ui.kit.runner import Runner\n"
      "from probdesk.ui.kit.tables import RecordTableModel\n"
      "from PySide6.QtWidgets import QWidget\n"),
     ("probdesk.ui.hub.panel", "from .models import HubModel\nfrom ..kit import runner\n"),
-    ("probdesk.ui.case_list", "from probdesk.ui.case_form import CaseForm\n"),  # one tab
-    ("probdesk.ui.main_window", "from probdesk.ui.hub_panel import HubPanel\n"
+    ("probdesk.ui.cases.case_list", "from probdesk.ui.cases.case_form import CaseForm\n"),
+    ("probdesk.ui.window.new_inspection_dialog", "from probdesk.ui.kit.dialog import FormDialog\n"),
+    ("probdesk.ui.main_window", "from probdesk.ui.hub.panel import HubPanel\n"
+     "from probdesk.ui.window.purge_dialog import PurgeDialog\n"
      "from probdesk.ui.sync.panel import SyncPanel\n"),
     ("probdesk.cli", "def f():\n    from probdesk.ui.app import run_gui\n"),
     ("probdesk.cli.report", "from probdesk.services.reports import build\n"
      "from probdesk.store import snapshots\nfrom probdesk.cli.output import table\n"),
     ("probdesk.__main__", "from probdesk.cli import main\n"),
-    ("probdesk.cli_fieldwork",
+    ("probdesk.cli.fieldwork",
      "from probdesk import __version__\nfrom probdesk.paths import Paths\n"),
     ("probdesk.services.fieldwork", "from probdesk.hub.store import Hub\n"
      "from probdesk.packages import writer\nfrom probdesk.reports import build_case_pdf\n"

@@ -30,9 +30,10 @@ from probdesk.domain.records import CaseStatus, Comment
 from probdesk.errors import ProbdeskError
 from probdesk.services.questionsets import answer_words
 from probdesk.services.workspace import CaseState, Workspace
+from probdesk.ui.cases.question_widgets import AnswerWidget, answer_widget
+from probdesk.ui.kit.autosave_text import AutosaveText
 from probdesk.ui.kit.messages import show_problem
-from probdesk.ui.question_widgets import AnswerWidget, AutosaveText, answer_widget
-from probdesk.ui.saver import Saver
+from probdesk.ui.kit.saver import Saver
 
 
 class QuestionRow(QFrame):

@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 from probdesk.domain.evidence import ATTACHMENT_LIMIT, MB, Document, Gap, size_in_mb
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import Meeting
-from probdesk.ui.dialogs import _Dialog
 from probdesk.ui.evidence.models import DOCUMENT_KINDS, day_text, org_items
+from probdesk.ui.kit.dialog import FormDialog
 
 
-class DocumentDialog(_Dialog):
+class DocumentDialog(FormDialog):
     """Log a document: title, kind, date received, the questions it informs, a file."""
 
     def __init__(
@@ -132,7 +132,7 @@ class DocumentDialog(_Dialog):
         )
 
 
-class TextDialog(_Dialog):
+class TextDialog(FormDialog):
     """One piece of text the service needs (a reason, an outcome), with what it is for."""
 
     def __init__(
@@ -167,7 +167,7 @@ class TextDialog(_Dialog):
         self.result_value = self._apply(self.text.toPlainText())
 
 
-class GapDialog(_Dialog):
+class GapDialog(FormDialog):
     """Raise a gap, or a point to clarify, against a question."""
 
     def __init__(
@@ -208,7 +208,7 @@ class GapDialog(_Dialog):
         self.result_value = self._raise(str(self.question.currentData()), self.text.toPlainText())
 
 
-class PlanDialog(_Dialog):
+class PlanDialog(FormDialog):
     """Choose the meeting or focus group in which a gap will be asked."""
 
     def __init__(

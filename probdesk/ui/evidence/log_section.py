@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.evidence import Document, Gap
 from probdesk.errors import ProbdeskError
-from probdesk.ui.dialogs import _Dialog
 from probdesk.ui.evidence.dialogs import DocumentDialog, GapDialog, PlanDialog, TextDialog
 from probdesk.ui.evidence.models import DocumentModel, GapModel, table
+from probdesk.ui.kit.dialog import FormDialog
 from probdesk.ui.kit.layout import section
 from probdesk.ui.kit.messages import message_label, show_message
 
@@ -165,7 +165,7 @@ class LogSection:
             return None
         show_message(self.log_message, f"Withdrew {doc.title}.")
         self._written()
-        return dialog.result_value  # type: ignore[return-value]  # _Dialog keeps an object: here a Document
+        return dialog.result_value  # type: ignore[return-value]  # FormDialog keeps an object: here a Document
 
     def raise_gap(self) -> Gap | None:
         if self.log is None or self.inspection is None or self.qs is None:
@@ -182,13 +182,13 @@ class LogSection:
         self._reselect(self.gap_view, self.gap_model.row_of(gap.id))
         return gap
 
-    def _gap_done(self, dialog: _Dialog, gap: Gap, what: str) -> Gap | None:
+    def _gap_done(self, dialog: FormDialog, gap: Gap, what: str) -> Gap | None:
         if not dialog.exec():
             return None
         show_message(self.gap_message, f"{what} the gap on {gap.question_id}.")
         self._written()
         self._reselect(self.gap_view, self.gap_model.row_of(gap.id))
-        return dialog.result_value  # type: ignore[attr-defined, no-any-return]  # a _Dialog keeps a Gap here
+        return dialog.result_value  # type: ignore[attr-defined, no-any-return]  # a FormDialog keeps a Gap here
 
     def plan_gap(self) -> Gap | None:
         gap = self.selected_gap()

@@ -31,8 +31,8 @@ from probdesk.ui.evidence.sources_section import SourcesSection
 from probdesk.ui.evidence.triangulation_section import TriangulationSection
 from probdesk.ui.kit.layout import hint_label, scrolling_body
 from probdesk.ui.kit.messages import show_message
-from probdesk.ui.runner import Runner
-from probdesk.ui.saver import Saver
+from probdesk.ui.kit.runner import Runner
+from probdesk.ui.kit.saver import Saver
 
 if TYPE_CHECKING:
     from probdesk.services.hub_access import HubAccess

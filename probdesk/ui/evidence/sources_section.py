@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 from probdesk.domain.evidence import SurveyFigure
 from probdesk.errors import ProbdeskError
 from probdesk.services.hub_access import hub_of
-from probdesk.ui.changes import Changes
 from probdesk.ui.evidence.models import (
     MERGE_FIRST,
     MERGE_ON_LEAD,
@@ -25,9 +24,10 @@ from probdesk.ui.evidence.models import (
     hub_notes_of,
     table,
 )
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import section
 from probdesk.ui.kit.messages import message_label, show_message
-from probdesk.ui.runner import Cancelled, Progress
+from probdesk.ui.kit.runner import Cancelled, Progress
 
 if TYPE_CHECKING:
     from probdesk.services.figures import CaseFindings

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton
 
 from probdesk.errors import ProbdeskError
-from probdesk.ui.changes import Changes
 from probdesk.ui.hub.dialogs import ReturnDialog, SettleDialog
 from probdesk.ui.hub.models import ConflictModel, ModerationModel, value_text
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural, section
 from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view, selected_rows
-from probdesk.ui.runner import Cancelled, Progress
 
 if TYPE_CHECKING:
     from probdesk.services.figures import (

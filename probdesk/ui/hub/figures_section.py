@@ -39,8 +39,8 @@ from probdesk.ui.hub.models import (
     rating_colours,
 )
 from probdesk.ui.kit.layout import hint_label, plural, section
+from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view, selected_rows
-from probdesk.ui.runner import Cancelled, Progress
 
 if TYPE_CHECKING:
     from probdesk.services.figures import (

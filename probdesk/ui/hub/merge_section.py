@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk.errors import ProbdeskError
-from probdesk.ui.changes import Changes
 from probdesk.ui.hub.models import STATE_LABELS, HeldKeyModel, MergeOutcomeModel
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import hint_label, section
 from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view, selected_rows
-from probdesk.ui.runner import Cancelled, Progress
 
 if TYPE_CHECKING:
     from probdesk.services.hub import (

@@ -20,16 +20,16 @@ from PySide6.QtWidgets import QSplitter, QWidget
 
 from probdesk.domain.records import Inspection
 from probdesk.errors import ProbdeskError
-from probdesk.ui.changes import Changes
 from probdesk.ui.hub.decisions_section import DecisionsSection
 from probdesk.ui.hub.dialogs import DrillDownDialog, ReturnDialog, SettleDialog
 from probdesk.ui.hub.figures_section import FiguresSection
 from probdesk.ui.hub.merge_section import MergeSection
 from probdesk.ui.hub.progress_section import ProgressSection
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import hint_label, scrolling_body
 from probdesk.ui.kit.messages import show_message
+from probdesk.ui.kit.runner import Cancelled, Progress, Runner
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
-from probdesk.ui.runner import Cancelled, Progress, Runner
 
 if TYPE_CHECKING:
     from probdesk.hub.store import Hub

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton
 
 from probdesk.errors import ProbdeskError
-from probdesk.ui.changes import Changes
 from probdesk.ui.hub.models import ProgressModel
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import section
 from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view
-from probdesk.ui.runner import Cancelled, Progress
 
 if TYPE_CHECKING:
     from probdesk.hub.store import Hub
@@ -72,7 +72,7 @@ class ProgressSection:
     # -- retention ---------------------------------------------------------------------------
     def ask_close(self) -> bool:
         """Close inspection…: say what closing does, then close it through the runner."""
-        from probdesk.ui.purge_dialog import CloseInspectionDialog
+        from probdesk.ui.hub.close_dialog import CloseInspectionDialog
 
         fw, inspection = self.fieldwork, self.inspection
         if fw is None or inspection is None or inspection.closed_at is not None:

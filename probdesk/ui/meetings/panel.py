@@ -35,10 +35,10 @@ from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import GroupAttendance, Meeting, MeetingKind
 from probdesk.errors import ProbdeskError
 from probdesk.services.workspace import Workspace
+from probdesk.ui.kit.autosave_text import AutosaveText
 from probdesk.ui.kit.messages import show_problem
+from probdesk.ui.kit.saver import Saver
 from probdesk.ui.kit.tables import Index, RowsTableModel, record_view
-from probdesk.ui.question_widgets import AutosaveText
-from probdesk.ui.saver import Saver
 
 
 class MeetingTableModel(RowsTableModel[Meeting]):

@@ -11,8 +11,8 @@ from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import QWidget
 
 from probdesk.domain.records import CaseStatus
+from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import RecordTableModel
-from probdesk.ui.runner import Cancelled, Progress
 
 if TYPE_CHECKING:
     from probdesk.hub.store import Hub

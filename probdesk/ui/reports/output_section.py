@@ -16,6 +16,7 @@ from probdesk.errors import OperationCancelled, ProbdeskError
 from probdesk.services.hub_access import hub_of
 from probdesk.ui.kit.layout import plural, section
 from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.reports.models import (
     BUILD_TITLE,
     CASES,
@@ -25,7 +26,6 @@ from probdesk.ui.reports.models import (
     ReportRequest,
     build_report,
 )
-from probdesk.ui.runner import Cancelled, Progress
 
 
 class OutputSection:

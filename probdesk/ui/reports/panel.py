@@ -20,12 +20,12 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 from probdesk.domain.records import Inspection
 from probdesk.errors import ProbdeskError
 from probdesk.services.hub_access import hub_of
-from probdesk.ui.changes import Changes
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import hint_label, plural, scrolling_body
+from probdesk.ui.kit.runner import Cancelled, Progress, Runner
 from probdesk.ui.reports.choices_section import ChoicesSection
 from probdesk.ui.reports.models import ABOUT, CASES, PDU, READ_TITLE, ReportChoices, read_choices
 from probdesk.ui.reports.output_section import OutputSection
-from probdesk.ui.runner import Cancelled, Progress, Runner
 
 if TYPE_CHECKING:
     from probdesk.services.fieldwork import Fieldwork

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from probdesk.errors import InputError, ProbdeskError
-from probdesk.ui.changes import Changes
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural
 from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view, selected_rows
-from probdesk.ui.runner import Cancelled, Progress
 from probdesk.ui.sync.models import IncomingModel
 from probdesk.ui.sync.open_pack_dialog import OpenSetupPackDialog
 

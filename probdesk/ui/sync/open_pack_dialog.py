@@ -11,14 +11,14 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from probdesk.errors import InputError
 from probdesk.packages import enrolment
-from probdesk.ui.dialogs import _Dialog
+from probdesk.ui.kit.dialog import FormDialog
 from probdesk.ui.kit.layout import fixed_font_label, name_buttons
 
 if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, not at start-up
     from probdesk.services.fieldwork import IncomingPack
 
 
-class OpenSetupPackDialog(_Dialog):
+class OpenSetupPackDialog(FormDialog):
     """The passphrase and who you are on the team, with the signer's fingerprint to check."""
 
     def __init__(

@@ -10,11 +10,11 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from probdesk.domain.records import OutboxPackage
 from probdesk.errors import ProbdeskError
-from probdesk.ui.changes import Changes
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural
 from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view
-from probdesk.ui.runner import Cancelled, Progress
 from probdesk.ui.sync.models import OutboxModel, short_id
 
 if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, not at start-up

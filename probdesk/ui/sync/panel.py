@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from probdesk.domain.records import Inspection
 from probdesk.ui.kit.layout import hint_label, scrolling_body
 from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.runner import Runner
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY, shared_folder_problem
-from probdesk.ui.runner import Runner
 from probdesk.ui.sync.incoming_section import IncomingSection
 from probdesk.ui.sync.outbox_section import OutboxSection
 

@@ -12,12 +12,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from probdesk.errors import EnvironmentProblem, ProbdeskError
-from probdesk.ui.changes import Changes
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import fixed_font_label, plural
 from probdesk.ui.kit.messages import message_label, show_message, show_problem
+from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.kit.tables import record_view, selected_rows
-from probdesk.ui.runner import Cancelled, Progress
 from probdesk.ui.team_lead.models import ExportsModel, Found, export_written
 from probdesk.ui.team_lead.send_back_dialog import SendBackDialog
 from probdesk.ui.team_lead.setup_pack_dialog import WriteSetupPackDialog

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from probdesk.domain.records import Assessor, Inspection
 from probdesk.ui.kit.layout import hint_label, scrolling_body
 from probdesk.ui.kit.messages import show_message
+from probdesk.ui.kit.runner import Runner
 from probdesk.ui.kit.tables import selected_rows
-from probdesk.ui.runner import Runner
 from probdesk.ui.team_lead.packs_section import PacksSection
 from probdesk.ui.team_lead.team_section import TeamSection
 

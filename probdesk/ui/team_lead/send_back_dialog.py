@@ -12,18 +12,18 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 
 from probdesk.domain.records import Case
 from probdesk.errors import ProbdeskError
-from probdesk.ui.changes import Changes
-from probdesk.ui.dialogs import _Dialog
+from probdesk.ui.kit.changes import Changes
+from probdesk.ui.kit.dialog import FormDialog
 from probdesk.ui.kit.layout import name_buttons
+from probdesk.ui.kit.runner import Cancelled, Progress, Runner
 from probdesk.ui.kit.tables import record_view
-from probdesk.ui.runner import Cancelled, Progress, Runner
 from probdesk.ui.team_lead.models import Index, SendBack, SendBackCasesModel
 
 if TYPE_CHECKING:
     from probdesk.services.fieldwork import ExportSeen
 
 
-class SendBackDialog(_Dialog):
+class SendBackDialog(FormDialog):
     """Comments on an assessor's cases, the cases to return, and a general comment.
 
     OK writes the pack through the Runner with the dialog still open: when the service refuses

@@ -8,13 +8,13 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPush
 
 from probdesk.errors import InputError
 from probdesk.services.fieldwork import check_passphrase
-from probdesk.ui.dialogs import _Dialog
+from probdesk.ui.kit.dialog import FormDialog
 from probdesk.ui.kit.layout import name_buttons
 from probdesk.ui.kit.shared_folder import shared_folder_problem
 from probdesk.ui.team_lead.models import MIN_PASSPHRASE
 
 
-class WriteSetupPackDialog(_Dialog):
+class WriteSetupPackDialog(FormDialog):
     """The passphrase (twice), the team lead's name and where the pack goes."""
 
     def __init__(

@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
 from probdesk.domain.records import Assessor, Case
 from probdesk.errors import ProbdeskError
 from probdesk.services.workspace import ROLES
-from probdesk.ui.changes import Changes
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural
 from probdesk.ui.kit.messages import message_label, show_message
+from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view, selected_rows
-from probdesk.ui.runner import Cancelled, Progress
 from probdesk.ui.team_lead.models import TEAM_ROLES, SampleCaseModel, TeamModel
 from probdesk.ui.team_lead.sample_import_dialog import ImportSampleDialog
 

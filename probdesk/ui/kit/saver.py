@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from probdesk.errors import EnvironmentProblem, ProbdeskError
 
-log = logging.getLogger("probdesk.ui.saver")
+log = logging.getLogger("probdesk.ui.kit.saver")
 
 RETRY_MS = 3000
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import ClassVar, Protocol
 
-from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import (
     QDoubleValidator,
     QFocusEvent,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLineEdit,
-    QPlainTextEdit,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -34,8 +33,7 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.answer_types import NA, NO, YES, AnswerType, answer_kind
 from probdesk.domain.questionset import Question
-
-NOTE_PAUSE_MS = 800
+from probdesk.ui.kit.autosave_text import AutosaveText
 
 
 class AnswerWidget(QWidget):
@@ -241,49 +239,6 @@ class DateWidget(LineWidget):
         return QRegularExpressionValidator(r"\d{0,4}-?\d{0,2}-?\d{0,2}", parent)
 
 
-class AutosaveText(QPlainTextEdit):
-    """Plain text that reports `settled` after a short pause in typing and when left."""
-
-    settled = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTabChangesFocus(True)
-        self._dirty = False
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(NOTE_PAUSE_MS)
-        self._timer.timeout.connect(self.flush)
-        self.textChanged.connect(self._typed)
-        self._loading = False
-
-    def set_text_quietly(self, text: str) -> None:
-        self._loading = True
-        self.setPlainText(text)
-        self._loading = False
-        self._dirty = False
-
-    def _typed(self) -> None:
-        if self._loading:
-            return
-        self._dirty = True
-        self._timer.start()
-
-    @property
-    def dirty(self) -> bool:
-        return self._dirty
-
-    def flush(self) -> None:
-        self._timer.stop()
-        if self._dirty:
-            self._dirty = False
-            self.settled.emit()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        self.flush()
-        super().focusOutEvent(event)
-
-
 class TextWidget(AnswerWidget):
     def __init__(self, question: Question, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -329,6 +284,7 @@ def answer_widget(question: Question) -> AnswerWidget:
     widget = WIDGETS.get(question.answer)
     if widget is None:
         raise KeyError(
-            f"answer type '{question.answer}' has no widget in probdesk/ui/question_widgets.py"
+            f"answer type '{question.answer}' has no widget in "
+            "probdesk/ui/cases/question_widgets.py"
         )
     return widget(question)

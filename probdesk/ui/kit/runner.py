@@ -5,7 +5,7 @@ cancelled)` runs on a QThread; `progress(done, total, text)` reaches the dialog 
 queued signal; Cancel sets a threading.Event that `cancelled()` reads. The result, or the
 exception, comes back to the GUI thread: nothing a worker raises is lost and the dialog never
 stays up after the work has ended. One operation at a time. Each operation names what it may
-change (`changes=`, probdesk.ui.changes); the runner broadcasts it on `changed` when the work
+change (`changes=`, probdesk.ui.kit.changes); the runner broadcasts it on `changed` when the work
 has ended, and each view reads again what it shows.
 
 The work must not touch widgets, and opens its own units of work (every service call does):
@@ -38,9 +38,9 @@ from PySide6.QtWidgets import (
 
 from probdesk.errors import ProbdeskError
 from probdesk.progress import Cancelled, Progress
-from probdesk.ui.changes import Changes
+from probdesk.ui.kit.changes import Changes
 
-log = logging.getLogger("probdesk.ui.runner")
+log = logging.getLogger("probdesk.ui.kit.runner")
 
 
 _gc_holds = 0  # runners with work on a thread (every window has its own runner)

@@ -31,6 +31,23 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     )
     s.add_argument("path", metavar="PATH")
     s.set_defaults(run=_show)
+    d = qs_sub.add_parser(
+        "diff",
+        help="what changes from one version of a question set to another",
+        description="Classify every case question, fact and variant of two question-set files: "
+        "unchanged, wording changed, guidance changed, condition changed, counting changed, "
+        "added, dropped, answer options changed, answer type changed; and name the other parts "
+        "that changed. The same classification as the preview before an inspection moves to a "
+        "new version (setup-pack create --question-set). Exit 0: no differences; 1: answers "
+        "carry over as they are (wording, guidance, added questions); 3: answers are kept but "
+        "some cases need review or stop counting (conditions, counting, dropped questions, "
+        "facts, variants); 4: incompatible (an id reused with another answer type or other "
+        "answer values); 2: a file is not a valid question set.",
+    )
+    d.add_argument("old", metavar="OLD")
+    d.add_argument("new", metavar="NEW")
+    d.add_argument("--format", choices=("text", "json"), default="text")
+    d.set_defaults(run=_diff)
 
 
 def _validate(args: argparse.Namespace, session: Session) -> int:
@@ -56,3 +73,21 @@ def _show(args: argparse.Namespace, session: Session) -> int:
 
     sys.stdout.write(questionsets.outline(loader.load(args.path)))
     return EXIT_OK
+
+
+DIFF_EXIT = {0: EXIT_OK, 1: 1, 2: 3, 3: 4}  # Severity -> exit code (2 is refused input)
+
+
+def _diff(args: argparse.Namespace, session: Session) -> int:
+    import json
+
+    from probdesk.domain import loader
+    from probdesk.domain.qsdiff import diff
+    from probdesk.services import questionsets
+
+    change = diff(loader.load(args.old), loader.load(args.new))
+    if args.format == "json":
+        print(json.dumps(questionsets.diff_json(change), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(questionsets.diff_text(change))
+    return DIFF_EXIT[change.severity]

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from probdesk import bundled
 from probdesk.domain.answer_types import answer_kind, fact_kind
 from probdesk.domain.questionset import Fact, Question, QuestionSet
 from probdesk.errors import QuestionSetError
+
+if TYPE_CHECKING:
+    from probdesk.domain.qsdiff import ItemChange, QuestionSetDiff
 
 
 @dataclass(frozen=True)
@@ -117,3 +121,69 @@ def outline(qs: QuestionSet) -> str:
             bands = "; ".join(f"{b.label} from {b.min_score}" for b in r.bands)
             lines.append(f"  Overall score bands: {bands}")
     return "\n".join(lines) + "\n"
+
+
+# -- what changes between two versions ---------------------------------------------------------
+
+DIFF_SEVERITY_WORDS = {
+    0: "no differences",
+    1: "answers carry over as they are",
+    2: "answers are kept; some cases need review or stop counting",
+    3: "incompatible: an id reused with another answer type or other answer values",
+}
+
+
+def diff_text(change: QuestionSetDiff) -> str:
+    """The classification `probdesk questionset diff` and the move's preview print."""
+    from probdesk.domain.qsdiff import Change
+
+    lines = [
+        f"{change.old_id} {change.old_version} -> {change.new_id} {change.new_version}: "
+        f"{DIFF_SEVERITY_WORDS[change.severity]}",
+        "",
+    ]
+    counts = [
+        f"{change.count(c)} {c.value}"
+        for c in Change
+        if change.count(c) and c is not Change.UNCHANGED
+    ]
+    unchanged = change.count(Change.UNCHANGED)
+    lines.append(f"Questions: {unchanged} unchanged" + "".join(f", {c}" for c in counts))
+    for title, items in (
+        ("Case facts", change.facts),
+        ("Variants", change.variants),
+        ("Questions", change.questions),
+    ):
+        changed = [i for i in items if i.changes != (Change.UNCHANGED,)]
+        if not changed:
+            continue
+        lines += ["", f"{title}:"]
+        for i in changed:
+            where = f" ({i.section})" if i.section else ""
+            mark = "  INCOMPATIBLE" if i.incompatible else ""
+            lines.append(f"  {i.id}{where}: {', '.join(c.value for c in i.changes)}{mark}")
+            lines += [f"      {d}" for d in i.details]
+    if change.other:
+        lines += ["", "Other parts:"] + [f"  {o}" for o in change.other]
+    return "\n".join(lines) + "\n"
+
+
+def diff_json(change: QuestionSetDiff) -> dict[str, object]:
+    def item(i: ItemChange) -> dict[str, object]:
+        return {
+            "id": i.id,
+            "section": i.section or None,
+            "changes": [c.value for c in i.changes],
+            "severity": i.severity.name.lower(),
+            "details": list(i.details),
+        }
+
+    return {
+        "old": {"id": change.old_id, "version": change.old_version},
+        "new": {"id": change.new_id, "version": change.new_version},
+        "severity": change.severity.name.lower(),
+        "facts": [item(i) for i in change.facts],
+        "variants": [item(i) for i in change.variants],
+        "questions": [item(i) for i in change.questions],
+        "other": list(change.other),
+    }

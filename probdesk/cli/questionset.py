@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from probdesk.cli.output import EXIT_INVALID, EXIT_OK
+from probdesk.cli.output import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK
 
 if TYPE_CHECKING:
     from probdesk.cli.bootstrap import Parents, Session, Subparsers
@@ -18,10 +18,17 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     v = qs_sub.add_parser(
         "validate",
         help="check question-set files",
-        description="Check question-set files. Exit 0 when all are valid, 2 otherwise; each "
-        "problem is printed on stderr as FILE:LINE:COLUMN: message.",
+        description="Check question-set files: the schema, every rule of the loader, each "
+        "condition against the type and values of what it reads, and what no case can reach "
+        "(a variant no combination of facts selects, a question that can never apply), which "
+        "is a warning. Each problem is printed on stderr as FILE:LINE:COLUMN: message. Exit 0 "
+        "when all are valid without warnings, 1 when valid with warnings, 2 when any is "
+        "invalid (or, with --strict, has warnings).",
     )
     v.add_argument("paths", nargs="+", metavar="PATH")
+    v.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors (exit 2 on a warning)"
+    )
     v.set_defaults(run=_validate)
     s = qs_sub.add_parser(
         "show",
@@ -55,16 +62,18 @@ def _validate(args: argparse.Namespace, session: Session) -> int:
 
     results = questionsets.validate(args.paths)
     for r in results:
-        if r.ok:
+        for p in (*r.problems, *r.warnings):
+            print(p, file=sys.stderr)
+        if r.ok and not (args.strict and r.warnings):
             assert r.question_set is not None
-            print(f"{r.path}: valid ({r.question_set.id} {r.question_set.version})")
-        else:
-            for p in r.problems:
-                print(p, file=sys.stderr)
-    bad = sum(not r.ok for r in results)
+            also = f", {len(r.warnings)} warning(s)" if r.warnings else ""
+            print(f"{r.path}: valid ({r.question_set.id} {r.question_set.version}{also})")
+    bad = sum(not r.ok or bool(args.strict and r.warnings) for r in results)
+    warned = sum(bool(r.warnings) for r in results if r.ok)
     if bad:
         print(f"{bad} of {len(results)} file(s) invalid", file=sys.stderr)
-    return EXIT_OK if not bad else EXIT_INVALID
+        return EXIT_INVALID
+    return EXIT_FINDINGS if warned else EXIT_OK
 
 
 def _show(args: argparse.Namespace, session: Session) -> int:

@@ -130,6 +130,7 @@ class ValueKind:
     parse: Callable[[str, object], object] = parse_text  # an open value: raw -> stored
     counting: Mapping[str, Outcome] | None = field(default=None)  # None: never counts
     hint: str = "give text"  # what to give for an open value, in words (the CLI's refusals)
+    ordered: bool = False  # values have an order: conditions may use at_least / at_most
 
     @property
     def is_yes_no(self) -> bool:
@@ -225,8 +226,10 @@ ANSWER_TYPES: Mapping[AnswerType, ValueKind] = MappingProxyType(
         AnswerType.MULTI_CHOICE: ValueKind(
             "multi_choice", "several choices", from_options=True, several=True
         ),
-        AnswerType.NUMBER: ValueKind("number", "number", parse=parse_number, hint="give a number"),
-        AnswerType.DATE: ValueKind("date", "date", parse=parse_date, hint=DATE_HINT),
+        AnswerType.NUMBER: ValueKind(
+            "number", "number", parse=parse_number, hint="give a number", ordered=True
+        ),
+        AnswerType.DATE: ValueKind("date", "date", parse=parse_date, hint=DATE_HINT, ordered=True),
         AnswerType.TEXT: ValueKind("text", "free text", parse=parse_text),
     }
 )
@@ -238,8 +241,10 @@ FACT_TYPES: Mapping[FactType, ValueKind] = MappingProxyType(
             "yes_no_unknown", "Yes / No / Not known", fixed=(*_YES_NO, Option(UNKNOWN, "Not known"))
         ),
         FactType.CHOICE: ValueKind("choice", "choice", from_options=True),
-        FactType.NUMBER: ValueKind("number", "number", parse=parse_number, hint="give a number"),
-        FactType.DATE: ValueKind("date", "date", parse=parse_date, hint=DATE_HINT),
+        FactType.NUMBER: ValueKind(
+            "number", "number", parse=parse_number, hint="give a number", ordered=True
+        ),
+        FactType.DATE: ValueKind("date", "date", parse=parse_date, hint=DATE_HINT, ordered=True),
         FactType.TEXT: ValueKind("text", "text", parse=parse_stripped_text),
     }
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
@@ -153,9 +154,21 @@ def evaluate(cond: Condition, env: Env) -> bool:
         assert isinstance(cond.operand, tuple)
         return any(_same(value, o) for o in cond.operand)
     number, bound = _number(value), _number(cond.operand)
-    if number is None or bound is None:
-        return False
-    return number >= bound if cond.op == "at_least" else number <= bound
+    if number is not None and bound is not None:
+        return number >= bound if cond.op == "at_least" else number <= bound
+    day, limit = _date(value), _date(cond.operand)
+    if day is not None and limit is not None:
+        return day >= limit if cond.op == "at_least" else day <= limit
+    return False
+
+
+def _date(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def describe(

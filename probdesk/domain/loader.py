@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -136,7 +137,7 @@ def _compose(text: str, problems: _Problems) -> Any:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        _marked(exc, "invalid YAML", problems)
+        _marked(exc, "invalid YAML", problems, text)
         return None
     except yaml.YAMLError as exc:
         problems.raw(0, 0, f"invalid YAML: {exc}")
@@ -171,7 +172,10 @@ def _compose(text: str, problems: _Problems) -> Any:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [build(v, (*path, i), depth + 1) for i, v in enumerate(node.value)]
-        return constructor.construct_object(node)
+        value = constructor.construct_object(node)
+        if isinstance(value, date):  # an unquoted 2026-06-30: the set means the ISO text
+            return value.isoformat()
+        return value
 
     try:
         return build(root, (), 0)
@@ -186,13 +190,96 @@ def _compose(text: str, problems: _Problems) -> Any:
         return None
 
 
-def _marked(exc: yaml.MarkedYAMLError, prefix: str, problems: _Problems) -> None:
+def _marked(exc: yaml.MarkedYAMLError, prefix: str, problems: _Problems, text: str = "") -> None:
     mark = exc.problem_mark or exc.context_mark
-    msg = f"{prefix}: {exc.problem or exc.context}"
-    if mark is not None:
-        problems.raw(mark.line + 1, mark.column + 1, msg)
-    else:
-        problems.raw(0, 0, msg)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    opened = _unclosed_quote(text, line) if text else None
+    if opened is not None:
+        qline, qcol, quote = opened
+        problems.raw(
+            qline,
+            qcol,
+            f"{prefix}: a text opened with {quote} here is never closed: add the closing "
+            f"{quote} at the end of the text (YAML read on to line {line} looking for it)",
+        )
+        return
+    problems.raw(line, col, _yaml_words(str(exc.problem or exc.context or ""), prefix))
+
+
+# Plain words for PyYAML's scanner and parser messages: (words in its message, what we say).
+_YAML_WORDS = (
+    ("tab", "a tab character: YAML indents with spaces only; replace the tab with spaces"),
+    (
+        "mapping values are not allowed",
+        "a ': ' where YAML does not expect a new field: put the text in quotes, or line this "
+        "line up with the fields above it",
+    ),
+    (
+        "expected '-' indicator",
+        "this line does not line up with the list above it: each item starts with '- ' at the "
+        "same indentation",
+    ),
+    (
+        "expected key",
+        "this line does not line up with the lines above it: a field starts at the same "
+        "indentation as the other fields at its level (spaces only)",
+    ),
+    (
+        "expected <block end>",
+        "this line does not line up with the lines above it: a field starts at the same "
+        "indentation as the other fields at its level (spaces only)",
+    ),
+    (
+        "could not find expected ':'",
+        "a line with no 'field: value' colon: add the colon, or indent the line as part of the "
+        "text above",
+    ),
+    (
+        "unexpected end of stream",
+        "the file ends inside a quoted text or a bracket: close it",
+    ),
+    ("cannot start any token", "this character cannot start a value: put the value in quotes"),
+    (
+        "expected ',' or ']'",
+        "a list in brackets is not closed where expected: check its commas and its closing ]",
+    ),
+    (
+        "expected ',' or '}'",
+        "a mapping in braces is not closed where expected: check its commas and its closing }",
+    ),
+)
+
+
+def _yaml_words(problem: str, prefix: str) -> str:
+    for words, plain in _YAML_WORDS:
+        if words in problem:
+            return f"{prefix}: {plain}"
+    return f"{prefix}: {problem}"
+
+
+def _unclosed_quote(text: str, upto: int) -> tuple[int, int, str] | None:
+    """A quote opened on a line and closed on no line before `upto` (YAML's error line): the
+    usual cause of YAML's later, puzzling complaints. (Line, column, the quote character.)"""
+    found: tuple[int, int, str] | None = None
+    for number, line in enumerate(text.splitlines()[: max(upto, 0)], start=1):
+        if found is not None and number < upto and found[2] in line:
+            found = None  # closed on a later line: a text over several lines, which is allowed
+        if found is not None:
+            continue
+        _, sep, value = line.partition(": ")
+        if not sep:
+            value = line.lstrip(" -")
+        column = len(line) - len(value.lstrip())
+        value = value.strip()
+        if value[:1] == '"':
+            closed = '"' in value[1:].replace("\\\\", "").replace('\\"', "")
+        elif value[:1] == "'":
+            closed = "'" in value[1:].replace("''", "")
+        else:
+            continue
+        if not closed:
+            found = (number, column + 1, value[0])
+    return found
 
 
 class _Refused(Exception):
@@ -255,7 +342,57 @@ def _schema_problems(data: Any, problems: _Problems) -> None:
             for key in (k for k in best.instance if k not in known):
                 problems.at_key((*path, key), f"{_where(path)}: unknown field '{key}'")
             continue
-        problems.at(path, f"{_where(path)}: {best.message}")
+        problems.at(path, f"{_where(path)}: {_schema_words(best)}")
+
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "array": "a list (lines starting with '- ')",
+    "object": "a set of fields (lines of 'name: value')",
+    "boolean": "true or false",
+}
+ID_RULE = (
+    "an id starts with a letter or digit, then letters, digits, '_', '.' or '-', at most 64 "
+    "characters, no spaces"
+)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) <= 40 else f"'{value[:37]}...'"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _schema_words(error: Any) -> str:
+    """A JSON Schema error in plain words; the validator's own message where none fits."""
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "required":
+        missing = [k for k in expected if isinstance(value, dict) and k not in value]
+        return f"the field '{missing[0] if missing else expected[0]}' is missing"
+    if kind == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)
+        return f"should be {words}, not {_shown(value)}"
+    if kind == "enum":
+        return f"{_shown(value)} is not one of: {', '.join(str(v) for v in expected)}"
+    if kind == "const":
+        return f"must be {_shown(expected)}, not {_shown(value)}"
+    if kind == "pattern":
+        return f"{_shown(value)} is not a valid id: {ID_RULE}"
+    if kind == "minLength":
+        return "must not be empty"
+    if kind == "maxLength":
+        return f"is longer than {expected} characters"
+    if kind == "minItems":
+        return f"needs at least {expected} item{'s' if expected != 1 else ''}"
+    if kind == "minimum":
+        return f"must be {expected} or more, not {_shown(value)}"
+    if kind == "maximum":
+        return f"must be {expected} or less, not {_shown(value)}"
+    return str(error.message)
 
 
 # -- meaning -----------------------------------------------------------------------------------
@@ -421,17 +558,38 @@ def _check_condition(
                 problems.at(path, f"condition names unknown question '{c.subject}'")
                 continue
             item = found[1]
+        entry = fact_kind(item["type"]) if c.kind == "fact" else answer_kind(item["answer"])
+        what = f"{c.kind} '{c.subject}'"
+        if c.op in ("at_least", "at_most"):
+            if not entry.ordered:
+                problems.at(
+                    path,
+                    f"'{c.op}' compares numbers and dates, but {what} is {entry.words}: "
+                    "use equals or in",
+                )
+                continue
+            values: tuple[object, ...] = (c.operand,)
+        elif c.op in ("equals", "in"):
+            values = c.operand if isinstance(c.operand, tuple) else (c.operand,)
+        else:
+            continue
         allowed = _allowed(c.kind, item)
-        values = c.operand if c.op == "in" else (c.operand,) if c.op == "equals" else ()
-        assert isinstance(values, tuple)
         for v in values:
             nv = cond.normalise(v)
             if allowed is not None and str(nv) not in allowed:
                 problems.at(
                     path,
-                    f"'{nv}' is not a value of {c.kind} '{c.subject}' "
-                    f"(one of: {', '.join(sorted(allowed))})",
+                    f"'{nv}' is not a value of {what} (one of: {', '.join(sorted(allowed))})",
                 )
+            elif allowed is None and entry.ordered:
+                try:
+                    entry.parse(what, nv)
+                except ValueError:
+                    problems.at(
+                        path,
+                        f"{c.op} '{nv}': {what} is a {entry.name}, so the condition can never "
+                        f"hold ({entry.hint})",
+                    )
 
 
 def _check_cycles(
@@ -641,6 +799,37 @@ def load(path: str | os.PathLike[str]) -> QuestionSet:
     problems = _Problems(str(path))
     text = _read_text(p, problems)
     return _finish(text, problems, str(p))
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A valid question set and its warnings (FILE:LINE:COLUMN: warning: ...): variants no
+    case can reach and questions that can never apply."""
+
+    question_set: QuestionSet
+    warnings: tuple[str, ...]
+
+
+def check(path: str | os.PathLike[str]) -> Checked:
+    """Load as `load` does (raising QuestionSetError for any problem), then look for what no
+    case can reach (probdesk.domain.reach): slower, so `questionset validate` asks for it and
+    opening a set does not."""
+    from probdesk.domain.reach import unreachable
+
+    p = Path(path)
+    problems = _Problems(str(path))
+    qs = _finish(_read_text(p, problems), problems, str(p))
+    places: dict[tuple[str, str], JsonPath] = {
+        ("variant", v.id): ("variants", i, "id") for i, v in enumerate(qs.variants)
+    }
+    for si, s in enumerate(qs.sections):
+        places[("question", s.key_question.id)] = ("sections", si, "key_question", "id")
+        for pi, q in enumerate(s.prompts):
+            places[("question", q.id)] = ("sections", si, "prompts", pi, "id")
+    found = _Problems(str(path), problems.positions, problems.key_positions)
+    for u in unreachable(qs):
+        found.at(places[(u.kind, u.id)], f"warning: {u.kind} '{u.id}': {u.why}")
+    return Checked(qs, tuple(found.formatted()))
 
 
 def _finish(text: str | None, problems: _Problems, name: str) -> QuestionSet:

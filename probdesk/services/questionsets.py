@@ -21,6 +21,7 @@ class ValidationResult:
     path: str
     question_set: QuestionSet | None
     problems: tuple[str, ...]
+    warnings: tuple[str, ...] = ()  # variants no case reaches, questions that never apply
 
     @property
     def ok(self) -> bool:
@@ -33,7 +34,8 @@ def validate(paths: Iterable[str | Path]) -> list[ValidationResult]:
     out = []
     for p in paths:
         try:
-            out.append(ValidationResult(str(p), loader.load(p), ()))
+            checked = loader.check(p)
+            out.append(ValidationResult(str(p), checked.question_set, (), checked.warnings))
         except QuestionSetError as exc:
             out.append(ValidationResult(str(p), None, tuple(exc.problems)))
     return out

@@ -151,6 +151,32 @@ def test_validate_one_good_and_one_bad_file(tmp_path: Path) -> None:
         assert re.match(rf"^{re.escape(str(bad))}:\d+:\d+: \S", line)
 
 
+WARNED = BAD.replace(
+    "      - id: K1\n        text: Again?\n        answer: yes_no\n"
+    "        applies_when:\n          fact: danger\n          equals: yes\n",
+    "      - id: P1\n        text: Never?\n        answer: yes_no\n"
+    "        applies_when:\n          all:\n            - fact: da\n              equals: yes\n"
+    "            - fact: da\n              equals: no\n",
+)
+
+
+def test_validate_warns_about_a_question_that_can_never_apply(tmp_path: Path) -> None:
+    warned = tmp_path / "warned.yaml"
+    warned.write_text(WARNED, encoding="utf-8")
+    done = run("questionset", "validate", warned, PDU)
+    assert done.returncode == 1  # valid, with a warning
+    assert f"{warned}: valid (bad 1, 1 warning(s))" in done.stdout
+    assert done.stderr.splitlines() == [
+        f"{warned}:20:13: warning: question 'P1': no case facts and answers make it apply"
+    ]
+    strict = run("questionset", "validate", "--strict", warned, PDU)
+    assert strict.returncode == 2
+    assert f"{warned}: valid" not in strict.stdout
+    assert f"{PDU}: valid" in strict.stdout
+    assert strict.stderr.splitlines()[-1] == "1 of 2 file(s) invalid"
+    assert run("questionset", "validate", "--strict", PDU).returncode == 0
+
+
 def test_validate_a_file_that_is_not_yaml(tmp_path: Path) -> None:
     bad = tmp_path / "notes.yaml"
     bad.write_bytes(b"title: Caf\xe9\n")

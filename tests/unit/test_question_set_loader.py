@@ -330,7 +330,7 @@ def test_invalid_yaml_gives_the_line_and_column(qs_file: Path) -> None:
     problem = only_problem(qs_file, text)
     assert problem.startswith(f"{qs_file}:{where(text, 'title: Mini: set', ': set')}: ")
     assert "invalid YAML" in problem
-    assert "mapping values are not allowed" in problem
+    assert "put the text in quotes" in problem
 
 
 def test_a_tab_indent_is_reported_on_its_line(qs_file: Path) -> None:
@@ -527,7 +527,7 @@ def test_a_missing_required_field_points_at_its_mapping(qs_file: Path) -> None:
     text = mutate(BASE, ("    title: Section two\n", ""))
     problem = only_problem(qs_file, text)
     assert problem == (
-        f"{qs_file}:{where(text, '- id: s2', 'id')}: sections[1]: 'title' is a required property"
+        f"{qs_file}:{where(text, '- id: s2', 'id')}: sections[1]: the field 'title' is missing"
     )
 
 
@@ -561,7 +561,7 @@ def test_all_schema_problems_are_listed(qs_file: Path) -> None:
     assert len(problems) == 3, problems
     assert problems[0].startswith(f"{qs_file}:{where(text, 'version: 1', '1')}: version: ")
     assert "'maybe' is not one of" in problems[1]
-    assert "'title' is a required property" in problems[2]
+    assert "the field 'title' is missing" in problems[2]
 
 
 # -- meaning -----------------------------------------------------------------------------------
@@ -863,3 +863,207 @@ def test_domain_one_fields_are_checked_by_the_schema(qs_file: Path) -> None:
     assert problem == (
         f"{qs_file}:{where(text, 'rating: x', 'rating')}: domain_one[1]: unknown field 'rating'"
     )
+
+
+# -- conditions checked against what they read (#15, item 5) --------------------------------
+
+NUMBERS = mutate(
+    BASE,
+    (
+        "  - id: tier\n    label: Tier\n    type: text\n",
+        "  - id: tier\n    label: Tier\n    type: text\n"
+        "  - id: age\n    label: Age\n    type: number\n"
+        "  - id: sentenced\n    label: Sentenced on\n    type: date\n",
+    ),
+)
+
+
+def _with_condition(condition: str) -> str:
+    return mutate(
+        NUMBERS,
+        (
+            "      - id: P3\n        text: Notes\n        answer: text\n",
+            "      - id: P3\n        text: Notes\n        answer: text\n"
+            f"        applies_when:\n{condition}",
+        ),
+    )
+
+
+def test_a_number_fact_compared_with_a_word_is_refused_where_it_is(qs_file: Path) -> None:
+    text = _with_condition("          fact: age\n          equals: young\n")
+    problem = only_problem(qs_file, text)
+    assert problem.startswith(f"{qs_file}:{where(text, 'fact: age')}: ")
+    assert "equals 'young': fact 'age' is a number, so the condition can never hold" in problem
+
+
+def test_at_least_on_a_choice_fact_is_refused(qs_file: Path) -> None:
+    text = _with_condition("          fact: kind\n          at_least: beta\n")
+    problem = only_problem(qs_file, text)
+    assert "'at_least' compares numbers and dates, but fact 'kind' is choice" in problem
+    text = _with_condition("          answer: K1\n          at_most: 3\n")
+    assert "answer 'K1' is Yes / No" in only_problem(qs_file, text)
+
+
+def test_at_least_on_numbers_and_dates_loads_and_holds(qs_file: Path) -> None:
+    text = _with_condition(
+        "          all:\n"
+        "            - fact: age\n              at_least: 18\n"
+        "            - fact: sentenced\n              at_most: 2026-06-30\n"
+    )
+    qs_file.write_text(text, encoding="utf-8")
+    qs = loader.load(qs_file)
+    base = {"da": "no", "kind": "alpha", "tier": "B2"}
+    assert "P3" in qs.applicable("main", {**base, "age": 18, "sentenced": "2026-06-30"}, {})
+    assert "P3" not in qs.applicable("main", {**base, "age": 17, "sentenced": "2026-06-30"}, {})
+    assert "P3" not in qs.applicable("main", {**base, "age": 30, "sentenced": "2026-07-01"}, {})
+    bad = _with_condition("          fact: sentenced\n          at_least: soon\n")
+    assert "fact 'sentenced' is a date" in only_problem(qs_file, bad)
+
+
+# -- warnings: what no case can reach ---------------------------------------------------------
+
+
+def _warnings(path: Path, text: str) -> list[str]:
+    path.write_text(text, encoding="utf-8")
+    return list(loader.check(path).warnings)
+
+
+def test_the_base_and_the_bundled_sets_have_no_warnings(qs_file: Path) -> None:
+    assert _warnings(qs_file, BASE) == []
+    for p in bundled.bundled_question_sets():
+        assert loader.check(p).warnings == (), p
+
+
+def test_a_variant_an_earlier_one_always_wins_is_a_warning(qs_file: Path) -> None:
+    text = mutate(
+        BASE,
+        (
+            "  - id: main\n    label: Main\n",
+            "  - id: shadow\n    label: Shadow\n    when:\n      fact: kind\n      in: [beta]\n"
+            "  - id: main\n    label: Main\n",
+        ),
+    )
+    (warning,) = _warnings(qs_file, text)
+    assert warning.startswith(f"{qs_file}:{where(text, '- id: shadow', 'shadow')}: warning: ")
+    assert "variant 'shadow': no combination of case facts selects it" in warning
+    assert "special is chosen first" in warning
+    assert loader.load(qs_file).id == "mini"  # a warning is not an error
+
+
+def test_a_variant_whose_condition_never_holds_is_a_warning(qs_file: Path) -> None:
+    text = mutate(
+        BASE,
+        (
+            "    when:\n      fact: kind\n      equals: beta\n",
+            "    when:\n      all:\n        - fact: kind\n          equals: beta\n"
+            "        - fact: kind\n          equals: alpha\n",
+        ),
+    )
+    (warning,) = _warnings(qs_file, text)
+    assert "variant 'special': no combination of case facts makes its condition hold" in warning
+
+
+def test_a_question_that_can_never_apply_is_a_warning(qs_file: Path) -> None:
+    text = _with_condition(
+        "          all:\n"
+        "            - fact: age\n              at_least: 65\n"
+        "            - fact: age\n              at_most: 18\n"
+    )
+    (warning,) = _warnings(qs_file, text)
+    assert warning.startswith(f"{qs_file}:{where(text, '- id: P3', 'P3')}: warning: ")
+    assert "question 'P3': no case facts and answers make it apply" in warning
+    # Through a chain: P2 needs P1 = yes, and P1 now needs domestic abuse to be both yes and no.
+    text = mutate(
+        BASE,
+        (
+            "          fact: da\n          in: [yes, unknown]\n",
+            "          all:\n            - fact: da\n              equals: 'yes'\n"
+            "            - fact: da\n              equals: 'no'\n",
+        ),
+    )
+    found = _warnings(qs_file, text)
+    assert [w.split("warning: ")[1].split(":")[0] for w in found] == [
+        "question 'P1'",
+        "question 'P2'",
+    ]
+
+
+def test_a_section_only_in_a_variant_no_case_reaches_warns_for_its_questions(
+    qs_file: Path,
+) -> None:
+    text = mutate(
+        BASE,
+        (
+            "    when:\n      fact: kind\n      equals: beta\n",
+            "    when:\n      not:\n        fact: kind\n        answered: false\n",
+        ),
+        (
+            "  - id: main\n    label: Main\n",
+            "  - id: main\n    label: Main\n    when:\n      fact: kind\n      answered: false\n",
+        ),
+    )
+    # 'special' takes every case with a kind, 'main' every case without: both reachable.
+    assert _warnings(qs_file, text) == []
+    text = mutate(
+        BASE,
+        (
+            "    when:\n      fact: kind\n      equals: beta\n",
+            "    when:\n      fact: tier\n      answered: true\n",
+        ),
+        (
+            "  - id: main\n    label: Main\n",
+            "  - id: main\n    label: Main\n    when:\n      fact: tier\n      answered: true\n",
+        ),
+    )
+    found = _warnings(qs_file, text)
+    assert any("variant 'main'" in w for w in found)
+    assert any(
+        "question 'K2': its section is asked only in variants no case reaches" in w for w in found
+    )
+
+
+# -- messages in plain words -------------------------------------------------------------------
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens(qs_file: Path) -> None:
+    text = mutate(BASE, ("title: Section one", 'title: "Section one'))
+    problem = only_problem(qs_file, text)
+    opened = where(text, 'title: "Section one', '"')
+    assert problem.startswith(f"{qs_file}:{opened}: ")
+    assert 'a text opened with " here is never closed' in problem
+
+
+def test_a_text_over_several_lines_in_quotes_is_not_taken_for_an_unclosed_one(
+    qs_file: Path,
+) -> None:
+    text = mutate(BASE, ("title: Section one", 'title: "Section\n      one"'))
+    qs_file.write_text(text, encoding="utf-8")
+    assert loader.load(qs_file).sections[0].title == "Section one"
+    broken = mutate(text, ("  - id: s2\n", "  - id: s2\n   bad: indent\n"))
+    assert "never closed" not in only_problem(qs_file, broken)
+
+
+def test_a_misaligned_line_says_to_line_it_up(qs_file: Path) -> None:
+    text = mutate(BASE, ("    label: Kind of case\n", "     label: Kind of case\n"))
+    problem = only_problem(qs_file, text)
+    assert "invalid YAML: " in problem
+    assert "line" in problem.split("invalid YAML: ")[1]
+    assert "mapping values" not in problem and "expected" not in problem
+
+
+@pytest.mark.parametrize(
+    ("pair", "words"),
+    [
+        (('version: "1"', "version: [1]"), "version: should be text, not [1]"),
+        (("answer: yes_no_na", "answer: maybe"), "'maybe' is not one of: yes_no, yes_no_na"),
+        (("  - id: staff\n", "  - id: the staff\n"), "'the staff' is not a valid id: an id"),
+        (("    variants: [main]\n", "    variants: []\n"), "variants: needs at least 1 item"),
+        (("format: 1", "format: 2"), "format: must be 1, not 2"),
+        (("    label: Staff\n", "    label: ''\n"), "label: must not be empty"),
+    ],
+)
+def test_schema_problems_in_plain_words(qs_file: Path, pair: tuple[str, str], words: str) -> None:
+    problem = only_problem(qs_file, mutate(BASE, pair))
+    assert words in problem
+    for jargon in ("is not of type", "does not match", "should be non-empty", "was expected"):
+        assert jargon not in problem

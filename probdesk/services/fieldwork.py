@@ -269,8 +269,6 @@ class Fieldwork:
 
     # -- export (assessor) ----------------------------------------------------------------
     def build_events_payload(self, inspection_id: str) -> tuple[dict[str, Any], dict[str, int]]:
-        from probdesk.store import chains
-
         with self.ws.store.unit_of_work(read_only=True) as uow:
             # One snapshot: seq_to is exactly what the payload holds, even while answers are
             # being saved (a change saved during an export waits for the next package).
@@ -299,7 +297,7 @@ class Fieldwork:
             shas = sorted(sha for sha, seq in first_seq.items() if seq > merged_to)
             files = [(sha, uow.org.attachment(sha)) for sha in shas]
             # The signed head of this device's chain for the inspection, read with the rows.
-            signed = chains.signed_head(uow.session, inspection_id)
+            signed = uow.chains.signed_head(inspection_id)
         attachments = [
             {"sha256": sha, "name": found[0], "size": len(found[1]), "data": b64(found[1])}
             for sha, found in files

@@ -227,13 +227,11 @@ class Workspace:
         """What does not match this laptop's signed records, in words (empty: all matches):
         each inspection's changes folded again from the rows and compared with the head the
         device key signed at their saving, and the audit log with its signed head."""
-        from probdesk.store import chains
-
         if self.keys is None:
             raise ProbdeskError("The device keys are needed to verify the database.")
         with self.store.unit_of_work(read_only=True) as uow:
             titles = {i.id: i.title for i in uow.inspections.newest_first()}
-            found = chains.verify(uow.session, self.keys.signing_public, uow.audit.verify())
+            found = uow.chains.verify(self.keys.signing_public, uow.audit.verify())
             signings = sum(e.action == "sign_chains" for e in uow.audit.entries())
         out = []
         if signings > 1:  # the heads were all removed, and signed again from the rows

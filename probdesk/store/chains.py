@@ -326,6 +326,16 @@ class ChainRepository:
             head = fold_rows(self.s, device_id, inspection_id)
         self._store(row is not None, tamper.content_chain(inspection_id), device_id, head)
 
+    # -- reading the signed heads ------------------------------------------------------------
+    def signed_head(self, inspection_id: str) -> tuple[Head, str] | None:
+        """This device's signed head of an inspection's chain and its signature (for its
+        packages), or None."""
+        return signed_head(self.s, inspection_id)
+
+    def verify(self, public: bytes, broken_audit: Sequence[int]) -> list[ChainProblem]:
+        """What does not match its signed head (module `verify`), in this unit of work."""
+        return verify(self.s, public, broken_audit)
+
 
 def _inspection_of(chain: str) -> str | None:
     prefix = tamper.content_chain("")

@@ -48,8 +48,8 @@ from probdesk.domain.records import CaseStatus, Inspection
 from probdesk.paths import Paths
 from probdesk.store import database
 from probdesk.ui.app import build_main_window
-from probdesk.ui.cases.case_form import QuestionRow
 from probdesk.ui.cases.facts_dialog import FactsDialog
+from probdesk.ui.cases.question_row import QuestionRow
 from probdesk.ui.cases.question_widgets import YesNoWidget
 from probdesk.ui.main_window import MainWindow
 from probdesk.ui.window.new_inspection_dialog import NewInspectionDialog

@@ -2,7 +2,9 @@
 and nothing above them reads a hub row by its column name (issue #14, item 2).
 
 Checked on the code itself: the annotations of the Hub's public methods, the records they
-return, what the layers above import, and how they use what the hub's readers give them.
+return, what the layers above import, and how they use what the hub's readers give them; and
+for the laptop's database, that nothing above the store reads a unit of work's session and
+that its repositories' public methods take and give no SQLAlchemy type.
 """
 
 from __future__ import annotations
@@ -85,6 +87,11 @@ def test_no_public_hub_method_takes_or_gives_a_sqlalchemy_type() -> None:
         if (found := from_sqlalchemy(hint))
     }
     assert leaks == {}
+
+
+def _any_returned(what: str, hint: object) -> list[object]:
+    """A return hint with Any in it: a model row would leave the store unseen."""
+    return [typing.Any] if what == "return" and typing.Any in leaves(hint) else []
     hub = Hub("sqlite://")
     try:
         shown = {k: type(v) for k, v in vars(hub).items() if not k.startswith("_")}
@@ -284,3 +291,106 @@ def test_only_the_composition_roots_open_a_hub(path: Path) -> None:
     else:
         assert found == [], f"{name} opens a hub on lines {found}"
     assert not re.search(r"\w+_panel\.(hub|open_hub|hub_exists)\b", source), name
+
+
+# -- the laptop's unit of work (issue #14, item 2) ---------------------------------------------
+
+# A unit of work's SQLAlchemy session: `uow.session`, and each repository's `s`.
+SESSIONS = {"session", "s"}
+
+
+def uow_session_reads(source: str) -> list[int]:
+    """Lines that reach the SQLAlchemy session of a laptop unit of work, function by function:
+    `uow.session` or `uow.<repository>.s`, where uow is bound by `with ....unit_of_work() as
+    uow`, is a parameter annotated UnitOfWork (or named uow), or is the call itself."""
+    found: list[int] = []
+    for func in ast.walk(ast.parse(source)):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        names = {
+            a.arg
+            for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs
+            if a.arg == "uow" or "UnitOfWork" in ast.unparse(a.annotation or ast.Constant(""))
+        }
+        for node in ast.walk(func):
+            if isinstance(node, ast.With | ast.AsyncWith):
+                for item in node.items:
+                    if _opens_uow(item.context_expr) and isinstance(item.optional_vars, ast.Name):
+                        names.add(item.optional_vars.id)
+        for node in ast.walk(func):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in SESSIONS
+                and _reaches_uow(node.value, names)
+            ):
+                found.append(node.lineno)
+    return sorted(set(found))
+
+
+def _opens_uow(e: ast.expr) -> bool:
+    func = e.func if isinstance(e, ast.Call) else None
+    return (isinstance(func, ast.Attribute) and func.attr == "unit_of_work") or (
+        isinstance(func, ast.Name) and func.id == "unit_of_work"
+    )
+
+
+def _reaches_uow(e: ast.expr, names: set[str]) -> bool:
+    """Whether `e` is a unit of work or one of its repositories (uow, uow.cases)."""
+    if isinstance(e, ast.Attribute):
+        e = e.value
+    return (isinstance(e, ast.Name) and e.id in names) or _opens_uow(e)
+
+
+def test_the_session_read_check_finds_what_it_looks_for() -> None:
+    source = """
+def f(self, i):
+    with self.store.unit_of_work(read_only=True) as uow:
+        a = chains.signed_head(uow.session, i)
+        b = uow.cases.s.scalar(q)
+        c = uow.chains.signed_head(i)
+    with self.ws.store.unit_of_work() as work, open(p) as fh:
+        work.session.flush()
+        fh.session
+    return self.store.unit_of_work().session, self.session, session.open_hub(u)
+
+def g(uow, x):
+    return uow.session
+
+def h(self, work: UnitOfWork | None = None):
+    return work.answers.s, self.s
+"""
+    assert uow_session_reads(source) == [4, 5, 8, 10, 13, 16]
+
+
+@pytest.mark.parametrize("path", sources_above(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_nothing_above_the_stores_reads_a_unit_of_works_session(path: Path) -> None:
+    """What the services need of the laptop's database is a repository method, giving frozen
+    records or plain values (probdesk.store); its session stays in the store."""
+    found = uow_session_reads(path.read_text(encoding="utf-8"))
+    assert found == [], f"{path.name} reads a unit of work's session on lines {found}"
+
+
+def test_no_public_repository_method_takes_or_gives_a_sqlalchemy_type() -> None:
+    from sqlalchemy.orm import Session
+
+    from probdesk.store.repositories import UnitOfWork
+
+    shown = {k: v for k, v in vars(UnitOfWork(Session())).items() if not k.startswith("_")}
+    # The session itself is the store's (its own code and the tests use it); the check above
+    # keeps it out of the layers above.
+    assert type(shown.pop("session")) is Session
+    assert len(shown) >= 10
+    leaks = {
+        f"uow.{attr}.{name} ({what})": found
+        for attr, repository in shown.items()
+        for name, method in inspect.getmembers(type(repository), callable)
+        if not name.startswith("_")
+        for what, hint in typing.get_type_hints(method).items()
+        if (found := from_sqlalchemy(hint) or _any_returned(what, hint))
+    }
+    assert leaks == {}
+
+
+def _any_returned(what: str, hint: object) -> list[object]:
+    """A return hint with Any in it: a model row would leave the store unseen."""
+    return [typing.Any] if what == "return" and typing.Any in leaves(hint) else []

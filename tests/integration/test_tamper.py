@@ -283,7 +283,7 @@ def test_the_head_kept_save_by_save_is_the_fold_of_the_rows(tmp_path: Path) -> N
                 log.raise_gap(rng.choice([insp, other]).id, "1.1", f"gap {step}")
         with ws.store.unit_of_work(read_only=True) as uow:
             for i in (insp, other):
-                signed = chains.signed_head(uow.session, i.id)
+                signed = uow.chains.signed_head(i.id)
                 assert signed is not None
                 head, signature = signed
                 assert head == chains.fold_rows(uow.session, ws.device_id, i.id)

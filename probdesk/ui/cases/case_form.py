@@ -1,7 +1,8 @@
 """The question form for one case, generated from the question set.
 
-Sections show the key question first, then its prompts. Conditional questions appear and
-disappear as facts and answers change. Every change goes through the Saver.
+Sections show the key question first, then its prompts (a QuestionRow each, in question_row.py).
+Conditional questions appear and disappear as facts and answers change. Every change goes
+through the Saver.
 """
 
 from __future__ import annotations
@@ -10,17 +11,14 @@ from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -28,94 +26,11 @@ from PySide6.QtWidgets import (
 from probdesk.domain.questionset import Question, QuestionSet
 from probdesk.domain.records import CaseStatus, Comment
 from probdesk.errors import ProbdeskError
-from probdesk.services.questionsets import answer_words
 from probdesk.services.workspace import CaseState, Workspace
-from probdesk.ui.cases.question_widgets import AnswerWidget, answer_widget
+from probdesk.ui.cases.question_row import QuestionRow
 from probdesk.ui.kit.autosave_text import AutosaveText
 from probdesk.ui.kit.messages import show_problem
 from probdesk.ui.kit.saver import Saver
-
-
-class QuestionRow(QFrame):
-    """A question: its text, the answer widget, and the evidence notes field."""
-
-    answer_changed = Signal(str)  # question id
-    note_settled = Signal(str)
-
-    def __init__(
-        self, question: Question, condition: str = "", parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.question = question
-        self.setObjectName(f"question-{question.id}")
-        self.setFrameShape(QFrame.Shape.StyledPanel if question.is_key else QFrame.Shape.NoFrame)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(3)
-        kind = "Key question" if question.is_key else "Prompt"
-        self.label = QLabel(f"<b>{escape(question.id)}</b>&nbsp; {escape(question.text)}")
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setAccessibleName(f"{kind} {question.id}")
-        if question.is_key:
-            font = self.label.font()
-            font.setPointSizeF(font.pointSizeF() * 1.08)
-            self.label.setFont(font)
-        layout.addWidget(self.label)
-        if condition:
-            self.condition = QLabel(f"Asked because {condition}.")
-            self.condition.setWordWrap(True)
-            font = self.condition.font()
-            font.setItalic(True)
-            self.condition.setFont(font)
-            self.condition.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-            self.condition.setAccessibleName(f"Why {question.id} is asked")
-            layout.addWidget(self.condition)
-        self.answer: AnswerWidget = answer_widget(question)
-        self.answer.changed.connect(lambda: self.answer_changed.emit(question.id))
-        layout.addWidget(self.answer)
-        self.label.setBuddy(self.answer.focus_target())
-        self.note = AutosaveText()
-        self.note.setPlaceholderText("Evidence notes…")
-        self.note.setAccessibleName(f"Evidence notes for {question.id}")
-        self.note.setFixedHeight(52)
-        self.note.settled.connect(lambda: self.note_settled.emit(question.id))
-        layout.addWidget(self.note)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-
-    def contains_focus(self) -> bool:
-        w = QApplication.focusWidget()
-        return w is not None and (w is self or self.isAncestorOf(w))
-
-
-class GuidancePanel(QTextBrowser):
-    """Guidance and evidence sources for the question in focus."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Guidance for the question in focus")
-        self.setMinimumWidth(220)
-        self.show_question(None, None)
-
-    def show_question(self, qs: QuestionSet | None, q: Question | None) -> None:
-        if qs is None or q is None:
-            self.setHtml(
-                "<h3>Guidance</h3><p>Move to a question to see its guidance and evidence "
-                "sources here.</p><p><b>Keys</b>: Y Yes, N No, A Not applicable, Delete clears; "
-                "Tab to the notes; Ctrl+J next unanswered question; Ctrl+H history.</p>"
-            )
-            return
-        parts = [f"<p><small>{escape(qs.section_of(q.id).title)} &middot; {q.id}</small></p>"]
-        parts.append(f"<h3>{escape(q.text)}</h3>")
-        parts.append(f"<p><b>Answer:</b> {escape(answer_words(q))}</p>")
-        if q.applies_when is not None:
-            parts.append(f"<p><b>Applies when</b> {escape(qs.describe(q.applies_when))}.</p>")
-        if q.guidance:
-            parts.append(f"<p><b>Guidance</b><br>{escape(q.guidance)}</p>")
-        if q.evidence:
-            items = "".join(f"<li>{escape(e)}</li>" for e in q.evidence)
-            parts.append(f"<p><b>Evidence sources</b></p><ul>{items}</ul>")
-        self.setHtml("".join(parts))
 
 
 class CaseForm(QWidget):

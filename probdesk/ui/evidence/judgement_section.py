@@ -20,18 +20,19 @@ from PySide6.QtWidgets import (
 from probdesk.domain.evidence import Judgement, Triangulation
 from probdesk.errors import ProbdeskError
 from probdesk.ui.evidence.models import NOTHING, multiline, when_text
+from probdesk.ui.evidence.state import EvidenceState
 from probdesk.ui.kit.layout import plural, section
 from probdesk.ui.kit.messages import message_label, show_message
 
 
-class JudgementSection:
+class JudgementSection(EvidenceState):
     """The team's judgement on the chosen question: rating, rationale and history, with a
     draft kept per question until it is recorded. Judgements are recorded by people:
     nothing here computes one.
 
     A part of EvidencePanel (a mixin): it builds its widgets in its own method and holds
     their slots; the state the sections share (log, inspection, qs, meetings, findings)
-    is the panel's.
+    is declared in state.py and set by the panel.
     """
 
     def _build_judgement(self) -> QGroupBox:

@@ -19,18 +19,19 @@ from probdesk.domain.evidence import Document, Gap
 from probdesk.errors import ProbdeskError
 from probdesk.ui.evidence.dialogs import DocumentDialog, GapDialog, PlanDialog, TextDialog
 from probdesk.ui.evidence.models import DocumentModel, GapModel, table
+from probdesk.ui.evidence.state import EvidenceState
 from probdesk.ui.kit.dialog import FormDialog
 from probdesk.ui.kit.layout import section
 from probdesk.ui.kit.messages import message_label, show_message
 
 
-class LogSection:
+class LogSection(EvidenceState):
     """Sections 1 and 2, the evidence log: the documents the PDU or region submitted, and
     the gaps and points to clarify, tracked until answered or closed.
 
     A part of EvidencePanel (a mixin): it builds its widgets in its own method and holds
     their slots; the state the sections share (log, inspection, qs, meetings, findings)
-    is the panel's.
+    is declared in state.py and set by the panel.
     """
 
     def _build_log(self) -> QWidget:

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QWidget
 
-from probdesk.domain.evidence import Gap, size_in_mb
+from probdesk.domain.evidence import Document, Gap, SurveyFigure, size_in_mb
 from probdesk.domain.questionset import NonCaseQuestion, OrgQuestion, QuestionSet
 from probdesk.domain.records import Meeting, MeetingKind
 from probdesk.ui.kit.tables import RecordTableModel, record_view
@@ -80,7 +80,7 @@ def org_items(qs: QuestionSet) -> list[tuple[str, str, bool]]:
     return out
 
 
-class DocumentModel(RecordTableModel):
+class DocumentModel(RecordTableModel[Document]):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             [
@@ -107,7 +107,7 @@ class DocumentModel(RecordTableModel):
         return next((i for i, d in enumerate(self._rows) if d.id == document_id), -1)
 
 
-class GapModel(RecordTableModel):
+class GapModel(RecordTableModel[Gap]):
     def __init__(self, parent: QWidget | None = None) -> None:
         self.meetings: dict[str, Meeting] = {}
         super().__init__(
@@ -138,7 +138,7 @@ class GapModel(RecordTableModel):
         return next((i for i, g in enumerate(self._rows) if g.id == gap_id), -1)
 
 
-class SurveyModel(RecordTableModel):
+class SurveyModel(RecordTableModel[SurveyFigure]):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             [
@@ -151,7 +151,7 @@ class SurveyModel(RecordTableModel):
         )
 
 
-class FindingModel(RecordTableModel):
+class FindingModel(RecordTableModel["SummaryRow"]):  # quoted: imported for typing only
     """The case findings from the hub: each case key question's % Yes in the region."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -179,7 +179,7 @@ class FindingModel(RecordTableModel):
 
 
 def table(
-    model: RecordTableModel,
+    model: QAbstractItemModel,
     name: str,
     rows: int,
     stretch: int | None = None,

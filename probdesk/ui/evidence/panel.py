@@ -7,26 +7,23 @@ Meetings tab makes its own; dialogs keep what was typed when the service refuses
 findings come from the hub (the window's, passed in) through probdesk.services.figures, read on the
 window's Runner. Judgements are recorded by people: nothing here computes one.
 
-This module puts the sections together and holds their shared state.
+This module puts the sections together and sets the state they share (declared in state.py).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QWidget
 
-from probdesk.domain.evidence import Triangulation
 from probdesk.domain.questionset import QuestionSet
-from probdesk.domain.records import Inspection, Meeting
+from probdesk.domain.records import Inspection
 from probdesk.errors import ProbdeskError
 from probdesk.services.evidence import EvidenceLog
 from probdesk.services.workspace import Workspace
 from probdesk.ui.evidence.judgement_section import JudgementSection
 from probdesk.ui.evidence.log_section import LogSection
-from probdesk.ui.evidence.models import NO_INSPECTION, NO_QUESTIONS, Findings, applies_to, now_text
+from probdesk.ui.evidence.models import NO_INSPECTION, NO_QUESTIONS, applies_to, now_text
 from probdesk.ui.evidence.sources_section import SourcesSection
 from probdesk.ui.evidence.triangulation_section import TriangulationSection
 from probdesk.ui.kit.layout import hint_label, scrolling_body
@@ -34,14 +31,11 @@ from probdesk.ui.kit.messages import show_message
 from probdesk.ui.kit.runner import Runner
 from probdesk.ui.kit.saver import Saver
 
-if TYPE_CHECKING:
-    from probdesk.services.hub_access import HubAccess
 
-
-class EvidencePanel(LogSection, TriangulationSection, SourcesSection, JudgementSection, QWidget):
+class EvidencePanel(LogSection, TriangulationSection, SourcesSection, JudgementSection):
     """The Evidence tab: its sections, each built in its own method (log_section.py,
     triangulation_section.py, sources_section.py, judgement_section.py), put together and
-    wired here, with the state they share."""
+    wired here; the state they share is declared in state.py and set here."""
 
     def __init__(
         self,
@@ -52,20 +46,20 @@ class EvidencePanel(LogSection, TriangulationSection, SourcesSection, JudgementS
     ) -> None:
         super().__init__(parent)
         self.saver = saver
-        self.runner = runner
-        self.hub_access: HubAccess | None = None  # the window's hub: passed in (`set_hub`)
-        self.log: EvidenceLog | None = None
         self.workspace: Workspace | None = None
-        self.inspection: Inspection | None = None
-        self.qs: QuestionSet | None = None
+        # the state the sections share (its types and meaning: state.py)
+        self.runner = runner
+        self.hub_access = None  # the window's hub: passed in (`set_hub`)
+        self.log = None
+        self.inspection = None
+        self.qs = None
         self.lead = True  # this laptop leads the inspection (it has the Hub tab)
-        self.meetings: list[Meeting] = []
-        self.triangulation: Triangulation | None = None
-        self.findings: Findings | None = None
+        self.meetings = []
+        self.triangulation = None
+        self.findings = None
         self._findings_stale = True
-        # (inspection id, question id) -> (rating, rationale) typed but not recorded
-        self._drafts: dict[tuple[str, str], tuple[str, str]] = {}
-        self._shown_question: str | None = None
+        self._drafts = {}
+        self._shown_question = None
 
         layout = scrolling_body(self, "Evidence")
         self.hint = hint_label(NO_INSPECTION, "Evidence: no inspection chosen")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 
 from probdesk.domain.evidence import SurveyFigure
 from probdesk.errors import ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.services.hub_access import hub_of
 from probdesk.ui.evidence.models import (
     MERGE_FIRST,
@@ -24,23 +25,23 @@ from probdesk.ui.evidence.models import (
     hub_notes_of,
     table,
 )
+from probdesk.ui.evidence.state import EvidenceState
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import section
 from probdesk.ui.kit.messages import message_label, show_message
-from probdesk.ui.kit.runner import Cancelled, Progress
 
 if TYPE_CHECKING:
     from probdesk.services.figures import CaseFindings
     from probdesk.services.hub_access import HubAccess
 
 
-class SourcesSection:
+class SourcesSection(EvidenceState):
     """The staff survey figures recorded against the question, and the case findings read
     from the hub on the window's Runner (with the meeting notes merged there).
 
     A part of EvidencePanel (a mixin): it builds its widgets in its own method and holds
     their slots; the state the sections share (log, inspection, qs, meetings, findings)
-    is the panel's.
+    is declared in state.py and set by the panel.
     """
 
     def _build_survey(self) -> QGroupBox:

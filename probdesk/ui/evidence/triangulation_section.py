@@ -31,18 +31,19 @@ from probdesk.ui.evidence.models import (
     question_title,
     rich_label,
 )
+from probdesk.ui.evidence.state import EvidenceState
 from probdesk.ui.kit.layout import plural, section
 from probdesk.ui.kit.messages import show_message
 
 
-class TriangulationSection:
+class TriangulationSection(EvidenceState):
     """Section 3, for the chosen question: the question and its guidance, then its evidence
     side by side (documents, survey figures, open gaps, notes by participant group, the
     case findings) with the team's judgement.
 
     A part of EvidencePanel (a mixin): it builds its widgets in its own method and holds
     their slots; the state the sections share (log, inspection, qs, meetings, findings)
-    is the panel's.
+    is declared in state.py and set by the panel.
     """
 
     def _build_triangulation(self) -> QGroupBox:

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from probdesk.errors import InputError, ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural
 from probdesk.ui.kit.messages import message_label, show_message
-from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view, selected_rows
 from probdesk.ui.sync.models import IncomingModel
 from probdesk.ui.sync.open_pack_dialog import OpenSetupPackDialog
+from probdesk.ui.sync.state import SyncState
 
 if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, not at start-up
-    from probdesk.services.fieldwork import IncomingPack
+    from probdesk.services.fieldwork import IncomingPack, SendbackResult, SetupResult
 
 
-class IncomingSection:
+class IncomingSection(SyncState):
     """The packs from the team lead in the shared folder (setup packs and comments), and
     opening them.
 
     A part of SyncPanel (a mixin): it builds its widgets in its own method and holds their
     slots; the state the sections share (fieldwork, inspection, the shared folder) is
-    the panel's.
+    declared in state.py and set by the panel.
     """
 
     def _build_incoming(self) -> QGroupBox:
@@ -125,11 +126,11 @@ class IncomingSection:
             return
         passphrase, who, code = dialog.values
 
-        def work(progress: Progress, _cancelled: Cancelled) -> Any:
+        def work(progress: Progress, _cancelled: Cancelled) -> SetupResult:
             progress(0, 0, "Checking the passphrase and the team lead's signature")
             return fw.open_setup_pack(pack.path, passphrase, who, code or None)
 
-        def done(result: Any) -> None:
+        def done(result: SetupResult) -> None:
             if result.already_opened:
                 text = f"This setup pack was already opened here: {result.inspection.title}."
             else:
@@ -165,11 +166,11 @@ class IncomingSection:
         fw = self.fieldwork
         assert fw is not None
 
-        def work(progress: Progress, _cancelled: Cancelled) -> Any:
+        def work(progress: Progress, _cancelled: Cancelled) -> SendbackResult:
             progress(0, 0, "Opening the comments from your team lead")
             return fw.open_sendback(pack.path)
 
-        def done(result: Any) -> None:
+        def done(result: SendbackResult) -> None:
             if result.already_opened:
                 text = "These comments were already opened here."
             else:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
+from probdesk.domain.records import OutboxPackage
 from probdesk.ui.kit.tables import RecordTableModel
 
 if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, not at start-up
@@ -25,7 +26,7 @@ def when_text(at: datetime | None) -> str:
     return at.strftime("%d %b %Y %H:%M") if at else ""
 
 
-class OutboxModel(RecordTableModel):
+class OutboxModel(RecordTableModel[OutboxPackage]):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             [
@@ -47,7 +48,7 @@ class OutboxModel(RecordTableModel):
         )
 
 
-class IncomingModel(RecordTableModel):
+class IncomingModel(RecordTableModel["IncomingPack"]):  # quoted: imported for typing only
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             [

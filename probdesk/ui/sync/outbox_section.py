@@ -10,12 +10,13 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from probdesk.domain.records import OutboxPackage
 from probdesk.errors import ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural
 from probdesk.ui.kit.messages import message_label, show_message
-from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view
 from probdesk.ui.sync.models import OutboxModel, short_id
+from probdesk.ui.sync.state import SyncState
 
 if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, not at start-up
     from probdesk.services.fieldwork import ExportResult
@@ -24,13 +25,13 @@ if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, no
 log = logging.getLogger("probdesk.ui.sync")
 
 
-class OutboxSection:
+class OutboxSection(SyncState):
     """Sending this laptop's work to the team lead: export now, copy what is still pending,
     and the outbox of packages written here.
 
     A part of SyncPanel (a mixin): it builds its widgets in its own method and holds their
     slots; the state the sections share (fieldwork, inspection, the shared folder) is
-    the panel's.
+    declared in state.py and set by the panel.
     """
 
     def _build_send(self) -> QGroupBox:

@@ -3,7 +3,8 @@
 Exports, copies, scans of the shared folder and opening packs all go through the Runner: a
 network drive that answers slowly never freezes the window.
 
-This module puts the sections together, with the shared folder they all use.
+This module puts the sections together, with the shared folder they all use; the state
+they share is declared in state.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -37,19 +38,18 @@ if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, no
     from probdesk.services.fieldwork import Fieldwork
 
 
-class SyncPanel(OutboxSection, IncomingSection, QWidget):
+class SyncPanel(OutboxSection, IncomingSection):
     """The Sync tab: the shared folder, then the sections (outbox_section.py,
     incoming_section.py), each built in its own method, put together and wired here."""
 
-    inspection_opened = Signal(str)  # a pack added or changed this inspection: show it
-    exported = Signal()  # how far this laptop's changes have gone has changed (status bar)
+    # its signals, inspection_opened(inspection id) and exported(), are defined in state.py
 
     def __init__(self, settings: QSettings, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.runner = runner
-        self.fieldwork: Fieldwork | None = None
-        self.inspection: Inspection | None = None
+        self.fieldwork = None
+        self.inspection = None
 
         layout = scrolling_body(self, "Sync")
         self.hint = hint_label(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QWidget
 
-from probdesk.domain.records import Case
+from probdesk.domain.records import Assessor, Case
 from probdesk.services.workspace import ROLES
 from probdesk.ui.kit.tables import RecordTableModel
 
@@ -24,7 +24,7 @@ Index = QModelIndex | QPersistentModelIndex
 Found = tuple[list["ExportSeen"], dict[Path, datetime | None]]  # exports, when each was written
 
 
-class TeamModel(RecordTableModel):
+class TeamModel(RecordTableModel[Assessor]):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             [("Name or initials", lambda a: a.name), ("Role", lambda a: ROLES.get(a.role, a.role))],
@@ -32,7 +32,7 @@ class TeamModel(RecordTableModel):
         )
 
 
-class SampleCaseModel(RecordTableModel):
+class SampleCaseModel(RecordTableModel[Case]):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             [
@@ -61,7 +61,7 @@ def local_time(at: datetime | None) -> str:
     return at.astimezone().strftime("%d %b %Y %H:%M") if at else ""
 
 
-class ExportsModel(RecordTableModel):
+class ExportsModel(RecordTableModel["ExportSeen"]):  # quoted: imported for typing only
     """The assessors' exports found in the shared folder: one row per package file."""
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -12,27 +12,30 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from probdesk.errors import EnvironmentProblem, ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import fixed_font_label, plural
 from probdesk.ui.kit.messages import message_label, show_message, show_problem
-from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.kit.tables import record_view, selected_rows
 from probdesk.ui.team_lead.models import ExportsModel, Found, export_written
 from probdesk.ui.team_lead.send_back_dialog import SendBackDialog
 from probdesk.ui.team_lead.setup_pack_dialog import WriteSetupPackDialog
+from probdesk.ui.team_lead.state import TeamLeadState
 
 if TYPE_CHECKING:
     from probdesk.services.fieldwork import ExportSeen
 
 
-class PacksSection:
+class PacksSection(TeamLeadState):
     """The setup pack written for the assessors, and the exports they sent, to comment on.
 
     A part of SetupPanel (a mixin): it builds its widgets in its own methods and holds
     their slots; the state the sections share (fieldwork, inspection, the team saved)
-    is the panel's.
+    is declared in state.py and set by the panel.
     """
+
+    exports_folder: Path | None  # where the exports on show were found (None: none shown)
 
     def _build_pack(self) -> QGroupBox:
         pack_box = QGroupBox("3. The setup pack for the assessors")

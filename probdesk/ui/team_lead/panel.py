@@ -5,18 +5,17 @@ Nothing of a sample file is imported until the team lead has seen the check and 
 Import; adding the cases, assigning them, writing the pack, reading the assessors' exports and
 writing their comments packs go through the Runner.
 
-This module puts the sections together and holds their shared state.
+This module puts the sections together and sets the state they share (declared in state.py).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from probdesk.domain.records import Assessor, Inspection
+from probdesk.domain.records import Inspection
 from probdesk.ui.kit.layout import hint_label, scrolling_body
 from probdesk.ui.kit.messages import show_message
 from probdesk.ui.kit.runner import Runner
@@ -28,20 +27,21 @@ if TYPE_CHECKING:
     from probdesk.services.fieldwork import Fieldwork
 
 
-class SetupPanel(TeamSection, PacksSection, QWidget):
+class SetupPanel(TeamSection, PacksSection):
     """The Team lead tab: its sections (team_section.py, packs_section.py), each built in
-    its own method, put together and wired here, with the state they share."""
+    its own method, put together and wired here; the state they share is declared in
+    state.py and set here."""
 
-    cases_changed = Signal(str)  # inspection id: cases were added or assigned
+    # its signal, cases_changed(inspection id), is defined in state.py
 
     def __init__(self, settings: QSettings, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.runner = runner
-        self.fieldwork: Fieldwork | None = None
-        self.inspection: Inspection | None = None
-        self.saved_team: list[Assessor] = []
-        self.exports_folder: Path | None = None  # where the exports on show were found
+        self.fieldwork = None
+        self.inspection = None
+        self.saved_team = []
+        self.exports_folder = None  # where the exports on show were found
 
         layout = scrolling_body(self, "Team lead")
         self.hint = hint_label(

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 
 from probdesk.domain.records import Case
 from probdesk.errors import ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.dialog import FormDialog
 from probdesk.ui.kit.layout import name_buttons
-from probdesk.ui.kit.runner import Cancelled, Progress, Runner
+from probdesk.ui.kit.runner import Runner
 from probdesk.ui.kit.tables import record_view
 from probdesk.ui.team_lead.models import Index, SendBack, SendBackCasesModel
 

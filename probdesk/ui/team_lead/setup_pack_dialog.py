@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from probdesk.errors import InputError
-from probdesk.services.fieldwork import check_passphrase
+from probdesk.passphrases import check_passphrase
 from probdesk.ui.kit.dialog import FormDialog
 from probdesk.ui.kit.layout import name_buttons
 from probdesk.ui.kit.shared_folder import shared_folder_problem

@@ -15,22 +15,23 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.records import Assessor, Case
 from probdesk.errors import ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.services.workspace import ROLES
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural
 from probdesk.ui.kit.messages import message_label, show_message
-from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view, selected_rows
 from probdesk.ui.team_lead.models import TEAM_ROLES, SampleCaseModel, TeamModel
 from probdesk.ui.team_lead.sample_import_dialog import ImportSampleDialog
+from probdesk.ui.team_lead.state import TeamLeadState
 
 
-class TeamSection:
+class TeamSection(TeamLeadState):
     """The team (added, removed, saved) and the case sample (imported, assigned).
 
     A part of SetupPanel (a mixin): it builds its widgets in its own methods and holds
     their slots; the state the sections share (fieldwork, inspection, the team saved)
-    is the panel's.
+    is declared in state.py and set by the panel.
     """
 
     def _build_team(self) -> QGroupBox:

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton
 
 from probdesk.errors import ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.dialogs import ReturnDialog, SettleDialog
 from probdesk.ui.hub.models import ConflictModel, ModerationModel, value_text
+from probdesk.ui.hub.state import HubState
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural, section
 from probdesk.ui.kit.messages import message_label, show_message
-from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view, selected_rows
 
 if TYPE_CHECKING:
@@ -27,12 +28,12 @@ if TYPE_CHECKING:
     )
 
 
-class DecisionsSection:
+class DecisionsSection(HubState):
     """Conflicts to settle and submitted cases to approve or return.
 
-    A part of HubPanel (a mixin): it builds its widgets in its own method and holds their
-    slots; the state the sections share (fieldwork, inspection, the hub, the figures
-    read) is the panel's.
+    A part of HubPanel: it builds its widgets in its own method and holds their slots; the
+    state the sections share (fieldwork, inspection, the hub, the figures read) is the
+    panel's, declared in HubState (state.py).
     """
 
     def _build_conflicts(self) -> QGroupBox:
@@ -56,6 +57,7 @@ class DecisionsSection:
         self.conflict_message = message_label("Conflicts: message")
         self.conflict_message.hide()
         conflicts.addWidget(self.conflict_message)
+        self.settle_dialog: SettleDialog | None = None
         return conflicts_box
 
     def _build_moderation(self) -> QGroupBox:
@@ -80,6 +82,7 @@ class DecisionsSection:
         self.moderation_message = message_label("Moderation: message")
         self.moderation_message.hide()
         moderation.addWidget(self.moderation_message)
+        self.return_dialog: ReturnDialog | None = None
         return moderation_box
 
     # -- settling conflicts -----------------------------------------------------------------

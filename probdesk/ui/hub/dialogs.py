@@ -58,7 +58,7 @@ class DrillDownDialog(QDialog):
         )
         self.summary.setAccessibleName("Outcomes in short")
         layout.addWidget(self.summary)
-        self.model = RecordTableModel(
+        self.model: RecordTableModel[CaseOutcome] = RecordTableModel(
             [
                 ("Case", lambda c: c.case_ref),
                 ("PDU", lambda c: c.pdu),

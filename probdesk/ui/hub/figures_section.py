@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk.domain.records import CaseStatus
+from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.dialogs import DrillDownDialog
 from probdesk.ui.hub.models import (
     BAR_COLOUR,
@@ -38,8 +39,8 @@ from probdesk.ui.hub.models import (
     SummaryModel,
     rating_colours,
 )
+from probdesk.ui.hub.state import HubState
 from probdesk.ui.kit.layout import hint_label, plural, section
-from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view, selected_rows
 
 if TYPE_CHECKING:
@@ -128,12 +129,12 @@ class PercentBarDelegate(QStyledItemDelegate):
             upper = lower
 
 
-class FiguresSection:
+class FiguresSection(HubState):
     """The figures by question, their source and scope, and the drill-down to the cases.
 
-    A part of HubPanel (a mixin): it builds its widgets in its own method and holds their
-    slots; the state the sections share (fieldwork, inspection, the hub, the figures
-    read) is the panel's.
+    A part of HubPanel: it builds its widgets in its own method and holds their slots; the
+    state the sections share (fieldwork, inspection, the hub, the figures read) is the
+    panel's, declared in HubState (state.py).
     """
 
     def _build_figures(self) -> QGroupBox:
@@ -206,7 +207,16 @@ class FiguresSection:
         header.setSectionResizeMode(SummaryModel.PERCENT, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(SummaryModel.PERCENT, 270)
         figures.addWidget(self.summary_view, 1)
+        self.drill_dialog: DrillDownDialog | None = None
         return figures_box
+
+    def pooled_shown(self) -> bool:
+        """Whether the figures on show are the region's PDU inspections, pooled."""
+        return self.is_regional() and self.pooled_radio.isChecked()
+
+    def show_pooled(self, pooled: bool = True) -> None:
+        """Show the pooled figures of the region's PDU inspections, or the own sample's."""
+        (self.pooled_radio if pooled else self.own_radio).setChecked(True)
 
     def _show_figures(
         self,

@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk.errors import ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.models import STATE_LABELS, HeldKeyModel, MergeOutcomeModel
+from probdesk.ui.hub.state import HubState
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import hint_label, section
 from probdesk.ui.kit.messages import message_label, show_message
-from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view, selected_rows
 
 if TYPE_CHECKING:
@@ -33,12 +34,12 @@ if TYPE_CHECKING:
     )
 
 
-class MergeSection:
+class MergeSection(HubState):
     """Merging the assessors' packages, and enrolling or refusing the keys held back.
 
-    A part of HubPanel (a mixin): it builds its widgets in its own method and holds their
-    slots; the state the sections share (fieldwork, inspection, the hub, the figures
-    read) is the panel's.
+    A part of HubPanel: it builds its widgets in its own method and holds their slots; the
+    state the sections share (fieldwork, inspection, the hub, the figures read) is the
+    panel's, declared in HubState (state.py).
     """
 
     def _build_merge(self) -> QGroupBox:

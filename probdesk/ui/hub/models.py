@@ -3,8 +3,8 @@ and the figures' summary, with the words and colours they show."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -14,15 +14,18 @@ from probdesk.domain.case_events import field_label
 from probdesk.domain.case_events import valid_field as case_field
 from probdesk.domain.records import CaseStatus
 from probdesk.ui.kit.layout import plural
-from probdesk.ui.kit.tables import Column, RecordTableModel, RowsTableModel
+from probdesk.ui.kit.tables import Column, R, RecordTableModel, RowsTableModel
 
 if TYPE_CHECKING:
     from probdesk.domain.questionset import QuestionSet, RatingLevel
     from probdesk.services.figures import (
         Conflict,
+        ModerationItem,
+        ProgressRow,
         SummaryRow,
     )
     from probdesk.services.hub import (
+        HeldKey,
         MergeOutcome,
     )
 
@@ -101,7 +104,7 @@ def outcome_details(o: MergeOutcome) -> str:
 # -- models ---------------------------------------------------------------------------------
 
 
-class MergeOutcomeModel(RecordTableModel):
+class MergeOutcomeModel(RecordTableModel["MergeOutcome"]):
     """One row per package file the merge looked at."""
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -129,7 +132,15 @@ class MergeOutcomeModel(RecordTableModel):
         return super().data(index, role)
 
 
-class HeldKeyModel(RecordTableModel):
+def held_tooltip(h: HeldKey) -> str:
+    return (
+        f"Key {h.fingerprint}, laptop {h.device_id[:8]}: {plural(h.packages, 'package')} "
+        "held. Ask the member to read this laptop's fingerprint (Sync tab) aloud and "
+        "compare it before enrolling."
+    )
+
+
+class HeldKeyModel(RecordTableModel["HeldKey"]):
     """Laptops whose packages are held: the key's fingerprint and whom it says it is."""
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -140,16 +151,12 @@ class HeldKeyModel(RecordTableModel):
                 ("Packages", lambda h: str(h.packages)),
                 ("Newest", lambda h: h.file_name),
             ],
-            tooltip=lambda h: (
-                f"Key {h.fingerprint}, laptop {h.device_id[:8]}: {plural(h.packages, 'package')} "
-                "held. Ask the member to read this laptop's fingerprint (Sync tab) aloud and "
-                "compare it before enrolling."
-            ),
+            tooltip=held_tooltip,
             parent=parent,
         )
 
 
-class NumbersModel(RecordTableModel):
+class NumbersModel(RecordTableModel[R]):
     """A record table whose columns from `first_number` on hold counts: right-aligned."""
 
     def __init__(
@@ -164,9 +171,9 @@ class NumbersModel(RecordTableModel):
         return super().data(index, role)
 
 
-class ProgressModel(NumbersModel):
+class ProgressModel(NumbersModel["ProgressRow"]):
     def __init__(self, parent: QObject | None = None) -> None:
-        def count(status: CaseStatus) -> Any:
+        def count(status: CaseStatus) -> Callable[[ProgressRow], str]:
             return lambda r: str(dict(r.by_status).get(status.value, 0))
 
         columns: list[Column] = [
@@ -194,7 +201,7 @@ def conflict_question(c: Conflict) -> str:
     return field_label(c.question_id) if case_field(c.question_id) else c.question_id
 
 
-class ConflictModel(RecordTableModel):
+class ConflictModel(RecordTableModel["Conflict"]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -222,7 +229,14 @@ def status_label(status: str) -> str:
         return status
 
 
-class ModerationModel(RecordTableModel):
+def moderation_tooltip(m: ModerationItem) -> str:
+    if not m.decision:
+        return f"{m.case_ref}: submitted, not moderated yet"
+    decided = f"{m.case_ref}: {DECISION_LABELS.get(m.decision, m.decision)} by {m.moderator}"
+    return decided + (f"\n{m.comment}" if m.comment else "")
+
+
+class ModerationModel(RecordTableModel["ModerationItem"]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -233,17 +247,12 @@ class ModerationModel(RecordTableModel):
                 ("Decision", lambda m: DECISION_LABELS.get(m.decision, m.decision) or "None yet"),
                 ("By", lambda m: m.moderator),
             ],
-            tooltip=lambda m: (
-                f"{m.case_ref}: {DECISION_LABELS.get(m.decision, m.decision)} by {m.moderator}"
-                + (f"\n{m.comment}" if m.comment else "")
-                if m.decision
-                else f"{m.case_ref}: submitted, not moderated yet"
-            ),
+            tooltip=moderation_tooltip,
             parent=parent,
         )
 
 
-class SummaryModel(RowsTableModel):
+class SummaryModel(RowsTableModel["SummaryRow"]):
     """The figures: one row per group and counting question, with % Yes and the rating."""
 
     NAME, QUESTION, RELEVANT, YES, NO, NA, PERCENT, RATING = range(8)

@@ -6,12 +6,11 @@ closes it. The figures are probdesk.services.figures', the same the reports prin
 and write of the hub goes through the Runner: a hub on a network drive or a server never
 freezes the window.
 
-This module puts the sections together and holds their shared state.
+This module puts the sections together and sets the state they share (declared in state.py).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
@@ -20,19 +19,17 @@ from PySide6.QtWidgets import QSplitter, QWidget
 
 from probdesk.domain.records import Inspection
 from probdesk.errors import ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.decisions_section import DecisionsSection
-from probdesk.ui.hub.dialogs import DrillDownDialog, ReturnDialog, SettleDialog
 from probdesk.ui.hub.figures_section import FiguresSection
 from probdesk.ui.hub.merge_section import MergeSection
 from probdesk.ui.hub.progress_section import ProgressSection
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import hint_label, scrolling_body
 from probdesk.ui.kit.messages import show_message
-from probdesk.ui.kit.runner import Cancelled, Progress, Runner
-from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
+from probdesk.ui.kit.runner import Runner
 
 if TYPE_CHECKING:
-    from probdesk.hub.store import Hub
     from probdesk.services.fieldwork import Fieldwork
     from probdesk.services.figures import (
         InspectionFigures,
@@ -46,7 +43,7 @@ if TYPE_CHECKING:
 HubRead = tuple["InspectionFigures | None", list["HeldKey"], "RegionalFigures | None"]
 
 
-class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection, QWidget):
+class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection):
     """The Hub tab: its sections (merge_section.py, progress_section.py, figures_section.py,
     decisions_section.py), each built in its own method, put together and wired here, with
     the state they share and the reading of the hub."""
@@ -60,9 +57,6 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection, 
         self.figures: InspectionFigures | None = None
         self.held_keys: list[HeldKey] = []  # the inspection's laptops waiting for enrolment
         self.regional: RegionalFigures | None = None  # a regional inspection's pooled figures
-        self.drill_dialog: DrillDownDialog | None = None
-        self.settle_dialog: SettleDialog | None = None
-        self.return_dialog: ReturnDialog | None = None
         self.hub_access: HubAccess | None = None  # the window's hub: passed in, never opened here
         self._stale = True  # the figures on show may not be the inspection's: read again
 
@@ -152,36 +146,11 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection, 
         self._update()
         self._refresh_if_shown()
 
-    def is_regional(self) -> bool:
-        """Whether the chosen inspection is a regional one (kind "region")."""
-        return self.inspection is not None and self.inspection.kind == "region"
-
-    def pooled_shown(self) -> bool:
-        """Whether the figures on show are the region's PDU inspections, pooled."""
-        return self.is_regional() and self.pooled_radio.isChecked()
-
-    def show_pooled(self, pooled: bool = True) -> None:
-        """Show the pooled figures of the region's PDU inspections, or the own sample's."""
-        (self.pooled_radio if pooled else self.own_radio).setChecked(True)
-
-    def shared_folder(self) -> Path | None:
-        text = str(self.settings.value(SHARED_FOLDER_KEY, "") or "")
-        return Path(text).expanduser() if text else None
-
     def set_hub(self, hub: HubAccess | None) -> None:
         """The window's hub (made and closed by the window when it opens the data)."""
         self.hub_access = hub
         self._stale = True
         self._refresh_if_shown()
-
-    def hub(self) -> Hub:
-        """The window's hub (a new one is made on first use if there is none: merging comes)."""
-        from probdesk.services.hub_access import hub_of
-
-        return hub_of(self.hub_access)
-
-    def hub_exists(self) -> bool:
-        return self.hub_access is not None and self.hub_access.exists()
 
     def _update(self) -> None:
         ready = self.inspection is not None and self.fieldwork is not None

@@ -3,28 +3,34 @@ what has expired (retention)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton
 
 from probdesk.errors import ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.models import ProgressModel
+from probdesk.ui.hub.state import HubState
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import section
 from probdesk.ui.kit.messages import message_label, show_message
-from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.kit.tables import record_view
 
 if TYPE_CHECKING:
     from probdesk.hub.store import Hub
+    from probdesk.services.retention import CloseResult, HubPurgeResult
+    from probdesk.ui.hub.close_dialog import CloseInspectionDialog
+
+# What Purge expired… finds: the retention period in days, the dry run, the titles by id.
+PurgeFound = tuple[int, "HubPurgeResult", dict[str, str]]
 
 
-class ProgressSection:
+class ProgressSection(HubState):
     """Fieldwork progress by status, closing the inspection, purging expired ones.
 
-    A part of HubPanel (a mixin): it builds its widgets in its own method and holds their
-    slots; the state the sections share (fieldwork, inspection, the hub, the figures
-    read) is the panel's.
+    A part of HubPanel: it builds its widgets in its own method and holds their slots; the
+    state the sections share (fieldwork, inspection, the hub, the figures read) is the
+    panel's, declared in HubState (state.py).
     """
 
     def _build_progress(self) -> QGroupBox:
@@ -65,7 +71,7 @@ class ProgressSection:
         self.close_message = message_label("Closing: message")
         self.close_message.hide()
         progress.addWidget(self.close_message)
-        self.close_dialog: Any = None
+        self.close_dialog: CloseInspectionDialog | None = None
         self.purge_box: QMessageBox | None = None
         return progress_box
 
@@ -103,13 +109,13 @@ class ProgressSection:
         if hub is None:
             return False
 
-        def work(progress: Progress, _cancelled: Cancelled) -> Any:
+        def work(progress: Progress, _cancelled: Cancelled) -> CloseResult:
             from probdesk.services import retention
 
             progress(0, 0, "Closing the inspection and telling the laptops")
             return retention.close_inspection(hub, fw, inspection.id, shared)
 
-        def done(result: Any) -> None:
+        def done(result: CloseResult) -> None:
             packs = len(result.packs)
             text = f"Closed on {result.closed_at:%d %b %Y}. "
             from probdesk.services.retention import plural
@@ -134,14 +140,14 @@ class ProgressSection:
         if hub is None:
             return False
 
-        def work(progress: Progress, _cancelled: Cancelled) -> Any:
+        def work(progress: Progress, _cancelled: Cancelled) -> PurgeFound:
             from probdesk.services import retention
 
             progress(0, 0, "Looking for inspections past their retention period")
             titles = {i.inspection_id: i.title for i in retention.hub_inspections(hub)}
             return retention.retention_days(hub), retention.purge_hub(hub, dry_run=True), titles
 
-        def done(found: Any) -> None:
+        def done(found: PurgeFound) -> None:
             days, plan, titles = found
             waiting = "".join(
                 f"\n- {i.title}: kept until {i.purge_from:%d %b %Y}" for i in plan.waiting
@@ -181,7 +187,7 @@ class ProgressSection:
         if hub is None:
             return False
 
-        def work(progress: Progress, _cancelled: Cancelled) -> Any:
+        def work(progress: Progress, _cancelled: Cancelled) -> HubPurgeResult:
             from probdesk.services import retention
 
             progress(0, 0, "Purging expired inspections")
@@ -189,7 +195,7 @@ class ProgressSection:
                 hub, shared=shared, lead_device_id=fw.ws.device_id if fw is not None else None
             )
 
-        def done(result: Any) -> None:
+        def done(result: HubPurgeResult) -> None:
             from probdesk.services.retention import plural
 
             show_message(

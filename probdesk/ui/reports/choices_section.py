@@ -25,15 +25,16 @@ from probdesk.ui.reports.models import (
     ReportCaseModel,
     ReportChoices,
 )
+from probdesk.ui.reports.state import ReportsState
 
 
-class ChoicesSection:
+class ChoicesSection(ReportsState):
     """Sections 1 and 2: what to print (case summaries, a PDU summary, the regional summary)
     and which cases, from the list the hub holds.
 
-    A part of ReportsPanel (a mixin): it builds its widgets in its own methods and holds
-    their slots; the state the sections share (fieldwork, inspection, choices, the
-    result) is the panel's.
+    A part of ReportsPanel: it builds its widgets in its own methods and holds their slots;
+    the state the sections share (fieldwork, inspection, choices, the hub) is the panel's,
+    declared in ReportsState (state.py).
     """
 
     def _build_what(self) -> QGroupBox:

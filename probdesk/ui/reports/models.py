@@ -11,7 +11,7 @@ from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import QWidget
 
 from probdesk.domain.records import CaseStatus
-from probdesk.ui.kit.runner import Cancelled, Progress
+from probdesk.progress import Cancelled, Progress
 from probdesk.ui.kit.tables import RecordTableModel
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def build_report(
     )  # fmt: skip
 
 
-class ReportCaseModel(RecordTableModel):
+class ReportCaseModel(RecordTableModel[ReportCase]):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             [

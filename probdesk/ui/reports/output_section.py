@@ -13,10 +13,10 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
 from probdesk.errors import OperationCancelled, ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.services.hub_access import hub_of
 from probdesk.ui.kit.layout import plural, section
 from probdesk.ui.kit.messages import message_label, show_message
-from probdesk.ui.kit.runner import Cancelled, Progress
 from probdesk.ui.reports.models import (
     BUILD_TITLE,
     CASES,
@@ -26,15 +26,16 @@ from probdesk.ui.reports.models import (
     ReportRequest,
     build_report,
 )
+from probdesk.ui.reports.state import ReportsState
 
 
-class OutputSection:
+class OutputSection(ReportsState):
     """Section 3: the print settings (marking, where the PDF goes, the file names), building
     the PDF on the Runner, then opening or printing what was written.
 
-    A part of ReportsPanel (a mixin): it builds its widgets in its own methods and holds
-    their slots; the state the sections share (fieldwork, inspection, choices, the
-    result) is the panel's.
+    A part of ReportsPanel: it builds its widgets in its own methods and holds their slots;
+    the state the sections share (fieldwork, inspection, choices, the hub) is the panel's,
+    declared in ReportsState (state.py).
     """
 
     def _build_output(self) -> QGroupBox:
@@ -71,6 +72,8 @@ class OutputSection:
         row.addWidget(self.print_button)
         row.addStretch(1)
         build.addLayout(row)
+        self.written: list[Path] = []
+        self.target: Path | None = None  # the file written, or the folder of files
         return build_box
 
     def marking(self) -> str:

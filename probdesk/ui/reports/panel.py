@@ -5,12 +5,11 @@ The panel reads the window's hub (passed in, as to every tab) and builds every r
 the window's Runner, with progress and Cancel. The PDF code (ReportLab) is loaded
 the first time the tab is shown, not when the window starts.
 
-This module puts the sections together and holds their shared state.
+This module puts the sections together and sets the state they share (declared in state.py).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
@@ -19,10 +18,11 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 
 from probdesk.domain.records import Inspection
 from probdesk.errors import ProbdeskError
+from probdesk.progress import Cancelled, Progress
 from probdesk.services.hub_access import hub_of
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import hint_label, plural, scrolling_body
-from probdesk.ui.kit.runner import Cancelled, Progress, Runner
+from probdesk.ui.kit.runner import Runner
 from probdesk.ui.reports.choices_section import ChoicesSection
 from probdesk.ui.reports.models import ABOUT, CASES, PDU, READ_TITLE, ReportChoices, read_choices
 from probdesk.ui.reports.output_section import OutputSection
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from probdesk.services.hub_access import HubAccess
 
 
-class ReportsPanel(ChoicesSection, OutputSection, QWidget):
+class ReportsPanel(ChoicesSection, OutputSection):
     """The Reports tab: its sections, each built in its own methods (choices_section.py,
     output_section.py), put together and wired here, with the state they share and the
     reading of the hub."""
@@ -50,8 +50,6 @@ class ReportsPanel(ChoicesSection, OutputSection, QWidget):
         self.fieldwork: Fieldwork | None = None
         self.inspection: Inspection | None = None
         self.choices: ReportChoices | None = None
-        self.written: list[Path] = []
-        self.target: Path | None = None  # the file written, or the folder of files
         self._stale = True
 
         layout = scrolling_body(self, "Reports")

@@ -141,7 +141,10 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
         parents=local,
         help="export this device's work to the shared folder",
         description="Write a signed, encrypted package of everything this device recorded for "
-        "the inspection to the outbox, then copy it to the shared folder.",
+        "an inspection to the outbox, then copy it to the shared folder. Without "
+        "--inspection: one package for each inspection on this laptop with work not yet in "
+        "a package (or, when there is none, for the newest inspection). Exit 3 when a "
+        "package is in the outbox but could not be copied.",
     )
     e.add_argument("--to", required=True, type=Path, metavar="SHARED")
     e.set_defaults(run=_export)
@@ -234,16 +237,31 @@ def _keys(args: argparse.Namespace, session: Session) -> int:
 
 def _export(args: argparse.Namespace, session: Session) -> int:
     fw = session.fw
-    inspection_id = session.default_inspection(args.inspection)
-    result = fw.export(inspection_id, args.to)
-    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in result.counts.items())
-    print(f"package {result.package_id}: {counts}")
-    print(f"outbox: {result.outbox_path}")
-    if result.shared_path is not None:
-        print(f"shared folder: {result.shared_path}")
-        return 0
-    print(f"not copied: {result.copy_problem}", file=sys.stderr)
-    return 3
+    if args.inspection:
+        results = [(fw.ws.inspection(args.inspection), fw.export(args.inspection, args.to))]
+    else:
+        newest = session.default_inspection(None)
+        pending = fw.inspections_to_export()
+        # Every inspection with work no package holds, one package each; the newest even
+        # without (an export on request is never refused for having nothing new).
+        results = fw.export_all(args.to, None if pending else newest)
+        if len(results) > 1:
+            print(
+                f"{len(results)} inspections have work not yet exported: one package each",
+            )
+    copied = True
+    for inspection, result in results:
+        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in result.counts.items())
+        if len(results) > 1:
+            print(f"{inspection.title} ({inspection.id[:8]}):")
+        print(f"package {result.package_id}: {counts}")
+        print(f"outbox: {result.outbox_path}")
+        if result.shared_path is not None:
+            print(f"shared folder: {result.shared_path}")
+        else:
+            print(f"not copied: {result.copy_problem}", file=sys.stderr)
+            copied = False
+    return 0 if copied else 3
 
 
 def _setup_pack(args: argparse.Namespace, session: Session) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -42,6 +42,9 @@ from probdesk.packages.wire import EVENTS_SCHEMA, RECEIPT_SCHEMA, SENDBACK_SCHEM
 from probdesk.passphrases import check_passphrase
 from probdesk.paths import Paths
 from probdesk.progress import Cancelled, Progress, never, quiet
+
+if TYPE_CHECKING:
+    from probdesk.store.repositories import UnitOfWork
 from probdesk.services.workspace import (
     KEYS_FOLDER,
     RECOVERY_FILE,
@@ -415,8 +418,10 @@ class Fieldwork:
                     None,
                 )
             )
-            # Everything up to seq_to is now in a package that can reach the team lead.
-            uow.devices.mark_exported(device.id, seq_to)
+            # What is now in a package that can reach the team lead: every change up to the
+            # first one of any inspection that no package holds yet (another inspection's
+            # later answers are not exported by this package).
+            uow.devices.set_exported(device.id, _exported_to(uow, device.id, device.last_seq))
         log.info("package %s written to the outbox (%s events)", package_id, counts["answers"])
         shared_path: Path | None = None
         problem: str | None = None
@@ -429,6 +434,40 @@ class Fieldwork:
                 log.warning("copy to the shared folder failed: %s", type(exc).__name__)
         progress(4, 4, "Done")
         return ExportResult(package_id, outbox_path, shared_path, counts, problem)
+
+    def inspections_to_export(self) -> list[Inspection]:
+        """The inspections on this laptop with changes no package holds yet, newest first."""
+        with self.ws.store.unit_of_work(read_only=True) as uow:
+            device = uow.devices.get()
+            assert device is not None
+            pending = _pending(uow, device.id)
+        return [i for i in self.ws.inspections() if i.id in pending]
+
+    def export_all(
+        self,
+        shared: Path | None,
+        first: str | None = None,
+        progress: Progress = quiet,
+        cancelled: Cancelled = never,
+    ) -> list[tuple[Inspection, ExportResult]]:
+        """One package for each inspection with unexported work (and for `first`, the one on
+        screen, even without): nothing an assessor did stays behind because another
+        inspection was the one open."""
+        todo = self.inspections_to_export()
+        if first is not None and all(i.id != first for i in todo):
+            todo.insert(0, self.ws.inspection(first))
+        elif first is not None:
+            todo.sort(key=lambda i: i.id != first)
+        out = []
+        for n, inspection in enumerate(todo):
+
+            def step(
+                done: int, total: int, text: str, n: int = n, title: str = inspection.title
+            ) -> None:
+                progress(n * total + done, len(todo) * total, f"{title}: {text}")
+
+            out.append((inspection, self.export(inspection.id, shared, step, cancelled)))
+        return out
 
     def _copy_to_shared(self, package_id: str, outbox_path: Path, shared: Path) -> Path:
         if not shared.is_dir():
@@ -1105,3 +1144,28 @@ class Fieldwork:
                              fingerprint(signer), seen)
             )  # fmt: skip
         return sorted(out, key=lambda p: p.path.name)
+
+
+def _covered(uow: UnitOfWork) -> dict[str, int]:
+    """Per inspection, the sequence number its newest events package holds changes up to."""
+    covered: dict[str, int] = {}
+    for p in uow.packages.outbox():
+        if p.kind == "events":
+            covered[p.inspection_id] = max(covered.get(p.inspection_id, 0), p.seq_to)
+    return covered
+
+
+def _pending(uow: UnitOfWork, device_id: str) -> dict[str, int]:
+    """Per inspection with changes no package holds, the first such change's number."""
+    covered = _covered(uow)
+    held = [covered.get(i.id, 0) for i in uow.inspections.newest_first()]
+    pending: dict[str, int] = {}
+    for inspection_id, seq in uow.devices.changes_above(device_id, min(held, default=0)):
+        if seq > covered.get(inspection_id, 0):
+            pending[inspection_id] = min(pending.get(inspection_id, seq), seq)
+    return pending
+
+
+def _exported_to(uow: UnitOfWork, device_id: str, last_seq: int) -> int:
+    pending = _pending(uow, device_id)
+    return min(pending.values()) - 1 if pending else last_seq

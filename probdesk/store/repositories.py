@@ -116,6 +116,31 @@ class DeviceRepository:
             .values(exported_seq=seq)
         )
 
+    def set_exported(self, device_id: str, seq: int) -> None:
+        """Every change numbered up to `seq` is in a package (probdesk.services.fieldwork
+        works it out from the outbox, per inspection, in the export's transaction)."""
+        self.s.execute(update(DeviceRow).where(DeviceRow.id == device_id).values(exported_seq=seq))
+
+    def changes_above(self, device_id: str, above: int) -> list[tuple[str, int]]:
+        """(inspection id, sequence number) of every change this device numbered above
+        `above`: answers, case changes, meeting notes and saves, evidence events."""
+        queries = [
+            select(CaseRow.inspection_id, AnswerEventRow.seq)
+            .join(CaseRow, CaseRow.id == AnswerEventRow.case_id)
+            .where(AnswerEventRow.device_id == device_id, AnswerEventRow.seq > above),
+            select(CaseRow.inspection_id, CaseEventRow.seq)
+            .join(CaseRow, CaseRow.id == CaseEventRow.case_id)
+            .where(CaseEventRow.device_id == device_id, CaseEventRow.seq > above),
+            select(MeetingRow.inspection_id, MeetingNoteEventRow.seq)
+            .join(MeetingRow, MeetingRow.id == MeetingNoteEventRow.meeting_id)
+            .where(MeetingNoteEventRow.device_id == device_id, MeetingNoteEventRow.seq > above),
+            select(MeetingRow.inspection_id, MeetingRow.seq).where(MeetingRow.seq > above),
+            select(OrgEventRow.inspection_id, OrgEventRow.seq).where(
+                OrgEventRow.device_id == device_id, OrgEventRow.seq > above
+            ),
+        ]
+        return [(str(i), int(s)) for q in queries for i, s in self.s.execute(q) if s is not None]
+
     def advance(self, device_id: str, hlc: str) -> tuple[int, str]:
         """Take the next sequence number and record the clock (same transaction as the event).
 

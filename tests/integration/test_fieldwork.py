@@ -948,3 +948,64 @@ def test_damaged_packs_are_reported_not_fatal(team: Team) -> None:
     assert ab.ws.inspections() == []
     # The good pack still opens.
     assert ab.fw.open_setup_pack(team.pack, PASSPHRASE, INSPECTOR).added == 3
+
+
+# -- two inspections on one laptop (#15, item 4) ----------------------------------------------
+
+
+def _second_inspection(team: Team) -> tuple[str, Path]:
+    """The lead's second inspection for the same assessor: its own setup pack."""
+    lead = team.lead
+    second = lead.ws.create_inspection(
+        REGION, PDUS[1], date(2026, 12, 7), date(2026, 12, 11), DIPP, pdus=PDUS
+    )
+    lead.fw.set_team(second.id, [Assessor(INSPECTOR, "inspector")])
+    lead.fw.add_sample_case(second.id, "X200001", FACTS, PDUS[1], INSPECTOR)
+    out = team.shared / "second"
+    out.mkdir()
+    return second.id, lead.fw.create_setup_pack(second.id, PASSPHRASE, out, LEAD)
+
+
+def test_exporting_one_inspection_never_covers_another_inspections_later_work(
+    team: Team,
+) -> None:
+    ab = opened_assessor(team)
+    first = team.inspection_id
+    second, pack = _second_inspection(team)
+    ab.fw.open_setup_pack(pack, PASSPHRASE, INSPECTOR)
+    case_1 = ab.ws.cases(first)[0]
+    answer_some(ab.ws, case_1.id, 2)
+    ab.fw.export(first, team.shared)
+    assert ab.fw.inspections_to_export() == []
+    # Work in the first inspection, then an export of the second (the one on screen).
+    answer_some(ab.ws, case_1.id, 1)
+    answer_some(ab.ws, ab.ws.cases(second)[0].id, 1)
+    ab.fw.export(second, team.shared)
+    assert [i.id for i in ab.fw.inspections_to_export()] == [first]
+    assert ab.ws.unexported_count() > 0  # the status bar must not say "all exported"
+    assert ab.ws.export_state().unexported > 0
+    # Export everything: the first inspection gets its package; nothing is left behind.
+    done = ab.fw.export_all(team.shared)
+    assert [i.id for i, _ in done] == [first]
+    assert ab.fw.inspections_to_export() == []
+    assert ab.ws.unexported_count() == 0
+    opened = read_as_lead(team, done[0][1].shared_path)  # type: ignore[arg-type]  # copied
+    assert len(opened.payload["answers"]) == 3
+
+
+def test_export_all_puts_the_one_on_screen_first_and_says_each(team: Team) -> None:
+    ab = opened_assessor(team)
+    first = team.inspection_id
+    second, pack = _second_inspection(team)
+    ab.fw.open_setup_pack(pack, PASSPHRASE, INSPECTOR)
+    answer_some(ab.ws, ab.ws.cases(first)[0].id, 1)
+    answer_some(ab.ws, ab.ws.cases(second)[0].id, 1)
+    steps: list[str] = []
+    done = ab.fw.export_all(team.shared, second, lambda d, t, text: steps.append(text))
+    assert [i.id for i, _ in done] == [second, first]
+    assert all(r.shared_path is not None for _, r in done)
+    assert any(text.startswith(ab.ws.inspection(first).title) for text in steps)
+    # Nothing new: export_all with the one on screen still writes its package (on request).
+    again = ab.fw.export_all(team.shared, first)
+    assert [i.id for i, _ in again] == [first]
+    assert ab.fw.export_all(team.shared) == []

@@ -183,3 +183,45 @@ def team(tmp_path: Path) -> Iterator[Team]:
 def url(tmp_path: Path) -> str:
     """A SQLite hub in the test's folder."""
     return f"sqlite:///{tmp_path / 'hub.sqlite'}"
+
+
+TWO_PASSPHRASE = "plymouth winter 2026"
+FACTS_LOW = {
+    **FACTS,
+    "sentence_type": "community_order",
+    "rosh_level": "low",
+    "domestic_abuse": "no",
+}
+
+
+def two_inspections(root: Path, shared: Path) -> tuple[Paths, list[str]]:
+    """The lead writes two inspections' setup packs; AB opens both and answers in both."""
+    lead_paths = Paths.resolve(root / "lead").ensure()
+    lead_ws = Workspace.open(lead_paths)
+    lead = Fieldwork(lead_ws, lead_paths)
+    lead_ws.set_identity("TL", "team_lead")
+    packs, ids = [], []
+    for n, (pdu, start) in enumerate((("Plymouth", 5), ("Exeter", 12))):
+        insp = lead_ws.create_inspection(
+            "South West",
+            pdu,
+            date(2027, 1, start),
+            date(2027, 1, start + 4),
+            ROOT / "question_sets" / "dipp-public-protection.yaml",
+        )
+        lead.set_team(insp.id, [Assessor("AB", "inspector")])
+        lead.add_sample_case(insp.id, f"X30000{n}", FACTS_LOW, pdu, "AB")
+        out = shared / f"pack{n}"
+        out.mkdir()
+        packs.append(lead.create_setup_pack(insp.id, TWO_PASSPHRASE, out, "TL"))
+        ids.append(insp.id)
+    lead_ws.close()
+    ab_paths = Paths.resolve(root / "ab").ensure()
+    ab_ws = Workspace.open(ab_paths)
+    ab = Fieldwork(ab_ws, ab_paths)
+    for pack in packs:
+        ab.open_setup_pack(pack, TWO_PASSPHRASE, "AB")
+    for iid in ids:
+        ab_ws.record_answer(ab_ws.cases(iid)[0].id, "C1", "yes")
+    ab_ws.close()
+    return ab_paths, ids

@@ -19,7 +19,10 @@ from probdesk.ui.sync.models import OutboxModel, short_id
 from probdesk.ui.sync.state import SyncState
 
 if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, not at start-up
+    from probdesk.domain.records import Inspection
     from probdesk.services.fieldwork import ExportResult
+
+    Exported = list[tuple[Inspection, ExportResult]]
 
 
 log = logging.getLogger("probdesk.ui.sync")
@@ -69,49 +72,61 @@ class OutboxSection(SyncState):
             return False
         shared = self.shared_folder()
 
-        def work(progress: Progress, cancelled: Cancelled) -> tuple[ExportResult, int]:
-            result = fw.export(inspection.id, shared, progress, cancelled)
+        def work(progress: Progress, cancelled: Cancelled) -> tuple[Exported, int]:
+            # The inspection on screen, and every other one with work no package holds: an
+            # answer given in another inspection is never left behind.
+            results = fw.export_all(shared, inspection.id, progress, cancelled)
             cleared = 0
-            if shared is not None and result.copy_problem is None:
+            if shared is not None and all(r.copy_problem is None for _, r in results):
                 try:
                     cleared = fw.check_receipts(shared)
                 except (ProbdeskError, OSError) as exc:  # the export itself has succeeded
                     log.warning("checking receipts failed: %s", type(exc).__name__)
-            return result, cleared
+            return results, cleared
 
         return self.runner.run(
             f"Exporting your work on {inspection.title}", work, self._exported, self._failed,
             changes=Changes.OUTBOX,
         )  # fmt: skip
 
-    def _exported(self, outcome: tuple[ExportResult, int]) -> None:
-        result, cleared = outcome
-        c = result.counts
-        what = (
-            f"{plural(c.get('cases', 0), 'case')}, {plural(c.get('answers', 0), 'answer')}, "
-            f"{plural(c.get('meetings', 0), 'meeting')}, "
-            f"{plural(c.get('meeting_notes', 0), 'meeting note')}"
-        )
-        head = f"Package {short_id(result.package_id)} ({what})"
-        if result.copy_problem:
-            show_message(
-                self.export_message,
-                f"{head} is in the outbox but was not copied to the shared folder: "
-                f"{result.copy_problem}",
-                problem=True,
+    def _exported(self, outcome: tuple[Exported, int]) -> None:
+        results, cleared = outcome
+        lines: list[str] = []
+        problem = False
+        for inspection, result in results:
+            c = result.counts
+            what = (
+                f"{plural(c.get('cases', 0), 'case')}, {plural(c.get('answers', 0), 'answer')}, "
+                f"{plural(c.get('meetings', 0), 'meeting')}, "
+                f"{plural(c.get('meeting_notes', 0), 'meeting note')}"
             )
-        elif result.shared_path is not None:
-            text = f"{head} exported to {result.shared_path}."
-            if cleared:
-                text += f" The team lead has merged {plural(cleared, 'earlier package')}."
-            show_message(self.export_message, text)
-        else:
-            show_message(
-                self.export_message,
-                f"{head} is in the outbox ({result.outbox_path.parent}). No shared folder is "
-                "set: choose it above, then press Copy pending.",
-                problem=True,
+            head = f"Package {short_id(result.package_id)} ({what})"
+            if len(results) > 1:
+                head = f"{inspection.title}: {head[0].lower()}{head[1:]}"
+            if result.copy_problem:
+                problem = True
+                lines.append(
+                    f"{head} is in the outbox but was not copied to the shared folder: "
+                    f"{result.copy_problem}"
+                )
+            elif result.shared_path is not None:
+                lines.append(f"{head} exported to {result.shared_path}.")
+            else:
+                problem = True
+                lines.append(
+                    f"{head} is in the outbox ({result.outbox_path.parent}). No shared folder "
+                    "is set: choose it above, then press Copy pending."
+                )
+        if len(results) > 1:
+            others = len(results) - 1
+            lines.insert(
+                0,
+                f"{plural(others, 'other inspection')} on this laptop had work not yet "
+                "exported: each has its own package.",
             )
+        if cleared and not problem:
+            lines.append(f"The team lead has merged {plural(cleared, 'earlier package')}.")
+        show_message(self.export_message, "\n".join(lines), problem=problem)
         self.refresh_outbox()
 
     def _failed(self, exc: Exception, label: QLabel | None = None) -> None:

@@ -128,7 +128,7 @@ def run_gui(paths: Paths, *, allow_unsafe_location: bool = False) -> int:
         if failed or window.restore_requested is None:
             return 2 if failed else code
         try:
-            said = restore_snapshot(paths, window.restore_requested)  # type: ignore[arg-type]
+            said = restore_snapshot(paths, window.restore_requested)
         except ProbdeskError as exc:
             said = exc.message
 

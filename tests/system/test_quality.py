@@ -48,16 +48,11 @@ def test_the_listed_modules_type_check_strictly() -> None:
 # `# type: ignore[code]  # why`: which error is silenced, and why, on the same line.
 _IGNORE = re.compile(r"#\s*type:\s*ignore\b(?P<codes>\[[^\]]*\])?(?P<rest>.*)")
 _EXPLAINED = re.compile(r"\[\s*[\w-]+(\s*,\s*[\w-]+)*\s*\]\s+#\s*\S")
-# Modules (a folder: all of it) being moved or reworked elsewhere whose ignores name their
-# error code but not yet why (issue #14, item 9). Remove each as its ignores get reasons.
-_REASONS_STILL_DUE = (
-    "probdesk/ui/app.py", "probdesk/ui/main_window.py",
-)  # fmt: skip
 
 
-def unexplained_ignores(source: str, *, reason_due: bool = True) -> list[tuple[int, str]]:
+def unexplained_ignores(source: str) -> list[tuple[int, str]]:
     """(line, comment) of each `type: ignore` comment in `source` that names no error code
-    or (when `reason_due`) gives no reason after it."""
+    or gives no reason after it."""
     found = []
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type != tokenize.COMMENT:
@@ -66,9 +61,7 @@ def unexplained_ignores(source: str, *, reason_due: bool = True) -> list[tuple[i
         if m is None:
             continue
         codes = m["codes"] or ""
-        ok = bool(codes.strip("[] ")) and (
-            not reason_due or _EXPLAINED.match(codes + m["rest"]) is not None
-        )
+        ok = bool(codes.strip("[] ")) and _EXPLAINED.match(codes + m["rest"]) is not None
         if not ok:
             found.append((tok.start[0], tok.string))
     return found
@@ -84,7 +77,6 @@ def test_unexplained_ignores_are_found() -> None:
         "f = '# type: ignore'  # inside a string: not a comment\n"
     )
     assert [n for n, _ in unexplained_ignores(source)] == [1, 2, 5]
-    assert [n for n, _ in unexplained_ignores(source, reason_due=False)] == [1, 5]
 
 
 def test_every_type_ignore_in_the_package_names_its_error_and_why() -> None:
@@ -94,10 +86,7 @@ def test_every_type_ignore_in_the_package_names_its_error_and_why() -> None:
     for path in sorted((ROOT / "probdesk").rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
         source = path.read_text(encoding="utf-8")
-        due = not any(
-            rel == m or (m.endswith("/") and rel.startswith(m)) for m in _REASONS_STILL_DUE
-        )
-        for n, comment in unexplained_ignores(source, reason_due=due):
+        for n, comment in unexplained_ignores(source):
             bad.append(f"{rel}:{n}: {comment}")
     assert not bad, "type: ignore without an error code and a reason:\n" + "\n".join(bad)
 

@@ -13,7 +13,7 @@ The rule, from the top (docs/development.md says the same):
 A module may import its own package and anything of a lower rank; never a higher rank, never a
 peer. Inside ui, a tab (a package `ui/<name>/`) imports only itself and the shared ui modules
 (the kit, `ui/kit/`); the kit imports no tab; the wiring (app.py, main_window.py and the
-window's own dialogs in `ui/window/`) puts the tabs together. The command line is `cli/` and
+window's parts and dialogs in `ui/window/`) puts the tabs together. The command line is `cli/` and
 `__main__.py`.
 
 Every import counts: at module level, inside a function, under `if TYPE_CHECKING:`, relative,

@@ -1,0 +1,147 @@
+"""The main window's views: the tabs, built once the data is opened; their layout, kept from
+one run to the next; and the Help menu's two boxes."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray
+
+from probdesk import __version__
+from probdesk.ui.window.state import WindowState
+
+if TYPE_CHECKING:
+    from probdesk.domain.questionset import QuestionSet
+    from probdesk.services.workspace import Workspace
+
+SHORTCUTS = (
+    ("Y / N / A", "answer Yes / No / Not applicable (answer field in focus)"),
+    ("Delete", "clear the answer in focus"),
+    ("Tab / Shift+Tab", "move between answers and evidence notes"),
+    ("Ctrl+J", "next unanswered applicable question"),
+    ("Ctrl+H", "history of the question in focus"),
+    ("Ctrl+N", "add a case"),
+    ("Ctrl+E", "edit the case facts"),
+    ("Ctrl+Return", "submit (or reopen) the case"),
+    ("Ctrl+F", "filter the case list"),
+    ("Ctrl+L", "go to the case list"),
+    ("Ctrl+Shift+N", "new inspection"),
+)
+
+
+class ViewsPart(WindowState):
+    """A part of MainWindow (a mixin): builds the tabs in place of the "Opening your data…"
+    one, and saves and restores the splitters, the tab shown and the window's geometry."""
+
+    def _build_views(self, workspace: Workspace, sets: list[QuestionSet]) -> None:
+        """The tabs, in their order; MainWindow then adds the menus and wires the signals."""
+        from probdesk.ui.kit.runner import Runner
+
+        self.runner = Runner(self)
+        from PySide6.QtCore import Qt  # its hundred enums cost ~14 ms: not before the data
+        from PySide6.QtWidgets import QSplitter
+
+        from probdesk.ui.cases import CaseForm, CaseListPanel, GuidancePanel
+        from probdesk.ui.evidence import EvidencePanel
+        from probdesk.ui.hub import HubPanel
+        from probdesk.ui.meetings import MeetingsPanel
+        from probdesk.ui.question_sets import QuestionSetBrowser
+        from probdesk.ui.reports import ReportsPanel
+        from probdesk.ui.sync import SyncPanel
+        from probdesk.ui.team_lead import SetupPanel
+
+        self.tabs.clear()
+        self.case_list = CaseListPanel()
+        self.case_form = CaseForm(workspace, self.saver)
+        self.guidance = GuidancePanel()
+        self.cases_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.cases_splitter.setObjectName("casesSplitter")
+        self.cases_splitter.addWidget(self.case_list)
+        self.cases_splitter.addWidget(self.case_form)
+        self.cases_splitter.addWidget(self.guidance)
+        self.cases_splitter.setStretchFactor(0, 2)
+        self.cases_splitter.setStretchFactor(1, 5)
+        self.cases_splitter.setStretchFactor(2, 2)
+        self.cases_splitter.setSizes([440, 680, 280])
+        self.tabs.addTab(self.cases_splitter, "&Cases")
+        self.meetings = MeetingsPanel(workspace, self.saver)
+        self.tabs.addTab(self.meetings, "&Meetings and focus groups")
+        self.browser = QuestionSetBrowser(sets)
+        self.tabs.addTab(self.browser, "&Question sets")
+        self.sync = SyncPanel(self.settings, self.runner)
+        self.tabs.addTab(self.sync, "S&ync")
+        self.team_lead = SetupPanel(self.settings, self.runner)
+        self.tabs.addTab(self.team_lead, "&Team lead")
+        self.hub_panel = HubPanel(self.settings, self.runner)
+        self.tabs.addTab(self.hub_panel, "Hu&b")  # Alt+H is the Help menu
+        self.reports_panel = ReportsPanel(self.settings, self.runner)
+        self.tabs.addTab(self.reports_panel, "Re&ports")  # Alt+R is the Hub tab's Merge
+        # Domain one evidence, beside the meetings it draws on; case findings from the hub.
+        # Alt+J: every letter of "Evidence" is taken on some tab already.
+        self.evidence = EvidencePanel(workspace, self.saver, self.runner)
+        self.tabs.insertTab(
+            self.tabs.indexOf(self.meetings) + 1, self.evidence, "Evidence and &judgements"
+        )
+        self.views_built = True
+
+    # -- layout -----------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        """The window's size and place as it was closed (before the data is opened)."""
+        for key, restore in (
+            ("main/geometry", self.restoreGeometry),
+            ("main/state", self.restoreState),
+        ):
+            value = self.settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+
+    def _restore_layout(self) -> None:
+        """The splitters and the tab shown as they were closed (once the views are built)."""
+        for key, restore in (
+            ("main/cases_splitter", self.cases_splitter.restoreState),
+            ("main/meetings_splitter", self.meetings.restoreState),
+            ("main/evidence_splitter", self.evidence.content.restoreState),
+            ("main/browser_splitter", self.browser.restoreState),
+        ):
+            value = self.settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        tab = self.settings.value("main/tab", 0)
+        if isinstance(tab, (int, str)):  # the INI file gives a string; anything else: ignored
+            with contextlib.suppress(ValueError):
+                self.tabs.setCurrentIndex(int(tab))
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("main/geometry", self.saveGeometry())
+        self.settings.setValue("main/state", self.saveState())
+        if not self.views_built:
+            self.settings.sync()
+            return
+        self.settings.setValue("main/cases_splitter", self.cases_splitter.saveState())
+        self.settings.setValue("main/meetings_splitter", self.meetings.saveState())
+        self.settings.setValue("main/evidence_splitter", self.evidence.content.saveState())
+        self.settings.setValue("main/browser_splitter", self.browser.saveState())
+        self.settings.setValue("main/tab", self.tabs.currentIndex())
+        if self.inspection is not None:
+            self.settings.setValue("main/inspection", self.inspection.id)
+        if self.case_form.state is not None:
+            self.settings.setValue("main/case", self.case_form.state.case.id)
+        self.settings.sync()
+
+    # -- Help menu --------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.about(
+            self,
+            "About probdesk",
+            f"probdesk {__version__}\n\nOffline-first recording, merging and reporting for "
+            "inspections of probation services' public-protection work.",
+        )

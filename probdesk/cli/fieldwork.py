@@ -68,7 +68,22 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     )  # fmt: skip
     c.add_argument("--start", type=date.fromisoformat, metavar="YYYY-MM-DD")
     c.add_argument("--end", type=date.fromisoformat, metavar="YYYY-MM-DD")
-    c.add_argument("--question-set", type=Path, metavar="PATH")
+    c.add_argument(
+        "--question-set", type=Path, metavar="PATH",
+        help="the question set; with --inspection, move the ongoing inspection to this new "
+        "version of its set: a preview per question and per case is printed first, and the "
+        "next setup pack moves every laptop (answers are kept; see --accept-incompatible)",
+    )  # fmt: skip
+    c.add_argument(
+        "--accept-incompatible", action="store_true",
+        help="move even where the new version reuses a question id with another answer type "
+        "or other answer values: those earlier answers are set aside (kept in the question's "
+        "history) and the cases listed for review",
+    )  # fmt: skip
+    c.add_argument(
+        "--preview", action="store_true",
+        help="with --inspection and --question-set: print what the move would change and stop",
+    )  # fmt: skip
     c.add_argument(
         "--assessor", action="append", default=[], metavar="NAME:ROLE",
         help="team member; ROLE is inspector or local_assessor; repeat for each",
@@ -290,9 +305,30 @@ def _setup_pack(args: argparse.Namespace, session: Session) -> int:
                 f"inspection {result.inspection.title}: {result.added} cases added, "
                 f"{result.updated} updated"
             )
+        if result.moved_from:
+            review = result.to_review
+            print(
+                f"question set moved from version {result.moved_from} to "
+                f"{result.inspection.qs_version}: every answer is kept; "
+                f"{len(review)} case(s) to review"
+            )
+            for line in review:
+                print(f"  review {line}")
         return 0
 
     ws = fw.ws
+    planned = None
+    if args.inspection and args.question_set:
+        from probdesk.services import qs_move
+
+        planned = qs_move.preview(ws, args.inspection, args.question_set)
+        sys.stdout.write(qs_move.preview_text(planned))
+        if args.preview:
+            return 0
+        if planned.incompatible and not args.accept_incompatible:
+            qs_move.move(ws, planned)  # refuses, saying which ids and what to do
+    elif args.preview:
+        raise InputError("--preview needs --inspection and --question-set (a move to preview).")
     passphrase = _passphrase(args.passphrase_file, True)
     # Everything is read and checked before anything is written: a refused sample, file or
     # passphrase leaves no inspection, team or case behind.
@@ -324,7 +360,10 @@ def _setup_pack(args: argparse.Namespace, session: Session) -> int:
     if args.sample:
         from probdesk.domain import loader
 
-        qs = ws.question_set(inspection) if inspection else loader.load(args.question_set)
+        if planned is not None:
+            qs = planned.new  # the sample is read against the version the inspection moves to
+        else:
+            qs = ws.question_set(inspection) if inspection else loader.load(args.question_set)
         table = sample_import.read_table(args.sample, args.sheet)
         mapping = sample_import.suggest_mapping(table.headers, qs)
         for spec in args.map:
@@ -362,6 +401,14 @@ def _setup_pack(args: argparse.Namespace, session: Session) -> int:
             args.end, args.question_set, pdus=args.pdu, kind=args.kind,
         )  # fmt: skip
         print(f"inspection {inspection.id} created")
+    elif planned is not None:
+        from probdesk.services import qs_move
+
+        inspection = qs_move.move(ws, planned, accept_incompatible=args.accept_incompatible)
+        print(
+            f"inspection {inspection.id} moved to {inspection.qs_id} {inspection.qs_version}: "
+            "the setup pack below moves every laptop when it is opened"
+        )
     if team is not None:
         fw.set_team(inspection.id, team)
     if report is not None:

@@ -576,6 +576,22 @@ class Hub:
     def add_inspection(self, tx: Writing, row: dict[str, Any]) -> None:
         self._insert_missing(_connection(tx), inspections, [row])
 
+    def follow_question_set(self, tx: Writing, inspection_id: str, qs_hash: str) -> set[str]:
+        """Put the inspection on the question set the team lead moved it to; the ids of its
+        cases when it moved (their variants are worked out again), else none. Answers stay as
+        they are: each names the version it was given under."""
+        conn = _connection(tx)
+        current = conn.execute(
+            select(inspections.c.qs_hash).where(inspections.c.id == inspection_id)
+        ).scalar()
+        if current is None or current == qs_hash:
+            return set()
+        conn.execute(
+            update(inspections).where(inspections.c.id == inspection_id).values(qs_hash=qs_hash)
+        )
+        found = conn.execute(select(cases.c.id).where(cases.c.inspection_id == inspection_id))
+        return {str(r.id) for r in found}
+
     def add_device(self, tx: Writing, row: dict[str, Any]) -> None:
         self._insert_missing(_connection(tx), devices, [row])
 
@@ -742,6 +758,14 @@ class Hub:
         with self._read() as conn:
             row = conn.execute(select(inspections).where(inspections.c.id == inspection_id)).first()
         return InspectionRow(**row._mapping) if row else None
+
+    def question_set_versions(self, set_id: str) -> list[tuple[str, str, str]]:
+        """(content hash, version, text) of every version of a question set the hub holds."""
+        with self._read() as conn:
+            return [
+                (str(r.content_hash), str(r.version), str(r.text))
+                for r in conn.execute(select(question_sets).where(question_sets.c.set_id == set_id))
+            ]
 
     def question_set_text(self, content_hash: str) -> str | None:
         with self._read() as conn:

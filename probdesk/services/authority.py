@@ -29,7 +29,7 @@ from typing import Any
 
 from probdesk.domain.answers import coerce_answer, coerce_fact, reference_problem
 from probdesk.domain.case_events import ASSESSOR, PDU, STATUS, fact_of, field_label, valid_field
-from probdesk.domain.questionset import Question, QuestionSet
+from probdesk.domain.questionset import Fact, Question, QuestionSet
 from probdesk.domain.records import CaseStatus
 
 ASSESSOR_STATUSES = frozenset(
@@ -48,9 +48,18 @@ class Sample:
     references: Mapping[str, str]  # case id -> reference
     # case id -> the lead's assignments in clock order: ((hlc, member), ...)
     assignments: Mapping[str, tuple[tuple[str, str], ...]]
-    _checkers: dict[str, Callable[[object], bool]] = field(
+    # The set's other versions the lead has registered, by (set id, version): an answer given
+    # before the laptop followed a move to `qs` is checked against the version it names.
+    earlier: Mapping[tuple[str, str], QuestionSet] = field(default_factory=dict)
+    _checkers: dict[tuple[str, str], Callable[[object], bool]] = field(
         default_factory=dict, repr=False, compare=False
     )
+
+    def under(self, qs_id: object, version: object) -> QuestionSet | None:
+        """The version of the set an answer says it was given under; None if not this set."""
+        if (qs_id, version) == (self.qs.id, self.qs.version):
+            return self.qs
+        return self.earlier.get((str(qs_id), str(version)))
 
     def assignee_at(self, case_id: str, hlc: str) -> str | None:
         """The member the case was assigned to at `hlc` (the first assignee before any)."""
@@ -60,11 +69,19 @@ class Sample:
         at = bisect_right([h for h, _m in history], hlc)
         return history[max(at - 1, 0)][1]
 
-    def value_ok(self, question_id: str, value: object) -> bool:
-        check = self._checkers.get(question_id)
+    def facts(self) -> dict[str, Fact]:
+        """The case facts a change may set: the current version's, and those of earlier
+        versions for a laptop that has not followed a move yet (the current one wins)."""
+        known = {f.id: f for qs in self.earlier.values() for f in qs.facts}
+        return known | {f.id: f for f in self.qs.facts}
+
+    def value_ok(self, question_id: str, value: object, qs: QuestionSet | None = None) -> bool:
+        qs = qs or self.qs
+        key = (qs.content_hash, question_id)
+        check = self._checkers.get(key)
         if check is None:
-            check = _checker(self.qs.question(question_id))
-            self._checkers[question_id] = check
+            check = _checker(qs.question(question_id))
+            self._checkers[key] = check
         return check(value)
 
 
@@ -178,7 +195,7 @@ def _check_case_events(
                         "inspection")  # fmt: skip
         else:
             fact = fact_of(name) or ""
-            known = {f.id: f for f in sample.qs.facts}
+            known = sample.facts()
             if fact not in known:
                 out.add("bad_facts", f"case {reference}: '{fact:.64}' is not a case fact of "
                         f"{sample.qs.title}")  # fmt: skip
@@ -196,7 +213,6 @@ def _check_answers(
     sample: Sample,
     out: _Problems,
 ) -> None:
-    qs = sample.qs
     for e in answers:
         case_id = str(e.get("case_id"))
         reference = sample.references.get(case_id)
@@ -209,12 +225,14 @@ def _check_answers(
             out.add("not_assigned", f"case {reference} was not assigned to {member} when "
                     f"{e.get('question_id')!s:.64} was answered")  # fmt: skip
         question_id = str(e.get("question_id"))
+        qs = sample.under(e.get("qs_id"), e.get("qs_version"))
+        if qs is None:
+            out.add("wrong_question_set", f"case {reference}: answered under another question set")
+            continue
         if not qs.has_question(question_id):
             out.add("unknown_question", f"case {reference}: {question_id:.64} is not a question "
                     f"of {qs.id} {qs.version}")  # fmt: skip
             continue
-        if (e.get("qs_id"), e.get("qs_version")) != (qs.id, qs.version):
-            out.add("wrong_question_set", f"case {reference}: answered under another question set")
         value = e.get("value")
-        if not sample.value_ok(question_id, tuple(value) if isinstance(value, list) else value):
+        if not sample.value_ok(question_id, tuple(value) if isinstance(value, list) else value, qs):
             out.add("bad_value", f"case {reference}: {question_id} cannot be {value!s:.40}")

@@ -44,6 +44,7 @@ from probdesk.paths import Paths
 from probdesk.progress import Cancelled, Progress, never, quiet
 
 if TYPE_CHECKING:
+    from probdesk.services.qs_move import CaseMove
     from probdesk.store.repositories import UnitOfWork
 from probdesk.services.workspace import (
     KEYS_FOLDER,
@@ -123,6 +124,15 @@ class SetupResult:
     updated: int
     already_opened: bool
     lead_fingerprint: str
+    moved_from: str = ""  # the question-set version this laptop moved from, if it moved
+    moved: tuple[CaseMove, ...] = ()  # what the move did to each case held here
+
+    @property
+    def to_review(self) -> list[str]:
+        """One line per case whose assessor should look again after the move."""
+        from probdesk.services.qs_move import review_words
+
+        return review_words(self.moved)
 
 
 @dataclass(frozen=True)
@@ -804,6 +814,12 @@ class Fieldwork:
 
         p = opened.payload
         qs = loader.parse_text(p["question_set"]["text"], "setup pack question set")
+        old_qs = (
+            self.ws.question_set(existing)
+            if existing is not None and existing.qs_hash != qs.content_hash
+            else None
+        )
+        moved: tuple[CaseMove, ...] = ()
         info = p["inspection"]
         inspection = Inspection(
             p["inspection_id"], info["region"], info["pdu"],
@@ -869,6 +885,14 @@ class Fieldwork:
             # here and not changed again by the lead keeps the correction (never overwritten).
             uow.case_events.add([e for e in wire.setup_case_events(p) if e.case_id in held])
             self.ws.project_cases(uow, sorted(held))
+            if old_qs is not None:  # the lead moved the inspection to a new version
+                from probdesk.services.qs_move import follow_in
+
+                moved = follow_in(self.ws, uow, inspection, old_qs, qs)
+                self.ws.audit_in(
+                    uow, "move_question_set", "inspection", inspection.id,
+                    f"{old_qs.version} -> {qs.version}",
+                )  # fmt: skip
             uow.packages.record_opened(
                 opened.package_id, opened.sha256, "setup", inspection.id, p["device_id"], _now()
             )
@@ -876,7 +900,10 @@ class Fieldwork:
                 uow, "open_setup_pack", "inspection", inspection.id, f"revision {p['revision']}"
             )
         self.ws._qs_cache[qs.content_hash] = qs
-        return SetupResult(self.ws.inspection(inspection.id), added, updated, False, lead_fp)
+        return SetupResult(
+            self.ws.inspection(inspection.id), added, updated, False, lead_fp,
+            old_qs.version if old_qs is not None else "", moved,
+        )  # fmt: skip
 
     def read_exports(self, shared: Path, inspection_id: str) -> list[ExportSeen]:
         """Verify the assessors' exports for an inspection and remember their devices' keys.

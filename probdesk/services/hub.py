@@ -163,6 +163,9 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
                 continue
             with lead.ws.store.unit_of_work(read_only=True) as uow:
                 stored = uow.question_sets.get(insp.qs_hash)
+                # Earlier versions too: a laptop that has not followed a move yet still
+                # sends answers given under them (probdesk.services.authority).
+                versions = uow.question_sets.versions(insp.qs_id)
                 own = uow.org.by_device(insp.id, lead.ws.device_id)
                 lead_events = uow.case_events.for_inspection(insp.id)
                 shas = {
@@ -181,15 +184,17 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
                 for sha, f in files if f is not None
             ])  # fmt: skip
             assert stored is not None
-            hub.add_question_set(
-                conn, stored.content_hash, stored.set_id, stored.version, stored.text
-            )
+            for v in (*versions, stored):
+                hub.add_question_set(conn, v.content_hash, v.set_id, v.version, v.text)
             hub.add_inspection(conn, {
                 "id": insp.id, "region": insp.region, "pdu": insp.pdu,
                 "pdus": json.dumps(list(insp.pdus) or [insp.pdu]), "kind": insp.kind,
                 "fieldwork_start": insp.fieldwork_start, "fieldwork_end": insp.fieldwork_end,
                 "qs_hash": insp.qs_hash,
             })  # fmt: skip
+            # A move to a new version of the question set (probdesk.services.qs_move): the
+            # hub follows the lead, and every case's variant is worked out again.
+            touched |= hub.follow_question_set(conn, insp.id, insp.qs_hash)
             if touched:
                 _project(hub, conn, lead.ws.question_set(insp), touched)
             # The sample and who has each case, with the lead's clock: what packages are
@@ -589,13 +594,33 @@ def _sample(hub: Hub, inspection_id: str) -> Sample:
     for r in hub.assignments(inspection_id):
         history.setdefault(r.case_id, []).append((r.hlc, r.assessor))
         references[r.case_id] = r.reference
+    qs = loader.parse_text(text, "hub question set")
+    earlier = {
+        (qs.id, version): _parsed(content_hash, text)
+        for content_hash, version, text in hub.question_set_versions(qs.id)
+        if content_hash != qs.content_hash
+    }
     return Sample(
         inspection_id,
         frozenset(insp.pdu_names),
-        loader.parse_text(text, "hub question set"),
+        qs,
         references,
         {case_id: tuple(sorted(h)) for case_id, h in history.items()},
+        earlier,
     )
+
+
+_PARSED: dict[str, QuestionSet] = {}
+
+
+def _parsed(content_hash: str, text: str) -> QuestionSet:
+    """A question set the hub holds, parsed once per process (its text never changes)."""
+    from probdesk.domain import loader
+
+    qs = _PARSED.get(content_hash)
+    if qs is None:
+        qs = _PARSED[content_hash] = loader.parse_text(text, "hub question set")
+    return qs
 
 
 # -- enrolment at the hub -------------------------------------------------------------------

@@ -184,6 +184,17 @@ class QuestionSetRepository:
             return None
         return StoredQuestionSet(r.content_hash, r.set_id, r.version, r.title, r.text)
 
+    def versions(self, set_id: str) -> list[StoredQuestionSet]:
+        """Every version of a question set kept here (an inspection moved keeps the old)."""
+        rows = self.s.scalars(
+            select(QuestionSetRow)
+            .where(QuestionSetRow.set_id == set_id)
+            .order_by(QuestionSetRow.version)
+        )
+        return [
+            StoredQuestionSet(r.content_hash, r.set_id, r.version, r.title, r.text) for r in rows
+        ]
+
 
 class InspectionRepository:
     def __init__(self, session: Session) -> None:

@@ -127,10 +127,24 @@ def _summary(args: argparse.Namespace, session: Session) -> int:
         if args.inspection:
             raise InputError("Give --region or --inspection, not both.")
         rows = figures.regional_summary(hub, args.region, args.by, args.split_by)
+        pooling = figures.pool_inspections(
+            hub, figures.region_inspections(hub, args.region).pdu_inspections
+        )
+        if args.format == "table" and rows:
+            print(f"question set: {rows[0].version}")
         sys.stdout.write(figures.render(rows, args.format))
+        if pooling.left_out:
+            # In the table's output; beside JSON or CSV (which stay one table), on stderr.
+            out = sys.stdout if args.format == "table" else sys.stderr
+            print("\nLeft out of the pooled figures (not the same question in every version):",
+                  file=out)  # fmt: skip
+            for o in pooling.left_out:
+                print(f"  {o.question_id or 'ratings'}: {o.reason}", file=out)
         return 0
     inspection_id = figures.pick_inspection(hub, args.inspection)
     rows = figures.summarise(hub, inspection_id, args.by, args.split_by)
+    if args.format == "table" and rows:
+        print(f"question set: {rows[0].version}")
     sys.stdout.write(figures.render(rows, args.format))
     if args.format == "table":
         sys.stdout.write(figures.render_standards(*figures.standards(hub, inspection_id, args.by)))

@@ -16,7 +16,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -24,7 +24,7 @@ from probdesk.domain import case_events as ce
 from probdesk.domain.answers import heads
 from probdesk.domain.cells import safe_cell
 from probdesk.domain.evidence import OrgEvent, OrgState, fold
-from probdesk.domain.questionset import QuestionSet
+from probdesk.domain.questionset import Question, QuestionSet
 from probdesk.domain.records import CaseStatus
 from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
 from probdesk.errors import InputError
@@ -47,6 +47,7 @@ class SummaryRow:
     percent: float | None  # rounded down to one decimal place; None when nothing is relevant
     rating: str | None
     split: str | None = None  # the variant, case fact value or assessor role, when split
+    version: str = ""  # the question set (id and version) the figure was worked out under
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,19 @@ class HubCase:
     status: str
     answers: dict[str, object]
     notes: dict[str, str]
+    # Pooled with cases of another version of the set: the version this case was answered
+    # under (its conditions decide what applies); None: the pool's own set.
+    qs: QuestionSet | None = field(default=None, compare=False, repr=False)
+
+
+def outcomes(qs: QuestionSet, c: HubCase) -> dict[str, Outcome]:
+    """Each counting question's outcome for one case: under the case's own version when it
+    was pooled from another, restricted to the questions the pool counts."""
+    own = c.qs or qs
+    got = case_outcomes(own, c.variant, c.facts, c.answers)
+    if own is qs:
+        return got
+    return {q: o for q, o in got.items() if qs.has_question(q) and qs.question(q).counts}
 
 
 def pick_inspection(hub: Hub, inspection_id: str | None) -> str:
@@ -141,7 +155,7 @@ def summarise(
     for c in hub_cases:
         name = c.pdu if by == "pdu" else c.region
         tallies = groups.setdefault((name, splitter(c) if splitter else None), {})
-        for qid, outcome in case_outcomes(qs, c.variant, c.facts, c.answers).items():
+        for qid, outcome in outcomes(qs, c).items():
             if outcome is not Outcome.NOT_ASKED:
                 tallies[qid] = tallies.get(qid, Tally()).add(outcome)
     order = [q.id for q in qs.questions if q.counts]
@@ -158,6 +172,7 @@ def summarise(
             rows.append(SummaryRow(
                 by, name, qid, q.is_key, t.relevant, t.yes, t.no, t.not_applicable,
                 percent_value(t.percent), level.label if level else None, part,
+                version_name(qs),
             ))  # fmt: skip
     return rows
 
@@ -368,7 +383,7 @@ def drill_down(
     for c in hub_cases:
         if pdu is not None and c.pdu != pdu:
             continue
-        outcome = case_outcomes(qs, c.variant, c.facts, c.answers).get(question_id)
+        outcome = outcomes(qs, c).get(question_id)
         if outcome is None or outcome is Outcome.NOT_ASKED:
             continue
         out.append(CaseOutcome(c.reference, c.pdu, c.assessor, outcome.value))
@@ -410,7 +425,7 @@ def standards(
     for c in hub_cases:
         name = c.pdu if by == "pdu" else c.region
         tallies = groups.setdefault(name, {})
-        for qid, outcome in case_outcomes(qs, c.variant, c.facts, c.answers).items():
+        for qid, outcome in outcomes(qs, c).items():
             if outcome is not Outcome.NOT_ASKED:
                 tallies[qid] = tallies.get(qid, Tally()).add(outcome)
     rows: list[StandardRow] = []
@@ -549,19 +564,111 @@ class Pool:
         return self.qs, self.cases
 
 
-def pooled_cases(hub: Hub, inspection_ids: Sequence[str]) -> list[Pool]:
-    """The cases of several inspections, pooled per question set (only cases answered against
-    the same set, by content hash, are counted together); the largest pool first."""
-    pools: dict[str, Pool] = {}
+@dataclass(frozen=True)
+class LeftOut:
+    """A question the pooled figures leave out, and why (it is not the same question in
+    every pooled inspection)."""
+
+    question_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """Several inspections' cases counted together: one pool over the questions that are the
+    same question in every pooled version of the set (same id, answer type, answer values and
+    counting rule); each case's own version decides what applies to it."""
+
+    pool: Pool | None  # None: no inspection to pool
+    sets: tuple[PooledSet, ...]  # one per version: its inspections and cases, largest first
+    left_out: tuple[LeftOut, ...]
+
+    @property
+    def versions(self) -> str:
+        return self.pool.qs.version if self.pool is not None else ""
+
+
+def _same_question(a: Question, b: Question) -> str:
+    """Why two versions' questions of one id cannot be counted together ("" if they can)."""
+    if a.answer is not b.answer:
+        return f"answer type {a.answer.value} / {b.answer.value}"
+    if a.allowed_values() != b.allowed_values():
+        return "other answer values"
+    if a.counts != b.counts or a.is_key != b.is_key:
+        return "another counting rule (key question, prompt or not counted)"
+    return ""
+
+
+def pool_inspections(hub: Hub, inspection_ids: Sequence[str]) -> Pooling:
+    """The cases of several inspections in one pool (see Pooling); the version with the
+    most cases gives the questions' order, wording and ratings."""
+    by_set: dict[str, tuple[QuestionSet, list[HubCase], list[str]]] = {}
     for inspection_id in inspection_ids:
         qs, cases = load_cases(hub, inspection_id)
-        pool = pools.get(qs.content_hash)
-        if pool is None:
-            pools[qs.content_hash] = Pool(qs, cases, (inspection_id,))
-        else:
-            pool.cases.extend(cases)
-            pools[qs.content_hash] = Pool(qs, pool.cases, (*pool.inspections, inspection_id))
-    return sorted(pools.values(), key=lambda p: (-len(p.cases), p.qs.id))
+        got = by_set.setdefault(qs.content_hash, (qs, [], []))
+        got[1].extend(cases)
+        got[2].append(inspection_id)
+    groups = sorted(by_set.values(), key=lambda g: (-len(g[1]), g[0].id, g[0].version))
+    sets = tuple(PooledSet(qs, tuple(ids), len(cases)) for qs, cases, ids in groups)
+    if not groups:
+        return Pooling(None, (), ())
+    reference = groups[0][0]
+    if len(groups) == 1:
+        return Pooling(Pool(reference, groups[0][1], tuple(groups[0][2])), sets, ())
+    others = [g[0] for g in groups[1:]]
+    left: dict[str, str] = {}
+    for q in reference.questions:
+        if not q.counts:
+            continue
+        for other in others:
+            name = f"{other.id} {other.version}"
+            if not other.has_question(q.id):
+                left[q.id] = f"not in {name}"
+                break
+            why = _same_question(q, other.question(q.id))
+            if why:
+                left[q.id] = f"{why} in {name}"
+                break
+    for other in others:
+        for q in other.questions:
+            if q.counts and not reference.has_question(q.id) and q.id not in left:
+                left[q.id] = f"only in {other.id} {other.version}, not in {version_name(reference)}"
+    ratings_differ = any(o.ratings != reference.ratings for o in others)
+    pooled = _restricted(reference, set(left), [o.version for o in others], ratings_differ)
+    cases = list(groups[0][1])
+    for qs, group_cases, _ids in groups[1:]:
+        cases.extend(replace(c, qs=qs) for c in group_cases)
+    notes = [LeftOut(q, why) for q, why in left.items()]
+    if ratings_differ:
+        notes.append(LeftOut("", "ratings: the versions rate differently, so none is given"))
+    ids = tuple(i for g in groups for i in g[2])
+    return Pooling(Pool(pooled, sorted(cases, key=lambda c: c.reference), ids), sets, tuple(notes))
+
+
+def _restricted(
+    qs: QuestionSet, left_out: set[str], other_versions: list[str], no_ratings: bool
+) -> QuestionSet:
+    """`qs` counting only the pooled questions, named after every version pooled."""
+
+    def keep(q: Question) -> Question:
+        return replace(q, counts=False) if q.id in left_out else q
+
+    sections = tuple(
+        replace(s, key_question=keep(s.key_question), prompts=tuple(keep(p) for p in s.prompts))
+        for s in qs.sections
+    )
+    versions = " + ".join(dict.fromkeys([qs.version, *sorted(other_versions)]))
+    return replace(
+        qs,
+        version=versions,
+        sections=sections,
+        ratings=None if no_ratings else qs.ratings,
+        content_hash="pooled:" + qs.content_hash,
+    )
+
+
+def version_name(qs: QuestionSet) -> str:
+    return f"{qs.id} {qs.version}"
 
 
 def regional_summary(
@@ -572,10 +679,9 @@ def regional_summary(
     found = region_inspections(hub, region)
     if not found.pdu_inspections:
         raise InputError(f"The hub holds no PDU inspection in {found.region} to pool yet.")
-    rows: list[SummaryRow] = []
-    for pool in pooled_cases(hub, found.pdu_inspections):
-        rows.extend(summarise(hub, "", by, split_by, loaded=pool.loaded))
-    return rows
+    pooling = pool_inspections(hub, found.pdu_inspections)
+    assert pooling.pool is not None
+    return summarise(hub, "", by, split_by, loaded=pooling.pool.loaded)
 
 
 # -- what one screen or report shows, read in one go ---------------------------------------------
@@ -728,14 +834,15 @@ class PooledSet:
 @dataclass(frozen=True)
 class RegionalFigures:
     """A regional inspection's pooled figures: every PDU inspection of its region in the hub,
-    pooled per question set (the largest pool first), as `probdesk summary --region` gives."""
+    in one pool over the questions every version of the set shares, as `probdesk summary
+    --region` gives."""
 
     region: str
     pdu_inspections: tuple[str, ...]  # none: no PDU inspection of the region merged yet
     pdu_names: tuple[str, ...]  # the PDU each of those inspections is named after
-    pools: tuple[PooledSet, ...]
+    pools: tuple[PooledSet, ...]  # one per version of the set, the most cases first
     summary: dict[str, list[SummaryRow]]  # "pdu" and "region"
-    pool_of: dict[str, list[int]]  # for each row of summary[by], the index of its pool
+    left_out: tuple[LeftOut, ...] = ()  # questions not the same in every version, and why
 
     @property
     def cases(self) -> int:
@@ -743,29 +850,22 @@ class RegionalFigures:
 
 
 def regional_figures(hub: Hub, region: str) -> RegionalFigures:
-    """The pooled figures of `region`'s PDU inspections (none, when none is in the hub yet).
-
-    The rows are `regional_summary`'s, pool by pool, from one read of the cases; each row
-    remembers its pool, so that the drill-down reads the cases of that pool's inspections."""
+    """The pooled figures of `region`'s PDU inspections (none, when none is in the hub yet),
+    `regional_summary`'s rows from one read of the cases; the drill-down behind a row reads
+    every pooled inspection's cases."""
     try:
         found = region_inspections(hub, region)
     except InputError:  # the hub holds no inspection of the region at all
         found = RegionInspections(region, (), ())
     if not found.pdu_inspections:
-        return RegionalFigures(found.region, (), (), (), {"pdu": [], "region": []}, {})
+        return RegionalFigures(found.region, (), (), (), {"pdu": [], "region": []})
     rows = [r for i in found.pdu_inspections if (r := hub.inspection(i)) is not None]
-    summary: dict[str, list[SummaryRow]] = {"pdu": [], "region": []}
-    pool_of: dict[str, list[int]] = {"pdu": [], "region": []}
-    pools = []
-    for k, pool in enumerate(pooled_cases(hub, found.pdu_inspections)):
-        pools.append(PooledSet(pool.qs, pool.inspections, len(pool.cases)))
-        for by in ("pdu", "region"):
-            part = summarise(hub, "", by, loaded=pool.loaded)
-            summary[by].extend(part)
-            pool_of[by].extend([k] * len(part))
+    pooling = pool_inspections(hub, found.pdu_inspections)
+    assert pooling.pool is not None
+    summary = {by: summarise(hub, "", by, loaded=pooling.pool.loaded) for by in ("pdu", "region")}
     return RegionalFigures(
-        found.region, found.pdu_inspections, tuple(r.pdu for r in rows), tuple(pools), summary,
-        pool_of,
+        found.region, found.pdu_inspections, tuple(r.pdu for r in rows), pooling.sets, summary,
+        pooling.left_out,
     )  # fmt: skip
 
 

@@ -59,7 +59,7 @@ from probdesk.services.figures import evidence as evidence
 from probdesk.services.figures import hub_org_state as hub_org_state
 from probdesk.services.figures import load_cases as load_cases
 from probdesk.services.figures import pick_inspection as pick_inspection
-from probdesk.services.figures import pooled_cases as pooled_cases
+from probdesk.services.figures import pool_inspections as pool_inspections
 from probdesk.services.figures import progress as progress
 from probdesk.services.figures import region_inspections as region_inspections
 from probdesk.services.figures import regional_summary as regional_summary

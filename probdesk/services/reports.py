@@ -283,7 +283,7 @@ class RegionalSource:
         self.generated = datetime.now().replace(microsecond=0)
         if not self.found.pdu_inspections and not self.found.region_inspections:
             raise InputError(f"The hub holds nothing for {self.region} yet: merge first.")
-        self.pools = views.pooled_cases(hub, self.found.pdu_inspections)
+        self.pooling = views.pool_inspections(hub, self.found.pdu_inspections)
         self.own = [views.load_cases(hub, i) for i in self.found.region_inspections]
         self.rows = [
             r
@@ -292,11 +292,16 @@ class RegionalSource:
         ]
 
     def summary_report(self) -> SummaryReport:
-        if self.pools:
-            qs, cases = self.pools[0].loaded  # the PDUs' common question set (largest pool)
+        if self.pooling.pool is not None:
+            # Every PDU inspection's cases, over the questions every version shares.
+            qs, cases = self.pooling.pool.loaded
             pdus = sorted({c.pdu for c in cases})
             fig = figures(self.hub, qs, cases, "region", self.region, pdus)
             set_name = f"{qs.id} {qs.version}"
+            if self.pooling.left_out:
+                set_name += "; left out of the pooled figures: " + "; ".join(
+                    f"{o.question_id or 'ratings'} ({o.reason})" for o in self.pooling.left_out
+                )
         else:
             # No PDU inspection of the region merged yet: said so where the set would be named.
             qs, cases, fig = None, [], None

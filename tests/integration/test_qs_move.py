@@ -182,3 +182,46 @@ def test_a_compatible_move_needs_no_confirmation_and_a_late_v1_package_still_mer
         assert len(stored) == 3  # the v1 answers are all kept in the hub
     finally:
         hub.close()
+
+
+# -- pooling across versions (#15, item 3) -----------------------------------------------------
+
+
+def test_regional_figures_pool_only_the_questions_every_version_shares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v1_world = setup_inspection(tmp_path / "v1", SAMPLE, PDUS)
+    monkeypatch.setattr(hubworld, "PDU_CORE", _v2(tmp_path))
+    v2_world = setup_inspection(tmp_path / "v2", (("B100001", PDUS[1], AB, {}),), PDUS)
+    try:
+        for world in (v1_world, v2_world):
+            ab = world.assessors[AB]
+            for c in ab.ws.cases(world.inspection_id):
+                for qid in ("2.1.1", "2.1.1.a", "2.1.1.b"):
+                    ab.ws.record_answer(c.id, qid, "yes")
+            hubworld.export(world, AB)
+        url = v1_world.sqlite_url()
+        hubworld.merge(url, v1_world.lead, v1_world.setup_pack.parent)
+        hubworld.merge(url, v2_world.lead, v2_world.setup_pack.parent)
+        hub = Hub(url)
+        try:
+            region = hub.inspection(v1_world.inspection_id).region
+            rows = figures.regional_summary(hub, region, "region")
+            ids = [r.question_id for r in rows]
+            assert len(ids) == len(set(ids))  # no question twice
+            assert "2.1.1.c" not in ids and "2.1.1.d" not in ids and "2.1.1.b" not in ids
+            by_id = {r.question_id: r for r in rows}
+            assert by_id["2.1.1.a"].yes == 3  # reworded only: pooled over all three cases
+            assert by_id["2.1.1"].relevant == 3
+            assert {r.version for r in rows} == {"pdu-core 2025.1-illustrative + 2026.1-test"}
+            regional = figures.regional_figures(hub, region)
+            assert regional.cases == 3
+            why = {o.question_id: o.reason for o in regional.left_out}
+            assert why["2.1.1.b"] == "answer type yes_no / yes_no_na in pdu-core 2026.1-test"
+            assert why["2.1.1.c"] == "not in pdu-core 2026.1-test"
+            assert why["2.1.1.d"].startswith("only in pdu-core 2026.1-test")
+        finally:
+            hub.close()
+    finally:
+        v1_world.close()
+        v2_world.close()

@@ -302,8 +302,18 @@ class FiguresSection(HubState):
             )
             if len(regional.pools) > 1:
                 note += (
-                    f" They were answered against {len(regional.pools)} question sets: each "
-                    "set's cases are pooled apart, the largest pool first."
+                    f" They were answered against {len(regional.pools)} versions of the "
+                    "question set: only the questions that are the same in every version are "
+                    "pooled"
+                    + (
+                        " (left out: "
+                        + "; ".join(
+                            f"{o.question_id or 'ratings'}: {o.reason}" for o in regional.left_out
+                        )
+                        + ")."
+                        if regional.left_out
+                        else "."
+                    )
                 )
         self.pooled_note.setText(note)
         self.pooled_note.setVisible(bool(note))
@@ -342,8 +352,7 @@ class FiguresSection(HubState):
         if self.pooled_shown():
             if regional is None:
                 return False
-            by = str(self.scope_combo.currentData())
-            pooled_from = regional.pools[regional.pool_of[by][row]].inspection_ids
+            pooled_from = regional.pdu_inspections
 
         def work(progress: Progress, _cancelled: Cancelled) -> list[CaseOutcome]:
             from probdesk.services import figures

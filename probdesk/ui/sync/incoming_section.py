@@ -138,6 +138,15 @@ class IncomingSection(SyncState):
                     f"Opened the setup pack for {result.inspection.title}: "
                     f"{plural(result.added, 'case')} added, {result.updated} updated."
                 )
+            if result.moved_from:
+                review = result.to_review
+                text += (
+                    f" The team lead moved the inspection to version "
+                    f"{result.inspection.qs_version} of its question set (from "
+                    f"{result.moved_from}): every answer is kept; "
+                    f"{plural(len(review), 'case')} to review"
+                    + (": " + " · ".join(review) if review else ".")
+                )
             if fw.enrolment(result.inspection.id) is None:
                 text += (
                     " This laptop is not enrolled yet: until your team lead enrols it, your "

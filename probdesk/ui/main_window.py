@@ -248,6 +248,7 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart):
         self.sync.inspection_opened.connect(lambda iid: self.reload_inspections(select=iid))
         self.sync.exported.connect(self._refresh_unexported)
         self.team_lead.cases_changed.connect(self._cases_changed_elsewhere)
+        self.team_lead.question_set_moved.connect(lambda iid: self.reload_inspections(select=iid))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         from PySide6.QtWidgets import QMessageBox

@@ -45,6 +45,15 @@ class PacksSection(TeamLeadState):
         self.write_button = QPushButton("&Write setup pack…")
         self.write_button.setAccessibleName("Write setup pack")
         row.addWidget(self.write_button)
+        self.move_button = QPushButton("New &version of the question set…")
+        self.move_button.setAccessibleName(
+            "Move the inspection to a new version of its question set"
+        )
+        self.move_button.setToolTip(
+            "Choose a corrected version of the question set: see what changes for each question "
+            "and case, then move; the next setup pack moves the laptops"
+        )
+        row.addWidget(self.move_button)
         fp_intro = QLabel("Your signing key fingerprint, to read out to the assessors:")
         row.addWidget(fp_intro)
         self.fingerprint = fixed_font_label()
@@ -107,6 +116,60 @@ class PacksSection(TeamLeadState):
         )
 
     # -- setup pack -----------------------------------------------------------------------
+    def move_question_set(self) -> None:
+        """Preview, then move the inspection to a new version of its question set."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from probdesk.services import qs_move
+        from probdesk.ui.team_lead.move_dialog import MoveQuestionSetDialog
+
+        fw, inspection = self.fieldwork, self.inspection
+        if fw is None or inspection is None:
+            return
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "The new version of the question set", "", "Question sets (*.yaml *.yml)"
+        )
+        if not chosen:
+            return
+
+        def preview(progress: Progress, _cancelled: Cancelled) -> qs_move.MovePreview:
+            progress(0, 0, "Comparing the two versions")
+            return qs_move.preview(fw.ws, inspection.id, chosen)
+
+        def show(planned: qs_move.MovePreview) -> None:
+            dialog = MoveQuestionSetDialog(
+                inspection.title, qs_move.preview_text(planned), planned.incompatible, self
+            )
+            if not dialog.exec():
+                return
+            accept = dialog.accept_incompatible.isChecked()
+
+            def move(progress: Progress, _cancelled: Cancelled) -> str:
+                progress(0, 0, "Moving the inspection to the new version")
+                return qs_move.move(fw.ws, planned, accept_incompatible=accept).qs_version
+
+            def moved(version: str) -> None:
+                show_message(
+                    self.pack_message,
+                    f"{escape(inspection.title)} is now on version <b>{escape(version)}</b> of "
+                    "its question set. Write the setup pack to move the assessors' laptops; "
+                    f"{plural(len(planned.to_review), 'case')} will need their review.",
+                )
+                self.question_set_moved.emit(inspection.id)
+
+            self.runner.run(
+                "Moving to the new version", move, moved, self._pack_failed,
+                changes=Changes.CASES | Changes.INSPECTIONS | Changes.TEAM,
+            )  # fmt: skip
+
+        self.runner.run("Comparing the question sets", preview, show, self._pack_failed)
+
+    def _pack_failed(self, exc: Exception) -> None:
+        if not isinstance(exc, ProbdeskError):
+            self.runner.default_error(exc)
+            return
+        show_message(self.pack_message, escape(exc.message), problem=True)
+
     def write_setup_pack(self) -> None:
         fw, inspection = self.fieldwork, self.inspection
         if fw is None or inspection is None:

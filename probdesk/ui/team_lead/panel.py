@@ -72,6 +72,7 @@ class SetupPanel(TeamSection, PacksSection):
         self.import_button.clicked.connect(self.import_sample)
         self.assign_button.clicked.connect(self.assign_selected)
         self.write_button.clicked.connect(self.write_setup_pack)
+        self.move_button.clicked.connect(self.move_question_set)
         self.look_button.clicked.connect(self.look_for_exports)
         self.send_button.clicked.connect(self.send_comments)
         self.exports_view.selectionModel().selectionChanged.connect(self._update_buttons)

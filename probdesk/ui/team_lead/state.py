@@ -25,6 +25,7 @@ class TeamLeadState(QWidget):
     methods one section calls on another or on the panel."""
 
     cases_changed = Signal(str)  # inspection id: cases were added or assigned
+    question_set_moved = Signal(str)  # inspection id: it is on a new question-set version
 
     # -- set by the panel -----------------------------------------------------------------
     settings: QSettings  # the shared folder is read from them

@@ -1,0 +1,75 @@
+"""The Team lead tab moves an inspection to a new version of its question set: the preview
+dialog shows what changes, an incompatible move needs the tick, and the window reloads the
+inspection on its new version (#15, item 1)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+
+from probdesk import bundled
+from probdesk.domain.records import Assessor
+from probdesk.paths import Paths
+from probdesk.ui.app import build_main_window
+from probdesk.ui.team_lead.move_dialog import MoveQuestionSetDialog
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+CORE = bundled.question_sets_dir() / "pdu-core.yaml"
+
+
+def _v2(tmp_path: Path) -> Path:
+    data: dict[str, Any] = yaml.safe_load(CORE.read_text(encoding="utf-8"))
+    data["version"] = "2026.2-test"
+    data["sections"][0]["prompts"][1]["answer"] = "yes_no_na"  # 2.1.1.b: incompatible
+    out = tmp_path / "pdu-core-v2.yaml"
+    out.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def test_the_lead_previews_ticks_and_moves(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = build_main_window(Paths.resolve(tmp_path / "lead"))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        ws = window.workspace
+        ws.set_identity("TL", "team_lead")
+        insp = ws.create_inspection(
+            "South West", "Plymouth", date(2027, 2, 1), date(2027, 2, 5), CORE
+        )
+        assert window.fieldwork is not None
+        window.fieldwork.set_team(insp.id, [Assessor("AB", "inspector")])
+        window.reload_inspections(select=insp.id)
+        v2 = _v2(tmp_path)
+        monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(v2), ""))
+        seen: dict[str, Any] = {}
+
+        def exec_(self: MoveQuestionSetDialog) -> int:
+            seen["text"] = self.preview.toPlainText()
+            seen["enabled before"] = self.move_button.isEnabled()
+            self.accept_incompatible.setChecked(True)
+            seen["enabled after"] = self.move_button.isEnabled()
+            return 1
+
+        monkeypatch.setattr(MoveQuestionSetDialog, "exec", exec_)
+        window.tabs.setCurrentWidget(window.team_lead)
+        window.team_lead.move_button.click()
+        qtbot.waitUntil(lambda: "now on version" in window.team_lead.pack_message.text(),
+                        timeout=10_000)  # fmt: skip
+        qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
+        assert "2.1.1.b (s2-1-1): answer type changed  INCOMPATIBLE" in seen["text"]
+        assert seen["enabled before"] is False and seen["enabled after"] is True
+        assert ws.inspection(insp.id).qs_version == "2026.2-test"
+        assert window.inspection is not None
+        assert window.inspection.qs_version == "2026.2-test"  # the window reloaded it
+    finally:
+        window.runner.wait()
+        window.workspace.close()

@@ -321,7 +321,10 @@ def _setup_pack(args: argparse.Namespace, session: Session) -> int:
     if args.inspection and args.question_set:
         from probdesk.services import qs_move
 
-        planned = qs_move.preview(ws, args.inspection, args.question_set)
+        merged = None
+        if (session.paths.data / "hub.sqlite").exists():  # the lead's hub: the merged answers
+            merged = qs_move.hub_answers(session.hub, args.inspection)
+        planned = qs_move.preview(ws, args.inspection, args.question_set, merged)
         sys.stdout.write(qs_move.preview_text(planned))
         if args.preview:
             return 0

@@ -16,6 +16,7 @@ and the case is listed for review.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from probdesk.services.workspace import _now
 
 if TYPE_CHECKING:
     from probdesk.domain.questionset import QuestionSet
+    from probdesk.hub.store import Hub
     from probdesk.services.workspace import Workspace
     from probdesk.store.repositories import UnitOfWork
 
@@ -67,19 +69,32 @@ def impacts(
     old: QuestionSet,
     new: QuestionSet,
     cases: list[Case],
+    merged: Mapping[str, Mapping[str, object]] | None = None,
 ) -> tuple[CaseMove, ...]:
-    """What the move does to each case, with the answers this laptop holds."""
+    """What the move does to each case, with the answers this laptop holds (or, for the team
+    lead, `merged`: the answers the hub holds, by case id, where it has the case)."""
     out = []
     for c in sorted(cases, key=lambda c: c.reference):
-        values = {q: e.value for q, e in _answers(uow, c.id).items()}
+        if merged is not None and c.id in merged:
+            values = dict(merged[c.id])
+        else:
+            values = {q: e.value for q, e in _answers(uow, c.id).items()}
         out.append(
             CaseMove(c.id, c.reference, case_impact(change, old, new, c.facts, c.variant, values))
         )
     return tuple(out)
 
 
-def preview(ws: Workspace, inspection_id: str, path: str | Path) -> MovePreview:
-    """What moving the inspection to the set in `path` would change; nothing is stored."""
+def preview(
+    ws: Workspace,
+    inspection_id: str,
+    path: str | Path,
+    merged: Mapping[str, Mapping[str, object]] | None = None,
+) -> MovePreview:
+    """What moving the inspection to the set in `path` would change; nothing is stored.
+
+    `merged`: the answers the hub holds by case id (`hub_answers`), so that the team lead's
+    preview counts the assessors' answers, not only this laptop's."""
     from probdesk.domain import loader
 
     inspection = ws.inspection(inspection_id)
@@ -113,7 +128,7 @@ def preview(ws: Workspace, inspection_id: str, path: str | Path) -> MovePreview:
     change = diff(old, new)
     with ws.store.unit_of_work(read_only=True) as uow:
         cases = uow.cases.for_inspection(inspection_id)
-        moves = impacts(uow, change, old, new, cases)
+        moves = impacts(uow, change, old, new, cases, merged)
     text = data.decode("utf-8").removeprefix("\ufeff")
     return MovePreview(inspection, old, new, text, change, moves)
 
@@ -171,6 +186,16 @@ def follow_in(
             if qid in incompatible and head.value is not None:
                 _set_aside(ws, uow, head, new)
     return moves
+
+
+def hub_answers(hub: Hub, inspection_id: str) -> dict[str, dict[str, object]] | None:
+    """The answers the hub holds for the inspection, by case id; None if it holds none."""
+    from probdesk.services import figures
+
+    if not figures.holds(hub, inspection_id):
+        return None
+    _qs, cases = figures.load_cases(hub, inspection_id)
+    return {c.id: dict(c.answers) for c in cases}
 
 
 def _gone(m: CaseMove) -> Case:

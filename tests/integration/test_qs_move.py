@@ -76,6 +76,16 @@ def test_a_move_in_the_middle_of_fieldwork_keeps_every_answer(
     v2 = _v2(tmp_path)
 
     planned = qs_move.preview(lead.ws, iid, v2)
+    assert all(not m.impact.carried for m in planned.cases)  # the lead's laptop: no answers
+    hub = Hub(url)
+    try:  # with the answers merged into the hub, the lead sees what the assessors gave
+        merged = qs_move.hub_answers(hub, iid)
+    finally:
+        hub.close()
+    planned = qs_move.preview(lead.ws, iid, v2, merged)
+    first = next(m for m in planned.cases if m.reference == "A100001")
+    assert set(first.impact.carried) >= {"2.1.1", "2.1.1.a"}
+    assert "2.1.1.c" in first.impact.kept_not_counted
     assert planned.change.question("2.1.1.c").changes[0].value == "dropped"
     assert planned.incompatible
     text = qs_move.preview_text(planned)

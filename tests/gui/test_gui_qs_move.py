@@ -73,3 +73,50 @@ def test_the_lead_previews_ticks_and_moves(
     finally:
         window.runner.wait()
         window.workspace.close()
+
+
+def test_the_assessor_opening_the_moved_revision_is_told_what_to_review(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hubworld
+
+    from probdesk.services import qs_move
+    from probdesk.ui.sync import OpenSetupPackDialog
+
+    world = hubworld.setup_inspection(
+        tmp_path / "world", (("A100001", hubworld.PDUS[0], hubworld.AB, {}),), hubworld.PDUS
+    )
+    ab = world.assessors[hubworld.AB]
+    [case] = ab.ws.cases(world.inspection_id)
+    ab.ws.record_answer(case.id, "2.1.1.b", "yes", "seen in the record")
+    planned = qs_move.preview(world.lead.ws, world.inspection_id, _v2(tmp_path))
+    qs_move.move(world.lead.ws, planned, accept_incompatible=True)
+    rev2 = tmp_path / "rev2"
+    rev2.mkdir()
+    pack = world.lead.fw.create_setup_pack(world.inspection_id, hubworld.PASSPHRASE, rev2, "TL")
+    data = ab.paths.data
+    world.close()
+
+    window = build_main_window(Paths.resolve(data))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+
+        def exec_(self: OpenSetupPackDialog) -> int:
+            self.values = (hubworld.PASSPHRASE, hubworld.AB, "")
+            return 1
+
+        monkeypatch.setattr(OpenSetupPackDialog, "exec", exec_)
+        assert window.fieldwork is not None
+        [incoming] = [p for p in window.fieldwork.incoming(rev2) if p.path == pack]
+        window.sync.open_setup_pack(incoming)
+        qtbot.waitUntil(lambda: "moved the inspection" in window.sync.incoming_message.text(),
+                        timeout=10_000)  # fmt: skip
+        qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
+        text = window.sync.incoming_message.text()
+        assert "version 2026.2-test of its question set" in text
+        assert "1 case to review: A100001: 2.1.1.b: answer type yes_no -> yes_no_na" in text
+        assert window.workspace.case_state(case.id).notes["2.1.1.b"] == "seen in the record"
+    finally:
+        window.runner.wait()
+        window.workspace.close()

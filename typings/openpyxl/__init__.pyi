@@ -1,10 +1,16 @@
-# Only what probdesk calls (probdesk.services.hub, probdesk.services.sample_import).
+# Only what probdesk calls (probdesk.services.hub, sample_import, questionset_xlsx).
 from os import PathLike
 from typing import IO
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+class DocumentProperties:
+    creator: str | None
+
 class Workbook:
+    @property
+    def active(self) -> Worksheet | None: ...
+    properties: DocumentProperties
     def __init__(self, write_only: bool = False, iso_dates: bool = False) -> None: ...
     @property
     def worksheets(self) -> list[Worksheet]: ...

@@ -4,8 +4,17 @@
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from openpyxl.cell import Cell
+
+class ColumnDimension:
+    width: float
+
 class Worksheet:
     title: str
+    freeze_panes: str | None
+    column_dimensions: dict[str, ColumnDimension]
+    def cell(self, row: int, column: int, value: object = None) -> Cell: ...
+    def __getitem__(self, key: str) -> Cell: ...
     def reset_dimensions(self) -> None: ...
     # Cells, or their values with values_only=True.
     def iter_rows(

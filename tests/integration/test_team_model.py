@@ -415,6 +415,7 @@ class TeamModel(RuleBasedStateMachine):
             rows.append(hubs.SummaryRow(
                 "pdu", "Plymouth", q.id, q.is_key, t.relevant, t.yes, t.no, t.not_applicable,
                 percent_value(t.percent), level.label if level else None, None,
+                f"{self.qs.id} {self.qs.version}",
             ))  # fmt: skip
         return rows
 

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import settings
 
 # The shared helpers (tests/support/: scenes, rawdb, keystore, guikit, pg, cli_support,
-# hubfill) import by their names, in this process and in the commands a test starts.
+# hubfill, hubworld, demos) import by their names, in this process and in the commands a test
+# starts.
 _SUPPORT = str(Path(__file__).resolve().parent / "support")
 sys.path.insert(0, _SUPPORT)
 
@@ -38,6 +39,7 @@ settings.register_profile("ci", deadline=None, derandomize=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+from demos import demos  # noqa: E402, F401  (fixture: the demo built once per seed, copied)
 from guikit import no_modal  # noqa: E402, F401  (fixture: message boxes recorded, no modal)
 from scenes import team, url  # noqa: E402, F401  (fixtures: a lead and two assessors; a hub)
 

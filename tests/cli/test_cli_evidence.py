@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from cli_support import Ran
 from cli_support import run_in as run
+from demos import Demos
 
 from probdesk import bundled
 from probdesk.cli.output import pick
@@ -22,7 +23,6 @@ from probdesk.domain.evidence import ATTACHMENT_LIMIT
 from probdesk.domain.records import GroupAttendance, MeetingKind
 from probdesk.errors import InputError
 from probdesk.paths import Paths
-from probdesk.services.demo import build_demo
 from probdesk.services.workspace import Workspace
 
 PDU_CORE = bundled.question_sets_dir() / "pdu-core.yaml"
@@ -301,8 +301,10 @@ def test_several_inspections_need_inspection_and_ids_need_one_match(folder: Fold
         pick("abcd", items, str, "gap", "see the list")
 
 
-def test_triangulate_shows_the_case_findings_from_the_leads_hub(tmp_path: Path) -> None:
-    demo = build_demo(tmp_path / "demo", seed=5, report=lambda _: None)
+def test_triangulate_shows_the_case_findings_from_the_leads_hub(
+    tmp_path: Path, demos: Demos
+) -> None:
+    demo = demos.copy(5, tmp_path / "demo")  # tests/support/demos.py: built once per session
     assert demo.hub is not None
     shutil.copy(demo.hub, demo.lead / "hub.sqlite")  # where the team lead's hub lives
     lead = Folder(tmp_path, demo.lead, demo.inspection_id, "")

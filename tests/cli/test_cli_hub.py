@@ -22,12 +22,13 @@ from pathlib import Path
 import pytest
 import rawdb
 from cli_support import run_in as run
+from demos import Demos
 from openpyxl import load_workbook
 
 from probdesk import bundled
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
-from probdesk.services.demo import DemoResult, build_demo
+from probdesk.services.demo import DemoResult
 from probdesk.services.workspace import Workspace
 
 SUMMARY_KEYS = {"scope", "name", "question_id", "relevant", "yes", "no", "not_applicable",
@@ -44,8 +45,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    result = build_demo(tmp_path_factory.mktemp("demo") / "demo", seed=11, report=lambda _: None)
+def demo(demos: Demos, tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    result = demos.copy(11, tmp_path_factory.mktemp("demo") / "demo")  # built once per session
     assert result.hub is not None and result.hub.is_file()
     return result
 

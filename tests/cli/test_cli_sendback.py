@@ -14,10 +14,11 @@ from pathlib import Path
 import cli_support
 import pytest
 from cli_support import Ran
+from demos import Demos
 
 from probdesk.domain.records import Case, CaseStatus
 from probdesk.paths import Paths
-from probdesk.services.demo import DemoResult, build_demo
+from probdesk.services.demo import DemoResult
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
 
@@ -37,8 +38,9 @@ def line_value(text: str, prefix: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def built_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    return build_demo(tmp_path_factory.mktemp("built") / "demo", seed=2, report=lambda s: None)
+def built_demo(demos: Demos) -> DemoResult:
+    """Built once per session (tests/support/demos.py): each test copies it."""
+    return demos.build(2)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import rawdb
+from demos import Demos
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
@@ -33,7 +34,6 @@ from probdesk.domain import loader
 from probdesk.hub.store import Hub
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
-from probdesk.services.demo import build_demo
 from probdesk.ui.app import build_main_window
 from probdesk.ui.hub.dialogs import DrillDownDialog
 from probdesk.ui.hub.figures_section import PercentBarDelegate
@@ -70,9 +70,9 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+def built_demo(demos: Demos, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     out = tmp_path_factory.mktemp("hub") / "demo"
-    result = build_demo(out, seed=4, report=lambda _s: None)
+    result = demos.copy(4, out)  # tests/support/demos.py: built once per session
     # The demo's own hub is DIR/hub.sqlite; the tab's is the lead's DIR/lead/hub.sqlite.
     assert not (out / "lead" / "hub.sqlite").exists()
     return Demo(out, result.inspection_id)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import rawdb
+from demos import Demos
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QTableView
 from pytestqt.modeltest import ModelTester
@@ -20,7 +21,6 @@ from scenes import two_laptop_conflict
 
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
-from probdesk.services.demo import build_demo
 from probdesk.ui.app import build_main_window
 from probdesk.ui.hub.dialogs import ReturnDialog, SettleDialog
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
@@ -87,9 +87,10 @@ def test_approve_one_case_and_return_another_with_a_comment(
     open_window: Callable[[Path, Path, str], MainWindow],
     tmp_path: Path,
     no_modal: list[str],
+    demos: Demos,
 ) -> None:
     demo = tmp_path / "demo"
-    inspection_id = build_demo(demo, seed=4, report=lambda _s: None).inspection_id
+    inspection_id = demos.copy(4, demo).inspection_id  # tests/support/demos.py
     shared = demo / "shared"
     window = open_window(demo / "lead", shared, inspection_id)
     panel = window.hub_panel

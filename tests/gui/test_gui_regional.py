@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import rawdb
+from demos import Demos
 from hubfill import fill_hub
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -29,7 +30,6 @@ from probdesk import bundled
 from probdesk.domain.records import GroupAttendance, MeetingKind
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
-from probdesk.services.demo import build_demo
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
 from probdesk.ui.app import build_main_window
@@ -277,9 +277,9 @@ def test_no_pdu_inspection_of_the_region_merged_yet_is_said_plainly(
 
 
 @pytest.fixture(scope="module")
-def built_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def built_demo(demos: Demos, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("notes") / "demo"
-    result = build_demo(out, seed=4, report=lambda _s: None)
+    result = demos.copy(4, out)  # tests/support/demos.py: built once per session
     assert result.hub is not None and result.meetings
     return out, result.inspection_id
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from demos import Demos
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -28,7 +29,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from probdesk.paths import Paths
-from probdesk.services.demo import REGION, build_demo
+from probdesk.services.demo import REGION
 from probdesk.ui.app import build_main_window
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
@@ -50,9 +51,9 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+def built_demo(demos: Demos, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     out = tmp_path_factory.mktemp("reports") / "demo"
-    result = build_demo(out, seed=4, report=lambda _s: None)
+    result = demos.copy(4, out)  # tests/support/demos.py: built once per session
     return Demo(out, result.inspection_id)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demos import Demos
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -33,7 +34,7 @@ from pytestqt.qtbot import QtBot
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import EnvironmentProblem
 from probdesk.paths import Paths
-from probdesk.services.demo import DemoResult, build_demo
+from probdesk.services.demo import DemoResult
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
 from probdesk.ui.app import build_main_window
@@ -83,9 +84,10 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> list[Box]:
 
 
 @pytest.fixture(scope="module")
-def built_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    """The demo, built once: each test works on its own copy."""
-    return build_demo(tmp_path_factory.mktemp("built") / "demo", seed=2, report=lambda s: None)
+def built_demo(demos: Demos) -> DemoResult:
+    """The demo, built once per session (tests/support/demos.py): each test works on its own
+    copy."""
+    return demos.build(2)
 
 
 @pytest.fixture

@@ -8,20 +8,20 @@ from pathlib import Path
 import pytest
 import rawdb
 from cli_support import run
+from demos import Demos
 
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import InputError
 from probdesk.paths import Paths
 from probdesk.services import hub as hubs
-from probdesk.services.demo import build_demo
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo(demos: Demos, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("moderation") / "demo"
-    build_demo(out, seed=5, report=lambda _s: None)
+    demos.copy(5, out)  # tests/support/demos.py: built once per session
     return out
 
 

@@ -17,18 +17,20 @@ import pytest
 import rawdb
 from cli_support import Ran
 from cli_support import run_in as run
+from demos import Demos
 from hubfill import NOTE, fill_hub, flat, pdftext  # noqa: F401
 
 from probdesk.domain.questionset import NA
 from probdesk.hub.store import Hub
 from probdesk.services import hub as hubs
 from probdesk.services import reports
-from probdesk.services.demo import DemoResult, build_demo
+from probdesk.services.demo import DemoResult
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    return build_demo(tmp_path_factory.mktemp("rdemo") / "demo", seed=5, report=lambda _: None)
+def demo(demos: Demos, tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    """A copy for this module of the demo built once per session (tests/support/demos.py)."""
+    return demos.copy(5, tmp_path_factory.mktemp("rdemo") / "demo")
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from probdesk.cli.output import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK
@@ -55,6 +56,32 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     d.add_argument("new", metavar="NEW")
     d.add_argument("--format", choices=("text", "json"), default="text")
     d.set_defaults(run=_diff)
+    tx = qs_sub.add_parser(
+        "to-xlsx",
+        help="write a question set as a workbook to edit in a spreadsheet",
+        description="Write a valid question-set file as a workbook with readable sheets "
+        "(About, Settings, Facts, Choices, Variants, Questions, Groups, Non-case questions, "
+        "Domain one, Ratings, Standards, Bands), conditions in words. The workbook is read "
+        "back and checked to hold the same set before it is written. YAML comments are not "
+        "kept. Exit 2 when the set is invalid or --out exists (without --force).",
+    )
+    tx.add_argument("path", type=Path, metavar="SET.yaml")
+    tx.add_argument("--out", required=True, type=Path, metavar="BOOK.xlsx")
+    tx.add_argument("--force", action="store_true", help="replace an existing --out")
+    tx.set_defaults(run=_to_xlsx)
+    fx = qs_sub.add_parser(
+        "from-xlsx",
+        help="turn a workbook back into a question-set file",
+        description="Read a workbook written by to-xlsx (or made the same way), check every "
+        "cell and then every rule the YAML loader checks, and write the question set as YAML. "
+        "Each problem is printed as BOOK.xlsx:Sheet!C12: message; nothing is written when there "
+        "is any. Exit 0: written; 1: written, with warnings (what no case can reach); 2: "
+        "refused.",
+    )
+    fx.add_argument("path", type=Path, metavar="BOOK.xlsx")
+    fx.add_argument("--out", required=True, type=Path, metavar="SET.yaml")
+    fx.add_argument("--force", action="store_true", help="replace an existing --out")
+    fx.set_defaults(run=_from_xlsx)
 
 
 def _validate(args: argparse.Namespace, session: Session) -> int:
@@ -100,3 +127,21 @@ def _diff(args: argparse.Namespace, session: Session) -> int:
     else:
         sys.stdout.write(questionsets.diff_text(change))
     return DIFF_EXIT[change.severity]
+
+
+def _to_xlsx(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.services import questionset_xlsx
+
+    out = questionset_xlsx.to_workbook(args.path, args.out, force=args.force)
+    print(f"{out}: written from {args.path}")
+    return EXIT_OK
+
+
+def _from_xlsx(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.services import questionset_xlsx
+
+    done = questionset_xlsx.convert_to_yaml(args.path, args.out, force=args.force)
+    for w in done.warnings:
+        print(w, file=sys.stderr)
+    print(f"{args.out}: written from {args.path}")
+    return EXIT_FINDINGS if done.warnings else EXIT_OK

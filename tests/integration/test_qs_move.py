@@ -25,6 +25,15 @@ SAMPLE = (
 )
 
 
+def _pdf_text(path: Path) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
 def _questions(d: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {q["id"]: q for s in d["sections"] for q in [s["key_question"], *s.get("prompts", [])]}
 
@@ -138,6 +147,18 @@ def test_a_move_in_the_middle_of_fieldwork_keeps_every_answer(
         assert rows["2.1.3.c"].yes == 1  # only A100001 still counts
         # Every answer any laptop gave is still in the hub.
         assert len(hub.events_of(iid)) >= len(after)
+        # The reports: the PDU summary names the new version and counts as the figures do;
+        # the case summary of A100001 has the added question.
+        from probdesk.services import reports
+
+        pdf = tmp_path / "pdu.pdf"
+        reports.build(hub, reports.ReportRequest(reports.PDU, pdf, iid, pdu=PDUS[0]))
+        text = _pdf_text(pdf)
+        assert "pdu-core 2026.1-test" in text
+        assert "2.1.1.d" in text and "2.1.1.c" not in text
+        case_pdf = tmp_path / "case.pdf"
+        reports.build(hub, reports.ReportRequest(reports.CASES, case_pdf, iid, ("A100001",)))
+        assert "2.1.1.d" in _pdf_text(case_pdf)
     finally:
         hub.close()
 

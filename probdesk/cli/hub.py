@@ -126,10 +126,8 @@ def _summary(args: argparse.Namespace, session: Session) -> int:
     if args.region:
         if args.inspection:
             raise InputError("Give --region or --inspection, not both.")
-        rows = figures.regional_summary(hub, args.region, args.by, args.split_by)
-        pooling = figures.pool_inspections(
-            hub, figures.region_inspections(hub, args.region).pdu_inspections
-        )
+        pooling = figures.regional_pooling(hub, args.region)
+        rows = figures.regional_summary(hub, args.region, args.by, args.split_by, pooling)
         if args.format == "table" and rows:
             print(f"question set: {rows[0].version}")
         sys.stdout.write(figures.render(rows, args.format))

@@ -672,16 +672,26 @@ def version_name(qs: QuestionSet) -> str:
 
 
 def regional_summary(
-    hub: Hub, region: str, by: str = "region", split_by: str | None = None
+    hub: Hub,
+    region: str,
+    by: str = "region",
+    split_by: str | None = None,
+    pooling: Pooling | None = None,
 ) -> list[SummaryRow]:
     """Domain-two figures pooled over every PDU inspection of the region in the hub: by region
-    (one figure per question for the whole region) or by PDU (the breakdown)."""
+    (one figure per question for the whole region) or by PDU (the breakdown). `pooling`:
+    `regional_pooling`'s, when the caller also shows what it left out (one read of the cases)."""
+    pooling = pooling or regional_pooling(hub, region)
+    assert pooling.pool is not None
+    return summarise(hub, "", by, split_by, loaded=pooling.pool.loaded)
+
+
+def regional_pooling(hub: Hub, region: str) -> Pooling:
+    """Every PDU inspection of the region in the hub, pooled (refused when there is none)."""
     found = region_inspections(hub, region)
     if not found.pdu_inspections:
         raise InputError(f"The hub holds no PDU inspection in {found.region} to pool yet.")
-    pooling = pool_inspections(hub, found.pdu_inspections)
-    assert pooling.pool is not None
-    return summarise(hub, "", by, split_by, loaded=pooling.pool.loaded)
+    return pool_inspections(hub, found.pdu_inspections)
 
 
 # -- what one screen or report shows, read in one go ---------------------------------------------

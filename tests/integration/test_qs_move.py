@@ -253,6 +253,15 @@ def test_regional_figures_pool_only_the_questions_every_version_shares(
             assert why["2.1.1.d"].startswith("only in pdu-core 2026.1-test")
         finally:
             hub.close()
+        # The command says the same, table and all (no hub held open while it runs).
+        from cli_support import run
+
+        done = run("--data-dir", v1_world.lead.paths.data, "summary", "--hub", url,
+                   "--region", region, "--by", "region")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("question set: pdu-core 2025.1-illustrative + 2026.1-test\n")
+        assert "  2.1.1.b: answer type yes_no / yes_no_na in pdu-core 2026.1-test" in done.stdout
+        assert done.stdout.count("2.1.1.a ") == 1
     finally:
         v1_world.close()
         v2_world.close()

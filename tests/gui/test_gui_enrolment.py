@@ -11,17 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from guikit import OpenWindow, idle
 from pytestqt.qtbot import QtBot
 from scenes import AB, Team, build_team
 
 from probdesk.packages import writer
 from probdesk.packages.keys import DeviceKeys, Recipient
-from probdesk.paths import Paths
-from probdesk.ui.app import build_main_window
-from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
 
-pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_modal")]
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("boxes")]
 
 
 @pytest.fixture
@@ -34,21 +32,10 @@ def team(tmp_path: Path) -> Iterator[Team]:
 
 
 @pytest.fixture
-def lead_window(qtbot: QtBot, team: Team) -> Iterator[MainWindow]:
-    w = build_main_window(Paths.resolve(team.lead.paths.data))
-    qtbot.addWidget(w)
-    w.show()
-    w.settings.setValue(SHARED_FOLDER_KEY, str(team.shared))
-    w.reload_inspections(select=team.inspection_id)
-    w.tabs.setCurrentWidget(w.hub_panel)
-    yield w
-    w.runner.wait()
-    w.close()
-    w.workspace.close()
-
-
-def idle(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=15_000)
+def lead_window(open_window: OpenWindow, team: Team) -> MainWindow:
+    return open_window(
+        team.lead.paths.data, shared=team.shared, select=team.inspection_id, tab="hub_panel"
+    )
 
 
 def test_held_laptops_are_listed_then_enrolled_or_refused(

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from guikit import OpenWindow, cells, drive, press_ok, refused
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QLineEdit,
     QListWidget,
@@ -35,9 +35,7 @@ from pytestqt.qtbot import QtBot
 from probdesk import bundled
 from probdesk.domain.evidence import ATTACHMENT_LIMIT, GapState
 from probdesk.domain.records import GroupAttendance, Meeting, MeetingKind
-from probdesk.paths import Paths
 from probdesk.services.evidence import EvidenceLog
-from probdesk.ui.app import build_main_window
 from probdesk.ui.evidence import EvidencePanel
 from probdesk.ui.evidence.dialogs import DocumentDialog, GapDialog, PlanDialog, TextDialog
 from probdesk.ui.evidence.models import MERGE_FIRST
@@ -45,7 +43,7 @@ from probdesk.ui.main_window import MainWindow
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_modal"),  # tests/support/guikit.py: boxes recorded, no modal dialog
+    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
@@ -88,62 +86,14 @@ class Desk:
 
 
 @pytest.fixture
-def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[[str], MainWindow]]:
-    windows: list[MainWindow] = []
-
-    def make(name: str = "data") -> MainWindow:
-        w = build_main_window(Paths.resolve(tmp_path / name))
-        qtbot.addWidget(w)
-        windows.append(w)
-        w.show()
-        return w
-
-    yield make
-    for w in windows:
-        w.runner.wait()
-        w.close()
-        w.workspace.close()
+def make_window(open_window: OpenWindow, tmp_path: Path) -> Callable[..., MainWindow]:
+    """A main window on its own data folder under tmp_path (one folder per laptop)."""
+    return lambda name="data": open_window(tmp_path / name)
 
 
 @pytest.fixture
 def desk(make_window: Callable[[str], MainWindow]) -> Desk:
     return Desk(make_window("data"))
-
-
-def drive(
-    monkeypatch: pytest.MonkeyPatch, cls: type[QDialog], *scripts: Callable[[Any], None]
-) -> list[Any]:
-    """Each exec() of `cls` shows the dialog and runs the next script; cancelled if still open.
-    Returns the dialogs, for looking at afterwards."""
-    queue, seen = list(scripts), []
-
-    def exec_(self: QDialog) -> int:
-        assert queue, f"{cls.__name__} opened more often than the test expected"
-        seen.append(self)
-        self.show()
-        try:
-            queue.pop(0)(self)
-        finally:
-            if self.isVisible():
-                self.reject()
-        return self.result()
-
-    monkeypatch.setattr(cls, "exec", exec_)
-    return seen
-
-
-def press_ok(dialog: Any) -> None:
-    dialog.buttons.button(Ok).click()
-
-
-def refused(dialog: Any, *fragments: str) -> str:
-    """The dialog stayed open and shows a problem containing every fragment."""
-    assert dialog.isVisible(), "the dialog closed although its input was refused"
-    assert dialog.error.isVisible()
-    text = str(dialog.error.text())
-    for f in fragments:
-        assert f in text, (f, text)
-    return text
 
 
 def type_into(qtbot: QtBot, widget: QWidget, text: str) -> None:
@@ -166,10 +116,6 @@ def checked(items: QListWidget) -> list[str]:
         for i in range(items.count())
         if items.item(i).checkState() == Qt.CheckState.Checked
     ]
-
-
-def cells(model: Any, row: int) -> list[str]:
-    return [str(model.index(row, c).data()) for c in range(model.columnCount())]
 
 
 def choose_file(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
@@ -236,7 +182,7 @@ def test_a_document_with_its_file_is_logged_saved_and_withdrawn(
     assert "Saved" in desk.window.save_indicator.text()
 
     qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
-    assert len(dialogs) == 2 and not dialogs[1].isVisible()
+    assert len(dialogs.opened) == 2 and not dialogs.opened[1].isVisible()
     assert len(desk.log.documents(desk.iid)) == 1
     assert panel.document_model.rowCount() == 1
 

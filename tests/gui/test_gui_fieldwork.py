@@ -9,25 +9,18 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from guikit import Box, OpenWindow, cells, drive, idle, press_ok, unnamed
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSpinBox,
     QApplication,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QWidget,
 )
 from pytestqt.modeltest import ModelTester
@@ -37,9 +30,7 @@ from probdesk import bundled
 from probdesk.domain.records import Assessor, Inspection, KnownDevice
 from probdesk.errors import EnvironmentProblem
 from probdesk.packages.keys import b64
-from probdesk.paths import Paths
 from probdesk.services.fieldwork import Fieldwork
-from probdesk.ui.app import build_main_window
 from probdesk.ui.kit.runner import SHOW_AFTER_MS
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
@@ -49,6 +40,7 @@ from probdesk.ui.team_lead.setup_pack_dialog import WriteSetupPackDialog
 
 pytestmark = [
     pytest.mark.gui,
+    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
@@ -90,51 +82,10 @@ PRESETS = {
 # -- fixtures -------------------------------------------------------------------------------
 
 
-@dataclass
-class Box:
-    kind: str
-    title: str
-    text: str
-
-
-@pytest.fixture(autouse=True)
-def boxes(monkeypatch: pytest.MonkeyPatch) -> list[Box]:
-    """Message boxes are recorded, never shown; an unexpected modal dialog fails the test."""
-    seen: list[Box] = []
-
-    def recorder(kind: str) -> Any:
-        def box(_parent: object, title: str, text: str, *_args: object) -> object:
-            seen.append(Box(kind, title, text))
-            return QMessageBox.StandardButton.Ok
-
-        return staticmethod(box)
-
-    for kind in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
-
-    def no_modal(self: QDialog) -> int:
-        raise AssertionError(f"unexpected modal dialog {type(self).__name__}")
-
-    monkeypatch.setattr(QDialog, "exec", no_modal)
-    return seen
-
-
 @pytest.fixture
-def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[[str], MainWindow]]:
+def make_window(open_window: OpenWindow, tmp_path: Path) -> Callable[[str], MainWindow]:
     """A main window on its own data folder under tmp_path (one folder per laptop)."""
-    windows: list[MainWindow] = []
-
-    def make(name: str) -> MainWindow:
-        w = build_main_window(Paths.resolve(tmp_path / name))
-        qtbot.addWidget(w)
-        windows.append(w)
-        w.show()
-        return w
-
-    yield make
-    for w in windows:
-        w.runner.wait()
-        w.workspace.close()
+    return lambda name: open_window(tmp_path / name)
 
 
 @pytest.fixture
@@ -150,44 +101,6 @@ def fieldwork(window: MainWindow) -> Fieldwork:
     return fw
 
 
-def idle(qtbot: QtBot, window: MainWindow) -> None:
-    """Wait until the runner has finished and handled its operation."""
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
-    assert not window.runner.dialog.isVisible()
-
-
-def drive(
-    monkeypatch: pytest.MonkeyPatch, cls: type[QDialog], *scripts: Callable[[Any], None]
-) -> list[Callable[[Any], None]]:
-    """Each exec() of `cls` runs the next script on the shown dialog, then cancels if still open.
-
-    Returns the queue: empty once every script has run.
-    """
-    queue = list(scripts)
-
-    def exec_(self: QDialog) -> int:
-        assert queue, f"{cls.__name__} opened more often than the test expected"
-        script = queue.pop(0)
-        self.show()
-        try:
-            script(self)
-        finally:
-            if self.isVisible():
-                self.reject()
-        return self.result()
-
-    monkeypatch.setattr(cls, "exec", exec_)
-    return queue
-
-
-def press_ok(dialog: Any) -> None:
-    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-
-
-def cells(model: Any, row: int) -> list[str]:
-    return [str(model.index(row, c).data()) for c in range(model.columnCount())]
-
-
 def lead_inspection(window: MainWindow) -> Inspection:
     ws = window.workspace
     ws.set_identity("TL", "team_lead")
@@ -196,26 +109,6 @@ def lead_inspection(window: MainWindow) -> Inspection:
     )
     window.reload_inspections(select=inspection.id)
     return inspection
-
-
-INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView)
-COMPOUND = (QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit)
-
-
-def unnamed(top: QWidget) -> list[str]:
-    """Visible controls without an accessible name (Qt's parts of compound widgets aside)."""
-    out = []
-    for w in top.findChildren(QWidget):
-        if not isinstance(w, INTERACTIVE) or not w.isVisibleTo(top):
-            continue
-        parent, compound = w.parentWidget(), False
-        while parent is not None and parent is not top:
-            compound = compound or isinstance(parent, COMPOUND)
-            parent = parent.parentWidget()
-        if not compound and not w.accessibleName().strip():
-            text = w.text() if isinstance(w, QAbstractButton) else ""
-            out.append(f"{type(w).__name__} {text!r}")
-    return out
 
 
 def dialog_text(dialog: QWidget) -> str:
@@ -367,11 +260,11 @@ def test_team_lead_sets_up_and_assessor_opens_answers_and_exports(
         qtbot.keyClicks(d.passphrase, PASSPHRASE)
         press_ok(d)
 
-    queue = drive(monkeypatch, OpenSetupPackDialog, wrong_passphrase, right_passphrase)
+    driven = drive(monkeypatch, OpenSetupPackDialog, wrong_passphrase, right_passphrase)
     sync.incoming_view.selectRow(0)
     assert sync.open_button.isEnabled()
     sync.open_button.click()
-    qtbot.waitUntil(lambda: not queue and asr.inspection is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: not driven.pending and asr.inspection is not None, timeout=10_000)
     idle(qtbot, asr)
     assert asr.inspection is not None and asr.inspection.id == inspection.id
     assert "2 cases added" in sync.incoming_message.text()

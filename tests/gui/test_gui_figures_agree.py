@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 import rawdb
+from guikit import OpenWindow, idle
 from hubfill import fill_hub
 from pytestqt.qtbot import QtBot
 
@@ -26,7 +26,6 @@ from probdesk.paths import Paths
 from probdesk.services import hub as hubs
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
-from probdesk.ui.app import build_main_window
 from probdesk.ui.hub import HubPanel
 from probdesk.ui.hub.models import NO_CASES, SummaryModel
 from probdesk.ui.main_window import MainWindow
@@ -34,11 +33,10 @@ from probdesk.ui.reports import ReportsPanel
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_modal"),  # tests/support/guikit.py: boxes recorded, no modal dialog
+    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
-Make = Callable[[Path], MainWindow]
 REGION = "Gogledd Cymru"
 PDUS = ("Conwy a Sir Ddinbych", "Wrecsam a Sir y Fflint")
 OTHER_PDU = "Ynys Môn a Gwynedd"
@@ -84,29 +82,6 @@ def lead(built: tuple[Path, str, str], tmp_path: Path) -> Path:
     data = tmp_path / "lead"
     shutil.copytree(built[0], data)
     return data
-
-
-@pytest.fixture
-def open_window(qtbot: QtBot) -> Iterator[Make]:
-    windows: list[MainWindow] = []
-
-    def make(data: Path) -> MainWindow:
-        w = build_main_window(Paths.resolve(data))
-        qtbot.addWidget(w)
-        windows.append(w)
-        w.resize(1400, 1000)
-        w.show()
-        return w
-
-    yield make
-    for w in windows:
-        w.runner.wait()
-        w.close()
-        w.workspace.close()
-
-
-def idle(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)
 
 
 def on_screen(panel: HubPanel, scope: str) -> list[Row]:
@@ -193,13 +168,13 @@ def agree(shown: list[Row], name: str, text: str) -> int:
 
 def test_the_hub_tab_shows_the_pdu_and_regional_reports_figures(
     qtbot: QtBot,
-    open_window: Make,
+    open_window: OpenWindow,
     lead: Path,
     built: tuple[Path, str, str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    window = open_window(lead)
+    window = open_window(lead, size=(1400, 1000))
     window.reload_inspections(select=built[1])
     window.tabs.setCurrentWidget(window.hub_panel)
     idle(qtbot, window)
@@ -219,13 +194,13 @@ def test_the_hub_tab_shows_the_pdu_and_regional_reports_figures(
 
 def test_a_regional_inspections_pooled_figures_are_its_reports(
     qtbot: QtBot,
-    open_window: Make,
+    open_window: OpenWindow,
     lead: Path,
     built: tuple[Path, str, str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    window = open_window(lead)
+    window = open_window(lead, size=(1400, 1000))
     window.reload_inspections(select=built[2])
     window.tabs.setCurrentWidget(window.hub_panel)
     idle(qtbot, window)

@@ -8,43 +8,31 @@ per module and copied for each test, which merges into its own copy's hub.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import rawdb
 from demos import Demos
+from guikit import Box, OpenWindow, cells, expected_cells, idle, number_cells, unnamed
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSpinBox,
-    QComboBox,
-    QLineEdit,
-    QWidget,
-)
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from probdesk import bundled
 from probdesk.domain import loader
 from probdesk.hub.store import Hub
-from probdesk.paths import Paths
 from probdesk.services import hub as hubs
-from probdesk.ui.app import build_main_window
 from probdesk.ui.hub.dialogs import DrillDownDialog
 from probdesk.ui.hub.figures_section import PercentBarDelegate
-from probdesk.ui.hub.models import NO_CASES, PERCENT_ROLE, MergeOutcomeModel, SummaryModel
-from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
+from probdesk.ui.hub.models import NO_CASES, MergeOutcomeModel, SummaryModel
 from probdesk.ui.kit.tables import record_view
 from probdesk.ui.main_window import MainWindow
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_modal"),  # tests/support/guikit.py: boxes recorded, no modal dialog
+    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
@@ -85,40 +73,13 @@ def demo(built_demo: Demo, tmp_path: Path) -> Demo:
     return Demo(root, built_demo.inspection_id)
 
 
-@pytest.fixture
-def open_window(qtbot: QtBot) -> Iterator[Callable[[Path], MainWindow]]:
-    windows: list[MainWindow] = []
-
-    def make(data: Path) -> MainWindow:
-        w = build_main_window(Paths.resolve(data))
-        qtbot.addWidget(w)
-        windows.append(w)
-        w.show()
-        return w
-
-    yield make
-    for w in windows:
-        w.runner.wait()
-        w.close()  # closes the tab's hub too
-        w.workspace.close()
-
-
-def idle(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=15_000)
-
-
-def lead_window(make: Callable[[Path], MainWindow], demo: Demo, shared: bool = True) -> MainWindow:
-    window = make(demo.lead)
-    if shared:
-        window.settings.setValue(SHARED_FOLDER_KEY, str(demo.shared))
-    window.reload_inspections(select=demo.inspection_id)
-    assert window.inspection is not None and window.inspection.id == demo.inspection_id
-    window.tabs.setCurrentWidget(window.hub_panel)
-    return window
-
-
-def cells(model: Any, row: int) -> list[str]:
-    return [str(model.index(row, c).data()) for c in range(model.columnCount())]
+def lead_window(make: OpenWindow, demo: Demo, shared: bool = True) -> MainWindow:
+    return make(
+        demo.lead,
+        shared=demo.shared if shared else None,
+        select=demo.inspection_id,
+        tab="hub_panel",
+    )
 
 
 def merge(qtbot: QtBot, window: MainWindow, tally: str) -> None:
@@ -129,46 +90,15 @@ def merge(qtbot: QtBot, window: MainWindow, tally: str) -> None:
     idle(qtbot, window)  # the figures are read after the merge
 
 
-INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView)
-COMPOUND = (QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit)
-
-
-def unnamed(top: QWidget) -> list[str]:
-    """Visible controls without an accessible name (Qt's parts of compound widgets aside)."""
-    out = []
-    for w in top.findChildren(QWidget):
-        if not isinstance(w, INTERACTIVE) or not w.isVisibleTo(top):
-            continue
-        parent, compound = w.parentWidget(), False
-        while parent is not None and parent is not top:
-            compound = compound or isinstance(parent, COMPOUND)
-            parent = parent.parentWidget()
-        if not compound and not w.accessibleName().strip():
-            text = w.text() if isinstance(w, QAbstractButton) else ""
-            out.append(f"{type(w).__name__} {text!r}")
-    return out
-
-
-def number_cells(model: SummaryModel, row: int) -> tuple[str, str, str, str, str, str, str]:
-    c = cells(model, row)
-    return (c[0], c[2], c[3], c[4], c[5], c[6], str(model.index(row, 6).data(PERCENT_ROLE)))
-
-
-def expected_cells(r: hubs.SummaryRow) -> tuple[str, str, str, str, str, str, str]:
-    pct = NO_CASES if r.percent is None else f"{r.percent:.1f}%"
-    return (r.name, str(r.relevant), str(r.yes), str(r.no), str(r.not_applicable), pct,
-            str(r.percent))  # fmt: skip
-
-
 # -- the journey ----------------------------------------------------------------------------
 
 
 def test_merge_then_figures_drill_down_conflicts_and_progress(
     qtbot: QtBot,
     qtmodeltester: ModelTester,
-    open_window: Callable[[Path], MainWindow],
+    open_window: OpenWindow,
     demo: Demo,
-    no_modal: list[str],
+    boxes: list[Box],
 ) -> None:
     window = lead_window(open_window, demo)
     panel = window.hub_panel
@@ -283,11 +213,11 @@ def test_merge_then_figures_drill_down_conflicts_and_progress(
     qtmodeltester.check(rows)
 
     assert unnamed(window) == []
-    assert no_modal == []
+    assert boxes == []
 
 
 def test_a_package_that_fails_its_checks_is_rejected_and_marked(
-    qtbot: QtBot, open_window: Callable[[Path], MainWindow], demo: Demo
+    qtbot: QtBot, open_window: OpenWindow, demo: Demo
 ) -> None:
     (demo.shared / "pd-events-00000000-0000-0000-0000-000000000000.pdpkg").write_bytes(
         b"not a package at all"
@@ -306,7 +236,7 @@ def test_a_package_that_fails_its_checks_is_rejected_and_marked(
 
 
 def test_hints_without_a_shared_folder_and_on_an_assessors_laptop(
-    qtbot: QtBot, open_window: Callable[[Path], MainWindow], demo: Demo
+    qtbot: QtBot, open_window: OpenWindow, demo: Demo
 ) -> None:
     window = lead_window(open_window, demo, shared=False)
     panel = window.hub_panel

@@ -6,57 +6,27 @@ test fills them in and calls accept().
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import rawdb
 from demos import Demos
+from guikit import Box, OpenWindow, cells, idle
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from scenes import two_laptop_conflict
 
-from probdesk.paths import Paths
 from probdesk.services import hub as hubs
-from probdesk.ui.app import build_main_window
 from probdesk.ui.hub.dialogs import ReturnDialog, SettleDialog
-from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_modal"),  # tests/support/guikit.py: boxes recorded, no modal dialog
+    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
-
-
-@pytest.fixture
-def open_window(qtbot: QtBot) -> Iterator[Callable[[Path, Path, str], MainWindow]]:
-    windows: list[MainWindow] = []
-
-    def make(data: Path, shared: Path, inspection_id: str) -> MainWindow:
-        w = build_main_window(Paths.resolve(data))
-        qtbot.addWidget(w)
-        windows.append(w)
-        w.show()
-        w.settings.setValue(SHARED_FOLDER_KEY, str(shared))
-        w.reload_inspections(select=inspection_id)
-        assert w.inspection is not None and w.inspection.id == inspection_id
-        w.tabs.setCurrentWidget(w.hub_panel)
-        return w
-
-    yield make
-    for w in windows:
-        w.runner.wait()
-        w.close()  # closes the tab's hub too
-        w.workspace.close()
-
-
-def idle(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=15_000)
 
 
 def merge(qtbot: QtBot, window: MainWindow, merged: int) -> None:
@@ -74,25 +44,21 @@ def select(view: QTableView, row: int) -> None:
     )
 
 
-def cells(model: Any, row: int) -> list[str]:
-    return [str(model.index(row, c).data()) for c in range(model.columnCount())]
-
-
 # -- moderation on the demo ---------------------------------------------------------------------
 
 
 def test_approve_one_case_and_return_another_with_a_comment(
     qtbot: QtBot,
     qtmodeltester: ModelTester,
-    open_window: Callable[[Path, Path, str], MainWindow],
+    open_window: OpenWindow,
     tmp_path: Path,
-    no_modal: list[str],
+    boxes: list[Box],
     demos: Demos,
 ) -> None:
     demo = tmp_path / "demo"
     inspection_id = demos.copy(4, demo).inspection_id  # tests/support/demos.py
     shared = demo / "shared"
-    window = open_window(demo / "lead", shared, inspection_id)
+    window = open_window(demo / "lead", shared=shared, select=inspection_id, tab="hub_panel")
     panel = window.hub_panel
     assert not panel.approve_button.isEnabled() and not panel.return_button.isEnabled()
     merge(qtbot, window, 3)
@@ -149,7 +115,7 @@ def test_approve_one_case_and_return_another_with_a_comment(
     new_packs = set(shared.glob("pd-sendback-*.pdpkg")) - packs_before
     assert len(new_packs) == 1
     assert next(iter(new_packs)).name in panel.moderation_message.text()
-    assert no_modal == []
+    assert boxes == []
 
 
 # -- a conflict between two laptops (the scene of tests/integration/test_hub_conflicts.py) ---
@@ -163,13 +129,13 @@ def scene(tmp_path: Path) -> tuple[Path, str]:
 def test_settle_a_conflict_keeping_the_second_answer(
     qtbot: QtBot,
     qtmodeltester: ModelTester,
-    open_window: Callable[[Path, Path, str], MainWindow],
+    open_window: OpenWindow,
     scene: tuple[Path, str],
-    no_modal: list[str],
+    boxes: list[Box],
 ) -> None:
     root, inspection_id = scene
     shared = root / "shared"
-    window = open_window(root / "lead", shared, inspection_id)
+    window = open_window(root / "lead", shared=shared, select=inspection_id, tab="hub_panel")
     panel = window.hub_panel
     merge(qtbot, window, 2)
     assert panel.undecided.text() == "1 undecided"
@@ -213,4 +179,4 @@ def test_settle_a_conflict_keeping_the_second_answer(
         assert c1["answer"] == "no"
     finally:
         hub.close()
-    assert no_modal == []
+    assert boxes == []

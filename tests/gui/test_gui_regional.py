@@ -11,7 +11,6 @@ each test. The notes come from the demo, whose assessors' meetings are merged in
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -20,11 +19,11 @@ from pathlib import Path
 import pytest
 import rawdb
 from demos import Demos
+from guikit import Box, OpenWindow, cells, expected_cells, idle, number_cells, unnamed
 from hubfill import fill_hub
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from test_gui_hub import cells, expected_cells, number_cells, unnamed
 
 from probdesk import bundled
 from probdesk.domain.records import GroupAttendance, MeetingKind
@@ -32,7 +31,6 @@ from probdesk.paths import Paths
 from probdesk.services import hub as hubs
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
-from probdesk.ui.app import build_main_window
 from probdesk.ui.hub import HubPanel
 from probdesk.ui.hub.dialogs import DrillDownDialog
 from probdesk.ui.hub.models import NO_CASES, SummaryModel
@@ -40,11 +38,10 @@ from probdesk.ui.main_window import MainWindow
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_modal"),  # tests/support/guikit.py: boxes recorded, no modal dialog
+    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
-Make = Callable[[Path], MainWindow]
 REGION = "Gogledd Cymru"
 PDUS_A = ("Ynys Môn a Gwynedd",)
 PDUS_B = ("Conwy a Sir Ddinbych", "Wrecsam a Sir y Fflint")
@@ -98,29 +95,6 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
 
 
 @pytest.fixture
-def open_window(qtbot: QtBot) -> Iterator[Make]:
-    windows: list[MainWindow] = []
-
-    def make(data: Path) -> MainWindow:
-        w = build_main_window(Paths.resolve(data))
-        qtbot.addWidget(w)
-        windows.append(w)
-        w.resize(1400, 1000)
-        w.show()
-        return w
-
-    yield make
-    for w in windows:
-        w.runner.wait()
-        w.close()  # closes the tab's hub too
-        w.workspace.close()
-
-
-def idle(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=15_000)
-
-
-@pytest.fixture
 def lead(region: Region, tmp_path: Path) -> Path:
     """A copy of the team lead's data folder, the region's hub where the Hub tab looks."""
     data = tmp_path / "lead"
@@ -129,11 +103,8 @@ def lead(region: Region, tmp_path: Path) -> Path:
     return data
 
 
-def hub_tab(open_window: Make, qtbot: QtBot, data: Path, inspection_id: str) -> MainWindow:
-    window = open_window(data)
-    window.reload_inspections(select=inspection_id)
-    assert window.inspection is not None and window.inspection.id == inspection_id
-    window.tabs.setCurrentWidget(window.hub_panel)
+def hub_tab(open_window: OpenWindow, qtbot: QtBot, data: Path, inspection_id: str) -> MainWindow:
+    window = open_window(data, select=inspection_id, tab="hub_panel", size=(1400, 1000))
     idle(qtbot, window)  # the figures are read when the tab is shown
     return window
 
@@ -151,10 +122,10 @@ def by(panel: HubPanel, scope: str) -> None:
 
 def test_a_regional_inspection_shows_its_own_sample_or_its_pdus_pooled(
     qtbot: QtBot,
-    open_window: Make,
+    open_window: OpenWindow,
     lead: Path,
     region: Region,
-    no_modal: list[str],
+    boxes: list[Box],
 ) -> None:
     window = hub_tab(open_window, qtbot, lead, region.regional)
     panel = window.hub_panel
@@ -226,12 +197,12 @@ def test_a_regional_inspection_shows_its_own_sample_or_its_pdus_pooled(
     panel.show_pooled(False)
     assert shown(model) == [expected_cells(r) for r in own_region]
     assert not panel.pooled_note.isVisibleTo(window)
-    assert no_modal == []
+    assert boxes == []
 
 
 def test_a_pdu_inspection_has_no_such_choice(
     qtbot: QtBot,
-    open_window: Make,
+    open_window: OpenWindow,
     lead: Path,
     region: Region,
 ) -> None:
@@ -249,7 +220,7 @@ def test_a_pdu_inspection_has_no_such_choice(
 
 def test_no_pdu_inspection_of_the_region_merged_yet_is_said_plainly(
     qtbot: QtBot,
-    open_window: Make,
+    open_window: OpenWindow,
     region: Region,
     tmp_path: Path,
 ) -> None:
@@ -285,7 +256,7 @@ def built_demo(demos: Demos, tmp_path_factory: pytest.TempPathFactory) -> tuple[
 
 
 def test_the_hubs_notes_show_in_the_triangulation_on_the_leads_laptop(
-    qtbot: QtBot, open_window: Make, built_demo: tuple[Path, str], tmp_path: Path
+    qtbot: QtBot, open_window: OpenWindow, built_demo: tuple[Path, str], tmp_path: Path
 ) -> None:
     root, iid = built_demo
     data = tmp_path / "lead"
@@ -302,7 +273,7 @@ def test_the_hubs_notes_show_in_the_triangulation_on_the_leads_laptop(
     meeting = next(m for m in meetings if note.meeting.endswith(f": {m.title}"))
     attended = [group for group, _count in meeting.attendance]
 
-    window = open_window(data)
+    window = open_window(data, size=(1400, 1000))
     ws = window.workspace
     qs = ws.question_set(ws.inspection(iid))
     labels = {g.id: g.label for g in qs.participant_groups}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from demos import Demos
+from guikit import Box, OpenWindow, idle
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -38,7 +39,7 @@ from probdesk.ui.reports.models import MARKING_KEY
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_modal"),  # tests/support/guikit.py: boxes recorded, no modal dialog
+    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils"),
 ]
@@ -66,32 +67,21 @@ def lead(built_demo: Demo, tmp_path: Path) -> Path:
     return data
 
 
+ReportsTab = Callable[[Path], tuple[MainWindow, ReportsPanel]]
+
+
 @pytest.fixture
-def open_window(
-    qtbot: QtBot, built_demo: Demo
-) -> Iterator[Callable[[Path], tuple[MainWindow, ReportsPanel]]]:
-    windows: list[MainWindow] = []
+def reports_tab(qtbot: QtBot, open_window: OpenWindow, built_demo: Demo) -> ReportsTab:
+    """reports_tab(data): a window on `data` showing the Reports tab of the demo inspection,
+    its choices read."""
 
     def make(data: Path) -> tuple[MainWindow, ReportsPanel]:
-        w = build_main_window(Paths.resolve(data))
-        qtbot.addWidget(w)
-        windows.append(w)
-        w.show()
-        w.reload_inspections(select=built_demo.inspection_id)
-        w.tabs.setCurrentWidget(w.reports_panel)
-        idle(qtbot, w)
+        w = open_window(data, select=built_demo.inspection_id, tab="reports_panel")
+        idle(qtbot, w, timeout=20_000)
         assert w.reports_panel.choices is not None
         return w, w.reports_panel
 
-    yield make
-    for w in windows:
-        w.runner.wait()
-        w.close()
-        w.workspace.close()
-
-
-def idle(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=20_000)
+    return make
 
 
 def save_to(monkeypatch: pytest.MonkeyPatch, panel: ReportsPanel, out: Path) -> list[Path]:
@@ -130,11 +120,11 @@ COMPOUND = (QAbstractItemView, QComboBox, QLineEdit)
 
 
 def test_the_tab_lists_the_hubs_cases_and_names_every_control(
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
     lead: Path,
     qtbot: QtBot,
 ) -> None:
-    window, panel = open_window(lead)
+    window, panel = reports_tab(lead)
     assert window.tabs.isTabVisible(window.tabs.indexOf(panel))
     assert panel.case_model.rowCount() == 60
     assert panel.region_name.text() == REGION
@@ -164,7 +154,7 @@ def _ancestors(w: QWidget) -> Iterator[QWidget]:
 
 
 def test_no_hub_yet_says_merge_first(
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
     built_demo: Demo,
     tmp_path: Path,
     qtbot: QtBot,
@@ -177,7 +167,7 @@ def test_no_hub_yet_says_merge_first(
         window.show()
         window.reload_inspections(select=built_demo.inspection_id)
         window.tabs.setCurrentWidget(window.reports_panel)
-        idle(qtbot, window)
+        idle(qtbot, window, timeout=20_000)
         panel = window.reports_panel
         assert panel.choices is None and panel.content.isHidden()
         assert "merge" in panel.hint.text()
@@ -191,19 +181,19 @@ def test_no_hub_yet_says_merge_first(
 
 
 def test_regional_summary_is_a_real_pdf_with_the_region_and_the_marking(
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
     lead: Path,
     tmp_path: Path,
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    window, panel = open_window(lead)
+    window, panel = reports_tab(lead)
     panel.region_radio.click()
     panel.marking_edit.setText("OFFICIAL")
     out = tmp_path / "out" / "region.pdf"
     proposed = save_to(monkeypatch, panel, out)
     assert panel.build()
-    idle(qtbot, window)
+    idle(qtbot, window, timeout=20_000)
     assert proposed == [lead / "reports" / "region-summary.pdf"]
     assert out.is_file() and out.read_bytes().startswith(b"%PDF")
     text = text_of(out)
@@ -214,20 +204,20 @@ def test_regional_summary_is_a_real_pdf_with_the_region_and_the_marking(
 
 
 def test_a_pdu_summary_is_proposed_by_the_pdus_name(
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
     lead: Path,
     tmp_path: Path,
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    window, panel = open_window(lead)
+    window, panel = reports_tab(lead)
     panel.pdu_radio.click()
     panel.pdu_summary_combo.setCurrentIndex(2)
     pdu = panel.pdu_summary_combo.currentText()
     out = tmp_path / "pdu"  # no suffix typed: .pdf is added
     proposed = save_to(monkeypatch, panel, out)
     assert panel.build()
-    idle(qtbot, window)
+    idle(qtbot, window, timeout=20_000)
     from probdesk.services.reports import safe_name
 
     assert proposed == [lead / "reports" / f"pdu-{safe_name(pdu)}.pdf"]
@@ -236,13 +226,13 @@ def test_a_pdu_summary_is_proposed_by_the_pdus_name(
 
 
 def test_two_selected_cases_go_into_one_pdf(
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
     lead: Path,
     tmp_path: Path,
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    window, panel = open_window(lead)
+    window, panel = reports_tab(lead)
     refs = [panel.case_model.row_at(3).reference, panel.case_model.row_at(40).reference]
     select_cases(panel, refs)
     assert panel.selected_refs() == sorted(refs)
@@ -250,7 +240,7 @@ def test_two_selected_cases_go_into_one_pdf(
     out = tmp_path / "two.pdf"
     proposed = save_to(monkeypatch, panel, out)
     assert panel.build()
-    idle(qtbot, window)
+    idle(qtbot, window, timeout=20_000)
     assert proposed == [lead / "reports" / "cases-2-selected.pdf"]
     text = text_of(out)
     assert all(f"Case summary: {r}" in text for r in refs)
@@ -258,13 +248,13 @@ def test_two_selected_cases_go_into_one_pdf(
 
 
 def test_one_pdf_per_case_into_a_folder(
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
     lead: Path,
     tmp_path: Path,
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    window, panel = open_window(lead)
+    window, panel = reports_tab(lead)
     panel.all_of_pdu_radio.click()
     pdu = panel.cases_pdu_combo.currentText()
     mine = sorted(c.reference for c in panel.choices.cases if c.pdu == pdu)  # type: ignore[union-attr]
@@ -272,7 +262,7 @@ def test_one_pdf_per_case_into_a_folder(
     folder = tmp_path / "cases"
     save_to(monkeypatch, panel, folder)
     assert panel.build()
-    idle(qtbot, window)
+    idle(qtbot, window, timeout=20_000)
     # neutral names, numbered; each reference is inside its PDF
     assert sorted(p.name for p in folder.iterdir()) == [
         f"case-{n:03d}.pdf" for n in range(1, len(mine) + 1)
@@ -289,41 +279,41 @@ def test_one_pdf_per_case_into_a_folder(
 
 
 def test_cancel_leaves_nothing_written(
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
     lead: Path,
     tmp_path: Path,
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
-    no_modal: list[str],
+    boxes: list[Box],
 ) -> None:
-    window, panel = open_window(lead)
+    window, panel = reports_tab(lead)
     panel.case_view.selectAll()
     out = tmp_path / "out" / "all.pdf"
     out.parent.mkdir()
     save_to(monkeypatch, panel, out)
     assert panel.build()
     window.runner.cancel()  # as the progress dialog's Cancel does
-    idle(qtbot, window)
+    idle(qtbot, window, timeout=20_000)
     assert list(out.parent.iterdir()) == []  # neither the PDF nor a temporary file
     assert "Cancelled" in panel.result.text() and not panel.written
     assert not panel.open_button.isVisibleTo(panel)
-    assert no_modal == []  # a cancel is said on the tab, not in a box
+    assert boxes == []  # a cancel is said on the tab, not in a box
 
 
 def test_open_and_print_call_the_system_with_the_path(
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
     lead: Path,
     tmp_path: Path,
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    window, panel = open_window(lead)
+    window, panel = reports_tab(lead)
     ref = panel.case_model.row_at(0).reference
     select_cases(panel, [ref])
     out = tmp_path / "one.pdf"
     proposed = save_to(monkeypatch, panel, out)
     assert panel.build()
-    idle(qtbot, window)
+    idle(qtbot, window, timeout=20_000)
     assert proposed == [lead / "reports" / "case-summary.pdf"]  # no reference in the name
     assert f"Case summary: {ref}" in text_of(out)
     panel.by_reference_box.setChecked(True)  # opt-in: named after the reference
@@ -349,10 +339,10 @@ def test_print_runs_lp_with_the_path(
     tmp_path: Path,
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
 ) -> None:
     """The printer itself is a stand-in `lp` on PATH that writes down what it was given."""
-    _window, panel = open_window(lead)
+    _window, panel = reports_tab(lead)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     record = tmp_path / "lp-args.txt"
@@ -371,39 +361,39 @@ def test_print_runs_lp_with_the_path(
 
 
 def test_the_marking_is_remembered(
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
     lead: Path,
 ) -> None:
-    window, panel = open_window(lead)
+    window, panel = reports_tab(lead)
     assert panel.marking_edit.text() == "OFFICIAL-SENSITIVE"
     panel.marking_edit.setText("OFFICIAL-SENSITIVE PERSONAL")
     panel.marking_edit.editingFinished.emit()
     window.close()
-    _window2, panel2 = open_window(lead)
+    _window2, panel2 = reports_tab(lead)
     assert panel2.marking_edit.text() == "OFFICIAL-SENSITIVE PERSONAL"
     assert panel2.settings.value(MARKING_KEY) == "OFFICIAL-SENSITIVE PERSONAL"
 
 
 def test_a_merge_on_the_hub_tab_has_the_list_read_again(
-    open_window: Callable[[Path], tuple[MainWindow, ReportsPanel]],
+    reports_tab: ReportsTab,
     built_demo: Demo,
     lead: Path,
     tmp_path: Path,
     qtbot: QtBot,
 ) -> None:
-    window, panel = open_window(lead)
+    window, panel = reports_tab(lead)
     shared = tmp_path / "shared"
     shutil.copytree(built_demo.root / "shared", shared)
     window.settings.setValue(SHARED_FOLDER_KEY, str(shared))
     window.tabs.setCurrentWidget(window.hub_panel)
-    idle(qtbot, window)
+    idle(qtbot, window, timeout=20_000)
     assert window.hub_panel.merge_shared()
-    idle(qtbot, window)
+    idle(qtbot, window, timeout=20_000)
     assert window.hub_panel.tally.text().startswith("0 merged, 3 already merged")
     read: list[str] = []
     window.runner.started.connect(read.append)
     window.tabs.setCurrentWidget(panel)  # shown again: it reads the hub again
-    idle(qtbot, window)
+    idle(qtbot, window, timeout=20_000)
     assert read == ["Reading the cases for reports"] and panel.case_model.rowCount() == 60
     window.tabs.setCurrentWidget(window.hub_panel)
-    idle(qtbot, window)
+    idle(qtbot, window, timeout=20_000)

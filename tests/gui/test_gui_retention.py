@@ -3,10 +3,10 @@ File > Purge inspection… on a laptop (refused with what is unmerged, then conf
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from guikit import OpenWindow, done_with, idle
 from pytestqt.qtbot import QtBot
 from scenes import AB, build_team
 
@@ -14,48 +14,14 @@ from probdesk.paths import Paths
 from probdesk.services import hub as hubs
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
-from probdesk.ui.app import build_main_window
 from probdesk.ui.hub.close_dialog import CloseInspectionDialog
-from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
-from probdesk.ui.main_window import MainWindow
 from probdesk.ui.window.purge_dialog import PurgeDialog
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_modal"),
+    pytest.mark.usefixtures("boxes"),
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
-
-
-@pytest.fixture
-def open_window(qtbot: QtBot) -> Iterator[Callable[[Path, Path, str | None], MainWindow]]:
-    windows: list[MainWindow] = []
-
-    def make(data: Path, shared: Path, inspection_id: str | None) -> MainWindow:
-        w = build_main_window(Paths.resolve(data))
-        qtbot.addWidget(w)
-        windows.append(w)
-        w.show()
-        w.settings.setValue(SHARED_FOLDER_KEY, str(shared))
-        w.reload_inspections(select=inspection_id)
-        return w
-
-    yield make
-    for w in windows:
-        if w.isVisible():
-            w.runner.wait()
-            w.close()
-            w.workspace.close()
-
-
-def idle(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=15_000)
-
-
-def done_with(window: MainWindow) -> None:
-    window.runner.wait()
-    window.close()
-    window.workspace.close()
 
 
 def sync(data: Path, shared: Path) -> None:
@@ -72,7 +38,7 @@ def sync(data: Path, shared: Path) -> None:
 
 
 def test_the_lead_closes_and_the_laptop_purges_once_all_is_merged(
-    qtbot: QtBot, open_window: Callable[[Path, Path, str | None], MainWindow], tmp_path: Path
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path
 ) -> None:
     team = build_team(tmp_path / "team")
     ab = team.laptops[AB]
@@ -90,7 +56,7 @@ def test_the_lead_closes_and_the_laptop_purges_once_all_is_merged(
     team.close()
 
     # The laptop first: not closed yet, so the dialog says why and offers no purge.
-    window = open_window(tmp_path / "team" / "ab", shared, inspection_id)
+    window = open_window(tmp_path / "team" / "ab", shared=shared, select=inspection_id)
     window.purge_action.trigger()
     qtbot.waitUntil(lambda: getattr(window, "purge_dialog", None) is not None, timeout=15_000)
     dialog = window.purge_dialog
@@ -100,7 +66,7 @@ def test_the_lead_closes_and_the_laptop_purges_once_all_is_merged(
     done_with(window)
 
     # The team lead closes it on the Hub tab.
-    lead = open_window(tmp_path / "team" / "lead", shared, inspection_id)
+    lead = open_window(tmp_path / "team" / "lead", shared=shared, select=inspection_id)
     lead.tabs.setCurrentWidget(lead.hub_panel)
     idle(qtbot, lead)
     panel = lead.hub_panel
@@ -119,7 +85,7 @@ def test_the_lead_closes_and_the_laptop_purges_once_all_is_merged(
     # The laptop reads the closing pack and the receipt: now the purge is offered, once the
     # confirmation is ticked.
     sync(tmp_path / "team" / "ab", shared)
-    window = open_window(tmp_path / "team" / "ab", shared, inspection_id)
+    window = open_window(tmp_path / "team" / "ab", shared=shared, select=inspection_id)
     window.purge_action.trigger()
     qtbot.waitUntil(
         lambda: (
@@ -143,7 +109,7 @@ def test_the_lead_closes_and_the_laptop_purges_once_all_is_merged(
 
 
 def test_the_lead_purges_expired_inspections_from_the_hub_after_confirming(
-    qtbot: QtBot, open_window: Callable[[Path, Path, str | None], MainWindow], tmp_path: Path
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
@@ -161,7 +127,7 @@ def test_the_lead_purges_expired_inspections_from_the_hub_after_confirming(
     shared, inspection_id = team.shared, team.inspection_id
     team.close()
 
-    lead = open_window(tmp_path / "team" / "lead", shared, inspection_id)
+    lead = open_window(tmp_path / "team" / "lead", shared=shared, select=inspection_id)
     lead.tabs.setCurrentWidget(lead.hub_panel)
     idle(qtbot, lead)
     panel = lead.hub_panel

@@ -18,7 +18,7 @@ from probdesk.ui.kit import runner as runner_module
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.main_window import MainWindow
 
-pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_modal")]
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("boxes")]
 
 
 @pytest.fixture

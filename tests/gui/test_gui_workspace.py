@@ -12,32 +12,22 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 import rawdb
+from guikit import INTERACTIVE, Box, OpenWindow, drive, press_ok, refused, unnamed
 from PySide6.QtCore import QDate, QEvent, QSize, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSpinBox,
     QApplication,
     QComboBox,
-    QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QGroupBox,
     QLabel,
-    QLineEdit,
-    QMessageBox,
-    QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QWidget,
 )
 from pytestqt.modeltest import ModelTester
@@ -47,15 +37,14 @@ from probdesk import bundled
 from probdesk.domain.records import CaseStatus, Inspection
 from probdesk.paths import Paths
 from probdesk.store import database
-from probdesk.ui.app import build_main_window
 from probdesk.ui.cases.facts_dialog import FactsDialog
 from probdesk.ui.cases.question_row import QuestionRow
-from probdesk.ui.cases.question_widgets import YesNoWidget
 from probdesk.ui.main_window import MainWindow
 from probdesk.ui.window.new_inspection_dialog import NewInspectionDialog
 
 pytestmark = [
     pytest.mark.gui,
+    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
     # Qt's offscreen platform cannot resize native windows; not probdesk's doing.
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
@@ -90,67 +79,15 @@ Ok = QDialogButtonBox.StandardButton.Ok
 # -- fixtures -------------------------------------------------------------------------------
 
 
-@dataclass
-class Box:
-    kind: str
-    title: str
-    text: str
-
-
-@pytest.fixture(autouse=True)
-def boxes(monkeypatch: pytest.MonkeyPatch) -> list[Box]:
-    """Message boxes are recorded, never shown; an unexpected modal dialog fails the test."""
-    seen: list[Box] = []
-
-    def recorder(kind: str, answer: object) -> Any:
-        def box(_parent: object, title: str, text: str, *_args: object) -> object:
-            seen.append(Box(kind, title, text))
-            return answer
-
-        return staticmethod(box)
-
-    ok = QMessageBox.StandardButton.Ok
-    monkeypatch.setattr(QMessageBox, "warning", recorder("warning", ok))
-    monkeypatch.setattr(QMessageBox, "critical", recorder("critical", ok))
-    monkeypatch.setattr(QMessageBox, "information", recorder("information", ok))
-    monkeypatch.setattr(QMessageBox, "about", recorder("about", None))
-    monkeypatch.setattr(
-        QMessageBox, "question", recorder("question", QMessageBox.StandardButton.Yes)
-    )
-
-    def no_modal(self: QDialog) -> int:
-        raise AssertionError(f"unexpected modal dialog {type(self).__name__}")
-
-    monkeypatch.setattr(QDialog, "exec", no_modal)
-    return seen
-
-
 @pytest.fixture
 def paths(tmp_data_dir: Path) -> Paths:
     return Paths.resolve(tmp_data_dir)
 
 
 @pytest.fixture
-def make_window(qtbot: QtBot, paths: Paths) -> Iterator[Callable[[], MainWindow]]:
-    """Build (and show, active) a main window on the test's data folder; workspaces closed after.
-
-    pytest-qt closes the windows before fixtures are torn down, so the closing window can
-    still save into its open workspace.
-    """
-    windows: list[MainWindow] = []
-
-    def make() -> MainWindow:
-        w = build_main_window(paths)
-        qtbot.addWidget(w)
-        windows.append(w)
-        w.show()
-        w.activateWindow()
-        qtbot.waitUntil(w.isActiveWindow)
-        return w
-
-    yield make
-    for w in windows:
-        w.workspace.close()
+def make_window(open_window: OpenWindow, paths: Paths) -> Callable[[], MainWindow]:
+    """A main window (shown, active) on the test's data folder."""
+    return lambda: open_window(paths.data, active=True)
 
 
 @pytest.fixture
@@ -159,40 +96,6 @@ def window(make_window: Callable[[], MainWindow]) -> MainWindow:
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def drive(
-    monkeypatch: pytest.MonkeyPatch, cls: type[QDialog], *scripts: Callable[[Any], None]
-) -> None:
-    """Each exec() of `cls` runs the next script on the shown dialog, then cancels if still open."""
-    queue = list(scripts)
-
-    def exec_(self: QDialog) -> int:
-        assert queue, f"{cls.__name__} opened more often than the test expected"
-        script = queue.pop(0)
-        self.show()
-        try:
-            script(self)
-        finally:
-            if self.isVisible():
-                self.reject()
-        return self.result()
-
-    monkeypatch.setattr(cls, "exec", exec_)
-
-
-def press_ok(dialog: QDialog) -> None:
-    dialog.buttons.button(Ok).click()  # type: ignore[attr-defined]
-
-
-def refused(dialog: Any, *fragments: str) -> str:
-    """The dialog stayed open and shows a problem containing every fragment."""
-    assert dialog.isVisible(), "the dialog closed although its input was refused"
-    assert dialog.error.isVisible()
-    text = str(dialog.error.text())
-    for f in fragments:
-        assert f in text, (f, text)
-    return text
 
 
 def fill_inspection(
@@ -755,34 +658,6 @@ def test_models_pass_the_qt_model_tester(
 
 
 # -- 9. accessible names --------------------------------------------------------------------
-
-INTERACTIVE = (
-    QAbstractButton, QLineEdit, QPlainTextEdit, QComboBox, QAbstractItemView, QSpinBox,
-    QDateEdit, YesNoWidget,
-)  # fmt: skip
-# Qt's own parts of a compound widget (a spin box's line edit, a table's headers and corner
-# button, a line edit's clear button) are reached through the compound widget's accessibility.
-COMPOUND = (QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit)
-
-
-def unnamed(window: MainWindow) -> list[str]:
-    out = []
-    for w in window.findChildren(QWidget):
-        if not isinstance(w, INTERACTIVE) or not w.isVisibleTo(window):
-            continue
-        parent, part_of_compound = w.parentWidget(), False
-        while parent is not None and parent is not window:
-            part_of_compound = part_of_compound or isinstance(parent, COMPOUND)
-            parent = parent.parentWidget()
-        if part_of_compound or w.accessibleName().strip():
-            continue
-        where = w.parentWidget()
-        while where is not None and not where.accessibleName():
-            where = where.parentWidget()
-        place = f" in '{where.accessibleName()}'" if where is not None else ""
-        text = f" text={w.text()!r}" if isinstance(w, QAbstractButton) else ""
-        out.append(f"{type(w).__name__}(objectName={w.objectName()!r}{text}){place}")
-    return out
 
 
 def test_every_visible_control_has_an_accessible_name(qtbot: QtBot, window: MainWindow) -> None:

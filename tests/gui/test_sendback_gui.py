@@ -8,25 +8,15 @@ and a returned case through the real Runner, and AB's laptop opens the pack.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from demos import Demos
+from guikit import Box, OpenWindow, cells, drive, idle, press_ok, unnamed
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSpinBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QLineEdit,
-    QMessageBox,
-    QPlainTextEdit,
-    QWidget,
 )
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -37,7 +27,6 @@ from probdesk.paths import Paths
 from probdesk.services.demo import DemoResult
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
-from probdesk.ui.app import build_main_window
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
 from probdesk.ui.team_lead.models import SendBackCasesModel
@@ -45,6 +34,7 @@ from probdesk.ui.team_lead.send_back_dialog import SendBackDialog
 
 pytestmark = [
     pytest.mark.gui,
+    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
@@ -52,35 +42,6 @@ NOTHING_TO_SEND = "Write at least one comment or return at least one case."
 
 
 # -- fixtures -------------------------------------------------------------------------------
-
-
-@dataclass
-class Box:
-    kind: str
-    title: str
-    text: str
-
-
-@pytest.fixture(autouse=True)
-def boxes(monkeypatch: pytest.MonkeyPatch) -> list[Box]:
-    """Message boxes are recorded, never shown; an unexpected modal dialog fails the test."""
-    seen: list[Box] = []
-
-    def recorder(kind: str) -> Any:
-        def box(_parent: object, title: str, text: str, *_args: object) -> object:
-            seen.append(Box(kind, title, text))
-            return QMessageBox.StandardButton.Ok
-
-        return staticmethod(box)
-
-    for kind in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
-
-    def no_modal(self: QDialog) -> int:
-        raise AssertionError(f"unexpected modal dialog {type(self).__name__}")
-
-    monkeypatch.setattr(QDialog, "exec", no_modal)
-    return seen
 
 
 @pytest.fixture(scope="module")
@@ -98,71 +59,11 @@ def demo(built_demo: DemoResult, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lead(qtbot: QtBot, demo: Path, built_demo: DemoResult) -> Iterator[MainWindow]:
+def lead(qtbot: QtBot, open_window: OpenWindow, demo: Path, built_demo: DemoResult) -> MainWindow:
     """The team lead's window on the Team lead tab, with the demo inspection chosen."""
-    window = build_main_window(Paths.resolve(demo / "lead"))
-    qtbot.addWidget(window)
-    window.show()
-    window.reload_inspections(select=built_demo.inspection_id)
-    window.tabs.setCurrentWidget(window.team_lead)
+    window = open_window(demo / "lead", select=built_demo.inspection_id, tab="team_lead")
     idle(qtbot, window)
-    yield window
-    window.runner.wait()
-    window.workspace.close()
-
-
-def idle(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
-    assert not window.runner.dialog.isVisible()
-
-
-def drive(
-    monkeypatch: pytest.MonkeyPatch, cls: type[QDialog], *scripts: Callable[[Any], None]
-) -> list[Callable[[Any], None]]:
-    """Each exec() of `cls` runs the next script on the shown dialog, then cancels if still open."""
-    queue = list(scripts)
-
-    def exec_(self: QDialog) -> int:
-        assert queue, f"{cls.__name__} opened more often than the test expected"
-        script = queue.pop(0)
-        self.show()
-        try:
-            script(self)
-        finally:
-            if self.isVisible():
-                self.reject()
-        return self.result()
-
-    monkeypatch.setattr(cls, "exec", exec_)
-    return queue
-
-
-def press_ok(dialog: Any) -> None:
-    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-
-
-def cells(model: Any, row: int) -> list[str]:
-    return [str(model.index(row, c).data() or "") for c in range(model.columnCount())]
-
-
-INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView, QPlainTextEdit)
-COMPOUND = (QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit)
-
-
-def unnamed(top: QWidget) -> list[str]:
-    """Visible controls without an accessible name (Qt's parts of compound widgets aside)."""
-    out = []
-    for w in top.findChildren(QWidget):
-        if not isinstance(w, INTERACTIVE) or not w.isVisibleTo(top):
-            continue
-        parent, compound = w.parentWidget(), False
-        while parent is not None and parent is not top:
-            compound = compound or isinstance(parent, COMPOUND)
-            parent = parent.parentWidget()
-        if not compound and not w.accessibleName().strip():
-            text = w.text() if isinstance(w, QAbstractButton) else ""
-            out.append(f"{type(w).__name__} {text!r}")
-    return out
+    return window
 
 
 # -- the journey ------------------------------------------------------------------------------
@@ -242,9 +143,9 @@ def test_team_lead_sends_comments_and_a_returned_case_that_reach_the_assessor(
         idle(qtbot, lead)
         assert not d.isVisible() and d.result() == QDialog.DialogCode.Accepted
 
-    queue = drive(monkeypatch, SendBackDialog, send)
+    driven = drive(monkeypatch, SendBackDialog, send)
     panel.send_button.click()
-    assert queue == []
+    assert driven.pending == []
     [pack] = shared.glob("pd-sendback-*.pdpkg")
     message = panel.exports_message.text()
     assert pack.name in message
@@ -344,12 +245,12 @@ def test_no_shared_folder_an_unreadable_file_and_a_failed_write_keep_the_comment
         idle(qtbot, lead)
         assert not d.isVisible()
 
-    queue = drive(monkeypatch, SendBackDialog, cancel, write_fails_then_works)
+    driven = drive(monkeypatch, SendBackDialog, cancel, write_fails_then_works)
     panel.send_button.click()
     assert list(shared.glob("pd-sendback-*")) == []
     assert "Not sent" not in panel.exports_message.text()
     panel.send_button.click()
-    assert queue == []
+    assert driven.pending == []
     [pack] = shared.glob("pd-sendback-*.pdpkg")
     assert pack.name in panel.exports_message.text()
     assert "1 comment, 0 cases returned" in panel.exports_message.text()

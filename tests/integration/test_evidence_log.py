@@ -17,13 +17,11 @@ from pathlib import Path
 
 import pytest
 import rawdb
-from test_hub import (  # the hub tests' world of a team lead and assessors
+from hubworld import (  # the hub tests' world (tests/support/hubworld.py)
     AB,
     Laptop,
     export,
-    hub_url,  # noqa: F401  (fixture)
     merge,
-    new_hub,  # noqa: F401  (fixture)
     setup_inspection,
     states,
 )
@@ -446,7 +444,7 @@ def _record_evidence(lt: Laptop, iid: str) -> dict[str, str]:
 
 def test_an_evidence_log_travels_through_export_and_merge_intact(
     tmp_path: Path,
-    hub_url: str,  # noqa: F811
+    hub_url: str,
 ) -> None:
     world = setup_inspection(tmp_path / "w", [("E100001", "Bolton", AB, {})], ["Bolton"])
     try:

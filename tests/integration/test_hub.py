@@ -79,20 +79,6 @@ def reference(world: Inspection) -> Snapshot:
     return snap
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def new_hub(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
-    """Makes new, empty hub databases: SQLite files, or databases on the throwaway PostgreSQL."""
-    if request.param == "sqlite":
-        return lambda: f"sqlite:///{tmp_path / f'hub-{uuid.uuid4().hex}.sqlite'}"
-    server = request.getfixturevalue("pg_server")
-    return lambda: str(server.create_database())
-
-
-@pytest.fixture
-def hub_url(new_hub: Callable[[], str]) -> str:
-    return new_hub()
-
-
 # -- merging is a union --------------------------------------------------------------------------
 
 

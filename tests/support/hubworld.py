@@ -10,11 +10,12 @@ import shutil
 import tempfile
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pytest
 from scenes import Laptop
 
 from probdesk import bundled
@@ -261,3 +262,20 @@ def states(outcomes: Sequence[hubs.MergeOutcome]) -> dict[str, str]:
     by_file = {o.file: o.state for o in outcomes}
     assert len(by_file) == len(outcomes), "a file reported twice"
     return by_file
+
+
+# -- hub databases for a test --------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_hub(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """Makes new, empty hub databases: SQLite files, or databases on the throwaway PostgreSQL."""
+    if request.param == "sqlite":
+        return lambda: f"sqlite:///{tmp_path / f'hub-{uuid.uuid4().hex}.sqlite'}"
+    server = request.getfixturevalue("pg_server")
+    return lambda: str(server.create_database())
+
+
+@pytest.fixture
+def hub_url(new_hub: Callable[[], str]) -> str:
+    return new_hub()

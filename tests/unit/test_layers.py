@@ -463,3 +463,28 @@ def test_headless_entry_points_do_not_load_qt() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def test_no_test_file_imports_another() -> None:
+    """What test files share lives in tests/support/ (imported by name): a test module that
+    imports another drags the other's fixtures and module-level set-up along, and breaks when
+    that one is renamed or run alone."""
+    tests = ROOT / "tests"
+    test_modules = {p.stem for p in tests.rglob("test_*.py")}
+    found = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
+            found += [
+                f"{path.relative_to(ROOT)}:{node.lineno} imports {n}"
+                for n in names
+                if n.split(".")[0] in test_modules
+            ]
+    assert len(test_modules) > 50
+    assert found == []

@@ -40,7 +40,6 @@ settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 from demos import demos  # noqa: E402, F401  (fixture: the demo built once per seed, copied)
-from guikit import boxes, open_window  # noqa: E402, F401  (fixtures: boxes recorded; windows)
 from hubworld import hub_url, new_hub  # noqa: E402, F401  (fixtures: empty hubs, SQLite or PG)
 from scenes import team, url  # noqa: E402, F401  (fixtures: a lead and two assessors; a hub)
 

@@ -33,13 +33,6 @@ from probdesk.ui.cases.question_widgets import (
 )
 from probdesk.ui.main_window import MainWindow
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),
-    # Qt's offscreen platform cannot resize native windows; not probdesk's doing.
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 ALL_TYPES = Path(__file__).resolve().parents[1] / "fixtures/question_sets/all-answer-types.yaml"
 NO = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier

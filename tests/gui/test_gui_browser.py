@@ -21,12 +21,6 @@ from probdesk.ui import crash
 from probdesk.ui.app import build_main_window
 from probdesk.ui.main_window import MainWindow
 
-pytestmark = [
-    pytest.mark.gui,
-    # Qt's offscreen platform warns that it cannot resize native windows; not our bug.
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 EXTRA = """\
 format: 1
 id: extra

@@ -19,8 +19,6 @@ from probdesk.packages import writer
 from probdesk.packages.keys import DeviceKeys, Recipient
 from probdesk.ui.main_window import MainWindow
 
-pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("boxes")]
-
 
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[Team]:

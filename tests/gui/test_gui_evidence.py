@@ -41,12 +41,6 @@ from probdesk.ui.evidence.dialogs import DocumentDialog, GapDialog, PlanDialog, 
 from probdesk.ui.evidence.models import MERGE_FIRST
 from probdesk.ui.main_window import MainWindow
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 PDU_CORE = bundled.question_sets_dir() / "pdu-core.yaml"
 DIPP = bundled.question_sets_dir() / "dipp-public-protection.yaml"
 Ok = QDialogButtonBox.StandardButton.Ok

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import scenes
 from pytestqt.qtbot import QtBot
 
 from probdesk.packages import reader
 from probdesk.ui.app import build_main_window
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
-
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 def test_export_now_also_exports_the_other_inspection_with_unexported_work(

@@ -38,12 +38,6 @@ from probdesk.ui.sync import OpenSetupPackDialog
 from probdesk.ui.team_lead.sample_import_dialog import ImportSampleDialog
 from probdesk.ui.team_lead.setup_pack_dialog import WriteSetupPackDialog
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 DIPP = next(p for p in bundled.bundled_question_sets() if p.name == "dipp-public-protection.yaml")
 PASSPHRASE = "plymouth autumn 2025"
 FACTS: dict[str, object] = {

@@ -31,12 +31,6 @@ from probdesk.ui.hub.models import NO_CASES, SummaryModel
 from probdesk.ui.main_window import MainWindow
 from probdesk.ui.reports import ReportsPanel
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 REGION = "Gogledd Cymru"
 PDUS = ("Conwy a Sir Ddinbych", "Wrecsam a Sir y Fflint")
 OTHER_PDU = "Ynys Môn a Gwynedd"

@@ -30,12 +30,6 @@ from probdesk.ui.hub.models import NO_CASES, MergeOutcomeModel, SummaryModel
 from probdesk.ui.kit.tables import record_view
 from probdesk.ui.main_window import MainWindow
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 TALLY_FIRST = "3 merged, 0 already merged, 0 held, 0 rejected, 0 quarantined"
 TALLY_AGAIN = "0 merged, 3 already merged, 0 held, 0 rejected, 0 quarantined"
 

@@ -22,12 +22,6 @@ from probdesk.services import hub as hubs
 from probdesk.ui.hub.dialogs import ReturnDialog, SettleDialog
 from probdesk.ui.main_window import MainWindow
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 
 def merge(qtbot: QtBot, window: MainWindow, merged: int) -> None:
     panel = window.hub_panel

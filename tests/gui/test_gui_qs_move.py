@@ -19,8 +19,6 @@ from probdesk.paths import Paths
 from probdesk.ui.app import build_main_window
 from probdesk.ui.team_lead.move_dialog import MoveQuestionSetDialog
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
 CORE = bundled.question_sets_dir() / "pdu-core.yaml"
 
 

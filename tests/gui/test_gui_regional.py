@@ -36,12 +36,6 @@ from probdesk.ui.hub.dialogs import DrillDownDialog
 from probdesk.ui.hub.models import NO_CASES, SummaryModel
 from probdesk.ui.main_window import MainWindow
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 REGION = "Gogledd Cymru"
 PDUS_A = ("Ynys Môn a Gwynedd",)
 PDUS_B = ("Conwy a Sir Ddinbych", "Wrecsam a Sir y Fflint")

@@ -38,9 +38,6 @@ from probdesk.ui.reports import ReportsPanel
 from probdesk.ui.reports.models import MARKING_KEY
 
 pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils"),
 ]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from guikit import OpenWindow, done_with, idle
 from pytestqt.qtbot import QtBot
 from scenes import AB, build_team
@@ -16,12 +15,6 @@ from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
 from probdesk.ui.hub.close_dialog import CloseInspectionDialog
 from probdesk.ui.window.purge_dialog import PurgeDialog
-
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
 
 
 def sync(data: Path, shared: Path) -> None:

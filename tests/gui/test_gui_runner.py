@@ -18,8 +18,6 @@ from probdesk.ui.kit import runner as runner_module
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.main_window import MainWindow
 
-pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("boxes")]
-
 
 @pytest.fixture
 def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:

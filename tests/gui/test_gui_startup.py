@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import rawdb
+from guikit import Box, drive
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from scenes import PDU_CORE, TEAM_FACTS
 
 from probdesk.paths import Paths
 from probdesk.ui.app import open_data, show_main_window
-
-pytestmark = pytest.mark.gui
 
 
 def test_the_window_can_close_before_the_data_is_open(qtbot: QtBot, tmp_path: Path) -> None:
@@ -143,53 +143,47 @@ def test_the_full_check_runs_after_start_up_and_says_what_the_quick_one_missed(
 
 
 def test_without_a_key_store_the_window_asks_for_the_data_passphrase(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, boxes: list[Box]
 ) -> None:
     """A computer with no key store: the window asks for a passphrase to choose (twice,
     strong), then, at the next start, for that passphrase; a weak one is refused in the
     dialog, saying why; Cancel leaves the data locked and says so."""
     import keyring
     from keyring.backends import fail
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
     from probdesk.store import datakey
     from probdesk.ui.kit.passphrase import PassphraseDialog
 
-    before = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        seen: list[str] = []
+    seen: list[str] = []
 
-        def answer(*typed: tuple[str, str]) -> None:
-            """Fill the dialog when it shows: each (passphrase, again) in turn, then OK."""
-            steps = list(typed)
+    def typing(*typed: tuple[str, str]) -> Callable[[PassphraseDialog], None]:
+        """Each (passphrase, again) in turn, then OK; what the dialog says to each is kept.
+        With nothing typed the dialog is cancelled."""
 
-            def step() -> None:
-                dialog = QApplication.activeModalWidget()
-                if not isinstance(dialog, PassphraseDialog):
-                    QTimer.singleShot(20, step)
-                    return
-                if dialog.error.isVisible():
-                    seen.append(dialog.error.text())
-                if not steps:
-                    dialog.reject()
-                    return
-                first, again = steps.pop(0)
+        def script(dialog: PassphraseDialog) -> None:
+            for first, again in typed:
                 dialog.passphrase.setText(first)
                 dialog.again.setText(again)
                 dialog.buttons.accepted.emit()
-                QTimer.singleShot(20, step)
+                if dialog.isVisible() and dialog.error.isVisible():
+                    seen.append(dialog.error.text())
 
-            QTimer.singleShot(0, step)
+        return script
 
-        shown: list[str] = []
-        monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        strong = "kettle orbit marsh violin"
+        driven = drive(
+            monkeypatch,
+            PassphraseDialog,
+            typing(("aaaaaaaaaa", "aaaaaaaaaa"), (strong, "kettle orbit marsh"), (strong, strong)),
+            typing((strong, "")),
+            typing(),  # Cancel
+        )
         paths = Paths.resolve(tmp_path / "data")
         window = show_main_window(paths)
         qtbot.addWidget(window)
-        strong = "kettle orbit marsh violin"
-        answer(("aaaaaaaaaa", "aaaaaaaaaa"), (strong, "kettle orbit marsh"), (strong, strong))
         assert open_data(window, paths) is True
         assert any("too easy to guess" in s for s in seen)
         assert any("differ" in s for s in seen)
@@ -199,7 +193,6 @@ def test_without_a_key_store_the_window_asks_for_the_data_passphrase(
         datakey.forget()  # the next start
         window = show_main_window(paths)
         qtbot.addWidget(window)
-        answer((strong, ""))
         assert open_data(window, paths) is True
         window.close()
         window.workspace.close()
@@ -207,9 +200,9 @@ def test_without_a_key_store_the_window_asks_for_the_data_passphrase(
         datakey.forget()
         window = show_main_window(paths)
         qtbot.addWidget(window)
-        answer()  # Cancel
-        assert open_data(window, paths) is False
-        assert shown and "locked" in shown[-1]
+        assert open_data(window, paths) is False  # Cancel
+        assert driven.pending == [] and len(driven.opened) == 3
+        assert boxes and boxes[-1].kind == "critical" and "locked" in boxes[-1].text
         window.close()
     finally:
         keyring.set_keyring(before)

@@ -42,13 +42,6 @@ from probdesk.ui.cases.question_row import QuestionRow
 from probdesk.ui.main_window import MainWindow
 from probdesk.ui.window.new_inspection_dialog import NewInspectionDialog
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
-    # Qt's offscreen platform cannot resize native windows; not probdesk's doing.
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 DIPP = next(p for p in bundled.bundled_question_sets() if p.name == "dipp-public-protection.yaml")
 ROOT = Path(__file__).resolve().parents[2]
 

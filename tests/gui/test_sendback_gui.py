@@ -32,12 +32,6 @@ from probdesk.ui.main_window import MainWindow
 from probdesk.ui.team_lead.models import SendBackCasesModel
 from probdesk.ui.team_lead.send_back_dialog import SendBackDialog
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.usefixtures("boxes"),  # tests/support/guikit.py: boxes recorded, no modal dialog
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 NOTHING_TO_SEND = "Write at least one comment or return at least one case."
 
 

@@ -1,8 +1,7 @@
 """Shared by the GUI tests: message boxes recorded, scripted dialogs, windows on real folders.
 
-conftest.py makes the fixtures (`boxes`, `open_window`) available everywhere. A GUI module
-turns the recorder on for all its tests with `pytestmark = pytest.mark.usefixtures("boxes")`;
-a test that wants to see the boxes takes `boxes` as an argument.
+tests/gui/conftest.py turns the recorder on for every GUI test (the `boxes` fixture: a test
+that wants to see the boxes takes it as an argument) and offers `open_window`.
 """
 
 from __future__ import annotations
@@ -50,8 +49,7 @@ class Box:
         return f"{self.title}: {self.text}"
 
 
-@pytest.fixture
-def boxes(monkeypatch: pytest.MonkeyPatch) -> list[Box]:
+def record_boxes(monkeypatch: pytest.MonkeyPatch) -> list[Box]:
     """Message boxes are recorded, never shown (a question is answered Yes); a modal dialog
     (a nested event loop) that no test scripted with `drive` fails the test."""
     seen: list[Box] = []

@@ -1017,14 +1017,27 @@ class Hub:
                 continue
             if sha:
                 (here if insp == inspection_id else elsewhere).add(str(sha))
-        qs_hash = conn.execute(
-            select(inspections.c.qs_hash).where(inspections.c.id == inspection_id)
-        ).scalar()
-        qs_shared = conn.execute(
-            select(inspections.c.id).where(
-                inspections.c.qs_hash == qs_hash, inspections.c.id != inspection_id
-            ).limit(1)
-        ).first()  # fmt: skip
+
+        # Every version the inspection was worked under (it may have moved): the one it is on
+        # and those its answers name; a version another inspection uses or names stays.
+        def versions(here: bool) -> set[str]:
+            mine = cases.c.inspection_id == inspection_id
+            named = select(events.c.qs_id, events.c.qs_version).distinct().join(
+                cases, cases.c.id == events.c.case_id
+            ).where(mine if here else ~mine)  # fmt: skip
+            by_name = {(str(r.qs_id), str(r.qs_version)) for r in conn.execute(named)}
+            on = inspections.c.id == inspection_id
+            out = set(conn.execute(
+                select(inspections.c.qs_hash).where(on if here else ~on)
+            ).scalars())  # fmt: skip
+            for row in conn.execute(
+                select(question_sets.c.content_hash, question_sets.c.set_id,
+                       question_sets.c.version)
+            ):  # fmt: skip
+                if (str(row.set_id), str(row.version)) in by_name:
+                    out.add(str(row.content_hash))
+            return out
+
         devices_here = set(conn.execute(
             select(packages.c.device_id).where(packages.c.inspection_id == inspection_id)
         ).scalars()) | set(conn.execute(
@@ -1038,7 +1051,7 @@ class Hub:
         return {
             "cases": case_ids, "meetings": meeting_ids, "packages": package_ids,
             "attachments": sorted(here - elsewhere),
-            "question_set": qs_hash if qs_hash is not None and qs_shared is None else None,
+            "question_sets": sorted(versions(True) - versions(False)),
             "devices": sorted(devices_here - devices_elsewhere),
         }  # fmt: skip
 
@@ -1091,8 +1104,8 @@ class Hub:
                       assignments):  # fmt: skip
             gone(table, table.c.inspection_id == inspection_id)
         gone(inspections, inspections.c.id == inspection_id)
-        if f["question_set"] is not None:
-            gone(question_sets, question_sets.c.content_hash == f["question_set"])
+        if f["question_sets"]:
+            gone(question_sets, question_sets.c.content_hash.in_(f["question_sets"]))
         return {k: v for k, v in counts.items() if v}
 
     def compact(self) -> str:

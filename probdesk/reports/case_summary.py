@@ -356,7 +356,8 @@ def case_story(
         where = f"<b>{escape(c.question_id)}</b> " if c.question_id else "<b>Whole case</b> "
         story.append(Paragraph(f"{where}{markup(c.kind)}: {markup(c.values)}", st.body))
 
-    levels = question_styles(id_margin(q.question_id for s in report.sections for q in s.questions))
+    ids = [q.question_id for s in report.sections for q in s.questions]
+    levels = question_styles(id_margin([*ids, *(q.question_id for q in report.kept)]))
     if not report.sections:
         story.extend(heading("Answers", st.h1, room=HEADING_ROOM))
         story.append(Paragraph("The question set shows no questions for this case.", st.body))
@@ -384,6 +385,25 @@ def case_story(
         if not s.questions:
             story.append(Paragraph("No questions in this section for this case.", st.body))
         for q in s.questions:
+            story.extend(_question(q, doc, levels))
+    if report.kept:
+
+        def kept_start(canv: Canvas, kkey: str = f"{key}kept") -> None:
+            canv.bookmarkPage(kkey)
+            canv.addOutlineEntry("Answers kept, not counted", kkey, level=1)
+
+        story.append(RoomFor(BODY_LEADING * 9))
+        story.append(Marker(kept_start))
+        story.extend(heading("Answers kept, not counted", st.h1, keep=False))
+        story.append(
+            Paragraph(
+                "These answers were given to questions this case no longer has: dropped from "
+                "a later version of the question set, or of another variant. They are kept as "
+                "recorded and counted in no figure.",
+                st.body,
+            )
+        )
+        for q in report.kept:
             story.extend(_question(q, doc, levels))
     return story
 

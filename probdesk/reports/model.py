@@ -83,6 +83,9 @@ class CaseReport:
     conflicts: tuple[ConflictLine, ...]  # undecided ones only
     question_set: str  # "dipp-public-protection 1.0"
     generated: datetime
+    # answers to questions the case no longer has (dropped by a later version of the set, or
+    # of another variant): kept as recorded, printed apart, never counted
+    kept: tuple[QuestionLine, ...] = ()
 
 
 # -- PDU and regional summary ----------------------------------------------------------------

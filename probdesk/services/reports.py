@@ -78,6 +78,7 @@ class ReportSource:
         self.cases = self.loaded[1]
         self.roles = hub.device_roles()
         self.author = author
+        self._earlier: dict[str, tuple[Any, str]] | None = None
         self.generated = datetime.now().replace(microsecond=0)
         self.pdus: list[str] = list(insp.pdu_names)
         for c in self.cases:  # a case from a PDU not in the plan still gets its report
@@ -171,6 +172,11 @@ class ReportSource:
                 value = c.answers.get(q.id)
                 note = c.notes.get(q.id, "")
                 if q.id not in applicable:
+                    if value is not None:  # answered before the facts or the set changed
+                        why = (
+                            f"{why} The answer given before ({_answer_text(q, value)}) is "
+                            "kept as recorded, not counted."
+                        ).strip()
                     lines.append(QuestionLine(q.id, q.text, q.is_key, DID_NOT_APPLY, "", note, why))
                 elif value is None:
                     lines.append(QuestionLine(q.id, q.text, q.is_key, NOT_ANSWERED, "", note, why))
@@ -181,6 +187,12 @@ class ReportSource:
                         )
                     )
             sections.append(SectionBlock(s.id, s.title, _stage(s.stage), tuple(lines)))
+        asked = {q.id for s in qs.sections_for(c.variant) for q in s.questions}
+        kept = tuple(
+            self._kept_line(qid, value, c.notes.get(qid, ""))
+            for qid, value in sorted(c.answers.items())
+            if qid not in asked and value is not None
+        )
         facts = tuple(
             (
                 f.label,
@@ -211,7 +223,45 @@ class ReportSource:
             conflicts=tuple(open_conflicts.get(c.reference, ())),
             question_set=self.set_name,
             generated=self.generated,
+            kept=kept,
         )
+
+    def _kept_line(self, qid: str, value: object, note: str) -> QuestionLine:
+        """An answer the case keeps to a question it no longer has: one of another variant,
+        or one a later version of the question set dropped (its text from that version)."""
+        if self.qs.has_question(qid):
+            q: Any = self.qs.question(qid)
+            why = "A question of another variant: kept as recorded, not counted."
+        else:
+            found = self._earlier_questions().get(qid)
+            if found is None:
+                return QuestionLine(
+                    qid, "(a question no longer in the question set)", False, ANSWERED,
+                    str(value), note, "Kept as recorded, not counted.",
+                )  # fmt: skip
+            q, version = found
+            why = (
+                f"Asked in version {version}, dropped from {self.qs.version}: kept as "
+                "recorded, not counted."
+            )
+        return QuestionLine(qid, q.text, False, ANSWERED, _answer_text(q, value), note, why)
+
+    def _earlier_questions(self) -> dict[str, tuple[Any, str]]:
+        """Every question of the set's earlier versions the hub holds, by id (the newest
+        version by name that has it), read once."""
+        if self._earlier is None:
+            from probdesk.domain import loader
+
+            self._earlier = {}
+            rows = [
+                (v, t) for h, v, t in self.hub.question_set_versions(self.qs.id)
+                if h != self.qs.content_hash
+            ]  # fmt: skip
+            for version, text in sorted(rows):  # a later version's wording wins
+                earlier = loader.parse_text(text, f"{self.qs.id} {version}")
+                for q in earlier.questions:
+                    self._earlier[q.id] = (q, version)
+        return self._earlier
 
     def case_meta(self, report: CaseReport, marking: str) -> DocumentMeta:
         return self.meta(

@@ -5,6 +5,7 @@ checked on the lead's laptop, on the assessor's laptop, in the hub and in the fi
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from hubworld import AB, PDU_CORE, PDUS, Inspection, setup_inspection
 from probdesk.domain.records import Assessor
 from probdesk.errors import InputError
 from probdesk.hub.store import Hub
-from probdesk.services import figures, qs_move
+from probdesk.services import figures, qs_move, retention
 from probdesk.services import hub as hubs
 
 SAMPLE = (
@@ -158,7 +159,17 @@ def test_a_move_in_the_middle_of_fieldwork_keeps_every_answer(
         assert "2.1.1.d" in text and "2.1.1.c" not in text
         case_pdf = tmp_path / "case.pdf"
         reports.build(hub, reports.ReportRequest(reports.CASES, case_pdf, iid, ("A100001",)))
-        assert "2.1.1.d" in _pdf_text(case_pdf)
+        case_text = " ".join(_pdf_text(case_pdf).split())
+        assert "2.1.1.d" in case_text
+        # The dropped question's answer is printed apart, with its v1 wording: kept, shown.
+        kept = case_text.split("Answers kept, not counted")[1]
+        assert "2.1.1.c" in kept and "Asked in version 2025.1-illustrative" in kept
+        assert "dropped from 2026.1-test" in kept and "note on 2.1.1.c" in kept
+        # A100002's 2.1.3.c no longer applies: the line says so and keeps the answer given.
+        other = tmp_path / "other.pdf"
+        reports.build(hub, reports.ReportRequest(reports.CASES, other, iid, ("A100002",)))
+        other_text = " ".join(_pdf_text(other).split())
+        assert "The answer given before (Yes) is kept as recorded, not counted" in other_text
     finally:
         hub.close()
 
@@ -211,6 +222,16 @@ def test_a_compatible_move_needs_no_confirmation_and_a_late_v1_package_still_mer
         assert rows["2.1.1.a"].yes == 2  # reworded, carried over
         stored = [e for e in hub.events_of(iid) if e.question_id == "2.1.1.c"]
         assert len(stored) == 3  # the v1 answers are all kept in the hub
+        # Closed and purged after its retention period, the inspection leaves neither
+        # version's text behind: v1 is named by its answers, v2 is the one it is on.
+        versions = {v for _h, v, _t in hub.question_set_versions(planned.old.id)}
+        assert versions == {planned.old.version, planned.new.version}
+        closed = datetime(2026, 1, 5, 12, 0)
+        retention.close_inspection(hub, lead.fw, iid, world.setup_pack.parent, closed)
+        done = retention.purge_hub(hub, now=closed + timedelta(days=400))
+        assert [r.inspection_id for r in done.purged] == [iid]
+        assert done.purged[0].counts["hub_question_set"] == 2
+        assert hub.question_set_versions(planned.old.id) == []
     finally:
         hub.close()
 

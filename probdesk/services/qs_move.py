@@ -49,6 +49,7 @@ class MovePreview:
     text: str  # the new version's file text, kept with the data once moved
     change: QuestionSetDiff
     cases: tuple[CaseMove, ...]
+    from_hub: int = 0  # cases whose answers were read from the hub (the assessors' merged)
 
     @property
     def incompatible(self) -> bool:
@@ -130,7 +131,8 @@ def preview(
         cases = uow.cases.for_inspection(inspection_id)
         moves = impacts(uow, change, old, new, cases, merged)
     text = data.decode("utf-8").removeprefix("\ufeff")
-    return MovePreview(inspection, old, new, text, change, moves)
+    from_hub = sum(1 for c in cases if merged is not None and c.id in merged)
+    return MovePreview(inspection, old, new, text, change, moves, from_hub)
 
 
 def move(ws: Workspace, planned: MovePreview, *, accept_incompatible: bool = False) -> Inspection:
@@ -217,6 +219,15 @@ def preview_text(planned: MovePreview) -> str:
     from probdesk.services.questionsets import diff_text
 
     lines = [diff_text(planned.change).rstrip("\n"), "", "Cases:"]
+    if planned.from_hub:
+        lines.append(
+            f"  (the answers merged into the hub for {planned.from_hub} of "
+            f"{len(planned.cases)} case(s); this laptop's for the rest)"
+        )
+    elif planned.cases:
+        lines.append(
+            "  (the answers on this laptop: merge the assessors' exports first to count theirs)"
+        )
     if not planned.cases:
         lines.append("  (no cases here)")
     for m in planned.cases:

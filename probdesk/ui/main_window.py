@@ -163,7 +163,7 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart):
         if self.hub is not None and self.hub is not hub:
             self.hub.close()
         self.hub = hub
-        for tab in (self.hub_panel, self.reports_panel, self.evidence):
+        for tab in (self.hub_panel, self.reports_panel, self.evidence, self.team_lead):
             tab.set_hub(hub)
 
     # -- wiring ---------------------------------------------------------------------------

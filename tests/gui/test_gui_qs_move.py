@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from guikit import OpenWindow, drive, idle
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
@@ -118,3 +119,51 @@ def test_the_assessor_opening_the_moved_revision_is_told_what_to_review(
     finally:
         window.runner.wait()
         window.workspace.close()
+
+
+def test_the_preview_counts_the_answers_merged_into_the_leads_hub(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, open_window: OpenWindow
+) -> None:
+    """The lead's laptop holds no answers of its own: the preview reads the assessors' from
+    the hub the window was handed, and says so."""
+    import hubworld
+
+    from probdesk.services import hub as hubs
+
+    world = hubworld.setup_inspection(
+        tmp_path / "world",
+        (("A100001", hubworld.PDUS[0], hubworld.AB, {}),
+         ("A100002", hubworld.PDUS[0], hubworld.AB, {})),
+        hubworld.PDUS,
+    )  # fmt: skip
+    ab = world.assessors[hubworld.AB]
+    for case in ab.ws.cases(world.inspection_id):
+        ab.ws.record_answer(case.id, "2.1.1.b", "yes")
+        ab.ws.record_answer(case.id, "2.1.1.a", "no")
+    hubworld.export(world, hubworld.AB)
+    hub = hubs.open_hub(world.lead.paths.data)  # the lead's own hub, where the window looks
+    try:
+        hubs.merge(hub, world.lead.fw, world.setup_pack.parent)
+    finally:
+        hub.close()
+    lead, iid = world.lead.paths.data, world.inspection_id
+    world.close()
+
+    window = open_window(lead, select=iid, tab="team_lead")
+    v2 = _v2(tmp_path)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(v2), ""))
+    seen: list[str] = []
+
+    def look(dialog: MoveQuestionSetDialog) -> None:
+        seen.append(dialog.preview.toPlainText())  # then cancelled: nothing moves
+
+    driven = drive(monkeypatch, MoveQuestionSetDialog, look)
+    window.team_lead.move_button.click()
+    qtbot.waitUntil(lambda: not driven.pending, timeout=10_000)
+    idle(qtbot, window)
+    [text] = seen
+    assert "(the answers merged into the hub for 2 of 2 case(s)" in text
+    assert "A100001: 2 answer(s) carried over" not in text  # 2.1.1.b is set aside, not carried
+    assert "A100001: 1 answer(s) carried over" in text
+    assert "review 2.1.1.b" in text
+    assert window.workspace.inspection(iid).qs_version == "2025.1-illustrative"  # cancelled

@@ -272,6 +272,18 @@ def test_regional_figures_pool_only_the_questions_every_version_shares(
             assert why["2.1.1.b"] == "answer type yes_no / yes_no_na in pdu-core 2026.1-test"
             assert why["2.1.1.c"] == "not in pdu-core 2026.1-test"
             assert why["2.1.1.d"].startswith("only in pdu-core 2026.1-test")
+            # The regional PDF names both versions, counts the pooled cases and says what
+            # was left out and why.
+            from probdesk.services import reports
+
+            pdf = tmp_path / "region.pdf"
+            reports.build(hub, reports.ReportRequest(reports.REGION, pdf, region=region))
+            text = " ".join(_pdf_text(pdf).split())
+            assert "pdu-core 2025.1-illustrative + 2026.1-test" in text
+            assert "left out of the pooled figures:" in text
+            assert "2.1.1.c (not in pdu-core 2026.1-test)" in text
+            assert "2.1.1.b (answer type yes_no / yes_no_na in pdu-core 2026.1-test)" in text
+            assert "(2 PDU inspections pooled)" in text and "Cases 3 " in text
         finally:
             hub.close()
         # The command says the same, table and all (no hub held open while it runs).

@@ -123,7 +123,7 @@ class PacksSection(TeamLeadState):
         from probdesk.services import qs_move
         from probdesk.ui.team_lead.move_dialog import MoveQuestionSetDialog
 
-        fw, inspection = self.fieldwork, self.inspection
+        fw, inspection, access = self.fieldwork, self.inspection, self.hub_access
         if fw is None or inspection is None:
             return
         chosen, _ = QFileDialog.getOpenFileName(
@@ -134,7 +134,11 @@ class PacksSection(TeamLeadState):
 
         def preview(progress: Progress, _cancelled: Cancelled) -> qs_move.MovePreview:
             progress(0, 0, "Comparing the two versions")
-            return qs_move.preview(fw.ws, inspection.id, chosen)
+            # The assessors' answers, where they are merged into this laptop's hub.
+            merged = None
+            if access is not None and access.exists():
+                merged = qs_move.hub_answers(access.get(), inspection.id)
+            return qs_move.preview(fw.ws, inspection.id, chosen, merged)
 
         def show(planned: qs_move.MovePreview) -> None:
             dialog = MoveQuestionSetDialog(

@@ -25,6 +25,7 @@ from probdesk.ui.team_lead.team_section import TeamSection
 
 if TYPE_CHECKING:
     from probdesk.services.fieldwork import Fieldwork
+    from probdesk.services.hub_access import HubAccess
 
 
 class SetupPanel(TeamSection, PacksSection):
@@ -39,6 +40,7 @@ class SetupPanel(TeamSection, PacksSection):
         self.settings = settings
         self.runner = runner
         self.fieldwork = None
+        self.hub_access = None
         self.inspection = None
         self.saved_team = []
         self.exports_folder = None  # where the exports on show were found
@@ -84,6 +86,10 @@ class SetupPanel(TeamSection, PacksSection):
         self.fieldwork = fieldwork
         self.fingerprint.setText(fieldwork.fingerprints()["signing"])
         self.set_inspection(self.inspection)
+
+    def set_hub(self, hub: HubAccess | None) -> None:
+        """The window's hub: the move preview counts the answers merged into it."""
+        self.hub_access = hub
 
     def set_inspection(self, inspection: Inspection | None) -> None:
         if self.inspection is None or inspection is None or inspection.id != self.inspection.id:

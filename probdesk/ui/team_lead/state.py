@@ -18,6 +18,7 @@ from probdesk.ui.kit.runner import Runner
 
 if TYPE_CHECKING:
     from probdesk.services.fieldwork import Fieldwork
+    from probdesk.services.hub_access import HubAccess
 
 
 class TeamLeadState(QWidget):
@@ -31,6 +32,7 @@ class TeamLeadState(QWidget):
     settings: QSettings  # the shared folder is read from them
     runner: Runner
     fieldwork: Fieldwork | None
+    hub_access: HubAccess | None  # the window's hub (`set_hub`): the move preview reads it
     inspection: Inspection | None
     saved_team: list[Assessor]  # the team as last saved (team_section.py reloads it)
 

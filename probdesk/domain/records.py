@@ -212,4 +212,5 @@ class Comment:
     author: str
     text: str
     created_at: datetime
-    package_id: str | None
+    package_id: str | None  # the send-back pack it came in; None: a question-set move's notice
+    done_at: datetime | None = None  # when the case's assessor marked it done; None: open

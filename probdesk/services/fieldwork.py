@@ -1140,6 +1140,22 @@ class Fieldwork:
         with self.ws.store.unit_of_work(read_only=True) as uow:
             return uow.packages.comments(inspection_id, case_id)
 
+    def mark_comments_done(self, case_id: str) -> int:
+        """The case's assessor has dealt with its open comments (the team lead's, and a
+        question-set move's review notice): they stay shown, no longer on the to-do list.
+        How many were open."""
+        case = self.ws.case(case_id)
+        with self.ws.store.unit_of_work() as uow:
+            if not self.ws.is_mine_in(uow, case):
+                raise InputError(
+                    f"Case {case.reference} is now {case.assessor}'s: only they mark its "
+                    "comments done."
+                )
+            done = uow.packages.mark_comments_done(case_id, _now())
+            if done:
+                self.ws.audit_in(uow, "comments_done", "case", case_id, str(done))
+        return done
+
     # -- the shared folder ----------------------------------------------------------------
     def incoming(self, shared: Path) -> list[IncomingPack]:
         """Setup and send-back packs in the shared folder, with their signers' fingerprints."""

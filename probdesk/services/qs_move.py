@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from probdesk.domain.answers import heads
 from probdesk.domain.qsdiff import CaseImpact, QuestionSetDiff, Severity, case_impact, diff
-from probdesk.domain.records import AnswerEvent, Case, Inspection
+from probdesk.domain.records import AnswerEvent, Case, Comment, Inspection
 from probdesk.errors import InputError
 from probdesk.services.workspace import _now
 
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from probdesk.hub.store import Hub
     from probdesk.services.workspace import Workspace
     from probdesk.store.repositories import UnitOfWork
+
+
+NOTICE_AUTHOR = "probdesk: question-set move"  # a review notice's author, in the case form
+_NOTICES = uuid.UUID("6f1d2c1e-4f0b-4c55-9a39-0d6c3e9b7a10")  # one notice per case and version
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,21 @@ def follow_in(
     cases = uow.cases.for_inspection(inspection.id)  # with their variants before the move
     ws.project_cases(uow, [c.id for c in cases])
     moves = impacts(uow, change, old, new, cases)
+    device = uow.devices.get()
+    me = device.assessor if device is not None else ""
+    ours = {c.id for c in cases if c.assessor in ("", me)}  # not the team's, on a lead's laptop
+    for m in moves:  # the assessor's to-do list: a notice on each of their cases to review
+        if m.impact.needs_review and m.case_id in ours:
+            uow.packages.add_comment(
+                Comment(
+                    str(uuid.uuid5(_NOTICES, f"{m.case_id} {new.content_hash}")),
+                    inspection.id, m.case_id, NOTICE_AUTHOR,
+                    f"The question set moved from version {old.version} to {new.version}; "
+                    "review " + "; ".join(f"{what}: {why}" for what, why in m.impact.review)
+                    + ".",
+                    _now(), None,
+                )
+            )  # fmt: skip
     incompatible = {i.id for i in change.questions if i.incompatible}
     for case in cases if incompatible else ():
         if not ws.is_mine_in(uow, case):

@@ -108,6 +108,7 @@ class CaseProgress:
     assessor: str
     pdu: str = ""
     mine: bool = True  # False: the team lead has given it to another assessor (read-only)
+    to_do: int = 0  # open comments: the team lead's, or a question-set move's review notice
 
 
 def _moved_away(assessor: str, me: str, lead_device: str | None, device_id: str) -> bool:
@@ -546,6 +547,7 @@ class Workspace:
             cases = uow.cases.for_inspection(inspection_id)
             current = uow.answers.current_values(inspection_id)
             device = uow.devices.get()
+            open_comments = uow.packages.open_comments(inspection_id)
         me = device.assessor if device is not None else ""
         by_case: dict[str, dict[str, object]] = {}
         for (case_id, qid), value in current.items():
@@ -568,6 +570,7 @@ class Workspace:
                     c.assessor,
                     c.pdu or "",
                     not _moved_away(c.assessor, me, inspection.lead_device_id, self.device_id),
+                    open_comments.get(c.id, 0),
                 )
             )
         return rows

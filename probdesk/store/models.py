@@ -245,6 +245,7 @@ class CommentRow(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     package_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class OrgEventRow(Base):

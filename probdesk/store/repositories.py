@@ -864,15 +864,48 @@ class PackageRepository:
             self.s.add(CommentRow(
                 id=c.id, inspection_id=c.inspection_id, case_id=c.case_id, author=c.author,
                 text=c.text, created_at=c.created_at, package_id=c.package_id,
+                done_at=c.done_at,
             ))  # fmt: skip
             self.s.flush()
+
+    def mark_comments_done(self, case_id: str, at: datetime) -> int:
+        """Every open comment of the case marked done at `at`; how many were open."""
+        rows = self.s.scalars(
+            select(CommentRow).where(CommentRow.case_id == case_id, CommentRow.done_at.is_(None))
+        ).all()
+        for r in rows:
+            r.done_at = at
+        self.s.flush()
+        return len(rows)
+
+    def open_comments(self, inspection_id: str) -> dict[str, int]:
+        """How many open comments each case of the inspection has (cases with none left out)."""
+        found = self.s.execute(
+            select(CommentRow.case_id, func.count())
+            .where(
+                CommentRow.inspection_id == inspection_id,
+                CommentRow.case_id.is_not(None),
+                CommentRow.done_at.is_(None),
+            )
+            .group_by(CommentRow.case_id)
+        )
+        return {str(case_id): int(n) for case_id, n in found}
 
     def comments(self, inspection_id: str, case_id: str | None = None) -> list[Comment]:
         stmt = select(CommentRow).where(CommentRow.inspection_id == inspection_id)
         if case_id is not None:
             stmt = stmt.where(CommentRow.case_id == case_id)
         return [
-            Comment(r.id, r.inspection_id, r.case_id, r.author, r.text, r.created_at, r.package_id)
+            Comment(
+                r.id,
+                r.inspection_id,
+                r.case_id,
+                r.author,
+                r.text,
+                r.created_at,
+                r.package_id,
+                r.done_at,
+            )
             for r in self.s.scalars(stmt.order_by(CommentRow.created_at))
         ]
 

@@ -138,6 +138,7 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart):
         self._set_hub(hub)
         if fieldwork is not None:
             self.case_form.comments_for = fieldwork.comments
+            self.case_form.mark_comments_done = fieldwork.mark_comments_done
             self.sync.set_fieldwork(fieldwork)
             self.team_lead.set_fieldwork(fieldwork)
             self.hub_panel.set_fieldwork(fieldwork)

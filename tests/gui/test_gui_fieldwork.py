@@ -328,7 +328,13 @@ def test_team_lead_sets_up_and_assessor_opens_answers_and_exports(
     asr.case_list.select(first.id)
     form = asr.case_form
     assert form.comments.isVisibleTo(asr)
-    assert "where the risk assessment was found" in form.comments.text()
+    assert "where the risk assessment was found" in form.comments.text.text()
+    # The lead's comment puts the case on the assessor's to-do list until marked done.
+    model = asr.case_list.model
+    assert model.index(model.row_of(first.id), 4).data() == "1"
+    form.comments.done_button.click()
+    assert model.index(model.row_of(first.id), 4).data() == ""
+    assert form.comments.isVisibleTo(asr) and "(done " in form.comments.text.text()
     assert boxes == []
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from guikit import OpenWindow, drive, idle
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
@@ -116,6 +117,19 @@ def test_the_assessor_opening_the_moved_revision_is_told_what_to_review(
         assert "version 2026.2-test of its question set" in text
         assert "1 case to review: A100001: 2.1.1.b: answer type yes_no -> yes_no_na" in text
         assert window.workspace.case_state(case.id).notes["2.1.1.b"] == "seen in the record"
+        # The case is on the to-do list until the assessor marks the notice done.
+        window.reload_inspections(select=window.inspection.id if window.inspection else None)
+        model = window.case_list.model
+        assert model.headerData(4, Qt.Orientation.Horizontal) == "To do"
+        assert model.index(0, 4).data() == "1"
+        window.case_form.load(case.id)
+        box = window.case_form.comments
+        assert box.isVisibleTo(window) and box.done_button.isVisibleTo(window)
+        assert "answer type yes_no -&gt; yes_no_na" in box.text.text()
+        box.done_button.click()
+        assert model.index(0, 4).data() == ""
+        assert box.isVisibleTo(window) and not box.done_button.isVisibleTo(window)
+        assert "(done " in box.text.text()
     finally:
         window.runner.wait()
         window.workspace.close()

@@ -121,6 +121,16 @@ def test_a_move_in_the_middle_of_fieldwork_keeps_every_answer(
     assert "2.1.1.b: answer type yes_no -> yes_no_na" in review
     # A100002's domestic abuse is "unknown": 2.1.3.c no longer applies, kept but not counted.
     assert "2.1.3.c: answered, but no longer applies" in review.split("A100002: ")[1]
+    # Each case to review is on the assessor's to-do list, with a notice that says why; the
+    # lead's laptop, whose cases are the team's, lists none.
+    assert {r.reference: r.to_do for r in ab.ws.case_rows(iid)} == {"A100001": 1, "A100002": 1}
+    assert {r.to_do for r in lead.ws.case_rows(iid)} == {0}
+    [notice] = ab.fw.comments(iid, ids["A100001"])
+    assert notice.author == qs_move.NOTICE_AUTHOR and notice.package_id is None
+    assert notice.text.startswith(
+        "The question set moved from version 2025.1-illustrative to 2026.1-test; review "
+    )
+    assert "2.1.1.b: answer type yes_no -> yes_no_na" in notice.text
     with ab.ws.store.unit_of_work(read_only=True) as uow:
         after = uow.answers.for_inspection(iid)
     assert len(after) == events_before + 2  # one event setting each 2.1.1.b answer aside
@@ -134,6 +144,12 @@ def test_a_move_in_the_middle_of_fieldwork_keeps_every_answer(
 
     ab.ws.record_answer(ids["A100001"], "2.1.1.d", "no")
     ab.ws.record_answer(ids["A100001"], "2.1.1.b", "na")
+    # Reviewed: marked done, it leaves the to-do list and stays shown; once only.
+    assert ab.fw.mark_comments_done(ids["A100001"]) == 1
+    assert ab.fw.mark_comments_done(ids["A100001"]) == 0
+    assert {r.reference: r.to_do for r in ab.ws.case_rows(iid)} == {"A100001": 0, "A100002": 1}
+    [notice] = ab.fw.comments(iid, ids["A100001"])
+    assert notice.done_at is not None
     hubworld.export(world, AB)
     hubworld.merge(url, lead, world.setup_pack.parent)
 

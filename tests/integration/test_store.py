@@ -1010,3 +1010,23 @@ def test_a_link_into_a_synced_folder_is_refused(tmp_path: Path) -> None:
     link.symlink_to(synced, target_is_directory=True)
     with pytest.raises(UnsafeDataLocation, match="Dropbox"):
         location.check_data_dir(link)
+
+
+def test_a_comment_from_before_0008_arrives_open_on_the_to_do_list(tmp_data_dir: Path) -> None:
+    """0008 lets the assessor mark comments done: a comment kept under 0007 is still open."""
+    tmp_data_dir.mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "schema-0007.sqlite", tmp_data_dir / DB_NAME)
+    ws = Workspace.open(Paths.resolve(tmp_data_dir))
+    try:
+        (inspection,) = ws.inspections()
+        rows = {r.reference: r for r in ws.case_rows(inspection.id)}
+        assert (rows["CRN-A100"].to_do, rows["CRN-A101"].to_do) == (1, 0)
+        with ws.store.unit_of_work() as uow:
+            [comment] = uow.packages.comments(inspection.id)
+            assert comment.text == "Fictional: check the risk assessment date."
+            assert comment.done_at is None
+            assert uow.packages.mark_comments_done(rows["CRN-A100"].id, datetime(2026, 1, 1)) == 1
+        rows = {r.reference: r for r in ws.case_rows(inspection.id)}
+        assert rows["CRN-A100"].to_do == 0
+    finally:
+        ws.close()

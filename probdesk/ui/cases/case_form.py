@@ -27,6 +27,7 @@ from probdesk.domain.questionset import Question, QuestionSet
 from probdesk.domain.records import CaseStatus, Comment
 from probdesk.errors import ProbdeskError
 from probdesk.services.workspace import CaseState, Workspace
+from probdesk.ui.cases.comments_box import CommentsBox
 from probdesk.ui.cases.question_row import QuestionRow
 from probdesk.ui.kit.autosave_text import AutosaveText
 from probdesk.ui.kit.messages import show_problem
@@ -84,16 +85,12 @@ class CaseForm(QWidget):
         self.facts_line.setWordWrap(True)
         self.facts_line.setAccessibleName("Case facts summary")
         outer.addWidget(self.facts_line)
-        # Comments the team lead sent back (Sync tab: Open…), filled in by load().
+        # Comments the team lead sent back (Sync tab: Open…) and a move's review notices,
+        # filled in by load(); the window hands in the fieldwork's readers.
         self.comments_for: Callable[[str, str], list[Comment]] | None = None
-        self.comments = QLabel("")
-        self.comments.setWordWrap(True)
-        self.comments.setAccessibleName("Comments from the team lead")
-        self.comments.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.comments.setStyleSheet(
-            "background: #fff4ce; color: #3b2f00; border: 1px solid #c9a400; padding: 6px;"
-        )
-        self.comments.hide()
+        self.mark_comments_done: Callable[[str], int] | None = None
+        self.comments = CommentsBox()
+        self.comments.connect_done(self._comments_done)
         outer.addWidget(self.comments)
         self.questions_area = QScrollArea()
         self.questions_area.setWidgetResizable(True)
@@ -254,13 +251,19 @@ class CaseForm(QWidget):
 
     def _show_comments(self, inspection_id: str, case_id: str) -> None:
         found = self.comments_for(inspection_id, case_id) if self.comments_for else []
-        items = "".join(
-            f"<p><b>{escape(c.author or 'Team lead')}</b>, {c.created_at:%d %b %Y %H:%M}: "
-            f"{escape(c.text)}</p>"
-            for c in found
-        )
-        self.comments.setText(f"<b>Comments from the team lead</b>{items}")
-        self.comments.setVisible(bool(found))
+        self.comments.show_comments(found, self.state is not None and self.state.mine)
+
+    def _comments_done(self) -> None:
+        if self.state is None or self.mark_comments_done is None:
+            return
+        case = self.state.case
+        try:
+            self.mark_comments_done(case.id)
+        except ProbdeskError as exc:
+            show_problem(self, exc)
+            return
+        self._show_comments(case.inspection_id, case.id)
+        self.status_changed.emit(case.id)  # the case list's To do column catches up
 
     def _refresh_header(self) -> None:
         if self.state is None:

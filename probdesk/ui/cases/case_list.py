@@ -27,7 +27,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class CaseTableModel(RowsTableModel[CaseProgress]):
-    HEADERS = ("Reference", "Variant", "Status", "Progress", "Assessor", "PDU")
+    HEADERS = ("Reference", "Variant", "Status", "Progress", "To do", "Assessor", "PDU")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(self.HEADERS, parent)
@@ -72,10 +72,13 @@ class CaseTableModel(RowsTableModel[CaseProgress]):
                 r.variant,
                 r.status.label if r.mine else f"{r.status.label}: now {r.assessor}'s",
                 f"{r.answered} / {r.applicable}",
+                str(r.to_do) if r.to_do else "",
                 r.assessor,
                 r.pdu,
             )[col]
         if role == SORT_ROLE:
+            if col == 4:
+                return r.to_do
             if col == 3:
                 return r.answered / r.applicable if r.applicable else 0.0
             if col == 2:
@@ -86,11 +89,19 @@ class CaseTableModel(RowsTableModel[CaseProgress]):
                     "here but no longer changed.")  # fmt: skip
         if role == Qt.ItemDataRole.ForegroundRole and not r.mine:
             return QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 4 and r.to_do:
+            return (f"{_to_do(r.to_do)} open on case {r.reference} (the team lead's, or a "
+                    "question-set move's review notice): open the case to read and mark "
+                    "them done.")  # fmt: skip
         if role == Qt.ItemDataRole.ToolTipRole and col == 3:
             return f"{r.answered} of {r.applicable} applicable questions answered"
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+def _to_do(n: int) -> str:
+    return "" if n == 0 else f"{n} comment{'s' if n > 1 else ''}"
 
 
 class CaseFilter(QSortFilterProxyModel):

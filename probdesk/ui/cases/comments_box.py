@@ -1,0 +1,62 @@
+"""The comments on the open case: the team lead's (sent back in a pack, Sync tab) and the
+notice a question-set move leaves on a case to review. An open comment puts the case on the
+assessor's to-do list (the case list's To do column) until they mark it done here; done ones
+stay shown, marked so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from probdesk.domain.records import Comment
+
+
+class CommentsBox(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Comments on this case")
+        self.setStyleSheet(
+            "CommentsBox { background: #fff4ce; border: 1px solid #c9a400; }"
+            "QLabel { color: #3b2f00; }"
+        )
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.text = QLabel("")
+        self.text.setWordWrap(True)
+        self.text.setAccessibleName("Comments from the team lead")
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.text)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.done_button = QPushButton("&Mark comments done")
+        self.done_button.setAccessibleName("Mark this case's comments done")
+        self.done_button.setToolTip(
+            "You have dealt with these comments: the case leaves the To do column; the "
+            "comments stay shown here."
+        )
+        row.addWidget(self.done_button)
+        layout.addLayout(row)
+        self.hide()
+
+    def show_comments(self, found: Sequence[Comment], mine: bool) -> None:
+        items = "".join(
+            f"<p><b>{escape(c.author or 'Team lead')}</b>, {c.created_at:%d %b %Y %H:%M}"
+            + (f" <i>(done {c.done_at:%d %b %Y})</i>" if c.done_at is not None else "")
+            + f": {escape(c.text)}</p>"
+            for c in found
+        )
+        heading = (
+            "Comments from the team lead"
+            if all(c.package_id is not None for c in found)
+            else "Comments and review notices"
+        )
+        self.text.setText(f"<b>{heading}</b>{items}")
+        self.done_button.setVisible(mine and any(c.done_at is None for c in found))
+        self.setVisible(bool(found))
+
+    def connect_done(self, slot: Callable[[], None]) -> None:
+        self.done_button.clicked.connect(slot)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -79,9 +81,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, paths)
 
 
+EXIT_PIPE = 141  # as a shell reports a program ended by SIGPIPE (128 + 13)
+
+
 def _run(args: argparse.Namespace, paths: Paths) -> int:
     try:
-        return _dispatch(args, paths)
+        code = _dispatch(args, paths)
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`probdesk summary | head`): nothing more to say to anyone.
+        _quiet_stdout()
+        return EXIT_PIPE
     except ProbdeskError as exc:
         print(f"probdesk: {exc.message}", file=sys.stderr)
         for d in exc.details:
@@ -97,6 +108,16 @@ def _run(args: argparse.Namespace, paths: Paths) -> int:
             file=sys.stderr,
         )
         return EXIT_BUG
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a real file (in-process)
+        pass
 
 
 def _log_crash(paths: Paths, exc: BaseException) -> str:

@@ -102,10 +102,12 @@ class Session:
         return self._hub
 
     def open_hub(self, url: str | None) -> Hub:
-        """A hub by URL (None: the data folder's hub.sqlite), closed with the session."""
-        from probdesk.services import hub as hubs
+        """A hub by URL (None: the data folder's hub.sqlite), closed with the session. A
+        PostgreSQL hub's password: PROBDESK_HUB_PASSWORD, the key store, or (in a terminal
+        only) a prompt when the server asks for one (probdesk.services.hub_access)."""
+        from probdesk.services.hub_access import open_hub_asking
 
-        hub = hubs.open_hub(self.paths.data, url)
+        hub = open_hub_asking(self.paths.data, url, ask=_password_prompt())
         self._stack.callback(hub.close)
         return hub
 
@@ -117,6 +119,15 @@ class Session:
         if not inspections:
             raise InputError("There is no inspection here yet: open a setup pack first.")
         return inspections[0].id
+
+
+def _password_prompt() -> Callable[[str], str | None] | None:
+    """getpass where there is a terminal to ask at; None where there is none."""
+    if not (sys.stdin and sys.stdin.isatty()):
+        return None
+    import getpass
+
+    return getpass.getpass
 
 
 # -- the options several commands share ---------------------------------------------------------
@@ -131,7 +142,8 @@ UNSAFE_HELP = (
 )
 HUB_HELP = (
     "the hub database URL (default: hub.sqlite in the data folder); "
-    "postgresql+psycopg://... for a regional or national hub"
+    "postgresql+psycopg://USER@HOST:PORT/DATABASE for a regional or national hub, its "
+    "password from PROBDESK_HUB_PASSWORD or the key store (docs/hub.md)"
 )
 INSPECTION_HELP = "the inspection's id; default: the only or newest inspection"
 HUB_INSPECTION_HELP = "the hub's inspection, by its id; default: the only one in the hub"

@@ -36,10 +36,16 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
         "summary",
         parents=hub_inspection,
         help="percentages per key question and prompt, per PDU or region",
-        description="Per key question and prompt: relevant cases, Yes, No, not applicable and "
-        "the percentage Yes over relevant cases (rounded down to one decimal place; null when "
-        "no case is relevant), with ratings where the question set declares them. A region "
-        "pools its PDUs' cases.",
+        description="Per key question and prompt: relevant cases (the base: Yes and No), Yes, "
+        "No, answered not applicable, did not apply (the question's condition switched it "
+        "off), not answered, and the percentage Yes over relevant cases (rounded down to one "
+        "decimal place; null when no case is relevant), with ratings, standards and overall "
+        "bands where the question set declares them. Figures count submitted, approved and "
+        "locked cases; the output says how many cases are not counted yet and how many "
+        "conflicts are undecided. Below the set's minimum base a figure carries a caution and "
+        "no rating. A region pools its PDUs' cases. JSON is one object (question_set, "
+        "coverage, figures, standards, overall, left_out); CSV is one table with a record "
+        "column (figure, standard or overall) and what is counted on stderr.",
     )
     sm.set_defaults(run=_summary)
     sm.add_argument(
@@ -49,6 +55,10 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     )  # fmt: skip
     sm.add_argument("--by", choices=("pdu", "region"), default="pdu")
     sm.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sm.add_argument(
+        "--provisional", action="store_true",
+        help="count every case with an answer, finished or not (labelled PROVISIONAL)",
+    )  # fmt: skip
     sm.add_argument(
         "--split-by", metavar="WHAT",
         help="split each figure by variant, assessor_role or a case fact id (e.g. rosh_level)",
@@ -108,15 +118,25 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     ed = sub.add_parser(
         "export-data",
         parents=hub_inspection,
-        help="one row per case and question, as CSV or XLSX",
-        description="Write one row per case and question of its variant: region, pdu, case_ref, "
-        "variant, question_id, key_question, applicable, answer (yes, no, na, the value, or "
-        "empty), assessor, assessor_role and status; evidence notes only with --with-notes.",
+        help="one row per case and question as CSV, or the analysts' workbook (XLSX)",
+        description="CSV: one row per case and question of its variant: region, pdu, "
+        "case_ref, variant, question_id, key_question, applicable, answer (yes, no, na, the "
+        "value, or empty), assessor, assessor_role, status, moderation and moderated_by. "
+        "XLSX: the workbook for analysts: a cover (the protective marking, the inspection, "
+        "the question set's version, when it was generated, what is counted), one row per "
+        "case with every fact and answer by its label, every answer in long form, a codebook "
+        "and the figures by PDU. Evidence notes only with --with-notes. The file appears "
+        "only once it is whole.",
     )
     ed.set_defaults(run=_export_data)
     ed.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     ed.add_argument("--out", required=True, type=Path, metavar="FILE")
     ed.add_argument("--with-notes", action="store_true")
+    ed.add_argument(
+        "--marking", default="OFFICIAL-SENSITIVE", metavar="TEXT",
+        help="protective marking on the workbook's cover and printed pages (xlsx only; "
+        "default: OFFICIAL-SENSITIVE)",
+    )  # fmt: skip
 
 
 def _summary(args: argparse.Namespace, session: Session) -> int:
@@ -126,26 +146,21 @@ def _summary(args: argparse.Namespace, session: Session) -> int:
     if args.region:
         if args.inspection:
             raise InputError("Give --region or --inspection, not both.")
-        pooling = figures.regional_pooling(hub, args.region)
-        rows = figures.regional_summary(hub, args.region, args.by, args.split_by, pooling)
-        if args.format == "table" and rows:
-            print(f"question set: {rows[0].version}")
-        sys.stdout.write(figures.render(rows, args.format))
-        if pooling.left_out:
-            # In the table's output; beside JSON or CSV (which stay one table), on stderr.
-            out = sys.stdout if args.format == "table" else sys.stderr
-            print("\nLeft out of the pooled figures (not the same question in every version):",
-                  file=out)  # fmt: skip
-            for o in pooling.left_out:
-                print(f"  {o.question_id or 'ratings'}: {o.reason}", file=out)
-        return 0
-    inspection_id = figures.pick_inspection(hub, args.inspection)
-    rows = figures.summarise(hub, inspection_id, args.by, args.split_by)
-    if args.format == "table" and rows:
-        print(f"question set: {rows[0].version}")
-    sys.stdout.write(figures.render(rows, args.format))
-    if args.format == "table":
-        sys.stdout.write(figures.render_standards(*figures.standards(hub, inspection_id, args.by)))
+        summary = figures.region_summary(
+            hub, args.region, args.by, args.split_by, provisional=args.provisional
+        )
+    else:
+        inspection_id = figures.pick_inspection(hub, args.inspection)
+        summary = figures.inspection_summary(
+            hub, inspection_id, args.by, args.split_by, provisional=args.provisional
+        )
+    sys.stdout.write(figures.render_summary(summary, args.format))
+    if summary.left_out and args.format == "table":
+        print("\nLeft out of the pooled figures (not the same question in every version):")
+        for o in summary.left_out:
+            print(f"  {o.question_id or 'ratings'}: {o.reason}")
+    if args.format == "csv":  # JSON carries it; CSV stays one table, so it goes beside it
+        print(summary.coverage.text, file=sys.stderr)
     return 0
 
 
@@ -185,6 +200,15 @@ def _export_data(args: argparse.Namespace, session: Session) -> int:
 
     hub = session.hub
     inspection_id = hubs.pick_inspection(hub, args.inspection)
+    if args.format == "xlsx":
+        from probdesk.services.workbook import write_workbook
+
+        book = write_workbook(
+            hub, inspection_id, args.out, with_notes=args.with_notes, marking=args.marking
+        )
+        print(f"Workbook written to {book.path}: {book.cases} cases, {book.answers} answers, "
+              f"{book.figures} figure rows ({', '.join(book.sheets)})")  # fmt: skip
+        return 0
     rows_out = hubs.export_rows(hub, inspection_id, args.with_notes)
     path = hubs.write_export(rows_out, args.format, args.out, args.with_notes)
     print(f"{len(rows_out)} rows written to {path}")

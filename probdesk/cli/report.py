@@ -23,7 +23,10 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
         "FILE.pdf` and `report region --out FILE.pdf` print the summary reports with the same "
         "figures as `probdesk summary`; `report region --region NAME` prints a regional "
         "inspection's report (its PDU inspections pooled, with its own samples). Every page "
-        "carries the protective marking.",
+        "carries the protective marking. Summaries count submitted, approved and locked cases "
+        "and say on the first page how many cases are not counted yet and how many conflicts "
+        "are undecided; --provisional counts every answered case and says PROVISIONAL on "
+        "every page.",
     )
     rp.add_argument("kind", choices=("case", "pdu", "region"))
     rp.add_argument("names", nargs="*", metavar="NAME",
@@ -47,6 +50,10 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     rp.add_argument(
         "--marking", default="OFFICIAL-SENSITIVE", metavar="TEXT",
         help="protective marking on every page (default: OFFICIAL-SENSITIVE)",
+    )  # fmt: skip
+    rp.add_argument(
+        "--provisional", action="store_true",
+        help="pdu, region: count every case with an answer, finished or not (PROVISIONAL)",
     )  # fmt: skip
     rp.set_defaults(run=_report)
 
@@ -79,6 +86,7 @@ def _report(args: argparse.Namespace, session: Session) -> int:
         marking=args.marking,
         by_reference=args.name_by_reference,
         region=args.region if args.kind == "region" else None,
+        provisional=args.provisional,
     )
     paths = reports.build(session.hub, request)
     for p in paths:

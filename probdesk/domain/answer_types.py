@@ -39,7 +39,8 @@ class Outcome(StrEnum):
 
     YES = "yes"
     NO = "no"
-    NOT_APPLICABLE = "na"  # answered N/A, or the question's condition does not hold
+    NOT_APPLICABLE = "na"  # answered Not applicable
+    DID_NOT_APPLY = "did_not_apply"  # its condition does not hold for the case: not asked
     UNANSWERED = "unanswered"  # applies, but no answer yet
     NOT_ASKED = "not_asked"  # the question belongs to another variant: not counted at all
 

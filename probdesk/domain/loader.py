@@ -25,9 +25,11 @@ from probdesk import bundled
 from probdesk.domain import conditions as cond
 from probdesk.domain.answer_types import answer_kind, countable_answer_types, fact_kind
 from probdesk.domain.questionset import (
+    PUBLISHED_AT_PDU,
     AnswerType,
     Fact,
     FactType,
+    FigureRules,
     NonCaseQuestion,
     Option,
     OrgPrompt,
@@ -768,6 +770,10 @@ def _build(d: Mapping[str, Any], source: str) -> QuestionSet:
             for q in d.get("non_case_questions", [])
         ),
         ratings=ratings,
+        figure_rules=FigureRules(
+            int(d.get("aggregation", {}).get("minimum_base", 0)),
+            d.get("aggregation", {}).get("published_at", PUBLISHED_AT_PDU),
+        ),
         content_hash=content_hash(d),
         source=source,
         domain_one=tuple(

@@ -147,6 +147,22 @@ class Ratings:
     bands: tuple[ScoreBand, ...] = ()  # best first
 
 
+PUBLISHED_AT_PDU, PUBLISHED_AT_REGION = "pdu", "region"
+NOT_FOR_PUBLICATION = "for the inspection team; not for publication"
+
+
+@dataclass(frozen=True)
+class FigureRules:
+    """How the set's figures may be read (aggregation: minimum_base, published_at)."""
+
+    minimum_base: int = 0  # fewer relevant cases: the percentage carries a caution, no rating
+    published_at: str = PUBLISHED_AT_PDU  # the finest level the inspectorate publishes at
+
+    def restricted(self, scope: str) -> bool:
+        """Whether figures of this scope ("pdu" or "region") are for the team only."""
+        return scope == PUBLISHED_AT_PDU and self.published_at == PUBLISHED_AT_REGION
+
+
 @dataclass(frozen=True)
 class QuestionSet:
     id: str
@@ -162,6 +178,7 @@ class QuestionSet:
     content_hash: str
     source: str = ""
     domain_one: tuple[OrgQuestion, ...] = ()
+    figure_rules: FigureRules = FigureRules()
     _questions: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
     _facts: Mapping[str, Fact] = field(default_factory=dict, repr=False, compare=False)
     _order: tuple[str, ...] = field(default=(), repr=False, compare=False)

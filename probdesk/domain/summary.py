@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 # What one case contributes to one question's figures; each answer type's counting rule (in
@@ -20,10 +20,14 @@ from probdesk.domain.questionset import QuestionSet, RatingLevel, Ratings, Stand
 
 @dataclass(frozen=True)
 class Tally:
+    """One question's counts over a group of cases. Only Yes and No are relevant (the base of
+    the percentage); the other three are counted apart so that a reader sees them."""
+
     yes: int = 0
     no: int = 0
-    not_applicable: int = 0
-    unanswered: int = 0
+    not_applicable: int = 0  # answered Not applicable
+    unanswered: int = 0  # applies to the case, no answer yet
+    did_not_apply: int = 0  # its condition did not hold for the case
 
     @property
     def relevant(self) -> int:
@@ -42,18 +46,30 @@ class Tally:
             self.no + other.no,
             self.not_applicable + other.not_applicable,
             self.unanswered + other.unanswered,
+            self.did_not_apply + other.did_not_apply,
         )
 
     def add(self, outcome: Outcome) -> Tally:
-        if outcome is Outcome.YES:
-            return Tally(self.yes + 1, self.no, self.not_applicable, self.unanswered)
-        if outcome is Outcome.NO:
-            return Tally(self.yes, self.no + 1, self.not_applicable, self.unanswered)
-        if outcome is Outcome.NOT_APPLICABLE:
-            return Tally(self.yes, self.no, self.not_applicable + 1, self.unanswered)
-        if outcome is Outcome.UNANSWERED:
-            return Tally(self.yes, self.no, self.not_applicable, self.unanswered + 1)
-        return self
+        field = _TALLY_FIELD.get(outcome)
+        if field is None:
+            return self
+        return replace(self, **{field: getattr(self, field) + 1})
+
+
+_TALLY_FIELD = {
+    Outcome.YES: "yes",
+    Outcome.NO: "no",
+    Outcome.NOT_APPLICABLE: "not_applicable",
+    Outcome.UNANSWERED: "unanswered",
+    Outcome.DID_NOT_APPLY: "did_not_apply",
+}
+
+
+def too_small(t: Tally, minimum_base: int) -> bool:
+    """Whether a figure's base (its relevant cases) is below the set's minimum: the percentage
+    is shown with a caution and given no rating. No relevant case at all is not "too small":
+    there is no percentage to caution."""
+    return 0 < t.relevant < minimum_base
 
 
 NO_RELEVANT_CASES = "no relevant cases"
@@ -63,12 +79,7 @@ def tally(outcomes: Iterable[Outcome]) -> Tally:
     counts = dict.fromkeys(Outcome, 0)
     for o in outcomes:
         counts[o] += 1
-    return Tally(
-        counts[Outcome.YES],
-        counts[Outcome.NO],
-        counts[Outcome.NOT_APPLICABLE],
-        counts[Outcome.UNANSWERED],
-    )
+    return Tally(**{field: counts[o] for o, field in _TALLY_FIELD.items()})
 
 
 def pool(tallies: Iterable[Tally]) -> Tally:
@@ -111,7 +122,7 @@ def case_outcomes(
         if q.id not in in_variant:
             out[q.id] = Outcome.NOT_ASKED
         elif q.id not in applicable:
-            out[q.id] = Outcome.NOT_APPLICABLE
+            out[q.id] = Outcome.DID_NOT_APPLY
         else:
             out[q.id] = answer_kind(q.answer).outcome(answers.get(q.id))
     return out
@@ -136,6 +147,9 @@ class StandardResult:
     rating: RatingLevel | None
     lowest_question: str | None
     percent: Fraction | None
+    # Why no rating is given though a key question has relevant cases: "base too small (4 of
+    # at least 10)", the smallest base -- a standard is rated on no key question below it.
+    caution: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,8 +159,19 @@ class OverallResult:
     band: str | None
 
 
-def rate_standards(ratings: Ratings, tallies: Mapping[str, Tally]) -> tuple[StandardResult, ...]:
-    """Each standard takes the rating of its lowest-scoring key question with relevant cases."""
+def base_caution(t: Tally, minimum_base: int) -> str:
+    """The caution a percentage carries when its base is below the set's minimum ("" if none)."""
+    if not too_small(t, minimum_base):
+        return ""
+    return f"base too small ({t.relevant} of at least {minimum_base})"
+
+
+def rate_standards(
+    ratings: Ratings, tallies: Mapping[str, Tally], minimum_base: int = 0
+) -> tuple[StandardResult, ...]:
+    """Each standard takes the rating of its lowest-scoring key question with relevant cases;
+    none while any of its key questions has fewer relevant cases than the minimum base (the
+    lowest percentage could be any of them)."""
     results = []
     for st in ratings.standards:
         scored = [
@@ -158,12 +183,21 @@ def rate_standards(ratings: Ratings, tallies: Mapping[str, Tally]) -> tuple[Stan
             results.append(StandardResult(st, None, None, None))
             continue
         lowest, qid = min(scored, key=lambda t: (t[0], st.key_questions.index(t[1])))
+        small = [
+            tallies[q]
+            for q in st.key_questions
+            if q in tallies and too_small(tallies[q], minimum_base)
+        ]
+        if small:  # short enough for a table's rating column: the smallest base
+            why = base_caution(min(small, key=lambda t: t.relevant), minimum_base)
+            results.append(StandardResult(st, None, qid, lowest, why))
+            continue
         results.append(StandardResult(st, rate(lowest, ratings.scale), qid, lowest))
     return tuple(results)
 
 
-def overall(ratings: Ratings, tallies: Mapping[str, Tally]) -> OverallResult:
-    standards = rate_standards(ratings, tallies)
+def overall(ratings: Ratings, tallies: Mapping[str, Tally], minimum_base: int = 0) -> OverallResult:
+    standards = rate_standards(ratings, tallies, minimum_base)
     if any(r.rating is None for r in standards):
         return OverallResult(standards, None, None)
     score = sum(r.rating.points for r in standards if r.rating is not None)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     select,
     update,
@@ -323,6 +326,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 POSTGRES_DRIVER = "psycopg"  # psycopg 3, from the `probdesk[postgres]` extra
+CONNECT_TIMEOUT_S = 10  # an unreachable server is said so after this, instead of hanging
+DEFAULT_PG_PORT = 5432
+
+
+_PASSWORD = re.compile(r"(://[^:/]*):[^@]*@")  # USER:PASSWORD@, read as SQLAlchemy reads it
+
+
+def redacted(url: str) -> str:
+    """`url` as it may be shown or logged: a password in it (`USER:PASSWORD@`) as ***."""
+    return _PASSWORD.sub(r"\1:***@", url, count=1)
 
 
 def engine_url(url: str) -> URL:
@@ -333,14 +346,78 @@ def engine_url(url: str) -> URL:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        why = " (its port is not a number)" if isinstance(exc, ValueError) else ""
         raise InputError(
-            f"{url!r} is not a hub location: give a SQLite file (sqlite:///PATH) or a "
-            "PostgreSQL URL (postgresql://USER@HOST/DATABASE)"
+            f"{redacted(url)!r} is not a hub location{why}: give a SQLite file "
+            "(sqlite:///PATH) or a PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE)"
         ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername=f"postgresql+{POSTGRES_DRIVER}")
     return parsed
+
+
+@dataclass(frozen=True)
+class HubLocation:
+    """A hub's URL taken apart for the settings, the key store and the messages."""
+
+    url: str  # the URL without its password: what a setting keeps
+    password: str | None  # the password written in the URL (not recommended), if any
+    backend: str  # "sqlite", "postgresql", or another database's name
+    user: str
+    host: str
+    port: int
+    database: str
+
+    @property
+    def postgresql(self) -> bool:
+        return self.backend == "postgresql"
+
+    @property
+    def server(self) -> str:
+        """host:port, as the messages name the server."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def account(self) -> str:
+        """The name the hub's password is kept under in the key store: user@host:port/db."""
+        return f"{self.user}@{self.server}/{self.database}"
+
+    @property
+    def shown(self) -> str:
+        """The hub in a few words: "PostgreSQL lead@hub.example.org/probdesk"."""
+        if self.postgresql:
+            return f"PostgreSQL {self.user}@{self.host}/{self.database}"
+        if self.backend == "sqlite":
+            return f"SQLite file {self.database}"
+        return self.url
+
+
+def hub_location(url: str) -> HubLocation:
+    """`url` taken apart (InputError when it is no URL); nothing is connected to."""
+    parsed = engine_url(url)
+    return _location(parsed, url if parsed.password is None else _PASSWORD.sub(r"\1@", url, 1))
+
+
+def _location(parsed: URL, without_password: str) -> HubLocation:
+    backend = parsed.get_backend_name()
+    return HubLocation(
+        url=without_password,
+        password=None if parsed.password is None else str(parsed.password),
+        backend=backend,
+        user=parsed.username or "",
+        host=parsed.host or "localhost",
+        port=parsed.port or (DEFAULT_PG_PORT if backend == "postgresql" else 0),
+        database=parsed.database or "",
+    )
+
+
+class PasswordNeeded(InputError):
+    """The PostgreSQL server asks for a password and none was given."""
+
+
+class PasswordRefused(InputError):
+    """The PostgreSQL server refused the password given."""
 
 
 def _create_engine(url: URL) -> Engine:
@@ -348,16 +425,18 @@ def _create_engine(url: URL) -> Engine:
     try:
         if sqlite:  # SQLCipher's build of SQLite: the hub file is encrypted when keyed
             return create_engine(url, module=cipher.dbapi, connect_args={"isolation_level": None})
+        if url.get_driver_name() in ("psycopg", "psycopg2") and "connect_timeout" not in url.query:
+            return create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
         return create_engine(url)
     except ImportError as exc:
         shown = url.render_as_string(hide_password=True)
         if url.get_backend_name() == "postgresql":
-            raise EnvironmentProblem(
-                f"The PostgreSQL hub {shown} needs the {url.get_driver_name()} driver, which "
-                "is not installed. Install probdesk with its PostgreSQL extra: "
-                "pip install 'probdesk[postgres]'"
+            raise InputError(
+                f"This computer cannot talk to PostgreSQL: the driver for the hub {shown} "
+                f"({url.get_driver_name()}) is not installed. Install probdesk with its "
+                "PostgreSQL extra: pip install 'probdesk[postgres]'."
             ) from exc
-        raise EnvironmentProblem(
+        raise InputError(
             f"The hub {shown} needs a database driver that is not installed ({exc.name})."
         ) from exc
     except NoSuchModuleError:
@@ -367,16 +446,133 @@ def _create_engine(url: URL) -> Engine:
         ) from None
 
 
+_UNREACHABLE = (  # what libpq and psycopg say when no server answers: ours in brackets
+    ("connection refused", "connection refused"),
+    ("timeout expired", "no answer within {timeout} s"),
+    ("timed out", "no answer within {timeout} s"),
+    ("could not translate host name", "no computer of that name"),
+    ("failed to resolve host", "no computer of that name"),
+    ("name or service not known", "no computer of that name"),
+    ("nodename nor servname", "no computer of that name"),
+    ("no route to host", "no route to it from here"),
+    ("network is unreachable", "no network route to it"),
+)
+
+
+def _server_said(text: str) -> str:
+    """libpq's reason, without its "connection failed: connection to server at ..." lead."""
+    first = text.strip().splitlines()[0] if text.strip() else text
+    reason = first.rpartition(" failed: ")[2] if " failed: " in first else first
+    return reason.removeprefix("FATAL:").strip()
+
+
+def connection_problem(url: URL, exc: BaseException) -> InputError:
+    """What a failure to connect to the PostgreSQL hub at `url` means, in one plain sentence
+    naming the server (never the password: libpq never repeats it, and it is taken out here
+    should a message ever hold it)."""
+    loc = _location(url, url.render_as_string(hide_password=True))
+    text = str(exc)
+    low = text.lower()
+    where, user, db = loc.server, loc.user or "(none given)", loc.database
+    if "no password supplied" in low or "password is required" in low:
+        return PasswordNeeded(
+            f"The PostgreSQL hub at {where}/{db} asks for the password of user {user}, and "
+            "none was given."
+        )
+    if "password authentication failed" in low:
+        return PasswordRefused(
+            f"The PostgreSQL hub refused the password for user {user} at {where}/{db}. "
+            "Check the password."
+        )
+    if 'database "' in low and "does not exist" in low:
+        return InputError(
+            f"The PostgreSQL server at {where} has no database {db!r}. Check the name in the "
+            "hub's URL, or ask the server's administrator to create it."
+        )
+    if 'role "' in low and "does not exist" in low:
+        return InputError(
+            f"The PostgreSQL server at {where} has no user {user!r}. Check the user name in the "
+            "hub's URL."
+        )
+    if "no pg_hba.conf entry" in low:
+        return InputError(
+            f"The PostgreSQL server at {where} does not let this computer in as {user} to "
+            f"{db!r} (no pg_hba.conf entry). Ask the server's administrator."
+        )
+    timeout = url.query.get("connect_timeout", str(CONNECT_TIMEOUT_S))
+    for said, ours in _UNREACHABLE:
+        if said in low:
+            return InputError(
+                f"Cannot reach the hub's PostgreSQL server at {where} "
+                f"({ours.format(timeout=timeout)}). Check the address, or that the server is "
+                "running."
+            )
+    reason = _server_said(text)
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    if "ssl" in low or "certificate" in low:
+        return InputError(
+            f"The TLS connection to the hub's PostgreSQL server at {where} failed: {reason}. "
+            "Check the sslmode, sslrootcert, sslcert and sslkey options in the hub's URL."
+        )
+    return InputError(f"The PostgreSQL hub at {where}/{db} cannot be opened: {reason}.")
+
+
+def probe(url: str, password: str | None = None) -> str:
+    """Connect to the PostgreSQL hub at `url` and say what is there, in one sentence, making
+    and changing nothing (File > Hub…'s Test connection); an InputError says why not."""
+    parsed = engine_url(url)
+    if password is not None:
+        parsed = parsed.set(password=password)
+    if parsed.get_backend_name() != "postgresql":
+        raise InputError(
+            f"{parsed.render_as_string(hide_password=True)} is not a PostgreSQL URL: give one "
+            "like postgresql+psycopg://USER@HOST:PORT/DATABASE"
+        )
+    engine = _create_engine(parsed)
+    loc = _location(parsed, "")
+    try:
+        with engine.connect() as conn:
+            server = ".".join(str(n) for n in (conn.dialect.server_version_info or ())[:2])
+            found = upgrades.read_version(conn)
+            held = (
+                int(conn.execute(select(func.count()).select_from(inspections)).scalar_one())
+                if found.exists
+                else 0
+            )
+    except DBAPIError as exc:
+        raise connection_problem(parsed, exc.orig or exc) from None
+    except upgrades.UnreadableVersion as exc:
+        raise InputError(f"The database {loc.database!r} at {loc.server}: {exc}") from None
+    finally:
+        engine.dispose()
+    there = f"Connected to PostgreSQL {server} at {loc.server} as {loc.user}: {loc.database!r}"
+    if not found.exists:
+        return f"{there} holds no hub yet; probdesk makes the hub's tables when it opens it."
+    if found.step is not None and found.step > upgrades.LATEST:
+        return (
+            f"{there} holds a hub newer than this probdesk (upgrade step {found.step}): update "
+            "probdesk before opening it."
+        )
+    return f"{there} holds a hub with {held} inspection{'s' * (held != 1)}."
+
+
 class Hub:
     """The hub database behind any SQLAlchemy URL."""
 
-    def __init__(self, url: str, key: bytes | None = None) -> None:
+    def __init__(self, url: str, key: bytes | None = None, password: str | None = None) -> None:
         """`key`: the data key of the team lead's data folder, which encrypts a SQLite hub
         file (a plaintext one from an earlier probdesk is encrypted at its first opening);
-        None opens a plain SQLite file. A PostgreSQL hub is protected by its server."""
-        self.url = url
+        None opens a plain SQLite file. A PostgreSQL hub is protected by its server; its
+        `password` (else the one in `url`, or none) is only ever handed to the driver.
+
+        The database is connected to here: a server that cannot be reached, or refuses the
+        user or the password, is an InputError saying so, and nothing is made or changed."""
+        self.url = redacted(url)
         self.key = key
         parsed = engine_url(url)
+        if password is not None:
+            parsed = parsed.set(password=password)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             path = Path(str(parsed.database))
             if path.parent.is_dir():
@@ -400,6 +596,8 @@ class Hub:
                 read_only = conn.get_execution_options().get("hub_read_only", False)
                 conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
+        else:
+            self._connect_first(parsed)  # a server that says no says it here, nothing done
         self._reader: Engine = self._engine.execution_options(hub_read_only=True)
 
         self.created = False  # this opening created the hub's tables
@@ -413,6 +611,8 @@ class Hub:
             # else an up-to-date hub opens without the write lock (a merge may hold it)
         except OperationalError as exc:
             self._engine.dispose()
+            if self._engine.dialect.name == "postgresql":
+                raise connection_problem(parsed, exc.orig or exc) from None
             raise EnvironmentProblem(f"The hub database cannot be opened: {exc.orig}") from exc
         except DBAPIError as exc:
             self._engine.dispose()
@@ -423,7 +623,27 @@ class Hub:
                     "damaged, or it is another data folder's hub (open it from the team "
                     "lead's data folder that made it). Nothing was changed."
                 ) from exc
+            if self._engine.dialect.name == "postgresql" and "permission denied" in str(exc.orig):
+                loc = _location(parsed, "")
+                raise InputError(
+                    f"The PostgreSQL user {loc.user} may not read or make the hub's tables in "
+                    f"{loc.database!r} at {loc.server}: ask the server's administrator to "
+                    "grant it (the hub needs its own database, or CREATE on its schema). "
+                    "Nothing was changed."
+                ) from None
             raise
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def _connect_first(self, parsed: URL) -> None:
+        """Connect once to a server's hub: why it cannot be reached or refuses us, plainly."""
+        try:
+            with self._engine.connect():
+                pass
+        except DBAPIError as exc:
+            self._engine.dispose()
+            raise connection_problem(parsed, exc.orig or exc) from None
         except BaseException:
             self._engine.dispose()
             raise

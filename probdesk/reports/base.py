@@ -870,6 +870,10 @@ class ReportDoc(BaseDocTemplate):
         canv.setFont(SANS_BOLD, msize)
         canv.drawCentredString(PAGE_W / 2, PAGE_H - 11 * mm, marking)
         canv.drawCentredString(PAGE_W / 2, 9 * mm, marking)
+        if self.meta.notice:  # between the marking and the running header
+            notice, nsize = fit_text(self.meta.notice, SANS_BOLD, 7.5, BODY_W, 6)
+            canv.setFont(SANS_BOLD, nsize)
+            canv.drawCentredString(PAGE_W / 2, PAGE_H - 14.6 * mm, notice)
         canv.setFillColor(MUTED)
         header, hsize = fit_text(self.meta.running_header, SANS, 8, BODY_W * 0.55 - 12, 6.5)
         canv.setFont(SANS, hsize)

@@ -325,6 +325,7 @@ def case_story(
                 ("Variant", variant),
                 ("Assessor", f"{report.assessor}{role}"),
                 ("Status", report.status),
+                *([("In the figures", report.counted)] if report.counted else []),
                 ("Questions", _counts(report)),
                 ("Question set", report.question_set),
                 ("Generated", when_text(report.generated)),

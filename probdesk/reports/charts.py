@@ -17,17 +17,19 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from probdesk.reports.base import BODY_W, MUTED, SANS, SANS_BOLD, SANS_ITALIC, register_fonts
-from probdesk.reports.model import Band, StageChart
+from probdesk.reports.model import Band, Bar, StageChart
 
 ROW_H = 28.0  # one key question: its id and up to three lines of its text
+NAME_ROW_H = 19.0  # one PDU in a comparison: its name on up to two lines
 BAR_H = 11.0
 LABEL_W = 146.0  # question id and the start of its text
-VALUE_W = 40.0  # right of 100%: room for "100.0%"
+VALUE_W = 64.0  # right of 100%: room for "100.0% of 1,250"
 AXIS_H = 15.0
 BAND_FONT = 7.0
 MAX_ROWS = 20  # a drawing cannot split across pages; longer stages become several drawings
 
 BAR = colors.HexColor("#1f4e79")
+BAR_CAUTION = colors.HexColor("#9db3c8")  # a base below the set's minimum: read with care
 GRIDLINE = colors.HexColor("#c4ccd6")
 INK = colors.HexColor("#1a1a1a")
 BAND_INK = colors.HexColor("#363b42")
@@ -114,12 +116,24 @@ def _band_label(label: str, width: float) -> tuple[list[str], float]:
     return wrap_lines(label, SANS, size, width, 3), size
 
 
+def bar_label(bar: Bar) -> str:
+    """What is printed beside a bar: the percentage over its base ("41.6% of 12")."""
+    if bar.percent is None:
+        return "no relevant cases"
+    return f"{bar.percent:.1f}% of {bar.base:,}" + ("*" if bar.caution else "")
+
+
 def _drawing(
-    bars: Sequence[tuple[str, float | None]],
+    bars: Sequence[Bar],
     bands: Sequence[Band],
     texts: Mapping[str, str],
     width: float,
+    *,
+    names: bool = False,
 ) -> Drawing:
+    """The bars against the bands; each bar's label is its question id and the start of the
+    question's text, or (names) the bar's own name, a PDU's, wrapped in the label column."""
+    row_h = NAME_ROW_H if names else ROW_H
     x0 = LABEL_W
     plot_w = width - LABEL_W - VALUE_W
     ranges = band_ranges(bands)
@@ -129,7 +143,7 @@ def _drawing(
         band_lines.append(_band_label(band.label, zone_w))
     most = max((len(lines) for lines, _ in band_lines), default=0)
     band_h = most * (BAND_FONT + 1.5) + 6 if ranges else 0
-    plot_h = len(bars) * ROW_H
+    plot_h = len(bars) * row_h
     height = AXIS_H + plot_h + band_h
     d = Drawing(width, height, initialFontName=SANS, initialFontSize=7)
     y0, y1 = AXIS_H, AXIS_H + plot_h
@@ -168,15 +182,22 @@ def _drawing(
         )
     d.add(Line(x0, y0, x0 + plot_w, y0, strokeColor=MUTED, strokeWidth=0.6))
 
-    for i, (qid, percent) in enumerate(bars):
-        yc = y1 - (i + 0.5) * ROW_H
-        id_w = stringWidth(qid, SANS_BOLD, 8)
-        text_x = max(30.0, id_w + 5)
-        lines = wrap_lines(texts.get(qid, ""), SANS, 7, LABEL_W - 8 - text_x, 3)
-        top = yc - 2.5 + (max(len(lines), 1) - 1) * 4.2
-        d.add(String(0, top, qid, fontName=SANS_BOLD, fontSize=8, fillColor=INK))
-        for k, line in enumerate(lines):
-            d.add(String(text_x, top - k * 8.4, line, fontName=SANS, fontSize=7, fillColor=INK))
+    for i, bar in enumerate(bars):
+        qid, percent = bar.question_id, bar.percent
+        yc = y1 - (i + 0.5) * row_h
+        if names:
+            lines = wrap_lines(qid, SANS, 7.5, LABEL_W - 8, 2)
+            top = yc - 2.5 + (len(lines) - 1) * 4.2
+            for k, line in enumerate(lines):
+                d.add(String(0, top - k * 8.4, line, fontName=SANS, fontSize=7.5, fillColor=INK))
+        else:
+            id_w = stringWidth(qid, SANS_BOLD, 8)
+            text_x = max(30.0, id_w + 5)
+            lines = wrap_lines(texts.get(qid, ""), SANS, 7, LABEL_W - 8 - text_x, 3)
+            top = yc - 2.5 + (max(len(lines), 1) - 1) * 4.2
+            d.add(String(0, top, qid, fontName=SANS_BOLD, fontSize=8, fillColor=INK))
+            for k, line in enumerate(lines):
+                d.add(String(text_x, top - k * 8.4, line, fontName=SANS, fontSize=7, fillColor=INK))
         if percent is None:
             d.add(
                 String(
@@ -191,12 +212,14 @@ def _drawing(
             continue
         x = x_at(float(percent))
         if x > x0:
-            d.add(_filled(x0, yc - BAR_H / 2, x - x0, BAR_H, BAR))
+            d.add(_filled(x0, yc - BAR_H / 2, x - x0, BAR_H, BAR_CAUTION if bar.caution else BAR))
         d.add(
             String(
-                x + 3, yc - 2.8, f"{percent:.1f}%", fontName=SANS_BOLD, fontSize=7.8, fillColor=INK
+                x + 3, yc - 2.8, bar_label(bar),
+                fontName=SANS_ITALIC if bar.caution else SANS_BOLD, fontSize=7.8,
+                fillColor=MUTED if bar.caution else INK,
             )
-        )
+        )  # fmt: skip
     return d
 
 
@@ -205,9 +228,25 @@ def stage_drawings(
 ) -> list[Drawing]:
     """The stage's chart, as one drawing per MAX_ROWS key questions."""
     register_fonts()
-    bars = list(chart.bars)
+    bars = [b if isinstance(b, Bar) else Bar(*b) for b in chart.bars]
     return [
         _drawing(bars[k : k + MAX_ROWS], chart.bands, texts, width)
         for k in range(0, max(len(bars), 1), MAX_ROWS)
         if bars[k : k + MAX_ROWS]
+    ]
+
+
+MAX_NAME_ROWS = 30  # PDUs in one comparison drawing (a drawing cannot split across pages)
+
+
+def comparison_drawings(
+    bars: Sequence[Bar], bands: Sequence[Band], width: float = BODY_W
+) -> list[Drawing]:
+    """One key question's bars, one per PDU (named in the label column), against the bands:
+    the regional report's comparison of its PDUs (several drawings past MAX_NAME_ROWS)."""
+    register_fonts()
+    rows = list(bars)
+    return [
+        _drawing(rows[k : k + MAX_NAME_ROWS], bands, {}, width, names=True)
+        for k in range(0, len(rows), MAX_NAME_ROWS)
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
@@ -23,6 +24,9 @@ class DocumentMeta:
     generated: datetime
     marking: str = DEFAULT_MARKING  # top and bottom of every page
     subject: str = ""  # PDF subject, e.g. the inspection's id
+    # Under the marking on every page: "PROVISIONAL figures", "PDU figures for the inspection
+    # team; not for publication" (empty: nothing)
+    notice: str = ""
 
 
 # -- case summary ---------------------------------------------------------------------------
@@ -86,6 +90,7 @@ class CaseReport:
     # answers to questions the case no longer has (dropped by a later version of the set, or
     # of another variant): kept as recorded, printed apart, never counted
     kept: tuple[QuestionLine, ...] = ()
+    counted: str = ""  # whether the figures count the case: "Yes" / "Not yet: ... in progress"
 
 
 # -- PDU and regional summary ----------------------------------------------------------------
@@ -104,6 +109,9 @@ class PercentRow:
     rating: str | None  # only where the set rates
     section_title: str = ""
     stage: str = ""
+    did_not_apply: int = 0  # its condition switched it off for the case: not asked
+    not_answered: int = 0  # applies, no answer yet
+    caution: str = ""  # "base too small (4 of at least 10)": printed beside it, no rating
 
 
 @dataclass(frozen=True)
@@ -112,13 +120,23 @@ class Band:
     label: str  # "Outstanding"
 
 
+class Bar(NamedTuple):
+    """One key question's bar: its percentage over its base (the relevant cases)."""
+
+    question_id: str
+    percent: float | None  # None: no relevant case
+    base: int = 0  # relevant cases, printed beside the bar
+    caution: bool = False  # below the set's minimum base: drawn pale, read with care
+
+
 @dataclass(frozen=True)
 class StageChart:
     """A bar per key question of one stage, against the set's threshold bands (if it rates)."""
 
     stage: str
-    bars: tuple[tuple[str, float | None], ...]  # (question id, percent or None = no relevant)
+    bars: tuple[Bar, ...]
     bands: tuple[Band, ...] = ()  # best first; empty when the set does not rate
+    minimum_base: int = 0  # the set's minimum base (0: none), named under the chart
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,7 @@ class StandardLine:
     rating: str | None  # from its lowest key question with relevant cases
     lowest_question: str | None
     percent: float | None
+    caution: str = ""  # why it has no rating though its key questions have relevant cases
 
 
 @dataclass(frozen=True)
@@ -149,6 +168,7 @@ class PduBreakdown:
     standards: tuple[StandardLine, ...] = ()
     score: int | None = None
     band: str | None = None
+    publication: str = ""  # NOT_FOR_PUBLICATION where the set publishes only by region
 
 
 @dataclass(frozen=True)
@@ -206,3 +226,9 @@ class SummaryReport:
     generated: datetime
     domain_one: tuple[DomainOneItem, ...] = field(default=())  # evidence summary + judgement
     samples: tuple[SampleBlock, ...] = field(default=())  # a regional inspection's own samples
+    # What the figures count (cases counted, not counted yet by status, undecided conflicts),
+    # on the first page; provisional figures (every answered case) say so on every page.
+    coverage: str = ""
+    provisional: bool = False
+    publication: str = ""  # NOT_FOR_PUBLICATION for a PDU report of a set published by region
+    minimum_base: int = 0

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -43,8 +45,9 @@ from probdesk.reports.base import (
     text_flowables,
     when_text,
 )
-from probdesk.reports.charts import band_legend, stage_drawings
+from probdesk.reports.charts import band_legend, comparison_drawings, stage_drawings
 from probdesk.reports.model import (
+    Bar,
     DocumentMeta,
     EvidenceItem,
     PercentRow,
@@ -53,13 +56,17 @@ from probdesk.reports.model import (
 )
 
 _MUTED_HEX = MUTED.hexval()[2:]
-# Percentage tables: relevant, yes, no, not applicable, percent; then rating; the id alone.
-_NUM_W = (17 * mm, 12 * mm, 12 * mm, 12 * mm, 15 * mm)
+# Percentage tables: relevant, yes, no, answered N/A, did not apply, not answered, percent;
+# then rating; the id alone.
+_NUM_W = (16 * mm, 10 * mm, 10 * mm, 10 * mm, 13 * mm, 18 * mm, 14 * mm)
 _RATING_W = 28 * mm
+MAX_COMPARED = 40  # PDUs compared in the regional report's charts; more: their tables only
 _ID_W = 26 * mm
 NUMBER_LEGEND = (
-    "Relevant: cases answered yes or no. N/A: not applicable. %: the share of relevant cases "
-    "answered yes, rounded down to one decimal place. –: no relevant cases."
+    "Relevant: cases answered yes or no (the base). N/A: answered not applicable. Did not "
+    "apply: the question's condition did not hold for the case. Not answered: it applies, "
+    "no answer yet. %: the share of relevant cases answered yes, rounded down to one decimal "
+    "place. –: no relevant cases."
 )
 
 
@@ -74,12 +81,58 @@ def _count_table(title: str, pairs: Sequence[tuple[str, int]], width: float) -> 
     return data_table(rows, [width - 18 * mm, 18 * mm], extra=[("ALIGN", (1, 0), (1, -1), "RIGHT")])
 
 
+_NOTICE_TINT = colors.HexColor("#eef2f7")
+_PROVISIONAL_TINT = colors.HexColor("#fdf1dc")
+_PROVISIONAL_EDGE = colors.HexColor("#b35c00")
+
+
+def counting_notice(report: SummaryReport) -> Table | None:
+    """What the figures count, boxed on the first page: the cases counted and not yet (by
+    status), the undecided conflicts; provisional figures and figures not for publication
+    say so first and louder."""
+    st = styles()
+    lines: list[Flowable] = []
+    if report.provisional:
+        lines.append(Paragraph(
+            "<b>PROVISIONAL FIGURES.</b> Every case with an answer is counted, finished or "
+            "not: these are not the inspection's figures.", st.body,
+        ))  # fmt: skip
+    if report.publication:
+        lines.append(Paragraph(f"<b>PDU figures: {markup(report.publication)}.</b>", st.body))
+    if report.coverage:
+        lines.append(Paragraph(f"What these figures count: {markup(report.coverage)}", st.body))
+    if report.minimum_base:
+        lines.append(Paragraph(
+            f"A percentage on fewer than {report.minimum_base} relevant cases carries a "
+            "caution and no rating (base too small).", st.small,
+        ))  # fmt: skip
+    if not lines:
+        return None
+    loud = report.provisional
+    return Table(
+        [[lines]],
+        colWidths=[BODY_W],
+        style=TableStyle([
+            ("BACKGROUND", (0, 0), (-1, -1), _PROVISIONAL_TINT if loud else _NOTICE_TINT),
+            ("BOX", (0, 0), (-1, -1), 1.2 if loud else 0.5,
+             _PROVISIONAL_EDGE if loud else MUTED),
+            ("LEFTPADDING", (0, 0), (-1, -1), 6),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ]),
+        hAlign="LEFT",
+    )  # fmt: skip
+
+
 def _fieldwork(report: SummaryReport, meta: DocumentMeta) -> list[Flowable]:
     st = styles()
     regional = report.scope == "region"
+    notice = counting_notice(report)
     out: list[Flowable] = [
         para(meta.title, st.title),
         para(f"{report.inspection} · {report.fieldwork}", st.subtitle),
+        *([notice, Spacer(1, 6)] if notice is not None else []),
         Paragraph("Fieldwork", st.h1),
         details_table(
             [
@@ -136,7 +189,9 @@ def _standards_table(standards: Sequence[StandardLine], width: float = BODY_W) -
                 Paragraph(f"<b>{escape(s.standard_id)}</b>&#160;&#160;{markup(s.title)}", st.cell),
                 para(s.lowest_question or "–", st.cell),
                 percent_text(s.percent, "–"),
-                para(s.rating or "–", st.cell_bold),
+                Paragraph(f"<i>{markup(s.caution)}</i>", st.cell)
+                if s.caution and not s.rating
+                else para(s.rating or "–", st.cell_bold),
             ]
         )
     return data_table(
@@ -253,7 +308,13 @@ def _charts(report: SummaryReport) -> list[Flowable]:
         Paragraph("Key questions by stage", st.h1),
         Paragraph(
             "Each bar is the share of relevant cases (answered yes or no) answered yes, "
-            "rounded down to one decimal place."
+            "rounded down to one decimal place; beside it, the number of relevant cases."
+            + (
+                f" Pale bars marked *: fewer than {report.minimum_base} relevant cases, "
+                "read with care (no rating)."
+                if report.minimum_base
+                else ""
+            )
             + (
                 " The shaded zones behind the bars are the rating bands."
                 if any(c.bands for c in report.charts)
@@ -285,15 +346,20 @@ def percent_table(
     with texts=False a question is shown by its id alone (a compact table under a legend).
     """
     st = styles()
-    rated = any(r.rating for r in rows)
+    rated = any(r.rating or r.caution for r in rows)
     first = "Question" if texts else "Key question"
-    head = [first, "Relevant", "Yes", "No", "N/A", "%"] + (["Rating"] if rated else [])
+    numbers = ["Relevant", "Yes", "No", "N/A", "Did not<br/>apply", "Not<br/>answered", "%"]
+    head = [first, *numbers] + (["Rating"] if rated else [])
+    last_number = len(numbers)
+    num_head = ParagraphStyle(
+        "pd-cell-head-number", parent=st.cell_head_right, fontSize=7.6, leading=9.2
+    )  # seven narrow count columns: their headings a size smaller, never cut mid-word
     data: list[list[Any]] = [
         [Paragraph(head[0], st.cell_head)]
-        + [Paragraph(h, st.cell_head_right) for h in head[1:6]]
+        + [Paragraph(h, num_head) for h in numbers]
         + ([Paragraph("Rating", st.cell_head)] if rated else [])
     ]
-    extra: list[tuple[Any, ...]] = [("ALIGN", (1, 1), (5, -1), "RIGHT")]
+    extra: list[tuple[Any, ...]] = [("ALIGN", (1, 1), (last_number, -1), "RIGHT")]
     ncols = len(head)
     last_group: tuple[str, str] | None = None
     for r in rows:
@@ -325,11 +391,16 @@ def percent_table(
             str(r.yes),
             str(r.no),
             str(r.not_applicable),
-            percent_text(r.percent, "–"),
+            str(r.did_not_apply),
+            str(r.not_answered),
+            percent_text(r.percent, "–") + ("*" if r.caution else ""),
         ]
         if rated:
-            rating = r.rating or ("–" if r.is_key else "")
-            line.append(para(rating, st.cell_bold if r.is_key and keys else st.cell))
+            if r.caution:
+                line.append(Paragraph(f"<i>{markup(r.caution)}</i>", st.cell))
+            else:
+                rating = r.rating or ("–" if r.is_key else "")
+                line.append(para(rating, st.cell_bold if r.is_key and keys else st.cell))
         data.append(line)
     widths = list(_NUM_W) + ([_RATING_W] if rated else [])
     first_w = BODY_W - sum(widths) if texts else _ID_W
@@ -355,6 +426,9 @@ def _breakdown(report: SummaryReport) -> list[Flowable]:
     if not report.breakdown:
         out.append(Paragraph("No PDUs in this inspection.", st.body))
         return out
+    restricted = next((p.publication for p in report.breakdown if p.publication), "")
+    if restricted:
+        out.append(Paragraph(f"<b>The PDU figures below are {markup(restricted)}.</b>", st.body))
     scored = any(p.score is not None for p in report.breakdown)
     banded = any(p.band for p in report.breakdown)
     head = [Paragraph("PDU", st.cell_head), Paragraph("Cases", st.cell_head_right)]
@@ -394,6 +468,7 @@ def _breakdown(report: SummaryReport) -> list[Flowable]:
                 [id_w, BODY_W - id_w],
             )
         )
+    out.extend(_comparison(report, legend))
     out.append(
         Paragraph("Each PDU's figures follow, by key question. " + NUMBER_LEGEND, st.caption)
     )
@@ -418,6 +493,47 @@ def _breakdown(report: SummaryReport) -> list[Flowable]:
             block.append(_standards_table(p.standards, max(width, 110 * mm)))
         # One PDU's figures on one page where they fit, so that no table starts unnamed.
         out.append(KeepTogether(block))
+    return out
+
+
+def _comparison(report: SummaryReport, legend: dict[str, str]) -> list[Flowable]:
+    """The PDUs side by side, one chart per key question: a bar per PDU with its base."""
+    st = styles()
+    if len(report.breakdown) < 2 or not legend:
+        return []
+    if len(report.breakdown) > MAX_COMPARED:
+        return [Paragraph(
+            f"{len(report.breakdown)} PDUs are too many to compare in a chart (at most "
+            f"{MAX_COMPARED}): each PDU's figures follow.", st.caption,
+        )]  # fmt: skip
+    bands = next((c.bands for c in report.charts if c.bands), ())
+    out: list[Flowable] = [
+        Paragraph("PDUs compared, by key question", st.h2),
+        Paragraph(
+            "A bar per PDU: the share of its relevant cases answered yes, with the number of "
+            "relevant cases beside it"
+            + (
+                f"; pale bars marked * rest on fewer than {report.minimum_base} cases"
+                if report.minimum_base
+                else ""
+            )
+            + (". The shaded zones are the rating bands." if bands else "."),
+            st.caption,
+        ),
+    ]
+    for qid, text in legend.items():
+        bars = [
+            Bar(p.name, r.percent, r.relevant, bool(r.caution))
+            for p in report.breakdown
+            for r in p.rows
+            if r.question_id == qid
+        ]
+        if not bars:
+            continue
+        head = Paragraph(f"<b>{escape(qid)}</b>&#160;&#160;{markup(text)}", st.body)
+        first, *rest = comparison_drawings(bars, bands)
+        out.append(KeepTogether([head, first]))
+        out.extend([*rest, Spacer(1, 4)])
     return out
 
 

@@ -33,7 +33,7 @@ from probdesk.domain.records import (
     OutboxPackage,
     RecipientKey,
 )
-from probdesk.errors import EnvironmentProblem, InputError, OperationCancelled
+from probdesk.errors import EnvironmentProblem, InputError, OperationCancelled, ProbdeskError
 from probdesk.fs import atomic_write, private_folder
 from probdesk.packages import enrolment, reader, wire, writer
 from probdesk.packages.format import PackageError
@@ -167,6 +167,23 @@ class IncomingPack:
     signer_fingerprint: str
     opened: bool
     problem: str | None = None
+
+
+class CopyCancelled(OperationCancelled):
+    """Cancel was pressed during Copy pending, and it stopped before the next package: each
+    copy is whole (written aside, then renamed), so those copied stay copied (`copied`) and the
+    rest wait in the outbox for the next Copy pending."""
+
+    def __init__(self, copied: Sequence[Path], total: int) -> None:
+        self.copied = list(copied)
+        self.total = total
+        done, left = len(self.copied), total - len(self.copied)
+        ProbdeskError.__init__(
+            self,
+            f"Copying cancelled after {done} of {total} package{'' if total == 1 else 's'}: "
+            f"the other {left} {'waits' if left == 1 else 'wait'} in the outbox; Copy pending "
+            "copies them.",
+        )
 
 
 def _iso(d: object) -> object:
@@ -499,14 +516,20 @@ class Fieldwork:
             uow.packages.mark_copied(package_id, str(final), _now())
         return final
 
-    def copy_pending(self, shared: Path) -> list[Path]:
-        """Copy outbox packages that have not reached the shared folder yet."""
-        copied = []
-        for p in self.outbox():
-            if p.copied_at is None and p.receipt_at is None:
-                path = self.paths.outbox / p.file_name
-                if path.exists():
-                    copied.append(self._copy_to_shared(p.package_id, path, shared))
+    def copy_pending(self, shared: Path, cancelled: Cancelled = never) -> list[Path]:
+        """Copy outbox packages that have not reached the shared folder yet. `cancelled()` is
+        checked before each package: then CopyCancelled, with those copied so far."""
+        waiting = [
+            (p.package_id, self.paths.outbox / p.file_name)
+            for p in self.outbox()
+            if p.copied_at is None and p.receipt_at is None
+        ]
+        waiting = [(package_id, path) for package_id, path in waiting if path.exists()]
+        copied: list[Path] = []
+        for package_id, path in waiting:
+            if cancelled():
+                raise CopyCancelled(copied, len(waiting))
+            copied.append(self._copy_to_shared(package_id, path, shared))
         return copied
 
     def outbox(self, inspection_id: str | None = None) -> list[OutboxPackage]:
@@ -905,16 +928,21 @@ class Fieldwork:
             old_qs.version if old_qs is not None else "", moved,
         )  # fmt: skip
 
-    def read_exports(self, shared: Path, inspection_id: str) -> list[ExportSeen]:
+    def read_exports(
+        self, shared: Path, inspection_id: str, cancelled: Cancelled = never
+    ) -> list[ExportSeen]:
         """Verify the assessors' exports for an inspection and remember their devices' keys.
 
         Nothing is merged here (that is the hub's work): this is how the team lead learns
-        which laptops exist, so that comments can be sent back to them.
+        which laptops exist, so that comments can be sent back to them. `cancelled()` is
+        checked before each file (OperationCancelled): the keys learnt so far stay learnt.
         """
         seen: list[ExportSeen] = []
         with self.ws.store.unit_of_work(read_only=True) as uow:
             known = {d.device_id: d for d in uow.team.devices()}
         for path in reader.scan_folder(shared, depth=1):
+            if cancelled():
+                raise OperationCancelled
             try:
                 m = reader.peek_manifest(path)
             except PackageError as exc:
@@ -1157,13 +1185,16 @@ class Fieldwork:
         return done
 
     # -- the shared folder ----------------------------------------------------------------
-    def incoming(self, shared: Path) -> list[IncomingPack]:
-        """Setup and send-back packs in the shared folder, with their signers' fingerprints."""
+    def incoming(self, shared: Path, cancelled: Cancelled = never) -> list[IncomingPack]:
+        """Setup and send-back packs in the shared folder, with their signers' fingerprints.
+        Only reads; `cancelled()` is checked before each file (OperationCancelled)."""
         out = []
         listed: set[str] = set()
         # The plainest name first, so that a sync tool's copy is the one left out.
         paths = sorted(reader.scan_folder(shared, depth=1), key=lambda p: (len(p.name), p.name))
         for path in paths:
+            if cancelled():
+                raise OperationCancelled
             try:
                 m = reader.peek_manifest(path)
             except PackageError as exc:

@@ -24,9 +24,16 @@ from probdesk.domain import case_events as ce
 from probdesk.domain.answers import heads
 from probdesk.domain.cells import safe_cell
 from probdesk.domain.evidence import OrgEvent, OrgState, fold
-from probdesk.domain.questionset import Question, QuestionSet
+from probdesk.domain.questionset import NOT_FOR_PUBLICATION, Question, QuestionSet
 from probdesk.domain.records import CaseStatus
-from probdesk.domain.summary import Outcome, Tally, case_outcomes, percent_value, rate
+from probdesk.domain.summary import (
+    Outcome,
+    Tally,
+    base_caution,
+    case_outcomes,
+    percent_value,
+    rate,
+)
 from probdesk.errors import InputError
 from probdesk.hub.rows import AnswerRow, OrgEventRow
 from probdesk.hub.store import Hub
@@ -48,6 +55,10 @@ class SummaryRow:
     rating: str | None
     split: str | None = None  # the variant, case fact value or assessor role, when split
     version: str = ""  # the question set (id and version) the figure was worked out under
+    did_not_apply: int = 0  # cases whose condition switched the question off (not asked)
+    not_answered: int = 0  # cases it applies to, with no answer yet
+    caution: str = ""  # "base too small (4 of at least 10)": read with care, no rating given
+    publication: str = ""  # NOT_FOR_PUBLICATION where the set publishes only above this scope
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,87 @@ def load_cases(hub: Hub, inspection_id: str) -> tuple[QuestionSet, list[HubCase]
 
 Loaded = tuple[QuestionSet, list["HubCase"]]  # load_cases' result, to share between figures
 
+# What the figures count by default: the cases the assessors have finished. A case in
+# progress, not started or returned to its assessor is left out until it is submitted again.
+COUNTED_STATUSES = frozenset(
+    {CaseStatus.SUBMITTED.value, CaseStatus.APPROVED.value, CaseStatus.LOCKED.value}
+)
+COUNTED_WORDS = "submitted, approved or locked"
+
+
+def counted_cases(cases: Sequence[HubCase], provisional: bool = False) -> list[HubCase]:
+    """The cases a figure counts: the finished ones; provisional figures count every case
+    with an answer, finished or not."""
+    if provisional:
+        return [c for c in cases if c.status in COUNTED_STATUSES or c.answers]
+    return [c for c in cases if c.status in COUNTED_STATUSES]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a set of figures counts: shown beside every table and on every report's first
+    page, so that no figure reads as final when it is not."""
+
+    cases: int  # every case of the scope in the hub
+    counted: int
+    not_counted: tuple[tuple[str, int], ...]  # (status label, cases) left out, CaseStatus order
+    undecided_conflicts: int
+    provisional: bool = False
+    provisional_unfinished: int = 0  # provisional: counted cases not yet submitted
+
+    @property
+    def final(self) -> bool:
+        """Nothing waits: every case counted as finished, no conflict undecided."""
+        return not self.provisional and not self.not_counted and not self.undecided_conflicts
+
+    @property
+    def text(self) -> str:
+        """One paragraph: what is counted, what is not yet, and the undecided conflicts."""
+        if self.provisional:
+            head = (
+                f"PROVISIONAL figures: {self.counted} of {self.cases} cases counted, every case "
+                f"with an answer, {self.provisional_unfinished} of them not yet "
+                f"{COUNTED_WORDS}."
+            )
+        elif self.counted == self.cases:
+            head = f"Counted: all {self.cases} cases ({COUNTED_WORDS})."
+        else:
+            head = f"Counted: {self.counted} of {self.cases} cases ({COUNTED_WORDS})."
+        waiting = ", ".join(f"{n} {label.lower()}" for label, n in self.not_counted)
+        parts = [head]
+        if waiting:
+            parts.append(f"Not counted{' yet' if not self.provisional else ''}: {waiting}.")
+        n = self.undecided_conflicts
+        parts.append(f"Undecided conflicts: {n}." if n else "No undecided conflicts.")
+        return " ".join(parts)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "cases": self.cases, "counted": self.counted,
+            "counted_statuses": "all answered" if self.provisional else COUNTED_WORDS,
+            "not_counted": {label: n for label, n in self.not_counted},
+            "undecided_conflicts": self.undecided_conflicts, "provisional": self.provisional,
+            "text": self.text,
+        }  # fmt: skip
+
+
+def coverage(cases: Sequence[HubCase], conflicts_undecided: int, provisional: bool) -> Coverage:
+    """What the figures over `cases` count (see Coverage)."""
+    counted = counted_cases(cases, provisional)
+    ids = {c.id for c in counted}
+    left = Counter(c.status for c in cases if c.id not in ids)
+    unfinished = sum(c.status not in COUNTED_STATUSES for c in counted)
+    return Coverage(
+        len(cases), len(counted),
+        tuple((st.label, left[st.value]) for st in CaseStatus if left[st.value]),
+        conflicts_undecided, provisional, unfinished if provisional else 0,
+    )  # fmt: skip
+
+
+def undecided(found: Sequence[Conflict]) -> int:
+    """How many conflicts wait for the team lead (parallel updates decide nothing)."""
+    return sum(c.kind == "conflict" for c in found)
+
 
 def summarise(
     hub: Hub,
@@ -142,8 +234,10 @@ def summarise(
     split_by: str | None = None,
     *,
     loaded: Loaded | None = None,
+    provisional: bool = False,
 ) -> list[SummaryRow]:
-    """Per key question and prompt: counts and percentage Yes over relevant cases.
+    """Per key question and prompt: counts and percentage Yes over relevant cases, over the
+    finished cases (`counted_cases`; provisional: every case with an answer).
 
     split_by: "variant", "assessor_role" or a case fact id (RoSH level, sentence type, ...).
     """
@@ -152,7 +246,7 @@ def summarise(
     qs, hub_cases = loaded or load_cases(hub, inspection_id)
     splitter = _splitter(qs, hub, split_by)
     groups: dict[tuple[str, str | None], dict[str, Tally]] = {}
-    for c in hub_cases:
+    for c in counted_cases(hub_cases, provisional):
         name = c.pdu if by == "pdu" else c.region
         tallies = groups.setdefault((name, splitter(c) if splitter else None), {})
         for qid, outcome in outcomes(qs, c).items():
@@ -160,6 +254,8 @@ def summarise(
                 tallies[qid] = tallies.get(qid, Tally()).add(outcome)
     order = [q.id for q in qs.questions if q.counts]
     scale = qs.ratings.scale if qs.ratings else ()
+    rules = qs.figure_rules
+    publication = NOT_FOR_PUBLICATION if rules.restricted(by) else ""
     rows = []
     for name, part in sorted(groups, key=lambda k: (k[0], k[1] or "")):
         tallies = groups[(name, part)]
@@ -168,11 +264,12 @@ def summarise(
                 continue
             t = tallies[qid]
             q = qs.question(qid)
-            level = rate(t.percent, scale) if scale and q.is_key else None
+            caution = base_caution(t, rules.minimum_base)
+            level = rate(t.percent, scale) if scale and q.is_key and not caution else None
             rows.append(SummaryRow(
                 by, name, qid, q.is_key, t.relevant, t.yes, t.no, t.not_applicable,
                 percent_value(t.percent), level.label if level else None, part,
-                version_name(qs),
+                version_name(qs), t.did_not_apply, t.unanswered, caution, publication,
             ))  # fmt: skip
     return rows
 
@@ -195,7 +292,8 @@ def _splitter(qs: QuestionSet, hub: Hub, split_by: str | None) -> Callable[[HubC
 
 
 def render(rows: Sequence[SummaryRow], fmt: str) -> str:
-    """The same rows always give the same bytes."""
+    """The same rows always give the same bytes (JSON: a list of rows; see render_summary
+    for the whole summary with its standards, bands and what is counted)."""
     if fmt == "json":
         return json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False) + "\n"
     fields = list(SummaryRow.__dataclass_fields__)
@@ -208,16 +306,123 @@ def render(rows: Sequence[SummaryRow], fmt: str) -> str:
         return buf.getvalue()
     if fmt != "table":
         raise InputError("Format is table, csv or json.")
-    lines = [f"{'scope':<7}{'name':<28}{'question':<10}{'relevant':>9}{'yes':>6}{'no':>6}"
-             f"{'n/a':>6}  {'% yes':>7}  rating"]  # fmt: skip
-    for r in rows:
-        pct = "no relevant cases" if r.percent is None else f"{r.percent:.1f}%"
-        name = f"{r.name} / {r.split}" if r.split is not None else r.name
-        lines.append(
-            f"{r.scope:<7}{name[:27]:<28}{r.question_id:<10}{r.relevant:>9}{r.yes:>6}"
-            f"{r.no:>6}{r.not_applicable:>6}  {pct:>7}  {r.rating or ''}"
+    return _table(rows)
+
+
+def _group_name(r: SummaryRow) -> str:
+    return f"{r.name} / {r.split}" if r.split is not None else r.name
+
+
+def _table(rows: Sequence[SummaryRow]) -> str:
+    """Plain columns as wide as their longest entry: no name is cut, so two groups never
+    print the same."""
+    heads = ("scope", "name", "question", "relevant", "yes", "no", "answered n/a",
+             "did not apply", "not answered", "% yes", "rating")  # fmt: skip
+    body = [
+        (
+            r.scope, _group_name(r), r.question_id, str(r.relevant), str(r.yes), str(r.no),
+            str(r.not_applicable), str(r.did_not_apply), str(r.not_answered),
+            "no relevant cases" if r.percent is None else f"{r.percent:.1f}%"
+            + (" (caution)" if r.caution else ""),
+            "; ".join(x for x in (r.rating or "", r.caution) if x),
         )
-    return "\n".join(lines) + "\n"
+        for r in rows
+    ]  # fmt: skip
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(heads)]
+    left = {0, 1, 2, 10}  # text columns; the counts and percentages align right
+
+    def line(cells: Sequence[str]) -> str:
+        out = [c.ljust(widths[i]) if i in left else c.rjust(widths[i]) for i, c in enumerate(cells)]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(heads), *(line(b) for b in body)]) + "\n"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything `probdesk summary` prints: the rows, the standards and overall bands where
+    the set rates, what is counted, and what pooling left out."""
+
+    rows: list[SummaryRow]
+    standards: list[StandardRow]
+    overall: list[OverallRow]
+    coverage: Coverage
+    left_out: tuple[LeftOut, ...] = ()
+    version: str = ""
+
+
+def inspection_summary(
+    hub: Hub,
+    inspection_id: str,
+    by: str,
+    split_by: str | None = None,
+    *,
+    provisional: bool = False,
+) -> Summary:
+    """One inspection's whole summary (see Summary), from one read of its cases."""
+    loaded = load_cases(hub, inspection_id)
+    rows = summarise(hub, inspection_id, by, split_by, loaded=loaded, provisional=provisional)
+    std, totals = standards(hub, inspection_id, by, loaded=loaded, provisional=provisional)
+    cov = coverage(loaded[1], undecided(conflicts(hub, inspection_id)), provisional)
+    return Summary(rows, std, totals, cov, (), version_name(loaded[0]))
+
+
+def region_summary(
+    hub: Hub, region: str, by: str, split_by: str | None = None, *, provisional: bool = False
+) -> Summary:
+    """A region's whole pooled summary over its PDU inspections (see Summary)."""
+    pooling = regional_pooling(hub, region)
+    assert pooling.pool is not None
+    loaded = pooling.pool.loaded
+    rows = summarise(hub, "", by, split_by, loaded=loaded, provisional=provisional)
+    std, totals = standards(hub, "", by, loaded=loaded, provisional=provisional)
+    cov = pooled_coverage(hub, pooling, provisional)
+    return Summary(rows, std, totals, cov, pooling.left_out, version_name(loaded[0]))
+
+
+# The CSV of a whole summary: one table, a row per figure, standard and overall band; the
+# "record" column says which, and the columns a record has no use for stay empty.
+SUMMARY_CSV_FIELDS = (
+    "record", *SummaryRow.__dataclass_fields__, "standard_id", "title", "lowest_question",
+    "score", "band",
+)  # fmt: skip
+
+
+def render_summary(summary: Summary, fmt: str) -> str:
+    """A whole summary as a table (with the standards block), CSV or JSON; the same summary
+    always gives the same bytes. JSON is one object: question_set, coverage, figures,
+    standards, overall and left_out."""
+    if fmt == "json":
+        doc = {
+            "question_set": summary.version,
+            "coverage": summary.coverage.as_dict(),
+            "figures": [asdict(r) for r in summary.rows],
+            "standards": [asdict(r) for r in summary.standards],
+            "overall": [asdict(r) for r in summary.overall],
+            "left_out": [asdict(o) for o in summary.left_out],
+        }
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, SUMMARY_CSV_FIELDS, lineterminator="\n", restval="")
+        w.writeheader()
+        records: list[tuple[str, dict[str, object]]] = [
+            *(("figure", asdict(r)) for r in summary.rows),
+            *(("standard", asdict(r)) for r in summary.standards),
+            *(("overall", asdict(r)) for r in summary.overall),
+        ]
+        for record, values in records:
+            w.writerow({k: safe_cell(v) for k, v in {"record": record, **values}.items()})
+        return buf.getvalue()
+    if fmt != "table":
+        raise InputError("Format is table, csv or json.")
+    out = [f"question set: {summary.version}", summary.coverage.text]
+    restricted = next((r.publication for r in summary.rows if r.publication), "")
+    if restricted:
+        out.append(f"{summary.rows[0].scope.upper()} figures: {restricted}.")
+    out.append("")
+    body = render(summary.rows, "table") if summary.rows else "No figures yet.\n"
+    return "\n".join(out) + body + render_standards(summary.standards, summary.overall)
 
 
 # -- conflicts ---------------------------------------------------------------------------------
@@ -369,24 +574,31 @@ class CaseOutcome:
     case_ref: str
     pdu: str
     assessor: str
-    outcome: str  # yes / no / na / unanswered
+    outcome: str  # yes / no / na / did_not_apply / unanswered
+    status: str = ""  # the case's status (provisional figures count unfinished cases too)
 
 
 def drill_down(
-    hub: Hub, inspection_id: str, question_id: str, pdu: str | None
+    hub: Hub,
+    inspection_id: str,
+    question_id: str,
+    pdu: str | None,
+    *,
+    provisional: bool = False,
 ) -> list[CaseOutcome]:
-    """The cases behind a percentage: each case's outcome for one question (one PDU or all)."""
+    """The cases behind a percentage: each counted case's outcome for one question (one PDU
+    or all), the same cases `summarise` counts."""
     qs, hub_cases = load_cases(hub, inspection_id)
     if not qs.has_question(question_id):
         raise InputError(f"{question_id} is not a question of {qs.title}.")
     out = []
-    for c in hub_cases:
+    for c in counted_cases(hub_cases, provisional):
         if pdu is not None and c.pdu != pdu:
             continue
         outcome = outcomes(qs, c).get(question_id)
         if outcome is None or outcome is Outcome.NOT_ASKED:
             continue
-        out.append(CaseOutcome(c.reference, c.pdu, c.assessor, outcome.value))
+        out.append(CaseOutcome(c.reference, c.pdu, c.assessor, outcome.value, c.status))
     return out
 
 
@@ -402,6 +614,8 @@ class StandardRow:
     rating: str | None  # from the lowest key question with relevant cases
     lowest_question: str | None
     percent: float | None
+    caution: str = ""  # why no rating though key questions have relevant cases
+    publication: str = ""  # NOT_FOR_PUBLICATION where the set publishes only above this scope
 
 
 @dataclass(frozen=True)
@@ -413,16 +627,23 @@ class OverallRow:
 
 
 def standards(
-    hub: Hub, inspection_id: str, by: str, *, loaded: Loaded | None = None
+    hub: Hub,
+    inspection_id: str,
+    by: str,
+    *,
+    loaded: Loaded | None = None,
+    provisional: bool = False,
 ) -> tuple[list[StandardRow], list[OverallRow]]:
-    """Standard ratings, points and score bands, where the question set declares them."""
+    """Standard ratings, points and score bands, where the question set declares them, over
+    the cases `summarise` counts."""
     from probdesk.domain.summary import overall
 
     qs, hub_cases = loaded or load_cases(hub, inspection_id)
     if qs.ratings is None:
         return [], []
+    publication = NOT_FOR_PUBLICATION if qs.figure_rules.restricted(by) else ""
     groups: dict[str, dict[str, Tally]] = {}
-    for c in hub_cases:
+    for c in counted_cases(hub_cases, provisional):
         name = c.pdu if by == "pdu" else c.region
         tallies = groups.setdefault(name, {})
         for qid, outcome in outcomes(qs, c).items():
@@ -431,12 +652,12 @@ def standards(
     rows: list[StandardRow] = []
     totals: list[OverallRow] = []
     for name in sorted(groups):
-        result = overall(qs.ratings, groups[name])
+        result = overall(qs.ratings, groups[name], qs.figure_rules.minimum_base)
         for r in result.standards:
             rows.append(StandardRow(
                 by, name, r.standard.id, r.standard.title,
                 r.rating.label if r.rating else None, r.lowest_question,
-                percent_value(r.percent),
+                percent_value(r.percent), r.caution, publication,
             ))  # fmt: skip
         totals.append(OverallRow(by, name, result.score, result.band))
     return rows, totals
@@ -492,16 +713,22 @@ def render_standards(rows: Sequence[StandardRow], totals: Sequence[OverallRow]) 
     if not rows:
         return ""
     lines = ["", "Standards (rated by their lowest key question)"]
+    name_w = max(len(n) for n in [*(r.name for r in rows), *(t.name for t in totals)]) + 2
+    id_w = max(len(r.standard_id) for r in rows) + 2
+    title_w = max(len(r.title) for r in rows) + 2
+    rating_w = max(len(r.rating or "-") for r in rows) + 2
     for r in rows:
         pct = (
             "no relevant cases" if r.percent is None else f"{r.percent:.1f}% ({r.lowest_question})"
         )
+        extra = f"; {r.caution}" if r.caution else ""
         lines.append(
-            f"  {r.name[:27]:<28}{r.standard_id:<6}{r.title[:30]:<31}{r.rating or '-':<22}{pct}"
+            f"  {r.name:<{name_w}}{r.standard_id:<{id_w}}{r.title:<{title_w}}"
+            f"{r.rating or '-':<{rating_w}}{pct}{extra}"
         )
     for t in totals:
         score = "not all standards rated" if t.score is None else f"{t.score} points: {t.band}"
-        lines.append(f"  {t.name[:27]:<28}overall: {score}")
+        lines.append(f"  {t.name:<{name_w}}overall: {score}")
     return "\n".join(lines) + "\n"
 
 
@@ -677,13 +904,15 @@ def regional_summary(
     by: str = "region",
     split_by: str | None = None,
     pooling: Pooling | None = None,
+    *,
+    provisional: bool = False,
 ) -> list[SummaryRow]:
     """Domain-two figures pooled over every PDU inspection of the region in the hub: by region
     (one figure per question for the whole region) or by PDU (the breakdown). `pooling`:
     `regional_pooling`'s, when the caller also shows what it left out (one read of the cases)."""
     pooling = pooling or regional_pooling(hub, region)
     assert pooling.pool is not None
-    return summarise(hub, "", by, split_by, loaded=pooling.pool.loaded)
+    return summarise(hub, "", by, split_by, loaded=pooling.pool.loaded, provisional=provisional)
 
 
 def regional_pooling(hub: Hub, region: str) -> Pooling:
@@ -746,21 +975,29 @@ class InspectionFigures:
     progress: list[ProgressRow]
     packages: int  # merged into the hub so far (every inspection's)
     moderation: list[ModerationItem]  # submitted and returned cases, latest decision
+    coverage: Coverage | None = None  # what the summary counts
 
 
-def inspection_figures(hub: Hub, inspection_id: str) -> InspectionFigures | None:
+def inspection_figures(
+    hub: Hub, inspection_id: str, *, provisional: bool = False
+) -> InspectionFigures | None:
     """None when the hub does not hold the inspection (nothing merged for it yet)."""
     if not holds(hub, inspection_id):
         return None
     loaded = load_cases(hub, inspection_id)
+    found = conflicts(hub, inspection_id)
     return InspectionFigures(
         inspection_id,
         loaded[0],
-        {by: summarise(hub, inspection_id, by, loaded=loaded) for by in ("pdu", "region")},
-        conflicts(hub, inspection_id),
+        {
+            by: summarise(hub, inspection_id, by, loaded=loaded, provisional=provisional)
+            for by in ("pdu", "region")
+        },
+        found,
         progress(hub, inspection_id, loaded=loaded),
         hub.counts()["hub_package"],
         moderation_queue(hub, inspection_id, loaded=loaded),
+        coverage(loaded[1], undecided(found), provisional),
     )
 
 
@@ -783,17 +1020,24 @@ class GroupFigures:
 
 
 def group_figures(
-    hub: Hub, loaded: Loaded, scope: str, name: str, breakdown_pdus: Sequence[str] = ()
+    hub: Hub,
+    loaded: Loaded,
+    scope: str,
+    name: str,
+    breakdown_pdus: Sequence[str] = (),
+    *,
+    provisional: bool = False,
 ) -> GroupFigures:
     """The figures of the cases in `loaded` for the PDU or region `name` (the cases are that
     group's); with breakdown_pdus, each of those PDUs' key questions and standards too."""
     qs, cases = loaded
-    rows = _named(summarise(hub, "", scope, loaded=loaded), name)
-    std_rows, totals = standards(hub, "", scope, loaded=loaded)
+    p = provisional
+    rows = _named(summarise(hub, "", scope, loaded=loaded, provisional=p), name)
+    std_rows, totals = standards(hub, "", scope, loaded=loaded, provisional=p)
     breakdown: tuple[GroupFigures, ...] = ()
     if breakdown_pdus:
-        by_pdu = summarise(hub, "", "pdu", loaded=loaded)
-        pdu_std, pdu_totals = standards(hub, "", "pdu", loaded=loaded)
+        by_pdu = summarise(hub, "", "pdu", loaded=loaded, provisional=p)
+        pdu_std, pdu_totals = standards(hub, "", "pdu", loaded=loaded, provisional=p)
         counts = Counter(c.pdu for c in cases)
         breakdown = tuple(
             GroupFigures(
@@ -853,13 +1097,21 @@ class RegionalFigures:
     pools: tuple[PooledSet, ...]  # one per version of the set, the most cases first
     summary: dict[str, list[SummaryRow]]  # "pdu" and "region"
     left_out: tuple[LeftOut, ...] = ()  # questions not the same in every version, and why
+    coverage: Coverage | None = None  # what the pooled figures count
 
     @property
     def cases(self) -> int:
         return sum(p.cases for p in self.pools)
 
 
-def regional_figures(hub: Hub, region: str) -> RegionalFigures:
+def pooled_coverage(hub: Hub, pooling: Pooling, provisional: bool = False) -> Coverage:
+    """What pooled figures count, with the undecided conflicts of every pooled inspection."""
+    cases = pooling.pool.cases if pooling.pool is not None else []
+    ids = pooling.pool.inspections if pooling.pool is not None else ()
+    return coverage(cases, sum(undecided(conflicts(hub, i)) for i in ids), provisional)
+
+
+def regional_figures(hub: Hub, region: str, *, provisional: bool = False) -> RegionalFigures:
     """The pooled figures of `region`'s PDU inspections (none, when none is in the hub yet),
     `regional_summary`'s rows from one read of the cases; the drill-down behind a row reads
     every pooled inspection's cases."""
@@ -872,18 +1124,30 @@ def regional_figures(hub: Hub, region: str) -> RegionalFigures:
     rows = [r for i in found.pdu_inspections if (r := hub.inspection(i)) is not None]
     pooling = pool_inspections(hub, found.pdu_inspections)
     assert pooling.pool is not None
-    summary = {by: summarise(hub, "", by, loaded=pooling.pool.loaded) for by in ("pdu", "region")}
+    summary = {
+        by: summarise(hub, "", by, loaded=pooling.pool.loaded, provisional=provisional)
+        for by in ("pdu", "region")
+    }
     return RegionalFigures(
         found.region, found.pdu_inspections, tuple(r.pdu for r in rows), pooling.sets, summary,
-        pooling.left_out,
+        pooling.left_out, pooled_coverage(hub, pooling, provisional),
     )  # fmt: skip
 
 
 def pooled_drill_down(
-    hub: Hub, inspection_ids: Sequence[str], question_id: str, pdu: str | None
+    hub: Hub,
+    inspection_ids: Sequence[str],
+    question_id: str,
+    pdu: str | None,
+    *,
+    provisional: bool = False,
 ) -> list[CaseOutcome]:
     """The cases behind a pooled figure: each pooled inspection's, by PDU then reference."""
-    out = [c for i in inspection_ids for c in drill_down(hub, i, question_id, pdu)]
+    out = [
+        c
+        for i in inspection_ids
+        for c in drill_down(hub, i, question_id, pdu, provisional=provisional)
+    ]
     return sorted(out, key=lambda c: (c.pdu, c.case_ref))
 
 

@@ -27,7 +27,13 @@ from probdesk.domain.cells import safe_cell
 from probdesk.domain.evidence import ATTACHMENT_LIMIT, OrgEvent, payload_problem
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import KnownDevice
-from probdesk.errors import EnvironmentProblem, InputError, RowsRefused
+from probdesk.errors import (
+    EnvironmentProblem,
+    InputError,
+    OperationCancelled,
+    ProbdeskError,
+    RowsRefused,
+)
 from probdesk.fs import atomic_write, full_disk
 from probdesk.hub.rows import ENROLLED, REFUSED, CaseRow, HeldRow, KeyState
 from probdesk.hub.store import Hub, Writing, now
@@ -36,7 +42,7 @@ from probdesk.packages.enrolment import proof_matches
 from probdesk.packages.format import PackageError
 from probdesk.packages.keys import fingerprint, unb64
 from probdesk.packages.wire import EVENTS_SCHEMA
-from probdesk.progress import Progress, quiet
+from probdesk.progress import Cancelled, Progress, never, quiet
 from probdesk.services.authority import Sample, violations
 from probdesk.services.fieldwork import RECEIPTS_FOLDER, Fieldwork
 
@@ -78,14 +84,15 @@ MERGED, ALREADY, REJECTED, QUARANTINED = "merged", "already merged", "rejected",
 HELD = "held"  # signed by a key not enrolled for any team member: waits for the team lead
 
 
-def open_hub(data_dir: Path, url: str | None = None) -> Hub:
+def open_hub(data_dir: Path, url: str | None = None, password: str | None = None) -> Hub:
     """The team lead's hub (`url`, else hub.sqlite in `data_dir`): a SQLite hub encrypted with
-    the data key of `data_dir`, the lead's data folder."""
+    the data key of `data_dir`, the lead's data folder; a PostgreSQL hub with `password` (see
+    probdesk.services.hub_access for where it comes from), connected to at once."""
     from probdesk.store import datakey
 
     url = url or default_hub_url(data_dir)
     sqlite = url.startswith("sqlite")
-    return Hub(url, key=datakey.unlock(data_dir) if sqlite else None)
+    return Hub(url, key=datakey.unlock(data_dir) if sqlite else None, password=password)
 
 
 @dataclass(frozen=True)
@@ -215,8 +222,37 @@ def register_inspections(hub: Hub, lead: Fieldwork) -> list[str]:
     return ids
 
 
+class MergeCancelled(OperationCancelled):
+    """Cancel was pressed during a merge, and it stopped before the next package: each package
+    merges in its own transaction, so those before it stay merged (`outcomes`, as a whole merge
+    would have returned them) and the rest were not read. A merge again takes the rest and
+    skips the ones merged."""
+
+    def __init__(self, outcomes: Sequence[MergeOutcome], done: int, total: int) -> None:
+        self.outcomes = list(outcomes)
+        self.done, self.total = done, total
+        merged = sum(o.state == MERGED for o in self.outcomes)
+        left = total - done
+        kept = (
+            "nothing was merged"
+            if merged == 0
+            else f"the {merged} package{'s' if merged > 1 else ''} merged "
+            f"{'stays' if merged == 1 else 'stay'} merged"
+        )
+        ProbdeskError.__init__(
+            self,
+            f"Merge cancelled after {done} of the {total} files in the shared folder: {kept}. "
+            f"The other {left} {'was' if left == 1 else 'were'} not read: merge again to "
+            "take them (packages already merged are skipped).",
+        )
+
+
 def merge(
-    hub: Hub, lead: Fieldwork, shared: Path, progress: Progress = quiet
+    hub: Hub,
+    lead: Fieldwork,
+    shared: Path,
+    progress: Progress = quiet,
+    cancelled: Cancelled = never,
 ) -> list[MergeOutcome]:
     """Merge every events package in `shared` (and one level down), each on its own.
 
@@ -227,6 +263,10 @@ def merge(
     with the rule it broke; a valid one with a known id but other content is quarantined.
     None of them changes anything or stops the others, and two merges into one hub at once
     merge each package once.
+
+    `cancelled()` is checked before each package (the safe point: a package is merged whole
+    or not at all); when it is true the merge stops there and raises MergeCancelled with the
+    outcomes so far.
     """
     if not shared.is_dir():
         raise InputError(f"The shared folder {shared} is not reachable.")
@@ -237,6 +277,9 @@ def merge(
     outcomes: list[MergeOutcome] = []
     by_name: dict[str, Path] = {}
     for n, path in enumerate(paths):
+        if cancelled():
+            log.info("merge cancelled after %s of %s package files", n, len(paths))
+            raise MergeCancelled(outcomes, n, len(paths))
         progress(n, len(paths), path.name)
         by_name[path.name] = path
         outcome = _merge_one(ctx, shared, path)
@@ -244,7 +287,8 @@ def merge(
             outcomes.append(outcome)
             log.info("package file %s: %s", n, outcome.state)
     # A package held because its key was not enrolled yet, when a later package of the same
-    # merge enrolled that key (the laptop joined with its code in between): merged now.
+    # merge enrolled that key (the laptop joined with its code in between): merged now. (Not
+    # cancelled: every package has been read, and this finishes those already read.)
     for i, o in enumerate(outcomes):
         if o.state == HELD and ctx.keys.get((o.inspection_id, o.signing_public)) is not None:
             again = _merge_one(ctx, shared, by_name[o.file])

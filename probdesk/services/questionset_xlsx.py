@@ -213,7 +213,20 @@ SETTING_ROWS = (
     ("title", "title", True, "the name shown to users"),
     ("framework notes", "framework_notes", False, "a short paragraph shown with summaries"),
     ("percentage", "percentage", False, "how answers become percentages: yes_over_relevant"),
+    (
+        "minimum base",
+        "minimum_base",
+        False,
+        "the fewest relevant cases a percentage is read on: below it, a caution and no rating",
+    ),
+    (
+        "published at",
+        "published_at",
+        False,
+        "pdu or region: with region, PDU figures are for the inspection team, not publication",
+    ),
 )
+AGGREGATION_SETTINGS = ("percentage", "minimum_base", "published_at")
 ANSWER_TYPES = tuple(t.value for t in AnswerType)
 FACT_TYPES = tuple(t.value for t in FactType)
 
@@ -283,7 +296,7 @@ def _rows(data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {s.name: [] for s in SHEETS}
     about = {key: text for _, key, _, text in SETTING_ROWS}
     aggregation = data.get("aggregation", {})
-    settings = {**data, "percentage": aggregation.get("percentage")}
+    settings = {**data, **{k: aggregation.get(k) for k in AGGREGATION_SETTINGS}}
     for shown, key, _, _ in SETTING_ROWS:
         out[SETTINGS.name].append(
             {"setting": shown, "value": settings.get(key), "about": about[key]}
@@ -737,9 +750,9 @@ class _Build(_Reader):
         ):
             if rows:
                 d[key] = rows
-        aggregation: dict[str, Any] = {}
-        if "percentage" in settings:
-            aggregation["percentage"] = settings["percentage"]
+        aggregation: dict[str, Any] = {
+            k: settings[k] for k in AGGREGATION_SETTINGS if k in settings
+        }
         ratings = self.ratings()
         if ratings:
             aggregation["ratings"] = ratings
@@ -767,15 +780,19 @@ class _Build(_Reader):
                 self.book.problem(row.where("setting"), f"'{setting}' is given twice")
                 continue
             seen[key] = row.where("value")
-            if key == "format":
-                value: Any = self.number(row, "value", "format", whole=True)
-            elif key in ("id", "percentage"):
+            if key in ("format", "minimum_base"):
+                value: Any = (
+                    self.number(row, "value", shown_name(key), whole=True)
+                    if required or row.has("value")
+                    else None
+                )
+            elif key in ("id", "percentage", "published_at"):
                 value = self.ident(row, "value", required=required, what=shown_name(key))
             else:
                 value = self.text(row, "value", required=required, what=shown_name(key))
             if value is not None:
                 out[key] = value
-                path: JsonPath = ("aggregation", "percentage") if key == "percentage" else (key,)
+                path: JsonPath = ("aggregation", key) if key in AGGREGATION_SETTINGS else (key,)
                 self.at(path, row.where("value"))
         for shown, key, required, _ in SETTING_ROWS:
             if required and key not in seen:

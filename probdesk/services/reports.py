@@ -8,14 +8,12 @@ show. The builders (probdesk/reports) know nothing of the hub.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from probdesk.domain.evidence import OrgState
-from probdesk.domain.questionset import QuestionSet
-from probdesk.domain.records import CaseStatus
+from probdesk.domain.questionset import NOT_FOR_PUBLICATION, QuestionSet
 from probdesk.errors import InputError, OperationCancelled
 from probdesk.hub.rows import DecisionRow, InspectionRow
 from probdesk.hub.store import Hub
@@ -25,9 +23,8 @@ from probdesk.reports.case_summary import case_file_name as _case_file_name
 from probdesk.reports.model import (
     ANSWERED,
     DEFAULT_MARKING,
-    DID_NOT_APPLY,
-    NOT_ANSWERED,
     Band,
+    Bar,
     CaseReport,
     ConflictLine,
     DocumentMeta,
@@ -44,6 +41,7 @@ from probdesk.reports.model import (
     SummaryReport,
 )
 from probdesk.services import figures as views  # `figures` names the report's own below
+from probdesk.services import review  # a case's questions, walked as the case view does
 from probdesk.services.workspace import ROLES  # role id -> its label
 
 ACTIONS = {"approved": "Approved", "returned": "Returned to assessor"}
@@ -67,8 +65,11 @@ def _when(at: datetime | str) -> str:
 class ReportSource:
     """One inspection of a hub, read once, from which any number of reports are built."""
 
-    def __init__(self, hub: Hub, inspection_id: str | None, *, author: str = "") -> None:
+    def __init__(
+        self, hub: Hub, inspection_id: str | None, *, author: str = "", provisional: bool = False
+    ) -> None:
         self.hub = hub
+        self.provisional = provisional  # count every answered case, labelled PROVISIONAL
         self.inspection_id = views.pick_inspection(hub, inspection_id)
         insp = hub.inspection(self.inspection_id)
         assert insp is not None
@@ -78,7 +79,7 @@ class ReportSource:
         self.cases = self.loaded[1]
         self.roles = hub.device_roles()
         self.author = author
-        self._earlier: dict[str, tuple[Any, str]] | None = None
+        self._earlier: review.EarlierQuestions | None = None
         self.generated = datetime.now().replace(microsecond=0)
         self.pdus: list[str] = list(insp.pdu_names)
         for c in self.cases:  # a case from a PDU not in the plan still gets its report
@@ -156,61 +157,28 @@ class ReportSource:
         open_conflicts: Mapping[str, Sequence[ConflictLine]],
     ) -> CaseReport:
         qs = self.qs
-        applicable = qs.applicable(c.variant, c.facts, c.answers)
-        sections = []
-        for s in qs.sections_for(c.variant):
-            lines = []
-            for q in s.questions:
-                why = ""
-                if q.applies_when is not None:
-                    described = qs.describe(q.applies_when)
-                    why = (
-                        f"Asked because {described}."
-                        if q.id in applicable
-                        else f"Asked only when {described}."
-                    )
-                value = c.answers.get(q.id)
-                note = c.notes.get(q.id, "")
-                if q.id not in applicable:
-                    if value is not None:  # answered before the facts or the set changed
-                        why = (
-                            f"{why} The answer given before ({_answer_text(q, value)}) is "
-                            "kept as recorded, not counted."
-                        ).strip()
-                    lines.append(QuestionLine(q.id, q.text, q.is_key, DID_NOT_APPLY, "", note, why))
-                elif value is None:
-                    lines.append(QuestionLine(q.id, q.text, q.is_key, NOT_ANSWERED, "", note, why))
-                else:
-                    lines.append(
-                        QuestionLine(
-                            q.id, q.text, q.is_key, ANSWERED, _answer_text(q, value), note, why
-                        )
-                    )
-            sections.append(SectionBlock(s.id, s.title, _stage(s.stage), tuple(lines)))
-        asked = {q.id for s in qs.sections_for(c.variant) for q in s.questions}
+        sections = [
+            SectionBlock(s.id, s.title, _stage(s.stage), tuple(
+                QuestionLine(a.question.id, a.question.text, a.question.is_key, a.state,
+                             a.answer, a.note, a.why)
+                for a in states
+            ))
+            for s, states in review.question_states(qs, c)
+        ]  # fmt: skip
         kept = tuple(
-            self._kept_line(qid, value, c.notes.get(qid, ""))
-            for qid, value in sorted(c.answers.items())
-            if qid not in asked and value is not None
+            QuestionLine(k.question_id, k.text, False, ANSWERED, k.answer, k.note, k.why)
+            for k in review.kept_answers(qs, c, self._earlier_questions)
         )
-        facts = tuple(
-            (
-                f.label,
-                f.label_of(c.facts[f.id]) if c.facts.get(f.id) is not None else "not recorded",
-            )
-            for f in qs.facts
-        )
-        try:
-            status = CaseStatus(c.status).label
-        except ValueError:
-            status = c.status
+        facts = review.case_facts(qs, c)
+        status = review.status_label(c.status)
+        counted = review.counted_text(c.status)
         return CaseReport(
             inspection=self.title,
             inspection_id=self.inspection_id,
             region=c.region,
             pdu=c.pdu,
             case_ref=c.reference,
-            variant=qs.variant(c.variant).label if c.variant else "not determined",
+            variant=review.variant_label(qs, c),
             facts=facts,
             assessor=c.assessor,
             assessor_role=ROLES.get(self.roles.get(c.assessor, ""), "role not known"),
@@ -224,43 +192,13 @@ class ReportSource:
             question_set=self.set_name,
             generated=self.generated,
             kept=kept,
+            counted=counted,
         )
 
-    def _kept_line(self, qid: str, value: object, note: str) -> QuestionLine:
-        """An answer the case keeps to a question it no longer has: one of another variant,
-        or one a later version of the question set dropped (its text from that version)."""
-        if self.qs.has_question(qid):
-            q: Any = self.qs.question(qid)
-            why = "A question of another variant: kept as recorded, not counted."
-        else:
-            found = self._earlier_questions().get(qid)
-            if found is None:
-                return QuestionLine(
-                    qid, "(a question no longer in the question set)", False, ANSWERED,
-                    str(value), note, "Kept as recorded, not counted.",
-                )  # fmt: skip
-            q, version = found
-            why = (
-                f"Asked in version {version}, dropped from {self.qs.version}: kept as "
-                "recorded, not counted."
-            )
-        return QuestionLine(qid, q.text, False, ANSWERED, _answer_text(q, value), note, why)
-
-    def _earlier_questions(self) -> dict[str, tuple[Any, str]]:
-        """Every question of the set's earlier versions the hub holds, by id (the newest
-        version by name that has it), read once."""
+    def _earlier_questions(self) -> review.EarlierQuestions:
+        """Every question of the set's earlier versions the hub holds, read once."""
         if self._earlier is None:
-            from probdesk.domain import loader
-
-            self._earlier = {}
-            rows = [
-                (v, t) for h, v, t in self.hub.question_set_versions(self.qs.id)
-                if h != self.qs.content_hash
-            ]  # fmt: skip
-            for version, text in sorted(rows):  # a later version's wording wins
-                earlier = loader.parse_text(text, f"{self.qs.id} {version}")
-                for q in earlier.questions:
-                    self._earlier[q.id] = (q, version)
+            self._earlier = review.earlier_questions(self.hub, self.qs)
         return self._earlier
 
     def case_meta(self, report: CaseReport, marking: str) -> DocumentMeta:
@@ -282,9 +220,17 @@ class ReportSource:
             mine = list(self.cases)
         else:
             raise InputError("A summary report is for a pdu or a region.")
-        fig = figures(self.hub, self.qs, mine, scope, name, self.pdus if scope == "region" else ())
+        fig = figures(
+            self.hub, self.qs, mine, scope, name, self.pdus if scope == "region" else (),
+            provisional=self.provisional,
+        )  # fmt: skip
         start, end = self.insp.fieldwork_start, self.insp.fieldwork_end
         notes = views.evidence(self.hub, self.inspection_id)
+        refs = {c.reference for c in mine}
+        waiting = views.undecided(
+            [c for c in views.conflicts(self.hub, self.inspection_id) if c.case_ref in refs]
+        )
+        cover = views.coverage(mine, waiting, self.provisional)
         return SummaryReport(
             scope=scope,
             name=name,
@@ -309,15 +255,20 @@ class ReportSource:
             domain_one=domain_one_items(
                 self.qs, views.hub_org_state(self.hub, self.inspection_id), notes
             ),
+            coverage=cover.text,
+            provisional=self.provisional,
+            publication=_publication(self.qs, scope),
+            minimum_base=self.qs.figure_rules.minimum_base,
         )
 
     def summary_meta(self, report: SummaryReport, marking: str) -> DocumentMeta:
         kind = "PDU summary" if report.scope == "pdu" else "Regional summary"
-        return self.meta(
+        meta = self.meta(
             f"{kind}: {report.name}",
             f"{report.region} · {report.name if report.scope == 'pdu' else 'all PDUs'} · {kind}",
             marking,
         )
+        return replace(meta, notice=page_notice(report))
 
 
 class RegionalSource:
@@ -325,8 +276,11 @@ class RegionalSource:
     with the per-PDU breakdown, plus the region's own samples (inspections of kind "region",
     each with its own question set) and their domain-one evidence and judgements."""
 
-    def __init__(self, hub: Hub, region: str, *, author: str = "") -> None:
+    def __init__(
+        self, hub: Hub, region: str, *, author: str = "", provisional: bool = False
+    ) -> None:
         self.hub = hub
+        self.provisional = provisional
         self.found = views.region_inspections(hub, region)
         self.region = self.found.region
         self.author = author
@@ -346,7 +300,9 @@ class RegionalSource:
             # Every PDU inspection's cases, over the questions every version shares.
             qs, cases = self.pooling.pool.loaded
             pdus = sorted({c.pdu for c in cases})
-            fig = figures(self.hub, qs, cases, "region", self.region, pdus)
+            fig = figures(
+                self.hub, qs, cases, "region", self.region, pdus, provisional=self.provisional
+            )
             set_name = f"{qs.id} {qs.version}"
             if self.pooling.left_out:
                 set_name += "; left out of the pooled figures: " + "; ".join(
@@ -362,7 +318,9 @@ class RegionalSource:
         for inspection_id, (own_qs, own_cases) in zip(
             self.found.region_inspections, self.own, strict=True
         ):
-            own = figures(self.hub, own_qs, own_cases, "region", self.region)
+            own = figures(
+                self.hub, own_qs, own_cases, "region", self.region, provisional=self.provisional
+            )
             samples.append(SampleBlock(
                 own_qs.title, f"{own_qs.id} {own_qs.version}", len(own_cases), own.by_status,
                 own.rows, own.charts, own.standards, own.score, own.band,
@@ -375,6 +333,15 @@ class RegionalSource:
         starts = [r.fieldwork_start for r in self.rows]
         ends = [r.fieldwork_end for r in self.rows]
         n_pdu = len(self.found.pdu_inspections)
+        cover = views.pooled_coverage(self.hub, self.pooling, self.provisional).text
+        for (own_qs, own_cases), inspection_id in zip(
+            self.own, self.found.region_inspections, strict=True
+        ):
+            own_cover = views.coverage(
+                own_cases, views.undecided(views.conflicts(self.hub, inspection_id)),
+                self.provisional,
+            )  # fmt: skip
+            cover += f" {own_qs.title}: {own_cover.text}"
         return SummaryReport(
             scope="region",
             name=self.region,
@@ -399,10 +366,13 @@ class RegionalSource:
             generated=self.generated,
             domain_one=tuple(domain_one),
             samples=tuple(samples),
+            coverage=cover,
+            provisional=self.provisional,
+            minimum_base=qs.figure_rules.minimum_base if qs is not None else 0,
         )
 
     def summary_meta(self, report: SummaryReport, marking: str) -> DocumentMeta:
-        return document_meta(
+        meta = document_meta(
             f"Regional inspection: {self.region}",
             f"{self.region} · regional inspection",
             f"Regional inspection of {self.region}",
@@ -410,6 +380,7 @@ class RegionalSource:
             self.generated,
             marking,
         )
+        return replace(meta, notice=page_notice(report))
 
 
 def document_meta(
@@ -447,11 +418,13 @@ def figures(
     scope: str,
     name: str,
     breakdown_pdus: Sequence[str] = (),
+    *,
+    provisional: bool = False,
 ) -> Figures:
     """The figures of `cases` for the PDU or region `name`, in the report's words: the very
     rows of `figures.group_figures` (the Hub tab's and `probdesk summary`'s functions); with
     breakdown_pdus, each of those PDUs' key questions and standards too."""
-    g = views.group_figures(hub, (qs, cases), scope, name, breakdown_pdus)
+    g = views.group_figures(hub, (qs, cases), scope, name, breakdown_pdus, provisional=provisional)
     rows = tuple(percent_row(qs, r) for r in g.rows)
     return Figures(
         rows,
@@ -464,6 +437,7 @@ def figures(
                 p.name, p.cases, tuple(percent_row(qs, r) for r in p.rows),
                 tuple(_standard_line(s) for s in p.standards),
                 p.overall.score if p.overall else None, p.overall.band if p.overall else None,
+                _publication(qs, "pdu"),
             )
             for p in g.breakdown
         ),
@@ -477,24 +451,39 @@ def percent_row(qs: QuestionSet, r: views.SummaryRow) -> PercentRow:
     s = qs.section_of(r.question_id)
     return PercentRow(
         r.question_id, q.text, r.key_question, r.relevant, r.yes, r.no, r.not_applicable,
-        r.percent, r.rating, s.title, _stage(s.stage),
+        r.percent, r.rating, s.title, _stage(s.stage), r.did_not_apply, r.not_answered,
+        r.caution,
     )  # fmt: skip
 
 
 def _standard_line(s: views.StandardRow) -> StandardLine:
-    return StandardLine(s.standard_id, s.title, s.rating, s.lowest_question, s.percent)
+    return StandardLine(s.standard_id, s.title, s.rating, s.lowest_question, s.percent, s.caution)
+
+
+def _publication(qs: QuestionSet, scope: str) -> str:
+    return NOT_FOR_PUBLICATION if qs.figure_rules.restricted(scope) else ""
+
+
+def page_notice(report: SummaryReport) -> str:
+    """What every page says under the marking: PROVISIONAL, and not for publication."""
+    flags = ["PROVISIONAL figures: every answered case counted"] if report.provisional else []
+    if report.publication:
+        flags.append(f"PDU figures {report.publication}")
+    return " · ".join(flags)
 
 
 def charts(qs: QuestionSet, rows: Sequence[PercentRow]) -> tuple[StageChart, ...]:
-    """A chart per stage: a bar per key question, against the set's rating bands."""
+    """A chart per stage: a bar per key question with its base, against the set's bands."""
     bands: tuple[Band, ...] = ()
     if qs.ratings is not None:
         bands = tuple(Band(float(level.min_percent), level.label) for level in qs.ratings.scale)
-    stages: dict[str, list[tuple[str, float | None]]] = {}
+    stages: dict[str, list[Bar]] = {}
     for r in rows:
         if r.is_key:
-            stages.setdefault(r.stage, []).append((r.question_id, r.percent))
-    return tuple(StageChart(stage, tuple(bars), bands) for stage, bars in stages.items())
+            bar = Bar(r.question_id, r.percent, r.relevant, bool(r.caution))
+            stages.setdefault(r.stage, []).append(bar)
+    minimum = qs.figure_rules.minimum_base
+    return tuple(StageChart(stage, tuple(bars), bands, minimum) for stage, bars in stages.items())
 
 
 def domain_one_items(
@@ -533,15 +522,7 @@ def domain_one_items(
     return tuple(items)
 
 
-def _stage(stage: str) -> str:
-    """A stage as a heading: "assessment" -> "Assessment"."""
-    return stage[:1].upper() + stage[1:].replace("_", " ")
-
-
-def _answer_text(q: Any, value: object) -> str:
-    if isinstance(value, tuple):
-        return "; ".join(q.label_of(v) for v in value)
-    return str(q.label_of(value))
+_stage = review.stage_words  # a stage as a heading: "assessment" -> "Assessment"
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -673,6 +654,7 @@ class ReportRequest:
     by_reference: bool = False  # CASES with folder: file names after the references (opt-in)
     region: str | None = None  # REGION: the regional inspection of this region, by name
     author: str = ""
+    provisional: bool = False  # summaries: every answered case, labelled PROVISIONAL
 
 
 def build(
@@ -687,16 +669,16 @@ def build(
     if request.kind not in (CASES, PDU, REGION):
         raise ValueError(f"no report of kind {request.kind!r}")
     progress(0, 0, "Reading the inspection from the hub")
-    marking, author = request.marking, request.author
+    marking, author, provisional = request.marking, request.author, request.provisional
     if request.kind == REGION and request.region:
-        regional = RegionalSource(hub, request.region, author=author)
+        regional = RegionalSource(hub, request.region, author=author, provisional=provisional)
         return [write_regional(regional, request.out, marking=marking, progress=progress,
                                cancelled=cancelled)]  # fmt: skip
-    source = ReportSource(hub, request.inspection_id, author=author)
+    source = ReportSource(hub, request.inspection_id, author=author, provisional=provisional)
     if cancelled():
         raise OperationCancelled
     if request.kind == REGION and source.insp.kind == "region":
-        regional = RegionalSource(hub, source.region, author=author)
+        regional = RegionalSource(hub, source.region, author=author, provisional=provisional)
         return [write_regional(regional, request.out, marking=marking, progress=progress,
                                cancelled=cancelled)]  # fmt: skip
     if request.kind == REGION:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from probdesk.domain.records import Inspection
-from probdesk.errors import InputError
+from probdesk.errors import InputError, OperationCancelled
 from probdesk.hub.rows import PurgeRecord
 from probdesk.hub.store import RETENTION_KEY, Hub
 from probdesk.packages import reader
 from probdesk.packages.format import PackageError
-from probdesk.progress import Progress, quiet
+from probdesk.progress import Cancelled, Progress, never, quiet
 from probdesk.services.fieldwork import (
     CODES_FILE,
     PROOF_FILE,
@@ -292,11 +292,16 @@ def purge(
     shared: Path | None = None,
     hub: Hub | None = None,
     progress: Progress = quiet,
+    cancelled: Cancelled = never,
 ) -> PurgeResult:
     """Remove the inspection from this laptop for good, when the plan allows it; else raise
     PurgeRefused (nothing is changed). Rows go with secure_delete in one transaction, with
     an audit record of ids and counts; then its package files, the snapshots and backups
     (they hold it), the enrolment entries; the database is compacted and a new snapshot taken.
+
+    `cancelled()` is checked once, after the check and before anything is removed
+    (OperationCancelled): once the rows are gone the rest must follow, or the files and
+    snapshots left would still hold what was purged.
     """
     progress(0, 5, "Checking what is merged")
     plan = plan_purge(fw, inspection_id, shared=shared, hub=hub)
@@ -306,6 +311,8 @@ def purge(
             "was changed.",
             details=tuple(plan.problems()),
         )
+    if cancelled():
+        raise OperationCancelled
     progress(1, 5, "Removing the inspection's records")
     ws = fw.ws
     files = len(plan.files)
@@ -460,6 +467,7 @@ class HubPurgeResult:
     compacted: str = ""
     files: int = 0  # the team lead's packs and receipts removed from the shared folder
     backups: int = 0  # hub copies made before upgrades: they held the purged inspections
+    left: tuple[HubInspection, ...] = ()  # due, but not purged: cancelled before them
 
 
 def purge_hub(
@@ -469,9 +477,15 @@ def purge_hub(
     dry_run: bool = False,
     shared: Path | None = None,
     lead_device_id: str | None = None,
+    cancelled: Cancelled = never,
 ) -> HubPurgeResult:
     """Purge every closed inspection whose retention period is over at `now`. The hub keeps
-    a record of each (ids, dates, counts: hub_purge), and refuses later packages for them."""
+    a record of each (ids, dates, counts: hub_purge), and refuses later packages for them.
+
+    `cancelled()` is checked before each inspection (each is purged in its own transaction):
+    before the first, OperationCancelled and nothing changed; later, the purge stops there,
+    still compacts the hub and removes its backups (they hold what was purged), and the
+    result's `left` names the due inspections not purged."""
     at = (now or _now()).replace(microsecond=0)
     days = retention_days(hub)
     listed = hub_inspections(hub)
@@ -482,9 +496,16 @@ def purge_hub(
             tuple(PurgeRecord(i.inspection_id, _closed(i), at, days, {}) for i in due),
             waiting,
         )  # fmt: skip
-    records = []
+    records: list[PurgeRecord] = []
     files = 0
-    for i in due:
+    left: tuple[HubInspection, ...] = ()
+    for n, i in enumerate(due):
+        if cancelled():
+            if not records:
+                raise OperationCancelled
+            left = tuple(due[n:])
+            log.info("hub purge cancelled: %d inspection(s) left", len(left))
+            break
         closed_at = _closed(i)
         counts = hub.purge(i.inspection_id, closed_at, at, days)
         if shared is not None and lead_device_id is not None:
@@ -493,7 +514,7 @@ def purge_hub(
     compacted = hub.compact()
     backups = _remove_hub_backups(hub)
     log.info("hub purge: %d inspection(s)", len(records))
-    return HubPurgeResult(tuple(records), waiting, compacted, files, backups)
+    return HubPurgeResult(tuple(records), waiting, compacted, files, backups, left)
 
 
 def _remove_signed_by(shared: Path, inspection_id: str, device_id: str) -> int:

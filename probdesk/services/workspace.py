@@ -78,10 +78,19 @@ class CaseState:
     other_variant_answers: tuple[tuple[str, object], ...]  # (question id, value), kept
     saved_at: dict[str, str] = field(default_factory=dict)  # question id -> HLC of last change
     mine: bool = True  # False: the team lead gave the case to another assessor (read-only here)
+    # On the team lead's laptop, a case another assessor answers on their own laptop (its
+    # answers reach the lead through the hub): read-only here, read on the Hub tab.
+    elsewhere: bool = False
 
     @property
     def editable(self) -> bool:
         return self.case.status.editable and self.mine
+
+    @property
+    def facts_editable(self) -> bool:
+        """Its facts may be changed here: as `editable`, or on the team lead's laptop, where
+        the lead keeps every case's facts."""
+        return self.case.status.editable and (self.mine or self.elsewhere)
 
     @property
     def answered_applicable(self) -> int:
@@ -109,17 +118,22 @@ class CaseProgress:
     pdu: str = ""
     mine: bool = True  # False: the team lead has given it to another assessor (read-only)
     to_do: int = 0  # open comments: the team lead's, or a question-set move's review notice
+    elsewhere: bool = False  # the lead's laptop: another assessor answers it on their own
 
 
 def _moved_away(assessor: str, me: str, lead_device: str | None, device_id: str) -> bool:
-    """The case came in a setup pack (the lead's laptop is another) and is another's now."""
-    return bool(
-        lead_device is not None and lead_device != device_id and assessor and me
-        and assessor != me
-    )  # fmt: skip
+    """Another assessor's case: on an assessor's laptop, one the team lead has given to
+    someone else; on the team lead's own laptop, every case the lead does not assess (its
+    answers are made on its assessor's laptop and reach the lead through the hub)."""
+    return bool(lead_device is not None and assessor and me and assessor != me)
 
 
-def _moved_words(reference: str, assessor: str) -> str:
+def _moved_words(reference: str, assessor: str, on_lead_laptop: bool = False) -> str:
+    if on_lead_laptop:
+        return (
+            f"Case {reference} is {assessor}'s: it is answered on their laptop, and read on "
+            "the Hub tab once their package is merged. It cannot be changed here."
+        )
     return (
         f"Case {reference} is now assigned to {assessor} by the team lead; it can be read "
         "here but no longer changed."
@@ -527,7 +541,7 @@ class Workspace:
     def update_facts(self, case_id: str, facts: Mapping[str, object]) -> Case:
         """Change a case's facts; a variant switch keeps every answer already given."""
         case = self.case(case_id)
-        self._require_editable(case)
+        self._require_editable(case, facts=True)
         qs = self.question_set(self.inspection(case.inspection_id))
         clean, problems = check_facts(qs, facts)
         if problems:
@@ -554,6 +568,7 @@ class Workspace:
             if value is not None:
                 by_case.setdefault(case_id, {})[qid] = value
         rows = []
+        on_lead = inspection.lead_device_id == self.device_id
         for c in cases:
             answers = by_case.get(c.id, {})
             applicable = qs.applicable(c.variant, c.facts, answers)
@@ -569,8 +584,11 @@ class Workspace:
                     len(applicable),
                     c.assessor,
                     c.pdu or "",
-                    not _moved_away(c.assessor, me, inspection.lead_device_id, self.device_id),
+                    mine := not _moved_away(
+                        c.assessor, me, inspection.lead_device_id, self.device_id
+                    ),
                     open_comments.get(c.id, 0),
+                    on_lead and not mine,
                 )
             )
         return rows
@@ -601,6 +619,7 @@ class Workspace:
             others,
             {q: e.hlc for q, e in current.items()},
             mine,
+            not mine and inspection.lead_device_id == self.device_id,
         )
 
     # -- answers --------------------------------------------------------------------------
@@ -624,11 +643,12 @@ class Workspace:
                 raise CaseNotEditable(
                     f"Case {reference} is {status.label.lower()}; reopen it to change it."
                 )
-            if lead_device not in (None, self.device_id) and assessor:  # from a setup pack
+            if lead_device is not None and assessor:  # another's, here or given away
                 device = uow.devices.get()
                 me = device.assessor if device else ""
                 if _moved_away(assessor, me, lead_device, self.device_id):
-                    raise CaseNotEditable(_moved_words(reference, assessor))
+                    on_lead = lead_device == self.device_id
+                    raise CaseNotEditable(_moved_words(reference, assessor, on_lead))
             qs = self._qs_cache.get(qs_hash)
             if qs is None:
                 case = uow.cases.get(case_id)
@@ -719,18 +739,25 @@ class Workspace:
             self.audit_in(uow, action, "case", case.id, f"{case.status.value}->{status.value}")
         return updated
 
-    def _require_editable(self, case: Case) -> None:
+    def _require_editable(self, case: Case, *, facts: bool = False) -> None:
+        """The case may be changed here: its status allows it, and it is this laptop's to
+        answer; its facts (`facts`) the team lead may also correct for any assessor's case on
+        the lead's own laptop, where the sample is kept (the correction travels in the setup
+        revision)."""
         if not case.status.editable:
             raise CaseNotEditable(
                 f"Case {case.reference} is {case.status.label.lower()}; reopen it to change it."
             )
+        if facts and self.inspection(case.inspection_id).lead_device_id == self.device_id:
+            return
         self._require_mine(case)
 
     def _require_mine(self, case: Case) -> None:
         """A case the team lead has given to another assessor is read-only on this laptop:
         a change made to it here could never be merged."""
         if not self.is_mine(case):
-            raise CaseNotEditable(_moved_words(case.reference, case.assessor))
+            lead = self.inspection(case.inspection_id).lead_device_id == self.device_id
+            raise CaseNotEditable(_moved_words(case.reference, case.assessor, lead))
 
     def is_mine(self, case: Case) -> bool:
         """False for a case the team lead has given to another assessor (read-only here)."""
@@ -770,7 +797,7 @@ class Workspace:
         facts dialog does, with each unknown fact or value refused by name, with the allowed
         values, before anything is saved. A variant switch keeps every answer given."""
         case = self.case(case_id)
-        self._require_editable(case)
+        self._require_editable(case, facts=True)
         qs = self.question_set(self.inspection(case.inspection_id))
         known = {f.id: f for f in qs.facts}
         for name, raw in changes.items():

@@ -2,7 +2,8 @@
 
 The parts it is made of are in `probdesk/ui/window/` (mixins over `WindowState`, the state
 they share): `views.py` builds the tabs and keeps their layout, `inspections.py` holds the
-inspection chosen and its cases, `data_care.py` the integrity check, snapshots and purge."""
+inspection chosen and its cases, `data_care.py` the integrity check, snapshots and purge,
+`hub_choice.py` File > Hub… (which hub the Hub, Reports and Evidence tabs read)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from probdesk.ui.kit.saver import Saver
 from probdesk.ui.kit.status import ErrorBanner, SaveIndicator, UnexportedIndicator
 from probdesk.ui.window.data_care import DataCarePart
+from probdesk.ui.window.hub_choice import HubChoicePart
 from probdesk.ui.window.inspections import InspectionsPart
 from probdesk.ui.window.views import ViewsPart
 
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     from probdesk.services.workspace import Workspace
 
 
-class MainWindow(ViewsPart, InspectionsPart, DataCarePart):
+class MainWindow(ViewsPart, InspectionsPart, DataCarePart, HubChoicePart):
     def __init__(
         self,
         workspace: Workspace | None,
@@ -135,7 +137,7 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart):
             self.snapshot_timer.timeout.connect(self.take_snapshot)
             self.snapshot_timer.start()
         self.fieldwork = fieldwork
-        self._set_hub(hub)
+        self._set_hub(self.hub_from_setting(hub))  # File > Hub…'s choice for this folder
         if fieldwork is not None:
             self.case_form.comments_for = fieldwork.comments
             self.case_form.mark_comments_done = fieldwork.mark_comments_done
@@ -166,6 +168,7 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart):
         self.hub = hub
         for tab in (self.hub_panel, self.reports_panel, self.evidence, self.team_lead):
             tab.set_hub(hub)
+        self.show_window_title()
 
     # -- wiring ---------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -191,6 +194,7 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart):
         self.open_action = action(
             file_menu, "&Open question set…", self.open_question_set, QKeySequence.StandardKey.Open
         )
+        self.hub_action = action(file_menu, "&Hub…", self.choose_hub)
         file_menu.addSeparator()
         self.snapshots_action = action(file_menu, "&Snapshots…", self.show_snapshots)
         self.purge_action = action(file_menu, "&Purge inspection…", self.purge_inspection)

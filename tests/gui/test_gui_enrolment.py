@@ -40,7 +40,7 @@ def test_held_laptops_are_listed_then_enrolled_or_refused(
     qtbot: QtBot, team: Team, lead_window: MainWindow
 ) -> None:
     panel = lead_window.hub_panel
-    team.answer_all(AB)
+    team.answer_all(AB, submit=True)  # finished: the figures count them
     package = team.export(AB)
     # a stranger's package, encrypted to the lead, saying it is AB's
     stranger = DeviceKeys.generate()

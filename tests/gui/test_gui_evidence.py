@@ -502,6 +502,7 @@ def test_the_case_findings_come_from_the_hub(
         (case,) = lt.ws.cases(world.inspection_id)
         for q in yes_no_questions(lt.ws, case.id, key_only=True):
             lt.ws.record_answer(case.id, q.id, YES)
+        lt.ws.submit(case.id)  # finished: the findings count it
         export(world, AB)
         folder = world.folder(world.pool)
         lead_data = world.lead.paths.data

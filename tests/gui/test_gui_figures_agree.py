@@ -36,7 +36,7 @@ PDUS = ("Conwy a Sir Ddinbych", "Wrecsam a Sir y Fflint")
 OTHER_PDU = "Ynys Môn a Gwynedd"
 OWN_SET = "region-unpaid-work.yaml"
 # name, question id, relevant, yes, no, n/a, % Yes, rating, key question (not indented)
-Row = tuple[str, str, str, str, str, str, str, str, bool]
+Row = tuple[str, str, str, str, str, str, str, str, str, str, bool]
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,8 @@ def on_screen(panel: HubPanel, scope: str) -> list[Row]:
         cell = [str(model.index(i, c).data()) for c in range(model.columnCount())]
         qid = cell[SummaryModel.QUESTION].split()[0]
         key = not cell[SummaryModel.QUESTION].startswith(" ")
-        out.append((cell[0], qid, *cell[2:7], cell[SummaryModel.RATING], key))  # type: ignore[arg-type]
+        numbers = cell[SummaryModel.RELEVANT : SummaryModel.PERCENT + 1]
+        out.append((cell[0], qid, *numbers, cell[SummaryModel.RATING], key))  # type: ignore[arg-type]
     return out
 
 
@@ -114,11 +115,14 @@ def build_pdf(
     ).stdout  # fmt: skip
 
 
-NUMBERS = re.compile(r"(?<![\d.])(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(–|\d+\.\d%)(.*)$")
+NUMBERS = re.compile(
+    r"(?<![\d.])(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(–|\d+\.\d%\*?)(.*)$"
+)
 
 
 def printed(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    """(line, (relevant, yes, no, n/a, %, the rest, the next line)) of each row of the report's
+    """(line, (relevant, yes, no, n/a, did not apply, not answered, %, the rest, the next
+    line)) of each row of the report's
     percentage table (its first: the pooled one, in a regional inspection's report)."""
     table = text.split("Percentages by question", 1)[1]
     for end in ("PDU breakdown", "The region's own case samples", "Evidence from meetings"):
@@ -149,14 +153,12 @@ def agree(shown: list[Row], name: str, text: str) -> int:
     table = printed(text)
     mine = [r for r in shown if r[0] == name]
     assert mine and len(table) == len(mine), (name, len(mine), len(table))
-    for (_name, qid, relevant, yes, no, na, pct, rating, key), (line, got) in zip(
-        mine, table, strict=True
-    ):
+    for (_name, qid, *counts, pct, rating, key), (line, got) in zip(mine, table, strict=True):
         assert re.match(rf"\s*{re.escape(qid)}\s", line), (qid, line)
-        assert got[:4] == (relevant, yes, no, na), (qid, line)
-        assert got[4] == ("–" if pct == NO_CASES else pct), (qid, line)
+        assert list(got[:6]) == counts, (qid, line)
+        assert got[6] == ("–" if pct == NO_CASES else pct), (qid, line)
         expected = rating or ("–" if key else "")  # an unrated key question: a dash
-        assert rating_of(got[5], got[6], expected) == expected, (qid, rating, got)
+        assert rating_of(got[7], got[8], expected) == expected, (qid, rating, got)
     return len(mine)
 
 

@@ -27,6 +27,7 @@ from probdesk.services import hub as hubs
 from probdesk.ui.hub.dialogs import DrillDownDialog
 from probdesk.ui.hub.figures_section import PercentBarDelegate
 from probdesk.ui.hub.models import NO_CASES, MergeOutcomeModel, SummaryModel
+from probdesk.ui.hub.state import PACKAGES
 from probdesk.ui.kit.tables import record_view
 from probdesk.ui.main_window import MainWindow
 
@@ -128,7 +129,7 @@ def test_merge_then_figures_drill_down_conflicts_and_progress(
             assert number_cells(model, i) == expected_cells(r)
             assert r.question_id in cells(model, i)[1]
         assert any(r.percent is None for r in by_pdu) == any(
-            cells(model, i)[6] == NO_CASES for i in range(model.rowCount())
+            cells(model, i)[model.PERCENT] == NO_CASES for i in range(model.rowCount())
         )
         assert panel.summary_view.isColumnHidden(SummaryModel.RATING)  # the set does not rate
         qtmodeltester.check(model)
@@ -234,6 +235,7 @@ def test_hints_without_a_shared_folder_and_on_an_assessors_laptop(
 ) -> None:
     window = lead_window(open_window, demo, shared=False)
     panel = window.hub_panel
+    panel.show_page(PACKAGES)  # the Merge button's page
     assert panel.folder_hint.isVisibleTo(window) and not panel.merge_button.isEnabled()
     assert unnamed(window) == []
     # Set on the Sync tab meanwhile: the Hub tab sees it when shown again.

@@ -167,7 +167,7 @@ def test_a_regional_inspection_shows_its_own_sample_or_its_pdus_pooled(
         if r.key_question:
             c = cells(model, i)
             percent = NO_CASES if r.percent is None else f"{r.percent:.1f}%"
-            assert (c[2], c[3], c[6]) == (str(r.relevant), str(r.yes), percent)
+            assert (c[2], c[3], c[model.PERCENT]) == (str(r.relevant), str(r.yes), percent)
     assert not panel.empty_hint.isVisibleTo(window) and not panel.pooled_hint.isVisibleTo(window)
 
     # the drill-down goes across the pooled inspections

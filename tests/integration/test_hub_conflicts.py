@@ -12,6 +12,7 @@ from scenes import SECOND_DEVICE, two_laptop_conflict
 
 from probdesk.errors import InputError
 from probdesk.paths import Paths
+from probdesk.services import figures
 from probdesk.services import hub as hubs
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
@@ -60,7 +61,13 @@ def test_the_summary_uses_the_shown_winner_whatever_the_merge_order(
             for f in order:  # one package at a time, in this order
                 shutil.copy(f, shared / f.name)
                 hubs.merge(hub, Fieldwork(ws, lead_paths), shared)
-            results.append(hubs.render(hubs.summarise(hub, inspection_id, "pdu"), "json"))
+            # The case in conflict is still in progress: its answers count provisionally.
+            results.append(
+                hubs.render(hubs.summarise(hub, inspection_id, "pdu", provisional=True), "json")
+            )
+            summary = figures.inspection_summary(hub, inspection_id, "pdu")
+            assert summary.rows == [] and summary.coverage.undecided_conflicts == 1
+            assert "Undecided conflicts: 1." in summary.coverage.text
         finally:
             hub.close()
             ws.close()

@@ -52,6 +52,7 @@ def merged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     for n, case in enumerate(ws.cases(insp.id)):
         for qid in KEYS:
             ws.record_answer(case.id, qid, "no" if n in NO_ANSWERS.get(qid, ()) else "yes")
+        ws.submit(case.id)  # finished: the figures count it
     meeting = ws.save_meeting(
         insp.id, MeetingKind.FOCUS_GROUP, date(2026, 3, 3), "Practitioners",
         [GroupAttendance(qs.participant_groups[0].id, 5)], [qs.non_case_questions[0].id],

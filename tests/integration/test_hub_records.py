@@ -250,8 +250,10 @@ def test_no_hub_row_is_read_by_column_name(path: Path) -> None:
 
 # -- who opens the hub (issue #14, item 1) -----------------------------------------------------
 
-OPENERS = {"open_hub", "Hub", "HubAccess"}
-ROOTS = {"ui/app.py", "cli/bootstrap.py"}  # the window's composition root; the commands' one
+OPENERS = {"open_hub", "open_hub_asking", "Hub", "HubAccess"}
+# The window's composition root, with its part that opens the hub the setting names (File >
+# Hub...); the commands' one.
+ROOTS = {"ui/app.py", "ui/window/hub_choice.py", "cli/bootstrap.py"}
 OWNERS = {"self", "session"}  # `session.open_hub(url)`: the command's bootstrap opens it
 
 

@@ -156,7 +156,7 @@ def test_a_move_in_the_middle_of_fieldwork_keeps_every_answer(
     hub = Hub(url)
     try:
         assert hub.inspection(iid).qs_hash == planned.new.content_hash  # the hub followed
-        rows = {r.question_id: r for r in figures.summarise(hub, iid, "region")}
+        rows = {r.question_id: r for r in figures.summarise(hub, iid, "region", provisional=True)}
         assert "2.1.1.c" not in rows  # dropped: no longer counted
         assert rows["2.1.1.d"].no == 1 and rows["2.1.1.d"].relevant == 1
         assert rows["2.1.1.b"].yes == 0  # the v1 answers set aside; A100001 now says n/a
@@ -169,8 +169,10 @@ def test_a_move_in_the_middle_of_fieldwork_keeps_every_answer(
         from probdesk.services import reports
 
         pdf = tmp_path / "pdu.pdf"
-        reports.build(hub, reports.ReportRequest(reports.PDU, pdf, iid, pdu=PDUS[0]))
+        request = reports.ReportRequest(reports.PDU, pdf, iid, pdu=PDUS[0], provisional=True)
+        reports.build(hub, request)  # the cases are in progress: provisional figures
         text = _pdf_text(pdf)
+        assert "PROVISIONAL FIGURES" in text
         assert "pdu-core 2026.1-test" in text
         assert "2.1.1.d" in text and "2.1.1.c" not in text
         case_pdf = tmp_path / "case.pdf"
@@ -233,7 +235,7 @@ def test_a_compatible_move_needs_no_confirmation_and_a_late_v1_package_still_mer
     hub = Hub(url)
     try:
         assert hub.inspection(iid).qs_hash == planned.new.content_hash
-        rows = {r.question_id: r for r in figures.summarise(hub, iid, "region")}
+        rows = {r.question_id: r for r in figures.summarise(hub, iid, "region", provisional=True)}
         assert "2.1.1.c" not in rows
         assert rows["2.1.1.a"].yes == 2  # reworded, carried over
         stored = [e for e in hub.events_of(iid) if e.question_id == "2.1.1.c"]
@@ -274,7 +276,7 @@ def test_regional_figures_pool_only_the_questions_every_version_shares(
         hub = Hub(url)
         try:
             region = hub.inspection(v1_world.inspection_id).region
-            rows = figures.regional_summary(hub, region, "region")
+            rows = figures.regional_summary(hub, region, "region", provisional=True)
             ids = [r.question_id for r in rows]
             assert len(ids) == len(set(ids))  # no question twice
             assert "2.1.1.c" not in ids and "2.1.1.d" not in ids and "2.1.1.b" not in ids
@@ -306,7 +308,7 @@ def test_regional_figures_pool_only_the_questions_every_version_shares(
         from cli_support import run
 
         done = run("--data-dir", v1_world.lead.paths.data, "summary", "--hub", url,
-                   "--region", region, "--by", "region")  # fmt: skip
+                   "--region", region, "--by", "region", "--provisional")  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert done.stdout.startswith("question set: pdu-core 2025.1-illustrative + 2026.1-test\n")
         assert "  2.1.1.b: answer type yes_no / yes_no_na in pdu-core 2026.1-test" in done.stdout

@@ -307,3 +307,42 @@ def test_text_that_starts_with_equals_stays_text(tmp_path: Path) -> None:
     book = qx.to_workbook(src, tmp_path / "eq.xlsx")
     assert load_workbook(book)["Questions"]["L2"].data_type == "s"
     assert yaml.safe_load(qx.from_workbook(book).text) == _raw(src)
+
+
+def _setting_row(wb: Workbook, shown: str) -> int:
+    ws = wb["Settings"]
+    return next(r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == shown)
+
+
+def test_the_minimum_base_and_publication_level_are_settings(tmp_path: Path) -> None:
+    """Written in the Settings sheet, they reach the set (and a YAML with them goes back to
+    the same rows); a word for a number, or a level that is not pdu or region, is named."""
+
+    def edit(wb: Workbook) -> None:
+        wb["Settings"][f"B{_setting_row(wb, 'minimum base')}"] = 10
+        wb["Settings"][f"B{_setting_row(wb, 'published at')}"] = "region"
+
+    done = qx.convert_to_yaml(_edited(tmp_path, edit), tmp_path / "set.yaml")
+    assert done.warnings == ()
+    qs = loader.load(tmp_path / "set.yaml")
+    assert (qs.figure_rules.minimum_base, qs.figure_rules.published_at) == (10, "region")
+    assert qs.figure_rules.restricted("pdu") and not qs.figure_rules.restricted("region")
+    assert _raw(tmp_path / "set.yaml")["aggregation"]["minimum_base"] == 10
+    again = qx.to_workbook(tmp_path / "set.yaml", tmp_path / "again.xlsx")
+    wb = load_workbook(again)
+    assert wb["Settings"][f"B{_setting_row(wb, 'minimum base')}"].value == 10
+    assert wb["Settings"][f"B{_setting_row(wb, 'published at')}"].value == "region"
+
+    def word(wb: Workbook) -> None:
+        wb["Settings"][f"B{_setting_row(wb, 'minimum base')}"] = "ten"
+
+    def level(wb: Workbook) -> None:
+        wb["Settings"][f"B{_setting_row(wb, 'published at')}"] = "nation"
+
+    for name, bad, words in (
+        ("word", word, "the minimum base must be a whole number, not 'ten'"),
+        ("level", level, "'nation'"),
+    ):
+        (tmp_path / name).mkdir()
+        problems = _problems(_edited(tmp_path / name, bad), tmp_path / name)
+        assert any(words in p and ":Settings!B" in p for p in problems), problems

@@ -8,6 +8,7 @@ document and a judgement; a merge registers it and carries the lead's evidence.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,8 +24,8 @@ from hubfill import fill_hub, flat, pdftext
 from probdesk import bundled
 from probdesk.hub.store import Hub
 from probdesk.paths import Paths
+from probdesk.services import figures, reports
 from probdesk.services import hub as hubs
-from probdesk.services import reports
 from probdesk.services.evidence import EvidenceLog
 from probdesk.services.fieldwork import Fieldwork
 from probdesk.services.workspace import Workspace
@@ -124,7 +125,8 @@ def test_the_hub_knows_which_inspections_make_up_the_region(hub: Hub, region: Re
 
 
 def _recount(hub: Hub, inspection_ids: tuple[str, ...], by: str) -> dict[tuple[str, str], Counter]:
-    """Yes / No / not applicable per (group, question), from each inspection's exported rows."""
+    """Yes / No / answered N/A / did not apply per (group, question), from each inspection's
+    exported rows (the finished cases: hubfill's are submitted)."""
     out: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for inspection_id in inspection_ids:
         qs, _cases = hubs.load_cases(hub, inspection_id)
@@ -132,11 +134,17 @@ def _recount(hub: Hub, inspection_ids: tuple[str, ...], by: str) -> dict[tuple[s
         for r in hubs.export_rows(hub, inspection_id, False):
             if r["question_id"] not in counted:
                 continue
+            if r["status"] not in ("submitted", "approved", "locked"):
+                continue
             key = (str(r[by]), str(r["question_id"]))
-            if r["applicable"] == "no" or r["answer"] == "na":
+            if r["applicable"] == "no":
+                out[key]["did_not_apply"] += 1
+            elif r["answer"] == "na":
                 out[key]["na"] += 1
             elif r["answer"] in ("yes", "no"):
                 out[key][str(r["answer"])] += 1
+            else:
+                out[key]["not_answered"] += 1
     return out
 
 
@@ -152,6 +160,7 @@ def test_pooled_regional_figures_equal_a_recount_over_the_pdus_case_data(
         assert (r.yes, r.no) == (c["yes"], c["no"]), r
         assert r.relevant == c["yes"] + c["no"]
         assert r.not_applicable == c["na"], r
+        assert (r.did_not_apply, r.not_answered) == (c["did_not_apply"], c["not_answered"]), r
         if r.relevant:
             assert r.percent == (1000 * r.yes // r.relevant) / 10
     # pooled: the region's figure is neither PDU inspection's alone
@@ -176,9 +185,14 @@ def test_the_summary_command_pools_a_region_and_refuses_an_unknown_one(
     hub = rawdb.hub(region.url)
     try:
         expected = hubs.render(hubs.regional_summary(hub, REGION, "region"), "json")
+        pooled = figures.region_summary(hub, REGION, "region")
     finally:
         hub.close()
-    assert done.stdout == expected
+    shown = json.loads(done.stdout)
+    assert shown["figures"] == json.loads(expected)  # the rows of the regional summary
+    assert shown["coverage"] == pooled.coverage.as_dict()
+    assert shown["coverage"]["undecided_conflicts"] == 0
+    assert shown["standards"] and shown["overall"]  # pdu-core rates: the bands travel too
     bad = cli("summary", "--hub", region.url, "--region", "Atlantis")
     assert bad.returncode == 2
     assert "no inspection in the region 'Atlantis'" in bad.stderr and REGION in bad.stderr

@@ -19,6 +19,7 @@ from probdesk.reports.model import (
     DID_NOT_APPLY,
     NOT_ANSWERED,
     Band,
+    Bar,
     CaseReport,
     ConflictLine,
     DocumentMeta,
@@ -202,8 +203,8 @@ def summary_report(
     rows += [row(f"C9.{i}", False, 50.0 + (i % 50) / 10) for i in range(rows_n)]
     bands = BANDS if rated else ()
     charts = (
-        StageChart("Assessment", (("C1", 66.6), ("C2", None)), bands),
-        StageChart("Planning", (("P1", 83.3),), bands),
+        StageChart("Assessment", (Bar("C1", 66.6, 30), Bar("C2", None, 0)), bands),
+        StageChart("Planning", (Bar("P1", 83.3, 6, caution=True),), bands, minimum_base=10),
     )
     standards = (
         (
@@ -638,7 +639,8 @@ def test_pdu_summary(tmp_path: Path) -> None:
     table_pages = [p for p in pages if "C9.1 " in p or "C9.119" in p]
     assert len(table_pages) >= 2
     assert all(
-        re.search(r"Question\s+Relevant\s+Yes\s+No\s+N/A\s+%\s+Rating", p) for p in table_pages
+        re.search(r"Question\s+Relevant\s+Yes\s+No\s+N/A\s+apply\s+answered\s+%\s+Rating", p)
+        for p in table_pages
     )
     assert steps and not any("CRN" in s for s in steps)
 
@@ -650,6 +652,7 @@ def test_summary_without_ratings_prints_no_empty_rating_parts(tmp_path: Path) ->
     assert "Ratings" not in text and "Standards" not in text and "Overall" not in text
     assert "Domain one" not in text and "Rating" not in text
     assert "66.6%" in text and "no relevant cases" in text
+    assert "66.6% of 30" in text and "83.3% of 6*" in text  # each bar's base beside it
 
 
 def test_regional_summary_with_a_thousand_rows(tmp_path: Path) -> None:
@@ -667,6 +670,23 @@ def test_regional_summary_with_a_thousand_rows(tmp_path: Path) -> None:
     for p in report.breakdown:
         assert p.name in text
     assert text.count("PDU 099 Caerdydd-Môn") >= 2  # the overview and its own table
+
+
+def test_the_regional_report_compares_its_pdus_per_key_question(tmp_path: Path) -> None:
+    out = tmp_path / "region.pdf"
+    report = summary_report("region", pdus=4)
+    build_summary_pdf(report, meta("Regional summary: Gogledd Cymru"), out)
+    text = flat("\n".join(pages_of(out)))
+    compared = text.split("PDUs compared, by key question", 1)[1].split("Each PDU's figures", 1)[0]
+    for i in range(1, 11):  # every key question of the breakdown, each with every PDU's bar
+        assert f"C{i} " in compared
+    for p in report.breakdown:
+        r = p.rows[0]
+        assert p.name in compared
+        assert f"{r.percent:.1f}% of {r.relevant}" in compared
+    many = tmp_path / "many.pdf"
+    build_summary_pdf(summary_report("region", pdus=41), meta("Regional summary"), many)
+    assert "41 PDUs are too many to compare in a chart" in flat("\n".join(pages_of(many)))
 
 
 # -- the pieces -------------------------------------------------------------------------------

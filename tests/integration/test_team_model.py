@@ -388,7 +388,9 @@ class TeamModel(RuleBasedStateMachine):
         cases: dict[str, tuple[str, str, dict[str, object]]],
         answers: dict[tuple[str, str], object],
     ) -> list[hubs.SummaryRow]:
-        """Recount: the domain's per-case outcome of the model's answers, tallied here."""
+        """Recount: the domain's per-case outcome of the model's answers, tallied here, over
+        the cases the model holds as finished (submitted, approved or locked)."""
+        cases = {c: v for c, v in cases.items() if v[0] in ("submitted", "approved", "locked")}
         tallies: dict[str, Tally] = {}
         for cid in cases:
             facts, problems = check_facts(self.qs, cases[cid][2])
@@ -410,12 +412,12 @@ class TeamModel(RuleBasedStateMachine):
             if q.id in BY_HAND:  # by hand, where no condition can hide an answer
                 assert (t.relevant, t.yes) == (relevant, yes), q.id
             if q.id == "CW1":  # the cases have no pre-sentence report: answers never count
-                assert t.relevant == 0 and t.not_applicable == len(cases)
+                assert t.relevant == 0 and t.did_not_apply == len(cases)
             level = rate(t.percent, scale) if scale and q.is_key else None
             rows.append(hubs.SummaryRow(
                 "pdu", "Plymouth", q.id, q.is_key, t.relevant, t.yes, t.no, t.not_applicable,
                 percent_value(t.percent), level.label if level else None, None,
-                f"{self.qs.id} {self.qs.version}",
+                f"{self.qs.id} {self.qs.version}", t.did_not_apply, t.unanswered,
             ))  # fmt: skip
         return rows
 

@@ -207,21 +207,22 @@ def cells(model: Any, row: int) -> list[str]:
     return out
 
 
-Figures = tuple[str, str, str, str, str, str, str]
+Figures = tuple[str, ...]
 
 
 def number_cells(model: Any, row: int) -> Figures:
-    """A row of the Hub tab's figures: name, relevant, yes, no, n/a, percent shown, percent
-    behind the bar."""
+    """A row of the Hub tab's figures: name, relevant, yes, no, n/a, did not apply, not
+    answered, percent shown, percent behind the bar."""
     c = cells(model, row)
-    return (c[0], c[2], c[3], c[4], c[5], c[6], str(model.index(row, 6).data(PERCENT_ROLE)))
+    pct = model.PERCENT
+    return (*c[0:1], *c[2 : pct + 1], str(model.index(row, pct).data(PERCENT_ROLE)))
 
 
 def expected_cells(r: SummaryRow) -> Figures:
     """What number_cells should read for the service's row `r`."""
     pct = NO_CASES if r.percent is None else f"{r.percent:.1f}%"
-    return (r.name, str(r.relevant), str(r.yes), str(r.no), str(r.not_applicable), pct,
-            str(r.percent))  # fmt: skip
+    return (r.name, str(r.relevant), str(r.yes), str(r.no), str(r.not_applicable),
+            str(r.did_not_apply), str(r.not_answered), pct, str(r.percent))  # fmt: skip
 
 
 INTERACTIVE = (

@@ -42,14 +42,16 @@ def fill_hub(
     kind: str = "pdu",
     seed: int = 0,
     inspection_id: str | None = None,
+    statuses: tuple[str, ...] = ("submitted",),
 ) -> str:
     """A hub holding one inspection of n cases over `pdus`, every Yes/No question answered (no
     laptops: rows straight into the hub, as a merge would leave them); with notes, one on every
     third answer; `seed` shifts the answers; with inspection_id, the cases go into that
-    inspection (already in the hub: it is kept as it is). Also used by benchmarks/reports.py."""
+    inspection (already in the hub: it is kept as it is); the cases take `statuses` in turn;
+    question_set: a bundled set's file name or a path. Also used by benchmarks/reports.py."""
     from probdesk.domain import loader
 
-    path = bundled.question_sets_dir() / question_set
+    path = bundled.question_sets_dir() / question_set  # an absolute path stays as it is
     text = path.read_text(encoding="utf-8")
     qs = loader.parse_text(text, str(path))
     inspection_id = inspection_id or str(uuid.uuid4())
@@ -84,7 +86,7 @@ def fill_hub(
                         "facts": "{}",
                         "variant": variant,
                         "assessor": "AB",
-                        "status": "submitted",
+                        "status": statuses[i % len(statuses)],
                         "updated_hlc": f"{i:020d}",
                     }
                 ],
@@ -119,3 +121,18 @@ def fill_hub(
                     )
             hub.add_events(conn, rows)
     return inspection_id
+
+
+def counting_set(root: Path, minimum_base: int, published_at: str = "region") -> Path:
+    """pdu-core with a minimum base and a publication level, under its own version (the
+    figures-counting tests' set), written into `root`."""
+    text = (bundled.question_sets_dir() / "pdu-core.yaml").read_text(encoding="utf-8")
+    rule = "  percentage: yes_over_relevant\n"
+    version = 'version: "2025.1-illustrative"'
+    assert rule in text and version in text
+    text = text.replace(
+        rule, f"{rule}  minimum_base: {minimum_base}\n  published_at: {published_at}\n", 1
+    ).replace(version, 'version: "2026.2-counting"', 1)
+    path = root / "pdu-core-counting.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

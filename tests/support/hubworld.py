@@ -210,6 +210,10 @@ def build_world(root: Path) -> Inspection:
         lt2, cid = case_of(world, ref)
         lt2.ws.record_answer(cid, "2.2.3.b", NA)  # relevant elsewhere, not applicable here
         lt2.ws.record_answer(cid, "2.2.3.a", YES)
+        for q in yes_no_questions(lt2.ws, cid, key_only=True):
+            if q.id not in lt2.ws.case_state(cid).answers:
+                lt2.ws.record_answer(cid, q.id, rnd.choice([YES, NO]))
+        lt2.ws.submit(cid)  # finished: counted in the (final) figures
     export(world, AB)
     export(world, CD)
     export(world, CD)  # again with nothing new: same events, another package id
@@ -228,10 +232,16 @@ class Snapshot:
 
 
 def snapshot(hub: Hub, inspection_id: str) -> Snapshot:
+    # Provisional figures count every answered case (the world's cases are mostly in
+    # progress); the final ones only the finished cases: both must be the same after any merge.
+    def rows(by: str, provisional: bool = True) -> list[hubs.SummaryRow]:
+        return hubs.summarise(hub, inspection_id, by, provisional=provisional)
+
     texts = {
-        "pdu.json": hubs.render(hubs.summarise(hub, inspection_id, "pdu"), "json"),
-        "region.json": hubs.render(hubs.summarise(hub, inspection_id, "region"), "json"),
-        "pdu.csv": hubs.render(hubs.summarise(hub, inspection_id, "pdu"), "csv"),
+        "pdu.json": hubs.render(rows("pdu"), "json"),
+        "region.json": hubs.render(rows("region"), "json"),
+        "pdu.csv": hubs.render(rows("pdu"), "csv"),
+        "pdu.final.json": hubs.render(rows("pdu", False), "json"),
         "export": json.dumps(hubs.export_rows(hub, inspection_id, True), ensure_ascii=False),
         "cases": json.dumps(
             [{k: str(v) for k, v in asdict(c).items()} for c in hub.cases_of(inspection_id)],

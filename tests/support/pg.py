@@ -1,7 +1,9 @@
 """A throwaway PostgreSQL server for the hub tests: started once per test session, then stopped.
 
 The server listens on 127.0.0.1 only, on a free port, with its socket in its own temporary
-folder and trust authentication (nobody else can reach it). PostgreSQL refuses to run as root,
+folder and trust authentication (nobody else can reach it), but for one role,
+PASSWORD_ROLE, which must give its password (scram-sha-256): the tests of a hub's password
+use it through `password_database`, and no other test sees it. PostgreSQL refuses to run as root,
 so as root the folder is handed to the `postgres` user and initdb/pg_ctl run through runuser.
 
 Not installed: the tests that need it are skipped on a developer's machine, but fail under CI
@@ -25,6 +27,7 @@ from pathlib import Path
 import pytest
 
 TEST_DATABASE = "probdesk_test"
+PASSWORD_ROLE = "probdesk_pw"  # the one role that must give a password
 START_TIMEOUT_S = 60
 
 
@@ -114,6 +117,8 @@ class PgServer:
         )  # fmt: skip
         if done.returncode != 0:
             pytest.fail(f"initdb failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        hba = self.data / "pg_hba.conf"  # the first line that matches decides: this role's
+        hba.write_text(f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n{hba.read_text()}")
         for _attempt in range(3):  # the free port may be taken between the probe and the start
             self.port = free_port()
             options = (
@@ -149,6 +154,33 @@ class PgServer:
         ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def password_database(self, password: str) -> str:
+        """A new, empty database owned by PASSWORD_ROLE, whose password is now `password`;
+        its SQLAlchemy URL, without the password."""
+        import psycopg
+        from psycopg import sql
+
+        name = f"probdesk_pw_{next(self._names)}"
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
+            there = conn.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (PASSWORD_ROLE,)
+            ).fetchone()
+            conn.execute(
+                sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
+                    sql.SQL("ALTER" if there else "CREATE"),
+                    sql.Identifier(PASSWORD_ROLE),
+                    sql.Literal(password),
+                )
+            )
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(name), sql.Identifier(PASSWORD_ROLE)
+                )
+            )
+        return f"postgresql+psycopg://{PASSWORD_ROLE}@127.0.0.1:{self.port}/{name}"
 
 
 @pytest.fixture(scope="session")

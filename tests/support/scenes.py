@@ -117,13 +117,16 @@ class Team:
         lt = self.laptops[member]
         return next(c.id for c in lt.ws.cases(self.inspection_id) if c.reference == reference)
 
-    def answer_all(self, member: str, value: str = "yes") -> None:
+    def answer_all(self, member: str, value: str = "yes", *, submit: bool = False) -> None:
+        """Answer every question that takes `value`; with submit, submit each case after."""
         lt = self.laptops[member]
         qs = lt.ws.question_set(lt.ws.inspection(self.inspection_id))
         for c in lt.ws.cases(self.inspection_id):
             for q in qs.questions:
                 if q.allowed_values() and value in (q.allowed_values() or ()):
                     lt.ws.record_answer(c.id, q.id, value)
+            if submit:
+                lt.ws.submit(c.id)
 
     def export(self, member: str) -> Path:
         result = self.laptops[member].fw.export(self.inspection_id, self.shared)
@@ -140,7 +143,7 @@ class Team:
     def figures(self, url: str) -> list[tuple[object, ...]]:
         hub = rawdb.hub(url)
         try:
-            rows = hubs.summarise(hub, self.inspection_id, "pdu")
+            rows = hubs.summarise(hub, self.inspection_id, "pdu", provisional=True)
         finally:
             hub.close()
         return [(r.name, r.question_id, r.relevant, r.yes, r.percent) for r in rows]

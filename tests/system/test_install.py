@@ -220,12 +220,13 @@ def test_without_the_postgres_extra_the_hub_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from probdesk import cli
-    from probdesk.errors import EnvironmentProblem
+    from probdesk.errors import InputError
     from probdesk.hub.store import Hub
 
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the driver were not installed
     url = "postgresql://lead:s3cret@127.0.0.1:1/hub"
-    with pytest.raises(EnvironmentProblem, match=r"pip install 'probdesk\[postgres\]'") as err:
+    # One plain message, exit 2 (bad input: #16), nothing made; never the password.
+    with pytest.raises(InputError, match=r"pip install 'probdesk\[postgres\]'") as err:
         Hub(url)
     assert "s3cret" not in str(err.value)
     code = cli.main(["--data-dir", str(tmp_path / "data"), "summary", "--hub", url])

@@ -293,8 +293,8 @@ def test_the_summary_counts_by_the_registry() -> None:
     assert case_outcomes(qs, "all", facts, answers) == {
         "T1": Outcome.YES,
         "T2": Outcome.NOT_APPLICABLE,  # answered Not applicable
-        "T8": Outcome.NOT_APPLICABLE,  # its condition does not hold (T3 is low)
-        "T9": Outcome.NOT_APPLICABLE,  # T5 is below 2
+        "T8": Outcome.DID_NOT_APPLY,  # its condition does not hold (T3 is low)
+        "T9": Outcome.DID_NOT_APPLY,  # T5 is below 2
     }
     answers |= {"T2": "no", "T3": "high", "T5": 2}
     assert case_outcomes(qs, "all", facts, answers) == {

@@ -272,6 +272,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         "scrub of a file no longer kept (docs/security.md), not a file written for keeps"
     ),
     ("probdesk.store.cipher", "os.fsync"): "the scrub's zeros reach the disk (as above)",
+    ("probdesk.cli", "os.open for writing"): (
+        "the null device, put under stdout once the reader of a pipe has gone (`probdesk "
+        "summary | head`): no file is written"
+    ),
     ("probdesk.logsetup", "os.open for writing"): (
         "the native-crash log: faulthandler needs a file open for the whole run, written in "
         "place only at the moment of a crash; a log, not a file kept"

@@ -89,6 +89,7 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "cryptography": ("probdesk.packages", "probdesk.store", "probdesk.hub", "probdesk.services"),
     "reportlab": ("probdesk.reports",),
     "openpyxl": ("probdesk.services",),
+    "xlsxwriter": ("probdesk.services",),
     "platformdirs": ("probdesk.paths",),
     "zxcvbn": ("probdesk.passphrases",),
     "yaml": ("*",),

@@ -80,6 +80,7 @@ def test_tally_counts_each_outcome(items: list[Outcome]) -> None:
     assert t.no == items.count(Outcome.NO)
     assert t.not_applicable == items.count(Outcome.NOT_APPLICABLE)
     assert t.unanswered == items.count(Outcome.UNANSWERED)
+    assert t.did_not_apply == items.count(Outcome.DID_NOT_APPLY)
     assert t == functools.reduce(Tally.add, items, Tally())  # NOT_ASKED counts nowhere
 
 
@@ -311,7 +312,7 @@ def test_case_outcomes_over_the_dipp_set() -> None:
     assert out["C1"] is Outcome.YES
     assert out["C1.1"] is Outcome.NO
     assert out["C2.3"] is Outcome.NOT_APPLICABLE  # answered N/A
-    assert out["C1.4"] is Outcome.NOT_APPLICABLE  # domestic abuse "no": condition hides it
+    assert out["C1.4"] is Outcome.DID_NOT_APPLY  # domestic abuse "no": condition hides it
     assert out["C1.2"] is Outcome.UNANSWERED
     assert out["A1"] is Outcome.NOT_ASKED  # the other variant, even though an answer exists
     assert all(out[q] is Outcome.NOT_ASKED for q in out if q.startswith("A"))
@@ -322,8 +323,8 @@ def test_case_outcomes_follow_the_chain() -> None:
     facts = {**CORE_FACTS, "domestic_abuse": "yes"}
     out = case_outcomes(DIPP, "core", facts, {"C1.4": "no", "C1.5": "yes", "C1.6": "yes"})
     assert out["C1.4"] is Outcome.NO
-    assert out["C1.5"] is Outcome.NOT_APPLICABLE
-    assert out["C1.6"] is Outcome.NOT_APPLICABLE
+    assert out["C1.5"] is Outcome.DID_NOT_APPLY
+    assert out["C1.6"] is Outcome.DID_NOT_APPLY
 
 
 def test_case_outcomes_without_a_variant_are_all_not_asked() -> None:
@@ -343,5 +344,29 @@ def test_cases_pool_into_question_figures() -> None:
         for f, a in cases
     ]
     t = tally(o["C1.4"] for o in per_case)
-    assert t == Tally(yes=1, no=1, not_applicable=1, unanswered=0)
+    assert t == Tally(yes=1, no=1, not_applicable=0, unanswered=0, did_not_apply=1)
     assert format_percent(t.percent) == "50.0%"
+
+
+# -- the minimum base ------------------------------------------------------------------------
+
+
+def test_a_base_below_the_minimum_carries_a_caution_and_rates_no_standard() -> None:
+    from probdesk.domain.summary import base_caution, too_small
+
+    small, enough = Tally(yes=4, no=0), Tally(yes=8, no=2)
+    assert too_small(small, 5) and not too_small(enough, 5)
+    assert not too_small(Tally(not_applicable=3), 5)  # no percentage: nothing to caution
+    assert base_caution(small, 5) == "base too small (4 of at least 5)"
+    assert base_caution(enough, 5) == "" and base_caution(small, 0) == ""
+    st = RATINGS.standards[0]
+    tallies = {q: enough for q in st.key_questions}
+    (rated,) = [r for r in rate_standards(RATINGS, tallies, 5) if r.standard == st]
+    assert rated.rating is not None and rated.caution == ""
+    tallies[st.key_questions[-1]] = small  # 100% on 4 cases: would be "Outstanding"
+    (held,) = [r for r in rate_standards(RATINGS, tallies, 5) if r.standard == st]
+    assert held.rating is None
+    assert held.caution == "base too small (4 of at least 5)"
+    assert overall(RATINGS, tallies, 5).band is None  # a standard unrated: no band either
+    (unruled,) = [r for r in rate_standards(RATINGS, tallies) if r.standard == st]
+    assert unruled.rating is not None  # no minimum set: rated as before

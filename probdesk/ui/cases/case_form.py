@@ -274,7 +274,13 @@ class CaseForm(QWidget):
         self.title.setAccessibleDescription(f"{variant}, {case.status.label}")
         applicable = self._applicable()
         answered = sum(1 for q in applicable if self.answers.get(q) is not None)
-        moved = "" if self.state.mine else f" · now {case.assessor}'s case: read-only here"
+        moved = (
+            ""
+            if self.state.mine
+            else f" · {case.assessor}'s case, answered on their laptop: read it on the Hub tab"
+            if self.state.elsewhere
+            else f" · now {case.assessor}'s case: read-only here"
+        )
         self.progress.setText(
             f"{variant} · {case.status.label} · {answered} of {len(applicable)} answered{moved}"
         )
@@ -285,7 +291,7 @@ class CaseForm(QWidget):
         submitted = case.status in (CaseStatus.SUBMITTED, CaseStatus.RETURNED)
         self.submit_button.setText("&Reopen case" if submitted else "&Submit case")
         self.submit_button.setAccessibleName("Reopen case" if submitted else "Submit case")
-        self.facts_button.setEnabled(self.state.editable)
+        self.facts_button.setEnabled(self.state.facts_editable)
         self.submit_button.setEnabled(self.state.mine)
 
     def _applicable(self) -> frozenset[str]:

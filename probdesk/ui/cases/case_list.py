@@ -70,7 +70,11 @@ class CaseTableModel(RowsTableModel[CaseProgress]):
             return (
                 r.reference,
                 r.variant,
-                r.status.label if r.mine else f"{r.status.label}: now {r.assessor}'s",
+                r.status.label
+                if r.mine
+                else f"{r.assessor}'s: on their laptop"
+                if r.elsewhere
+                else f"{r.status.label}: now {r.assessor}'s",
                 f"{r.answered} / {r.applicable}",
                 str(r.to_do) if r.to_do else "",
                 r.assessor,
@@ -84,6 +88,11 @@ class CaseTableModel(RowsTableModel[CaseProgress]):
             if col == 2:
                 return list(CaseStatus).index(r.status)
             return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role == Qt.ItemDataRole.ToolTipRole and r.elsewhere:
+            return (
+                f"Case {r.reference} is {r.assessor}'s: answered on their laptop, read on the "
+                "Hub tab once their package is merged. It cannot be changed here."
+            )
         if role == Qt.ItemDataRole.ToolTipRole and not r.mine:
             return (f"The team lead has given case {r.reference} to {r.assessor}: it can be read "
                     "here but no longer changed.")  # fmt: skip
@@ -113,11 +122,11 @@ class CaseFilter(QSortFilterProxyModel):
 
     def set_text(self, text: str) -> None:
         self.text = text.strip().lower()
-        self.invalidateFilter()
+        self.invalidateRowsFilter()  # invalidateFilter is deprecated in Qt 6.12
 
     def set_status(self, status: CaseStatus | None) -> None:
         self.status = status
-        self.invalidateFilter()
+        self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from probdesk.domain.answers import HistoryEntry
 from probdesk.domain.hlc import HLC
 from probdesk.domain.questionset import Question
+from probdesk.ui.kit.tables import enable_copy
 
 
 def _value_text(q: Question | None, value: object) -> str:
@@ -58,6 +59,7 @@ class HistoryDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        enable_copy(self.table)
         layout.addWidget(self.table)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

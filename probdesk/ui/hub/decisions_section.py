@@ -3,15 +3,16 @@ moderating submitted cases."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton
 
 from probdesk.errors import ProbdeskError
 from probdesk.progress import Cancelled, Progress
+from probdesk.ui.hub.case_view import CaseViews, moderated_text
 from probdesk.ui.hub.dialogs import ReturnDialog, SettleDialog
 from probdesk.ui.hub.models import ConflictModel, ModerationModel, value_text
-from probdesk.ui.hub.state import HubState
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural, section
 from probdesk.ui.kit.messages import message_label, show_message
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     )
 
 
-class DecisionsSection(HubState):
+class DecisionsSection(CaseViews):
     """Conflicts to settle and submitted cases to approve or return.
 
     A part of HubPanel: it builds its widgets in its own method and holds their slots; the
@@ -37,7 +38,7 @@ class DecisionsSection(HubState):
     """
 
     def _build_conflicts(self) -> QGroupBox:
-        conflicts_box, conflicts = section("3. Conflicts", "Conflicts")
+        conflicts_box, conflicts = section("Conflicts", "Conflicts")
         self.undecided = QLabel("")
         self.undecided.setAccessibleName("Undecided conflicts")
         self.undecided.setWordWrap(True)
@@ -62,7 +63,7 @@ class DecisionsSection(HubState):
 
     def _build_moderation(self) -> QGroupBox:
         line = self.fontMetrics().height() + 8
-        moderation_box, moderation = section("5. Moderation", "Moderation")
+        moderation_box, moderation = section("Moderation", "Moderation")
         self.moderation_model = ModerationModel(self)
         self.moderation_view = record_view(self.moderation_model, "Submitted cases to moderate")
         self.moderation_view.setMinimumHeight(line * 5)
@@ -75,8 +76,15 @@ class DecisionsSection(HubState):
         self.return_button.setToolTip(
             "Send the case back to its assessor's laptop with what to look at again"
         )
+        self.open_case_button = QPushButton("&Open case…")
+        self.open_case_button.setAccessibleName("Open the selected case to read it")
+        self.open_case_button.setToolTip(
+            "Read the case: every answer with its note, who gave it and when, its history, "
+            "conflicts and moderation (or double-click it, or press Enter)"
+        )
         row.addWidget(self.approve_button)
         row.addWidget(self.return_button)
+        row.addWidget(self.open_case_button)
         row.addStretch(1)
         moderation.addLayout(row)
         self.moderation_message = message_label("Moderation: message")
@@ -144,6 +152,10 @@ class DecisionsSection(HubState):
         rows = selected_rows(self.moderation_view)
         return self.moderation_model.row_at(rows[0]) if rows else None
 
+    def open_selected_case(self) -> bool:
+        case = self.selected_case()
+        return case is not None and self.open_case(case.case_ref)
+
     def approve_selected(self) -> bool:
         case = self.selected_case()
         return case is not None and self.moderate(case.case_ref, "approved", "")
@@ -162,8 +174,15 @@ class DecisionsSection(HubState):
         dialog.open()
         return True
 
-    def moderate(self, case_ref: str, action: str, comment: str) -> bool:
-        """Approve or return a case through the runner, then read the hub again."""
+    def moderate(
+        self,
+        case_ref: str,
+        action: str,
+        comment: str,
+        then: Callable[[ModerationResult], None] | None = None,
+    ) -> bool:
+        """Approve or return a case through the runner, then read the hub again (after
+        `then(result)`, the case view's own reading)."""
         fw, inspection, shared = self.fieldwork, self.inspection, self.shared_folder()
         if fw is None or inspection is None:
             return False
@@ -180,14 +199,10 @@ class DecisionsSection(HubState):
             return hubs.moderate(hub, fw, inspection.id, case_ref, action, comment, shared)
 
         def done(result: ModerationResult) -> None:
-            if result.action == "approved":
-                text = f"{result.case_ref} approved."
-            else:
-                text = f"{result.case_ref} returned to its assessor"
-                names = ", ".join(pack.name for pack in result.sendbacks)
-                text += f": {names} written." if names else "."
-            show_message(self.moderation_message, text)
+            show_message(self.moderation_message, moderated_text(result))
             self._stale = True
+            if then is not None:
+                then(result)  # first: the runner is free; the figures are read after it
             self.refresh()
 
         title = "Approving a case" if action == "approved" else "Returning a case"

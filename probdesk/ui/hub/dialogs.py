@@ -3,7 +3,7 @@ case with a comment."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.case_events import field_label
 from probdesk.domain.case_events import valid_field as case_field
-from probdesk.ui.hub.models import OUTCOME_LABELS, value_text
+from probdesk.ui.hub.case_view import OPEN_NOTE, open_rows
+from probdesk.ui.hub.models import OUTCOME_LABELS, status_label, value_text
 from probdesk.ui.kit.layout import name_buttons, plural
 from probdesk.ui.kit.tables import RecordTableModel, record_view
 
@@ -34,10 +35,15 @@ if TYPE_CHECKING:
 
 
 class DrillDownDialog(QDialog):
-    """The cases behind one percentage, with each case's outcome."""
+    """The cases behind one percentage, with each case's outcome; with `open_case`, Enter or
+    a double-click on a case opens it (`open_case(reference, this dialog)`)."""
 
     def __init__(
-        self, heading: str, cases: Sequence[CaseOutcome], parent: QWidget | None = None
+        self,
+        heading: str,
+        cases: Sequence[CaseOutcome],
+        parent: QWidget | None = None,
+        open_case: Callable[[str, QWidget], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Cases behind the figure")
@@ -54,7 +60,8 @@ class DrillDownDialog(QDialog):
         tally = {k: sum(c.outcome == k for c in cases) for k in OUTCOME_LABELS}
         self.summary = QLabel(
             f"{plural(len(cases), 'case')}: {tally['yes']} Yes, {tally['no']} No, "
-            f"{tally['na']} not applicable, {tally['unanswered']} not answered yet."
+            f"{tally['na']} answered not applicable, {tally['did_not_apply']} did not apply, "
+            f"{tally['unanswered']} not answered yet."
         )
         self.summary.setAccessibleName("Outcomes in short")
         layout.addWidget(self.summary)
@@ -63,6 +70,7 @@ class DrillDownDialog(QDialog):
                 ("Case", lambda c: c.case_ref),
                 ("PDU", lambda c: c.pdu),
                 ("Assessor", lambda c: c.assessor),
+                ("Status", lambda c: status_label(c.status) if c.status else ""),
                 ("Outcome", lambda c: OUTCOME_LABELS.get(c.outcome, c.outcome)),
             ],
             parent=self,
@@ -70,12 +78,22 @@ class DrillDownDialog(QDialog):
         self.model.set_rows(cases)
         self.view = record_view(self.model, "Cases and their outcomes")
         layout.addWidget(self.view, 1)
+        self.open_case = open_case
+        if open_case is not None:
+            note = QLabel(OPEN_NOTE)
+            note.setAccessibleName("How to open a case")
+            layout.addWidget(note)
+            open_rows(self.view, self._open_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close = buttons.button(QDialogButtonBox.StandardButton.Close)
         close.setAccessibleName("Close")
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(620, 520)
+
+    def _open_row(self, row: int) -> None:
+        if self.open_case is not None and 0 <= row < self.model.rowCount():
+            self.open_case(self.model.row_at(row).case_ref, self)
 
 
 def side_detail(side: Side, with_note: bool = True) -> str:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.records import CaseStatus
 from probdesk.progress import Cancelled, Progress
+from probdesk.ui.hub.case_view import CaseViews
 from probdesk.ui.hub.dialogs import DrillDownDialog
 from probdesk.ui.hub.models import (
     BAR_COLOUR,
@@ -39,7 +41,6 @@ from probdesk.ui.hub.models import (
     SummaryModel,
     rating_colours,
 )
-from probdesk.ui.hub.state import HubState
 from probdesk.ui.kit.layout import hint_label, plural, section
 from probdesk.ui.kit.tables import record_view, selected_rows
 
@@ -129,7 +130,7 @@ class PercentBarDelegate(QStyledItemDelegate):
             upper = lower
 
 
-class FiguresSection(HubState):
+class FiguresSection(CaseViews):
     """The figures by question, their source and scope, and the drill-down to the cases.
 
     A part of HubPanel: it builds its widgets in its own method and holds their slots; the
@@ -139,7 +140,7 @@ class FiguresSection(HubState):
 
     def _build_figures(self) -> QGroupBox:
         line = self.fontMetrics().height() + 8
-        figures_box, figures = section("2. Figures", "Figures")
+        figures_box, figures = section("Figures", "Figures")
         # A regional inspection: its own sample, or its region's PDU inspections pooled.
         self.source_row = QWidget()
         self.source_row.setAccessibleName("Figures of the own sample or the pooled PDUs")
@@ -176,12 +177,27 @@ class FiguresSection(HubState):
         by_label.setBuddy(self.scope_combo)
         row.addWidget(by_label)
         row.addWidget(self.scope_combo)
+        self.provisional_box = QCheckBox("Pro&visional: count unfinished cases too")
+        self.provisional_box.setAccessibleName("Provisional figures over every answered case")
+        self.provisional_box.setToolTip(
+            "By default the figures count submitted, approved and locked cases only. Ticked, "
+            "they count every case with an answer, finished or not, and say PROVISIONAL."
+        )
+        row.addWidget(self.provisional_box)
         self.figures_note = QLabel(DRILL_NOTE)
         self.figures_note.setAccessibleName("Figures: how to see the cases")
         row.addWidget(self.figures_note, 1)
         figures.addLayout(row)
+        self.figures_box = figures_box
+        self.coverage_label = QLabel("")
+        self.coverage_label.setWordWrap(True)
+        self.coverage_label.setObjectName("figuresCoverage")
+        self.coverage_label.setAccessibleName("Figures: what they count")
+        self.coverage_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        figures.addWidget(self.coverage_label)
         self.empty_hint = hint_label(
-            "The hub holds nothing for this inspection yet: press Merge the shared folder.",
+            "The hub holds nothing for this inspection yet: press Merge the shared folder on the "
+            "Packages page.",
             "Hub: nothing merged yet",
         )
         figures.addWidget(self.empty_hint)
@@ -205,7 +221,7 @@ class FiguresSection(HubState):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(SummaryModel.QUESTION, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(SummaryModel.PERCENT, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(SummaryModel.PERCENT, 270)
+        header.resizeSection(SummaryModel.PERCENT, 230)
         figures.addWidget(self.summary_view, 1)
         self.drill_dialog: DrillDownDialog | None = None
         return figures_box
@@ -241,6 +257,8 @@ class FiguresSection(HubState):
             else ""
         )
         self.moderation_model.set_rows(figures.moderation if figures else [])
+        waiting = sum(not m.decision for m in figures.moderation) if figures else 0
+        self.title_pages(undecided, waiting, len(held))
         rows = figures.progress if figures else []
         self.progress_model.set_rows(rows)
         cases = sum(r.total for r in rows if r.group == "pdu")
@@ -270,6 +288,29 @@ class FiguresSection(HubState):
             self.summary_model.set_summary(rows, figures.qs if figures else None)
         self.summary_view.setColumnHidden(SummaryModel.RATING, not self.summary_model.scale)
         self._show_source()
+        self._show_coverage(by, pooled)
+
+    def _show_coverage(self, by: str, pooled: bool) -> None:
+        """What the figures on show count, whether they are provisional, and whether they
+        may be published: above the table, in words."""
+        source = self.regional if pooled else self.figures
+        cover = source.coverage if source is not None else None
+        provisional = cover.provisional if cover is not None else False
+        restricted = next((r.publication for r in self.summary_model.rows if r.publication), "")
+        parts = [cover.text] if cover is not None else []
+        if restricted and by == "pdu":
+            parts.append(f"PDU figures: {restricted}.")
+        self.coverage_label.setText(" ".join(parts))
+        self.coverage_label.setVisible(bool(parts))
+        attention = provisional or (cover is not None and not cover.final)
+        self.coverage_label.setStyleSheet(
+            "QLabel { background: #fdf1dc; border: 1px solid #b35c00; padding: 4px; }"
+            if provisional
+            else "QLabel { color: #6b3d00; }"
+            if attention
+            else ""
+        )
+        self.figures_box.setTitle("Figures (PROVISIONAL)" if provisional else "Figures")
 
     def _source_toggled(self, _id: int, on: bool) -> None:
         if on:  # the other button's toggle off is not a change of its own
@@ -354,13 +395,20 @@ class FiguresSection(HubState):
                 return False
             pooled_from = regional.pdu_inspections
 
+        source = self.regional if pooled_from else self.figures
+        provisional = bool(source and source.coverage and source.coverage.provisional)
+
         def work(progress: Progress, _cancelled: Cancelled) -> list[CaseOutcome]:
             from probdesk.services import figures
 
             progress(0, 0, f"Finding the cases behind {r.question_id} in {r.name}")
             if pooled_from:
-                return figures.pooled_drill_down(hub, pooled_from, r.question_id, pdu)
-            return figures.drill_down(hub, inspection.id, r.question_id, pdu)
+                return figures.pooled_drill_down(
+                    hub, pooled_from, r.question_id, pdu, provisional=provisional
+                )
+            return figures.drill_down(
+                hub, inspection.id, r.question_id, pdu, provisional=provisional
+            )
 
         def done(cases: list[CaseOutcome]) -> None:
             text = self.summary_model.question_text(r.question_id)
@@ -369,10 +417,14 @@ class FiguresSection(HubState):
             if pooled_from:
                 where += f", {plural(len(pooled_from), 'PDU inspection')} pooled"
             heading = f"{r.question_id} in {where} ({percent}): {text}"
+            if provisional:
+                heading = f"PROVISIONAL: {heading}"
             if self.drill_dialog is not None:
                 self.drill_dialog.close()
                 self.drill_dialog.deleteLater()
-            self.drill_dialog = DrillDownDialog(heading, cases, self)
+            # A pooled figure's cases are other inspections': read them in those.
+            opener = None if pooled_from else self.open_case
+            self.drill_dialog = DrillDownDialog(heading, cases, self, open_case=opener)
             self.drill_dialog.open()  # window-modal, without a nested event loop
 
         return self.runner.run("Finding the cases behind the figure", work, done)

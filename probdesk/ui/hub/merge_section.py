@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from probdesk.errors import ProbdeskError
 from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.models import STATE_LABELS, HeldKeyModel, MergeOutcomeModel
-from probdesk.ui.hub.state import HubState
+from probdesk.ui.hub.state import PACKAGES, HubState
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import hint_label, section
 from probdesk.ui.kit.messages import message_label, show_message
@@ -44,7 +44,7 @@ class MergeSection(HubState):
 
     def _build_merge(self) -> QGroupBox:
         line = self.fontMetrics().height() + 8
-        merge_box, merge = section("1. Merge the assessors' packages", "Merge")
+        merge_box, merge = section("Merge the assessors' packages", "Merge")
         row = QHBoxLayout()
         self.merge_button = QPushButton("Me&rge the shared folder")
         self.merge_button.setAccessibleName("Merge the shared folder into the hub")
@@ -125,23 +125,25 @@ class MergeSection(HubState):
         self._update()
         if fw is None or inspection is None or shared is None:
             return False
+        self.show_page(PACKAGES)  # where each package's result shows
         try:
             hub = self.hub()
         except ProbdeskError as exc:
             show_message(self.merge_message, exc.message, problem=True)
             return False
 
-        def work(progress: Progress, _cancelled: Cancelled) -> list[MergeOutcome]:
+        def work(progress: Progress, cancelled: Cancelled) -> list[MergeOutcome]:
             from probdesk.services import hub as hubs
 
             def report(done: int, total: int, what: str) -> None:
                 if what == "done":
                     progress(total, total, "Reading the figures")
                 else:
-                    progress(done, total, f"Merging package {done + 1} of {total}: {what}")
+                    progress(done, total, f"Merging file {done + 1} of {total}: {what}")
 
             progress(0, 0, f"Looking for packages in {shared}")
-            return hubs.merge(hub, fw, shared, report)
+            # Cancel stops it before the next package: those merged stay merged.
+            return hubs.merge(hub, fw, shared, report, cancelled)
 
         return self.runner.run(
             "Merging the shared folder into the hub",
@@ -151,13 +153,17 @@ class MergeSection(HubState):
             changes=Changes.HUB | Changes.TEAM,  # held laptops, receipts for the assessors
         )
 
-    def _merged(self, outcomes: list[MergeOutcome]) -> None:
+    def _show_outcomes(self, outcomes: list[MergeOutcome]) -> dict[str, int]:
         self.merge_model.set_rows(outcomes)
         n = {s: sum(o.state == s for o in outcomes) for s in STATE_LABELS}
         self.tally.setText(
             f"{n['merged']} merged, {n['already merged']} already merged, {n['held']} held, "
             f"{n['rejected']} rejected, {n['quarantined']} quarantined"
         )
+        return n
+
+    def _merged(self, outcomes: list[MergeOutcome]) -> None:
+        n = self._show_outcomes(outcomes)
         if not outcomes:
             show_message(
                 self.merge_message,
@@ -181,6 +187,13 @@ class MergeSection(HubState):
         self.refresh()
 
     def _merge_failed(self, exc: Exception) -> None:
+        from probdesk.services.hub import MergeCancelled
+
+        if isinstance(exc, MergeCancelled):  # stopped between two packages, as asked
+            self._show_outcomes(exc.outcomes)
+            show_message(self.merge_message, exc.message)
+            self._stale = True  # read again once the runner is free: some packages merged
+            return
         if not isinstance(exc, ProbdeskError):
             self.runner.default_error(exc)
             return

@@ -46,6 +46,7 @@ OUTCOME_LABELS = {
     "yes": "Yes",
     "no": "No",
     "na": "Not applicable",
+    "did_not_apply": "Did not apply",
     "unanswered": "Not answered yet",
 }
 # Rating badges and the threshold bands behind the bars, best level first: dark text on a
@@ -255,8 +256,10 @@ class ModerationModel(RecordTableModel["ModerationItem"]):
 class SummaryModel(RowsTableModel["SummaryRow"]):
     """The figures: one row per group and counting question, with % Yes and the rating."""
 
-    NAME, QUESTION, RELEVANT, YES, NO, NA, PERCENT, RATING = range(8)
-    HEADERS = ("PDU", "Question", "Relevant", "Yes", "No", "N/A", "% Yes", "Rating")
+    NAME, QUESTION, RELEVANT, YES, NO, NA, DID_NOT_APPLY, NOT_ANSWERED, PERCENT, RATING = range(10)
+    # Two-line headings for the two wide counts: the question keeps the width on a laptop.
+    HEADERS = ("PDU", "Question", "Relevant", "Yes", "No", "N/A", "Did not\napply",
+               "Not\nanswered", "% Yes", "Rating")  # fmt: skip
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(self.HEADERS, parent)
@@ -313,6 +316,8 @@ class SummaryModel(RowsTableModel["SummaryRow"]):
             # The group's name once, greyed on the rows after: the eye finds each group.
             previous = self._rows[index.row() - 1] if index.row() > 0 else None
             return self._muted if previous is not None and previous.name == r.name else None
+        if col == self.RATING and r.caution and role == Qt.ItemDataRole.ForegroundRole:
+            return self._muted
         if col == self.RATING and role in (
             Qt.ItemDataRole.ForegroundRole,
             Qt.ItemDataRole.BackgroundRole,
@@ -334,10 +339,19 @@ class SummaryModel(RowsTableModel["SummaryRow"]):
         if col == self.PERCENT:
             return NO_CASES if r.percent is None else f"{r.percent:.1f}%"
         if col == self.RATING:
-            return r.rating or ""
-        return str((r.relevant, r.yes, r.no, r.not_applicable)[col - self.RELEVANT])
+            return r.rating or ("base too small" if r.caution else "")
+        counts = (r.relevant, r.yes, r.no, r.not_applicable, r.did_not_apply, r.not_answered)
+        return str(counts[col - self.RELEVANT])
 
     def _tooltip(self, r: SummaryRow, col: int) -> str:
+        if col == self.DID_NOT_APPLY:
+            return f"{r.question_id}: cases whose condition switched the question off."
+        if col == self.NOT_ANSWERED:
+            return f"{r.question_id}: cases it applies to with no answer yet (not in the base)."
+        if col == self.NA:
+            return f"{r.question_id}: cases answered Not applicable (not in the base)."
+        if col == self.RATING and r.caution:
+            return f"{r.question_id} in {r.name}: {r.caution}; no rating is given."
         if col == self.PERCENT:
             if r.percent is None:
                 return f"{r.question_id}: no case in {r.name} is relevant to this question."
@@ -345,6 +359,8 @@ class SummaryModel(RowsTableModel["SummaryRow"]):
                 f"{r.question_id} in {r.name}: {r.yes} of {r.relevant} relevant cases "
                 f"answered Yes ({r.percent:.1f}%, rounded down)."
             )
+            if r.caution:
+                tip += f"\nCaution: {r.caution}."
             if self.scale:
                 bands = ", ".join(f"{lv.label} from {lv.min_percent}%" for lv in self.scale)
                 tip += f"\nRating bands: {bands}."

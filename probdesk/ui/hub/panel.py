@@ -15,15 +15,25 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QSplitter, QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from probdesk.domain.records import Inspection
-from probdesk.errors import ProbdeskError
+from probdesk.errors import OperationCancelled, ProbdeskError
 from probdesk.progress import Cancelled, Progress
+from probdesk.ui.hub.case_view import open_rows
 from probdesk.ui.hub.decisions_section import DecisionsSection
 from probdesk.ui.hub.figures_section import FiguresSection
 from probdesk.ui.hub.merge_section import MergeSection
 from probdesk.ui.hub.progress_section import ProgressSection
+from probdesk.ui.hub.state import (
+    CONFLICTS,
+    FIGURES,
+    MODERATION,
+    PACKAGES,
+    PAGE_TITLES,
+    PROGRESS,
+)
+from probdesk.ui.hub.workbook_section import WorkbookSection
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import hint_label, scrolling_body
 from probdesk.ui.kit.messages import show_message
@@ -43,7 +53,7 @@ if TYPE_CHECKING:
 HubRead = tuple["InspectionFigures | None", list["HeldKey"], "RegionalFigures | None"]
 
 
-class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection):
+class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection, WorkbookSection):
     """The Hub tab: its sections (merge_section.py, progress_section.py, figures_section.py,
     decisions_section.py), each built in its own method, put together and wired here, with
     the state they share and the reading of the hub."""
@@ -67,37 +77,29 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection):
             "Hub: no inspection chosen",
         )
         layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignTop)
-        self.content = QSplitter(Qt.Orientation.Vertical)
-        self.content.setObjectName("hubSplitter")
-        self.content.setAccessibleName("Hub sections")
-        self.content.setChildrenCollapsible(False)
-        layout.addWidget(self.content, 1)
-
-        # -- 1. merge -----------------------------------------------------------------------
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.setAccessibleName("Merge and fieldwork progress")
-        top.setChildrenCollapsible(False)
-        top.addWidget(self._build_merge())
-        top.addWidget(self._build_progress())
-        top.setStretchFactor(0, 9)
-        top.setStretchFactor(1, 11)
-        self.content.addWidget(top)
-
-        # -- 2. figures and 3. conflicts ----------------------------------------------------
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.setAccessibleName("Figures and conflicts")
-        bottom.setChildrenCollapsible(False)
-        bottom.addWidget(self._build_figures())
-        bottom.addWidget(self._build_conflicts())
-        bottom.setStretchFactor(0, 3)
-        bottom.setStretchFactor(1, 1)
-        bottom.setSizes([1000, 380])
-        self.content.addWidget(bottom)
-
-        self.content.addWidget(self._build_moderation())
-        self.content.setStretchFactor(0, 2)
-        self.content.setStretchFactor(1, 5)
-        self.content.setStretchFactor(2, 2)
+        # One page per section: at 1366x768 (and at 125%) each shows whole, the figures with
+        # the width and height of the tab.
+        self.content = self.pages = QTabWidget()
+        self.pages.setObjectName("hubPages")
+        self.pages.setAccessibleName("Hub pages")
+        self.pages.setDocumentMode(True)
+        layout.addWidget(self.pages, 1)
+        sections: dict[int, list[QWidget]] = {
+            PACKAGES: [self._build_merge()],
+            PROGRESS: [self._build_progress()],
+            FIGURES: [self._build_figures(), self._build_workbook()],  # workbook_section.py
+            CONFLICTS: [self._build_conflicts()],
+            MODERATION: [self._build_moderation()],
+        }
+        for i, title in enumerate(PAGE_TITLES):
+            page = QWidget()
+            page.setAccessibleName(f"Hub: {title.lower()}")
+            box = QVBoxLayout(page)
+            box.setContentsMargins(0, 6, 0, 0)
+            for n, widget in enumerate(sections[i]):
+                box.addWidget(widget, 1 if n == 0 else 0)
+            self.pages.addTab(page, title)
+        self.pages.setCurrentIndex(FIGURES)
 
         self._wire()
         self.set_inspection(None)
@@ -107,6 +109,7 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection):
         self.close_button.clicked.connect(self.ask_close)
         self.purge_button.clicked.connect(self.ask_purge_hub)
         self.scope_combo.currentIndexChanged.connect(lambda _i: self._show_summary())
+        self.provisional_box.toggled.connect(self._provisional_toggled)
         self.source_group.idToggled.connect(self._source_toggled)
         self.summary_view.doubleClicked.connect(lambda i: self.drill_down(i.row()))
         # Enter on a row opens its cases. An event filter on the view, not a QShortcut: a
@@ -115,6 +118,15 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection):
         self.settle_button.clicked.connect(self.settle_selected)
         self.approve_button.clicked.connect(self.approve_selected)
         self.return_button.clicked.connect(self.return_selected)
+        # A case opens from every list of cases: double-click, Enter, or Open case….
+        self.open_case_button.clicked.connect(self.open_selected_case)
+        open_rows(
+            self.moderation_view, lambda r: self.open_case(self.moderation_model.row_at(r).case_ref)
+        )
+        open_rows(
+            self.conflict_view, lambda r: self.open_case(self.conflict_model.row_at(r).case_ref)
+        )
+        open_rows(self.progress_view, self.open_progress_row)
         for view in (self.conflict_view, self.moderation_view):
             view.selectionModel().selectionChanged.connect(lambda *_a: self._update_actions())
             view.model().modelReset.connect(self._update_actions)
@@ -174,6 +186,7 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection):
         self.settle_button.setEnabled(conflict is not None and conflict.kind == "conflict")
         case = self.selected_case()
         self.approve_button.setEnabled(case is not None)
+        self.open_case_button.setEnabled(case is not None)
         self.return_button.setEnabled(case is not None and self.shared_folder() is not None)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -188,6 +201,10 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection):
     def _changed(self, changes: Changes) -> None:
         if changes & (Changes.HUB | Changes.TEAM):
             self._stale = True  # read again: at once when shown, else when next shown
+
+    def _provisional_toggled(self, _on: bool) -> None:
+        self._stale = True
+        self._refresh_if_shown()
 
     def _runner_finished(self, _title: str) -> None:
         self._refresh_if_shown()  # once the runner is free again
@@ -210,18 +227,22 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection):
             return False
 
         regional = inspection.kind == "region"
+        provisional = self.provisional_box.isChecked()
 
-        def work(progress: Progress, _cancelled: Cancelled) -> HubRead:
+        def work(progress: Progress, cancelled: Cancelled) -> HubRead:
             from probdesk.services import figures as views
             from probdesk.services.hub import held_packages
 
             progress(0, 0, "Reading the figures from the hub")
-            figures = views.inspection_figures(hub, inspection.id)
+            figures = views.inspection_figures(hub, inspection.id, provisional=provisional)
             held = held_packages(hub, inspection.id) if figures is not None else []
             if not regional:
                 return figures, held, None
+            if cancelled():
+                raise OperationCancelled
             progress(0, 0, f"Pooling the PDU inspections of {inspection.region}")
-            return figures, held, views.regional_figures(hub, inspection.region)
+            pooled = views.regional_figures(hub, inspection.region, provisional=provisional)
+            return figures, held, pooled
 
         def done(read: HubRead) -> None:
             if self.inspection is None or self.inspection.id != inspection.id:
@@ -229,6 +250,10 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection):
             self._show_figures(*read)
 
         def failed(exc: Exception) -> None:
+            if isinstance(exc, OperationCancelled):
+                self._stale = True  # read again when next shown
+                show_message(self.merge_message, "Reading the figures was cancelled.")
+                return
             if not isinstance(exc, ProbdeskError):
                 self.runner.default_error(exc)
                 return

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton
 
-from probdesk.errors import ProbdeskError
+from probdesk.errors import OperationCancelled, ProbdeskError
 from probdesk.progress import Cancelled, Progress
+from probdesk.ui.hub.case_view import CaseViews
 from probdesk.ui.hub.models import ProgressModel
-from probdesk.ui.hub.state import HubState
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import section
 from probdesk.ui.kit.messages import message_label, show_message
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 PurgeFound = tuple[int, "HubPurgeResult", dict[str, str]]
 
 
-class ProgressSection(HubState):
+class ProgressSection(CaseViews):
     """Fieldwork progress by status, closing the inspection, purging expired ones.
 
     A part of HubPanel: it builds its widgets in its own method and holds their slots; the
@@ -35,7 +35,7 @@ class ProgressSection(HubState):
 
     def _build_progress(self) -> QGroupBox:
         line = self.fontMetrics().height() + 8
-        progress_box, progress = section("4. Fieldwork progress", "Fieldwork progress")
+        progress_box, progress = section("Fieldwork progress", "Fieldwork progress")
         self.progress_summary = QLabel("")
         self.progress_summary.setAccessibleName("Fieldwork progress in short")
         progress.addWidget(self.progress_summary)
@@ -47,6 +47,9 @@ class ProgressSection(HubState):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         progress.addWidget(self.progress_view, 1)
+        self.progress_note = QLabel("Double-click a row, or press Enter, to list its cases.")
+        self.progress_note.setAccessibleName("How to list the cases of a row")
+        progress.addWidget(self.progress_note)
         row = QHBoxLayout()
         self.closed_label = QLabel("")
         self.closed_label.setAccessibleName("Whether the inspection is closed")
@@ -187,22 +190,33 @@ class ProgressSection(HubState):
         if hub is None:
             return False
 
-        def work(progress: Progress, _cancelled: Cancelled) -> HubPurgeResult:
+        def work(progress: Progress, cancelled: Cancelled) -> HubPurgeResult:
             from probdesk.services import retention
 
             progress(0, 0, "Purging expired inspections")
+            # Cancel stops it before the next inspection; those purged stay purged.
             return retention.purge_hub(
-                hub, shared=shared, lead_device_id=fw.ws.device_id if fw is not None else None
+                hub,
+                shared=shared,
+                lead_device_id=fw.ws.device_id if fw is not None else None,
+                cancelled=cancelled,
             )
 
         def done(result: HubPurgeResult) -> None:
             from probdesk.services.retention import plural
 
-            show_message(
-                self.close_message,
+            text = (
                 f"Purged {plural(len(result.purged), 'inspection')} from the hub; a record of "
-                "ids and counts stays.",
+                "ids and counts stays."
             )
+            if result.left:
+                text = (
+                    f"Purge cancelled: {text[0].lower()}{text[1:]} "
+                    f"{plural(len(result.left), 'other inspection')} past the retention period "
+                    f"{'is' if len(result.left) == 1 else 'are'} still in the hub: purge again "
+                    f"to remove {'it' if len(result.left) == 1 else 'them'}."
+                )
+            show_message(self.close_message, text)
             self.refresh()
 
         return self.runner.run(
@@ -221,4 +235,5 @@ class ProgressSection(HubState):
         if not isinstance(exc, ProbdeskError):
             self.runner.default_error(exc)
             return
-        show_message(self.close_message, exc.message, problem=True)
+        cancelled = isinstance(exc, OperationCancelled)  # as asked: said, not a problem
+        show_message(self.close_message, exc.message, problem=not cancelled)

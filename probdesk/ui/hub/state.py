@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from probdesk.services.hub_access import HubAccess
     from probdesk.ui.hub.models import ConflictModel, ModerationModel, ProgressModel
     from probdesk.ui.kit.runner import Runner
+
+
+# The Hub tab's pages (a tab each), in order: a 1366x768 laptop shows one at a time whole.
+PACKAGES, PROGRESS, FIGURES, CONFLICTS, MODERATION = range(5)
+PAGE_TITLES = ("Packages", "Progress", "Figures", "Conflicts", "Moderation")
 
 
 class HubState(QWidget):
@@ -44,6 +49,7 @@ class HubState(QWidget):
     figures: InspectionFigures | None  # the figures read (figures_section.py shows them)
     regional: RegionalFigures | None  # a regional inspection's pooled figures
 
+    pages: QTabWidget  # the panel's: one page per section
     # -- built by one section, filled by figures_section.py --------------------------------
     held: QLabel  # merge_section.py
     progress_model: ProgressModel  # progress_section.py
@@ -69,6 +75,18 @@ class HubState(QWidget):
     def is_regional(self) -> bool:
         """Whether the chosen inspection is a regional one (kind "region")."""
         return self.inspection is not None and self.inspection.kind == "region"
+
+    def show_page(self, page: int) -> None:
+        """Bring one of the Hub tab's pages (PACKAGES, ..., MODERATION) to the front."""
+        self.pages.setCurrentIndex(page)
+
+    def title_pages(self, conflicts: int, waiting: int, held: int) -> None:
+        """The pages' tab titles, with what waits on each: undecided conflicts, cases waiting
+        for a decision, laptops waiting to be enrolled."""
+        counts = {CONFLICTS: conflicts, MODERATION: waiting, PACKAGES: held}
+        for i, title in enumerate(PAGE_TITLES):
+            n = counts.get(i, 0)
+            self.pages.setTabText(i, f"{title} ({n})" if n else title)
 
     # -- defined by the panel or a section ----------------------------------------------------
     def set_inspection(self, inspection: Inspection | None) -> None:

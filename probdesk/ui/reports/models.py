@@ -63,6 +63,7 @@ class ReportRequest:
     folder: bool = False
     marking: str = ""
     by_reference: bool = False  # file names after case references (opt-in)
+    provisional: bool = False  # summaries over every answered case, labelled PROVISIONAL
 
 
 def status_label(status: str) -> str:
@@ -108,6 +109,7 @@ def build_report(
         reports.ReportRequest(
             request.kind, request.out, inspection_id, request.refs, request.pdu, request.folder,
             request.marking, request.by_reference, author=author,
+            provisional=request.provisional,
         ),
         progress,
         cancelled,

@@ -10,7 +10,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+)
 
 from probdesk.errors import OperationCancelled, ProbdeskError
 from probdesk.progress import Cancelled, Progress
@@ -48,6 +56,15 @@ class OutputSection(ReportsState):
         marking_label.setBuddy(self.marking_edit)
         row.addWidget(marking_label)
         row.addWidget(self.marking_edit, 1)
+        self.provisional_box = QCheckBox("Pro&visional figures")
+        self.provisional_box.setAccessibleName(
+            "Provisional figures: summaries count every answered case"
+        )
+        self.provisional_box.setToolTip(
+            "PDU and regional summaries count submitted, approved and locked cases only. "
+            "Ticked, they count every case with an answer, and every page says PROVISIONAL."
+        )
+        row.addWidget(self.provisional_box)
         build.addLayout(row)
         row = QHBoxLayout()
         self.build_button = QPushButton("&Write PDF…")
@@ -155,8 +172,9 @@ class OutputSection(ReportsState):
         if not folder and out.suffix.lower() != ".pdf":
             out = out.with_name(out.name + ".pdf")
         return ReportRequest(
-            kind, out, refs, pdu, folder, self.marking(), self.by_reference_box.isChecked()
-        )
+            kind, out, refs, pdu, folder, self.marking(), self.by_reference_box.isChecked(),
+            self.provisional_box.isChecked(),
+        )  # fmt: skip
 
     def build(self) -> bool:
         """Ask where to save the chosen report, then build it through the runner."""

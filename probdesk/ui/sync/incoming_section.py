@@ -64,9 +64,9 @@ class IncomingSection(SyncState):
             self._update_buttons()
             return False
 
-        def work(progress: Progress, _cancelled: Cancelled) -> list[IncomingPack]:
+        def work(progress: Progress, cancelled: Cancelled) -> list[IncomingPack]:
             progress(0, 0, f"Looking for packs in {shared}")
-            return fw.incoming(shared)
+            return fw.incoming(shared, cancelled)
 
         def done(packs: list[IncomingPack]) -> None:
             try:

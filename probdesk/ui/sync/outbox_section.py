@@ -149,9 +149,9 @@ class OutboxSection(SyncState):
         if fw is None or shared is None:
             return False
 
-        def work(progress: Progress, _cancelled: Cancelled) -> list[Path]:
+        def work(progress: Progress, cancelled: Cancelled) -> list[Path]:
             progress(0, 0, f"Copying packages to {shared}")
-            return fw.copy_pending(shared)
+            return fw.copy_pending(shared, cancelled)  # those copied stay copied
 
         def done(copied: list[Path]) -> None:
             if copied:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from probdesk.errors import EnvironmentProblem, ProbdeskError
+from probdesk.errors import EnvironmentProblem, OperationCancelled, ProbdeskError
 from probdesk.progress import Cancelled, Progress
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import fixed_font_label, plural
@@ -235,14 +235,14 @@ class PacksSection(TeamLeadState):
             return False
         shared = Path(folder).expanduser()
 
-        def work(progress: Progress, _cancelled: Cancelled) -> Found:
+        def work(progress: Progress, cancelled: Cancelled) -> Found:
             progress(0, 0, f"Reading the assessors' exports in {shared}")
             if not shared.is_dir():
                 raise EnvironmentProblem(
                     f"The shared folder {shared} is not reachable now. Connect to it (or "
                     "choose it again on the Sync tab), then look again."
                 )
-            exports = fw.read_exports(shared, inspection.id)
+            exports = fw.read_exports(shared, inspection.id, cancelled)
             written = {e.path: export_written(e.path) for e in exports if e.problem is None}
             return exports, written
 
@@ -279,7 +279,8 @@ class PacksSection(TeamLeadState):
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, ProbdeskError):
-                show_message(self.exports_message, exc.message, problem=True)
+                cancelled = isinstance(exc, OperationCancelled)  # as asked: not a problem
+                show_message(self.exports_message, exc.message, problem=not cancelled)
             else:
                 self.runner.default_error(exc)
 

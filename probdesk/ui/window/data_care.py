@@ -189,10 +189,13 @@ class DataCarePart(WindowState):
             return False
         self.case_form.clear()  # nothing of it stays on screen either
 
-        def work(progress: Progress, _cancelled: Cancelled) -> PurgeResult:
+        def work(progress: Progress, cancelled: Cancelled) -> PurgeResult:
             from probdesk.services import retention
 
-            return retention.purge(fw, inspection_id, shared=shared, hub=hub, progress=progress)
+            # Cancel is heard after the check, before anything is removed.
+            return retention.purge(
+                fw, inspection_id, shared=shared, hub=hub, progress=progress, cancelled=cancelled
+            )
 
         def done(result: PurgeResult) -> None:
             from PySide6.QtWidgets import QMessageBox
@@ -222,7 +225,12 @@ class DataCarePart(WindowState):
             box.open()
 
         def failed(exc: Exception) -> None:
+            from probdesk.errors import OperationCancelled
+
             self.reload_inspections(select=inspection_id)
+            if isinstance(exc, OperationCancelled):
+                self.statusBar().showMessage("Purge cancelled: nothing was removed.", 5000)
+                return
             self.runner.default_error(exc)
 
         return self.runner.run(

@@ -66,8 +66,7 @@ class InspectionsPart(WindowState):
         # Everyone gathers domain one evidence: shown wherever the set has questions for it.
         self.evidence.set_inspection(self.inspection, qs, lead=leads_here)
         self.tabs.setTabVisible(self.tabs.indexOf(self.evidence), applies_to(qs))
-        title = f"probdesk: {self.inspection.title}" if self.inspection else "probdesk"
-        self.setWindowTitle(title)
+        self.show_window_title()  # with the hub, when it is not the data folder's own
 
     def new_inspection(self) -> Inspection | None:
         """File > New inspection…: the dialog, then the new inspection chosen."""

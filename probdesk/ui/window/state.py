@@ -2,7 +2,8 @@
 
 MainWindow (probdesk/ui/main_window.py) is put together from parts, mixins that each inherit
 WindowState: ViewsPart (the tabs and their layout), InspectionsPart (the inspection chosen,
-its cases, the state of saving) and DataCarePart (the integrity check, snapshots, the purge).
+its cases, the state of saving), DataCarePart (the integrity check, snapshots, the purge) and
+HubChoicePart (File > Hub…: which hub the tabs read).
 The attributes below are set by MainWindow or by the part named; declaring them here lets
 mypy check each part on its own. Nothing here is imported at run time but Qt's main window:
 the types are for the checker (the tabs are imported once the data is opened).
@@ -81,6 +82,7 @@ class WindowState(QMainWindow):
     open_action: QAction
     snapshots_action: QAction
     purge_action: QAction
+    hub_action: QAction  # File > Hub… (HubChoicePart)
     add_case_action: QAction
     facts_action: QAction
     submit_action: QAction
@@ -94,4 +96,12 @@ class WindowState(QMainWindow):
 
     def _refresh_unexported(self) -> None:
         """InspectionsPart: what is not yet exported, in the status bar."""
+        raise NotImplementedError
+
+    def _set_hub(self, hub: HubAccess | None) -> None:
+        """MainWindow: hand the tabs that read the hub `hub` (the window's one)."""
+        raise NotImplementedError
+
+    def show_window_title(self) -> None:
+        """HubChoicePart: the inspection chosen, and which hub when not the folder's own."""
         raise NotImplementedError

@@ -177,3 +177,28 @@ def test_a_provisional_report_from_the_reports_tab_says_so(
     assert "What these figures count: Counted: " in texts[False]
     assert "PROVISIONAL FIGURES." in texts[True]
     assert "PROVISIONAL figures: every answered case counted" in texts[True]
+
+
+def test_the_hub_tab_is_pages_that_say_what_waits_and_remember_the_last(
+    qtbot: QtBot, open_window: OpenWindow, lead: Path, built: tuple[Path, str]
+) -> None:
+    from probdesk.ui.hub.state import FIGURES, MODERATION, PAGE_TITLES
+
+    window = open_window(lead, size=(1366, 768))
+    window.reload_inspections(select=built[1])
+    window.tabs.setCurrentWidget(window.hub_panel)
+    idle(qtbot, window)
+    panel = window.hub_panel
+    pages = panel.pages
+    assert [pages.tabText(i).split(" (")[0] for i in range(pages.count())] == list(PAGE_TITLES)
+    assert pages.currentIndex() == FIGURES  # the first time: the figures
+    submitted = sum(s == "submitted" for s in (STATUSES * 60)[:60])  # waiting for a decision
+    assert pages.tabText(MODERATION) == f"Moderation ({submitted})"
+    assert pages.tabText(PAGE_TITLES.index("Conflicts")) == "Conflicts"  # none undecided
+    # Every page fits the window: the figures table keeps most of the tab's width.
+    view = panel.summary_view
+    assert view.width() > 0.9 * pages.width()
+    pages.setCurrentIndex(MODERATION)
+    window.close()
+    again = open_window(lead, size=(1366, 768))
+    assert again.hub_panel.pages.currentIndex() == MODERATION  # kept between runs

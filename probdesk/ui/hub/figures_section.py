@@ -257,7 +257,12 @@ class FiguresSection(CaseViews):
             else ""
         )
         self.moderation_model.set_rows(figures.moderation if figures else [])
-        waiting = sum(not m.decision for m in figures.moderation) if figures else 0
+        # Waiting for the lead: submitted and not approved (a returned case is the assessor's).
+        waiting = (
+            sum(m.status == "submitted" and m.decision != "approved" for m in figures.moderation)
+            if figures
+            else 0
+        )
         self.title_pages(undecided, waiting, len(held))
         rows = figures.progress if figures else []
         self.progress_model.set_rows(rows)

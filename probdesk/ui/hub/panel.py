@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     )
     from probdesk.services.hub_access import HubAccess
 
+PAGE_KEY = "hub/page"
 HubRead = tuple["InspectionFigures | None", list["HeldKey"], "RegionalFigures | None"]
 
 
@@ -99,7 +100,10 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection, 
             for n, widget in enumerate(sections[i]):
                 box.addWidget(widget, 1 if n == 0 else 0)
             self.pages.addTab(page, title)
-        self.pages.setCurrentIndex(FIGURES)
+        # The page last shown (the Figures page the first time), kept between runs.
+        shown = self.settings.value(PAGE_KEY, FIGURES)
+        self.pages.setCurrentIndex(int(str(shown)) if str(shown).isdigit() else FIGURES)
+        self.pages.currentChanged.connect(lambda i: self.settings.setValue(PAGE_KEY, i))
 
         self._wire()
         self.set_inspection(None)

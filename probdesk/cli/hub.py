@@ -1,5 +1,5 @@
-"""Command line for the team lead's hub: merge, summary, conflicts, resolve, moderate, the
-meeting evidence and the data export."""
+"""Command line for the team lead's hub: merge, summary, conflicts, resolve, moderate, comment,
+the meeting evidence and the data export."""
 
 from __future__ import annotations
 
@@ -86,8 +86,8 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
         help="approve a case, or return it to its assessor with a comment",
         description="Record a moderation decision on a merged case. --return writes a "
         "send-back pack to SHARED for the laptop that answered the case: the case becomes "
-        "returned there and the comment shows with it. Every decision is kept with who made "
-        "it; export-data shows the latest.",
+        "returned there and the comment shows with it (at that question, with --question). "
+        "Every decision is kept with who made it; export-data shows the latest.",
     )
     mo.set_defaults(run=_moderate)
     mo.add_argument("--case", required=True, metavar="CASE_REF")
@@ -96,6 +96,22 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     choice.add_argument("--return", dest="return_case", action="store_true")
     mo.add_argument("--comment", default="", metavar="TEXT")
     mo.add_argument("--to", type=Path, metavar="SHARED", help="the shared folder (for --return)")
+    mo.add_argument(
+        "--question", metavar="QUESTION_ID", help="the question the return's comment is on"
+    )
+    co = sub.add_parser(
+        "comment",
+        parents=hub_inspection,
+        help="send the assessor a comment on one question of a case",
+        description="Write a send-back pack to SHARED for each laptop of the case's assessor "
+        "with a comment on one question of the case; it shows at that question in the "
+        "assessor's form and on their to-do list. The case's status does not change.",
+    )
+    co.set_defaults(run=_comment)
+    co.add_argument("--case", required=True, metavar="CASE_REF")
+    co.add_argument("--question", required=True, metavar="QUESTION_ID")
+    co.add_argument("--text", required=True, metavar="TEXT")
+    co.add_argument("--to", required=True, type=Path, metavar="SHARED", help="the shared folder")
     ev = sub.add_parser(
         "evidence",
         parents=hub_inspection,
@@ -159,8 +175,11 @@ def _summary(args: argparse.Namespace, session: Session) -> int:
         print("\nLeft out of the pooled figures (not the same question in every version):")
         for o in summary.left_out:
             print(f"  {o.question_id or 'ratings'}: {o.reason}")
-    if args.format == "csv":  # JSON carries it; CSV stays one table, so it goes beside it
+    if args.format == "csv":  # JSON carries these; CSV stays one table, so they go beside it
         print(summary.coverage.text, file=sys.stderr)
+        for o in summary.left_out:
+            print(f"left out of the pooled figures: {o.question_id or 'ratings'}: {o.reason}",
+                  file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -243,8 +262,24 @@ def _moderate(args: argparse.Namespace, session: Session) -> int:
     fw, hub = session.fw, session.hub
     inspection_id = hubs.pick_inspection(hub, args.inspection)
     action = "approved" if args.approve else "returned"
-    result = hubs.moderate(hub, fw, inspection_id, args.case, action, args.comment, args.to)
+    result = hubs.moderate(
+        hub, fw, inspection_id, args.case, action, args.comment, args.to, args.question
+    )
     print(f"case {result.case_ref}: {result.action}")
+    for pack in result.sendbacks:
+        print(f"send-back pack: {pack}")
+    return 0
+
+
+def _comment(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.services import hub as hubs
+
+    fw, hub = session.fw, session.hub
+    inspection_id = hubs.pick_inspection(hub, args.inspection)
+    result = hubs.comment_on_question(
+        hub, fw, inspection_id, args.case, args.question, args.text, args.to
+    )
+    print(f"case {result.case_ref} {result.question_id}: comment sent")
     for pack in result.sendbacks:
         print(f"send-back pack: {pack}")
     return 0

@@ -5,6 +5,7 @@ checked on the lead's laptop, on the assessor's laptop, in the hub and in the fi
 from __future__ import annotations
 
 import copy
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -313,6 +314,16 @@ def test_regional_figures_pool_only_the_questions_every_version_shares(
         assert done.stdout.startswith("question set: pdu-core 2025.1-illustrative + 2026.1-test\n")
         assert "  2.1.1.b: answer type yes_no / yes_no_na in pdu-core 2026.1-test" in done.stdout
         assert done.stdout.count("2.1.1.a ") == 1
+        as_csv = run("--data-dir", v1_world.lead.paths.data, "summary", "--hub", url,
+                     "--region", region, "--format", "csv", "--provisional")  # fmt: skip
+        assert as_csv.returncode == 0, as_csv.stderr
+        assert "left out of the pooled figures: 2.1.1.c: not in pdu-core 2026.1-test" in (
+            as_csv.stderr
+        )
+        as_json = run("--data-dir", v1_world.lead.paths.data, "summary", "--hub", url,
+                      "--region", region, "--format", "json", "--provisional")  # fmt: skip
+        left = {o["question_id"]: o["reason"] for o in json.loads(as_json.stdout)["left_out"]}
+        assert left["2.1.1.c"] == "not in pdu-core 2026.1-test"
     finally:
         v1_world.close()
         v2_world.close()

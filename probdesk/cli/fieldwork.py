@@ -469,6 +469,8 @@ def _written(path: Path) -> datetime:
 
 
 def _send_back(args: argparse.Namespace, session: Session) -> int:
+    from probdesk.services.fieldwork import SendbackComment
+
     fw = session.fw
     by_ref: list[tuple[str, str]] = []
     for spec in args.comment:
@@ -529,10 +531,10 @@ def _send_back(args: argparse.Namespace, session: Session) -> int:
             )
         return case.id
 
-    comments: list[tuple[str | None, str]] = []
+    comments: list[SendbackComment] = []
     if args.note is not None:
-        comments.append((None, args.note.strip()))
-    comments += [(case_id(ref), text) for ref, text in by_ref]
+        comments.append(SendbackComment(None, args.note.strip()))
+    comments += [SendbackComment(case_id(ref), text) for ref, text in by_ref]
     returned = list(dict.fromkeys(case_id(ref.strip()) for ref in args.returned))
     author = fw.ws.device().assessor or "Team lead"
     for device_id, export in laptops.items():

@@ -214,3 +214,4 @@ class Comment:
     created_at: datetime
     package_id: str | None  # the send-back pack it came in; None: a question-set move's notice
     done_at: datetime | None = None  # when the case's assessor marked it done; None: open
+    question_id: str | None = None  # the one question of the case it is about; None: the case

@@ -133,7 +133,10 @@ SENDBACK_SCHEMA: dict[str, Any] = {
     "required": ["device_id", "inspection_id", "to_device", "comments", "returned", "author"],
     "properties": {
         "comments": {"type": "array", "items": {"type": "object",
-                     "required": ["id", "case_id", "text", "created_at"]}},
+                     "required": ["id", "case_id", "text", "created_at"],
+                     # The one question it is about (absent from packs written before).
+                     "properties": {"question_id": {"type": ["string", "null"],
+                                                    "minLength": 1, "maxLength": 64}}}},
         "returned": {"type": "array", "items": _STR},
         "resolutions": {"type": "array", "items": _EVENT},
         "case_events": {"type": "array", "items": _CASE_EVENT},

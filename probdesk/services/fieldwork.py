@@ -136,6 +136,16 @@ class SetupResult:
 
 
 @dataclass(frozen=True)
+class SendbackComment:
+    """A comment for a send-back pack: on a case (None: on the assessor's work as a whole),
+    and with `question_id` on one question of that case."""
+
+    case_id: str | None
+    text: str
+    question_id: str | None = None
+
+
+@dataclass(frozen=True)
 class SendbackResult:
     inspection_id: str
     comments: int
@@ -1011,7 +1021,7 @@ class Fieldwork:
         self,
         inspection_id: str,
         to_device: str,
-        comments: Sequence[tuple[str | None, str]],
+        comments: Sequence[SendbackComment],
         returned: Sequence[str],
         out_folder: Path,
         author: str,
@@ -1046,11 +1056,13 @@ class Fieldwork:
             "comments": [
                 {
                     "id": str(uuid.uuid4()),
-                    "case_id": case_id,
-                    "text": text,
+                    "case_id": c.case_id,
+                    "text": c.text,
                     "created_at": _now().isoformat(),
                 }
-                for case_id, text in comments
+                # optional: packs without it read as before (a comment on the whole case)
+                | ({"question_id": c.question_id} if c.question_id is not None else {})
+                for c in comments
             ],
             "returned": list(returned),
             "resolutions": list(resolutions),
@@ -1112,12 +1124,21 @@ class Fieldwork:
         with self.ws.store.unit_of_work() as uow:
             if uow.packages.opened(opened.package_id) is not None:
                 return SendbackResult(inspection.id, 0, 0, True)
+        qs = self.ws.question_set(inspection)
+        for c in p["comments"]:
+            question_id = c.get("question_id")
+            if question_id is not None and not qs.has_question(question_id):
+                raise InputError(
+                    f"{path.name}: a comment is on question {question_id[:64]!r}, which is not a "
+                    f"question of this inspection's question set; nothing was changed."
+                )
         returned = 0
         with self.ws.store.unit_of_work() as uow:
             for c in p["comments"]:
                 uow.packages.add_comment(
                     Comment(c["id"], inspection.id, c["case_id"], p["author"], c["text"],
-                            datetime.fromisoformat(c["created_at"]), opened.package_id)
+                            datetime.fromisoformat(c["created_at"]), opened.package_id,
+                            question_id=c.get("question_id"))
                 )  # fmt: skip
             for e in p.get("resolutions", []):
                 # The team lead's decision on a conflict: an answer event like any other.

@@ -44,7 +44,7 @@ from probdesk.packages.keys import fingerprint, unb64
 from probdesk.packages.wire import EVENTS_SCHEMA
 from probdesk.progress import Cancelled, Progress, never, quiet
 from probdesk.services.authority import Sample, violations
-from probdesk.services.fieldwork import RECEIPTS_FOLDER, Fieldwork
+from probdesk.services.fieldwork import RECEIPTS_FOLDER, Fieldwork, SendbackComment
 
 # The read side, importable from here as it was before it had a module of its own.
 from probdesk.services.figures import CaseOutcome as CaseOutcome
@@ -958,8 +958,10 @@ def moderate(
     action: str,
     comment: str,
     shared: Path | None = None,
+    question_id: str | None = None,
 ) -> ModerationResult:
-    """Approve a case, or return it with comments to its assessor (a send-back pack).
+    """Approve a case, or return it with comments to its assessor (a send-back pack); with
+    `question_id`, the return's comment is on that question of the case.
 
     Every decision is kept, with who made it and when; the latest one stands.
     """
@@ -973,24 +975,21 @@ def moderate(
     if not found:
         raise InputError(f"No case {case_ref} in the hub for this inspection.")
     case = found[0]
+    if question_id is not None:
+        if action != "returned":
+            raise InputError("Only a return's comment can be on one question.")
+        _check_question(hub, inspection_id, case_ref, question_id)
     moderator = lead.ws.device().assessor or "team lead"
     packs: tuple[Path, ...] = ()
     if action == "returned":
         if shared is None:
             raise InputError("Returning a case needs the shared folder for its send-back pack.")
-        devices = _member_devices(hub, inspection_id, case.assessor)
-        if not devices:
-            latest = _device_of(hub, case.id)
-            devices = [latest] if latest is not None else []
-        if not devices:
-            raise InputError(f"No laptop has sent answers for {case_ref} yet; nothing to return.")
+        devices = _case_devices(hub, inspection_id, case, "nothing to return")
+        note = SendbackComment(case.id, comment.strip(), question_id)
         packs = tuple(
-            lead.create_sendback(
-                inspection_id, device_id, [(case.id, comment.strip())], [case.id],
-                shared, moderator,
-            )
+            lead.create_sendback(inspection_id, device_id, [note], [case.id], shared, moderator)
             for device_id in devices
-        )  # fmt: skip
+        )
     # The latest decision stands: each is stamped after the case's last one (to the
     # microsecond, and never before it should the clock step back), so two decisions taken
     # within a second keep their order.
@@ -1003,6 +1002,67 @@ def moderate(
         "moderator": moderator, "comment": comment.strip(), "at": at,
     })  # fmt: skip
     return ModerationResult(case.reference, action, packs[0] if packs else None, packs)
+
+
+@dataclass(frozen=True)
+class QuestionCommentResult:
+    case_ref: str
+    question_id: str
+    sendbacks: tuple[Path, ...]  # one per enrolled laptop of the assessor
+
+
+def comment_on_question(
+    hub: Hub,
+    lead: Fieldwork,
+    inspection_id: str,
+    case_ref: str,
+    question_id: str,
+    text: str,
+    shared: Path | None,
+) -> QuestionCommentResult:
+    """A comment on one question of a case, sent to its assessor's laptops in a send-back
+    pack (it shows at that question there). The case's status does not change."""
+    if not text.strip():
+        raise InputError(f"Write the comment on {question_id} for the assessor.")
+    found = [c for c in hub.cases_of(inspection_id) if c.reference.lower() == case_ref.lower()]
+    if not found:
+        raise InputError(f"No case {case_ref} in the hub for this inspection.")
+    case = found[0]
+    _check_question(hub, inspection_id, case_ref, question_id)
+    if shared is None:
+        raise InputError("A comment needs the shared folder for its send-back pack.")
+    devices = _case_devices(hub, inspection_id, case, "no comment was sent")
+    author = lead.ws.device().assessor or "team lead"
+    note = SendbackComment(case.id, text.strip(), question_id)
+    packs = tuple(
+        lead.create_sendback(inspection_id, device_id, [note], [], shared, author)
+        for device_id in devices
+    )
+    return QuestionCommentResult(case.reference, question_id, packs)
+
+
+def _check_question(hub: Hub, inspection_id: str, case_ref: str, question_id: str) -> None:
+    insp = hub.inspection(inspection_id)
+    text = hub.question_set_text(insp.qs_hash) if insp is not None else None
+    if insp is None or text is None:
+        raise InputError("The hub does not hold this inspection's question set.")
+    if not _parsed(insp.qs_hash, text).has_question(question_id):
+        raise InputError(
+            f"There is no question {question_id!r} in this inspection's question set; "
+            f"nothing was sent for case {case_ref}."
+        )
+
+
+def _case_devices(hub: Hub, inspection_id: str, case: CaseRow, nothing: str) -> list[str]:
+    """The laptops a case's send-back pack goes to: every one enrolled for its assessor, or
+    else the one that answered it most recently."""
+    devices = _member_devices(hub, inspection_id, case.assessor)
+    if not devices:
+        latest = _device_of(hub, case.id)
+        devices = [latest] if latest is not None else []
+    if not devices:
+        raise InputError(f"No laptop has sent answers for {case.reference} yet; {nothing}.")
+    return devices
 
 
 def _member_devices(hub: Hub, inspection_id: str, member: str) -> list[str]:
@@ -1094,8 +1154,8 @@ def resolve_conflict(
         for device_id in sorted({e.device_id for e in open_heads} - {lead.ws.device_id}):
             packs.append(lead.create_sendback(
                 inspection_id, device_id,
-                [(case.id, f"The team lead settled answers given on two laptops to "
-                              f"{question_id}: {event['value']} stands.")],
+                [SendbackComment(case.id, f"The team lead settled answers given on two "
+                                          f"laptops to {question_id}: {event['value']} stands.")],
                 [], shared, moderator, resolutions=[event],
             ))  # fmt: skip
     return ResolutionResult(case.reference, question_id, event["value"], tuple(packs))
@@ -1148,8 +1208,8 @@ def _settle_field(
         for device_id in sorted(devices):
             packs.append(lead.create_sendback(
                 inspection_id, device_id,
-                [(case.id, f"The team lead settled changes made on two laptops to {label}: "
-                              f"{chosen.value} stands.")],
+                [SendbackComment(case.id, f"The team lead settled changes made on two "
+                                          f"laptops to {label}: {chosen.value} stands.")],
                 [], shared, moderator, case_events=[decision],
             ))  # fmt: skip
     return ResolutionResult(case.reference, name, chosen.value, tuple(packs))

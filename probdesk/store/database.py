@@ -38,9 +38,9 @@ BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration. Checked against Alembic's own idea of the head by a test, so that
 # start-up can compare revisions without importing Alembic (a tenth of a second) every time.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 # Every released schema, oldest first.
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 
 
 class StoreWriteError(EnvironmentProblem):

@@ -246,6 +246,7 @@ class CommentRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     package_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    question_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class OrgEventRow(Base):

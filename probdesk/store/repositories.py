@@ -864,7 +864,7 @@ class PackageRepository:
             self.s.add(CommentRow(
                 id=c.id, inspection_id=c.inspection_id, case_id=c.case_id, author=c.author,
                 text=c.text, created_at=c.created_at, package_id=c.package_id,
-                done_at=c.done_at,
+                done_at=c.done_at, question_id=c.question_id,
             ))  # fmt: skip
             self.s.flush()
 
@@ -905,6 +905,7 @@ class PackageRepository:
                 r.created_at,
                 r.package_id,
                 r.done_at,
+                r.question_id,
             )
             for r in self.s.scalars(stmt.order_by(CommentRow.created_at))
         ]

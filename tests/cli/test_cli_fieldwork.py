@@ -21,7 +21,7 @@ from probdesk.packages import reader
 from probdesk.packages.keys import fingerprint, load_private_x25519, unb64
 from probdesk.paths import Paths
 from probdesk.services import fieldwork
-from probdesk.services.fieldwork import Fieldwork
+from probdesk.services.fieldwork import Fieldwork, SendbackComment
 from probdesk.services.workspace import Workspace
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fieldwork"
@@ -173,7 +173,12 @@ def test_setup_open_export_and_sync(tmp_path: Path) -> None:
             )  # fmt: skip
         o.fw.write_receipt(shared, merged, unb64(m["signer"]["encryption_public"]))
         o.fw.create_sendback(
-            iid, m["device_id"], [(case.id, "Add the police checks.")], [case.id], shared, "TL"
+            iid,
+            m["device_id"],
+            [SendbackComment(case.id, "Add the police checks.")],
+            [case.id],
+            shared,
+            "TL",
         )
     done = run("--data-dir", ab, "sync", shared)
     assert done.returncode == 0, done.stderr

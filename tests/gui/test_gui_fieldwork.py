@@ -30,7 +30,7 @@ from probdesk import bundled
 from probdesk.domain.records import Assessor, Inspection, KnownDevice
 from probdesk.errors import EnvironmentProblem
 from probdesk.packages.keys import b64
-from probdesk.services.fieldwork import Fieldwork
+from probdesk.services.fieldwork import Fieldwork, SendbackComment
 from probdesk.ui.kit.runner import SHOW_AFTER_MS
 from probdesk.ui.kit.shared_folder import SHARED_FOLDER_KEY
 from probdesk.ui.main_window import MainWindow
@@ -310,7 +310,8 @@ def test_team_lead_sets_up_and_assessor_opens_answers_and_exports(
         )  # fmt: skip
     fieldwork(lead).create_sendback(
         inspection.id, asr.workspace.device_id,
-        [(first.id, "Please say where the risk assessment was found.")], [], shared, "TL",
+        [SendbackComment(first.id, "Please say where the risk assessment was found.")], [],
+        shared, "TL",
     )  # fmt: skip
     sync.rescan_button.click()
     idle(qtbot, asr)

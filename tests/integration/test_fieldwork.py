@@ -30,7 +30,7 @@ from probdesk.domain.records import (
     KnownDevice,
     MeetingKind,
 )
-from probdesk.errors import InputError
+from probdesk.errors import InputError, ProbdeskError
 from probdesk.packages import reader, writer
 from probdesk.packages.format import PackageError
 from probdesk.packages.keys import (
@@ -47,6 +47,7 @@ from probdesk.services.fieldwork import (
     SENDBACK_SCHEMA,
     SETUP_SCHEMA,
     Fieldwork,
+    SendbackComment,
     passphrase_key,
     set_recovery_public,
 )
@@ -813,8 +814,9 @@ def test_a_sendback_brings_comments_and_returns_a_case(team: Team) -> None:
     _lead_knows(team, ab)
     text = f"Please add the police call-out history for {case.reference}."
     pack = team.lead.fw.create_sendback(
-        iid, ab.device_id, [(case.id, text), (None, "Good work overall.")], [case.id],
-        team.shared, LEAD,
+        iid, ab.device_id,
+        [SendbackComment(case.id, text), SendbackComment(None, "Good work overall.")],
+        [case.id], team.shared, LEAD,
     )  # fmt: skip
     assert pack.name.startswith("pd-sendback-")
     assert_no_personal_data(pack, ("police", "Good work"))
@@ -851,6 +853,87 @@ def test_a_sendback_brings_comments_and_returns_a_case(team: Team) -> None:
     assert snapshot(ab) == before
 
 
+def test_a_comment_on_one_question_arrives_with_its_question(team: Team) -> None:
+    ab = opened_assessor(team)
+    iid = team.inspection_id
+    case = ab.ws.cases(iid)[0]
+    answer_some(ab.ws, case.id, 3)
+    _lead_knows(team, ab)
+    question = ab.ws.question_set(ab.ws.inspection(iid)).questions[0].id
+    pack = team.lead.fw.create_sendback(
+        iid, ab.device_id,
+        [SendbackComment(case.id, "Is the RoSH level right?", question),
+         SendbackComment(case.id, "Check the dates throughout.")],
+        [case.id], team.shared, LEAD,
+    )  # fmt: skip
+    assert_no_personal_data(pack, ("RoSH",))
+    result = ab.fw.open_sendback(pack)
+    assert (result.comments, result.returned) == (2, 1)
+    got = {c.text: c.question_id for c in ab.fw.comments(iid, case.id)}
+    assert got == {"Is the RoSH level right?": question, "Check the dates throughout.": None}
+    assert {r.id: r.to_do for r in ab.ws.case_rows(iid)}[case.id] == 2
+
+
+def _crafted_sendback(team: Team, lt: Laptop, comments: list[dict[str, object]]) -> Path:
+    """A send-back pack signed by the lead with the given comments, written by hand."""
+    _, data = writer.build_package(
+        kind="sendback",
+        payload={
+            "device_id": team.lead.device_id,
+            "inspection_id": team.inspection_id,
+            "to_device": lt.device_id,
+            "author": LEAD,
+            "comments": comments,
+            "returned": [],
+        },
+        inspection_id=team.inspection_id,
+        device_id=team.lead.device_id,
+        hlc=team.lead.ws.device().last_hlc,
+        counts={"comments": len(comments)},
+        extra={"for_device": lt.device_id},
+        signer=team.lead.fw.keys,
+        recipients=[Recipient("assessor", "assessor", lt.fw.keys.encryption_public)],
+    )
+    return writer.write_atomically(data, team.shared, "pd-sendback-crafted.pdpkg")
+
+
+def test_a_sendback_written_before_question_comments_still_opens(team: Team) -> None:
+    ab = opened_assessor(team)
+    case = ab.ws.cases(team.inspection_id)[0]
+    old = {"id": "c-old", "case_id": case.id, "text": "Check the tier.",
+           "created_at": "2026-11-20T10:00:00"}  # fmt: skip
+    assert ab.fw.open_sendback(_crafted_sendback(team, ab, [old])).comments == 1
+    [comment] = ab.fw.comments(team.inspection_id, case.id)
+    assert (comment.text, comment.question_id) == ("Check the tier.", None)
+
+
+def test_a_comment_on_a_question_not_in_the_set_is_refused(team: Team) -> None:
+    ab = opened_assessor(team)
+    iid = team.inspection_id
+    case = ab.ws.cases(iid)[0]
+    answer_some(ab.ws, case.id, 2)
+    _lead_knows(team, ab)
+    pack = team.lead.fw.create_sendback(
+        iid, ab.device_id,
+        [SendbackComment(case.id, "Fine."), SendbackComment(case.id, "Really?", "Z9.9")],
+        [case.id], team.shared, LEAD,
+    )  # fmt: skip
+    before = snapshot(ab)
+    with pytest.raises(InputError, match=rf"{pack.name}: .*'Z9\.9'.*nothing was changed"):
+        ab.fw.open_sendback(pack)
+    assert snapshot(ab) == before
+    assert ab.fw.comments(iid) == []
+    assert ab.ws.case(case.id).status is not CaseStatus.RETURNED
+    assert [p.opened for p in ab.fw.incoming(team.shared) if p.kind == "sendback"] == [False]
+    # The schema refuses an empty or overlong question id before anything is looked at.
+    for bad in ("", "Q" * 65, 7):
+        forged = {"id": "c-bad", "case_id": case.id, "text": "x",
+                  "created_at": "2026-11-20T10:00:00", "question_id": bad}  # fmt: skip
+        with pytest.raises(ProbdeskError):
+            ab.fw.open_sendback(_crafted_sendback(team, ab, [forged]))
+    assert snapshot(ab) == before
+
+
 def test_a_sendback_for_another_laptop_is_refused(team: Team) -> None:
     iid = team.inspection_id
     ab = opened_assessor(team)
@@ -859,7 +942,7 @@ def test_a_sendback_for_another_laptop_is_refused(team: Team) -> None:
     _lead_knows(team, ef)
     ef_case = ef.ws.cases(iid)[0]
     pack = team.lead.fw.create_sendback(
-        iid, ef.device_id, [(ef_case.id, "Check the tier.")], [], team.shared, LEAD
+        iid, ef.device_id, [SendbackComment(ef_case.id, "Check the tier.")], [], team.shared, LEAD
     )
     assert [p.path for p in ab.fw.incoming(team.shared) if p.kind == "sendback"] == []
     before = snapshot(ab)
@@ -905,7 +988,12 @@ def test_a_sendback_for_an_inspection_not_open_here_is_refused(team: Team) -> No
     _lead_knows(team, ab)
     case = ab.ws.cases(team.inspection_id)[0]
     pack = team.lead.fw.create_sendback(
-        team.inspection_id, ab.device_id, [(case.id, "x")], [case.id], team.shared, LEAD
+        team.inspection_id,
+        ab.device_id,
+        [SendbackComment(case.id, "x")],
+        [case.id],
+        team.shared,
+        LEAD,
     )
     fresh = team.laptop("fresh")
     with pytest.raises(InputError, match="not open here"):
@@ -920,7 +1008,12 @@ def test_a_sendback_for_an_inspection_not_open_here_is_refused(team: Team) -> No
 def test_a_sendback_to_an_unknown_device_cannot_be_written(team: Team) -> None:
     with pytest.raises(InputError, match="merge its export first"):
         team.lead.fw.create_sendback(
-            team.inspection_id, "0b7e4c1e-unknown", [(None, "x")], [], team.shared, LEAD
+            team.inspection_id,
+            "0b7e4c1e-unknown",
+            [SendbackComment(None, "x")],
+            [],
+            team.shared,
+            LEAD,
         )
     assert reader.scan_folder(team.shared) == [team.pack]
 

@@ -127,3 +127,77 @@ def test_split_figures_add_up_to_the_whole(demo: Path, split_by: str) -> None:
         assert sum(p.yes for p in mine) == row.yes
         assert sum(p.no for p in mine) == row.no
         assert sum(p.not_applicable for p in mine) == row.not_applicable
+
+
+def test_a_comment_on_one_question_reaches_the_assessor_at_that_question(
+    demo: Path, tmp_path: Path
+) -> None:
+    lead_paths = Paths.resolve(demo / "lead")
+    ws = Workspace.open(lead_paths)
+    hub = rawdb.hub(f"sqlite:///{demo / 'hub.sqlite'}")
+    shared = tmp_path / "shared"
+    try:
+        lead = Fieldwork(ws, lead_paths)
+        inspection_id = hubs.pick_inspection(hub, None)
+        cases = {c.reference: c for c in hub.cases_of(inspection_id)}
+        ref = sorted(r for r, c in cases.items() if c.assessor == "CD")[-1]
+        status = cases[ref].status
+        with pytest.raises(InputError, match=r"no question 'Z9\.9'"):
+            hubs.comment_on_question(hub, lead, inspection_id, ref, "Z9.9", "Why?", shared)
+        with pytest.raises(InputError, match=r"no question 'Z9\.9'"):
+            hubs.moderate(hub, lead, inspection_id, ref, "returned", "Why?", shared, "Z9.9")
+        with pytest.raises(InputError, match="Write the comment"):
+            hubs.comment_on_question(hub, lead, inspection_id, ref, "C1", " ", shared)
+        assert not shared.exists()  # nothing was written
+        result = hubs.comment_on_question(
+            hub, lead, inspection_id, ref, "C1", "Is the RoSH level right?", shared
+        )
+        assert (result.case_ref, result.question_id) == (ref, "C1")
+        assert result.sendbacks and all(p.parent == shared for p in result.sendbacks)
+        # A comment is not a decision: the case keeps its status and moderation.
+        assert {c.reference: c for c in hub.cases_of(inspection_id)}[ref].status == status
+        assert cases[ref].id not in hub.moderation_of(inspection_id)
+    finally:
+        hub.close()
+        ws.close()
+
+    cd_paths = Paths.resolve(demo / "cd")
+    cd_ws = Workspace.open(cd_paths)
+    try:
+        cd = Fieldwork(cd_ws, cd_paths)
+        before = {c.id: c.status for c in cd_ws.cases(inspection_id)}
+        opened = cd.open_sendback(result.sendbacks[0])
+        assert (opened.comments, opened.returned) == (1, 0)
+        case = next(c for c in cd_ws.cases(inspection_id) if c.reference == ref)
+        [comment] = [c for c in cd.comments(inspection_id, case.id) if c.question_id == "C1"]
+        assert (comment.text, comment.author) == ("Is the RoSH level right?", "TL")
+        assert {c.id: c.status for c in cd_ws.cases(inspection_id)} == before
+    finally:
+        cd_ws.close()
+
+
+def test_the_cli_comments_on_a_question(demo: Path, tmp_path: Path) -> None:
+    base = ("--data-dir", demo / "lead")
+    hub_url = f"sqlite:///{demo / 'hub.sqlite'}"
+    shared = tmp_path / "shared"
+    sent = run(
+        *base, "comment", "--hub", hub_url, "--case", "X700100", "--question", "C1",
+        "--text", "Is the RoSH level right?", "--to", shared,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    assert "case X700100 C1: comment sent" in sent.stdout
+    assert "send-back pack: " in sent.stdout and list(shared.glob("pd-sendback-*.pdpkg"))
+    unknown = run(
+        *base, "comment", "--hub", hub_url, "--case", "X700100", "--question", "Q404",
+        "--text", "x", "--to", shared,
+    )  # fmt: skip
+    assert unknown.returncode == 2 and "no question 'Q404'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    returned = run(
+        *base, "moderate", "--hub", hub_url, "--case", "X700100", "--return", "--comment",
+        "Check the RoSH level.", "--question", "C1", "--to", shared,
+    )  # fmt: skip
+    assert returned.returncode == 0, returned.stderr
+    assert "case X700100: returned" in returned.stdout
+    helped = run("comment", "--help")
+    assert helped.returncode == 0 and "--question QUESTION_ID" in helped.stdout

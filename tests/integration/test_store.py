@@ -1030,3 +1030,22 @@ def test_a_comment_from_before_0008_arrives_open_on_the_to_do_list(tmp_data_dir:
         assert rows["CRN-A100"].to_do == 0
     finally:
         ws.close()
+
+
+def test_a_comment_from_before_0009_is_about_the_whole_case(tmp_data_dir: Path) -> None:
+    """0009 lets a comment name one question: comments kept under 0008 keep their done mark
+    and are about the whole case."""
+    tmp_data_dir.mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "schema-0008.sqlite", tmp_data_dir / DB_NAME)
+    ws = Workspace.open(Paths.resolve(tmp_data_dir))
+    try:
+        (inspection,) = ws.inspections()
+        rows = {r.reference: r for r in ws.case_rows(inspection.id)}
+        assert (rows["CRN-A100"].to_do, rows["CRN-A101"].to_do) == (0, 1)
+        with ws.store.unit_of_work() as uow:
+            done, still_open = uow.packages.comments(inspection.id)
+        assert done.done_at == datetime(2025, 3, 5, 11, 0) and still_open.done_at is None
+        assert still_open.text == "Fictional: is the contact suspension recorded?"
+        assert (done.question_id, still_open.question_id) == (None, None)
+    finally:
+        ws.close()

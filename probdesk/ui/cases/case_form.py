@@ -155,12 +155,12 @@ class CaseForm(QWidget):
         self.state = state
         self.answers = dict(state.answers)
         qs, case = state.question_set, state.case
-        self._show_comments(case.inspection_id, case.id)
         self._show_body(qs, case.variant)
         assert self.body is not None
         for qid, row in self.rows.items():
             row.answer.set_value(state.answers.get(qid))
             row.note.set_text_quietly(state.notes.get(qid, ""))
+        self._show_comments(case.inspection_id, case.id)
         self._fill_kept(state)
         self._apply_visibility()
         self._set_enabled(True)
@@ -252,6 +252,8 @@ class CaseForm(QWidget):
     def _show_comments(self, inspection_id: str, case_id: str) -> None:
         found = self.comments_for(inspection_id, case_id) if self.comments_for else []
         self.comments.show_comments(found, self.state is not None and self.state.mine)
+        for qid, row in self.rows.items():  # and each at its question
+            row.show_comments([c for c in found if c.question_id == qid])
 
     def _comments_done(self) -> None:
         if self.state is None or self.mark_comments_done is None:

@@ -45,6 +45,7 @@ class CommentsBox(QWidget):
     def show_comments(self, found: Sequence[Comment], mine: bool) -> None:
         items = "".join(
             f"<p><b>{escape(c.author or 'Team lead')}</b>, {c.created_at:%d %b %Y %H:%M}"
+            + (f", on <b>{escape(c.question_id)}</b>" if c.question_id else "")
             + (f" <i>(done {c.done_at:%d %b %Y})</i>" if c.done_at is not None else "")
             + f": {escape(c.text)}</p>"
             for c in found

@@ -1,11 +1,13 @@
 """One question on screen: its row in the case form, and the guidance panel beside the form.
 
-A row holds the question's text, why it is asked (for a conditional question), its answer widget
+A row holds the question's text, why it is asked (for a conditional question), the team lead's
+comments on that question (sent back in a pack), its answer widget
 (probdesk/ui/cases/question_widgets.py) and the evidence notes field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk.domain.questionset import Question, QuestionSet
+from probdesk.domain.records import Comment
 from probdesk.services.questionsets import answer_words
 from probdesk.ui.cases.question_widgets import AnswerWidget, answer_widget
 from probdesk.ui.kit.autosave_text import AutosaveText
@@ -61,6 +64,18 @@ class QuestionRow(QFrame):
             self.condition.setForegroundRole(QPalette.ColorRole.PlaceholderText)
             self.condition.setAccessibleName(f"Why {question.id} is asked")
             layout.addWidget(self.condition)
+        # The team lead's comments on this question (filled in for each case: rows are reused).
+        self.comments = QLabel("")
+        self.comments.setWordWrap(True)
+        self.comments.setTextFormat(Qt.TextFormat.RichText)
+        self.comments.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.comments.setAccessibleName(f"Comments on {question.id}")
+        self.comments.setStyleSheet(
+            "QLabel { background: #fff4ce; border: 1px solid #c9a400; color: #3b2f00; "
+            "padding: 3px; }"
+        )
+        self.comments.hide()
+        layout.addWidget(self.comments)
         self.answer: AnswerWidget = answer_widget(question)
         self.answer.changed.connect(lambda: self.answer_changed.emit(question.id))
         layout.addWidget(self.answer)
@@ -72,6 +87,28 @@ class QuestionRow(QFrame):
         self.note.settled.connect(lambda: self.note_settled.emit(question.id))
         layout.addWidget(self.note)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+    def show_comments(self, found: Sequence[Comment]) -> None:
+        """The comments on this question, e.g. "Team lead (TL), 4 Dec: Is the RoSH level
+        right?"; hidden when there are none."""
+        lines = [
+            (
+                "Team lead" + (f" ({c.author})" if c.author else ""),
+                f", {c.created_at.day} {c.created_at:%b}",
+                f" (done {c.done_at.day} {c.done_at:%b})" if c.done_at else "",
+                f": {c.text}",
+            )
+            for c in found
+        ]
+        self.comments.setText(
+            "<br>".join(
+                f"<b>{escape(who)}</b>{when}<i>{escape(done)}</i>{escape(text)}"
+                for who, when, done, text in lines
+            )
+        )
+        # What a screen reader says: the same lines without the markup.
+        self.comments.setAccessibleDescription("\n".join("".join(line) for line in lines))
+        self.comments.setVisible(bool(found))
 
     def contains_focus(self) -> bool:
         w = QApplication.focusWidget()

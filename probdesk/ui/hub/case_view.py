@@ -7,6 +7,8 @@ shows its facts, every question with the answer that stands, its note, author, l
 time, the answers before it, the undecided conflicts and the moderation decisions, all
 read-only. Approve and Return to assessor… do what the Moderation page's buttons do (the
 panel's `moderate`, through the runner), then the view and the Hub tab read the hub again.
+Comment on a question… sends the assessor a comment on one question of the case in a
+send-back pack (probdesk.services.hub.comment_on_question), without returning it.
 """
 
 from __future__ import annotations
@@ -33,12 +35,13 @@ from probdesk.errors import ProbdeskError
 from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.models import status_label
 from probdesk.ui.hub.state import HubState
+from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural
 from probdesk.ui.kit.messages import message_label, show_message
 from probdesk.ui.kit.tables import RecordTableModel, record_view, selected_rows
 
 if TYPE_CHECKING:
-    from probdesk.services.hub import ModerationResult
+    from probdesk.services.hub import ModerationResult, QuestionCommentResult
     from probdesk.services.review import (
         CaseLine,
         CaseReview,
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
         QuestionReview,
         Recorded,
     )
-    from probdesk.ui.hub.dialogs import ReturnDialog
+    from probdesk.ui.hub.dialogs import QuestionCommentDialog, ReturnDialog
 
 OPEN_NOTE = "Double-click a case, or press Enter, to read it."
 MUTED = "#5f6b76"
@@ -129,8 +132,39 @@ class CaseViews(HubState):
         action: str,
         comment: str,
         then: Callable[[ModerationResult], None] | None = None,
+        question_id: str | None = None,
     ) -> bool:
         raise NotImplementedError  # decisions_section.py
+
+    def comment_on_question(
+        self,
+        case_ref: str,
+        question_id: str,
+        text: str,
+        then: Callable[[QuestionCommentResult], None],
+        failed: Callable[[Exception], None] | None = None,
+    ) -> bool:
+        """Send the case's assessor a comment on one question through the runner."""
+        fw, inspection, shared = self.fieldwork, self.inspection, self.shared_folder()
+        if fw is None or inspection is None:
+            return False
+        try:
+            hub = self.hub()
+        except ProbdeskError as exc:
+            (failed or self.runner.default_error)(exc)
+            return False
+
+        def work(progress: Progress, _cancelled: Cancelled) -> QuestionCommentResult:
+            from probdesk.services import hub as hubs
+
+            progress(0, 0, f"Writing the comment on {question_id} of case {case_ref}")
+            return hubs.comment_on_question(
+                hub, fw, inspection.id, case_ref, question_id, text, shared
+            )
+
+        return self.runner.run(
+            "Sending a comment on a question", work, then, failed, changes=Changes.OUTBOX
+        )
 
     def read_case(
         self,
@@ -432,6 +466,7 @@ class CaseViewDialog(QDialog):
         self.host = host
         self.review = review
         self.return_dialog: ReturnDialog | None = None
+        self.question_dialog: QuestionCommentDialog | None = None
         self._read_again = False  # the runner was busy: read again once it is free
         self.setAccessibleName("Case view")
         layout = QVBoxLayout(self)
@@ -472,9 +507,16 @@ class CaseViewDialog(QDialog):
         self.return_button.setToolTip(
             "Send the case back to its assessor's laptop with what to look at again"
         )
+        self.question_button = QPushButton("Comment on a &question…")
+        self.question_button.setAccessibleName(
+            "Send the assessor a comment on one question of this case"
+        )
+        self.question_button.setToolTip(
+            "The comment shows at that question in the assessor's form; the case is not returned"
+        )
         self.close_button = QPushButton("Close")
         self.close_button.setAccessibleName("Close the case view")
-        for button in (self.approve_button, self.return_button):
+        for button in (self.approve_button, self.return_button, self.question_button):
             button.setAutoDefault(False)  # Enter never approves or returns by accident
             row.addWidget(button)
         row.addStretch(1)
@@ -483,6 +525,7 @@ class CaseViewDialog(QDialog):
         layout.addLayout(row)
         self.approve_button.clicked.connect(self.approve)
         self.return_button.clicked.connect(self.ask_return)
+        self.question_button.clicked.connect(self.ask_question_comment)
         self.close_button.clicked.connect(self.reject)
         host.runner.finished.connect(self._runner_finished)
 
@@ -545,6 +588,7 @@ class CaseViewDialog(QDialog):
         has_folder = self.host.shared_folder() is not None
         self.approve_button.setEnabled(review.can_moderate)
         self.return_button.setEnabled(review.can_moderate and has_folder)
+        self.question_button.setEnabled(has_folder and bool(review.questions))
         why = review.moderation_note
         if not why and not has_folder:
             why = (
@@ -593,13 +637,47 @@ class CaseViewDialog(QDialog):
             return False
         _replace(self.return_dialog)
         ref = self.review.reference
-        dialog = ReturnDialog(ref, self)
+        dialog = ReturnDialog(ref, self, self._questions())
         dialog.accepted.connect(
-            lambda: self.host.moderate(ref, "returned", dialog.comment(), then=self._moderated)
-        )
+            lambda: self.host.moderate(
+                ref, "returned", dialog.comment(), then=self._moderated,
+                question_id=dialog.question_id(),
+            )
+        )  # fmt: skip
         self.return_dialog = dialog
         dialog.open()
         return True
+
+    def _questions(self) -> list[tuple[str, str]]:
+        return [(q.question_id, q.text) for q in self.review.questions]
+
+    def ask_question_comment(self) -> bool:
+        """Ask for the question and the comment, then send it to the case's assessor."""
+        from probdesk.ui.hub.dialogs import QuestionCommentDialog
+
+        if self.host.shared_folder() is None or not self.review.questions:
+            return False
+        _replace(self.question_dialog)
+        ref = self.review.reference
+        dialog = QuestionCommentDialog(ref, self._questions(), self)
+        dialog.accepted.connect(
+            lambda: self.host.comment_on_question(
+                ref, dialog.question_id(), dialog.comment(), self._commented, self._failed
+            )
+        )
+        self.question_dialog = dialog
+        dialog.open()
+        return True
+
+    def _commented(self, result: QuestionCommentResult) -> None:
+        if not shiboken6.isValid(self):
+            return
+        names = ", ".join(pack.name for pack in result.sendbacks)
+        show_message(
+            self.message,
+            f"Comment on {result.question_id} sent to the assessor of {result.case_ref}: "
+            f"{names} written.",
+        )
 
     def _moderated(self, result: ModerationResult) -> None:
         if not shiboken6.isValid(self):

@@ -180,9 +180,11 @@ class DecisionsSection(CaseViews):
         action: str,
         comment: str,
         then: Callable[[ModerationResult], None] | None = None,
+        question_id: str | None = None,
     ) -> bool:
         """Approve or return a case through the runner, then read the hub again (after
-        `then(result)`, the case view's own reading)."""
+        `then(result)`, the case view's own reading); a return's comment may be on one
+        question."""
         fw, inspection, shared = self.fieldwork, self.inspection, self.shared_folder()
         if fw is None or inspection is None:
             return False
@@ -196,7 +198,9 @@ class DecisionsSection(CaseViews):
             from probdesk.services import hub as hubs
 
             progress(0, 0, f"Recording the decision on case {case_ref}")
-            return hubs.moderate(hub, fw, inspection.id, case_ref, action, comment, shared)
+            return hubs.moderate(
+                hub, fw, inspection.id, case_ref, action, comment, shared, question_id
+            )
 
         def done(result: ModerationResult) -> None:
             show_message(self.moderation_message, moderated_text(result))

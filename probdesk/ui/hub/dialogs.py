@@ -1,5 +1,5 @@
 """The Hub tab's dialogs: the cases behind a percentage, settling a conflict, returning a
-case with a comment."""
+case with a comment, a comment on one question of a case."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -173,15 +174,41 @@ class SettleDialog(QDialog):
         return self.both_notes_box.isChecked()
 
 
-class ReturnDialog(QDialog):
-    """Return a case to its assessor: what they should look at again (required)."""
+def question_combo(questions: Sequence[tuple[str, str]], whole_case: bool) -> QComboBox:
+    """A choice of the case's questions as (id, text); first "The whole case" (None)."""
+    combo = QComboBox()
+    if whole_case:
+        combo.addItem("The whole case", None)
+    for question_id, text in questions:
+        short = text if len(text) <= 90 else text[:89] + "…"
+        combo.addItem(f"{question_id} {short}", question_id)
+    return combo
 
-    def __init__(self, case_ref: str, parent: QWidget | None = None) -> None:
+
+class ReturnDialog(QDialog):
+    """Return a case to its assessor: what they should look at again (required); with
+    `questions` (id, text), the question the comment is on may be chosen."""
+
+    def __init__(
+        self,
+        case_ref: str,
+        parent: QWidget | None = None,
+        questions: Sequence[tuple[str, str]] = (),
+    ) -> None:
         super().__init__(parent)
         self.case_ref = case_ref
         self.setWindowTitle(f"Return case {case_ref}")
         self.setAccessibleName("Return a case with a comment")
         layout = QVBoxLayout(self)
+        self.question_choice: QComboBox | None = None
+        if questions:
+            about = QLabel("The comment is on:")
+            about.setAccessibleName("What the comment is on")
+            self.question_choice = question_combo(questions, whole_case=True)
+            self.question_choice.setAccessibleName("The question the comment is on")
+            about.setBuddy(self.question_choice)
+            layout.addWidget(about)
+            layout.addWidget(self.question_choice)
         label = QLabel(f"What should the assessor look at again in case {case_ref}?")
         label.setWordWrap(True)
         label.setAccessibleName("What to write")
@@ -204,11 +231,72 @@ class ReturnDialog(QDialog):
     def comment(self) -> str:
         return self.comment_edit.toPlainText().strip()
 
+    def question_id(self) -> str | None:
+        """The question chosen; None: the whole case."""
+        if self.question_choice is None:
+            return None
+        data = self.question_choice.currentData()
+        return str(data) if data is not None else None
+
     def _update(self) -> None:
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(bool(self.comment()))
 
     def accept(self) -> None:
         if not self.comment():  # the comment is required
+            return
+        super().accept()
+
+
+class QuestionCommentDialog(QDialog):
+    """A comment for the assessor on one question of a case: the question and the text
+    (both required). It does not return the case."""
+
+    def __init__(
+        self, case_ref: str, questions: Sequence[tuple[str, str]], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.case_ref = case_ref
+        self.setWindowTitle(f"Comment on a question of case {case_ref}")
+        self.setAccessibleName("Comment on one question of a case")
+        layout = QVBoxLayout(self)
+        which = QLabel(f"Which question of case {case_ref}?")
+        which.setAccessibleName("Which question")
+        self.question_choice = question_combo(questions, whole_case=False)
+        self.question_choice.setAccessibleName("The question to comment on")
+        which.setBuddy(self.question_choice)
+        layout.addWidget(which)
+        layout.addWidget(self.question_choice)
+        label = QLabel("What should the assessor look at? It shows at that question.")
+        label.setWordWrap(True)
+        label.setAccessibleName("What to write")
+        layout.addWidget(label)
+        self.comment_edit = QPlainTextEdit()
+        self.comment_edit.setAccessibleName("Comment on the question for the assessor")
+        label.setBuddy(self.comment_edit)
+        layout.addWidget(self.comment_edit, 1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        name_buttons(self.buttons, "Send", "Send the comment to the case's assessor")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.comment_edit.textChanged.connect(self._update)
+        self._update()
+        self.resize(520, 300)
+
+    def question_id(self) -> str:
+        return str(self.question_choice.currentData())
+
+    def comment(self) -> str:
+        return self.comment_edit.toPlainText().strip()
+
+    def _update(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(bool(self.comment()) and self.question_choice.count() > 0)
+
+    def accept(self) -> None:
+        if not self.comment() or self.question_choice.count() == 0:
             return
         super().accept()

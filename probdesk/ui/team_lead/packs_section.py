@@ -302,7 +302,10 @@ class PacksSection(TeamLeadState):
         inspection_id, device_id = inspection.id, export.device_id
 
         def send(comments: list[tuple[str | None, str]], returned: list[str]) -> Path:
-            return fw.create_sendback(inspection_id, device_id, comments, returned, shared, author)
+            from probdesk.services.fieldwork import SendbackComment
+
+            notes = [SendbackComment(case_id, text) for case_id, text in comments]
+            return fw.create_sendback(inspection_id, device_id, notes, returned, shared, author)
 
         dialog = SendBackDialog(export, cases, self.runner, send, self)
         if not dialog.exec() or dialog.path is None:

@@ -576,6 +576,7 @@ class CaseOutcome:
     assessor: str
     outcome: str  # yes / no / na / did_not_apply / unanswered
     status: str = ""  # the case's status (provisional figures count unfinished cases too)
+    inspection_id: str = ""  # the inspection the case is in (pooled figures: one of several)
 
 
 def drill_down(
@@ -598,7 +599,9 @@ def drill_down(
         outcome = outcomes(qs, c).get(question_id)
         if outcome is None or outcome is Outcome.NOT_ASKED:
             continue
-        out.append(CaseOutcome(c.reference, c.pdu, c.assessor, outcome.value, c.status))
+        out.append(
+            CaseOutcome(c.reference, c.pdu, c.assessor, outcome.value, c.status, inspection_id)
+        )
     return out
 
 

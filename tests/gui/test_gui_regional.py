@@ -184,6 +184,23 @@ def test_a_regional_inspection_shows_its_own_sample_or_its_pdus_pooled(
     assert outcomes.count("no") == pooled_region[0].no
     assert {c.pdu for c in dialog.model.rows} == {*PDUS_ALL, LED_PDU}
     assert "3 PDU inspections pooled" in dialog.heading.text()
+    # A pooled case opens, read from its own PDU inspection, and is moderated there only.
+    first = dialog.model.rows[0]
+    assert first.inspection_id and first.inspection_id != window.inspection.id
+    # (every pooled inspection numbers its cases from R100000: the row says which it is)
+    dialog.view.setFocus()
+    dialog.view.selectRow(0)
+    qtbot.keyClick(dialog.view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.case_dialog is not None, timeout=10_000)
+    idle(qtbot, window)
+    case = panel.case_dialog
+    assert case is not None and case.review.reference == first.case_ref
+    assert case.review.inspection_id == first.inspection_id and case.pooled()
+    assert not case.approve_button.isEnabled() and not case.return_button.isEnabled()
+    assert not case.question_button.isEnabled()
+    assert "choose that inspection at the top" in case.why_not.text()
+    assert not case.approve()  # refused, nothing recorded
+    case.close()
     dialog.close()
     assert unnamed(window) == []
 

@@ -188,21 +188,26 @@ class CaseViews(HubState):
 
         return self.runner.run(f"Reading case {case_ref}", work, done, failed)
 
-    def open_case(self, case_ref: str, parent: QWidget | None = None) -> bool:
-        """Read the case and show it (window-modal over `parent`, the panel by default)."""
+    def open_case(
+        self, case_ref: str, parent: QWidget | None = None, *, inspection_id: str | None = None
+    ) -> bool:
+        """Read the case and show it (window-modal over `parent`, the panel by default).
+        `inspection_id`: the case is in another inspection of the hub (a PDU inspection whose
+        cases a regional one pools): shown read-only, to be moderated in its own."""
         inspection = self.inspection
         if inspection is None or self.fieldwork is None or not self.hub_exists():
             return False
+        chosen = inspection.id
 
         def done(review: CaseReview) -> None:
-            if self.inspection is None or self.inspection.id != review.inspection_id:
+            if self.inspection is None or self.inspection.id != chosen:
                 return  # the inspection changed meanwhile
             _replace(self.case_dialog)
             dialog = CaseViewDialog(self, review, parent if _alive(parent) else self)
             self.case_dialog = dialog
             dialog.open()  # window-modal, without a nested event loop
 
-        return self.read_case(inspection.id, case_ref, done)
+        return self.read_case(inspection_id or inspection.id, case_ref, done)
 
     def open_group(self, group: str, name: str) -> bool:
         """List one assessor's (group "assessor") or one PDU's cases, to open one from."""
@@ -583,13 +588,25 @@ class CaseViewDialog(QDialog):
         self.body.verticalScrollBar().setValue(position)  # read again: stay where you were
         self._update_actions()
 
+    def pooled(self) -> bool:
+        """The case is in another inspection than the one chosen (a regional inspection's
+        pooled PDU case): read here, moderated in its own inspection."""
+        chosen = self.host.inspection
+        return chosen is None or chosen.id != self.review.inspection_id
+
     def _update_actions(self) -> None:
         review = self.review
         has_folder = self.host.shared_folder() is not None
-        self.approve_button.setEnabled(review.can_moderate)
-        self.return_button.setEnabled(review.can_moderate and has_folder)
-        self.question_button.setEnabled(has_folder and bool(review.questions))
+        own = not self.pooled()
+        self.approve_button.setEnabled(own and review.can_moderate)
+        self.return_button.setEnabled(own and review.can_moderate and has_folder)
+        self.question_button.setEnabled(own and has_folder and bool(review.questions))
         why = review.moderation_note
+        if not own:
+            why = (
+                f"This case is in the PDU inspection {review.inspection_id[:8]}, pooled here: "
+                "choose that inspection at the top to approve, return or comment on it."
+            )
         if not why and not has_folder:
             why = (
                 "Returning a case needs the shared folder (set it on the Sync tab): its "
@@ -624,7 +641,7 @@ class CaseViewDialog(QDialog):
 
     # -- moderating --------------------------------------------------------------------------
     def approve(self) -> bool:
-        if not self.review.can_moderate:
+        if not self.review.can_moderate or self.pooled():
             return False
         return self.host.moderate(self.review.reference, "approved", "", then=self._moderated)
 
@@ -633,7 +650,7 @@ class CaseViewDialog(QDialog):
         return the case."""
         from probdesk.ui.hub.dialogs import ReturnDialog
 
-        if not self.review.can_moderate or self.host.shared_folder() is None:
+        if not self.review.can_moderate or self.host.shared_folder() is None or self.pooled():
             return False
         _replace(self.return_dialog)
         ref = self.review.reference

@@ -37,14 +37,15 @@ if TYPE_CHECKING:
 
 class DrillDownDialog(QDialog):
     """The cases behind one percentage, with each case's outcome; with `open_case`, Enter or
-    a double-click on a case opens it (`open_case(reference, this dialog)`)."""
+    a double-click on a case opens it (`open_case(its CaseOutcome, this dialog)`: a pooled
+    figure's cases are in several inspections, each named in its row)."""
 
     def __init__(
         self,
         heading: str,
         cases: Sequence[CaseOutcome],
         parent: QWidget | None = None,
-        open_case: Callable[[str, QWidget], object] | None = None,
+        open_case: Callable[[CaseOutcome, QWidget], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Cases behind the figure")
@@ -94,7 +95,7 @@ class DrillDownDialog(QDialog):
 
     def _open_row(self, row: int) -> None:
         if self.open_case is not None and 0 <= row < self.model.rowCount():
-            self.open_case(self.model.row_at(row).case_ref, self)
+            self.open_case(self.model.row_at(row), self)
 
 
 def side_detail(side: Side, with_note: bool = True) -> str:

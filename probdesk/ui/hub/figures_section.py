@@ -427,8 +427,13 @@ class FiguresSection(CaseViews):
             if self.drill_dialog is not None:
                 self.drill_dialog.close()
                 self.drill_dialog.deleteLater()
-            # A pooled figure's cases are other inspections': read them in those.
-            opener = None if pooled_from else self.open_case
+
+            # A pooled figure's cases are other inspections': each is read in its own.
+            def opener(case: CaseOutcome, parent: QWidget) -> object:
+                if not pooled_from:
+                    return self.open_case(case.case_ref, parent)
+                return self.open_case(case.case_ref, parent, inspection_id=case.inspection_id)
+
             self.drill_dialog = DrillDownDialog(heading, cases, self, open_case=opener)
             self.drill_dialog.open()  # window-modal, without a nested event loop
 

@@ -149,6 +149,10 @@ class HubAccess:
         self.password = password
         self.password_hint = password_hint
         self._hub: Hub | None = None
+        # A server that refused or could not be reached: said again at once to every view
+        # that asks, instead of each waiting out the connect timeout (File > Hub... makes a
+        # new handle to try again).
+        self._refused: InputError | None = None
 
     @property
     def is_default(self) -> bool:
@@ -174,16 +178,27 @@ class HubAccess:
     def get(self) -> Hub:
         """The hub, opened the first time it is asked for (a new one is made if none is
         there: merging into it comes next), with the data folder's key like `open_hub`."""
+        if self._refused is not None:
+            raise self._refused
         if self._hub is None:
             from probdesk.services.hub import open_hub
 
             try:
                 self._hub = open_hub(self.data_dir, self.url, self.password)
             except InputError as exc:
+                refused = exc
                 if self.password_hint and is_password_problem(exc):
-                    raise InputError(f"{exc.message} {self.password_hint}") from None
-                raise
+                    refused = InputError(f"{exc.message} {self.password_hint}")
+                if not self.url.startswith("sqlite"):
+                    self._refused = refused
+                if refused is exc:
+                    raise
+                raise refused from None
         return self._hub
+
+    @property
+    def is_open(self) -> bool:
+        return self._hub is not None
 
     def close(self) -> None:
         """Let go of the hub (the owner calls this once no view needs it any more)."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 # PySide6 creates each Qt class on first use, a few milliseconds apiece: the ones the first
 # paint does not need are imported where they are used.
+from probdesk.errors import ProbdeskError
 from probdesk.ui.kit.saver import Saver
 from probdesk.ui.kit.status import ErrorBanner, SaveIndicator, UnexportedIndicator
 from probdesk.ui.window.data_care import DataCarePart
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu
 
     from probdesk.domain.questionset import QuestionSet
+    from probdesk.progress import Cancelled, Progress
     from probdesk.services.fieldwork import Fieldwork
     from probdesk.services.hub_access import HubAccess
     from probdesk.services.workspace import Workspace
@@ -166,6 +168,19 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart, HubChoicePart):
         if self.hub is not None and self.hub is not hub:
             self.hub.close()
         self.hub = hub
+        if hub is not None and not hub.is_open and not hub.url.startswith("sqlite"):
+            # A server: connect on the runner, never on the window's thread; the tabs read
+            # once the runner is free, from the open hub (or at once told it was refused).
+            def connect(_progress: Progress, _cancelled: Cancelled) -> None:
+                hub.get()
+
+            def refused(exc: Exception) -> None:
+                if not isinstance(exc, ProbdeskError):  # a bug: the crash dialog
+                    self.runner.default_error(exc)
+                # else the tabs say why, in their own words, when they read (at once)
+
+            title = f"Connecting to the hub ({hub.describe()})"
+            self.runner.run(title, connect, _nothing, refused)
         for tab in (self.hub_panel, self.reports_panel, self.evidence, self.team_lead):
             tab.set_hub(hub)
         self.show_window_title()
@@ -289,3 +304,7 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart, HubChoicePart):
             if self.hub is not None:
                 self.hub.close()
         super().closeEvent(event)
+
+
+def _nothing(_result: object) -> None:
+    """A run whose result the window needs nothing from."""

@@ -11,6 +11,7 @@ import importlib.util
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -160,6 +161,32 @@ def test_a_server_that_never_answers_is_given_up_on(
             thread.join()
             for s in held:
                 s.close()
+
+
+def test_a_window_asks_a_silent_server_once(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's hub handle: the first view to ask waits out the connect timeout (on the
+    runner, where the window opens it); every later one is told at once, not made to wait
+    again, until File > Hub... makes a new handle."""
+    monkeypatch.setattr(store, "CONNECT_TIMEOUT_S", 2)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # accepts (the kernel's backlog) and never answers
+        url = f"postgresql+psycopg://lead@127.0.0.1:{listener.getsockname()[1]}/probdesk"
+        access = HubAccess(data, url)
+        start = time.monotonic()
+        with pytest.raises(InputError, match="no answer within 2 s") as first:
+            access.get()
+        waited = time.monotonic() - start
+        start = time.monotonic()
+        with pytest.raises(InputError) as again:
+            access.get()
+        assert time.monotonic() - start < 0.5 < waited
+        assert again.value.message == first.value.message and not access.is_open
+        fresh = HubAccess(data, url)  # File > Hub...: asks the server again
+        with pytest.raises(InputError, match="no answer"):
+            fresh.get()
+    # The data folder's own SQLite hub is never held refused: a passing lock may clear.
+    assert HubAccess(data).get() is not None
 
 
 def test_the_location_keeps_no_password() -> None:

@@ -875,46 +875,19 @@ def export_rows(hub: Hub, inspection_id: str, with_notes: bool) -> list[dict[str
 
 
 def write_export(rows: Sequence[dict[str, object]], fmt: str, out: Path, with_notes: bool) -> Path:
-    """Write the rows as CSV or XLSX, whole or not at all: the file appears under its name
-    only once written (an interrupted or failed export leaves nothing there). No cell is ever
-    a formula (probdesk.domain.cells)."""
+    """Write the rows as CSV, whole or not at all: the file appears under its name only once
+    written (an interrupted or failed export leaves nothing there). No cell is ever a
+    formula (probdesk.domain.cells). XLSX is the analysts' workbook (services/workbook.py)."""
+    if fmt != "csv":
+        raise InputError("The long rows are written as csv; xlsx is the analysts' workbook.")
     fields = [*EXPORT_FIELDS, *(["note"] if with_notes else [])]
-    if fmt == "csv":
-        buf = io.StringIO()
-        # CRLF rows (RFC 4180): a note's own line breaks, \r alone included, are quoted.
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(fields)
-        for r in rows:
-            w.writerow([safe_cell(r.get(f, "")) for f in fields])
-        return _write_whole(out, buf.getvalue().encode("utf-8-sig"))
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-        from openpyxl.cell import Cell, WriteOnlyCell
-
-        def plain(value: object) -> object:
-            v = safe_cell(value)
-            return v if isinstance(v, (str, int, float)) else str(v)
-
-        # Every value first (a failure here leaves no half-written workbook behind).
-        table: list[list[object]] = [
-            list(fields),
-            *([plain(r.get(f, "")) for f in fields] for r in rows),
-        ]
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("cases")
-
-        def cell(value: object) -> Cell:
-            c = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                c.data_type = "s"  # text, never a formula, whatever it starts with
-            return c
-
-        for values in table:
-            ws.append([cell(v) for v in values])
-        book = io.BytesIO()
-        wb.save(book)
-        return _write_whole(out, book.getvalue())
-    raise InputError("Format is csv or xlsx.")
+    buf = io.StringIO()
+    # CRLF rows (RFC 4180): a note's own line breaks, \r alone included, are quoted.
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(fields)
+    for r in rows:
+        w.writerow([safe_cell(r.get(f, "")) for f in fields])
+    return _write_whole(out, buf.getvalue().encode("utf-8-sig"))
 
 
 def _write_whole(out: Path, data: bytes) -> Path:

@@ -245,7 +245,8 @@ class FiguresSection(CaseViews):
         self._show_held(list(held))
         self._show_summary()
         self.conflict_model.set_rows(figures.conflicts if figures else [])
-        undecided = sum(c.kind == "conflict" for c in figures.conflicts) if figures else 0
+        cover = figures.coverage if figures else None
+        undecided = cover.undecided_conflicts if cover else 0
         parallel = sum(c.kind == "parallel" for c in figures.conflicts) if figures else 0
         text = f"{undecided} undecided"
         if parallel:

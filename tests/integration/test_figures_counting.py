@@ -154,13 +154,20 @@ def test_figures_count_the_finished_cases_unless_provisional(
         assert cov.text == coverage_text()
 
 
-def test_one_unfinished_no_cannot_move_a_rating(world: World) -> None:
-    """The issue's case: an in-progress case's answers changed a standard's rating. Now it
-    changes only the provisional figures."""
+def test_unfinished_answers_change_only_the_provisional_figures(world: World) -> None:
+    """The issue's case: an in-progress case's answers changed a standard's rating. Now the
+    figures and the standards are exactly those of the finished cases alone, whatever the
+    unfinished ones say; only the provisional figures count them."""
     hub = rawdb.hub(world.url)
     try:
-        final = figures.summarise(hub, world.inspection_id, "region")
-        provisional = figures.summarise(hub, world.inspection_id, "region", provisional=True)
+        iid = world.inspection_id
+        qs, cases = figures.load_cases(hub, iid)
+        alone = (qs, [c for c in cases if c.status in FINISHED])  # the others left out
+        final = figures.summarise(hub, iid, "region")
+        final_std = figures.standards(hub, iid, "region")
+        assert final == figures.summarise(hub, "", "region", loaded=alone, provisional=True)
+        assert final_std == figures.standards(hub, "", "region", loaded=alone, provisional=True)
+        provisional = figures.summarise(hub, iid, "region", provisional=True)
     finally:
         hub.close()
     relevant = {r.question_id: r.relevant for r in final}

@@ -7,7 +7,10 @@ the hub alike, so the same events give the same case wherever they are folded.
 
 Fields: "status", "pdu", "assessor" (the team lead's assignment) and "fact:<fact id>" (one
 field per case fact, so a correction of one fact and the lead's change of another are not a
-conflict). A value of None for a fact means the fact is not set.
+conflict). A value of None for a fact means the fact is not set. "reply:<comment id>" is the
+assessor's reply to a comment of the team lead's ({"text": ..., "done": true|false}): it
+travels back to the hub like any change of the case, and a later reply replaces the earlier
+one; two laptops replying differently are two replies, never a conflict to settle.
 
 Heads of a field are its events that no other event replaces or settles. One head: its value
 stands. Several heads with the same value are not a conflict. Several heads with different
@@ -29,6 +32,31 @@ if TYPE_CHECKING:
 
 STATUS, PDU, ASSESSOR = "status", "pdu", "assessor"
 FACT = "fact:"
+REPLY = "reply:"
+REPLY_TEXT = 4000  # characters of a reply
+
+
+def reply_field(comment_id: str) -> str:
+    return REPLY + comment_id
+
+
+def reply_of(field_name: str) -> str | None:
+    """The comment id of a "reply:<id>" field, None for another field."""
+    return field_name[len(REPLY) :] if field_name.startswith(REPLY) else None
+
+
+def reply_problem(value: object) -> str | None:
+    """What is wrong with a reply's value (None when it is a reply)."""
+    if not isinstance(value, dict) or set(value) != {"text", "done"}:
+        return 'a reply is {"text": ..., "done": true or false}'
+    text, done = value["text"], value["done"]
+    if not isinstance(text, str) or not isinstance(done, bool):
+        return "a reply's text is text and its done mark true or false"
+    if len(text) > REPLY_TEXT:
+        return f"a reply holds at most {REPLY_TEXT:,} characters"
+    if not text.strip() and not done:
+        return "a reply says something or marks the comment done"
+    return None
 
 
 def fact_field(fact_id: str) -> str:
@@ -45,14 +73,18 @@ def field_label(field_name: str) -> str:
     fact = fact_of(field_name)
     if fact is not None:
         return f"the fact {fact}"
+    if reply_of(field_name) is not None:
+        return "the reply to a comment"
     return {STATUS: "the status", PDU: "the PDU", ASSESSOR: "the assessor"}.get(
         field_name, field_name
     )
 
 
 def valid_field(field_name: str) -> bool:
-    return field_name in (STATUS, PDU, ASSESSOR) or (
-        field_name.startswith(FACT) and 0 < len(field_name) - len(FACT) <= 64
+    return (
+        field_name in (STATUS, PDU, ASSESSOR)
+        or (field_name.startswith(FACT) and 0 < len(field_name) - len(FACT) <= 64)
+        or (field_name.startswith(REPLY) and 0 < len(field_name) - len(REPLY) <= 36)
     )
 
 
@@ -78,9 +110,13 @@ class FieldState:
 
     value: object
     heads: tuple[CaseEvent, ...]
+    name: str = ""  # the field
 
     @property
     def conflict(self) -> bool:
+        """Heads that disagree; never for replies (each laptop's reply is kept and shown)."""
+        if self.name.startswith(REPLY):
+            return False
         return len({_same(h.value) for h in self.heads}) > 1
 
     @property
@@ -130,7 +166,7 @@ def fold(events: Iterable[CaseEvent], seen_from: str = "") -> dict[str, dict[str
     out: dict[str, dict[str, FieldState]] = {}
     for (case_id, name), hs in heads.items():
         hs.sort(key=_order, reverse=True)
-        out.setdefault(case_id, {})[name] = FieldState(hs[0].value, tuple(hs))
+        out.setdefault(case_id, {})[name] = FieldState(hs[0].value, tuple(hs), name)
     for fields in out.values():
         _status_after_assignment(fields)
         if seen_from:
@@ -144,7 +180,7 @@ def _own_first(fields: dict[str, FieldState], device_id: str) -> None:
             own = [h for h in state.heads if h.device_id == device_id]
             if own:
                 rest = tuple(h for h in state.heads if h.device_id != device_id)
-                fields[name] = FieldState(own[0].value, (*own, *rest))
+                fields[name] = FieldState(own[0].value, (*own, *rest), name)
 
 
 def _status_after_assignment(fields: dict[str, FieldState]) -> None:
@@ -158,7 +194,7 @@ def _status_after_assignment(fields: dict[str, FieldState]) -> None:
         return
     since = tuple(h for h in status.heads if h.hlc > assessor.winner.hlc)
     if since and len(since) < len(status.heads):
-        fields[STATUS] = FieldState(since[0].value, since)
+        fields[STATUS] = FieldState(since[0].value, since, STATUS)
 
 
 @dataclass(frozen=True)

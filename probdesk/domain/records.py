@@ -215,3 +215,6 @@ class Comment:
     package_id: str | None  # the send-back pack it came in; None: a question-set move's notice
     done_at: datetime | None = None  # when the case's assessor marked it done; None: open
     question_id: str | None = None  # the one question of the case it is about; None: the case
+    # The assessor's reply, as the case's "reply:<id>" event says (read, not stored here).
+    reply: str = ""
+    replied_at: str = ""  # the laptop's time of the reply (ISO); "" when not replied

@@ -107,6 +107,22 @@ class DecisionRow:
 
 
 @dataclass(frozen=True)
+class SentComment:
+    """A comment the team lead sent to a case's assessor (hub_comment); the assessor's
+    replies come back as the case's "reply:<id>" events."""
+
+    id: str
+    inspection_id: str
+    case_id: str
+    question_id: str | None  # None: on the case as a whole
+    author: str
+    text: str
+    kind: str  # comment | return
+    sent_at: datetime
+    seen_hlc: str | None = None  # the clock of the question's answer standing when it was sent
+
+
+@dataclass(frozen=True)
 class MeetingRow:
     """A meeting or focus group recorded on a laptop (hub_meeting)."""
 

@@ -70,6 +70,7 @@ from probdesk.hub.rows import (
     OrgEventRow,
     PackageRow,
     PurgeRecord,
+    SentComment,
 )
 from probdesk.store import cipher
 
@@ -279,6 +280,21 @@ purges = Table(
     Column("purged_at", DateTime, nullable=False),
     Column("retention_days", Integer, nullable=False),
     Column("counts", Text, nullable=False),  # JSON {table: rows removed}: counts only
+)  # fmt: skip
+# -- comments sent to assessors (step 9; probdesk.services.hub) ------------------------------
+comments = Table(
+    "hub_comment", metadata,
+    Column("id", String(36), primary_key=True),  # the same id in every laptop's pack
+    Column("inspection_id", String(36), nullable=False, index=True),
+    Column("case_id", String(36), nullable=False),
+    Column("question_id", String(64), nullable=True),  # None: on the case as a whole
+    Column("author", String(80), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("kind", String(20), nullable=False),  # comment | return
+    Column("sent_at", DateTime, nullable=False),
+    # The clock of the question's answer that stood when it was sent (None: not answered, or
+    # on the case): a later answer to the question was given after the assessor read it.
+    Column("seen_hlc", String(80), nullable=True),
 )  # fmt: skip
 RETENTION_KEY = "retention_days"  # hub_meta: the organisation's retention period, in days
 
@@ -911,6 +927,23 @@ class Hub:
             self._insert_missing(conn, events, [event_row])
             self._insert_missing(conn, resolutions, [row])
 
+    def add_comments(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Comments sent to assessors (hub_comment): kept so that their replies, which come
+        back as case events, are read beside them."""
+        with self._transaction() as conn:
+            self._insert_missing(conn, comments, rows)
+
+    def comments_of(self, inspection_id: str, case_id: str | None = None) -> list[SentComment]:
+        """The comments sent on the inspection's cases (one case's with `case_id`), oldest
+        first."""
+        stmt = select(comments).where(comments.c.inspection_id == inspection_id)
+        if case_id is not None:
+            stmt = stmt.where(comments.c.case_id == case_id)
+        with self._read() as conn:
+            return [SentComment(**r._mapping) for r in conn.execute(
+                stmt.order_by(comments.c.sent_at, comments.c.id)
+            )]  # fmt: skip
+
     def superseded_of(self, inspection_id: str) -> set[str]:
         """Events a team lead's resolution settled: no longer heads, still kept."""
         ids = select(cases.c.id).where(cases.c.inspection_id == inspection_id)
@@ -1321,7 +1354,7 @@ class Hub:
         for part in chunks(f["devices"]):
             gone(devices, devices.c.device_id.in_(part))
         for table in (case_events, cases, meetings, org_events, packages, held, device_keys,
-                      assignments):  # fmt: skip
+                      assignments, comments):  # fmt: skip
             gone(table, table.c.inspection_id == inspection_id)
         gone(inspections, inspections.c.id == inspection_id)
         if f["question_sets"]:

@@ -326,6 +326,24 @@ def _retention(conn: Connection) -> None:
     )
 
 
+def _comments(conn: Connection) -> None:
+    """The comments the team lead sent to assessors, read beside the replies that come back."""
+    op = operations(conn)
+    op.create_table(
+        "hub_comment",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("inspection_id", sa.String(36), nullable=False),
+        sa.Column("case_id", sa.String(36), nullable=False),
+        sa.Column("question_id", sa.String(64), nullable=True),
+        sa.Column("author", sa.String(80), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("sent_at", sa.DateTime, nullable=False),
+        sa.Column("seen_hlc", sa.String(80), nullable=True),
+    )
+    op.create_index("ix_hub_comment_inspection_id", "hub_comment", ["inspection_id"])
+
+
 STEPS: list[Step] = [
     Step(1, "the first hub: inspections, devices, packages, cases, events, meetings", _first_hub),
     Step(2, "moderation decisions (hub_moderation)", _moderation),
@@ -341,7 +359,8 @@ STEPS: list[Step] = [
         "retention: an inspection's closing (hub_inspection.closed_at), purges (hub_purge)",
         _retention,
     ),
-    # Append the next step here: Step(9, "...", _its_function).
+    Step(9, "comments sent to assessors, beside their replies (hub_comment)", _comments),
+    # Append the next step here: Step(10, "...", _its_function).
 ]
 LATEST = STEPS[-1].number
 

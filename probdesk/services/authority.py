@@ -28,7 +28,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from probdesk.domain.answers import coerce_answer, coerce_fact, reference_problem
-from probdesk.domain.case_events import ASSESSOR, PDU, STATUS, fact_of, field_label, valid_field
+from probdesk.domain.case_events import (
+    ASSESSOR,
+    PDU,
+    STATUS,
+    fact_of,
+    field_label,
+    reply_of,
+    reply_problem,
+    valid_field,
+)
 from probdesk.domain.questionset import Fact, Question, QuestionSet
 from probdesk.domain.records import CaseStatus
 
@@ -189,6 +198,10 @@ def _check_case_events(
             if value not in ASSESSOR_STATUSES:
                 out.add("status_not_allowed", f"case {reference}: only the team lead sets "
                         f"{value!s:.20}")  # fmt: skip
+        elif reply_of(name) is not None:
+            problem = reply_problem(value)
+            if problem:
+                out.add("bad_reply", f"case {reference}: {problem}")
         elif name == PDU:
             if value is not None and value not in sample.pdus:
                 out.add("unknown_pdu", f"case {reference}: {value!s:.120} is not a PDU of the "

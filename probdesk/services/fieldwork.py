@@ -11,7 +11,7 @@ import logging
 import os
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,6 +143,8 @@ class SendbackComment:
     case_id: str | None
     text: str
     question_id: str | None = None
+    # The same id in every laptop's pack (the assessor's replies name it; the hub keeps it).
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
 @dataclass(frozen=True)
@@ -1055,7 +1057,7 @@ class Fieldwork:
             "author": author,
             "comments": [
                 {
-                    "id": str(uuid.uuid4()),
+                    "id": c.id,
                     "case_id": c.case_id,
                     "text": c.text,
                     "created_at": _now().isoformat(),
@@ -1186,13 +1188,71 @@ class Fieldwork:
         )
 
     def comments(self, inspection_id: str, case_id: str | None = None) -> list[Comment]:
+        """The comments here (on one case with `case_id`), oldest first, each with the
+        assessor's reply as the case's events say."""
         with self.ws.store.unit_of_work(read_only=True) as uow:
-            return uow.packages.comments(inspection_id, case_id)
+            found = uow.packages.comments(inspection_id, case_id)
+            case_ids = sorted({c.case_id for c in found if c.case_id is not None})
+            folded = ce.fold(uow.case_events.for_cases(case_ids), self.ws.device_id)
+        out = []
+        for c in found:
+            state = folded.get(c.case_id or "", {}).get(ce.reply_field(c.id))
+            if state is not None and isinstance(state.value, dict):
+                c = replace(c, reply=str(state.value.get("text", "")),
+                            replied_at=state.winner.recorded_at)  # fmt: skip
+            out.append(c)
+        return out
+
+    def reply_to_comment(self, comment_id: str, text: str, done: bool) -> Comment:
+        """The case's assessor answers a comment of the team lead's (and with `done` marks it
+        dealt with): a change of the case, so it travels back in the next export and the team
+        lead reads it in the case view. A later reply replaces this one. Refused, with nothing
+        changed, for a comment that is not here, one on the assessor's work as a whole (no
+        case to reply in), a question-set move's notice (mark it done instead), a case that is
+        now someone else's, and an empty or overlong reply that marks nothing done."""
+        text = text.strip()
+        with self.ws.store.unit_of_work() as uow:
+            comment = uow.packages.comment(comment_id)
+            if comment is None:
+                raise InputError(f"There is no comment {comment_id[:8]} on this laptop.")
+            if comment.case_id is None:
+                raise InputError(
+                    "This comment is on your work as a whole: a reply goes with a case, so "
+                    "answer it in your next export's cases or speak to the team lead."
+                )
+            if comment.package_id is None:
+                raise InputError(
+                    "This is a review notice left by a question-set move, not a comment of "
+                    "the team lead's: mark it done once the case is reviewed."
+                )
+            case = uow.cases.get(comment.case_id)
+            if case is None:
+                raise InputError(f"The case of comment {comment_id[:8]} is not on this laptop.")
+            if not self.ws.is_mine_in(uow, case):
+                raise InputError(
+                    f"Case {case.reference} is now {case.assessor}'s: only they reply to its "
+                    "comments."
+                )
+            problem = ce.reply_problem({"text": text, "done": done})
+            if problem is not None:
+                raise InputError(
+                    "Write a reply, or mark the comment done."
+                    if not text
+                    else f"The reply is too long: {problem}; nothing was sent."
+                )
+            reply = {"text": text, "done": done}
+            self.ws.change_case(uow, case.id, {ce.reply_field(comment.id): reply})
+            if done:
+                uow.packages.mark_comment_done(comment.id, _now())
+            self.ws.audit_in(uow, "comment_replied", "case", case.id, comment.id)
+        [replied] = [c for c in self.comments(comment.inspection_id, case.id) if c.id == comment.id]
+        return replied
 
     def mark_comments_done(self, case_id: str) -> int:
         """The case's assessor has dealt with its open comments (the team lead's, and a
-        question-set move's review notice): they stay shown, no longer on the to-do list.
-        How many were open."""
+        question-set move's review notice): they stay shown, no longer on the to-do list,
+        and the team lead's learn it in the next export (each as a reply that marks it done,
+        keeping the words of any reply given before). How many were open."""
         case = self.ws.case(case_id)
         with self.ws.store.unit_of_work() as uow:
             if not self.ws.is_mine_in(uow, case):
@@ -1200,6 +1260,23 @@ class Fieldwork:
                     f"Case {case.reference} is now {case.assessor}'s: only they mark its "
                     "comments done."
                 )
+            open_ones = [
+                c
+                for c in uow.packages.comments(case.inspection_id, case_id)
+                if c.done_at is None and c.package_id is not None
+            ]
+            if open_ones:
+                folded = ce.fold(uow.case_events.for_cases([case_id]), self.ws.device_id)
+                fields = folded.get(case_id, {})
+
+                def said(c: Comment) -> str:
+                    state = fields.get(ce.reply_field(c.id))
+                    value = state.value if state is not None else None
+                    return str(value.get("text", "")) if isinstance(value, dict) else ""
+
+                self.ws.change_case(uow, case_id, {
+                    ce.reply_field(c.id): {"text": said(c), "done": True} for c in open_ones
+                })  # fmt: skip
             done = uow.packages.mark_comments_done(case_id, _now())
             if done:
                 self.ws.audit_in(uow, "comments_done", "case", case_id, str(done))

@@ -963,6 +963,7 @@ def moderate(
             lead.create_sendback(inspection_id, device_id, [note], [case.id], shared, moderator)
             for device_id in devices
         )
+        record_sent(hub, inspection_id, [note], moderator, "return")
     # The latest decision stands: each is stamped after the case's last one (to the
     # microsecond, and never before it should the clock step back), so two decisions taken
     # within a second keep their order.
@@ -1011,7 +1012,31 @@ def comment_on_question(
         lead.create_sendback(inspection_id, device_id, [note], [], shared, author)
         for device_id in devices
     )
+    record_sent(hub, inspection_id, [note], author, "comment")
     return QuestionCommentResult(case.reference, question_id, packs)
+
+
+def record_sent(
+    hub: Hub, inspection_id: str, notes: Sequence[SendbackComment], author: str, kind: str
+) -> None:
+    """Keep in the hub the comments just sent on cases (those on the assessor's work as a
+    whole have no case to reply in), so that the case view reads each beside its replies,
+    and a comment on a question with the clock of the answer it saw."""
+    at = datetime.now()
+
+    def seen(n: SendbackComment) -> str | None:
+        if n.case_id is None or n.question_id is None:
+            return None
+        answers = [e.hlc for e in hub.events_of_case(n.case_id) if e.question_id == n.question_id]
+        return max(answers, default=None)
+
+    hub.add_comments([
+        {"id": n.id, "inspection_id": inspection_id, "case_id": n.case_id,
+         "question_id": n.question_id, "author": author, "text": n.text, "kind": kind,
+         "sent_at": at, "seen_hlc": seen(n)}
+        for n in notes
+        if n.case_id is not None
+    ])  # fmt: skip
 
 
 def _check_question(hub: Hub, inspection_id: str, case_ref: str, question_id: str) -> None:

@@ -20,7 +20,7 @@ from probdesk.domain.answers import heads
 from probdesk.domain.questionset import Question, QuestionSet, Section
 from probdesk.domain.records import CaseStatus
 from probdesk.errors import InputError
-from probdesk.hub.rows import AnswerRow, DecisionRow
+from probdesk.hub.rows import AnswerRow, DecisionRow, SentComment
 from probdesk.hub.store import Hub
 from probdesk.services import figures as views
 from probdesk.services.workspace import ROLES  # role id -> its label
@@ -290,6 +290,46 @@ class CaseChange:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """An assessor's reply to a comment, as one laptop sent it back."""
+
+    text: str  # "" when the reply only marks the comment done
+    done: bool  # the assessor has dealt with the comment
+    author: str
+    laptop: Laptop
+    recorded_at: str
+    replaced: bool = False  # a later reply replaced it (kept, shown as history)
+
+
+@dataclass(frozen=True)
+class CommentThread:
+    """A comment sent to the case's assessor, with what came back: the replies (from each
+    laptop that replied) and the answers given to its question since it was sent."""
+
+    comment_id: str
+    question_id: str | None  # None: on the case as a whole
+    about: str  # "C1 Is the assessment ...?" or "the case"
+    kind: str  # "comment", "return", or "" when the hub has no copy of it
+    author: str
+    text: str  # "" when the hub has no copy (sent from the Sync tab or `send-back`)
+    sent_at: str
+    replies: tuple[Reply, ...]  # oldest first
+    answered_since: tuple[Recorded, ...] = ()  # answers to its question given since it was sent
+
+    @property
+    def done(self) -> bool:
+        return any(r.done for r in self.replies if not r.replaced)
+
+    @property
+    def state(self) -> str:
+        if self.done:
+            return "Done"
+        if any(not r.replaced for r in self.replies):
+            return "Replied"
+        return "No reply yet"
+
+
+@dataclass(frozen=True)
 class CaseReview:
     """Everything the team lead reads of one case before approving or returning it."""
 
@@ -312,6 +352,11 @@ class CaseReview:
     conflicts: tuple[ConflictReview, ...]
     moderation: tuple[Decision, ...]  # oldest first; the last stands
     changes: tuple[CaseChange, ...]  # status changes and later corrections, oldest first
+    comments: tuple[CommentThread, ...] = ()  # sent to the assessor, oldest first
+
+    def comments_on(self, question_id: str | None) -> tuple[CommentThread, ...]:
+        """The comments on one question (None: on the case as a whole)."""
+        return tuple(c for c in self.comments if c.question_id == question_id)
 
     @property
     def can_moderate(self) -> bool:
@@ -431,6 +476,17 @@ def case_review(hub: Hub, inspection_id: str, case_ref: str) -> CaseReview:
             _decision(m) for m in hub.moderation_history(inspection_id) if m.case_id == case.id
         ),
         changes=_changes(qs, changes, laptops),
+        comments=_threads(
+            hub.comments_of(inspection_id, case.id),
+            changes,
+            qs,
+            laptops,
+            lambda qid, seen: [
+                recorded(asked_in(qid), e)
+                for e in events
+                if e.question_id == qid and (seen is None or e.hlc > seen)
+            ],
+        ),
     )
 
 
@@ -519,8 +575,66 @@ def _changes(
             when(e.recorded_at) if e.recorded_at else "",
         )
         for e in sorted(events, key=lambda e: (e.hlc, e.id))
-        if e.field == ce.STATUS or e.replaces is not None or e.settles
+        if (e.field == ce.STATUS or e.replaces is not None or e.settles)
+        and ce.reply_of(e.field) is None
     )
+
+
+def _threads(
+    sent: Sequence[SentComment],
+    changes: Sequence[ce.CaseEvent],
+    qs: QuestionSet,
+    laptops: Callable[[str], Laptop],
+    answers_to: Callable[[str, str | None], list[Recorded]],
+) -> tuple[CommentThread, ...]:
+    """Each comment sent on the case, with its replies and the answers given since; then
+    replies to comments the hub holds no copy of (sent without it)."""
+    replies: dict[str, list[ce.CaseEvent]] = {}
+    for e in changes:
+        comment_id = ce.reply_of(e.field)
+        if comment_id is not None:
+            replies.setdefault(comment_id, []).append(e)
+    standing = {
+        e.id
+        for fields in ce.fold(e for es in replies.values() for e in es).values()
+        for state in fields.values()
+        for e in state.heads
+    }
+
+    def replies_of(comment_id: str) -> tuple[Reply, ...]:
+        out = []
+        for e in sorted(replies.get(comment_id, ()), key=lambda e: (e.hlc, e.id)):
+            value = e.value if isinstance(e.value, dict) else {}
+            out.append(Reply(
+                str(value.get("text", "")), bool(value.get("done")), e.author,
+                laptops(e.device_id), when(e.recorded_at) if e.recorded_at else "",
+                e.id not in standing,
+            ))  # fmt: skip
+        return tuple(out)
+
+    def about(question_id: str | None) -> str:
+        if question_id is None:
+            return "the case"
+        if qs.has_question(question_id):
+            return f"{question_id} {qs.question(question_id).text}"
+        return question_id
+
+    out = []
+    for c in sent:
+        since: tuple[Recorded, ...] = ()
+        if c.question_id is not None:
+            since = tuple(answers_to(c.question_id, c.seen_hlc))
+        out.append(CommentThread(
+            c.id, c.question_id, about(c.question_id), c.kind, c.author, c.text,
+            when(c.sent_at), replies_of(c.id), since,
+        ))  # fmt: skip
+    known = {c.id for c in sent}
+    for comment_id in sorted(set(replies) - known, key=lambda i: min(e.hlc for e in replies[i])):
+        out.append(CommentThread(
+            comment_id, None, "a comment sent without the hub (Sync tab or send-back)", "", "",
+            "", "", replies_of(comment_id),
+        ))  # fmt: skip
+    return tuple(out)
 
 
 # -- the cases of one line of fieldwork progress --------------------------------------------------

@@ -878,6 +878,22 @@ class PackageRepository:
         self.s.flush()
         return len(rows)
 
+    def mark_comment_done(self, comment_id: str, at: datetime) -> bool:
+        """One comment marked done at `at` (when it was open)."""
+        row = self.s.get(CommentRow, comment_id)
+        if row is None or row.done_at is not None:
+            return False
+        row.done_at = at
+        self.s.flush()
+        return True
+
+    def comment(self, comment_id: str) -> Comment | None:
+        r = self.s.get(CommentRow, comment_id)
+        if r is None:
+            return None
+        return Comment(r.id, r.inspection_id, r.case_id, r.author, r.text, r.created_at,
+                       r.package_id, r.done_at, r.question_id)  # fmt: skip
+
     def open_comments(self, inspection_id: str) -> dict[str, int]:
         """How many open comments each case of the inspection has (cases with none left out)."""
         found = self.s.execute(

@@ -143,6 +143,7 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart, HubChoicePart):
         if fieldwork is not None:
             self.case_form.comments_for = fieldwork.comments
             self.case_form.mark_comments_done = fieldwork.mark_comments_done
+            self.case_form.reply_to_comment = fieldwork.reply_to_comment
             self.sync.set_fieldwork(fieldwork)
             self.team_lead.set_fieldwork(fieldwork)
             self.hub_panel.set_fieldwork(fieldwork)

@@ -316,6 +316,28 @@ def test_an_assessor_cannot_write_into_a_colleagues_cases(team: Team, url: str) 
     assert team.figures(url) == before
 
 
+def test_an_assessor_cannot_reply_in_a_colleagues_case(team: Team, url: str) -> None:
+    """A reply is a change of the case: AB's package replying in CD's case is refused."""
+    team.answer_all(AB)
+    ab = team.export(AB)
+    cd_case = team.case(CD, "C1")
+
+    def reply_in_cds_case(p: dict[str, Any]) -> None:
+        model = max(p["case_events"], key=lambda e: e["seq"])
+        p["case_events"].append({**model, "id": "5e000000-0000-4000-8000-00000000000e",
+                                 "case_id": cd_case, "field": "reply:" + "c" * 36,
+                                 "value": {"text": "Done, CD", "done": True},
+                                 "replaces": None})  # fmt: skip
+
+    forged = forge(team, ab, signer=team.laptops[AB].fw.keys, change=reply_in_cds_case,
+                   name="pd-events-ab-replies-for-cd.pdpkg")  # fmt: skip
+    got = {o.file: o for o in team.merge(url)}
+    assert got[forged.name].state == hubs.REJECTED
+    assert "not_assigned: case C1 was not assigned to AB when the reply to a comment" in (
+        got[forged.name].reason
+    )
+
+
 def case_change(field: str, value: object, **extra: object) -> Callable[[dict[str, Any]], None]:
     """A change: one more case event on the package's first case, like the laptop's own."""
 
@@ -379,6 +401,13 @@ BAD: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "unknown-fact": (case_change("fact:shoe_size", "9"), "bad_facts"),
     "unknown-field": (case_change("colour", "red"), "unknown_field"),
     "bad-status": (case_change("status", "locked"), "status_not_allowed"),
+    "bad-reply": (case_change("reply:" + "c" * 36, {"text": 42, "done": "yes"}), "bad_reply"),
+    "empty-reply": (case_change("reply:" + "c" * 36, {"text": " ", "done": False}),
+                    "bad_reply"),
+    "long-reply": (case_change("reply:" + "c" * 36, {"text": "x" * 4001, "done": True}),
+                   "bad_reply"),
+    "reply-bad-id": (case_change("reply:" + "c" * 37, {"text": "ok", "done": True}),
+                     "unknown_field"),
     "unknown-question": (lambda p: p["answers"][0].update(question_id="Z9"), "unknown_question"),
     "bad-value": (lambda p: p["answers"][0].update(value="maybe"), "bad_value"),
     "other-set": (lambda p: p["answers"][0].update(qs_version="0"), "wrong_question_set"),

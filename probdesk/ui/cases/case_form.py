@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
@@ -32,6 +33,9 @@ from probdesk.ui.cases.question_row import QuestionRow
 from probdesk.ui.kit.autosave_text import AutosaveText
 from probdesk.ui.kit.messages import show_problem
 from probdesk.ui.kit.saver import Saver
+
+if TYPE_CHECKING:
+    from probdesk.ui.cases.reply_dialog import ReplyDialog
 
 
 class CaseForm(QWidget):
@@ -89,8 +93,11 @@ class CaseForm(QWidget):
         # filled in by load(); the window hands in the fieldwork's readers.
         self.comments_for: Callable[[str, str], list[Comment]] | None = None
         self.mark_comments_done: Callable[[str], int] | None = None
+        self.reply_to_comment: Callable[[str, str, bool], Comment] | None = None
         self.comments = CommentsBox()
         self.comments.connect_done(self._comments_done)
+        self.comments.connect_reply(lambda: self.ask_reply())
+        self.reply_dialog: ReplyDialog | None = None
         outer.addWidget(self.comments)
         self.questions_area = QScrollArea()
         self.questions_area.setWidgetResizable(True)
@@ -254,6 +261,35 @@ class CaseForm(QWidget):
         self.comments.show_comments(found, self.state is not None and self.state.mine)
         for qid, row in self.rows.items():  # and each at its question
             row.show_comments([c for c in found if c.question_id == qid])
+
+    def ask_reply(self, comment_id: str = "") -> bool:
+        """Ask for a reply to one of the lead's comments on the open case, then record it."""
+        from probdesk.ui.cases.comments_box import replyable
+        from probdesk.ui.cases.reply_dialog import ReplyDialog
+
+        if self.state is None or self.reply_to_comment is None or self.comments_for is None:
+            return False
+        case = self.state.case
+        found = replyable(self.comments_for(case.inspection_id, case.id))
+        if not found or not self.state.mine:
+            return False
+        dialog = ReplyDialog(found, self, comment_id)
+        self.reply_dialog = dialog
+        dialog.accepted.connect(lambda: self._reply(dialog))
+        dialog.open()
+        return True
+
+    def _reply(self, dialog: ReplyDialog) -> None:
+        if self.state is None or self.reply_to_comment is None:
+            return
+        case = self.state.case
+        try:
+            self.reply_to_comment(dialog.comment_id(), dialog.reply(), dialog.done_box.isChecked())
+        except ProbdeskError as exc:
+            show_problem(self, exc)
+            return
+        self._show_comments(case.inspection_id, case.id)
+        self.status_changed.emit(case.id)  # the To do column and "changes not exported"
 
     def _comments_done(self) -> None:
         if self.state is None or self.mark_comments_done is None:

@@ -1,7 +1,8 @@
 """The comments on the open case: the team lead's (sent back in a pack, Sync tab) and the
 notice a question-set move leaves on a case to review. An open comment puts the case on the
 assessor's to-do list (the case list's To do column) until they mark it done here; done ones
-stay shown, marked so."""
+stay shown, marked so. Reply to the lead… answers one of the lead's comments (the reply, and
+the done mark, travel back to the hub in the next export)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ class CommentsBox(QWidget):
         layout.addWidget(self.text)
         row = QHBoxLayout()
         row.addStretch(1)
+        self.reply_button = QPushButton("Reply to the &lead…")
+        self.reply_button.setAccessibleName("Reply to a comment from the team lead")
+        self.reply_button.setToolTip(
+            "Answer a comment: the team lead reads your reply beside it after your next export"
+        )
+        row.addWidget(self.reply_button)
         self.done_button = QPushButton("&Mark comments done")
         self.done_button.setAccessibleName("Mark this case's comments done")
         self.done_button.setToolTip(
@@ -47,7 +54,9 @@ class CommentsBox(QWidget):
             f"<p><b>{escape(c.author or 'Team lead')}</b>, {c.created_at:%d %b %Y %H:%M}"
             + (f", on <b>{escape(c.question_id)}</b>" if c.question_id else "")
             + (f" <i>(done {c.done_at:%d %b %Y})</i>" if c.done_at is not None else "")
-            + f": {escape(c.text)}</p>"
+            + f": {escape(c.text)}"
+            + (f"<br><i>Your reply</i>: {escape(c.reply)}" if c.reply else "")
+            + "</p>"
             for c in found
         )
         heading = (
@@ -57,7 +66,16 @@ class CommentsBox(QWidget):
         )
         self.text.setText(f"<b>{heading}</b>{items}")
         self.done_button.setVisible(mine and any(c.done_at is None for c in found))
+        self.reply_button.setVisible(mine and bool(replyable(found)))
         self.setVisible(bool(found))
 
     def connect_done(self, slot: Callable[[], None]) -> None:
         self.done_button.clicked.connect(slot)
+
+    def connect_reply(self, slot: Callable[[], object]) -> None:
+        self.reply_button.clicked.connect(slot)
+
+
+def replyable(found: Sequence[Comment]) -> list[Comment]:
+    """The team lead's comments on a case (a move's review notice takes no reply)."""
+    return [c for c in found if c.case_id is not None and c.package_id is not None]

@@ -90,24 +90,31 @@ class QuestionRow(QFrame):
 
     def show_comments(self, found: Sequence[Comment]) -> None:
         """The comments on this question, e.g. "Team lead (TL), 4 Dec: Is the RoSH level
-        right?"; hidden when there are none."""
+        right?", each with the assessor's reply; hidden when there are none."""
         lines = [
             (
                 "Team lead" + (f" ({c.author})" if c.author else ""),
                 f", {c.created_at.day} {c.created_at:%b}",
                 f" (done {c.done_at.day} {c.done_at:%b})" if c.done_at else "",
                 f": {c.text}",
+                c.reply,
             )
             for c in found
         ]
         self.comments.setText(
             "<br>".join(
                 f"<b>{escape(who)}</b>{when}<i>{escape(done)}</i>{escape(text)}"
-                for who, when, done, text in lines
+                + (f"<br><i>Your reply</i>: {escape(reply)}" if reply else "")
+                for who, when, done, text, reply in lines
             )
         )
         # What a screen reader says: the same lines without the markup.
-        self.comments.setAccessibleDescription("\n".join("".join(line) for line in lines))
+        self.comments.setAccessibleDescription(
+            "\n".join(
+                f"{who}{when}{done}{text}" + (f". Your reply: {reply}" if reply else "")
+                for who, when, done, text, reply in lines
+            )
+        )
         self.comments.setVisible(bool(found))
 
     def contains_focus(self) -> bool:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from probdesk.services.review import (
         CaseLine,
         CaseReview,
+        CommentThread,
         ConflictReview,
         QuestionReview,
         Recorded,
@@ -347,7 +348,32 @@ def _recorded_line(r: Recorded) -> str:
     return f"<b>{escape(r.value)}</b>{escape(flag)} · {_who(r)}"
 
 
-def _question_html(q: QuestionReview) -> str:
+def _thread_html(t: CommentThread, indent: int) -> str:
+    """A comment sent to the assessor and what came back: the replies, and the answers given
+    to its question since."""
+    sent = " · ".join(x for x in (t.author or "team lead", t.sent_at) if x)
+    kind = "Returned with" if t.kind == "return" else "Comment"
+    head = (
+        f"<b>{escape(kind)}</b> ({escape(sent)}): {_note(t.text)}"
+        if t.text
+        else f"<b>Reply to {escape(t.about)}</b>"
+    )
+    colour = MUTED if t.done else WARNING
+    out = [_p(f"{head} <span style='color:{colour}'>[{escape(t.state)}]</span>", indent, top=4)]
+    for r in t.replies:
+        who = " · ".join([r.author or "author not recorded", r.laptop.text,
+                          r.recorded_at or "time unknown"])  # fmt: skip
+        words = _note(r.text) if r.text else "<i>no words</i>"
+        done = " · marked done" if r.done else ""
+        earlier = "Earlier reply" if r.replaced else "Reply"
+        out.append(_p(f"{earlier} ({escape(who)}{done}): {words}", indent + 16,
+                      MUTED if r.replaced else ""))  # fmt: skip
+    for a in t.answered_since:
+        out.append(_p(f"Answered since: {_recorded_line(a)}", indent + 16))
+    return "".join(out)
+
+
+def _question_html(q: QuestionReview, threads: Sequence[CommentThread] = ()) -> str:
     left = 0 if q.is_key else 28
     inner = left + 20
     kind = "" if q.is_key else "Prompt "
@@ -371,6 +397,7 @@ def _question_html(q: QuestionReview) -> str:
         out.append(
             _p("Answered differently on two laptops: undecided (see Conflicts).", inner, WARNING)
         )
+    out.extend(_thread_html(t, inner) for t in threads)
     if q.history:
         out.append(_p(f"History ({len(q.history)}), oldest first:", inner, MUTED))
         for h in q.history:
@@ -402,6 +429,7 @@ def case_html(review: CaseReview) -> str:
         ("facts", "Facts"),
         ("questions", f"Questions ({len(review.questions)})"),
         ("conflicts", f"Conflicts ({conflicts})"),
+        ("comments", f"Comments ({len(review.comments)})"),
         ("moderation", f"Moderation ({len(review.moderation)})"),
         ("changes", "Status and changes"),
     ]
@@ -423,10 +451,10 @@ def case_html(review: CaseReview) -> str:
         stage = "" if s.stage.casefold() == s.title.casefold() else s.stage
         shown = f" <span style='color:{MUTED}'>({escape(stage)})</span>" if stage else ""
         out.append(f"<h4>{escape(s.title)}{shown}</h4>")
-        out.extend(_question_html(q) for q in s.questions)
+        out.extend(_question_html(q, review.comments_on(q.question_id)) for q in s.questions)
     if review.kept:
         out.append("<h4>Answers kept, not counted</h4>")
-        out.extend(_question_html(q) for q in review.kept)
+        out.extend(_question_html(q, review.comments_on(q.question_id)) for q in review.kept)
 
     out.append('<h3><a name="conflicts"></a>Conflicts</h3>')
     if review.conflicts:
@@ -435,6 +463,16 @@ def case_html(review: CaseReview) -> str:
             out.append(_p("Settle a conflict on the Conflicts page.", colour=MUTED, top=6))
     else:
         out.append(_p("No undecided conflict on this case.", colour=MUTED))
+
+    out.append('<h3><a name="comments"></a>Comments to the assessor</h3>')
+    if review.comments:
+        out.extend(_thread_html(t, 0) if t.question_id is None else
+                   _p(f"On <b>{escape(t.about)}</b>:", top=6) + _thread_html(t, 16)
+                   for t in review.comments)  # fmt: skip
+        out.append(_p("Replies and changed answers arrive with the assessor's next export.",
+                      colour=MUTED, top=6))  # fmt: skip
+    else:
+        out.append(_p("No comment sent on this case from the hub.", colour=MUTED))
 
     out.append('<h3><a name="moderation"></a>Moderation</h3>')
     if review.moderation:
@@ -695,6 +733,7 @@ class CaseViewDialog(QDialog):
             f"Comment on {result.question_id} sent to the assessor of {result.case_ref}: "
             f"{names} written.",
         )
+        self.reload()  # the comment now shows at its question
 
     def _moderated(self, result: ModerationResult) -> None:
         if not shiboken6.isValid(self):

@@ -230,6 +230,13 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart, HubChoicePart):
             QKeySequence("Ctrl+Return"),
         )
         case_menu.addSeparator()
+        self.undo_action = action(
+            case_menu, "&Undo answer", lambda: self.case_form.undo(), QKeySequence("Ctrl+Z")
+        )
+        self.redo_action = action(
+            case_menu, "&Redo answer", lambda: self.case_form.redo(), QKeySequence("Ctrl+Shift+Z")
+        )
+        case_menu.addSeparator()
         self.next_action = action(
             case_menu,
             "&Next unanswered question",
@@ -266,6 +273,7 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart, HubChoicePart):
         self.case_form.edit_facts_requested.connect(lambda _cid: self.edit_facts())
         self.case_form.history_requested.connect(self.show_history)
         self.case_form.focus_question.connect(self._show_guidance)
+        self.case_form.said.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.sync.inspection_opened.connect(lambda iid: self.reload_inspections(select=iid))
         self.sync.exported.connect(self._refresh_unexported)
         self.team_lead.cases_changed.connect(self._cases_changed_elsewhere)

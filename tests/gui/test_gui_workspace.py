@@ -510,8 +510,12 @@ def test_submit_needs_key_questions_then_reopen(
     for qid in ("C2", "C3", "C4"):
         answer_by_key(qtbot, window, qid, Qt.Key.Key_N)
     qtbot.mouseClick(form.submit_button, Qt.MouseButton.LeftButton)
-    assert len(boxes) == 1
+    # Unanswered prompts do not block: the assessor is asked (the recorder answers Yes).
+    assert [b.kind for b in boxes] == ["warning", "question"]
+    assert boxes[1].title == "Submit with unanswered prompts?"
+    assert "applicable prompts are not answered in case X100004" in boxes[1].text
     assert ws.case(case_id).status is CaseStatus.SUBMITTED
+    assert form.submit_button.hasFocus()  # focus stays in the form, on Reopen case
     assert window.case_list.model.index(0, 2).data() == "Submitted"
     body = form.questions_area.widget()
     assert not body.isEnabled()
@@ -531,7 +535,7 @@ def test_submit_needs_key_questions_then_reopen(
     assert form.facts_button.isEnabled()
     assert form.submit_button.accessibleName() == "Submit case"
     assert row(window, "C4").answer.value() == "no"
-    assert len(boxes) == 2
+    assert len(boxes) == 3
 
 
 def test_a_submitted_case_offers_no_facts_button(qtbot: QtBot, window: MainWindow) -> None:

@@ -3,11 +3,18 @@
 Sections show the key question first, then its prompts (a QuestionRow each, in question_row.py).
 Conditional questions appear and disappear as facts and answers change. Every change goes
 through the Saver.
+
+Undo (Ctrl+Z, the Case menu) takes back the last answer or note change made in this window
+to the open case by recording the value it had before as a new answer event; Redo
+(Ctrl+Shift+Z) records the change again. Both show in the question's history like any other
+change. Each case keeps its own steps while the window is open; a note being typed keeps its
+own Ctrl+Z for the typing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -18,6 +25,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -38,10 +46,20 @@ if TYPE_CHECKING:
     from probdesk.ui.cases.reply_dialog import ReplyDialog
 
 
+@dataclass(frozen=True)
+class Step:
+    """One change to a question of a case, as undo and redo replay it."""
+
+    question_id: str
+    before: tuple[object, str]  # (answer, note) before the change
+    after: tuple[object, str]
+
+
 class CaseForm(QWidget):
     """Header, sections of question rows, and answers kept from another variant."""
 
     status_changed = Signal(str)  # case id: status, progress or variant changed
+    said = Signal(str)  # a short message for the status bar (what undo did, why it could not)
     edit_facts_requested = Signal(str)
     history_requested = Signal(str, str)  # case id, question id
     focus_question = Signal(object)  # Question | None
@@ -60,7 +78,13 @@ class CaseForm(QWidget):
         self._bodies: dict[
             tuple[str, str | None], tuple[QWidget, dict[str, QuestionRow], QGroupBox]
         ] = {}
+        # Each built form's sections: (its box, its title, its question ids), for their counts.
+        self._sections: dict[tuple[str, str | None], list[tuple[QGroupBox, str, list[str]]]] = {}
+        self.sections: list[tuple[QGroupBox, str, list[str]]] = []
         self.answers: dict[str, object] = {}
+        self.saved: dict[str, tuple[object, str]] = {}  # what the store holds, per question
+        self.undo_steps: dict[str, list[Step]] = {}  # case id -> its steps, oldest first
+        self.redo_steps: dict[str, list[Step]] = {}
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         header = QHBoxLayout()
@@ -134,6 +158,8 @@ class CaseForm(QWidget):
         for body in bodies:
             body.deleteLater()
         self._bodies = {}
+        self._sections = {}
+        self.sections = []
         self.title.setText("No case selected")
         self.progress.setText("")
         self.facts_line.setText("")
@@ -161,6 +187,10 @@ class CaseForm(QWidget):
         state = self.workspace.case_state(case_id)
         self.state = state
         self.answers = dict(state.answers)
+        self.saved = {
+            q: (state.answers.get(q), state.notes.get(q, ""))
+            for q in {*state.answers, *state.notes}
+        }
         qs, case = state.question_set, state.case
         self._show_body(qs, case.variant)
         assert self.body is not None
@@ -172,6 +202,7 @@ class CaseForm(QWidget):
         self._apply_visibility()
         self._set_enabled(True)
         self._refresh_header()
+        self._refresh_sections()
         self.body.setEnabled(state.editable)
         self.questions_area.verticalScrollBar().setValue(0)
 
@@ -187,6 +218,7 @@ class CaseForm(QWidget):
             cached = self._build(qs, variant)
             self._bodies[key] = cached
         self.body, self.rows, self.kept = cached
+        self.sections = self._sections.get(key, [])
         self._built_for = key
         self.questions_area.setWidget(self.body)
 
@@ -205,6 +237,15 @@ class CaseForm(QWidget):
         layout = QVBoxLayout(body)
         layout.setSpacing(10)
         sections = qs.sections_for(variant)
+        if sections:
+            legend = QLabel(
+                "Key questions are needed to submit; unanswered prompts are listed when you "
+                "submit. Every question counts toward the findings unless it says otherwise."
+            )
+            legend.setWordWrap(True)
+            legend.setAccessibleName("What submit needs")
+            layout.addWidget(legend)
+        boxes: list[tuple[QGroupBox, str, list[str]]] = []
         if not sections:
             missing = QLabel(
                 "This case's variant is not determined yet: record its case facts "
@@ -226,6 +267,8 @@ class CaseForm(QWidget):
                 rows[q.id] = row
                 box_layout.addWidget(row)
             layout.addWidget(box)
+            boxes.append((box, s.title, [q.id for q in s.questions]))
+        self._sections[(qs.content_hash, variant)] = boxes
         kept = QGroupBox("Answers kept from another variant (not counted for this case)")
         kept.setAccessibleName("Answers kept from another variant")
         QVBoxLayout(kept)
@@ -332,6 +375,31 @@ class CaseForm(QWidget):
         self.facts_button.setEnabled(self.state.facts_editable)
         self.submit_button.setEnabled(self.state.mine)
 
+    def _refresh_sections(self) -> None:
+        """Each section's title with how many of its applicable questions are answered."""
+        if self.state is None:
+            return
+        applicable = self._applicable()
+        for box, title, ids in self.sections:
+            asked = [q for q in ids if q in applicable]
+            answered = sum(1 for q in asked if self.answers.get(q) is not None)
+            text = f"{title} · {answered} of {len(asked)} answered" if asked else title
+            if box.title() != text:
+                box.setTitle(text)
+                box.setAccessibleName(f"Section {text}")
+
+    def unanswered(self) -> tuple[list[str], list[str]]:
+        """The applicable key questions and prompts of the open case still unanswered."""
+        if self.state is None:
+            return [], []
+        applicable = self._applicable()
+        keys: list[str] = []
+        prompts: list[str] = []
+        for qid, row in self.rows.items():
+            if qid in applicable and self.answers.get(qid) is None:
+                (keys if row.question.is_key else prompts).append(qid)
+        return keys, prompts
+
     def _applicable(self) -> frozenset[str]:
         assert self.state is not None
         c = self.state.case
@@ -349,25 +417,91 @@ class CaseForm(QWidget):
         row = self.rows[qid]
         value = row.answer.value()
         self.answers[qid] = value
-        self._save(qid)
+        saved = self._save(qid)
+        assert self.state is not None
+        if saved and self.state.case.status is CaseStatus.NOT_STARTED:
+            # The first answer starts the case (Workspace.record_answer): the header says so.
+            case = replace(self.state.case, status=CaseStatus.IN_PROGRESS)
+            self.state = replace(self.state, case=case)
         self._apply_visibility()
         self._refresh_header()
-        assert self.state is not None
+        self._refresh_sections()
         self.status_changed.emit(self.state.case.id)
 
     def _note_settled(self, qid: str) -> None:
         self._save(qid)
 
-    def _save(self, qid: str) -> None:
-        """Write what the row shows (answer and note together); the Saver keeps it if it fails."""
+    def _save(self, qid: str, *, step: bool = True) -> bool:
+        """Write what the row shows (answer and note together); the Saver keeps it if it
+        fails. True once it is written; with `step`, undo can take it back."""
         assert self.state is not None
         case_id = self.state.case.id
         row = self.rows[qid]
         value, note = row.answer.value(), row.note.toPlainText()
-        self.saver.save(
+        written = self.saver.save(
             (case_id, qid),
             lambda: self.workspace.record_answer(case_id, qid, value, note),
         )
+        before = self.saved.get(qid, (None, ""))
+        if written and before != (value, note):
+            self.saved[qid] = (value, note)
+            if step:
+                self.undo_steps.setdefault(case_id, []).append(Step(qid, before, (value, note)))
+                self.redo_steps.pop(case_id, None)
+        return written
+
+    # -- undo -----------------------------------------------------------------------------
+    def undo(self) -> bool:
+        """Take back the last change to the open case (see the module docstring)."""
+        return self._replay(self.undo_steps, self.redo_steps, "Undid", "undo")
+
+    def redo(self) -> bool:
+        return self._replay(self.redo_steps, self.undo_steps, "Redid", "redo")
+
+    def _replay(
+        self, take: dict[str, list[Step]], give: dict[str, list[Step]], done: str, word: str
+    ) -> bool:
+        if self.state is None:
+            self.said.emit(f"Nothing to {word}: no case is open.")
+            return False
+        self.flush()
+        case = self.state.case
+        steps = take.get(case.id, [])
+        if not self.state.editable:
+            self.said.emit(
+                f"Nothing to {word}: case {case.reference} is {case.status.label.lower()}; "
+                "reopen it to change it."
+                if self.state.mine
+                else f"Nothing to {word}: case {case.reference} is read-only here."
+            )
+            return False
+        if not steps:
+            self.said.emit(f"Nothing to {word} in case {case.reference}.")
+            return False
+        s = steps[-1]
+        row = self.rows.get(s.question_id)
+        if row is None:  # the case's variant changed since: the question is not on the form
+            steps.pop()
+            self.said.emit(f"Cannot {word} the change to {s.question_id}: it is not asked now.")
+            return False
+        value, note = s.after if take is self.redo_steps else s.before
+        row.answer.set_value(value)
+        row.note.set_text_quietly(note)
+        self.answers[s.question_id] = value
+        if not self._save(s.question_id, step=False):
+            self.said.emit(f"Could not {word} the change to {s.question_id}: see the message.")
+            return False
+        steps.pop()
+        give.setdefault(case.id, []).append(s)
+        self._apply_visibility()
+        self._refresh_header()
+        self._refresh_sections()
+        if s.question_id in self._applicable():
+            self.focus(s.question_id)
+        shown = row.question.label_of(value) if value is not None else "no answer"
+        self.said.emit(f"{done} the change to {s.question_id} (now: {shown}).")
+        self.status_changed.emit(case.id)
+        return True
 
     def flush(self) -> None:
         """Save typing that has not settled yet (switching case, closing the window)."""
@@ -384,8 +518,13 @@ class CaseForm(QWidget):
             return
         self.flush()
         case = self.state.case
+        submitting = case.status not in (CaseStatus.SUBMITTED, CaseStatus.RETURNED)
+        keys, prompts = self.unanswered()
+        if submitting and not keys and prompts and not self._submit_anyway(prompts):
+            self.focus(prompts[0])
+            return
         try:
-            if case.status in (CaseStatus.SUBMITTED, CaseStatus.RETURNED):
+            if not submitting:
                 self.workspace.reopen(case.id)
             else:
                 self.workspace.submit(case.id)
@@ -394,6 +533,30 @@ class CaseForm(QWidget):
             return
         self.load(case.id)
         self.status_changed.emit(case.id)
+        # The form is read-only once submitted: focus stays on the button (now Reopen case),
+        # not lost to the top of the window; reopened, it goes to the first question left.
+        if submitting or self.next_unanswered() is None:
+            self.submit_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _submit_anyway(self, prompts: list[str]) -> bool:
+        """Unanswered applicable prompts do not block a submit, but the assessor is told
+        which, and chooses; No goes to the first of them."""
+        assert self.state is not None
+        qs = self.state.question_set
+        listed = "\n".join(f"• {q}: {qs.question(q).text}" for q in prompts[:12])
+        more = f"\n…and {len(prompts) - 12} more." if len(prompts) > 12 else ""
+        many = len(prompts) != 1
+        answer = QMessageBox.question(
+            self,
+            "Submit with unanswered prompts?",
+            f"{len(prompts)} applicable prompt{'s are' if many else ' is'} not answered in case "
+            f"{self.state.case.reference}:\n\n{listed}{more}\n\nThe key questions are all "
+            "answered, so the case can be submitted. Submit it anyway? No takes you to the "
+            f"first unanswered prompt ({prompts[0]}).",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def next_unanswered(self) -> str | None:
         """Move focus to the next applicable question without an answer (wrapping round)."""

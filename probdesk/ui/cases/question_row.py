@@ -28,6 +28,21 @@ from probdesk.services.questionsets import answer_words
 from probdesk.ui.cases.question_widgets import AnswerWidget, answer_widget
 from probdesk.ui.kit.autosave_text import AutosaveText
 
+REQUIRED = "needed to submit"
+NOT_COUNTED = "not counted in the findings"
+
+
+def question_marks(question: Question) -> list[str]:
+    """What the form says beside a question's text: a key question is needed to submit (an
+    applicable one, unanswered, blocks it); one that does not count toward the findings says
+    so (most do: the legend above the form says that)."""
+    out = []
+    if question.is_key:
+        out.append(REQUIRED)
+    if not question.counts:
+        out.append(NOT_COUNTED)
+    return out
+
 
 class QuestionRow(QFrame):
     """A question: its text, the answer widget, and the evidence notes field."""
@@ -46,10 +61,15 @@ class QuestionRow(QFrame):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(3)
         kind = "Key question" if question.is_key else "Prompt"
-        self.label = QLabel(f"<b>{escape(question.id)}</b>&nbsp; {escape(question.text)}")
+        marks = question_marks(question)
+        shown = f" <small>({escape(', '.join(marks))})</small>" if marks else ""
+        self.label = QLabel(f"<b>{escape(question.id)}</b>&nbsp; {escape(question.text)}{shown}")
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setAccessibleName(f"{kind} {question.id}")
+        self.label.setAccessibleDescription(
+            "; ".join(marks) if marks else "optional for submitting"
+        )
         if question.is_key:
             font = self.label.font()
             font.setPointSizeF(font.pointSizeF() * 1.08)

@@ -21,6 +21,7 @@ SHORTCUTS = (
     ("Tab / Shift+Tab", "move between answers and evidence notes"),
     ("Ctrl+J", "next unanswered applicable question"),
     ("Ctrl+H", "history of the question in focus"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo the last answer or note change in the case"),
     ("Ctrl+N", "add a case"),
     ("Ctrl+E", "edit the case facts"),
     ("Ctrl+Return", "submit (or reopen) the case"),

@@ -12,8 +12,10 @@ is split into reading and writing the rows, the figures, and xlsxwriter zipping 
 Baseline, in the same run and also in a child: xlsxwriter in constant_memory mode writing the
 same cells straight, nothing read or worked out: the same sheets with the same rows and
 columns, every cell the workbook fills for this hub (the moderation columns stay empty, a
-note every fifth answer), text of the same lengths. Also timed in a child: reading the cases
-alone (services.workbook.read_cases, one query per case), to show the hub's share.
+note every fifth answer), text of the same lengths: the floor for this writer, since the
+workbook writes through it (services/workbook.py says why faster writers were not taken).
+Also timed in a child: reading the cases alone (services.workbook.read_cases, its events read
+for READ_BATCH cases to a query), to show the hub's share.
 
 value = seconds at 100,000 cases; targets: under 60 s, and a peak under 1 GB (1,024 MB).
 

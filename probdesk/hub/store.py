@@ -1073,6 +1073,19 @@ class Hub:
                     out[str(row["id"])] = (kind, row)
         return out
 
+    def answer_heads_of(self, case_ids: Sequence[str]) -> dict[str, list[Any]]:
+        """The answer events of a batch of cases in one read, case id -> its events, each a
+        light row of what working out the answers that stand needs (case_id, id,
+        question_id, value, note, hlc, replaces): the analysts' workbook reads 100,000 cases
+        this way in a few hundred queries instead of one per case."""
+        found: dict[str, list[Any]] = {c: [] for c in case_ids}
+        columns = (events.c.case_id, events.c.id, events.c.question_id, events.c.value,
+                   events.c.note, events.c.hlc, events.c.replaces)  # fmt: skip
+        with self._read() as conn:
+            for r in conn.execute(select(*columns).where(events.c.case_id.in_(list(found)))):
+                found[r.case_id].append(r)
+        return found
+
     def events_of_case(self, case_id: str) -> list[AnswerRow]:
         with self._read() as conn:
             rows = conn.execute(select(events).where(events.c.case_id == case_id))

@@ -18,24 +18,38 @@ Sheets, in order:
 - **Figures**: `figures.summarise` by PDU, the rows the Hub tab and `probdesk summary` show,
   one column per field of SummaryRow (a field added there appears here as it is).
 
-Memory stays flat with the number of cases: the cases are read from the hub one at a time
-and xlsxwriter's constant_memory mode writes each row out once the next one starts (its
-part files go to a hidden folder beside the workbook, removed at the end). Only each case's
-answers (not its notes) are kept until the figures are worked out, with every repeated text
-held once. Every text is a string cell, never a formula: text that a spreadsheet would read as
-one (=, +, -, @, ...) also gets Excel's quote prefix, so that it stays text when the cell is
-edited. The workbook appears under its name only once it is whole (probdesk.fs.atomic_path);
-a cancel or a failure leaves nothing behind.
+Memory stays flat with the number of cases: the cases are read from the hub a batch at a
+time (READ_BATCH cases, one query for all their events) and xlsxwriter's constant_memory mode
+writes each row out once the next one starts (its part files go to a hidden folder beside
+the workbook, removed at the end). Only each case's answers (not its notes) are kept until
+the figures are worked out, with every repeated text held once; the cells of repeated text
+(question ids, answers' codes and labels, fact values) are worked out once. Every text is a
+string cell, never a formula: text that a spreadsheet would read as one (=, +, -, @, ...)
+also gets Excel's quote prefix, so that it stays text when the cell is edited. The workbook
+appears under its name only once it is whole (probdesk.fs.atomic_path); a cancel or a
+failure leaves nothing behind.
+
+Speed: xlsxwriter's own work on each cell is most of the time (benchmarks/workbook.py times
+it alone on the same cells). Faster writers were weighed and not taken: rustpy-xlsxwriter
+(Rust, MIT) writes the same Answers cells about 5 times faster in constant memory, but sets
+the quote prefix only on whole columns or rows, writes no document properties (the marking
+in Keywords and Comments), takes each sheet as a list of dicts written in sheet order when
+the file is saved (the Cover could not follow the cases without reading the hub twice),
+keeps its part files in the system's temporary folder and raises OSError without its errno
+(a full disk could not be told); pyexcelerate holds the whole workbook in memory and stores
+text beginning with "=" as a formula.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -153,8 +167,9 @@ def read_cases(
     hub: Hub, inspection_id: str, rows: Sequence[CaseRow] | None = None
 ) -> Iterator[HubCase]:
     """The cases `figures.load_cases` gives (the same current answers and notes, the same
-    conflicts settled), read one at a time so that memory does not grow with the inspection.
-    Texts repeated from case to case (question ids, answers, fact values) are held once."""
+    conflicts settled), read READ_BATCH cases to a query (`_events_by_case`) so that memory
+    does not grow with the inspection. Texts repeated from case to case (question ids,
+    answers, fact values) are held once."""
     insp = hub.inspection(inspection_id)
     assert insp is not None
     rows = case_rows(hub, inspection_id) if rows is None else rows
@@ -162,19 +177,28 @@ def read_cases(
     # worked out by the same function as load_cases, the others have nothing settled.
     touched = hub.superseded_of(inspection_id) | hub.resolution_events_of(inspection_id)
     same: dict[Any, Any] = {}
-    for c in rows:
-        every = sorted(hub.events_of_case(c.id), key=lambda e: (e.hlc, e.id))
-        settled: set[str] = set()
-        if touched and any(e.id in touched for e in every):
+    decoded: dict[str, object] = {}  # short JSON values ("yes", 3, ["a","b"]) decoded once
+    for c, found in _events_by_case(hub, rows):
+        current: dict[str, Any]
+        if touched and any(e.id in touched for e in found):
+            every = sorted(hub.events_of_case(c.id), key=lambda e: (e.hlc, e.id))
             settled = views.settled_events(hub, inspection_id, every)
-        current = heads((e for e in every if e.id not in settled), key=lambda e: e.question_id)
+            current = heads((e for e in every if e.id not in settled), key=_question)
+        else:
+            current = heads(sorted(found, key=_clock), key=_question)
         answers: dict[str, object] = {}
         notes: dict[str, str] = {}
         for qid, e in current.items():
             qid = same.setdefault(qid, qid)
-            value = e.answer
+            raw = e.value
+            value = decoded.get(raw, _UNSEEN)
+            if value is _UNSEEN:
+                value = json.loads(raw)
+                value = _held(same, tuple(value) if isinstance(value, list) else value)
+                if len(raw) <= _DECODED_LEN and len(decoded) < _DECODED_MAX:
+                    decoded[raw] = value
             if value is not None:
-                answers[qid] = _held(same, tuple(value) if isinstance(value, list) else value)
+                answers[qid] = value
             if e.note:
                 notes[qid] = e.note
         facts = {same.setdefault(k, k): _held(same, v) for k, v in c.fact_values.items()}
@@ -184,6 +208,26 @@ def read_cases(
             same.setdefault(c.assessor, c.assessor), same.setdefault(c.status, c.status),
             answers, notes,
         )  # fmt: skip
+
+
+READ_BATCH = 500  # cases whose events one query reads (an IN list of their ids)
+_DECODED_LEN = 64  # JSON values up to this long are decoded once (answers repeat)
+_DECODED_MAX = 50_000  # and at most this many of them (short free text need not repeat)
+_UNSEEN = object()
+
+
+_clock = attrgetter("hlc", "id")  # the order of events_of, and of events_of_case sorted
+_question = attrgetter("question_id")
+
+
+def _events_by_case(hub: Hub, rows: Sequence[CaseRow]) -> Iterator[tuple[CaseRow, list[Any]]]:
+    """Each case of `rows` (in their order) with its answer events, READ_BATCH cases to a
+    query in one read snapshot each (Hub.answer_heads_of), instead of a query per case."""
+    for start in range(0, len(rows), READ_BATCH):
+        batch = rows[start : start + READ_BATCH]
+        found = hub.answer_heads_of([c.id for c in batch])
+        for c in batch:
+            yield c, found[c.id]
 
 
 def _held(same: dict[Any, Any], value: object) -> object:
@@ -204,6 +248,50 @@ def _question_set(hub: Hub, insp: InspectionRow) -> QuestionSet:
 # -- writing --------------------------------------------------------------------------------------
 
 
+# A cell ready to write, worked out once for text that repeats (question ids, labels, codes):
+# (kind, value, format), kind one of _TEXT, _NUMBER, _BOOL; None for a cell left empty.
+_TEXT, _NUMBER, _BOOL = 0, 1, 2
+_Cell = tuple[int, Any, Format | None]
+
+
+def _cell(value: object, quoted: Format, fmt: Format | None = None) -> _Cell | None:
+    """How `value` is written: nothing for None or empty text, a boolean, a number, or a
+    string cell (cut to what a cell holds), never a formula; text a spreadsheet would read as
+    one gets the quote prefix as well, so that it stays text when the cell is edited."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return (_BOOL, value, fmt)
+    if isinstance(value, int | float):
+        return (_NUMBER, value, fmt)
+    text = str(value)
+    if not text:
+        return None
+    if len(text) > CELL_TEXT:
+        text = text[: CELL_TEXT - len(CUT)] + CUT
+    return (_TEXT, text, quoted if text.startswith(FORMULA_LEADS) else fmt)
+
+
+def _put(ws: Worksheet, row: int, col: int, cell: _Cell | None) -> None:
+    if cell is None:
+        return
+    kind, value, fmt = cell
+    if kind == _TEXT:
+        ws.write_string(row, col, value, fmt)
+    elif kind == _NUMBER:
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_boolean(row, col, value, fmt)
+
+
+def _text_of(cell: _Cell | None) -> tuple[str, Format | None] | None:
+    """A text cell's string and format (what write_string takes), None for an empty one."""
+    if cell is None:
+        return None
+    assert cell[0] == _TEXT
+    return (cell[1], cell[2])
+
+
 class _Sheet:
     """One worksheet written row by row, as constant_memory needs: every text a string cell."""
 
@@ -212,25 +300,14 @@ class _Sheet:
         self.quoted = quoted
         self.row = 0
 
+    def write(self, col: int, cell: _Cell | None) -> None:
+        _put(self.ws, self.row, col, cell)
+
     def text(self, col: int, value: str, fmt: Format | None = None) -> None:
-        if not value:
-            return
-        if len(value) > CELL_TEXT:
-            value = value[: CELL_TEXT - len(CUT)] + CUT
-        # A string cell is never run; the quote prefix keeps it text when it is edited too.
-        self.ws.write_string(
-            self.row, col, value, self.quoted if value.startswith(FORMULA_LEADS) else fmt
-        )
+        self.write(col, _cell(value, self.quoted, fmt))
 
     def put(self, col: int, value: object, fmt: Format | None = None) -> None:
-        if value is None:
-            return
-        if isinstance(value, bool):
-            self.ws.write_boolean(self.row, col, value, fmt)
-        elif isinstance(value, int | float):
-            self.ws.write_number(self.row, col, value, fmt)
-        else:
-            self.text(col, str(value), fmt)
+        self.write(col, _cell(value, self.quoted, fmt))
 
     def line(self, values: Sequence[object], fmt: Format | None = None) -> None:
         for col, value in enumerate(values):
@@ -351,6 +428,32 @@ class _Writer:
         variant_labels = {v.id: v.label for v in qs.variants}
         kept: list[HubCase] = []
         total = len(self.rows)
+        quoted = self.quoted
+
+        def cell(value: object) -> _Cell | None:
+            return _cell(value, quoted)
+
+        # Cells worked out once: each question's id, each answer's code and label cells (by
+        # question, type and value: 1 and True stay apart), each fact value and its label.
+        qid_cells = {q.id: _text_of(cell(q.id)) or ("", None) for q in questions}
+        answer_cells: dict[tuple[str, type, object], tuple[_Cell | None, _Cell | None]] = {}
+
+        def coded(q: Question, value: object) -> tuple[_Cell | None, _Cell | None]:
+            """An answer's code and label cells: the code as export-data has it (several
+            choices joined with ";"), the label's words."""
+            key = (q.id, type(value), value)
+            got = answer_cells.get(key)
+            if got is None:
+                code = ";".join(value) if isinstance(value, tuple) else value
+                got = answer_cells[key] = (cell(code), cell(_label(labels, q, value)))
+            return got
+
+        fact_cells: dict[tuple[str, type, object], tuple[_Cell | None, _Cell | None]] = {}
+        not_asked, did_not_apply, yes, no = (
+            _text_of(cell(t)) or ("", None) for t in (NOT_ASKED, DID_NOT_APPLY, "yes", "no")
+        )
+        with_notes = self.with_notes
+        first_fact = len(CASE_COLUMNS)
         for n, c in enumerate(read_cases(self.hub, self.insp.id, self.rows)):
             if n % CHECK_EVERY == 0:
                 _check(cancelled)
@@ -364,41 +467,66 @@ class _Writer:
                 decision.action if decision else "", decision.moderator if decision else "",
                 c.variant, variant_labels.get(c.variant, c.variant) if c.variant else None,
             )):  # fmt: skip
-                cases.put(col, fixed)
-            col = len(CASE_COLUMNS)
+                cases.write(col, cell(fixed))
+            col = first_fact
             for f, labelled in facts:
                 value = c.facts.get(f.id)
-                cases.put(col, value)
-                if labelled:
-                    cases.put(col + 1, None if value is None else f.label_of(value))
+                if value is not None:
+                    key = (f.id, type(value), value)
+                    got = fact_cells.get(key) if isinstance(value, Hashable) else None
+                    if got is None:
+                        got = (cell(value), cell(f.label_of(value)))
+                        if isinstance(value, Hashable):
+                            fact_cells[key] = got
+                    cases.write(col, got[0])
+                    if labelled:
+                        cases.write(col + 1, got[1])
                 col += 2 if labelled else 1
             asked_ids = self.asked_ids.get(c.variant or "", frozenset())
+            answered = c.answers
+            ws, row = cases.ws, cases.row
+            text = ws.write_string
             for q in questions:
                 if q.id not in asked_ids:
-                    cases.text(col, NOT_ASKED)
+                    text(row, col, *not_asked)
                 elif q.id not in applicable:
-                    cases.text(col, DID_NOT_APPLY)
+                    text(row, col, *did_not_apply)
                 else:
-                    value = c.answers.get(q.id)
+                    value = answered.get(q.id)
                     if value is not None:
-                        cases.put(col, _label(labels, q, value))
+                        _put(ws, row, col, coded(q, value)[1])
                 col += 1
             cases.row += 1
+            # The Answers rows: one per question of the variant, in the variant's order. The
+            # text cells that every row has (reference, PDU, question, applies) go straight to
+            # write_string: the sheets' most written cells, each call saved counts.
+            ref, pdu = _text_of(cell(c.reference)), _text_of(cell(c.pdu))
+            notes = c.notes if with_notes else {}
+            ws, row = answers.ws, answers.row
+            text = ws.write_string
             for q in asked:
-                if answers.row >= SHEET_ROWS:
+                if row >= SHEET_ROWS:
+                    answers.row = row
                     answers = self.sheets[self.answer_names[next_sheet]]
                     next_sheet += 1
-                value = c.answers.get(q.id)
-                answers.text(0, c.reference)
-                answers.text(1, c.pdu)
-                answers.text(2, q.id)
+                    ws, row = answers.ws, answers.row
+                    text = ws.write_string
+                if ref is not None:
+                    text(row, 0, *ref)
+                if pdu is not None:
+                    text(row, 1, *pdu)
+                text(row, 2, *qid_cells[q.id])
+                value = answered.get(q.id)
                 if value is not None:
-                    answers.put(3, ";".join(value) if isinstance(value, tuple) else value)
-                    answers.put(4, _label(labels, q, value))
-                answers.text(5, "yes" if q.id in applicable else "no")
-                if self.with_notes:
-                    answers.text(6, c.notes.get(q.id, ""))
-                answers.row += 1
+                    code_cell, label_cell = coded(q, value)
+                    _put(ws, row, 3, code_cell)
+                    _put(ws, row, 4, label_cell)
+                text(row, 5, *(yes if q.id in applicable else no))
+                note = notes.get(q.id)
+                if note:
+                    _put(ws, row, 6, cell(note))
+                row += 1
+            answers.row = row
             kept.append(replace(c, notes={}) if c.notes else c)
         progress(total, total, f"Wrote {total} cases")
         return kept

@@ -244,6 +244,24 @@ def test_the_cases_read_one_by_one_are_those_load_cases_gives_conflicts_settled(
         filled.close()
 
 
+def test_the_cases_read_a_batch_at_a_time_are_those_load_cases_gives_in_their_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = Hub(f"sqlite:///{tmp_path / 'hub.sqlite'}")
+    try:
+        iid = fill_hub(hub, 30, ("Plymouth", "Ynys Môn"), notes=True)
+        expected = figures.load_cases(hub, iid)[1]
+        for batch in (1, 7, 30, 500):  # a case a query, a last batch part full, one batch
+            monkeypatch.setattr(workbook, "READ_BATCH", batch)
+            assert list(workbook.read_cases(hub, iid)) == expected, batch
+        rows = workbook.case_rows(hub, iid)[::-1]  # the order asked for is kept
+        got = list(workbook.read_cases(hub, iid, rows))
+        assert [c.reference for c in got] == [r.reference for r in rows]
+        assert got == expected[::-1]
+    finally:
+        hub.close()
+
+
 def test_answers_past_a_sheets_rows_go_on_in_the_next_sheet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -29,7 +29,7 @@ from probdesk.ui.kit.status import ErrorBanner, SaveIndicator, UnexportedIndicat
 from probdesk.ui.window.data_care import DataCarePart
 from probdesk.ui.window.hub_choice import HubChoicePart
 from probdesk.ui.window.inspections import InspectionsPart
-from probdesk.ui.window.views import ViewsPart
+from probdesk.ui.window.views import ViewsPart, fitted_size
 
 SNAPSHOT_EVERY_MS = 30 * 60 * 1000  # a snapshot every 30 minutes while there are changes
 
@@ -104,12 +104,14 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart, HubChoicePart):
         self.statusBar().addPermanentWidget(self.unexported)
 
         self._wire()
-        # 1400x860 where the screen has room; never larger than the screen (a 1366x768
-        # laptop would otherwise lose the guidance pane off its right edge).
+        # 1400x860 where the screen has room; never larger than the screen's free area with
+        # the window's frame and title bar (a 1366x768 laptop would otherwise lose the status
+        # bar under its task bar and the guidance pane off its right edge).
         screen = QGuiApplication.primaryScreen()
         room = screen.availableGeometry() if screen is not None else None
-        self.resize(min(1400, room.width()) if room else 1400,
-                    min(860, room.height()) if room else 860)  # fmt: skip
+        self.resize(fitted_size(room))
+        if room is not None:
+            self.move(room.topLeft())
         self._restore_geometry()
         if workspace is None:
             central.setEnabled(False)
@@ -132,6 +134,9 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart, HubChoicePart):
             self._build_menus()
             self._wire_views()
             self._restore_layout()
+            if self.isVisible() and not self._fitted:  # shown before the data was open
+                self._fitted = True
+                self.fit_to_screen()
         self.workspace = self.case_form.workspace = workspace
         if not hasattr(self, "snapshot_timer"):  # every 30 minutes, while there are changes
             self.snapshot_timer = QTimer(self)

@@ -134,12 +134,13 @@ def test_ctrl_c_on_the_case_list_follows_its_sorting(
     window = open_window(tmp_path / "team" / "ab", select=inspection_id)
     cases = window.case_list
     view = cases.view
-    header = "Reference\tVariant\tStatus\tProgress\tTo do\tAssessor\tPDU\n"
+    # The columns in the order the list shows them (case_list.SHOWN_ORDER).
+    header = "Reference\tStatus\tProgress\tPDU\tAssessor\tTo do\tVariant\n"
 
     def line(ref: str, status: CaseStatus) -> str:
         r = progress[ref]
         return (
-            f"{ref}\t{r.variant}\t{status.label}\t{r.answered} / {r.applicable}\t\tAB\tPlymouth\n"
+            f"{ref}\t{status.label}\t{r.answered} / {r.applicable}\tPlymouth\tAB\t\t{r.variant}\n"
         )
 
     assert progress["A2"].answered == 1 and progress["A1"].answered == 0

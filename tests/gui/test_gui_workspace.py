@@ -41,6 +41,7 @@ from probdesk.ui.cases.facts_dialog import FactsDialog
 from probdesk.ui.cases.question_row import QuestionRow
 from probdesk.ui.main_window import MainWindow
 from probdesk.ui.window.new_inspection_dialog import NewInspectionDialog
+from probdesk.ui.window.views import cases_sizes
 
 DIPP = next(p for p in bundled.bundled_question_sets() if p.name == "dipp-public-protection.yaml")
 ROOT = Path(__file__).resolve().parents[2]
@@ -629,6 +630,25 @@ def save_a_meeting(qtbot: QtBot, window: MainWindow) -> None:
     assert set(editor.notes) == {"N1", "N5"}
 
 
+def test_tab_in_the_meeting_editor_goes_down_the_page(qtbot: QtBot, window: MainWindow) -> None:
+    """Kind, date, title, every head count row by row, the questions, Save details, then the
+    notes (#17: the head counts came after the notes)."""
+    new_inspection(window)
+    save_a_meeting(qtbot, window)
+    editor = window.meetings.editor
+    wanted = [editor.kind, editor.held_on, editor.title, *editor.counts.values(),
+              editor.questions, editor.save_button, *editor.notes.values()]  # fmt: skip
+    seen = [editor.kind]
+    editor.kind.setFocus()
+    for _ in wanted[1:]:
+        widget = seen[-1]
+        nxt = widget.nextInFocusChain()
+        while nxt not in wanted:  # inner parts (a date edit's line edit, a spin's own edit)
+            nxt = nxt.nextInFocusChain()
+        seen.append(nxt)
+    assert seen == wanted
+
+
 def test_models_pass_the_qt_model_tester(
     qtbot: QtBot, qtmodeltester: ModelTester, window: MainWindow, boxes: list[Box]
 ) -> None:
@@ -788,12 +808,13 @@ def test_layout_and_last_case_are_remembered(
     # the narrowest the window can be is the width that it can be restored to exactly.
     window.resize(window.minimumSizeHint().width(), 700)
     window.move(12, 34)
+    window.fit_to_screen()  # what a restored window gets too: inside the screen, frame and all
     window.cases_splitter.setSizes([250, 700, 200])
     QApplication.processEvents()
     sizes = window.cases_splitter.sizes()
     geometry = window.geometry()
     assert geometry.size() != QSize(1400, 860)
-    assert sizes != [440, 680, 280]
+    assert sizes != cases_sizes(geometry.width())
     window.close()
 
     again = make_window()

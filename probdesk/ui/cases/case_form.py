@@ -39,6 +39,7 @@ from probdesk.services.workspace import CaseState, Workspace
 from probdesk.ui.cases.comments_box import CommentsBox
 from probdesk.ui.cases.question_row import QuestionRow
 from probdesk.ui.kit.autosave_text import AutosaveText
+from probdesk.ui.kit.layout import FlowLabel, OneLineLabel
 from probdesk.ui.kit.messages import show_problem
 from probdesk.ui.kit.saver import Saver
 
@@ -95,10 +96,11 @@ class CaseForm(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         header.addWidget(self.title, 1)
-        self.progress = QLabel("")
+        self.progress = FlowLabel("")  # two lines where the form is narrow, never cut
         self.progress.setAccessibleName("Case progress")
-        header.addWidget(self.progress)
-        self.facts_button = QPushButton("Case &facts…")
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        header.addWidget(self.progress, 1)
+        self.facts_button = QPushButton("Cas&e facts…")
         self.facts_button.setAccessibleName("Edit case facts")
         self.facts_button.clicked.connect(
             lambda: self.state and self.edit_facts_requested.emit(self.state.case.id)
@@ -109,8 +111,7 @@ class CaseForm(QWidget):
         self.submit_button.clicked.connect(self.submit_or_reopen)
         header.addWidget(self.submit_button)
         outer.addLayout(header)
-        self.facts_line = QLabel("")
-        self.facts_line.setWordWrap(True)
+        self.facts_line = OneLineLabel("")  # the whole of it in its tooltip, and Case facts…
         self.facts_line.setAccessibleName("Case facts summary")
         outer.addWidget(self.facts_line)
         # Comments the team lead sent back (Sync tab: Open…) and a move's review notices,
@@ -162,7 +163,7 @@ class CaseForm(QWidget):
         self.sections = []
         self.title.setText("No case selected")
         self.progress.setText("")
-        self.facts_line.setText("")
+        self.facts_line.set_full("")
         self.comments.hide()
         hint = QLabel(
             "Choose a case in the list, or add one with Add case… (Ctrl+N).\n\n"
@@ -235,16 +236,8 @@ class CaseForm(QWidget):
         body = QWidget()
         body.setObjectName("caseFormBody")
         layout = QVBoxLayout(body)
-        layout.setSpacing(10)
+        layout.setSpacing(6)
         sections = qs.sections_for(variant)
-        if sections:
-            legend = QLabel(
-                "Key questions are needed to submit; unanswered prompts are listed when you "
-                "submit. Every question counts toward the findings unless it says otherwise."
-            )
-            legend.setWordWrap(True)
-            legend.setAccessibleName("What submit needs")
-            layout.addWidget(legend)
         boxes: list[tuple[QGroupBox, str, list[str]]] = []
         if not sections:
             missing = QLabel(
@@ -258,7 +251,8 @@ class CaseForm(QWidget):
             box = QGroupBox(s.title)
             box.setAccessibleName(f"Section {s.title}")
             box_layout = QVBoxLayout(box)
-            box_layout.setSpacing(2)
+            box_layout.setSpacing(0)
+            box_layout.setContentsMargins(4, 4, 4, 4)
             for q in s.questions:
                 why = qs.describe(q.applies_when) if q.applies_when is not None else ""
                 row = QuestionRow(q, why)
@@ -368,7 +362,7 @@ class CaseForm(QWidget):
         facts = "; ".join(
             f"{f.label}: {f.label_of(case.facts[f.id])}" for f in qs.facts if f.id in case.facts
         )
-        self.facts_line.setText(facts)
+        self.facts_line.set_full(facts)
         submitted = case.status in (CaseStatus.SUBMITTED, CaseStatus.RETURNED)
         self.submit_button.setText("&Reopen case" if submitted else "&Submit case")
         self.submit_button.setAccessibleName("Reopen case" if submitted else "Submit case")

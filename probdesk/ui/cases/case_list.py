@@ -26,6 +26,11 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
+# The columns left to right on screen (the model's numbers): Reference, Status, Progress,
+# PDU, Assessor, To do, Variant (what a narrow screen must show comes first).
+SHOWN_ORDER = (0, 2, 3, 6, 5, 4, 1)
+
+
 class CaseTableModel(RowsTableModel[CaseProgress]):
     HEADERS = ("Reference", "Variant", "Status", "Progress", "To do", "Assessor", "PDU")
 
@@ -160,7 +165,7 @@ class CaseListPanel(QWidget):
         for st in CaseStatus:
             self.status_combo.addItem(st.label, st)
         bar.addWidget(self.status_combo)
-        self.add_button = QPushButton("&Add case…")
+        self.add_button = QPushButton("A&dd case…")
         self.add_button.setAccessibleName("Add case")
         self.add_button.clicked.connect(self.add_case_requested)
         bar.addWidget(self.add_button)
@@ -171,12 +176,21 @@ class CaseListPanel(QWidget):
         self.view = record_view(self.proxy, "Cases")
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        # On screen: what an assessor looks for first, the variant last (the model keeps its
+        # columns; only the header's order changes, and a moved header is remembered).
+        header = self.view.horizontalHeader()
+        for visual, logical in enumerate(SHOWN_ORDER):
+            header.moveSection(header.visualIndex(logical), visual)
         layout.addWidget(self.view, 1)
         self.filter_edit.textChanged.connect(self.proxy.set_text)
         self.status_combo.currentIndexChanged.connect(
             lambda _i: self.proxy.set_status(self.status_combo.currentData())
         )
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        # End, Ctrl+End and the arrows move the current cell sideways too: the view then
+        # scrolls to it and the reference goes off the left edge. Keep the row's first column
+        # in view instead (the whole row is selected anyway).
+        self.view.selectionModel().currentChanged.connect(self._keep_reference_visible)
 
     def set_rows(self, rows: list[CaseProgress], select: str | None = None) -> None:
         self.model.set_rows(rows)
@@ -191,6 +205,10 @@ class CaseListPanel(QWidget):
         if proxy_index.isValid():
             self.view.setCurrentIndex(proxy_index)
             self.view.scrollTo(proxy_index)
+
+    def _keep_reference_visible(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and current.column() != 0:
+            self.view.horizontalScrollBar().setValue(0)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():

@@ -39,7 +39,7 @@ class CommentsBox(QWidget):
             "Answer a comment: the team lead reads your reply beside it after your next export"
         )
         row.addWidget(self.reply_button)
-        self.done_button = QPushButton("&Mark comments done")
+        self.done_button = QPushButton("Mar&k comments done")
         self.done_button.setAccessibleName("Mark this case's comments done")
         self.done_button.setToolTip(
             "You have dealt with these comments: the case leaves the To do column; the "

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QFocusEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QSizePolicy,
     QTextBrowser,
@@ -25,8 +26,58 @@ from PySide6.QtWidgets import (
 from probdesk.domain.questionset import Question, QuestionSet
 from probdesk.domain.records import Comment
 from probdesk.services.questionsets import answer_words
-from probdesk.ui.cases.question_widgets import AnswerWidget, answer_widget
+from probdesk.ui.cases.question_widgets import (
+    AnswerWidget,
+    ChoiceWidget,
+    YesNoWidget,
+    answer_widget,
+)
 from probdesk.ui.kit.autosave_text import AutosaveText
+from probdesk.ui.kit.layout import OneLineLabel
+
+
+class NoteText(AutosaveText):
+    """An evidence note: one line while empty and not in use, a few lines once it holds text
+    or has the focus (the form then shows more questions at a time)."""
+
+    LINES_OPEN = 3
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.textChanged.connect(self._fit)
+        self._fit()
+
+    def _height(self, lines: int) -> int:
+        margins = self.contentsMargins()
+        frame = int(self.document().documentMargin() * 2) + margins.top() + margins.bottom()
+        return self.fontMetrics().lineSpacing() * lines + frame + 2
+
+    def _lines(self) -> int:
+        """Lines the note needs at its width (1 to LINES_OPEN); LINES_OPEN while typing."""
+        if self.hasFocus():
+            return self.LINES_OPEN
+        if not self.toPlainText():
+            return 1
+        laid_out = int(self.document().documentLayout().documentSize().height())
+        return max(1, min(self.LINES_OPEN, laid_out))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()  # the text wraps differently at another width
+
+    def _fit(self) -> None:
+        height = self._height(self._lines())
+        if self.height() != height or self.minimumHeight() != height:
+            self.setFixedHeight(height)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self._fit()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self._fit()
+
 
 REQUIRED = "needed to submit"
 NOT_COUNTED = "not counted in the findings"
@@ -58,8 +109,8 @@ class QuestionRow(QFrame):
         self.setObjectName(f"question-{question.id}")
         self.setFrameShape(QFrame.Shape.StyledPanel if question.is_key else QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(3)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(2)
         kind = "Key question" if question.is_key else "Prompt"
         marks = question_marks(question)
         shown = f" <small>({escape(', '.join(marks))})</small>" if marks else ""
@@ -76,8 +127,9 @@ class QuestionRow(QFrame):
             self.label.setFont(font)
         layout.addWidget(self.label)
         if condition:
-            self.condition = QLabel(f"Asked because {condition}.")
-            self.condition.setWordWrap(True)
+            # One line (the whole of it in the tooltip and the guidance pane): more questions
+            # fit on a laptop's screen.
+            self.condition = OneLineLabel(f"Asked because {condition}.")
             font = self.condition.font()
             font.setItalic(True)
             self.condition.setFont(font)
@@ -98,14 +150,21 @@ class QuestionRow(QFrame):
         layout.addWidget(self.comments)
         self.answer: AnswerWidget = answer_widget(question)
         self.answer.changed.connect(lambda: self.answer_changed.emit(question.id))
-        layout.addWidget(self.answer)
         self.label.setBuddy(self.answer.focus_target())
-        self.note = AutosaveText()
+        self.note = NoteText()
         self.note.setPlaceholderText("Evidence notes…")
         self.note.setAccessibleName(f"Evidence notes for {question.id}")
-        self.note.setFixedHeight(52)
         self.note.settled.connect(lambda: self.note_settled.emit(question.id))
-        layout.addWidget(self.note)
+        if isinstance(self.answer, YesNoWidget | ChoiceWidget):
+            # A short answer and its note share a line: more questions fit on a laptop.
+            line = QHBoxLayout()
+            line.setContentsMargins(0, 0, 0, 0)
+            line.addWidget(self.answer, 0, Qt.AlignmentFlag.AlignTop)
+            line.addWidget(self.note, 1)
+            layout.addLayout(line)
+        else:
+            layout.addWidget(self.answer)
+            layout.addWidget(self.note)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
     def show_comments(self, found: Sequence[Comment]) -> None:
@@ -148,20 +207,26 @@ class GuidancePanel(QTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Guidance for the question in focus")
-        self.setMinimumWidth(220)
+        self.setMinimumWidth(120)
         self.show_question(None, None)
 
     def show_question(self, qs: QuestionSet | None, q: Question | None) -> None:
         if qs is None or q is None:
             self.setHtml(
                 "<h3>Guidance</h3><p>Move to a question to see its guidance and evidence "
-                "sources here.</p><p><b>Keys</b>: Y Yes, N No, A Not applicable, Delete clears; "
-                "Tab to the notes; Ctrl+J next unanswered question; Ctrl+H history.</p>"
+                "sources here.</p><p><b>Submitting</b>: key questions (marked \u201cneeded to "
+                "submit\u201d) must be answered; prompts left unanswered are listed when you "
+                "submit, to confirm.</p><p><b>Keys</b>: Y Yes, N No, A Not applicable, Delete "
+                "clears; Tab to the notes; Ctrl+J next unanswered question; Ctrl+H history; "
+                "Ctrl+Z undo.</p>"
             )
             return
         parts = [f"<p><small>{escape(qs.section_of(q.id).title)} &middot; {q.id}</small></p>"]
         parts.append(f"<h3>{escape(q.text)}</h3>")
         parts.append(f"<p><b>Answer:</b> {escape(answer_words(q))}</p>")
+        marks = question_marks(q)
+        if marks:
+            parts.append(f"<p>{escape('; '.join(marks).capitalize())}.</p>")
         if q.applies_when is not None:
             parts.append(f"<p><b>Applies when</b> {escape(qs.describe(q.applies_when))}.</p>")
         if q.guidance:

@@ -69,9 +69,9 @@ class DecisionsSection(CaseViews):
         self.moderation_view.setMinimumHeight(line * 5)
         moderation.addWidget(self.moderation_view, 1)
         row = QHBoxLayout()
-        self.approve_button = QPushButton("&Approve")
+        self.approve_button = QPushButton("Appro&ve")
         self.approve_button.setAccessibleName("Approve the selected case")
-        self.return_button = QPushButton("Re&turn with comment…")
+        self.return_button = QPushButton("&Return with comment…")
         self.return_button.setAccessibleName("Return the selected case with a comment")
         self.return_button.setToolTip(
             "Send the case back to its assessor's laptop with what to look at again"

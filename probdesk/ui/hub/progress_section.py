@@ -62,7 +62,7 @@ class ProgressSection(CaseViews):
             "once all their work is merged; the hub keeps it for the retention period"
         )
         row.addWidget(self.close_button)
-        self.purge_button = QPushButton("&Purge expired…")
+        self.purge_button = QPushButton("P&urge expired…")
         self.purge_button.setAccessibleName("Purge the closed inspections whose time is up")
         self.purge_button.setToolTip(
             "Remove from this hub every closed inspection whose retention period is over "

@@ -3,8 +3,8 @@ a tab has nothing to work on, fixed-font labels, named dialog buttons, words for
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFrame,
@@ -66,3 +66,52 @@ def name_buttons(buttons: QDialogButtonBox, ok_text: str, ok_name: str) -> None:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class OneLineLabel(QLabel):
+    """A label on one line: text that does not fit ends in "…", and the whole of it is the
+    tooltip and what a screen reader reads (`full`)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setMinimumWidth(40)
+        self.full = ""
+        self.set_full(text)
+
+    def set_full(self, text: str) -> None:
+        self.full = text
+        self.setToolTip(text)
+        self.setAccessibleDescription(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, self.width())
+        if shown != self.text():
+            self.setText(shown)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(40, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self.full), super().sizeHint().height())
+
+
+class FlowLabel(QLabel):
+    """A label that stays on one line where there is room and wraps where there is not (a
+    plain word-wrapped label asks for less than a line's width, and so wraps too soon)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:
+        one_line = self.fontMetrics().horizontalAdvance(self.text()) + 4
+        return QSize(one_line, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(80, super().minimumSizeHint().height())

@@ -3,6 +3,7 @@ non-case questions were covered, and the notes for each."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
@@ -109,7 +110,22 @@ class MeetingEditor(QWidget):
         self.inspection_id: str | None = None
         self.meeting: Meeting | None = None
         self.notes: dict[str, AutosaveText] = {}
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # The details above, the notes below, split so that the notes (what is typed during
+        # the meeting) get at least half of the height; each part scrolls on its own.
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.setObjectName("meetingSplit")
+        self.split.setChildrenCollapsible(False)
+        outer.addWidget(self.split)
+        details = QWidget()
+        layout = QVBoxLayout(details)
+        self.details_scroll = QScrollArea()
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setAccessibleName("Meeting details")
+        self.details_scroll.setWidget(details)
+        self.details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.split.addWidget(self.details_scroll)
         form = QFormLayout()
         self.kind = QComboBox()
         self.kind.setAccessibleName("Meeting kind")
@@ -119,11 +135,11 @@ class MeetingEditor(QWidget):
         self.held_on = QDateEdit(QDate.currentDate())
         self.held_on.setCalendarPopup(True)
         self.held_on.setAccessibleName("Meeting date")
-        form.addRow("&Date", self.held_on)
+        form.addRow("Dat&e", self.held_on)
         self.title = QLineEdit()
         self.title.setAccessibleName("Meeting title")
         self.title.setPlaceholderText("e.g. Practitioners focus group (POs)")
-        form.addRow("&Title", self.title)
+        form.addRow("T&itle", self.title)
         layout.addLayout(form)
         self.groups_box = QGroupBox("Participant groups and head counts (no names)")
         self.groups_layout = QGridLayout(self.groups_box)
@@ -142,8 +158,25 @@ class MeetingEditor(QWidget):
         self.notes_scroll = QScrollArea()
         self.notes_scroll.setWidgetResizable(True)
         self.notes_scroll.setAccessibleName("Meeting notes")
-        layout.addWidget(self.notes_scroll, 2)
+        self.split.addWidget(self.notes_scroll)
+        self.split.setStretchFactor(0, 2)
+        self.split.setStretchFactor(1, 3)
+        self.split.setSizes([400, 600])  # in proportion: the notes get 60%
         self.setEnabled(False)
+
+    def note_share(self) -> float:
+        """The part of the editor's height the notes have (checked at 1366x768)."""
+        total = sum(self.split.sizes())
+        return self.split.sizes()[1] / total if total else 0.0
+
+    def order_tabs(self) -> None:
+        """Tab goes down the page as it reads: kind, date, title, each head count (row by
+        row), the questions, Save details, then the notes (the head counts are made when an
+        inspection is chosen, the notes for each meeting, so Qt's own order is not this)."""
+        chain: list[QWidget] = [self.kind, self.held_on, self.title, *self.counts.values(),
+                                self.questions, self.save_button, *self.notes.values()]  # fmt: skip
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     @property
     def workspace(self) -> Workspace:
@@ -240,6 +273,7 @@ class MeetingEditor(QWidget):
                 self.notes[qid] = edit
         layout.addStretch(1)
         self.notes_scroll.setWidget(body)
+        self.order_tabs()
 
     def _save_note(self, qid: str) -> None:
         if self.meeting is None:
@@ -305,8 +339,9 @@ class MeetingsPanel(QSplitter):
         self.addWidget(left)
         self.editor = MeetingEditor(workspace, saver)
         self.addWidget(self.editor)
-        self.setStretchFactor(0, 2)
+        self.setStretchFactor(0, 1)
         self.setStretchFactor(1, 3)
+        self.setSizes([360, 1000])  # in proportion: the editor's head counts fit side by side
         self.inspection_id: str | None = None
         self.new_button.clicked.connect(self.editor.new_meeting)
         self.view.selectionModel().currentRowChanged.connect(self._selected)

@@ -48,7 +48,7 @@ class OutboxSection(SyncState):
             "Write a package of all your work on this inspection and copy it to the shared folder"
         )
         buttons.addWidget(self.export_button)
-        self.copy_button = QPushButton("Copy &pending")
+        self.copy_button = QPushButton("Copy pe&nding")
         self.copy_button.setAccessibleName("Copy pending packages to the shared folder")
         self.copy_button.setToolTip("Copy packages still in the outbox to the shared folder")
         buttons.addWidget(self.copy_button)
@@ -57,7 +57,7 @@ class OutboxSection(SyncState):
         self.export_message = message_label("Export result")
         self.export_message.hide()
         send_layout.addWidget(self.export_message)
-        outbox_label = QLabel("Out&box: packages written on this laptop")
+        outbox_label = QLabel("O&utbox: packages written on this laptop")
         send_layout.addWidget(outbox_label)
         self.outbox_model = OutboxModel(self)
         self.outbox_view = record_view(self.outbox_model, "Outbox")

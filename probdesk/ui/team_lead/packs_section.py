@@ -45,7 +45,7 @@ class PacksSection(TeamLeadState):
         self.write_button = QPushButton("&Write setup pack…")
         self.write_button.setAccessibleName("Write setup pack")
         row.addWidget(self.write_button)
-        self.move_button = QPushButton("New &version of the question set…")
+        self.move_button = QPushButton("New version of the q&uestion set…")
         self.move_button.setAccessibleName(
             "Move the inspection to a new version of its question set"
         )

@@ -88,7 +88,7 @@ class TeamSection(TeamLeadState):
         self.cases_view = record_view(self.cases_model, "Cases and their assessors", multi=True)
         cases_layout.addWidget(self.cases_view, 1)
         row = QHBoxLayout()
-        assign_label = QLabel("Assign the selected cases &to")
+        assign_label = QLabel("Assign the selected cases t&o")
         self.assign_combo = QComboBox()
         self.assign_combo.setAccessibleName("Assessor for the selected cases")
         self.assign_combo.setMinimumWidth(160)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, QRect, QSize, QTimer
+from PySide6.QtGui import QGuiApplication, QShowEvent
 
 from probdesk import __version__
 from probdesk.ui.window.state import WindowState
@@ -29,6 +30,39 @@ SHORTCUTS = (
     ("Ctrl+L", "go to the case list"),
     ("Ctrl+Shift+N", "new inspection"),
 )
+
+
+# A window manager's borders and title bar, allowed for before the window is shown.
+FRAME_ALLOWANCE = QSize(16, 48)
+PREFERRED = QSize(1400, 860)
+
+
+def fitted_size(room: QRect | None, preferred: QSize = PREFERRED) -> QSize:
+    """The window's first size: `preferred` where the screen's free area has room for it and
+    the frame, else as much as there is."""
+    if room is None:
+        return preferred
+    return QSize(
+        min(preferred.width(), room.width() - FRAME_ALLOWANCE.width()),
+        min(preferred.height(), room.height() - FRAME_ALLOWANCE.height()),
+    )
+
+
+def cases_sizes(width: int) -> list[int]:
+    """The Cases tab's first split (the list, the form, the guidance) for a window this wide:
+    the list keeps room for Reference, Status, Progress, To do, PDU and Assessor, the
+    guidance gives way first on a narrow (or scaled) screen."""
+    guidance = 220 if width >= 1300 else 160
+    listed = 490 if width >= 1300 else 440
+    return [listed, max(width - listed - guidance, 300), guidance]
+
+
+def screen_key(room: QRect | None) -> str:
+    """Where the window's geometry is kept for a screen of this size: a laptop used with and
+    without a large monitor gets each size back ("main/geometry_1366x728")."""
+    if room is None:
+        return "main/geometry"
+    return f"main/geometry_{room.width()}x{room.height()}"
 
 
 class ViewsPart(WindowState):
@@ -64,7 +98,7 @@ class ViewsPart(WindowState):
         self.cases_splitter.setStretchFactor(0, 2)
         self.cases_splitter.setStretchFactor(1, 5)
         self.cases_splitter.setStretchFactor(2, 2)
-        self.cases_splitter.setSizes([440, 680, 280])
+        self.cases_splitter.setSizes(cases_sizes(self.width()))
         self.tabs.addTab(self.cases_splitter, "&Cases")
         self.meetings = MeetingsPanel(workspace, self.saver)
         self.tabs.addTab(self.meetings, "&Meetings and focus groups")
@@ -88,14 +122,53 @@ class ViewsPart(WindowState):
 
     # -- layout -----------------------------------------------------------------------------
     def _restore_geometry(self) -> None:
-        """The window's size and place as it was closed (before the data is opened)."""
+        """The window's size and place as it was closed on a screen of this size (before the
+        data is opened)."""
+        room = self._room()
         for key, restore in (
-            ("main/geometry", self.restoreGeometry),
+            (screen_key(room), self.restoreGeometry),
             ("main/state", self.restoreState),
         ):
             value = self.settings.value(key)
+            if not isinstance(value, QByteArray) and key != "main/state":
+                value = self.settings.value("main/geometry")  # saved before per-screen keys
             if isinstance(value, QByteArray):
                 restore(value)
+        # Qt's restoreGeometry keeps the window on a screen; fit_to_screen, once it is shown
+        # (its frame known), keeps the frame inside the free area too.
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted and self.views_built:  # once: the frame is known only now
+            self._fitted = True
+            QTimer.singleShot(0, self.fit_to_screen)
+
+    _fitted = False
+
+    def _room(self) -> QRect | None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else None
+
+    def fit_to_screen(self) -> None:
+        """Shrink and move the window into the screen's free area, frame included (a window
+        restored from a larger screen, or one the frame pushed over the edge)."""
+        room = self._room()
+        if room is None or self.isMaximized() or self.isFullScreen():
+            return
+        frame = self.frameGeometry()
+        extra = QSize(frame.width() - self.width(), frame.height() - self.height())
+        if extra.width() <= 0 and extra.height() <= 0:
+            extra = FRAME_ALLOWANCE  # not shown yet: the frame is not known
+        least = self.minimumSizeHint()  # below it Qt would not keep the size anyway
+        width = max(min(self.width(), room.width() - extra.width()), least.width())
+        height = max(min(self.height(), room.height() - extra.height()), least.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        if not room.contains(frame):
+            x = min(max(frame.x(), room.x()), room.right() + 1 - frame.width())
+            y = min(max(frame.y(), room.y()), room.bottom() + 1 - frame.height())
+            self.move(max(x, room.x()), max(y, room.y()))
 
     def _restore_layout(self) -> None:
         """The splitters and the tab shown as they were closed (once the views are built)."""
@@ -114,7 +187,9 @@ class ViewsPart(WindowState):
                 self.tabs.setCurrentIndex(int(tab))
 
     def _save_layout(self) -> None:
-        self.settings.setValue("main/geometry", self.saveGeometry())
+        geometry = self.saveGeometry()
+        self.settings.setValue(screen_key(self._room()), geometry)  # this screen's size
+        self.settings.setValue("main/geometry", geometry)  # any other, the first time
         self.settings.setValue("main/state", self.saveState())
         if not self.views_built:
             self.settings.sync()

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from probdesk.domain.words import plural
 from probdesk.errors import InputError, ProbdeskError
 
 if TYPE_CHECKING:
@@ -302,7 +303,7 @@ def _setup_pack(args: argparse.Namespace, session: Session) -> int:
             print("this setup pack was opened here before; nothing changed")
         else:
             print(
-                f"inspection {result.inspection.title}: {result.added} cases added, "
+                f"inspection {result.inspection.title}: {plural(result.added, 'case')} added, "
                 f"{result.updated} updated"
             )
         if result.moved_from:
@@ -310,7 +311,7 @@ def _setup_pack(args: argparse.Namespace, session: Session) -> int:
             print(
                 f"question set moved from version {result.moved_from} to "
                 f"{result.inspection.qs_version}: every answer is kept; "
-                f"{len(review)} case(s) to review"
+                f"{plural(len(review), 'case')} to review"
             )
             for line in review:
                 print(f"  review {line}")
@@ -446,8 +447,8 @@ def _sync(args: argparse.Namespace, session: Session) -> int:
                 print(f"{pack.path.name}: {exc}", file=sys.stderr)
                 continue
             print(
-                f"comments from the team lead ({pack.signer_fingerprint}): {result.comments} "
-                f"comment(s), {result.returned} case(s) returned"
+                f"comments from the team lead ({pack.signer_fingerprint}): "
+                f"{plural(result.comments, 'comment')}, {plural(result.returned, 'case')} returned"
             )
         elif pack.kind == "setup" and not pack.opened:
             print(
@@ -540,7 +541,8 @@ def _send_back(args: argparse.Namespace, session: Session) -> int:
     for device_id, export in laptops.items():
         path = fw.create_sendback(inspection_id, device_id, comments, returned, shared, author)
         print(
-            f"{len(comments)} comment(s), {len(returned)} case(s) returned, for {name}'s laptop "
+            f"{plural(len(comments), 'comment')}, {plural(len(returned), 'case')} returned, for "
+            f"{name}'s laptop "
             f"(key {export.fingerprint})"
         )
         print(f"send-back pack: {path}")

@@ -82,9 +82,21 @@ class Inspection:
 
     @property
     def title(self) -> str:
+        """How the inspection is named to people: its region and every PDU it samples (up to
+        three by name, else how many), and its fieldwork dates."""
         if self.kind == "region":
             return f"Regional inspection of {self.region}, fieldwork {self.dates}"
-        return f"{self.pdu}, {self.region}, fieldwork {self.dates}"
+        return f"{pdu_names(self.pdu, self.pdus)}, {self.region}, fieldwork {self.dates}"
+
+
+def pdu_names(pdu: str, pdus: tuple[str, ...] = ()) -> str:
+    """ "Plymouth", "Plymouth and Exeter", "Plymouth, Exeter and Torbay", or "4 PDUs"."""
+    names = list(dict.fromkeys(n for n in (pdu, *pdus) if n))
+    if len(names) > 3:
+        return f"{len(names)} PDUs"
+    if len(names) <= 1:
+        return names[0] if names else "no PDU"
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from probdesk.domain.records import (
     OutboxPackage,
     RecipientKey,
 )
+from probdesk.domain.words import plural
 from probdesk.errors import EnvironmentProblem, InputError, OperationCancelled, ProbdeskError
 from probdesk.fs import atomic_write, private_folder
 from probdesk.packages import enrolment, reader, wire, writer
@@ -690,7 +691,8 @@ class Fieldwork:
         unassigned = [c.reference for c in cases if not c.assessor]
         if unassigned:
             raise InputError(
-                f"{len(unassigned)} case(s) have no assessor yet: "
+                f"{plural(len(unassigned), 'case')} {'has' if len(unassigned) == 1 else 'have'} "
+                "no assessor yet: "
                 + ", ".join(unassigned[:10])
                 + ("…" if len(unassigned) > 10 else "")
             )

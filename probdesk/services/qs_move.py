@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from probdesk.domain.answers import heads
 from probdesk.domain.qsdiff import CaseImpact, QuestionSetDiff, Severity, case_impact, diff
 from probdesk.domain.records import AnswerEvent, Case, Comment, Inspection
+from probdesk.domain.words import plural
 from probdesk.errors import InputError
 from probdesk.services.workspace import _now
 
@@ -241,7 +242,7 @@ def preview_text(planned: MovePreview) -> str:
     if planned.from_hub:
         lines.append(
             f"  (the answers merged into the hub for {planned.from_hub} of "
-            f"{len(planned.cases)} case(s); this laptop's for the rest)"
+            f"{plural(len(planned.cases), 'case')}; this laptop's for the rest)"
         )
     elif planned.cases:
         lines.append(
@@ -251,7 +252,7 @@ def preview_text(planned: MovePreview) -> str:
         lines.append("  (no cases here)")
     for m in planned.cases:
         i = m.impact
-        parts = [f"{len(i.carried)} answer(s) carried over"]
+        parts = [f"{plural(len(i.carried), 'answer')} carried over"]
         if i.kept_not_counted:
             parts.append(
                 f"{len(i.kept_not_counted)} kept but no longer counted "
@@ -261,7 +262,8 @@ def preview_text(planned: MovePreview) -> str:
         lines += [f"      review {what}: {why}" for what, why in i.review]
     lines += [
         "",
-        f"{len(planned.to_review)} of {len(planned.cases)} case(s) need the assessor's review. "
+        f"{len(planned.to_review)} of {plural(len(planned.cases), 'case')} "
+        f"{'needs' if len(planned.to_review) == 1 else 'need'} the assessor's review. "
         "Nothing is dropped: every answer stays stored and shown.",
     ]
     return "\n".join(lines) + "\n"

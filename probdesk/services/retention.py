@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from probdesk.domain.records import Inspection
+from probdesk.domain.words import plural
 from probdesk.errors import InputError, OperationCancelled
 from probdesk.hub.rows import PurgeRecord
 from probdesk.hub.store import RETENTION_KEY, Hub
@@ -48,10 +49,6 @@ _WORDS = {  # (one, more than one)
     "opened_packages": ("record of a pack opened", "records of packs opened"),
     "question_sets": ("copy of the question set", "copies of the question set"),
 }  # fmt: skip
-
-
-def plural(n: int, one: str, more: str | None = None) -> str:
-    return f"{n} {one if n == 1 else more or one + 's'}"
 
 
 def counts_in_words(counts: dict[str, int]) -> str:

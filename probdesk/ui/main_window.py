@@ -245,7 +245,7 @@ class MainWindow(ViewsPart, InspectionsPart, DataCarePart, HubChoicePart):
         self.next_action = action(
             case_menu,
             "&Next unanswered question",
-            lambda: self.case_form.next_unanswered(),
+            lambda: self.case_form.jump_to_unanswered(),
             QKeySequence("Ctrl+J"),
         )
         self.history_action = action(

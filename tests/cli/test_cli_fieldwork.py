@@ -183,9 +183,7 @@ def test_setup_open_export_and_sync(tmp_path: Path) -> None:
     done = run("--data-dir", ab, "sync", shared)
     assert done.returncode == 0, done.stderr
     assert "2 confirmed by a merge" in done.stdout
-    assert f"comments from the team lead ({lead_fp}): 1 comment(s), 1 case(s) returned" in (
-        done.stdout
-    )
+    assert f"comments from the team lead ({lead_fp}): 1 comment, 1 case returned" in (done.stdout)
     assert list((ab / "outbox").iterdir()) == []  # both packages confirmed
     with Opened(ab) as o:
         assert o.ws.case(case.id).status is CaseStatus.RETURNED
@@ -248,7 +246,7 @@ def test_accept_valid_rows_imports_the_good_ones(tmp_path: Path) -> None:
     # EF opens it and gets the one case.
     done = run("--data-dir", tmp_path / "ef", "setup-pack", "open", pack, "--as", "EF")
     assert done.returncode == 0, done.stderr
-    assert "1 cases added" in done.stdout
+    assert "1 case added" in done.stdout
 
 
 # -- passphrases ----------------------------------------------------------------------------

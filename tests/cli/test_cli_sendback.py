@@ -84,7 +84,7 @@ def test_send_back_reaches_the_assessor_at_their_next_sync(demo: Path) -> None:
     assert re.fullmatch(r"pd-sendback-[0-9a-f-]{36}\.pdpkg", pack.name)
     assert sendbacks(demo) == [pack]
     assert re.search(
-        rf"^3 comment\(s\), 1 case\(s\) returned, for AB's laptop \(key {FINGERPRINT}\)$",
+        rf"^3 comments, 1 case returned, for AB's laptop \(key {FINGERPRINT}\)$",
         done.stdout,
         re.MULTILINE,
     )
@@ -96,7 +96,7 @@ def test_send_back_reaches_the_assessor_at_their_next_sync(demo: Path) -> None:
     done = run("--data-dir", demo / "ab", "sync", demo / "shared")
     assert done.returncode == 0, done.stderr
     assert re.search(
-        rf"comments from the team lead \({FINGERPRINT}\): 3 comment\(s\), 1 case\(s\) returned",
+        rf"comments from the team lead \({FINGERPRINT}\): 3 comments, 1 case returned",
         done.stdout,
     )
     paths = Paths.resolve(demo / "ab")
@@ -160,7 +160,7 @@ def test_refusals_name_what_is_wrong_and_write_nothing(demo: Path) -> None:
     # A name in another case finds the same laptop.
     done = send_back(demo, "--assessor", "ab", "--return", ab.reference.lower())
     assert done.returncode == 0, done.stderr
-    assert "0 comment(s), 1 case(s) returned, for AB's laptop" in done.stdout
+    assert "0 comments, 1 case returned, for AB's laptop" in done.stdout
     assert len(sendbacks(demo)) == 1
 
 

@@ -176,8 +176,8 @@ def test_the_preview_counts_the_answers_merged_into_the_leads_hub(
     qtbot.waitUntil(lambda: not driven.pending, timeout=10_000)
     idle(qtbot, window)
     [text] = seen
-    assert "(the answers merged into the hub for 2 of 2 case(s)" in text
-    assert "A100001: 2 answer(s) carried over" not in text  # 2.1.1.b is set aside, not carried
-    assert "A100001: 1 answer(s) carried over" in text
+    assert "(the answers merged into the hub for 2 of 2 cases" in text
+    assert "A100001: 2 answers carried over" not in text  # 2.1.1.b is set aside, not carried
+    assert "A100001: 1 answer carried over" in text
     assert "review 2.1.1.b" in text
     assert window.workspace.inspection(iid).qs_version == "2025.1-illustrative"  # cancelled

@@ -258,6 +258,7 @@ class CaseForm(QWidget):
                 row = QuestionRow(q, why)
                 row.answer_changed.connect(self._answer_changed)
                 row.note_settled.connect(self._note_settled)
+                row.said.connect(self.said)
                 rows[q.id] = row
                 box_layout.addWidget(row)
             layout.addWidget(box)
@@ -565,6 +566,17 @@ class CaseForm(QWidget):
                 self.focus(qid)
                 return qid
         return None
+
+    def jump_to_unanswered(self) -> str | None:
+        """Ctrl+J: the next unanswered applicable question, or the status bar says why not."""
+        found = self.next_unanswered()
+        if found is None:
+            self.said.emit(
+                "No case is open."
+                if self.state is None
+                else f"Every applicable question of case {self.state.case.reference} is answered."
+            )
+        return found
 
     def focus(self, qid: str) -> None:
         row = self.rows[qid]

@@ -100,6 +100,7 @@ class QuestionRow(QFrame):
 
     answer_changed = Signal(str)  # question id
     note_settled = Signal(str)
+    said = Signal(str)  # why a key did nothing (the status bar shows it)
 
     def __init__(
         self, question: Question, condition: str = "", parent: QWidget | None = None
@@ -150,6 +151,7 @@ class QuestionRow(QFrame):
         layout.addWidget(self.comments)
         self.answer: AnswerWidget = answer_widget(question)
         self.answer.changed.connect(lambda: self.answer_changed.emit(question.id))
+        self.answer.refused.connect(self.said)
         self.label.setBuddy(self.answer.focus_target())
         self.note = NoteText()
         self.note.setPlaceholderText("Evidence notes…")

@@ -37,9 +37,11 @@ from probdesk.ui.kit.autosave_text import AutosaveText
 
 
 class AnswerWidget(QWidget):
-    """Base: emits `changed` when the inspector has finished giving a value."""
+    """Base: emits `changed` when the inspector has finished giving a value, and `refused`
+    with why when a key cannot give one (the status bar says it)."""
 
     changed = Signal()
+    refused = Signal(str)
 
     def value(self) -> object:
         raise NotImplementedError
@@ -56,9 +58,9 @@ class YesNoWidget(AnswerWidget):
 
     def __init__(self, question: Question, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.question_id = question.id
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName(f"Answer to {question.id}")
-        self.setAccessibleDescription("Press Y for Yes, N for No, A for Not applicable")
         self.group = QButtonGroup(self)
         self.group.setExclusive(False)  # so that an answer can be cleared
         layout = QHBoxLayout(self)
@@ -75,6 +77,10 @@ class YesNoWidget(AnswerWidget):
             b.clicked.connect(lambda _checked=False, v=value: self._clicked(v))
         layout.addStretch(1)
         self._value: str | None = None
+        keys = "Press Y for Yes, N for No" + (
+            ", A for Not applicable" if NA in self.buttons else " (it has no Not applicable)"
+        )
+        self.setAccessibleDescription(keys)
 
     # The answer in focus is highlighted through the palette: style sheets would make every
     # widget of the form slow to build.
@@ -115,6 +121,11 @@ class YesNoWidget(AnswerWidget):
                 self.changed.emit()
                 event.accept()
                 return
+            self.refused.emit(
+                f"{self.question_id} has no Not applicable answer: answer it Yes (Y) or No (N)."
+            )
+            event.accept()
+            return
         if mods == Qt.KeyboardModifier.NoModifier and key in (
             Qt.Key.Key_Delete,
             Qt.Key.Key_Backspace,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.case_events import REPLY_TEXT
 from probdesk.domain.records import Comment
+from probdesk.ui.kit.dialog import finish_with_ctrl_return
 from probdesk.ui.kit.layout import name_buttons
 
 
@@ -80,8 +80,7 @@ class ReplyDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.accept)
+        finish_with_ctrl_return(self, self.accept)
         self.choice.currentIndexChanged.connect(self._chosen)
         self.text.textChanged.connect(self._update)
         self.done_box.toggled.connect(self._update)

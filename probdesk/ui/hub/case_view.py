@@ -642,7 +642,7 @@ class CaseViewDialog(QDialog):
         why = review.moderation_note
         if not own:
             why = (
-                f"This case is in the PDU inspection {review.inspection_id[:8]}, pooled here: "
+                f"This case is in the {review.pdu} PDU inspection, pooled here: "
                 "choose that inspection at the top to approve, return or comment on it."
             )
         if not why and not has_folder:

@@ -24,6 +24,7 @@ from probdesk.domain.case_events import field_label
 from probdesk.domain.case_events import valid_field as case_field
 from probdesk.ui.hub.case_view import OPEN_NOTE, open_rows
 from probdesk.ui.hub.models import OUTCOME_LABELS, status_label, value_text
+from probdesk.ui.kit.dialog import finish_with_ctrl_return
 from probdesk.ui.kit.layout import name_buttons, plural
 from probdesk.ui.kit.tables import RecordTableModel, record_view
 
@@ -215,6 +216,7 @@ class ReturnDialog(QDialog):
         label.setAccessibleName("What to write")
         layout.addWidget(label)
         self.comment_edit = QPlainTextEdit()
+        self.comment_edit.setTabChangesFocus(True)  # Tab leaves it; Ctrl+Return sends
         self.comment_edit.setAccessibleName("Comment for the assessor")
         label.setBuddy(self.comment_edit)
         layout.addWidget(self.comment_edit, 1)
@@ -224,6 +226,7 @@ class ReturnDialog(QDialog):
         name_buttons(self.buttons, "Return", "Return the case to its assessor")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        finish_with_ctrl_return(self, self.accept)
         layout.addWidget(self.buttons)
         self.comment_edit.textChanged.connect(self._update)
         self._update()
@@ -273,6 +276,7 @@ class QuestionCommentDialog(QDialog):
         label.setAccessibleName("What to write")
         layout.addWidget(label)
         self.comment_edit = QPlainTextEdit()
+        self.comment_edit.setTabChangesFocus(True)  # Tab leaves it; Ctrl+Return sends
         self.comment_edit.setAccessibleName("Comment on the question for the assessor")
         label.setBuddy(self.comment_edit)
         layout.addWidget(self.comment_edit, 1)
@@ -282,6 +286,7 @@ class QuestionCommentDialog(QDialog):
         name_buttons(self.buttons, "Send", "Send the comment to the case's assessor")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        finish_with_ctrl_return(self, self.accept)
         layout.addWidget(self.buttons)
         self.comment_edit.textChanged.connect(self._update)
         self._update()

@@ -121,7 +121,7 @@ class ProgressSection(CaseViews):
         def done(result: CloseResult) -> None:
             packs = len(result.packs)
             text = f"Closed on {result.closed_at:%d %b %Y}. "
-            from probdesk.services.retention import plural
+            from probdesk.domain.words import plural
 
             text += (
                 f"{plural(packs, 'closing pack')} written to the shared folder for the laptops."
@@ -203,7 +203,7 @@ class ProgressSection(CaseViews):
             )
 
         def done(result: HubPurgeResult) -> None:
-            from probdesk.services.retention import plural
+            from probdesk.domain.words import plural
 
             text = (
                 f"Purged {plural(len(result.purged), 'inspection')} from the hub; a record of "

@@ -1,10 +1,21 @@
-"""FormDialog: the base of the forms that call a service when OK is pressed."""
+"""FormDialog: the base of the forms that call a service when OK is pressed; and Ctrl+Return,
+which finishes any dialog whose fields take Return (text) from the keyboard."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from probdesk.errors import ProbdeskError
+
+
+def finish_with_ctrl_return(dialog: QWidget, accept: Callable[[], object]) -> None:
+    """Ctrl+Return (and Ctrl+Enter on the keypad) does what OK does, wherever the focus is in
+    the dialog: a multi-line field keeps Return for a new line, and Tab to leave it."""
+    for keys in ("Ctrl+Return", "Ctrl+Enter"):
+        QShortcut(QKeySequence(keys), dialog, accept)
 
 
 class FormDialog(QDialog):
@@ -29,6 +40,7 @@ class FormDialog(QDialog):
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
         self.outer.addWidget(self.buttons)
+        finish_with_ctrl_return(self, self._accept)
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)

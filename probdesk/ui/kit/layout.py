@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from probdesk.domain.words import plural as plural  # counts in words, for the tabs
+
 
 def section(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
     """A titled box with an accessible name, and the layout to fill it with."""
@@ -62,10 +64,6 @@ def name_buttons(buttons: QDialogButtonBox, ok_text: str, ok_name: str) -> None:
     ok.setText(ok_text)
     ok.setAccessibleName(ok_name)
     buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class OneLineLabel(QLabel):

@@ -67,5 +67,5 @@ class IncomingModel(RecordTableModel["IncomingPack"]):  # quoted: imported for t
         if not pack.inspection_id:
             return ""
         return self.inspections.get(pack.inspection_id) or (
-            f"new inspection {short_id(pack.inspection_id)}"
+            "A new inspection (open the pack to see which)"
         )

@@ -1,0 +1,97 @@
+"""No dead ends for the keyboard (#17, part 4): a key that cannot act says why in the status
+bar, and every comment dialog finishes from the keyboard (Tab leaves the text, Ctrl+Return
+sends) without typing into the text."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from guikit import OpenWindow
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog
+from pytestqt.qtbot import QtBot
+
+from probdesk import bundled
+from probdesk.ui.main_window import MainWindow
+
+DIPP = next(p for p in bundled.bundled_question_sets() if p.name == "dipp-public-protection.yaml")
+FACTS: dict[str, str] = {
+    "sentence_type": "community_order", "contact_suspended": "no", "rosh_level": "low",
+    "domestic_abuse": "no", "child_safeguarding": "no", "mappa_eligible": "no", "tier": "B2",
+    "practitioner_grade": "po",
+}  # fmt: skip
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def window(open_window: OpenWindow, tmp_data_dir: Path) -> MainWindow:
+    w = open_window(tmp_data_dir, active=True)
+    ws = w.workspace
+    ws.set_identity("AB", "inspector")
+    inspection = ws.create_inspection(
+        "South West", "Plymouth", date(2025, 10, 6), date(2025, 10, 17), DIPP
+    )
+    w.reload_inspections(select=inspection.id)
+    case = ws.add_case(inspection.id, "X100021", FACTS)
+    w.case_list.set_rows(ws.case_rows(inspection.id))
+    w.case_list.select(case.id)
+    return w
+
+
+def test_a_on_a_question_without_not_applicable_says_why(qtbot: QtBot, window: MainWindow) -> None:
+    form = window.case_form
+    row = form.rows["C1"]
+    assert "na" not in (row.question.allowed_values() or ())
+    form.focus("C1")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A)
+    assert row.answer.value() is None
+    assert window.statusBar().currentMessage() == (
+        "C1 has no Not applicable answer: answer it Yes (Y) or No (N)."
+    )
+    assert "(it has no Not applicable)" in row.answer.accessibleDescription()
+
+
+def test_ctrl_j_with_everything_answered_says_so(qtbot: QtBot, window: MainWindow) -> None:
+    form = window.case_form
+    while (qid := form.next_unanswered()) is not None:
+        qtbot.keyClick(form.rows[qid].answer, Qt.Key.Key_Y)
+    window.next_action.trigger()
+    assert window.statusBar().currentMessage() == (
+        "Every applicable question of case X100021 is answered."
+    )
+
+
+@pytest.mark.parametrize("which", ["reply", "question", "return"])
+def test_a_comment_dialog_finishes_from_the_keyboard(qtbot: QtBot, which: str) -> None:
+    from datetime import datetime
+
+    from probdesk.domain.records import Comment
+    from probdesk.ui.cases.reply_dialog import ReplyDialog
+    from probdesk.ui.hub.dialogs import QuestionCommentDialog, ReturnDialog
+
+    questions = [("C1", "Is the assessment right?")]
+    dialog: QDialog
+    if which == "reply":
+        dialog = ReplyDialog([Comment("c1", "i", "k", "TL", "Why?", datetime(2026, 1, 1), "p")])
+        edit = dialog.text
+    elif which == "question":
+        dialog = QuestionCommentDialog("X1", questions)
+        edit = dialog.comment_edit
+    else:
+        dialog = ReturnDialog("X1", None, questions)
+        edit = dialog.comment_edit
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=2_000)  # a shortcut needs its window active
+    edit.setFocus()
+    qtbot.keyClicks(edit, "Check the plan")
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    assert edit.toPlainText() == "Check the plan"  # Tab left the text, typed nothing
+    assert not edit.hasFocus()
+    edit.setFocus()
+    with qtbot.waitSignal(dialog.accepted, timeout=2_000):
+        qtbot.keyClick(edit, Qt.Key.Key_Return, CTRL)
+    assert edit.toPlainText() == "Check the plan"

@@ -228,6 +228,14 @@ class Workspace:
         ws.sign_with(device_keys(paths))
         return ws
 
+    def wait_briefly_on_this_thread(self) -> None:
+        """The window's thread: a change that finds the file locked by another program waits
+        a moment only (the window's Saver keeps it and retries), never seconds; the other
+        threads (the runner's work) wait as long as before."""
+        import threading
+
+        self.store.wait_briefly_on(threading.current_thread())
+
     def sign_with(self, keys: DeviceKeys) -> None:
         """Sign this device's chain heads with its key from now on (probdesk.store.chains);
         heads not signed yet (a store from before signed heads) are signed now."""

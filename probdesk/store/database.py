@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +36,25 @@ _ENCRYPT_ERRORS: tuple[type[Exception], ...] = (
 
 DB_NAME = "probdesk.sqlite"
 BUSY_TIMEOUT_MS = 5000
+# On the window's thread a locked file is waited for this long only: the Saver keeps the
+# change and retries (a banner says why), so the window never freezes for BUSY_TIMEOUT_MS.
+# Work on the runner's thread, and the command line, wait the full BUSY_TIMEOUT_MS.
+WINDOW_BUSY_TIMEOUT_MS = 25
+
+
+@dataclass
+class LockWait:
+    """How long an engine's connections wait for a locked file, by thread: the window's
+    thread (once a window said which it is, Store.wait_briefly_on) briefly, others fully."""
+
+    window_thread: threading.Thread | None = None
+
+    def ms(self) -> int:
+        if self.window_thread is not None and threading.current_thread() is self.window_thread:
+            return WINDOW_BUSY_TIMEOUT_MS
+        return BUSY_TIMEOUT_MS
+
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration. Checked against Alembic's own idea of the head by a test, so that
 # start-up can compare revisions without importing Alembic (a tenth of a second) every time.
@@ -60,7 +80,7 @@ def _pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(path: Path, key: bytes | None) -> Engine:
+def make_engine(path: Path, key: bytes | None, lock_wait: LockWait | None = None) -> Engine:
     """The one engine factory: SQLCipher keyed with the data key (None: a plain SQLite file),
     WAL, synchronous=FULL, foreign keys on, a busy timeout; the file (and so its -wal and
     -shm) owner-only."""
@@ -76,6 +96,18 @@ def make_engine(path: Path, key: bytes | None) -> Engine:
     def _connect(dbapi_conn: Any, record: Any) -> None:
         cipher.apply_key(dbapi_conn, key)  # first: nothing is read before the key is given
         _pragmas(dbapi_conn, record)
+
+    # Each use of a connection waits for a lock as long as its thread may (LockWait).
+    waits = lock_wait or LockWait()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        wanted = waits.ms()
+        if record.info.get("busy_ms", BUSY_TIMEOUT_MS) != wanted:
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout={wanted}")
+            cur.close()
+            record.info["busy_ms"] = wanted
 
     # pysqlite's own transaction handling is off (isolation_level=None); begin explicitly so
     # that SQLAlchemy's transactions are real SQLite transactions.
@@ -125,12 +157,18 @@ class Store:
     key: bytes | None = field(default=None, repr=False)  # the data key (None: plaintext)
     notices: list[str] = field(default_factory=list)
     open_marker: Path | None = None  # says "open in this process" until a clean stop
+    lock_wait: LockWait = field(default_factory=LockWait)  # the engine's (make_engine)
 
     def __post_init__(self) -> None:
         self.signing = Signing()  # this device's chains are signed once it has a signer
         self._reader = self.engine.execution_options(probdesk_read_only=True)
         self._identity = _identity(self.path)
         self._marker_fd: int | None = None
+
+    def wait_briefly_on(self, thread: threading.Thread | None) -> None:
+        """Changes made on `thread` (a window's) wait WINDOW_BUSY_TIMEOUT_MS for a locked
+        file, then fail as "locked" for the Saver to retry; other threads wait as before."""
+        self.lock_wait.window_thread = thread
 
     def _still_there(self) -> None:
         """After a commit, before the change is called saved: the file is still the one that
@@ -420,7 +458,8 @@ def open_store(
                 "was deleted: contact the probdesk team to recover answers from the old file."
             )
     created = not path.exists()
-    engine = make_engine(path, key)
+    lock_wait = LockWait()
+    engine = make_engine(path, key, lock_wait)
     try:
         current = current_revision(engine)
         head = HEAD_REVISION
@@ -464,7 +503,7 @@ def open_store(
         # A process that ends without closing the store still ends cleanly (SQLite closes
         # its connections and removes the -wal): only a crash or a kill leaves the marker.
         atexit.register(_remove_quietly, marker)
-    return Store(path, engine, key, notices, marker)
+    return Store(path, engine, key, notices, marker, lock_wait)
 
 
 def _remove_quietly(path: Path) -> None:

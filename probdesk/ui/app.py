@@ -43,6 +43,7 @@ def build_main_window(paths: Paths, *, allow_unsafe_location: bool = False) -> M
 
     paths.ensure()
     workspace = Workspace.open(paths, allow_unsafe_location=allow_unsafe_location)
+    workspace.wait_briefly_on_this_thread()  # a locked file never freezes the window
     return MainWindow(
         workspace,
         questionsets.load_bundled(),
@@ -79,6 +80,7 @@ def open_data(window: MainWindow, paths: Paths, *, allow_unsafe_location: bool =
         # No data without a safe, readable store: say why, change nothing.
         QMessageBox.critical(window, "probdesk cannot open your data", exc.message)
         return False
+    workspace.wait_briefly_on_this_thread()  # a locked file never freezes the window
     try:
         fieldwork = Fieldwork(workspace, paths)  # this laptop's keys, made on first start
     except ProbdeskError as exc:

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from probdesk.domain.records import Comment
+from probdesk.ui.kit import colours
 
 
 class CommentsBox(QWidget):
@@ -20,8 +21,9 @@ class CommentsBox(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Comments on this case")
         self.setStyleSheet(
-            "CommentsBox { background: #fff4ce; border: 1px solid #c9a400; }"
-            "QLabel { color: #3b2f00; }"
+            f"CommentsBox {{ background: {colours.css('note_bg')}; "
+            f"border: 1px solid {colours.css('note_border')}; }}"
+            f"QLabel {{ color: {colours.css('note_fg')}; }}"
         )
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         layout = QVBoxLayout(self)

@@ -32,6 +32,7 @@ from probdesk.ui.cases.question_widgets import (
     YesNoWidget,
     answer_widget,
 )
+from probdesk.ui.kit import colours
 from probdesk.ui.kit.autosave_text import AutosaveText
 from probdesk.ui.kit.layout import OneLineLabel
 
@@ -144,7 +145,8 @@ class QuestionRow(QFrame):
         self.comments.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.comments.setAccessibleName(f"Comments on {question.id}")
         self.comments.setStyleSheet(
-            "QLabel { background: #fff4ce; border: 1px solid #c9a400; color: #3b2f00; "
+            f"QLabel {{ background: {colours.css('note_bg')}; "
+            f"border: 1px solid {colours.css('note_border')}; color: {colours.css('note_fg')}; "
             "padding: 3px; }"
         )
         self.comments.hide()

@@ -26,6 +26,7 @@ from probdesk.domain.evidence import ATTACHMENT_LIMIT, MB, Document, Gap, size_i
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import Meeting
 from probdesk.ui.evidence.models import DOCUMENT_KINDS, day_text, org_items
+from probdesk.ui.kit import colours
 from probdesk.ui.kit.dialog import FormDialog
 
 
@@ -123,7 +124,7 @@ class DocumentDialog(FormDialog):
             f"{path.name} ({shown})"
             + (f": over the {ATTACHMENT_LIMIT // MB} MB limit" if too_big else "")
         )
-        self.file_label.setStyleSheet("color: #a4000f; font-weight: bold;" if too_big else "")
+        self.file_label.setStyleSheet(colours.problem_style() if too_big else "")
 
     def apply(self) -> None:
         received: date = self.received.date().toPython()  # type: ignore[assignment]  # the stubs say object: a QDate gives a date

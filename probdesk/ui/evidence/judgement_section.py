@@ -21,6 +21,7 @@ from probdesk.domain.evidence import Judgement, Triangulation
 from probdesk.errors import ProbdeskError
 from probdesk.ui.evidence.models import NOTHING, multiline, when_text
 from probdesk.ui.evidence.state import EvidenceState
+from probdesk.ui.kit import colours
 from probdesk.ui.kit.layout import plural, section
 from probdesk.ui.kit.messages import message_label, show_message
 
@@ -67,7 +68,7 @@ class JudgementSection(EvidenceState):
         row.addWidget(self.record_button)
         self.draft_text = QLabel("")
         self.draft_text.setAccessibleName("Draft")
-        self.draft_text.setStyleSheet("color: #7a4b00;")
+        self.draft_text.setStyleSheet(f"color: {colours.css('warning')};")
         self.draft_text.setWordWrap(True)
         row.addWidget(self.draft_text, 1)
         judge.addLayout(row)
@@ -112,7 +113,7 @@ class JudgementSection(EvidenceState):
         self.history.setHtml(
             "".join(
                 f"<p style='margin:0 0 8px 0'><b>{escape(h.rating or 'No rating')}</b> "
-                f"<span style='color:#555'>· {escape(h.recorded_by)} · "
+                f"<span style='color:{colours.css('muted')}'>· {escape(h.recorded_by)} · "
                 f"{escape(when_text(h.recorded_at))}</span><br>{multiline(h.rationale)}</p>"
                 for h in reversed(tri.history)
             )

@@ -32,6 +32,7 @@ from probdesk.ui.evidence.models import (
     rich_label,
 )
 from probdesk.ui.evidence.state import EvidenceState
+from probdesk.ui.kit import colours
 from probdesk.ui.kit.layout import plural, section
 from probdesk.ui.kit.messages import show_message
 
@@ -65,7 +66,7 @@ class TriangulationSection(EvidenceState):
         self.question_text.setWordWrap(True)
         self.question_text.setTextFormat(Qt.TextFormat.RichText)
         self.question_text.setAccessibleName("The question, its prompts and guidance")
-        self.question_text.setStyleSheet("color: #1f2a33; padding: 2px 0 4px 0;")
+        self.question_text.setStyleSheet(f"color: {colours.css('strong')}; padding: 2px 0 4px 0;")
         tri.addWidget(self.question_text)
         sides = QSplitter(Qt.Orientation.Horizontal)
         sides.setObjectName("evidenceSides")
@@ -202,7 +203,7 @@ class TriangulationSection(EvidenceState):
                 if d.has_attachment
                 else ""
             )
-            + " <span style='color:#555'>(informs "
+            + f" <span style='color:{colours.css('muted')}'>(informs "
             + escape(", ".join(q for q in d.informs if q in tri.scope))
             + ")</span></p>"
             for d in tri.documents
@@ -213,7 +214,7 @@ class TriangulationSection(EvidenceState):
         fit_rows(self.survey_view, len(tri.surveys), 5)
         gaps = [
             f"{escape(g.question_id)} · {escape(g.text)} "
-            f"<span style='color:#555'>({escape(g.state.label)}"
+            f"<span style='color:{colours.css('muted')}'>({escape(g.state.label)}"
             + (f": {escape(self.gap_model._meeting(g))}" if g.meeting_id is not None else "")
             + ")</span>"
             for g in tri.open_gaps
@@ -251,7 +252,7 @@ class TriangulationSection(EvidenceState):
 
         def line(n: MeetingNote, hub: bool) -> str:
             return (
-                f"<p style='margin:0 0 4px 14px'><span style='color:#555'>"
+                f"<p style='margin:0 0 4px 14px'><span style='color:{colours.css('muted')}'>"
                 f"{escape(n.meeting_title)} ({escape(n.kind.label.lower())}, "
                 f"{escape(day_text(n.held_on))}, {n.head_count} attended"
                 + (", from the hub" if hub else "")
@@ -262,7 +263,8 @@ class TriangulationSection(EvidenceState):
 
         def loose(h: HubNote) -> str:  # a note whose meeting the hub could not describe
             return (
-                f"<p style='margin:0 0 4px 14px'><span style='color:#555'>{escape(h.meeting)} "
+                f"<p style='margin:0 0 4px 14px'><span style='color:{colours.css('muted')}'>"
+                f"{escape(h.meeting)} "
                 f"(from the hub)"
                 + (f" on {escape(h.question_id)}" if h.question_id != own else "")
                 + f":</span> {multiline(h.note)}</p>"
@@ -296,7 +298,7 @@ class TriangulationSection(EvidenceState):
         ]
         if hub_notes:
             groups.append(
-                "<p style='margin:6px 0 0 0; color:#555'><i>"
+                f"<p style='margin:6px 0 0 0; color:{colours.css('muted')}'><i>"
                 f"{plural(len(hub_notes), 'note')} from the hub: recorded on the assessors' "
                 "laptops and merged.</i></p>"
             )

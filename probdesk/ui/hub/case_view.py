@@ -35,6 +35,7 @@ from probdesk.errors import ProbdeskError
 from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.models import status_label
 from probdesk.ui.hub.state import HubState
+from probdesk.ui.kit import colours
 from probdesk.ui.kit.changes import Changes
 from probdesk.ui.kit.layout import plural
 from probdesk.ui.kit.messages import message_label, show_message
@@ -53,9 +54,18 @@ if TYPE_CHECKING:
     from probdesk.ui.hub.dialogs import QuestionCommentDialog, ReturnDialog
 
 OPEN_NOTE = "Double-click a case, or press Enter, to read it."
-MUTED = "#5f6b76"
-PROBLEM = "#a4000f"
-WARNING = "#8a4b00"
+
+
+def _muted() -> str:  # the palette's at the time: light or dark (ui/kit/colours.py)
+    return colours.css("muted")
+
+
+def _problem() -> str:
+    return colours.css("problem")
+
+
+def _warning() -> str:
+    return colours.css("warning")
 
 
 # -- opening a row with the mouse or the keyboard ----------------------------------------------
@@ -358,7 +368,7 @@ def _thread_html(t: CommentThread, indent: int) -> str:
         if t.text
         else f"<b>Reply to {escape(t.about)}</b>"
     )
-    colour = MUTED if t.done else WARNING
+    colour = _muted() if t.done else _warning()
     out = [_p(f"{head} <span style='color:{colour}'>[{escape(t.state)}]</span>", indent, top=4)]
     for r in t.replies:
         who = " · ".join([r.author or "author not recorded", r.laptop.text,
@@ -367,7 +377,7 @@ def _thread_html(t: CommentThread, indent: int) -> str:
         done = " · marked done" if r.done else ""
         earlier = "Earlier reply" if r.replaced else "Reply"
         out.append(_p(f"{earlier} ({escape(who)}{done}): {words}", indent + 16,
-                      MUTED if r.replaced else ""))  # fmt: skip
+                      _muted() if r.replaced else ""))  # fmt: skip
     for a in t.answered_since:
         out.append(_p(f"Answered since: {_recorded_line(a)}", indent + 16))
     return "".join(out)
@@ -382,9 +392,9 @@ def _question_html(q: QuestionReview, threads: Sequence[CommentThread] = ()) -> 
     # The states are probdesk.services.review's (not imported here: the tab loads the
     # services it needs only when it first reads the hub).
     if q.state == "did_not_apply":
-        out.append(_p("<i>Did not apply</i>", inner, MUTED))
+        out.append(_p("<i>Did not apply</i>", inner, _muted()))
     elif q.state == "not_answered":
-        out.append(_p("<b>Not answered</b>", inner, PROBLEM))
+        out.append(_p("<b>Not answered</b>", inner, _problem()))
     elif q.current is not None:
         out.append(_p(_recorded_line(q.current), inner))
     else:
@@ -392,19 +402,19 @@ def _question_html(q: QuestionReview, threads: Sequence[CommentThread] = ()) -> 
     if q.note:
         out.append(_p(f"Note: {_note(q.note)}", inner))
     if q.why:
-        out.append(_p(escape(q.why), inner, MUTED))
+        out.append(_p(escape(q.why), inner, _muted()))
     if q.conflict:
         out.append(
-            _p("Answered differently on two laptops: undecided (see Conflicts).", inner, WARNING)
+            _p("Answered differently on two laptops: undecided (see Conflicts).", inner, _warning())
         )
     out.extend(_thread_html(t, inner) for t in threads)
     if q.history:
-        out.append(_p(f"History ({len(q.history)}), oldest first:", inner, MUTED))
+        out.append(_p(f"History ({len(q.history)}), oldest first:", inner, _muted()))
         for h in q.history:
             line = f"– {_recorded_line(h)}"
             if h.note:
                 line += f"<br>&nbsp;&nbsp;Note: {_note(h.note)}"
-            out.append(_p(line, inner + 16, MUTED))
+            out.append(_p(line, inner + 16, _muted()))
     return "".join(out)
 
 
@@ -441,7 +451,7 @@ def case_html(review: CaseReview) -> str:
     out.append('<table cellspacing="0" cellpadding="2">')
     for label, value in rows:
         out.append(
-            f'<tr><td style="color:{MUTED}; padding-right:16px">{escape(label)}</td>'
+            f'<tr><td style="color:{_muted()}; padding-right:16px">{escape(label)}</td>'
             f"<td>{escape(value)}</td></tr>"
         )
     out.append("</table>")
@@ -449,7 +459,7 @@ def case_html(review: CaseReview) -> str:
     out.append('<h3><a name="questions"></a>Questions</h3>')
     for s in review.sections:
         stage = "" if s.stage.casefold() == s.title.casefold() else s.stage
-        shown = f" <span style='color:{MUTED}'>({escape(stage)})</span>" if stage else ""
+        shown = f" <span style='color:{_muted()}'>({escape(stage)})</span>" if stage else ""
         out.append(f"<h4>{escape(s.title)}{shown}</h4>")
         out.extend(_question_html(q, review.comments_on(q.question_id)) for q in s.questions)
     if review.kept:
@@ -460,9 +470,9 @@ def case_html(review: CaseReview) -> str:
     if review.conflicts:
         out.extend(_conflict_html(c) for c in review.conflicts)
         if conflicts:
-            out.append(_p("Settle a conflict on the Conflicts page.", colour=MUTED, top=6))
+            out.append(_p("Settle a conflict on the Conflicts page.", colour=_muted(), top=6))
     else:
-        out.append(_p("No undecided conflict on this case.", colour=MUTED))
+        out.append(_p("No undecided conflict on this case.", colour=_muted()))
 
     out.append('<h3><a name="comments"></a>Comments to the assessor</h3>')
     if review.comments:
@@ -470,9 +480,9 @@ def case_html(review: CaseReview) -> str:
                    _p(f"On <b>{escape(t.about)}</b>:", top=6) + _thread_html(t, 16)
                    for t in review.comments)  # fmt: skip
         out.append(_p("Replies and changed answers arrive with the assessor's next export.",
-                      colour=MUTED, top=6))  # fmt: skip
+                      colour=_muted(), top=6))  # fmt: skip
     else:
-        out.append(_p("No comment sent on this case from the hub.", colour=MUTED))
+        out.append(_p("No comment sent on this case from the hub.", colour=_muted()))
 
     out.append('<h3><a name="moderation"></a>Moderation</h3>')
     if review.moderation:
@@ -481,9 +491,9 @@ def case_html(review: CaseReview) -> str:
             if m.comment:
                 line += f"<br>Comment: {_note(m.comment)}"
             out.append(_p(line, top=4))
-        out.append(_p("The latest decision stands.", colour=MUTED, top=4))
+        out.append(_p("The latest decision stands.", colour=_muted(), top=4))
     else:
-        out.append(_p("No moderation decision yet.", colour=MUTED))
+        out.append(_p("No moderation decision yet.", colour=_muted()))
 
     out.append('<h3><a name="changes"></a>Status and changes</h3>')
     if review.changes:
@@ -497,7 +507,7 @@ def case_html(review: CaseReview) -> str:
             )
             out.append(_p(f"{escape(ch.field)}: <b>{escape(ch.value)}</b> · {escape(who)}", top=2))
     else:
-        out.append(_p("No change recorded.", colour=MUTED))
+        out.append(_p("No change recorded.", colour=_muted()))
     return "".join(out)
 
 
@@ -522,7 +532,7 @@ class CaseViewDialog(QDialog):
         self.latest = self._label("Latest moderation decision")
         layout.addWidget(self.latest)
         self.warning = self._label("Undecided conflicts on the case")
-        self.warning.setStyleSheet(f"color: {WARNING}; font-weight: bold;")
+        self.warning.setStyleSheet(f"color: {_warning()}; font-weight: bold;")
         layout.addWidget(self.warning)
 
         self.body = QTextBrowser()
@@ -539,7 +549,7 @@ class CaseViewDialog(QDialog):
         self.message.hide()
         layout.addWidget(self.message)
         self.why_not = self._label("Why the case cannot be moderated now")
-        self.why_not.setStyleSheet(f"color: {MUTED};")
+        self.why_not.setStyleSheet(f"color: {_muted()};")
         layout.addWidget(self.why_not)
 
         row = QHBoxLayout()

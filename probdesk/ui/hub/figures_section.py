@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPen
+from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -29,18 +29,17 @@ from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.case_view import CaseViews
 from probdesk.ui.hub.dialogs import DrillDownDialog
 from probdesk.ui.hub.models import (
-    BAR_COLOUR,
     DRILL_NOTE,
     NO_CASES,
     NUMERIC,
     PERCENT_ROLE,
     POOLED_DRILL_NOTE,
     POOLED_TEXT,
-    TRACK_COLOUR,
     Index,
     SummaryModel,
     rating_colours,
 )
+from probdesk.ui.kit import colours
 from probdesk.ui.kit.layout import hint_label, plural, section
 from probdesk.ui.kit.tables import record_view, selected_rows
 
@@ -86,7 +85,7 @@ class PercentBarDelegate(QStyledItemDelegate):
             font = QFont(opt.font)
             font.setItalic(True)
             painter.setFont(font)
-            painter.setPen(text_colour.color() if selected else QColor("#5f6b76"))
+            painter.setPen(text_colour.color() if selected else colours.colour("muted"))
             painter.drawText(
                 area, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), text
             )
@@ -103,8 +102,8 @@ class PercentBarDelegate(QStyledItemDelegate):
         self._paint_bands(painter, bar)
         filled = bar.adjusted(0, height // 4, 0, -(height // 4))
         filled.setWidth(round(bar.width() * max(0.0, min(float(percent), 100.0)) / 100))
-        painter.fillRect(filled, QColor(BAR_COLOUR))
-        painter.setPen(QPen(QColor("#8a96a3"), 1))
+        painter.fillRect(filled, colours.colour("bar"))
+        painter.setPen(QPen(colours.colour("bar_edge"), 1))
         painter.drawRect(bar.adjusted(0, 0, -1, -1))
         painter.setPen(text_colour.color())
         label = QRect(bar.right() + 1, area.top(), area.right() - bar.right(), area.height())
@@ -114,7 +113,7 @@ class PercentBarDelegate(QStyledItemDelegate):
     def _paint_bands(self, painter: QPainter, bar: QRect) -> None:
         scale = self.model.scale
         if not scale:
-            painter.fillRect(bar, QColor(TRACK_COLOUR))
+            painter.fillRect(bar, colours.colour("track"))
             return
         upper = 100.0
         for pos, level in enumerate(scale):  # best first: each band runs up to the one above
@@ -206,7 +205,7 @@ class FiguresSection(CaseViews):
         self.pooled_note = QLabel("")
         self.pooled_note.setWordWrap(True)
         self.pooled_note.setAccessibleName("Pooled figures: what they count")
-        self.pooled_note.setStyleSheet("color: #1f2a33;")
+        self.pooled_note.setStyleSheet(f"color: {colours.css('strong')};")
         figures.addWidget(self.pooled_note)
         self.pooled_hint.hide()
         self.pooled_note.hide()
@@ -310,9 +309,11 @@ class FiguresSection(CaseViews):
         self.coverage_label.setVisible(bool(parts))
         attention = provisional or (cover is not None and not cover.final)
         self.coverage_label.setStyleSheet(
-            "QLabel { background: #fdf1dc; border: 1px solid #b35c00; padding: 4px; }"
+            f"QLabel {{ background: {colours.css('caution_bg')}; "
+            f"color: {colours.css('caution_fg')}; "
+            f"border: 1px solid {colours.css('caution_border')}; padding: 4px; }}"
             if provisional
-            else "QLabel { color: #6b3d00; }"
+            else f"QLabel {{ color: {colours.css('warning')}; }}"
             if attention
             else ""
         )

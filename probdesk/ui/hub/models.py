@@ -13,6 +13,7 @@ from probdesk.domain.answer_types import value_word
 from probdesk.domain.case_events import field_label
 from probdesk.domain.case_events import valid_field as case_field
 from probdesk.domain.records import CaseStatus
+from probdesk.ui.kit import colours
 from probdesk.ui.kit.layout import plural
 from probdesk.ui.kit.tables import Column, R, RecordTableModel, RowsTableModel
 
@@ -41,7 +42,7 @@ STATE_LABELS = {
     "quarantined": "Quarantined",
 }
 # Problems stand out by colour (and the state column in bold): red refused, amber held back.
-STATE_COLOURS = {"rejected": "#a4000f", "quarantined": "#8a4b00", "held": "#8a4b00"}
+STATE_COLOURS = {"rejected": "problem", "quarantined": "warning", "held": "warning"}
 OUTCOME_LABELS = {
     "yes": "Yes",
     "no": "No",
@@ -50,15 +51,7 @@ OUTCOME_LABELS = {
     "unanswered": "Not answered yet",
 }
 # Rating badges and the threshold bands behind the bars, best level first: dark text on a
-# light tint (GOV.UK tag colours), readable in both the badge and the bar.
-RATING_COLOURS = (
-    ("#005a30", "#cce2d8"),  # green
-    ("#3d4f12", "#e2ecc4"),  # light green
-    ("#6e3619", "#fcd6c3"),  # orange
-    ("#942514", "#f6d7d2"),  # red
-)
-BAR_COLOUR = "#1d4f7a"
-TRACK_COLOUR = "#e4e8ec"
+# light tint (GOV.UK tag colours), or light on dark under a dark palette (kit/colours.BANDS).
 NO_CASES = "no relevant cases"
 POOLED_TEXT = "The region's PDU inspections, poo&led"
 DRILL_NOTE = "Double-click a row, or press Enter, to see its cases."
@@ -69,10 +62,9 @@ POOLED_DRILL_NOTE = (
 
 def rating_colours(position: int, levels: int) -> tuple[QColor, QColor]:
     """(text, background) for the level at `position` of a scale of `levels`, best first."""
-    last = len(RATING_COLOURS) - 1
+    last = len(colours.BANDS) - 1
     i = last if levels <= 1 else round(position * last / (levels - 1))
-    fg, bg = RATING_COLOURS[min(max(i, 0), last)]
-    return QColor(fg), QColor(bg)
+    return colours.band(i)
 
 
 def value_text(value: object) -> str:
@@ -127,7 +119,7 @@ class MergeOutcomeModel(RecordTableModel["MergeOutcome"]):
         record = self._record(index)
         if record is not None and record.state in STATE_COLOURS:
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(QColor(STATE_COLOURS[record.state]))
+                return QBrush(colours.colour(STATE_COLOURS[record.state]))
             if role == Qt.ItemDataRole.FontRole and index.column() == 1:
                 return self._bold
         return super().data(index, role)
@@ -268,7 +260,7 @@ class SummaryModel(RowsTableModel["SummaryRow"]):
         self.scale: tuple[RatingLevel, ...] = ()
         self._bold = QFont()
         self._bold.setBold(True)
-        self._muted = QBrush(QColor("#5f6b76"))
+        self._muted = QBrush(colours.colour("muted"))
 
     def set_summary(
         self,

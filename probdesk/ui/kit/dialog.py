@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from probdesk.errors import ProbdeskError
+from probdesk.ui.kit import colours
 
 
 def finish_with_ctrl_return(dialog: QWidget, accept: Callable[[], object]) -> None:
@@ -30,7 +31,7 @@ class FormDialog(QDialog):
         self.outer.addLayout(self.form)
         self.error = QLabel("")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #a4000f; font-weight: bold;")
+        self.error.setStyleSheet(colours.problem_style())
         self.error.setAccessibleName("Problem")
         self.error.hide()
         self.outer.addWidget(self.error)

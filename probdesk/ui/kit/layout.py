@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk.domain.words import plural as plural  # counts in words, for the tabs
+from probdesk.ui.kit import colours
 
 
 def section(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
@@ -46,7 +47,8 @@ def hint_label(text: str, name: str) -> QLabel:
     label.setWordWrap(True)
     label.setAccessibleName(name)
     label.setStyleSheet(
-        "background: #e7f0fa; color: #12304f; border: 1px solid #9bb7d4; padding: 8px;"
+        f"background: {colours.css('info_bg')}; color: {colours.css('info_fg')}; "
+        f"border: 1px solid {colours.css('info_border')}; padding: 8px;"
     )
     return label
 

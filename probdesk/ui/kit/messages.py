@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from probdesk.errors import ProbdeskError
+from probdesk.ui.kit import colours
 
 OK_STYLE = ""
-PROBLEM_STYLE = "color: #a4000f; font-weight: bold;"
 
 
 def message_label(name: str) -> QLabel:
@@ -25,7 +25,7 @@ def message_label(name: str) -> QLabel:
 
 def show_message(label: QLabel, text: str, *, problem: bool = False) -> None:
     label.setText(text)
-    label.setStyleSheet(PROBLEM_STYLE if problem else OK_STYLE)
+    label.setStyleSheet(colours.problem_style() if problem else OK_STYLE)
     label.setVisible(bool(text))
 
 

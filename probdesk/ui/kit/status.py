@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from probdesk.ui.kit import colours
+
 if TYPE_CHECKING:
     from probdesk.services.workspace import ExportState
 
@@ -24,7 +26,7 @@ class SaveIndicator(QLabel):
 
     def not_saved(self, pending: int) -> None:
         self.setText(f"NOT SAVED ({pending} pending)")
-        self.setStyleSheet("color: #a4000f; font-weight: bold;")
+        self.setStyleSheet(colours.problem_style())
 
 
 class UnexportedIndicator(QLabel):
@@ -47,8 +49,9 @@ class ErrorBanner(QFrame):
         self.setObjectName("errorBanner")
         self.setAccessibleName("Problem saving")
         self.setStyleSheet(
-            "#errorBanner { background: #fde7e9; border: 1px solid #a4000f; }"
-            "#errorBanner QLabel { color: #6b0009; }"
+            f"#errorBanner {{ background: {colours.css('alarm_bg')}; "
+            f"border: 1px solid {colours.css('alarm_border')}; }}"
+            f"#errorBanner QLabel {{ color: {colours.css('alarm_fg')}; }}"
         )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
 )
 
+from probdesk.ui.kit import colours
 from probdesk.ui.kit.layout import plural, section
 from probdesk.ui.kit.tables import record_view
 from probdesk.ui.reports.models import (
@@ -66,7 +67,7 @@ class ChoicesSection(ReportsState):
         self.about = QLabel("")
         self.about.setWordWrap(True)
         self.about.setAccessibleName("What the report holds")
-        self.about.setStyleSheet("color: #3b4753; padding-top: 6px;")
+        self.about.setStyleSheet(f"color: {colours.css('strong')}; padding-top: 6px;")
         what.addWidget(self.about)
         return what_box
 

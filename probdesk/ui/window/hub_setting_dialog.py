@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from probdesk.errors import InputError
+from probdesk.ui.kit import colours
 from probdesk.ui.kit.dialog import FormDialog
 from probdesk.ui.kit.messages import message_label, show_message
 
@@ -104,7 +105,7 @@ class HubSettingDialog(QDialog):
 
         self.error = QLabel("")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #a4000f; font-weight: bold;")
+        self.error.setStyleSheet(colours.problem_style())
         self.error.setAccessibleName("Problem")
         self.error.hide()
         outer.addWidget(self.error)

@@ -248,13 +248,22 @@ def test_team_lead_sets_up_and_assessor_opens_answers_and_exports(
         qtbot.keyClicks(d.assessor, "AB")
         press_ok(d)
 
-    def right_passphrase(d: OpenSetupPackDialog) -> None:
+    def wrong_name(d: OpenSetupPackDialog) -> None:
         assert "the passphrase does not open this setup pack" in d.error.text()
         assert d.assessor.text() == "AB" and d.passphrase.text() == ""
         qtbot.keyClicks(d.passphrase, PASSPHRASE)
+        d.assessor.setText("ZZ")
         press_ok(d)
 
-    driven = drive(monkeypatch, OpenSetupPackDialog, wrong_passphrase, right_passphrase)
+    def right_name(d: OpenSetupPackDialog) -> None:
+        # A wrong name keeps the passphrase (it was right) and puts the focus on the name.
+        assert "'ZZ' is not on this inspection's team" in d.error.text()
+        assert d.passphrase.text() == PASSPHRASE and d.assessor.text() == "ZZ"
+        assert d.focusWidget() is d.assessor
+        d.assessor.setText("AB")
+        press_ok(d)
+
+    driven = drive(monkeypatch, OpenSetupPackDialog, wrong_passphrase, wrong_name, right_name)
     sync.incoming_view.selectRow(0)
     assert sync.open_button.isEnabled()
     sync.open_button.click()

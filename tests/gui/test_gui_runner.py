@@ -39,6 +39,7 @@ def _long_job(release: threading.Event) -> Callable[[object, Callable[[], bool]]
 
 
 def test_focus_comes_back_after_the_progress_dialog(qtbot: QtBot, window: MainWindow) -> None:
+    window.tabs.setCurrentWidget(window.cases_splitter)  # a fresh laptop opens on Welcome
     fields = [f for f in window.findChildren(QLineEdit) if f.isVisible() and f.isEnabled()]
     assert fields, "the window shows a text field to hold the focus"
     field = fields[0]

@@ -110,7 +110,14 @@ class IncomingSection(SyncState):
         elif pack.kind == "sendback":
             self.open_sendback(pack)
 
-    def open_setup_pack(self, pack: IncomingPack, error: str = "", assessor: str = "") -> None:
+    def open_setup_pack(
+        self,
+        pack: IncomingPack,
+        error: str = "",
+        assessor: str = "",
+        passphrase: str = "",
+        code: str = "",
+    ) -> None:
         fw = self.fieldwork
         assert fw is not None
         if not assessor:
@@ -119,7 +126,7 @@ class IncomingSection(SyncState):
             except ProbdeskError:
                 assessor = ""
         title = self.incoming_model.inspection_text(pack)
-        dialog = OpenSetupPackDialog(pack, title, assessor, self)
+        dialog = OpenSetupPackDialog(pack, title, assessor, self, passphrase, code)
         if error:
             dialog.show_error(error)
         if not dialog.exec():
@@ -161,8 +168,11 @@ class IncomingSection(SyncState):
             from probdesk.packages.format import PackageError
 
             if isinstance(exc, InputError) and not isinstance(exc, PackageError):
-                # Wrong passphrase or a name not on the team: ask again, say why.
-                self.open_setup_pack(pack, exc.message, who)
+                # Wrong passphrase or a name not on the team: ask again, say why, and keep
+                # what was right (the passphrase stays when it is the name that was wrong).
+                wrong_passphrase = "passphrase" in exc.message.casefold()
+                self.open_setup_pack(pack, exc.message, who,
+                                     "" if wrong_passphrase else passphrase, code)  # fmt: skip
             else:
                 self._failed(exc, self.incoming_message)
 

@@ -22,7 +22,13 @@ class OpenSetupPackDialog(FormDialog):
     """The passphrase and who you are on the team, with the signer's fingerprint to check."""
 
     def __init__(
-        self, pack: IncomingPack, inspection: str, assessor: str, parent: QWidget | None = None
+        self,
+        pack: IncomingPack,
+        inspection: str,
+        assessor: str,
+        parent: QWidget | None = None,
+        passphrase: str = "",
+        code: str = "",
     ) -> None:
         super().__init__("Open setup pack", parent)
         self.values: tuple[str, str, str] = ("", "", "")
@@ -39,6 +45,8 @@ class OpenSetupPackDialog(FormDialog):
         font.setBold(True)
         self.fingerprint.setFont(font)
         self.fingerprint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.fingerprint.setWordWrap(True)  # all of it shown, on two lines if it must
+        self.fingerprint.setMinimumHeight(self.fingerprint.sizeHint().height())
         self.outer.insertWidget(1, self.fingerprint)
         check = QLabel(
             "<b>Check this fingerprint with your team lead before opening.</b> If it differs "
@@ -46,7 +54,7 @@ class OpenSetupPackDialog(FormDialog):
         )
         check.setWordWrap(True)
         self.outer.insertWidget(2, check)
-        self.passphrase = QLineEdit()
+        self.passphrase = QLineEdit(passphrase)
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setAccessibleName("Setup pack passphrase")
         self.form.addRow("&Passphrase", self.passphrase)
@@ -54,7 +62,7 @@ class OpenSetupPackDialog(FormDialog):
         self.assessor.setAccessibleName("Your name or initials on the team")
         self.assessor.setPlaceholderText("as your team lead wrote it on the team")
         self.form.addRow("Your name or &initials", self.assessor)
-        self.code = QLineEdit()
+        self.code = QLineEdit(code)
         self.code.setAccessibleName("Your enrolment code from your team lead")
         self.code.setPlaceholderText("XXXX-XXXX-XXXX, given to you in person")
         self.code.setToolTip(
@@ -63,8 +71,9 @@ class OpenSetupPackDialog(FormDialog):
         )
         self.form.addRow("&Enrolment code", self.code)
         name_buttons(self.buttons, "&Open setup pack", "Open the setup pack")
-        self.passphrase.setFocus()
-        self.resize(520, 0)
+        # Asked again after a wrong name: the passphrase is kept, the name is what to fix.
+        (self.assessor if passphrase else self.passphrase).setFocus()
+        self.resize(max(560, self.fingerprint.sizeHint().width() + 60), self.sizeHint().height())
 
     def apply(self) -> None:
         if not self.passphrase.text():

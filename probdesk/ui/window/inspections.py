@@ -12,6 +12,9 @@ from probdesk.ui.window.state import WindowState
 
 if TYPE_CHECKING:
     from datetime import date
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QWidget
 
     from probdesk.domain.questionset import QuestionSet
     from probdesk.domain.records import Inspection
@@ -28,13 +31,74 @@ class InspectionsPart(WindowState):
         self.inspection_combo.clear()
         for i in inspections:
             self.inspection_combo.addItem(i.title, i.id)
+        self._show_welcome(not inspections)
         if not inspections:
-            self.inspection_combo.addItem("No inspection yet: choose New inspection…", None)
+            self.inspection_combo.addItem(
+                "No inspection yet: join one or set one up (the Welcome tab)", None
+            )
             self.set_inspection(None)
             return
         index = max(0, self.inspection_combo.findData(select)) if select else 0
         self.inspection_combo.setCurrentIndex(index)
         self.set_inspection(self.inspection_combo.currentData())
+
+    def _show_welcome(self, shown: bool) -> None:
+        """The Welcome tab first, and chosen, while there is no inspection; gone after."""
+        at = self.tabs.indexOf(self.welcome)
+        if shown and at < 0:
+            self.tabs.insertTab(0, self.welcome, "Welcome")
+            self.tabs.setCurrentWidget(self.welcome)
+        elif not shown and at >= 0:
+            self.tabs.removeTab(at)
+
+    # -- the Welcome tab's three ways in ----------------------------------------------------
+    def join_inspection(self) -> None:
+        """An assessor: to the Sync tab, in the shared folder's field."""
+        from PySide6.QtCore import Qt
+
+        self.tabs.setCurrentWidget(self.sync)
+        self.sync.folder_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.statusBar().showMessage(
+            "Choose the shared folder your team lead uses, then open the setup pack in it.", 10_000
+        )
+
+    def set_one_up(self) -> None:
+        """A team lead: New inspection…, then the Team lead tab."""
+        if self.new_inspection() is not None:
+            self.tabs.setCurrentWidget(self.team_lead)
+
+    def open_demo(self) -> bool:
+        """Someone looking around: the demo built beside this data folder (on the runner),
+        then opened in a window of its own; built before, it opens at once."""
+        from probdesk.progress import Cancelled, Progress
+        from probdesk.ui.window.welcome import demo_folder, open_demo_window
+
+        out = demo_folder(self.workspace.store.path.parent)
+        if (out / "lead").is_dir():
+            open_demo_window(out, self._keep_window)
+            self.welcome.say(f"The demo, built before in {out}, is open in its own window.")
+            return True
+
+        def work(progress: Progress, _cancelled: Cancelled) -> Path:
+            from probdesk.services.demo import build_demo
+
+            progress(0, 0, f"Building the demo in {out}")
+            build_demo(out, seed=1, report=lambda line: progress(0, 0, line))
+            return out
+
+        def done(built: Path) -> None:
+            open_demo_window(built, self._keep_window)
+            self.welcome.say(f"The demo is open in its own window (its folders: {built}).")
+
+        def failed(exc: Exception) -> None:
+            message = exc.message if isinstance(exc, ProbdeskError) else str(exc)
+            self.welcome.say(f"The demo could not be built: {message}", problem=True)
+
+        return self.runner.run("Building the demo", work, done, failed)
+
+    def _keep_window(self, window: QWidget) -> None:
+        kept: list[QWidget] = getattr(self, "other_windows", [])
+        self.other_windows = [w for w in kept if w.isVisible()] + [window]
 
     def _inspection_chosen(self, _index: int) -> None:
         self.set_inspection(self.inspection_combo.currentData())

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from probdesk.ui.reports import ReportsPanel
     from probdesk.ui.sync import SyncPanel
     from probdesk.ui.team_lead import SetupPanel
+    from probdesk.ui.window.welcome import WelcomePanel
 
 
 class WindowState(QMainWindow):
@@ -76,6 +77,7 @@ class WindowState(QMainWindow):
     hub_panel: HubPanel
     reports_panel: ReportsPanel
     evidence: EvidencePanel
+    welcome: WelcomePanel  # the first run's tab (ui/window/welcome.py)
 
     # -- the menus' actions (MainWindow._build_menus) -----------------------------------------
     new_inspection_action: QAction

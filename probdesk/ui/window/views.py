@@ -118,6 +118,9 @@ class ViewsPart(WindowState):
         self.tabs.insertTab(
             self.tabs.indexOf(self.meetings) + 1, self.evidence, "Evidence and &judgements"
         )
+        from probdesk.ui.window.welcome import WelcomePanel
+
+        self.welcome = WelcomePanel()  # a tab only while the laptop holds no inspection
         self.views_built = True
 
     # -- layout -----------------------------------------------------------------------------
@@ -198,7 +201,10 @@ class ViewsPart(WindowState):
         self.settings.setValue("main/meetings_splitter", self.meetings.saveState())
         self.settings.setValue("main/evidence_splitter", self.evidence.content.saveState())
         self.settings.setValue("main/browser_splitter", self.browser.saveState())
-        self.settings.setValue("main/tab", self.tabs.currentIndex())
+        tab = self.tabs.currentIndex()
+        if self.tabs.indexOf(self.welcome) >= 0:  # the tabs' places without it
+            tab = max(0, tab - 1)
+        self.settings.setValue("main/tab", tab)
         if self.inspection is not None:
             self.settings.setValue("main/inspection", self.inspection.id)
         if self.case_form.state is not None:

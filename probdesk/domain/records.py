@@ -71,14 +71,9 @@ class Inspection:
 
     @property
     def dates(self) -> str:
-        a, b = self.fieldwork_start, self.fieldwork_end
-        if a == b:
-            return f"{a:%d %b %Y}"
-        if (a.year, a.month) == (b.year, b.month):
-            return f"{a:%d}–{b:%d %b %Y}"
-        if a.year == b.year:
-            return f"{a:%d %b}–{b:%d %b %Y}"
-        return f"{a:%d %b %Y}–{b:%d %b %Y}"
+        from probdesk.domain.words import span_text
+
+        return span_text(self.fieldwork_start, self.fieldwork_end)
 
     @property
     def title(self) -> str:

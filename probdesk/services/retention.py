@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from probdesk.domain.records import Inspection
-from probdesk.domain.words import plural
+from probdesk.domain.words import day_text, plural
 from probdesk.errors import InputError, OperationCancelled
 from probdesk.hub.rows import PurgeRecord
 from probdesk.hub.store import RETENTION_KEY, Hub
@@ -368,7 +368,7 @@ def close_inspection(
         if purged is not None:
             raise InputError(
                 f"Inspection {inspection_id[:8]} was purged from this hub on "
-                f"{purged.purged_at:%d %b %Y}; there is nothing to close."
+                f"{day_text(purged.purged_at)}; there is nothing to close."
             )
         raise InputError(
             f"The hub holds no inspection {inspection_id!r}; merge its packages first."
@@ -546,8 +546,8 @@ def _remove_hub_backups(hub: Hub) -> int:
 
 def purged_reason(record: PurgeRecord) -> str:
     return (
-        f"the inspection was closed on {record.closed_at:%d %b %Y} and purged from this hub on "
-        f"{record.purged_at:%d %b %Y} (retention {record.retention_days} days); its packages "
+        f"the inspection was closed on {day_text(record.closed_at)} and purged from this hub on "
+        f"{day_text(record.purged_at)} (retention {record.retention_days} days); its packages "
         "are no longer merged"
     )
 

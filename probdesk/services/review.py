@@ -19,6 +19,7 @@ from probdesk.domain import case_events as ce
 from probdesk.domain.answers import heads
 from probdesk.domain.questionset import Question, QuestionSet, Section
 from probdesk.domain.records import CaseStatus
+from probdesk.domain.words import moment_text
 from probdesk.errors import InputError
 from probdesk.hub.rows import AnswerRow, DecisionRow, SentComment
 from probdesk.hub.store import Hub
@@ -191,10 +192,14 @@ def variant_label(qs: QuestionSet, case: views.HubCase) -> str:
 
 
 def when(at: datetime | str) -> str:
-    """A time as the case view shows it, to the second: "2026-11-02 14:05:09"."""
+    """A time as the case view shows it, to the second: "2 Nov 2026 14:05:09"."""
     if isinstance(at, str):
-        return at[:19].replace("T", " ")
-    return at.strftime("%Y-%m-%d %H:%M:%S")
+        try:
+            parsed = datetime.fromisoformat(at[:26])
+        except ValueError:
+            return at[:19].replace("T", " ")
+        return moment_text(parsed, seconds=True)
+    return moment_text(at, seconds=True)
 
 
 @dataclass(frozen=True)

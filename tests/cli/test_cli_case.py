@@ -210,7 +210,7 @@ def test_case_show_lists_every_question_that_applies_with_its_answer_and_note(
     out = folder.ok("case", "show", "x100002")  # the reference in any case
     lines = out.splitlines()
     assert lines[0] == (
-        f"Case X100002: Plymouth, South West, fieldwork 02–06 Nov 2026 (inspection "
+        f"Case X100002: Plymouth, South West, fieldwork 2–6 Nov 2026 (inspection "
         f"{folder.inspection_id[:8]})"
     )
     assert "status: In progress; variant: Short contact questions; 1 of 8" in lines[1]  # P2 on

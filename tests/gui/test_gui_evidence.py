@@ -261,7 +261,7 @@ def test_gaps_are_planned_into_a_meeting_answered_and_closed_with_a_reason(
     qtbot.mouseClick(panel.plan_button, Qt.MouseButton.LeftButton)
     assert cells(panel.gap_model, 0)[2:4] == [
         "Planned",
-        "Practitioners focus group (POs) (04 Mar 2026)",
+        "Practitioners focus group (POs) (4 Mar 2026)",
     ]
     assert desk.log.gaps(desk.iid)[0].meeting_id == desk.meeting.id
 
@@ -396,7 +396,7 @@ def test_triangulation_of_a_non_case_question_lines_up_its_evidence(
     assert "N3 Staffing" in panel.question_text.text()
     notes = panel.notes_text.text()
     assert "<b>Probation officers (PO)</b>" in notes
-    assert "Practitioners focus group (POs) (focus group, 04 Mar 2026, 6 attended)" in notes
+    assert "Practitioners focus group (POs) (focus group, 4 Mar 2026, 6 attended)" in notes
     assert "Caseloads are high: two PO vacancies" in notes
     docs = panel.documents_text.text()
     assert "Caseload report" in docs and "Leadership strategy" not in docs

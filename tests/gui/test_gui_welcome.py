@@ -9,10 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from altkeys import clashes, keys_shown, window_keys
 from guikit import OpenWindow, idle, unnamed
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from test_gui_alt_keys import clashes, keys_shown, window_keys
 
 from probdesk import bundled
 from probdesk.domain.records import Inspection

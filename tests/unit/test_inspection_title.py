@@ -26,9 +26,9 @@ def _inspection(pdu: str, pdus: tuple[str, ...], kind: str = "pdu") -> Inspectio
 )
 def test_the_title_names_every_pdu(pdu: str, pdus: tuple[str, ...], names: str) -> None:
     assert pdu_names(pdu, pdus) == names
-    assert _inspection(pdu, pdus).title == f"{names}, South West, fieldwork 02–06 Nov 2026"
+    assert _inspection(pdu, pdus).title == f"{names}, South West, fieldwork 2–6 Nov 2026"
 
 
 def test_a_regional_title_names_the_region() -> None:
     got = _inspection("Plymouth", ("Exeter",), kind="region").title
-    assert got == "Regional inspection of South West, fieldwork 02–06 Nov 2026"
+    assert got == "Regional inspection of South West, fieldwork 2–6 Nov 2026"

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from probdesk.domain.records import Comment
+from probdesk.domain.words import day_text, moment_text
 from probdesk.ui.kit import colours
 
 
@@ -53,9 +54,9 @@ class CommentsBox(QWidget):
 
     def show_comments(self, found: Sequence[Comment], mine: bool) -> None:
         items = "".join(
-            f"<p><b>{escape(c.author or 'Team lead')}</b>, {c.created_at:%d %b %Y %H:%M}"
+            f"<p><b>{escape(c.author or 'Team lead')}</b>, {moment_text(c.created_at)}"
             + (f", on <b>{escape(c.question_id)}</b>" if c.question_id else "")
-            + (f" <i>(done {c.done_at:%d %b %Y})</i>" if c.done_at is not None else "")
+            + (f" <i>(done {day_text(c.done_at)})</i>" if c.done_at is not None else "")
             + f": {escape(c.text)}"
             + (f"<br><i>Your reply</i>: {escape(c.reply)}" if c.reply else "")
             + "</p>"

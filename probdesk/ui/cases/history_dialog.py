@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from probdesk.domain.answers import HistoryEntry
 from probdesk.domain.hlc import HLC
 from probdesk.domain.questionset import Question
+from probdesk.domain.words import moment_text
 from probdesk.ui.kit.tables import enable_copy
 
 
@@ -51,7 +52,7 @@ class HistoryDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["When", "Who", "Change", "Note"])
         for i, e in enumerate(entries):
             wall = HLC.parse(e.hlc).wall_ms / 1000
-            shown = datetime.fromtimestamp(wall).strftime("%d %b %Y %H:%M:%S")
+            shown = moment_text(datetime.fromtimestamp(wall), seconds=True)
             change = f"{_value_text(question, e.old_value)} → {_value_text(question, e.new_value)}"
             cells = (shown, e.recorded_by, change, "changed" if e.note_changed else "")
             for j, text in enumerate(cells):

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QWidget
 from probdesk.domain.evidence import Document, Gap, SurveyFigure, size_in_mb
 from probdesk.domain.questionset import NonCaseQuestion, OrgQuestion, QuestionSet
 from probdesk.domain.records import Meeting, MeetingKind
+from probdesk.domain.words import day_text as day_text  # the evidence tab's days
+from probdesk.domain.words import moment_text
 from probdesk.ui.kit.tables import RecordTableModel, record_view
 
 if TYPE_CHECKING:
@@ -49,12 +51,8 @@ def applies_to(qs: QuestionSet | None) -> bool:
     return qs is not None and bool(qs.judged_question_ids)
 
 
-def day_text(d: date) -> str:
-    return d.strftime("%d %b %Y")
-
-
 def when_text(at: datetime) -> str:
-    return at.strftime("%d %b %Y %H:%M")
+    return moment_text(at)
 
 
 def now_text() -> str:

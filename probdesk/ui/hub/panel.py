@@ -18,6 +18,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from probdesk.domain.records import Inspection
+from probdesk.domain.words import day_text
 from probdesk.errors import OperationCancelled, ProbdeskError
 from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.case_view import open_rows
@@ -179,7 +180,7 @@ class HubPanel(MergeSection, ProgressSection, FiguresSection, DecisionsSection, 
         self.close_button.setEnabled(ready and closed is None)
         self.purge_button.setEnabled(ready)
         self.closed_label.setText(
-            f"Closed on {closed:%d %b %Y}: laptops may purge it once all their work is merged."
+            f"Closed on {day_text(closed)}: laptops may purge it once all their work is merged."
             if closed is not None
             else "Open: close it when fieldwork and moderation are over."
         )

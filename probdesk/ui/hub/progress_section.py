@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton
 
+from probdesk.domain.words import day_text
 from probdesk.errors import OperationCancelled, ProbdeskError
 from probdesk.progress import Cancelled, Progress
 from probdesk.ui.hub.case_view import CaseViews
@@ -120,7 +121,7 @@ class ProgressSection(CaseViews):
 
         def done(result: CloseResult) -> None:
             packs = len(result.packs)
-            text = f"Closed on {result.closed_at:%d %b %Y}. "
+            text = f"Closed on {day_text(result.closed_at)}. "
             from probdesk.domain.words import plural
 
             text += (
@@ -153,14 +154,15 @@ class ProgressSection(CaseViews):
         def done(found: PurgeFound) -> None:
             days, plan, titles = found
             waiting = "".join(
-                f"\n- {i.title}: kept until {i.purge_from:%d %b %Y}" for i in plan.waiting
+                f"\n- {i.title}: kept until {day_text(i.purge_from) if i.purge_from else 'closed'}"
+                for i in plan.waiting
             )
             if not plan.purged:
                 text = f"No closed inspection is past its retention period ({days} days)."
                 show_message(self.close_message, text + (f" Waiting:{waiting}" if waiting else ""))
                 return
             due = "".join(f"\n- {titles.get(r.inspection_id, r.inspection_id[:8])}, closed on "
-                          f"{r.closed_at:%d %b %Y}" for r in plan.purged)  # fmt: skip
+                          f"{day_text(r.closed_at)}" for r in plan.purged)  # fmt: skip
             box = QMessageBox(self)
             box.setIcon(QMessageBox.Icon.Warning)
             box.setWindowTitle("Purge expired inspections")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from probdesk.domain.questionset import QuestionSet
 from probdesk.domain.records import GroupAttendance, Meeting, MeetingKind
+from probdesk.domain.words import day_text
 from probdesk.errors import ProbdeskError
 from probdesk.services.workspace import Workspace
 from probdesk.ui.kit.autosave_text import AutosaveText
@@ -81,7 +82,7 @@ class MeetingTableModel(RowsTableModel[Meeting]):
         m = self._rows[index.row()]
         groups = ", ".join(f"{self._group(g.group_id)} ×{g.head_count}" for g in m.groups)
         return (
-            m.held_on.strftime("%d %b %Y"),
+            day_text(m.held_on),
             m.kind.label,
             m.title,
             groups,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWidget
 
 from probdesk.domain.records import OutboxPackage
+from probdesk.domain.words import moment_text
 from probdesk.ui.kit.tables import RecordTableModel
 
 if TYPE_CHECKING:  # the package code (cryptography) is loaded with the data, not at start-up
@@ -23,7 +24,7 @@ def short_id(package_id: str) -> str:
 
 
 def when_text(at: datetime | None) -> str:
-    return at.strftime("%d %b %Y %H:%M") if at else ""
+    return moment_text(at) if at else ""
 
 
 class OutboxModel(RecordTableModel[OutboxPackage]):

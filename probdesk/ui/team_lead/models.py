@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import QWidget
 
 from probdesk.domain.records import Assessor, Case
+from probdesk.domain.words import moment_text
 from probdesk.services.workspace import ROLES
 from probdesk.ui.kit.tables import RecordTableModel
 
@@ -58,7 +59,7 @@ def export_written(path: Path) -> datetime | None:
 
 
 def local_time(at: datetime | None) -> str:
-    return at.astimezone().strftime("%d %b %Y %H:%M") if at else ""
+    return moment_text(at.astimezone()) if at else ""
 
 
 class ExportsModel(RecordTableModel["ExportSeen"]):  # quoted: imported for typing only

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from probdesk.domain.words import moment_text
 from probdesk.errors import ProbdeskError
 from probdesk.ui.kit.tables import RecordTableModel, record_view
 
@@ -44,7 +45,7 @@ class SnapshotsDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.model: RecordTableModel[Snapshot] = RecordTableModel([
-            ("Taken", lambda s: f"{s.taken_at:%d %b %Y %H:%M}"),
+            ("Taken", lambda s: moment_text(s.taken_at)),
             ("Cases", lambda s: str(s.cases)),
             ("Answers", lambda s: str(s.answers)),
             ("Size", lambda s: f"{max(1, s.size // 1024)} KB"),
@@ -106,7 +107,7 @@ class SnapshotsDialog(QDialog):
             answer = QMessageBox.question(
                 self,
                 "Restore a snapshot",
-                f"Put back your data as it was at {chosen.taken_at:%d %b %Y %H:%M} "
+                f"Put back your data as it was at {moment_text(chosen.taken_at)} "
                 f"({chosen.cases} cases, {chosen.answers} answers)?\n\nThe current database is "
                 "kept beside it, so this can be undone by restoring that file.",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,

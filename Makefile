@@ -31,9 +31,11 @@ $(STAMP): pyproject.toml $(LOCK) setup.py
 	@touch $(STAMP)
 
 # Refresh the lock files on purpose (newest versions within pyproject.toml's ranges), then run
-# `make test` and commit requirements/ with the change that needed it.
+# `make test` and commit requirements/ with the change that needed it. --no-strip-extras: a
+# package that asks for another's extra (pytest-cov: coverage[toml]) finds it pinned as such;
+# pip's --require-hashes refuses the lock otherwise ("must have their versions pinned").
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --generate-hashes \
-	--python-version 3.11 --upgrade -q
+	--python-version 3.11 --no-strip-extras --upgrade -q
 lock: setup
 	$(UV_COMPILE) -o requirements/app.txt
 	$(UV_COMPILE) --extra dev -o requirements/dev.txt
@@ -65,21 +67,31 @@ run: setup
 	  rm -rf out/demo && $(VENV)/bin/probdesk demo --out out/demo; \
 	fi
 
-# The whole suite, every tier, under coverage; then coverage by package against its floors
-# (tests/coverage_floors.py).
+# Tests run over one pytest-xdist worker per core (-n auto: one on a 1-core machine), each test
+# file whole in one worker (--dist loadfile: a file's module-scoped fixtures, its hubs and
+# demos, are built once, not once in each worker). Each worker is a process of its own, with
+# its own temporary folders, PostgreSQL server, key store file and Qt application
+# (tests/conftest.py). PYTEST_WORKERS=0 runs everything in this one process (as --pdb does).
+PYTEST_WORKERS ?= auto
+XDIST = -n $(PYTEST_WORKERS) --dist loadfile
+
+# The whole suite, every tier, in random order (the seed printed first), under coverage:
+# measured in every worker and combined into .coverage (pytest-cov); then coverage by package
+# against its floors (tests/coverage_floors.py).
 test: setup
-	QT_QPA_PLATFORM=offscreen $(PY) -m coverage run -m pytest -q $(PYTEST_ARGS); rc=$$?; \
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(XDIST) --cov --cov-report= $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc = 5 ]; then echo "pytest collected no tests"; exit 1; fi; \
 	  if [ $$rc != 0 ]; then exit $$rc; fi
 	@if [ -z "$(PYTEST_ARGS)" ]; then $(PY) tests/coverage_floors.py; else \
 	  echo "coverage floors not checked: only part of the suite ran (PYTEST_ARGS)"; fi
 
-# The edit-test loop (about a minute): the unit and command-line tiers, which between them
-# reach every layer; stops at the first failure, no coverage. One more tier or file:
-# make test-fast FAST="unit or cli or integration", or PYTEST_ARGS=tests/integration/test_store.py
+# The edit-test loop (under a minute): the unit and command-line tiers, which between them
+# reach every layer, over the same workers; stops at the first failure, no coverage. One more
+# tier or file: make test-fast FAST="unit or cli or integration", or
+# PYTEST_ARGS=tests/integration/test_store.py; PYTEST_WORKERS=0 for one process.
 FAST ?= unit or cli
 test-fast: setup
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -x -p no:randomly -m "$(FAST)" $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -x -p no:randomly $(XDIST) -m "$(FAST)" $(PYTEST_ARGS)
 
 # Each test file in a process of its own, in random order inside it: no file may lean on another
 # having run first (about 1.5 times a full run; make test already runs everything in random

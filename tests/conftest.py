@@ -55,6 +55,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, tier))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """pytest-randomly's seed is in the header, which -q (make test) leaves out: printed here
+    instead, once, by the process that runs the xdist workers (they all take its seed), so a
+    failing order can be run again: make test PYTEST_ARGS=--randomly-seed=N."""
+    config = session.config
+    seed = getattr(config.option, "randomly_seed", None)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if hasattr(config, "workerinput") or not isinstance(seed, int) or reporter is None:
+        return
+    if reporter.verbosity < 0:
+        reporter.write_line(f"Using --randomly-seed={seed}")
+
+
 XDG = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
 
 

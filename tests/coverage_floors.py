@@ -1,6 +1,7 @@
 """Coverage by package after `make test`, and the floors it must not fall below.
 
-Run by the Makefile after the suite (`coverage run -m pytest`): prints each package's line
+Run by the Makefile after the suite (`pytest -n auto --cov`: pytest-cov measures each xdist
+worker and combines their data into .coverage, which this reads): prints each package's line
 coverage and exits 1, naming the package, when one of the floored packages is below its floor.
 The floors are where the code is pure or close to it and a miss is a test not written; the
 GUI's and the CLI's figures are printed for the note, without a floor.

@@ -9,26 +9,18 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
 import rawdb
+from formworld import window_with_cases
 from guikit import OpenWindow, idle
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from probdesk import bundled
 from probdesk.store import database
 from probdesk.store.database import BUSY_TIMEOUT_MS, WINDOW_BUSY_TIMEOUT_MS, LockWait
-
-DIPP = next(p for p in bundled.bundled_question_sets() if p.name == "dipp-public-protection.yaml")
-FACTS: dict[str, str] = {
-    "sentence_type": "community_order", "contact_suspended": "no", "rosh_level": "low",
-    "domestic_abuse": "no", "child_safeguarding": "no", "mappa_eligible": "no", "tier": "B2",
-    "practitioner_grade": "po",
-}  # fmt: skip
 
 
 class StallProbe:
@@ -74,16 +66,11 @@ def test_each_thread_waits_its_own_time_for_a_lock() -> None:
 def test_a_locked_database_stalls_the_window_for_a_moment_only(
     qtbot: QtBot, open_window: OpenWindow, tmp_data_dir: Path
 ) -> None:
-    window = open_window(tmp_data_dir, active=True)
+    window = window_with_cases(open_window, tmp_data_dir, "X100031")
     assert window.workspace.store.lock_wait.window_thread is threading.current_thread()
     ws = window.workspace
-    ws.set_identity("AB", "inspector")
-    insp = ws.create_inspection("South West", "Plymouth", date(2025, 10, 6), date(2025, 10, 17),
-                                DIPP)  # fmt: skip
-    window.reload_inspections(select=insp.id)
-    case = ws.add_case(insp.id, "X100031", FACTS)
-    window.case_list.set_rows(ws.case_rows(insp.id))
-    window.case_list.select(case.id)
+    assert window.case_form.state is not None
+    case = window.case_form.state.case
     locker = rawdb.connect(tmp_data_dir / database.DB_NAME, isolation_level=None, timeout=1)
     try:
         locker.execute("BEGIN EXCLUSIVE")

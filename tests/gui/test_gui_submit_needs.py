@@ -4,42 +4,24 @@ the header follows the first answer, and submit lists the unanswered prompts and
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
+from formworld import window_with_cases
 from guikit import Box, OpenWindow
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from probdesk import bundled
 from probdesk.domain.records import CaseStatus
-from probdesk.paths import Paths
 from probdesk.ui.main_window import MainWindow
 
-DIPP = next(p for p in bundled.bundled_question_sets() if p.name == "dipp-public-protection.yaml")
-FACTS: dict[str, str] = {
-    "sentence_type": "community_order", "contact_suspended": "no", "rosh_level": "low",
-    "domestic_abuse": "no", "child_safeguarding": "no", "mappa_eligible": "no", "tier": "B2",
-    "practitioner_grade": "po",
-}  # fmt: skip
 KEYS = ("C1", "C2", "C3", "C4")
 
 
 @pytest.fixture
 def window(open_window: OpenWindow, tmp_data_dir: Path) -> MainWindow:
-    w = open_window(Paths.resolve(tmp_data_dir).data, active=True)
-    ws = w.workspace
-    ws.set_identity("AB", "inspector")
-    inspection = ws.create_inspection(
-        "South West", "Plymouth", date(2025, 10, 6), date(2025, 10, 17), DIPP
-    )
-    w.reload_inspections(select=inspection.id)
-    case = ws.add_case(inspection.id, "X100007", FACTS)
-    w.case_list.set_rows(ws.case_rows(inspection.id))
-    w.case_list.select(case.id)
-    return w
+    return window_with_cases(open_window, tmp_data_dir, "X100007")
 
 
 def _answer(qtbot: QtBot, window: MainWindow, qid: str, key: Qt.Key = Qt.Key.Key_Y) -> None:

@@ -4,42 +4,23 @@ shows every step, each case keeps its own steps, and a key that cannot act says 
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
+from formworld import window_with_cases
 from guikit import Box, OpenWindow
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from probdesk import bundled
-from probdesk.paths import Paths
 from probdesk.ui.main_window import MainWindow
 
-DIPP = next(p for p in bundled.bundled_question_sets() if p.name == "dipp-public-protection.yaml")
-FACTS: dict[str, str] = {
-    "sentence_type": "community_order", "contact_suspended": "no", "rosh_level": "low",
-    "domestic_abuse": "no", "child_safeguarding": "no", "mappa_eligible": "no", "tier": "B2",
-    "practitioner_grade": "po",
-}  # fmt: skip
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
 
 
 @pytest.fixture
 def window(open_window: OpenWindow, tmp_data_dir: Path) -> MainWindow:
-    w = open_window(Paths.resolve(tmp_data_dir).data, active=True)
-    ws = w.workspace
-    ws.set_identity("AB", "inspector")
-    inspection = ws.create_inspection(
-        "South West", "Plymouth", date(2025, 10, 6), date(2025, 10, 17), DIPP
-    )
-    w.reload_inspections(select=inspection.id)
-    for ref in ("X100001", "X100002"):
-        ws.add_case(inspection.id, ref, FACTS)
-    w.case_list.set_rows(ws.case_rows(inspection.id))
-    w.case_list.select(_case(w, "X100001"))
-    return w
+    return window_with_cases(open_window, tmp_data_dir, "X100001", "X100002")
 
 
 def _case(window: MainWindow, ref: str) -> str:

@@ -562,14 +562,20 @@ class Workspace:
             self.audit_in(uow, "change_facts", "case", case_id, detail)
         return updated
 
-    def case_rows(self, inspection_id: str) -> list[CaseProgress]:
+    def case_rows(self, inspection_id: str, case_id: str | None = None) -> list[CaseProgress]:
+        """The case list's rows: every case of the inspection, or with `case_id` that case's
+        alone (after an answer: one case read, not the whole inspection)."""
         inspection = self.inspection(inspection_id)
         qs = self.question_set(inspection)
         with self.store.unit_of_work(read_only=True) as uow:
-            cases = uow.cases.for_inspection(inspection_id)
-            current = uow.answers.current_values(inspection_id)
+            if case_id is None:
+                cases = uow.cases.for_inspection(inspection_id)
+            else:
+                one = uow.cases.get(case_id)
+                cases = [one] if one is not None and one.inspection_id == inspection_id else []
+            current = uow.answers.current_values(inspection_id, case_id)
             device = uow.devices.get()
-            open_comments = uow.packages.open_comments(inspection_id)
+            open_comments = uow.packages.open_comments(inspection_id, case_id)
         me = device.assessor if device is not None else ""
         by_case: dict[str, dict[str, object]] = {}
         for (case_id, qid), value in current.items():

@@ -478,8 +478,11 @@ class AnswerRepository:
         cases = select(CaseRow.id).where(CaseRow.inspection_id == inspection_id)
         return self._rows(AnswerEventRow.case_id.in_(cases.scalar_subquery()))
 
-    def current_values(self, inspection_id: str) -> dict[tuple[str, str], object]:
-        """(case id, question id) -> current value for every case of an inspection.
+    def current_values(
+        self, inspection_id: str, case_id: str | None = None
+    ) -> dict[tuple[str, str], object]:
+        """(case id, question id) -> current value for every case of an inspection (only
+        `case_id`'s when given: one answer changed, one row of the case list to redo).
 
         Only unreplaced events are read and decoded; with concurrent heads (from merges) the
         newest by clock wins, as in `probdesk.domain.answers.heads`.
@@ -493,11 +496,13 @@ class AnswerRepository:
             .where(~select(newer.id).where(newer.replaces == AnswerEventRow.id).exists())
             .order_by(AnswerEventRow.hlc)
         )  # fmt: skip
+        params = {"inspection_id": inspection_id}
+        if case_id is not None:
+            stmt = stmt.where(AnswerEventRow.case_id == bindparam("case_id"))
+            params["case_id"] = case_id
         out: dict[tuple[str, str], object] = {}
-        for case_id, qid, value, _hlc in self.s.connection().execute(
-            stmt, {"inspection_id": inspection_id}
-        ):
-            out[(case_id, qid)] = _value_out(value)  # later (newer) heads overwrite
+        for case_id_, qid, value, _hlc in self.s.connection().execute(stmt, params):
+            out[(case_id_, qid)] = _value_out(value)  # later (newer) heads overwrite
         return out
 
     def by_device(self, inspection_id: str, device_id: str) -> list[AnswerEvent]:
@@ -894,17 +899,17 @@ class PackageRepository:
         return Comment(r.id, r.inspection_id, r.case_id, r.author, r.text, r.created_at,
                        r.package_id, r.done_at, r.question_id)  # fmt: skip
 
-    def open_comments(self, inspection_id: str) -> dict[str, int]:
-        """How many open comments each case of the inspection has (cases with none left out)."""
-        found = self.s.execute(
-            select(CommentRow.case_id, func.count())
-            .where(
-                CommentRow.inspection_id == inspection_id,
-                CommentRow.case_id.is_not(None),
-                CommentRow.done_at.is_(None),
-            )
-            .group_by(CommentRow.case_id)
+    def open_comments(self, inspection_id: str, case_id: str | None = None) -> dict[str, int]:
+        """How many open comments each case of the inspection has (cases with none left out;
+        only `case_id` when given)."""
+        stmt = select(CommentRow.case_id, func.count()).where(
+            CommentRow.inspection_id == inspection_id,
+            CommentRow.case_id.is_not(None),
+            CommentRow.done_at.is_(None),
         )
+        if case_id is not None:
+            stmt = stmt.where(CommentRow.case_id == case_id)
+        found = self.s.execute(stmt.group_by(CommentRow.case_id))
         return {str(case_id): int(n) for case_id, n in found}
 
     def comments(self, inspection_id: str, case_id: str | None = None) -> list[Comment]:

@@ -78,3 +78,28 @@ def test_a_comment_dialog_finishes_from_the_keyboard(qtbot: QtBot, which: str) -
     with qtbot.waitSignal(dialog.accepted, timeout=2_000):
         qtbot.keyClick(edit, Qt.Key.Key_Return, CTRL)
     assert edit.toPlainText() == "Check the plan"
+
+
+def test_an_answer_redoes_its_row_of_the_case_list_and_its_filter(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """The case list learns of an answer from that case's row alone (#18), and only of the
+    columns that changed: the Progress column follows, and a status filter still drops a case
+    that leaves the status shown."""
+    cases = window.case_list
+    model, proxy = cases.model, cases.proxy
+    case_id = window.case_form.state.case.id
+    row = model.row_of(case_id)
+    status = model.case_at(row).status
+    cases.status_combo.setCurrentIndex(cases.status_combo.findData(status))
+    assert proxy.rowCount() == 1  # (it showed none: the combo gave the status as text)
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda a, b, *_roles: changed.append((a.column(), b.column())))
+    window.case_form.focus("C1")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y)
+    assert model.index(row, 3).data().startswith("1 / ")
+    assert model.index(row, 2).data() == "In progress"
+    assert changed and all(first > 0 for first, _last in changed)  # never the Reference
+    assert proxy.rowCount() == 0  # no longer "Not started"
+    cases.status_combo.setCurrentIndex(0)
+    assert proxy.rowCount() == 1

@@ -759,3 +759,22 @@ def test_everything_survives_a_restart_in_a_new_process(tmp_data_dir: Path) -> N
     assert cases["CRN-0003"]["status"] == "not_started"
     assert insp["meetings"][0]["notes"] == {"N3": "Caseloads around 60."}
     assert insp["meetings"][0]["groups"] == [["practitioners_po", 6]]
+
+
+def test_one_cases_row_is_the_same_as_in_the_whole_list(ws: Workspace, inspection_id: str) -> None:
+    """After an answer the window reads one case's row (#18: each keypress read the whole
+    inspection): it is the row the whole list has, and another inspection's case has none."""
+    first = new_case(ws, inspection_id, "CRN-0001")
+    second = new_case(ws, inspection_id, "CRN-0002", domestic_abuse="no")
+    ws.record_answer(first, "C1", "yes")
+    ws.record_answer(second, "C1", "no")
+    ws.record_answer(second, "C1", "yes")  # a replaced answer: only the head counts
+    ws.record_answer(second, "C2", "no")
+    whole = {r.id: r for r in ws.case_rows(inspection_id)}
+    for case_id in (first, second):
+        assert ws.case_rows(inspection_id, case_id) == [whole[case_id]]
+    assert whole[second].answered == 2 and whole[first].answered == 1
+    other = ws.create_inspection(
+        "North West", "Bolton", date(2025, 3, 3), date(2025, 3, 7), QUESTION_SET
+    ).id
+    assert ws.case_rows(other, first) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import (
     QModelIndex,
     QSortFilterProxyModel,
@@ -38,10 +40,20 @@ class CaseTableModel(RowsTableModel[CaseProgress]):
         super().__init__(self.HEADERS, parent)
 
     def update_row(self, row: CaseProgress) -> None:
+        """One case's row again, telling the views only of the columns that changed: a
+        change outside the column the list is sorted by then costs no re-sort of every row
+        (an answer changes Progress, not the Reference: #18, 5,000 cases)."""
         for i, r in enumerate(self._rows):
             if r.id == row.id:
+                before = [self.data(self.index(i, c)) for c in range(len(self.HEADERS))]
                 self._rows[i] = row
-                self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.HEADERS) - 1))
+                changed = [
+                    c
+                    for c in range(len(self.HEADERS))
+                    if self.data(self.index(i, c)) != before[c] or r.mine != row.mine
+                ]
+                if changed:
+                    self.dataChanged.emit(self.index(i, min(changed)), self.index(i, max(changed)))
                 return
 
     def row_of(self, case_id: str) -> int:
@@ -126,13 +138,26 @@ class CaseFilter(QSortFilterProxyModel):
         self.status: CaseStatus | None = None
         self.setSortRole(SORT_ROLE)
 
-    def set_text(self, text: str) -> None:
-        self.text = text.strip().lower()
-        self.invalidateRowsFilter()  # invalidateFilter is deprecated in Qt 6.12
+    def _refilter(self, change: Callable[[], None]) -> None:
+        """Make a change to what the filter keeps, and apply it: Qt 6.10's begin and
+        endFilterChange where there are (invalidateFilter and invalidateRowsFilter are
+        deprecated in 6.12), invalidateFilter on the older Qt that pyproject allows."""
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - Qt before 6.10
+            change()
+            self.invalidateFilter()
 
-    def set_status(self, status: CaseStatus | None) -> None:
-        self.status = status
-        self.invalidateRowsFilter()
+    def set_text(self, text: str) -> None:
+        self._refilter(lambda: setattr(self, "text", text.strip().lower()))
+
+    def set_status(self, status: CaseStatus | str | None) -> None:
+        """Only cases of this status (None: all). The combo's data comes back as the status's
+        text (Qt keeps a str enum as a string), so it is read as a status again: compared
+        with `is`, the text matched no case and the filter showed none."""
+        self._refilter(lambda: setattr(self, "status", CaseStatus(status) if status else None))
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()

@@ -248,9 +248,8 @@ class InspectionsPart(WindowState):
             return
         # While the store cannot be read the banner says why; the list catches up on recovery.
         with contextlib.suppress(ProbdeskError):
-            for row in self.workspace.case_rows(self.inspection.id):
-                if row.id == case_id:
-                    self.case_list.model.update_row(row)
+            for row in self.workspace.case_rows(self.inspection.id, case_id):  # that case only
+                self.case_list.model.update_row(row)
         self._refresh_unexported()
 
     def _cases_changed_elsewhere(self, inspection_id: str) -> None:

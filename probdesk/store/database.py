@@ -129,8 +129,9 @@ def explain(exc: BaseException, path: Path) -> str:
         return f"{full}; your change is kept on screen and will be saved then."
     if "locked" in text or "busy" in text:
         return (
-            f"The database {path} is locked by another program (is probdesk open twice?). "
-            "Your change is kept on screen and will be saved when the lock is released."
+            f"The database {path} is locked by another program (is probdesk open twice?), "
+            "or for a moment by a long task of probdesk's own (an import, a merge). Your "
+            "change is kept on screen and will be saved when the lock is released."
         )
     if "full" in text:
         return (

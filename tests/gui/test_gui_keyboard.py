@@ -103,3 +103,20 @@ def test_an_answer_redoes_its_row_of_the_case_list_and_its_filter(
     assert proxy.rowCount() == 0  # no longer "Not started"
     cases.status_combo.setCurrentIndex(0)
     assert proxy.rowCount() == 1
+
+
+def test_every_variants_form_is_built_while_the_window_is_idle(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """#18: the forms of the set's variants are built ahead, one at a time at idle, when an
+    inspection is chosen: the first case of the other variant opens as fast as the next."""
+    form = window.case_form
+    assert window.inspection is not None
+    qs = window.workspace.question_set(window.inspection)
+    wanted = {(qs.content_hash, v.id) for v in qs.variants}
+    assert len(wanted) >= 2
+    qtbot.waitUntil(lambda: wanted <= set(form._bodies), timeout=5_000)
+    built = dict(form._bodies)
+    window.reload_inspections(select=window.inspection.id)  # choosing it again: built anew
+    qtbot.waitUntil(lambda: wanted <= set(form._bodies), timeout=5_000)
+    assert all(form._bodies[k] is not built[k] for k in wanted)

@@ -160,6 +160,7 @@ class CaseForm(QWidget):
             body.deleteLater()
         self._bodies = {}
         self._sections = {}
+        self._preparing: str | None = None  # the set whose forms prepare_at_idle builds
         self.sections = []
         self.title.setText("No case selected")
         self.progress.setText("")
@@ -224,11 +225,30 @@ class CaseForm(QWidget):
         self.questions_area.setWidget(self.body)
 
     def prepare(self, qs: QuestionSet) -> None:
-        """Build the forms of every variant ahead of time (called when the GUI is idle)."""
+        """Build the forms of every variant ahead of time, at once."""
         for v in qs.variants:
             key = (qs.content_hash, v.id)
             if key not in self._bodies:
                 self._bodies[key] = self._build(qs, v.id)
+
+    def prepare_at_idle(self, qs: QuestionSet) -> None:
+        """Build the forms of the set's variants one at a time while the window is idle (the
+        window calls it when an inspection is chosen): the first case of each variant then
+        opens as fast as the next, and no one build holds the window for long."""
+        from PySide6.QtCore import QTimer
+
+        self._preparing = qs.content_hash
+        pending = [v.id for v in qs.variants]
+
+        def next_one() -> None:
+            if self._preparing != qs.content_hash or not pending:
+                return  # another inspection was chosen meanwhile, or all are built
+            key = (qs.content_hash, pending.pop(0))
+            if key not in self._bodies:
+                self._bodies[key] = self._build(qs, key[1])
+            QTimer.singleShot(0, next_one)
+
+        QTimer.singleShot(0, next_one)
 
     def _build(
         self, qs: QuestionSet, variant: str | None

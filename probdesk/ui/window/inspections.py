@@ -111,6 +111,8 @@ class InspectionsPart(WindowState):
         for w in (self.add_case_action, self.case_list.add_button):
             w.setEnabled(has)
         self.case_list.set_rows(self.workspace.case_rows(inspection_id) if inspection_id else [])
+        if qs is not None:
+            self.case_form.prepare_at_idle(qs)  # each variant's form, built while idle
         self.meetings.set_inspection(inspection_id, qs)
         self.sync.set_inspection(self.inspection)
         self.team_lead.set_inspection(self.inspection)

@@ -160,3 +160,40 @@ def test_replies_that_cannot_be_made_change_nothing(team: Team, tmp_path: Path) 
     assert ab.ws.unexported_count() == exported
     [comment] = [c for c in ab.fw.comments(team.inspection_id, a1) if c.id == comment_id]
     assert comment.reply == "" and comment.done_at is None
+
+
+def test_a_reply_after_the_case_was_given_away_is_refused_and_a_late_one_still_merges(
+    team: Team, tmp_path: Path
+) -> None:
+    """The worst moments: AB replies, then the lead gives A1 to CD in a setup revision before
+    AB's export arrives. AB's reply (made while the case was AB's) still merges and shows;
+    a reply AB tries after opening the revision is refused on the laptop, nothing changed."""
+    from scenes import PASSPHRASE
+
+    url = _url(tmp_path)
+    ab = team.laptops[AB]
+    a1 = _submitted_and_merged(team, url)
+    comment_id = _comment_and_open(team, url, "2.1.1", "Why No?")
+    ab.fw.reply_to_comment(comment_id, "The plan has no risk section.", False)
+
+    lead_a1 = next(c.id for c in team.lead.ws.cases(team.inspection_id) if c.reference == "A1")
+    team.lead.fw.assign(lead_a1, CD)
+    pack = team.lead.fw.create_setup_pack(team.inspection_id, PASSPHRASE, team.shared, "TL")
+    for member in (AB, CD):
+        team.laptops[member].fw.open_setup_pack(pack, PASSPHRASE, member)
+    team.merge(url)  # the hub learns the new assignment first
+
+    before = ab.ws.unexported_count()
+    with pytest.raises(InputError, match="now CD's"):
+        ab.fw.reply_to_comment(comment_id, "One more thing.", True)
+    with pytest.raises(InputError, match="now CD's"):
+        ab.fw.mark_comments_done(a1)
+    assert ab.ws.unexported_count() == before
+
+    team.export(AB)  # late: made before the reassignment, merged after it
+    outcomes = team.merge(url)
+    assert all(o.state in (hubs.MERGED, hubs.ALREADY) for o in outcomes), outcomes
+    [thread] = _review(url, team).comments
+    assert [(r.text, r.done, r.author) for r in thread.replies] == [
+        ("The plan has no risk section.", False, AB)
+    ]

@@ -187,7 +187,74 @@ def question_combo(questions: Sequence[tuple[str, str]], whole_case: bool) -> QC
     return combo
 
 
-class ReturnDialog(QDialog):
+class _CommentDialog(QDialog):
+    """A comment for a case's assessor, required, optionally on one of the case's questions
+    (`questions`: id, text); OK is enabled once it can be sent. Tab leaves the text and
+    Ctrl+Return sends."""
+
+    def __init__(
+        self,
+        title: str,
+        questions: Sequence[tuple[str, str]],
+        *,
+        whole_case: bool,  # the comment may be on the case as a whole
+        choose: tuple[str, str],  # the question line's text and the combo's accessible name
+        prompt: str,
+        edit_name: str,
+        ok: tuple[str, str],  # OK's text and accessible name
+        parent: QWidget | None,
+    ) -> None:
+        super().__init__(parent)
+        self.whole_case = whole_case
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        self.question_choice: QComboBox | None = None
+        if questions or not whole_case:
+            which = QLabel(choose[0])
+            which.setAccessibleName("Which question")
+            self.question_choice = question_combo(questions, whole_case=whole_case)
+            self.question_choice.setAccessibleName(choose[1])
+            which.setBuddy(self.question_choice)
+            layout.addWidget(which)
+            layout.addWidget(self.question_choice)
+        label = QLabel(prompt)
+        label.setWordWrap(True)
+        label.setAccessibleName("What to write")
+        layout.addWidget(label)
+        self.comment_edit = QPlainTextEdit()
+        self.comment_edit.setTabChangesFocus(True)  # Tab leaves it; Ctrl+Return sends
+        self.comment_edit.setAccessibleName(edit_name)
+        label.setBuddy(self.comment_edit)
+        layout.addWidget(self.comment_edit, 1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        name_buttons(self.buttons, *ok)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        finish_with_ctrl_return(self, self.accept)
+        layout.addWidget(self.buttons)
+        self.comment_edit.textChanged.connect(self._update)
+        self._update()
+
+    def comment(self) -> str:
+        return self.comment_edit.toPlainText().strip()
+
+    def _ready(self) -> bool:
+        chosen = self.whole_case or (
+            self.question_choice is not None and self.question_choice.count() > 0
+        )
+        return bool(self.comment()) and chosen
+
+    def _update(self) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self._ready())
+
+    def accept(self) -> None:
+        if self._ready():  # the comment (and a question, where one is needed) is required
+            super().accept()
+
+
+class ReturnDialog(_CommentDialog):
     """Return a case to its assessor: what they should look at again (required); with
     `questions` (id, text), the question the comment is on may be chosen."""
 
@@ -197,43 +264,16 @@ class ReturnDialog(QDialog):
         parent: QWidget | None = None,
         questions: Sequence[tuple[str, str]] = (),
     ) -> None:
-        super().__init__(parent)
+        super().__init__(
+            f"Return case {case_ref}", questions, whole_case=True,
+            choose=("The comment is on:", "The question the comment is on"),
+            prompt=f"What should the assessor look at again in case {case_ref}?",
+            edit_name="Comment for the assessor",
+            ok=("Return", "Return the case to its assessor"), parent=parent,
+        )  # fmt: skip
         self.case_ref = case_ref
-        self.setWindowTitle(f"Return case {case_ref}")
         self.setAccessibleName("Return a case with a comment")
-        layout = QVBoxLayout(self)
-        self.question_choice: QComboBox | None = None
-        if questions:
-            about = QLabel("The comment is on:")
-            about.setAccessibleName("What the comment is on")
-            self.question_choice = question_combo(questions, whole_case=True)
-            self.question_choice.setAccessibleName("The question the comment is on")
-            about.setBuddy(self.question_choice)
-            layout.addWidget(about)
-            layout.addWidget(self.question_choice)
-        label = QLabel(f"What should the assessor look at again in case {case_ref}?")
-        label.setWordWrap(True)
-        label.setAccessibleName("What to write")
-        layout.addWidget(label)
-        self.comment_edit = QPlainTextEdit()
-        self.comment_edit.setTabChangesFocus(True)  # Tab leaves it; Ctrl+Return sends
-        self.comment_edit.setAccessibleName("Comment for the assessor")
-        label.setBuddy(self.comment_edit)
-        layout.addWidget(self.comment_edit, 1)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        name_buttons(self.buttons, "Return", "Return the case to its assessor")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        finish_with_ctrl_return(self, self.accept)
-        layout.addWidget(self.buttons)
-        self.comment_edit.textChanged.connect(self._update)
-        self._update()
         self.resize(480, 260)
-
-    def comment(self) -> str:
-        return self.comment_edit.toPlainText().strip()
 
     def question_id(self) -> str | None:
         """The question chosen; None: the whole case."""
@@ -242,67 +282,25 @@ class ReturnDialog(QDialog):
         data = self.question_choice.currentData()
         return str(data) if data is not None else None
 
-    def _update(self) -> None:
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(bool(self.comment()))
 
-    def accept(self) -> None:
-        if not self.comment():  # the comment is required
-            return
-        super().accept()
-
-
-class QuestionCommentDialog(QDialog):
+class QuestionCommentDialog(_CommentDialog):
     """A comment for the assessor on one question of a case: the question and the text
     (both required). It does not return the case."""
 
     def __init__(
         self, case_ref: str, questions: Sequence[tuple[str, str]], parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(
+            f"Comment on a question of case {case_ref}", questions, whole_case=False,
+            choose=(f"Which question of case {case_ref}?", "The question to comment on"),
+            prompt="What should the assessor look at? It shows at that question.",
+            edit_name="Comment on the question for the assessor",
+            ok=("Send", "Send the comment to the case's assessor"), parent=parent,
+        )  # fmt: skip
         self.case_ref = case_ref
-        self.setWindowTitle(f"Comment on a question of case {case_ref}")
         self.setAccessibleName("Comment on one question of a case")
-        layout = QVBoxLayout(self)
-        which = QLabel(f"Which question of case {case_ref}?")
-        which.setAccessibleName("Which question")
-        self.question_choice = question_combo(questions, whole_case=False)
-        self.question_choice.setAccessibleName("The question to comment on")
-        which.setBuddy(self.question_choice)
-        layout.addWidget(which)
-        layout.addWidget(self.question_choice)
-        label = QLabel("What should the assessor look at? It shows at that question.")
-        label.setWordWrap(True)
-        label.setAccessibleName("What to write")
-        layout.addWidget(label)
-        self.comment_edit = QPlainTextEdit()
-        self.comment_edit.setTabChangesFocus(True)  # Tab leaves it; Ctrl+Return sends
-        self.comment_edit.setAccessibleName("Comment on the question for the assessor")
-        label.setBuddy(self.comment_edit)
-        layout.addWidget(self.comment_edit, 1)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        name_buttons(self.buttons, "Send", "Send the comment to the case's assessor")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        finish_with_ctrl_return(self, self.accept)
-        layout.addWidget(self.buttons)
-        self.comment_edit.textChanged.connect(self._update)
-        self._update()
         self.resize(520, 300)
 
     def question_id(self) -> str:
+        assert self.question_choice is not None  # always made: a question is required
         return str(self.question_choice.currentData())
-
-    def comment(self) -> str:
-        return self.comment_edit.toPlainText().strip()
-
-    def _update(self) -> None:
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(bool(self.comment()) and self.question_choice.count() > 0)
-
-    def accept(self) -> None:
-        if not self.comment() or self.question_choice.count() == 0:
-            return
-        super().accept()
